@@ -1,0 +1,38 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const channelSdks = ["grammy", "grammy/*", "@grammyjs/*", "@wecom/*"];
+const infrastructure = ["ioredis", "pg", "@electric-sql/*", "pglite-prisma-adapter", "@prisma/adapter-pg", "node:http", "node:net"];
+
+/** The layer rule of docs/architecture: flows and domain never reach channels, sessions or the environment. */
+const layerRule = (extra) => ({
+  "no-restricted-imports": [
+    "error",
+    {
+      patterns: [
+        { group: [...channelSdks, ...infrastructure], message: "This layer must stay channel- and infrastructure-agnostic; receive what you need through injected services." },
+        { group: ["**/bot/**", "**/bot", "**/main.ts", "**/config.ts", ...extra], message: "This layer must not import outer layers (bot, main, config)." },
+      ],
+    },
+  ],
+  "no-restricted-properties": ["error", { object: "process", property: "env", message: "Only src/config.ts reads the environment." }],
+});
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "src/generated/", "data/", "coverage/", "bench-results/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+    },
+  },
+  { files: ["src/domain/**/*.ts"], rules: layerRule(["**/flows/**", "**/db/**"]) },
+  { files: ["src/flows/**/*.ts"], rules: layerRule(["**/db/**"]) },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/config.ts"],
+    rules: { "no-restricted-properties": ["error", { object: "process", property: "env", message: "Only src/config.ts reads the environment." }] },
+  },
+);

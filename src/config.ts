@@ -1,0 +1,122 @@
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const urlWithProtocols = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+
+const optionalUrl = (protocols: readonly string[]) =>
+  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), urlWithProtocols(protocols).optional());
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    HOST: z.string().trim().min(1).default("127.0.0.1"),
+    DATA_DIR: z.string().trim().min(1).default("./data"),
+    DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
+    REDIS_URL: optionalUrl(["redis:", "rediss:"]),
+    TOWN_CODE: z.string().trim().regex(/^[a-z][a-z0-9-]{1,31}$/, "must be a lowercase code such as wujing").default("wujing"),
+    TOWN_DATA_FILE: z.string().trim().min(1).default("data/wujing.sample.yaml"),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+    TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC-DEF… as issued by @BotFather").optional()),
+    TELEGRAM_API_ROOT: urlWithProtocols(["http:", "https:"]).default("https://api.telegram.org"),
+    TELEGRAM_WEBHOOK_URL: optionalUrl(["https:", "http:"]),
+    TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
+      z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -").optional(),
+    ),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_BOT_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["TELEGRAM_BOT_TOKEN"], message: "is required when TELEGRAM_WEBHOOK_URL is set" });
+    }
+    if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["TELEGRAM_WEBHOOK_SECRET"], message: "is required when TELEGRAM_WEBHOOK_URL is set" });
+    }
+  });
+
+/** Everything the process may be configured with, already validated and defaulted. */
+export type Config = {
+  http: { port: number; host: string };
+  dataDir: string;
+  database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
+  redisUrl: string | undefined;
+  town: { code: string; dataFile: string };
+  sessionIdleMs: number;
+  telegram:
+    | {
+        token: string;
+        apiRoot: string;
+        webhook: { url: string; secret: string } | undefined;
+      }
+    | undefined;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Values that must never appear in a log line. */
+  secrets: string[];
+};
+
+/** Raised when the environment cannot run Linli; the message names every offending variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Parses the environment into a {@link Config}. This is the only reader of
+ * `process.env` in the project, so a bad value stops start-up here with a message
+ * that names the variable instead of failing later somewhere less obvious.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "environment"), message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const telegram = e.TELEGRAM_BOT_TOKEN
+    ? {
+        token: e.TELEGRAM_BOT_TOKEN,
+        apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+        webhook:
+          e.TELEGRAM_WEBHOOK_URL && e.TELEGRAM_WEBHOOK_SECRET
+            ? { url: e.TELEGRAM_WEBHOOK_URL, secret: e.TELEGRAM_WEBHOOK_SECRET }
+            : undefined,
+      }
+    : undefined;
+  return {
+    http: { port: e.PORT, host: e.HOST },
+    dataDir,
+    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "pglite", dataDir: path.join(dataDir, "pglite") },
+    redisUrl: e.REDIS_URL,
+    town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
+    sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    telegram,
+    logLevel: e.LOG_LEVEL,
+    secrets: [e.TELEGRAM_BOT_TOKEN, e.TELEGRAM_WEBHOOK_SECRET, e.DATABASE_URL && passwordOf(e.DATABASE_URL), e.REDIS_URL && passwordOf(e.REDIS_URL)].filter(
+      (s): s is string => typeof s === "string" && s.length > 0,
+    ),
+  };
+}
+
+function passwordOf(url: string): string | undefined {
+  const password = new URL(url).password;
+  return password ? decodeURIComponent(password) : undefined;
+}

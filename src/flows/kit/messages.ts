@@ -1,0 +1,53 @@
+/** Languages every user-facing sentence exists in; Simplified Chinese comes first. */
+export const LOCALES = ["zh", "en"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** The channels Linli speaks; a flow never branches on this. */
+export type ChannelId = "telegram" | "web" | "wecom";
+
+/**
+ * What the user sent, already parsed by the channel. `unsupported` carries the
+ * channel's own kind (sticker, voice, …) so a flow can say politely what it expects.
+ */
+export type InboundPayload =
+  | { type: "text"; text: string }
+  | { type: "choice"; value: string }
+  | { type: "location"; latitude: number; longitude: number }
+  | { type: "photo"; fileId: string; mimeType?: string; sizeBytes?: number }
+  | { type: "command"; command: string; args: string }
+  | { type: "unsupported"; kind: string };
+
+/** One update from any channel, in the shape every flow understands. */
+export interface InboundEvent {
+  channel: ChannelId;
+  /** The sender, stable across chats on that channel. */
+  userId: string;
+  /** Where the answer goes; equals userId in private chats on most channels. */
+  chatId: string;
+  chatType: "private" | "group";
+  /** The channel's own id for this delivery; a second delivery with the same id is ignored. */
+  messageId: string;
+  /** The language the user's client reports, used until they choose one with /lang. */
+  localeHint?: Locale;
+  payload: InboundPayload;
+}
+
+/** A button of a choices message. `value` travels back as a `choice` payload. */
+export interface ChoiceOption {
+  label: string;
+  /** At most {@link MAX_CHOICE_VALUE_BYTES} bytes, so it fits Telegram's callback data. */
+  value: string;
+}
+
+export const MAX_CHOICE_VALUE_BYTES = 64;
+
+/**
+ * What a flow asks a channel to show. Channels narrow these to what they can
+ * render (length limits, keyboards or numbered text) but never drop meaning.
+ */
+export type OutboundMessage =
+  | { type: "text"; text: string }
+  | { type: "choices"; text: string; options: ChoiceOption[] }
+  | { type: "locationRequest"; text: string; buttonLabel: string }
+  | { type: "photo"; url: string; caption?: string }
+  | { type: "link"; text: string; url: string; label: string };

@@ -1,0 +1,27 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { openDatabase, type Database } from "../../src/db/database.ts";
+
+/** Which real databases a domain test runs against: both kinds, always. */
+export const DATABASE_KINDS = ["pglite", "postgres"] as const;
+
+/**
+ * Opens a fresh, migrated database of the given kind: an in-memory PGlite, or a
+ * new database in the test run's PostgreSQL cluster (so test files never share rows).
+ */
+export async function freshDatabase(kind: (typeof DATABASE_KINDS)[number]): Promise<Database> {
+  if (kind === "pglite") return openDatabase({ kind: "pglite", dataDir: "memory://" });
+  const adminUrl = inject("postgresUrl");
+  const name = `linli_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return openDatabase({ kind: "postgres", url: url.toString() });
+}

@@ -1,0 +1,86 @@
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, chown } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { TestProject } from "vitest/node";
+
+const run = promisify(execFile);
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Admin URL of the throwaway PostgreSQL cluster; tests create their own database in it. */
+    postgresUrl: string;
+    /** URL of the throwaway redis-server; tests use their own key prefix or database number. */
+    redisUrl: string;
+  }
+}
+
+/** Asks the kernel for a port nobody listens on. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+// initdb refuses to run as root, so the cluster belongs to the postgres user then.
+const asRoot = userInfo().uid === 0;
+function asClusterOwner(command: string, args: string[]): [string, string[]] {
+  return asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
+}
+
+async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), "linli-pg-"));
+  if (asRoot) await chown(dir, Number((await run("id", ["-u", "postgres"])).stdout), Number((await run("id", ["-g", "postgres"])).stdout));
+  const dataDir = path.join(dir, "data");
+  const port = await freePort();
+  await run(...asClusterOwner("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]));
+  await run(
+    ...asClusterOwner("pg_ctl", [
+      "-D", dataDir, "-l", path.join(dir, "log"), "-w", "start",
+      "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+    ]),
+  );
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await run(...asClusterOwner("pg_ctl", ["-D", dataDir, "-m", "immediate", "stop"])).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("error", (error) => reject(new Error(`redis-server could not start (install it: apt-get install redis-server): ${error.message}`)));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("Ready to accept connections")) resolve();
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill("SIGTERM");
+    },
+  };
+}
+
+/** Starts one PostgreSQL cluster and one redis-server for the whole run. */
+export default async function setup(project: TestProject) {
+  const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  project.provide("postgresUrl", postgres.url);
+  project.provide("redisUrl", redis.url);
+  return async () => {
+    await Promise.all([postgres.stop(), redis.stop()]);
+  };
+}
