@@ -1,0 +1,14 @@
+import type { Locale } from "./messages.ts";
+
+/**
+ * The commands every channel advertises in its menu, with their descriptions in
+ * each locale. The dispatcher and the flows own what the commands do; channels
+ * only publish this list (Telegram's setMyCommands, the web chat's help).
+ */
+export const COMMAND_MENU: readonly { command: string; description: Record<Locale, string> }[] = [
+  { command: "start", description: { zh: "主菜单", en: "Main menu" } },
+  { command: "lookup", description: { zh: "谁管我这片：查片区、居委会和路管会", en: "Who runs my district: find your district, residents' committee and road committee" } },
+  { command: "help", description: { zh: "使用帮助", en: "How to use Linli" } },
+  { command: "lang", description: { zh: "切换语言 / Switch language", en: "Switch language / 切换语言" } },
+  { command: "cancel", description: { zh: "取消当前操作", en: "Cancel what you are doing" } },
+];
