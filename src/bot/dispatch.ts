@@ -1,0 +1,62 @@
+import { catalogFor } from "../flows/i18n/catalog.ts";
+import type { FlowServices } from "../flows/kit/flow.ts";
+import { decodeSession, runEngine, type FlowRegistry } from "../flows/kit/engine.ts";
+import type { InboundEvent, OutboundMessage } from "../flows/kit/messages.ts";
+import type { Logger } from "../log.ts";
+import { LockTimeoutError, SessionStoreUnavailableError, type SessionStore } from "./sessions/store.ts";
+import type { UpdateHandler } from "./update-handler.ts";
+
+/** How long a user's language choice outlives their last message. */
+const SESSION_TTL_MS = 90 * 24 * 60 * 60 * 1000;
+/** Longer than any channel's redelivery window (Telegram keeps updates 24 h). */
+const DEDUPE_TTL_MS = 26 * 60 * 60 * 1000;
+
+export interface DispatcherDeps {
+  store: SessionStore;
+  flows: FlowRegistry;
+  services: FlowServices;
+  logger: Logger;
+  idleMs: number;
+  now?: () => Date;
+}
+
+/** The session key of an event: one conversation per user per chat per channel. */
+export function sessionKey(event: Pick<InboundEvent, "channel" | "chatId" | "userId">): string {
+  return `${event.channel}:${event.chatId}:${event.userId}`;
+}
+
+/**
+ * Creates the {@link UpdateHandler} every channel feeds: under the session's
+ * lock it drops a delivery it has already handled, loads and validates the
+ * session, runs one engine step and saves the result. The delivery is marked
+ * handled only after the session is saved, so a crash in between means the
+ * channel's redelivery is processed rather than lost.
+ */
+export function createDispatcher(deps: DispatcherDeps): UpdateHandler {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async handle(event) {
+      const key = sessionKey(event);
+      try {
+        return await deps.store.withLock(key, async () => {
+          if (await deps.store.wasProcessed(event.messageId)) return [];
+          const { session, discarded } = decodeSession(await deps.store.read(key));
+          if (discarded) deps.logger.warn("discarded an unreadable session", { channel: event.channel });
+          const result = await runEngine(session, event, { flows: deps.flows, services: deps.services, now: now(), idleMs: deps.idleMs });
+          await deps.store.write(key, JSON.stringify(result.session), SESSION_TTL_MS);
+          await deps.store.markProcessed(event.messageId, DEDUPE_TTL_MS);
+          return discarded ? [{ type: "text", text: catalogFor(result.session.locale ?? event.localeHint ?? "zh").session.reset }, ...result.replies] : result.replies;
+        });
+      } catch (error) {
+        deps.logger.error("update failed", { channel: event.channel, payload: event.payload.type, error });
+        return [failureReply(event, error)];
+      }
+    },
+  };
+}
+
+function failureReply(event: InboundEvent, error: unknown): OutboundMessage {
+  const t = catalogFor(event.localeHint ?? "zh");
+  const storeDown = error instanceof SessionStoreUnavailableError || error instanceof LockTimeoutError;
+  return { type: "text", text: storeDown ? t.errors.unavailable : t.errors.generic };
+}

@@ -1,0 +1,102 @@
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { GridIndex, type GridSnapshot } from "./index.ts";
+
+/** Raised when the configured town has no data in the database yet. */
+export class TownNotLoadedError extends Error {
+  constructor(readonly townCode: string) {
+    super(`Town "${townCode}" has no data in the database; import a town-data file first (npm run import -- <file>).`);
+    this.name = "TownNotLoadedError";
+  }
+}
+
+/** Reads one town's grid from the database into a {@link GridSnapshot}. */
+export async function loadGridSnapshot(prisma: PrismaClient, townCode: string): Promise<GridSnapshot> {
+  const town = await prisma.town.findUnique({
+    where: { code: townCode },
+    include: {
+      districts: { orderBy: { sortOrder: "asc" }, include: { members: { orderBy: { sortOrder: "asc" } }, neighbourhoods: { orderBy: { code: "asc" } } } },
+      roadCommittees: { orderBy: { code: "asc" } },
+      roads: { orderBy: { code: "asc" }, include: { roadCommittee: true, segments: { orderBy: { fromNumber: "asc" }, include: { district: true, neighbourhood: true } } } },
+    },
+  });
+  if (!town) throw new TownNotLoadedError(townCode);
+  return {
+    town: {
+      code: town.code,
+      name: { zh: town.name, en: town.nameEn },
+      office: { name: { zh: town.officeName, en: town.officeNameEn }, phone: town.officePhone, hours: { zh: town.officeHours, en: town.officeHoursEn }, address: town.officeAddress },
+      isSample: town.isSample,
+    },
+    districts: town.districts.map((district) => ({
+      code: district.code,
+      name: { zh: district.name, en: district.nameEn },
+      committee: {
+        name: { zh: district.committeeName, en: district.committeeNameEn },
+        officePhone: district.officePhone,
+        officeHours: { zh: district.officeHours, en: district.officeHoursEn },
+        officeAddress: district.officeAddress,
+        members: district.members.map((member) => ({
+          role: member.role,
+          title: { zh: member.title, en: member.titleEn },
+          personName: member.personName,
+          contact: member.contact,
+        })),
+      },
+      boundary: (district.boundary as [number, number][][] | null) ?? null,
+    })),
+    neighbourhoods: town.districts.flatMap((district) =>
+      district.neighbourhoods.map((neighbourhood) => ({
+        code: neighbourhood.code,
+        districtCode: district.code,
+        name: { zh: neighbourhood.name, en: neighbourhood.nameEn },
+        aliases: neighbourhood.aliases,
+        committee: { name: { zh: neighbourhood.committeeName, en: neighbourhood.committeeNameEn }, phone: neighbourhood.committeePhone, address: neighbourhood.committeeAddress },
+        partyOrganisation: neighbourhood.partyOrganisation,
+      })),
+    ),
+    roadCommittees: town.roadCommittees.map((committee) => ({
+      code: committee.code,
+      name: { zh: committee.name, en: committee.nameEn },
+      phone: committee.officePhone,
+      address: committee.officeAddress,
+    })),
+    roads: town.roads.map((road) => ({
+      code: road.code,
+      name: { zh: road.name, en: road.nameEn },
+      aliases: road.aliases,
+      roadCommitteeCode: road.roadCommittee.code,
+      segments: road.segments.map((segment) => ({
+        from: segment.fromNumber,
+        to: segment.toNumber,
+        parity: segment.parity,
+        districtCode: segment.district.code,
+        neighbourhoodCode: segment.neighbourhood?.code ?? null,
+      })),
+    })),
+  };
+}
+
+/**
+ * The "who runs my district" service the flows use. It answers from an
+ * in-memory {@link GridIndex} and rebuilds it on {@link GridDirectory.reload},
+ * e.g. after an import, so no lookup waits on the database.
+ */
+export class GridDirectory {
+  private constructor(
+    private readonly prisma: PrismaClient,
+    private readonly townCode: string,
+    private current: GridIndex,
+  ) {}
+
+  static async open(prisma: PrismaClient, townCode: string): Promise<GridDirectory> {
+    return new GridDirectory(prisma, townCode, new GridIndex(await loadGridSnapshot(prisma, townCode)));
+  }
+
+  get index(): GridIndex {
+    return this.current;
+  }
+
+  async reload(): Promise<void> {
+    this.current = new GridIndex(await loadGridSnapshot(this.prisma, this.townCode));
+  }
+}

@@ -1,0 +1,338 @@
+import type { CommitteeRole, HouseNumberParity } from "../../generated/prisma/client.ts";
+import { editDistanceWithin, normalize, stripFiller, stripPlaceSuffix } from "./text.ts";
+
+/** A name in both languages; flows pick one by the user's locale. */
+export interface Bilingual {
+  zh: string;
+  en: string;
+}
+
+/** The grid of one town as plain data: what the index is built from. */
+export interface GridSnapshot {
+  town: {
+    code: string;
+    name: Bilingual;
+    office: { name: Bilingual; phone: string; hours: Bilingual; address: string };
+    isSample: boolean;
+  };
+  districts: DistrictInfo[];
+  neighbourhoods: (NeighbourhoodInfo & { districtCode: string; aliases: string[] })[];
+  roadCommittees: RoadCommitteeInfo[];
+  roads: {
+    code: string;
+    name: Bilingual;
+    aliases: string[];
+    roadCommitteeCode: string;
+    segments: { from: number; to: number; parity: HouseNumberParity; districtCode: string; neighbourhoodCode: string | null }[];
+  }[];
+}
+
+export interface DistrictInfo {
+  code: string;
+  name: Bilingual;
+  committee: {
+    name: Bilingual;
+    officePhone: string;
+    officeHours: Bilingual;
+    officeAddress: string;
+    members: { role: CommitteeRole; title: Bilingual; personName: string | null; contact: string | null }[];
+  };
+  /** Rings of [lng, lat]; the first is the outer boundary, any further ones are holes. */
+  boundary: [number, number][][] | null;
+}
+
+export interface NeighbourhoodInfo {
+  code: string;
+  name: Bilingual;
+  committee: { name: Bilingual; phone: string; address: string };
+  partyOrganisation: string | null;
+}
+
+export interface RoadCommitteeInfo {
+  code: string;
+  name: Bilingual;
+  phone: string;
+  address: string;
+}
+
+/** Everything "who runs my district" answers for one place. */
+export interface PlaceAnswer {
+  matchedBy: "neighbourhood" | "road" | "location";
+  district: DistrictInfo;
+  neighbourhood: NeighbourhoodInfo | null;
+  road: { name: Bilingual; houseNumber: number | null } | null;
+  /** The road committee of the street; for a neighbourhood, those of the streets it lies on. */
+  roadCommittees: RoadCommitteeInfo[];
+  isSample: boolean;
+}
+
+/** A place the resident may have meant; `id` goes back to {@link GridIndex.resolve}. */
+export interface PlaceCandidate {
+  id: string;
+  label: Bilingual;
+}
+
+/** The outcome of a lookup; every branch says what to show next. */
+export type LookupResult =
+  | { type: "found"; answer: PlaceAnswer }
+  | { type: "ambiguous"; candidates: PlaceCandidate[] }
+  | { type: "unknownHouseNumber"; road: Bilingual; houseNumber: number; candidates: PlaceCandidate[] }
+  | { type: "notFound"; suggestions: PlaceCandidate[] }
+  /** The text had no letters or digits at all (emoji, punctuation, invisible characters). */
+  | { type: "noQuery" }
+  | { type: "outsideTown" };
+
+type Road = GridSnapshot["roads"][number];
+type Segment = Road["segments"][number];
+type Neighbourhood = GridSnapshot["neighbourhoods"][number];
+type Entity = { kind: "neighbourhood"; item: Neighbourhood } | { kind: "road"; item: Road };
+
+interface Key {
+  text: string;
+  entity: Entity;
+}
+
+const MAX_CANDIDATES = 8;
+const HOUSE_NUMBER = /(\d{1,5})(?:号|弄|號|hao|no)?/;
+
+/**
+ * An in-memory index of a town's grid, built once from a {@link GridSnapshot}.
+ * Lookups touch no database and no I/O, so they stay well under a millisecond
+ * for hundreds of neighbourhoods and roads and can run on every message.
+ */
+export class GridIndex {
+  private readonly keys: Key[] = [];
+  private readonly districtsByCode = new Map<string, DistrictInfo>();
+  private readonly neighbourhoodsByCode = new Map<string, Neighbourhood>();
+  private readonly roadsByCode = new Map<string, Road>();
+  private readonly roadCommitteesByCode = new Map<string, RoadCommitteeInfo>();
+  private readonly roadCommitteesOfNeighbourhood = new Map<string, RoadCommitteeInfo[]>();
+
+  constructor(readonly snapshot: GridSnapshot) {
+    for (const district of snapshot.districts) this.districtsByCode.set(district.code, district);
+    for (const committee of snapshot.roadCommittees) this.roadCommitteesByCode.set(committee.code, committee);
+    for (const neighbourhood of snapshot.neighbourhoods) {
+      this.neighbourhoodsByCode.set(neighbourhood.code, neighbourhood);
+      this.addKeys({ kind: "neighbourhood", item: neighbourhood }, [neighbourhood.name.zh, neighbourhood.name.en, ...neighbourhood.aliases]);
+    }
+    for (const road of snapshot.roads) {
+      this.roadsByCode.set(road.code, road);
+      this.addKeys({ kind: "road", item: road }, [road.name.zh, road.name.en, ...road.aliases]);
+      const committee = this.roadCommitteesByCode.get(road.roadCommitteeCode);
+      for (const segment of road.segments) {
+        if (!segment.neighbourhoodCode || !committee) continue;
+        const list = this.roadCommitteesOfNeighbourhood.get(segment.neighbourhoodCode) ?? [];
+        if (!list.includes(committee)) list.push(committee);
+        this.roadCommitteesOfNeighbourhood.set(segment.neighbourhoodCode, list);
+      }
+    }
+    // Longest keys first: the most specific name a query contains wins.
+    this.keys.sort((a, b) => b.text.length - a.text.length);
+  }
+
+  private addKeys(entity: Entity, names: string[]): void {
+    const seen = new Set<string>();
+    for (const name of names) {
+      const full = normalize(name);
+      for (const text of [full, stripPlaceSuffix(full)]) {
+        if (text.length < 2 || seen.has(text)) continue;
+        seen.add(text);
+        this.keys.push({ text, entity });
+      }
+    }
+  }
+
+  /**
+   * Finds the place a resident typed: a neighbourhood or road name (alias,
+   * partial, with or without suffix, one typo), optionally with a house number.
+   */
+  lookup(query: string): LookupResult {
+    const normalized = normalize(query);
+    if (normalized.length === 0) return { type: "noQuery" };
+    const houseNumber = parseHouseNumber(normalized);
+    const withoutNumber = normalized.replace(/\d+/g, "");
+
+    const contained = this.longestContained(withoutNumber);
+    if (contained.length > 0) return this.answerFor(contained, houseNumber);
+
+    const core = stripFiller(withoutNumber);
+    if (core.length >= 2) {
+      const partial = uniqueEntities(this.keys.filter((key) => key.text.includes(core)));
+      if (partial.length > 0) return this.answerFor(partial, houseNumber);
+      const typo = uniqueEntities(this.keys.filter((key) => key.text.length >= 3 && containsWithinOneEdit(core, key.text)));
+      if (typo.length > 0) return this.answerFor(typo, houseNumber);
+    }
+    return { type: "notFound", suggestions: this.closest(core.length > 0 ? core : withoutNumber) };
+  }
+
+  /** The district whose boundary contains the point, or `outsideTown`. */
+  locate(latitude: number, longitude: number): LookupResult {
+    for (const district of this.snapshot.districts) {
+      if (district.boundary && insidePolygon(longitude, latitude, district.boundary)) {
+        return { type: "found", answer: this.answer("location", district, null, null, []) };
+      }
+    }
+    return { type: "outsideTown" };
+  }
+
+  /** Answers for a candidate a resident picked; undefined for an id that no longer exists. */
+  resolve(candidateId: string): PlaceAnswer | undefined {
+    const [kind, code, extra] = candidateId.split(":");
+    if (kind === "n" && code) {
+      const neighbourhood = this.neighbourhoodsByCode.get(code);
+      return neighbourhood && this.neighbourhoodAnswer(neighbourhood);
+    }
+    if (kind === "r" && code) {
+      const road = this.roadsByCode.get(code);
+      const segment = road?.segments[Number(extra)];
+      return road && segment && this.segmentAnswer(road, segment, null);
+    }
+    return undefined;
+  }
+
+  private longestContained(text: string): Entity[] {
+    let best = 0;
+    const hits: Key[] = [];
+    for (const key of this.keys) {
+      if (key.text.length < best) break;
+      if (text.includes(key.text)) {
+        best = key.text.length;
+        hits.push(key);
+      }
+    }
+    return uniqueEntities(hits);
+  }
+
+  private answerFor(entities: Entity[], houseNumber: number | null): LookupResult {
+    if (entities.length === 1) {
+      const [entity] = entities as [Entity];
+      if (entity.kind === "neighbourhood") return { type: "found", answer: this.neighbourhoodAnswer(entity.item) };
+      return this.roadResult(entity.item, houseNumber);
+    }
+    return { type: "ambiguous", candidates: entities.slice(0, MAX_CANDIDATES).flatMap((entity) => this.candidatesOf(entity)).slice(0, MAX_CANDIDATES) };
+  }
+
+  private roadResult(road: Road, houseNumber: number | null): LookupResult {
+    if (houseNumber !== null) {
+      const segment = road.segments.find((s) => coversNumber(s, houseNumber));
+      if (segment) return { type: "found", answer: this.segmentAnswer(road, segment, houseNumber) };
+      return { type: "unknownHouseNumber", road: road.name, houseNumber, candidates: this.candidatesOf({ kind: "road", item: road }) };
+    }
+    const districts = new Set(road.segments.map((s) => s.districtCode));
+    if (districts.size === 1 && road.segments[0]) return { type: "found", answer: this.segmentAnswer(road, road.segments[0], null) };
+    return { type: "ambiguous", candidates: this.candidatesOf({ kind: "road", item: road }) };
+  }
+
+  private candidatesOf(entity: Entity): PlaceCandidate[] {
+    if (entity.kind === "neighbourhood") return [{ id: `n:${entity.item.code}`, label: entity.item.name }];
+    const road = entity.item;
+    return road.segments.map((segment, index) => {
+      const district = this.districtsByCode.get(segment.districtCode);
+      const span = segment.from === segment.to ? `${segment.from}` : `${segment.from}–${segment.to}`;
+      return {
+        id: `r:${road.code}:${index}`,
+        label: {
+          zh: `${road.name.zh} ${span}号${parityLabel(segment.parity, "zh")} · ${district?.name.zh ?? ""}`,
+          en: `${road.name.en} No. ${span}${parityLabel(segment.parity, "en")} · ${district?.name.en ?? ""}`,
+        },
+      };
+    });
+  }
+
+  private neighbourhoodAnswer(neighbourhood: Neighbourhood): PlaceAnswer {
+    const district = this.districtsByCode.get(neighbourhood.districtCode)!;
+    return this.answer("neighbourhood", district, neighbourhood, null, this.roadCommitteesOfNeighbourhood.get(neighbourhood.code) ?? []);
+  }
+
+  private segmentAnswer(road: Road, segment: Segment, houseNumber: number | null): PlaceAnswer {
+    const district = this.districtsByCode.get(segment.districtCode)!;
+    const neighbourhood = segment.neighbourhoodCode ? (this.neighbourhoodsByCode.get(segment.neighbourhoodCode) ?? null) : null;
+    const committee = this.roadCommitteesByCode.get(road.roadCommitteeCode);
+    return this.answer("road", district, neighbourhood, { name: road.name, houseNumber }, committee ? [committee] : []);
+  }
+
+  private answer(
+    matchedBy: PlaceAnswer["matchedBy"],
+    district: DistrictInfo,
+    neighbourhood: Neighbourhood | null,
+    road: PlaceAnswer["road"],
+    roadCommittees: RoadCommitteeInfo[],
+  ): PlaceAnswer {
+    return {
+      matchedBy,
+      district,
+      neighbourhood: neighbourhood && { code: neighbourhood.code, name: neighbourhood.name, committee: neighbourhood.committee, partyOrganisation: neighbourhood.partyOrganisation },
+      road,
+      roadCommittees,
+      isSample: this.snapshot.town.isSample,
+    };
+  }
+
+  private closest(text: string): PlaceCandidate[] {
+    if (text.length === 0) return [];
+    const scored = new Map<Entity["item"], { entity: Entity; score: number }>();
+    for (const key of this.keys) {
+      const score = editDistanceWithin(text, key.text, Math.max(text.length, key.text.length));
+      const previous = scored.get(key.entity.item);
+      if (!previous || score < previous.score) scored.set(key.entity.item, { entity: key.entity, score });
+    }
+    return [...scored.values()]
+      .filter(({ score }) => score < Math.max(text.length, 2))
+      .sort((a, b) => a.score - b.score)
+      .slice(0, 3)
+      .map(({ entity }) => ({ id: entity.kind === "neighbourhood" ? `n:${entity.item.code}` : `r:${entity.item.code}:0`, label: entity.item.name }));
+  }
+}
+
+function uniqueEntities(keys: Key[]): Entity[] {
+  const seen = new Set<Entity["item"]>();
+  const out: Entity[] = [];
+  for (const key of keys) {
+    if (seen.has(key.entity.item)) continue;
+    seen.add(key.entity.item);
+    out.push(key.entity);
+  }
+  return out;
+}
+
+function parseHouseNumber(normalized: string): number | null {
+  const match = HOUSE_NUMBER.exec(normalized);
+  return match?.[1] ? Number(match[1]) : null;
+}
+
+function coversNumber(segment: Segment, n: number): boolean {
+  if (n < segment.from || n > segment.to) return false;
+  if (segment.parity === "ODD") return n % 2 === 1;
+  if (segment.parity === "EVEN") return n % 2 === 0;
+  return true;
+}
+
+function parityLabel(parity: HouseNumberParity, locale: "zh" | "en"): string {
+  if (parity === "ALL") return "";
+  if (locale === "zh") return parity === "ODD" ? "（单号）" : "（双号）";
+  return parity === "ODD" ? " (odd)" : " (even)";
+}
+
+/** True when some window of `text` is within one edit of `key` (a typo inside a longer question). */
+function containsWithinOneEdit(text: string, key: string): boolean {
+  for (const length of [key.length, key.length - 1, key.length + 1]) {
+    if (length < 2 || length > text.length) continue;
+    for (let start = 0; start + length <= text.length; start++) {
+      if (editDistanceWithin(text.slice(start, start + length), key, 1) <= 1) return true;
+    }
+  }
+  return false;
+}
+
+/** Even-odd ray casting over all rings, so holes in a boundary count as outside. */
+function insidePolygon(x: number, y: number, rings: [number, number][][]): boolean {
+  let inside = false;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i]!;
+      const [xj, yj] = ring[j]!;
+      if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
+}

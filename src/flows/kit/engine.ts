@@ -1,0 +1,186 @@
+import { z } from "zod";
+import { catalogFor, type Catalog } from "../i18n/catalog.ts";
+import type { Flow, FlowContext, FlowId, FlowServices, Step } from "./flow.ts";
+import { ENGINE_CHOICES, languagePicker, mainMenu } from "./menu.ts";
+import { LOCALES, type InboundEvent, type InboundPayload, type Locale, type OutboundMessage } from "./messages.ts";
+
+/** Bumped when the session's own shape changes; older sessions are discarded, not migrated. */
+export const SESSION_VERSION = 1;
+
+const sessionSchema = z.object({
+  v: z.literal(SESSION_VERSION),
+  /** The language the user chose with /lang; null until they choose, then the channel's hint applies. */
+  locale: z.enum(LOCALES).nullable(),
+  active: z.object({ flow: z.string(), version: z.number().int(), state: z.unknown() }).nullable(),
+  lastActiveAt: z.number(),
+});
+
+/** What is stored per (channel, chat, user): the language and the flow in progress. */
+export type Session = z.infer<typeof sessionSchema>;
+
+/**
+ * Reads stored session JSON. Anything unreadable (corrupt JSON, an older
+ * session version, a wrong shape) yields `undefined`: the user starts afresh
+ * instead of the bot crashing on state it cannot trust.
+ */
+export function decodeSession(raw: string | undefined): { session: Session | undefined; discarded: boolean } {
+  if (raw === undefined) return { session: undefined, discarded: false };
+  try {
+    const parsed = sessionSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? { session: parsed.data, discarded: false } : { session: undefined, discarded: true };
+  } catch {
+    return { session: undefined, discarded: true };
+  }
+}
+
+/**
+ * The registered flows, by id. Their state types are erased here; the engine
+ * re-validates stored state with each flow's schema before handing it back.
+ */
+export type FlowRegistry = { [K in FlowId]: Flow<unknown> };
+
+export interface EngineDeps {
+  flows: FlowRegistry;
+  services: FlowServices;
+  now: Date;
+  /** A flow untouched for longer than this is dropped at the next message. */
+  idleMs: number;
+}
+
+/** The next session and the replies to send, in order. */
+export interface EngineResult {
+  session: Session;
+  replies: OutboundMessage[];
+}
+
+// A handoff chain longer than this is a bug in a flow; stop rather than loop.
+const MAX_HANDOFFS = 3;
+
+/**
+ * One conversational step for one inbound event: universal commands and menu
+ * buttons first, then the active flow, else the default flow for free input.
+ * Pure apart from what flows do through their services; storage, locking and
+ * sending happen outside.
+ */
+export async function runEngine(stored: Session | undefined, event: InboundEvent, deps: EngineDeps): Promise<EngineResult> {
+  const session: Session = stored ?? { v: SESSION_VERSION, locale: null, active: null, lastActiveAt: deps.now.getTime() };
+  const replies: OutboundMessage[] = [];
+  const localeOf = (): Locale => session.locale ?? event.localeHint ?? "zh";
+  const contextOf = (): FlowContext => ({ locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now });
+
+  if (session.active && deps.now.getTime() - session.lastActiveAt > deps.idleMs) {
+    session.active = null;
+    replies.push(text(contextOf().t.session.expired));
+  }
+  const active = session.active && activeFlow(session.active, deps.flows);
+  if (session.active && !active) {
+    session.active = null;
+    replies.push(text(contextOf().t.session.reset));
+  }
+
+  const apply = async (step: Step<unknown>, flow: Flow<unknown>, depth: number): Promise<void> => {
+    replies.push(...step.replies);
+    if (step.type === "continue") session.active = { flow: flow.id, version: flow.version, state: step.state };
+    else if (step.type === "done") session.active = null;
+    else if (depth < MAX_HANDOFFS) {
+      const next = deps.flows[step.flow];
+      await apply(await next.start(contextOf(), step.input), next, depth + 1);
+    } else {
+      throw new Error(`Flow ${flow.id} handed off more than ${MAX_HANDOFFS} times in one step`);
+    }
+  };
+  const startFlow = async (flow: Flow<unknown>, input?: InboundPayload) => apply(await flow.start(contextOf(), input), flow, 0);
+
+  const payload = event.payload;
+  const t = (): Catalog => contextOf().t;
+  if (payload.type === "command") {
+    const flow = Object.values(deps.flows).find((f) => f.command === payload.command);
+    if (flow) {
+      const args = payload.args.trim();
+      await startFlow(flow, args ? { type: "text", text: args } : undefined);
+    } else {
+      handleUniversalCommand(payload.command, payload.args, session, replies, t, localeOf);
+    }
+  } else if (payload.type === "choice" && isEngineChoice(payload.value)) {
+    const value = payload.value;
+    if (value.startsWith(ENGINE_CHOICES.flowPrefix)) {
+      const flow = deps.flows[value.slice(ENGINE_CHOICES.flowPrefix.length) as FlowId];
+      if (flow) await startFlow(flow);
+      else replies.push(text(t().errors.staleChoice));
+    } else if (value.startsWith(ENGINE_CHOICES.languagePrefix)) {
+      handleUniversalCommand("lang", value.slice(ENGINE_CHOICES.languagePrefix.length), session, replies, t, localeOf);
+    } else {
+      handleUniversalCommand(value === ENGINE_CHOICES.help ? "help" : "start", "", session, replies, t, localeOf);
+    }
+  } else if (active) {
+    await apply(await active.flow.onEvent(active.state, event, contextOf()), active.flow, 0);
+  } else if (payload.type === "text" || payload.type === "location") {
+    // Free input with nothing in progress is most often a question about a place.
+    await startFlow(deps.flows.lookup, payload);
+  } else if (payload.type === "choice") {
+    replies.push(text(t().errors.staleChoice), mainMenu(t(), localeOf()));
+  } else {
+    replies.push(mainMenu(t(), localeOf()));
+  }
+
+  session.lastActiveAt = deps.now.getTime();
+  return { session, replies };
+}
+
+function isEngineChoice(value: string): boolean {
+  return (
+    value === ENGINE_CHOICES.mainMenu ||
+    value === ENGINE_CHOICES.help ||
+    value.startsWith(ENGINE_CHOICES.flowPrefix) ||
+    value.startsWith(ENGINE_CHOICES.languagePrefix)
+  );
+}
+
+function activeFlow(active: NonNullable<Session["active"]>, flows: FlowRegistry): { flow: Flow<unknown>; state: unknown } | undefined {
+  const flow = (flows as Record<string, Flow<unknown> | undefined>)[active.flow];
+  if (!flow || flow.version !== active.version) return undefined;
+  const parsed = flow.stateSchema.safeParse(active.state);
+  return parsed.success ? { flow, state: parsed.data } : undefined;
+}
+
+const LANGUAGE_WORDS: Record<string, Locale> = { zh: "zh", cn: "zh", 中文: "zh", chinese: "zh", en: "en", english: "en", 英文: "en", 英语: "en" };
+
+function handleUniversalCommand(
+  command: string,
+  args: string,
+  session: Session,
+  replies: OutboundMessage[],
+  t: () => Catalog,
+  localeOf: () => Locale,
+): void {
+  switch (command) {
+    case "start":
+      session.active = null;
+      replies.push(mainMenu(t(), localeOf()));
+      return;
+    case "help":
+      replies.push(text(t().help));
+      return;
+    case "cancel":
+      replies.push(text(session.active ? t().cancel.done : t().cancel.nothing));
+      session.active = null;
+      return;
+    case "lang": {
+      const chosen = LANGUAGE_WORDS[args.trim().toLowerCase()];
+      if (!chosen) {
+        replies.push(languagePicker(t()));
+        return;
+      }
+      session.locale = chosen;
+      replies.push(text(t().lang.set));
+      if (!session.active) replies.push(mainMenu(t(), localeOf()));
+      return;
+    }
+    default:
+      replies.push(text(t().unknownCommand(command)));
+  }
+}
+
+function text(value: string): OutboundMessage {
+  return { type: "text", text: value };
+}
