@@ -1,0 +1,208 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import type { Logger } from "../../log.ts";
+import { assertTtl, createKeyedQueue, LockTimeoutError, SessionStoreUnavailableError, type SessionStore } from "./store.ts";
+
+/** Where and how {@link createRedisStore} keeps its data. */
+export interface RedisStoreOptions {
+  /** `redis://` or `rediss://` URL, credentials and database number included. */
+  url: string;
+  /** Prepended to every key so several towns or test runs can share one Redis. Default `linli:`. */
+  keyPrefix?: string;
+  /**
+   * How long a lock survives a holder that died without releasing it. A live
+   * holder keeps extending it, so this bounds only the wait after a crash. Default 10 seconds.
+   */
+  lockTtlMs?: number;
+  /** Longest wait for a key's lock, queueing in this process included, before `LockTimeoutError`. Default 10 seconds. */
+  lockWaitMs?: number;
+  /** A command without a reply after this long fails as unavailable instead of hanging. Default 2 seconds. */
+  commandTimeoutMs?: number;
+  logger: Logger;
+}
+
+// Compare-and-act scripts: a holder whose lock already expired and was taken by
+// someone else must neither delete nor prolong the new holder's lock.
+const RELEASE_LOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+const EXTEND_LOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
+
+/** The commands ioredis defines from the `scripts` option; its types cannot know them. */
+interface LockScripts {
+  linliReleaseLock(lockKey: string, token: string): Promise<number>;
+  linliExtendLock(lockKey: string, token: string, ttlMs: number): Promise<number>;
+}
+
+/**
+ * Connects to Redis and returns a {@link SessionStore} on it: the store for
+ * deployments with several processes, since sessions, locks and dedupe marks all
+ * live in Redis and nothing per user stays in process memory except callers
+ * currently queued for a lock.
+ *
+ * Rejects with {@link SessionStoreUnavailableError} if Redis cannot be reached
+ * now, so a misconfigured `REDIS_URL` stops start-up with a clear message. Once
+ * running, commands never wait for an outage to end: while Redis is down every
+ * operation rejects quickly with {@link SessionStoreUnavailableError}, and the
+ * client reconnects on its own when Redis is back.
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<SessionStore> {
+  const prefix = options.keyPrefix ?? "linli:";
+  const lockTtlMs = options.lockTtlMs ?? 10_000;
+  const lockWaitMs = options.lockWaitMs ?? 10_000;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 2_000;
+  assertTtl(lockTtlMs);
+  const where = describeWithoutCredentials(options.url);
+  const logger = options.logger.child({ component: "redis-session-store", redis: where });
+
+  const client = new Redis(options.url, {
+    lazyConnect: true,
+    // Queued commands would hold residents' updates hostage to an outage; fail
+    // them at once and let the dispatcher say "temporarily unavailable".
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100),
+    scripts: {
+      linliReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
+      linliExtendLock: { lua: EXTEND_LOCK, numberOfKeys: 1 },
+    },
+  }) as Redis & LockScripts;
+
+  let lastConnectionError: Error | undefined;
+  let connected = false;
+  client.on("error", (error) => {
+    lastConnectionError = error;
+    logger.debug("Redis client error", { error });
+  });
+  client.on("reconnecting", () => {
+    if (connected) logger.warn("Lost the connection to Redis; session operations fail until it is back", { error: lastConnectionError });
+    connected = false;
+  });
+  client.on("ready", () => {
+    if (!connected) logger.info("Connected to Redis");
+    connected = true;
+  });
+
+  try {
+    await client.connect();
+  } catch (error) {
+    // Stop the retry loop, or the failed client would keep the process alive.
+    client.disconnect();
+    const cause = lastConnectionError ?? error;
+    throw new SessionStoreUnavailableError(`Cannot connect to Redis at ${where} (REDIS_URL): ${messageOf(cause)}`, { cause });
+  }
+
+  const run = async <T>(what: string, command: () => Promise<T>): Promise<T> => {
+    try {
+      return await command();
+    } catch (error) {
+      throw new SessionStoreUnavailableError(`Redis at ${where} failed to ${what}: ${messageOf(error)}`, { cause: error });
+    }
+  };
+
+  const sessionKey = (key: string) => `${prefix}session:${key}`;
+  const lockKey = (key: string) => `${prefix}lock:${key}`;
+  const seenKey = (id: string) => `${prefix}seen:${id}`;
+  const queue = createKeyedQueue();
+
+  const acquire = async (key: string, token: string, deadline: number): Promise<void> => {
+    for (;;) {
+      const taken = await run("take a session lock", () => client.set(lockKey(key), token, "PX", lockTtlMs, "NX"));
+      if (taken === "OK") return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new LockTimeoutError(key, lockWaitMs);
+      // Jitter keeps waiting processes from polling in lockstep.
+      await sleep(Math.min(remaining, 10 + Math.random() * 30));
+    }
+  };
+
+  const release = async (key: string, token: string): Promise<void> => {
+    try {
+      await client.linliReleaseLock(lockKey(key), token);
+    } catch (error) {
+      // Not fatal: the lock expires by itself after lockTtlMs.
+      logger.warn("Could not release a session lock; it will expire on its own", { error, lockTtlMs });
+    }
+  };
+
+  // A slow update (a flow waiting on an outside API) must not lose its lock
+  // halfway, or another process would run the same session concurrently.
+  const keepExtended = (key: string, token: string): (() => void) => {
+    const timer = setInterval(() => {
+      client.linliExtendLock(lockKey(key), token, lockTtlMs).then(
+        (extended) => {
+          if (extended === 0) {
+            logger.error("A session lock expired while its update was still running; updates of this session may have overlapped", { lockTtlMs });
+            clearInterval(timer);
+          }
+        },
+        (error: unknown) => logger.warn("Could not extend a session lock; retrying", { error }),
+      );
+    }, Math.max(1, Math.floor(lockTtlMs / 2)));
+    timer.unref();
+    return () => clearInterval(timer);
+  };
+
+  return {
+    async read(key) {
+      const value = await run("read a session", () => client.get(sessionKey(key)));
+      return value ?? undefined;
+    },
+    async write(key, value, ttlMs) {
+      assertTtl(ttlMs);
+      await run("write a session", () => client.set(sessionKey(key), value, "PX", ttlMs));
+    },
+    async delete(key) {
+      await run("delete a session", () => client.del(sessionKey(key)));
+    },
+    withLock(key, fn) {
+      const deadline = Date.now() + lockWaitMs;
+      return queue.run(key, lockWaitMs, async () => {
+        const token = randomUUID();
+        await acquire(key, token, deadline);
+        const stopExtending = keepExtended(key, token);
+        try {
+          return await fn();
+        } finally {
+          stopExtending();
+          await release(key, token);
+        }
+      });
+    },
+    async wasProcessed(deliveryId) {
+      return (await run("check a delivery id", () => client.exists(seenKey(deliveryId)))) === 1;
+    },
+    async markProcessed(deliveryId, ttlMs) {
+      assertTtl(ttlMs);
+      await run("record a delivery id", () => client.set(seenKey(deliveryId), "1", "PX", ttlMs));
+    },
+    async ping() {
+      try {
+        return (await client.ping()) === "PONG";
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+function describeWithoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
