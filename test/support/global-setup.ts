@@ -1,10 +1,11 @@
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, chown } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { startRedisServer } from "./redis-server.ts";
 
 const run = promisify(execFile);
 
@@ -56,31 +57,12 @@ async function startPostgres(): Promise<{ url: string; stop: () => Promise<void>
   };
 }
 
-async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once("error", (error) => reject(new Error(`redis-server could not start (install it: apt-get install redis-server): ${error.message}`)));
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("Ready to accept connections")) resolve();
-    });
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill("SIGTERM");
-    },
-  };
-}
-
 /** Starts one PostgreSQL cluster and one redis-server for the whole run. */
 export default async function setup(project: TestProject) {
-  const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  const [postgres, redis] = await Promise.all([startPostgres(), freePort().then(startRedisServer)]);
   project.provide("postgresUrl", postgres.url);
   project.provide("redisUrl", redis.url);
   return async () => {
-    await Promise.all([postgres.stop(), redis.stop()]);
+    await Promise.all([postgres.stop(), redis.kill()]);
   };
 }

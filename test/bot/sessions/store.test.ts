@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { startRedisServer, type RedisServer } from "../../support/redis-server.ts";
 import { randomUUID } from "node:crypto";
 import { setImmediate as tick, setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
@@ -312,25 +312,10 @@ describe("the Redis store across processes", () => {
 
 describe("the Redis store when Redis fails", () => {
   /** A redis-server of this test's own, so killing it disturbs no other test. */
-  async function startRedis(port: number): Promise<ChildProcess> {
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    cleanups.push(() => stopRedis(child));
-    await new Promise<void>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited with ${code}`)));
-      child.stdout?.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("Ready to accept connections")) resolve();
-      });
-    });
-    return child;
-  }
-  async function stopRedis(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
+  async function startRedis(port: number): Promise<RedisServer> {
+    const server = await startRedisServer(port);
+    cleanups.push(() => server.kill());
+    return server;
   }
   /** Fails the test instead of letting a hanging store run into the test timeout. */
   async function withoutHanging<T>(promise: Promise<T>): Promise<T> {
@@ -360,7 +345,7 @@ describe("the Redis store when Redis fails", () => {
     cleanups.push(() => store.close());
     await store.write("web:1:1", "before the outage", 60_000);
 
-    await stopRedis(server);
+    await server.kill();
     await expect(withoutHanging(store.read("web:1:1"))).rejects.toBeInstanceOf(SessionStoreUnavailableError);
     await expect(withoutHanging(store.write("web:1:1", "lost", 60_000))).rejects.toBeInstanceOf(SessionStoreUnavailableError);
     let updateRan = false;

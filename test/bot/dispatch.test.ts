@@ -1,0 +1,149 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { sessionKey } from "../../src/bot/dispatch.ts";
+import { createMemoryStore } from "../../src/bot/sessions/memory-store.ts";
+import { createRedisStore } from "../../src/bot/sessions/redis-store.ts";
+import type { SessionStore } from "../../src/bot/sessions/store.ts";
+import type { Database } from "../../src/db/database.ts";
+import type { GridDirectory } from "../../src/domain/grid/directory.ts";
+import { SESSION_VERSION } from "../../src/flows/kit/engine.ts";
+import { createLogger } from "../../src/log.ts";
+import { converse, shownText } from "../support/conversation.ts";
+import { freePort } from "../support/global-setup.ts";
+import { startRedisServer } from "../support/redis-server.ts";
+import { openSampleTown } from "../support/town.ts";
+
+let db: Database;
+let grid: GridDirectory;
+const silent = createLogger({ level: "silent" });
+const key = sessionKey({ channel: "web", chatId: "resident-1", userId: "resident-1" });
+
+beforeAll(async () => {
+  ({ db, grid } = await openSampleTown());
+});
+afterAll(async () => {
+  await db.close();
+});
+
+const stores: [string, () => Promise<SessionStore>][] = [
+  ["memory", async () => createMemoryStore()],
+  ["redis", async () => createRedisStore({ url: inject("redisUrl"), keyPrefix: `test:${randomUUID()}:`, logger: silent })],
+];
+
+describe.each(stores)("the dispatcher on the %s session store", (_name, openStore) => {
+  it("the same delivery arriving twice, even at the same moment, is answered once", async () => {
+    const chat = converse(grid, { store: await openStore() });
+    const event = { channel: "web", userId: "resident-1", chatId: "resident-1", chatType: "private", messageId: "dup-1", payload: { type: "text", text: "紫竹半岛" } } as const;
+    const [first, second] = await Promise.all([chat.dispatcher.handle(event), chat.dispatcher.handle(event)]);
+    const answered = [first, second].filter((replies) => replies.length > 0);
+    expect(answered).toHaveLength(1);
+    expect(shownText(answered[0]!)).toContain("属于【第四片区】");
+    expect(await chat.dispatcher.handle(event)).toEqual([]);
+    await chat.store.close();
+  });
+
+  it("50 updates from one user at once are processed in order and the session stays intact", async () => {
+    const chat = converse(grid, { store: await openStore() });
+    // Every tenth message switches the language; each answer must be in the language
+    // chosen by the switches sent before it, which holds only if the order is kept.
+    const sends = Array.from({ length: 50 }, (_, i) =>
+      i % 10 === 0 ? chat.command("lang", (i / 10) % 2 === 0 ? "en" : "zh") : chat.text("紫竹半岛"),
+    );
+    const replies = await Promise.all(sends);
+    replies.forEach((reply, i) => {
+      if (i % 10 === 0) return;
+      const english = Math.floor(i / 10) % 2 === 0;
+      expect(shownText(reply), `message ${i}`).toContain(english ? "belongs to【District 4】" : "属于【第四片区】");
+    });
+    const stored = JSON.parse((await chat.store.read(key))!) as { v: number; locale: string };
+    expect(stored).toMatchObject({ v: SESSION_VERSION, locale: "en" });
+    await chat.store.close();
+  });
+
+  it("a corrupt session is discarded with an apology and the message is still answered", async () => {
+    const store = await openStore();
+    await store.write(key, "{not json", 60_000);
+    const shown = shownText(await converse(grid, { store }).text("紫竹半岛"));
+    expect(shown).toContain("需要重新开始");
+    expect(shown).toContain("属于【第四片区】");
+    await store.close();
+  });
+
+  it("a session saved by an older version of a flow restarts that flow instead of misreading it", async () => {
+    const store = await openStore();
+    await store.write(key, JSON.stringify({ v: SESSION_VERSION, locale: null, active: { flow: "lookup", version: 0, state: { step: 3 } }, lastActiveAt: Date.now() }), 60_000);
+    const chat = converse(grid, { store });
+    const shown = shownText(await chat.text("紫竹半岛"));
+    expect(shown).toContain("上次未完成的对话需要重新开始");
+    expect(shown).toContain("属于【第四片区】");
+    await store.close();
+  });
+});
+
+describe("sessions and universal commands", () => {
+  it("a conversation left idle past the timeout starts again with a notice", async () => {
+    let now = new Date("2026-11-26T10:00:00Z");
+    const chat = converse(grid, { now: () => now, idleMs: 30 * 60_000 });
+    await chat.command("lookup");
+    now = new Date("2026-11-26T11:00:00Z");
+    const shown = shownText(await chat.text("紫竹半岛"));
+    expect(shown).toContain("很久没有继续");
+    expect(shown).toContain("属于【第四片区】");
+  });
+
+  it("/lang switches every later reply to English and /lang zh back to Chinese", async () => {
+    const chat = converse(grid);
+    expect(shownText(await chat.command("lang", "en"))).toContain("Language set to English.");
+    expect(shownText(await chat.command("help"))).toContain("Who runs my district");
+    expect(shownText(await chat.command("lang", "zh"))).toContain("已切换为中文");
+    expect(shownText(await chat.command("lang"))).toContain("请选择语言 / Please choose a language");
+  });
+
+  it("/cancel ends the lookup in progress, and says so when nothing is in progress", async () => {
+    const chat = converse(grid);
+    await chat.command("lookup");
+    expect(shownText(await chat.command("cancel"))).toContain("已取消");
+    expect(shownText(await chat.command("cancel"))).toContain("现在没有进行中的操作");
+  });
+
+  it("/start shows the main menu whose buttons start the lookup and switch language", async () => {
+    const chat = converse(grid);
+    const menu = (await chat.command("start")).find((reply) => reply.type === "choices");
+    expect(menu?.type === "choices" && menu.options.map((option) => option.label)).toEqual(["🏘 谁管我这片", "❓ 使用帮助", "🌐 English"]);
+    if (menu?.type !== "choices") return;
+    expect(shownText(await chat.choose(menu.options[0]!.value))).toContain("请告诉我您所在的小区或居民区名称");
+    expect(shownText(await chat.choose(menu.options[2]!.value))).toContain("Language set to English.");
+  });
+
+  it("an unknown command is answered with a pointer to /help", async () => {
+    expect(shownText(await converse(grid).command("frobnicate"))).toContain("没有“/frobnicate”这个命令");
+  });
+
+  it("/lookup with text answers at once", async () => {
+    expect(shownText(await converse(grid).command("lookup", "紫竹半岛"))).toContain("属于【第四片区】");
+  });
+});
+
+describe("when Redis goes away", () => {
+  it("the resident is told the service is temporarily unavailable, and the conversation works again once Redis is back", async () => {
+    const port = await freePort();
+    let server = await startRedisServer(port);
+    const store = await createRedisStore({ url: server.url, keyPrefix: "outage:", logger: silent });
+    try {
+      const chat = converse(grid, { store });
+      expect(shownText(await chat.text("紫竹半岛"))).toContain("属于【第四片区】");
+      await server.kill();
+      expect(shownText(await chat.text("紫竹半岛"))).toContain("服务暂时不可用");
+      server = await startRedisServer(port);
+      let shown = "";
+      for (let attempt = 0; attempt < 50 && !shown.includes("属于【第四片区】"); attempt++) {
+        shown = shownText(await chat.text("紫竹半岛"));
+        if (!shown.includes("属于")) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(shown).toContain("属于【第四片区】");
+    } finally {
+      await store.close();
+      await server.kill();
+    }
+  });
+});
