@@ -24,7 +24,8 @@ const optionalUrl = (protocols: readonly string[]) =>
 
 const envSchema = z
   .object({
-    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    // 0 asks the OS for a free port (tests, several instances on one host).
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     DATA_DIR: z.string().trim().min(1).default("./data"),
     DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),

@@ -1,0 +1,89 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+import { openDatabase } from "../../src/db/database.ts";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((problem) => problem.variable);
+    throw error;
+  }
+  return [];
+}
+
+describe("configuration", () => {
+  it("an empty environment gives the embedded defaults: PGlite under ./data, memory sessions, web chat on localhost:3000, Telegram off", () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: "pglite", dataDir: path.resolve("data/pglite") });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 3000 });
+    expect(config.telegram).toBeUndefined();
+  });
+
+  it("DATABASE_URL and REDIS_URL select PostgreSQL and Redis, and their passwords are kept out of logs", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://linli:pg-secret-1@db:5432/linli", REDIS_URL: "redis://:redis-secret-2@cache:6379" });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://linli:pg-secret-1@db:5432/linli" });
+    expect(config.redisUrl).toBe("redis://:redis-secret-2@cache:6379");
+    expect(config.secrets).toEqual(expect.arrayContaining(["pg-secret-1", "redis-secret-2"]));
+  });
+
+  it("each bad value is reported by the name of its variable", () => {
+    expect(problemsOf({ PORT: "eighty" })).toEqual(["PORT"]);
+    expect(problemsOf({ DATABASE_URL: "mysql://x" })).toEqual(["DATABASE_URL"]);
+    expect(problemsOf({ REDIS_URL: "localhost:6379" })).toEqual(["REDIS_URL"]);
+    expect(problemsOf({ TELEGRAM_BOT_TOKEN: "not-a-token" })).toEqual(["TELEGRAM_BOT_TOKEN"]);
+    expect(problemsOf({ SESSION_IDLE_MINUTES: "0" })).toEqual(["SESSION_IDLE_MINUTES"]);
+    expect(problemsOf({ LOG_LEVEL: "loud" })).toEqual(["LOG_LEVEL"]);
+  });
+
+  it("webhook mode needs a token and a secret", () => {
+    expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]);
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+      TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
+      TELEGRAM_WEBHOOK_SECRET: "a-long-enough-secret",
+    });
+    expect(config.telegram?.webhook).toEqual({ url: "https://bot.example.org/telegram/webhook", secret: "a-long-enough-secret" });
+    expect(config.secrets).toEqual(expect.arrayContaining(["123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "a-long-enough-secret"]));
+  });
+});
+
+describe("start-up", () => {
+  const start = async (env: Record<string, string>) => {
+    try {
+      await run("npx", ["tsx", "src/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 60_000 });
+      return { code: 0, stderr: "" };
+    } catch (error) {
+      const failed = error as { code: number; stderr: string };
+      return { code: failed.code, stderr: failed.stderr };
+    }
+  };
+
+  it("a bad environment variable stops start-up with a message naming it", async () => {
+    const result = await start({ PORT: "not-a-port" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("PORT");
+  });
+
+  it("a broken town-data file stops start-up naming file, line and field, and nothing is imported", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "linli-start-"));
+    const file = path.join(dir, "broken.yaml");
+    await writeFile(file, "town:\n  code: wujing\n  name: 吴泾镇\ndistricts: 12\n");
+    const result = await start({ DATA_DIR: dir, TOWN_DATA_FILE: file, PORT: "0" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:4`);
+    expect(result.stderr).toContain("districts");
+    const db = await openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") });
+    expect(await db.prisma.town.count()).toBe(0);
+    await db.close();
+  });
+});
