@@ -84,6 +84,16 @@ describe("who runs my district (谁管我这片)", () => {
     expect(shownText(await chat.text("紫竹半岛"))).toContain("紫竹半岛居民区 属于【第四片区】");
   });
 
+  it("after a miss, the closest names are offered, and a suggested road still asks which stretch", async () => {
+    const chat = converse(grid);
+    const replies = await chat.text("德永");
+    expect(shownText(replies)).toContain("您要找的是不是");
+    const road = lastChoices(replies).find((option) => option.label === "永德路");
+    expect(road).toBeDefined();
+    const stretches = lastChoices(await chat.choose(road!.value));
+    expect(stretches.map((option) => option.label)).toEqual(expect.arrayContaining([expect.stringContaining("第一片区"), expect.stringContaining("第二片区")]));
+  });
+
   it("a shared location inside a district boundary finds that district; one outside the town is told so", async () => {
     const chat = converse(grid);
     await chat.command("lookup");

@@ -93,6 +93,8 @@ interface Key {
 }
 
 const MAX_CANDIDATES = 8;
+/** Shorter names are too easy to hit by accident with one wrong character. */
+const MIN_TYPO_KEY_LENGTH = 3;
 const HOUSE_NUMBER = /(\d{1,5})(?:号|弄|號|hao|no)?/;
 
 /**
@@ -101,7 +103,14 @@ const HOUSE_NUMBER = /(\d{1,5})(?:号|弄|號|hao|no)?/;
  * for hundreds of neighbourhoods and roads and can run on every message.
  */
 export class GridIndex {
-  private readonly keys: Key[] = [];
+  /** Every searchable name (normalised, with and without suffix) → the keys spelled that way. */
+  private readonly keysByText = new Map<string, Key[]>();
+  /** Key lengths present, longest first, so containment tries the most specific names first. */
+  private keyLengths: number[] = [];
+  /** Each key with one character deleted (and as is) → the keys: finds one-edit typos by lookup, not by scanning. */
+  private readonly keysByDeletion = new Map<string, Key[]>();
+  /** Each character → the keys containing it, to narrow partial matches and suggestions. */
+  private readonly keysByCharacter = new Map<string, Key[]>();
   private readonly districtsByCode = new Map<string, DistrictInfo>();
   private readonly neighbourhoodsByCode = new Map<string, Neighbourhood>();
   private readonly roadsByCode = new Map<string, Road>();
@@ -126,8 +135,7 @@ export class GridIndex {
         this.roadCommitteesOfNeighbourhood.set(segment.neighbourhoodCode, list);
       }
     }
-    // Longest keys first: the most specific name a query contains wins.
-    this.keys.sort((a, b) => b.text.length - a.text.length);
+    this.keyLengths = [...new Set([...this.keysByText.keys()].map((text) => text.length))].sort((a, b) => b - a);
   }
 
   private addKeys(entity: Entity, names: string[]): void {
@@ -137,7 +145,10 @@ export class GridIndex {
       for (const text of [full, stripPlaceSuffix(full)]) {
         if (text.length < 2 || seen.has(text)) continue;
         seen.add(text);
-        this.keys.push({ text, entity });
+        const key = { text, entity };
+        append(this.keysByText, text, key);
+        for (const character of new Set(text)) append(this.keysByCharacter, character, key);
+        if (text.length >= MIN_TYPO_KEY_LENGTH) for (const variant of oneDeletionVariants(text)) append(this.keysByDeletion, variant, key);
       }
     }
   }
@@ -157,9 +168,9 @@ export class GridIndex {
 
     const core = stripFiller(withoutNumber);
     if (core.length >= 2) {
-      const partial = uniqueEntities(this.keys.filter((key) => key.text.includes(core)));
+      const partial = uniqueEntities((this.keysByCharacter.get(core[0]!) ?? []).filter((key) => key.text.includes(core)));
       if (partial.length > 0) return this.answerFor(partial, houseNumber);
-      const typo = uniqueEntities(this.keys.filter((key) => key.text.length >= 3 && containsWithinOneEdit(core, key.text)));
+      const typo = this.withinOneEdit(core);
       if (typo.length > 0) return this.answerFor(typo, houseNumber);
     }
     return { type: "notFound", suggestions: this.closest(core.length > 0 ? core : withoutNumber) };
@@ -175,29 +186,49 @@ export class GridIndex {
     return { type: "outsideTown" };
   }
 
-  /** Answers for a candidate a resident picked; undefined for an id that no longer exists. */
-  resolve(candidateId: string): PlaceAnswer | undefined {
-    const [kind, code, extra] = candidateId.split(":");
+  /**
+   * Follows up a candidate a resident picked: a neighbourhood or a road stretch
+   * answers at once, a whole road may still offer its stretches. Undefined for an
+   * id that no longer exists (the data was re-imported since the button was sent).
+   */
+  resolve(candidateId: string): LookupResult | undefined {
+    const [kind, code, stretch] = candidateId.split(":");
     if (kind === "n" && code) {
       const neighbourhood = this.neighbourhoodsByCode.get(code);
-      return neighbourhood && this.neighbourhoodAnswer(neighbourhood);
+      return neighbourhood && { type: "found", answer: this.neighbourhoodAnswer(neighbourhood) };
     }
-    if (kind === "r" && code) {
-      const road = this.roadsByCode.get(code);
-      const segment = road?.segments[Number(extra)];
-      return road && segment && this.segmentAnswer(road, segment, null);
-    }
-    return undefined;
+    const road = kind === "r" && code ? this.roadsByCode.get(code) : undefined;
+    if (!road) return undefined;
+    if (stretch === undefined) return this.roadResult(road, null);
+    const segment = road.segments[Number(stretch)];
+    return segment && { type: "found", answer: this.segmentAnswer(road, segment, null) };
   }
 
   private longestContained(text: string): Entity[] {
-    let best = 0;
+    for (const length of this.keyLengths) {
+      const hits: Key[] = [];
+      for (let start = 0; start + length <= text.length; start++) {
+        const keys = this.keysByText.get(text.slice(start, start + length));
+        if (keys) hits.push(...keys);
+      }
+      if (hits.length > 0) return uniqueEntities(hits);
+    }
+    return [];
+  }
+
+  /** Keys that some stretch of `text` matches with one character wrong, missing or extra. */
+  private withinOneEdit(text: string): Entity[] {
     const hits: Key[] = [];
-    for (const key of this.keys) {
-      if (key.text.length < best) break;
-      if (text.includes(key.text)) {
-        best = key.text.length;
-        hits.push(key);
+    const lengths = new Set(this.keyLengths.flatMap((length) => [length - 1, length, length + 1]));
+    for (const length of lengths) {
+      if (length < MIN_TYPO_KEY_LENGTH - 1) continue;
+      for (let start = 0; start + length <= text.length; start++) {
+        const window = text.slice(start, start + length);
+        for (const variant of oneDeletionVariants(window)) {
+          for (const key of this.keysByDeletion.get(variant) ?? []) {
+            if (editDistanceWithin(window, key.text, 1) <= 1) hits.push(key);
+          }
+        }
       }
     }
     return uniqueEntities(hits);
@@ -268,19 +299,26 @@ export class GridIndex {
     };
   }
 
+  /** Up to three places sharing the most characters with `text`, as suggestions after a miss. */
   private closest(text: string): PlaceCandidate[] {
-    if (text.length === 0) return [];
-    const scored = new Map<Entity["item"], { entity: Entity; score: number }>();
-    for (const key of this.keys) {
-      const score = editDistanceWithin(text, key.text, Math.max(text.length, key.text.length));
-      const previous = scored.get(key.entity.item);
-      if (!previous || score < previous.score) scored.set(key.entity.item, { entity: key.entity, score });
+    const shared = new Map<Entity["item"], { entity: Entity; count: number }>();
+    for (const character of new Set(text)) {
+      const seenForCharacter = new Set<Entity["item"]>();
+      for (const key of this.keysByCharacter.get(character) ?? []) {
+        if (seenForCharacter.has(key.entity.item)) continue;
+        seenForCharacter.add(key.entity.item);
+        const entry = shared.get(key.entity.item) ?? { entity: key.entity, count: 0 };
+        entry.count++;
+        shared.set(key.entity.item, entry);
+      }
     }
-    return [...scored.values()]
-      .filter(({ score }) => score < Math.max(text.length, 2))
-      .sort((a, b) => a.score - b.score)
+    // One shared character is noise for Chinese names; ask for at least two when the query has them.
+    const needed = Math.min(2, new Set(text).size);
+    return [...shared.values()]
+      .filter(({ count }) => count >= needed)
+      .sort((a, b) => b.count - a.count)
       .slice(0, 3)
-      .map(({ entity }) => ({ id: entity.kind === "neighbourhood" ? `n:${entity.item.code}` : `r:${entity.item.code}:0`, label: entity.item.name }));
+      .map(({ entity }) => ({ id: entity.kind === "neighbourhood" ? `n:${entity.item.code}` : `r:${entity.item.code}`, label: entity.item.name }));
   }
 }
 
@@ -313,15 +351,17 @@ function parityLabel(parity: HouseNumberParity, locale: "zh" | "en"): string {
   return parity === "ODD" ? " (odd)" : " (even)";
 }
 
-/** True when some window of `text` is within one edit of `key` (a typo inside a longer question). */
-function containsWithinOneEdit(text: string, key: string): boolean {
-  for (const length of [key.length, key.length - 1, key.length + 1]) {
-    if (length < 2 || length > text.length) continue;
-    for (let start = 0; start + length <= text.length; start++) {
-      if (editDistanceWithin(text.slice(start, start + length), key, 1) <= 1) return true;
-    }
-  }
-  return false;
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The text itself and every string made by deleting one of its characters. */
+function oneDeletionVariants(text: string): string[] {
+  const variants = [text];
+  for (let i = 0; i < text.length; i++) variants.push(text.slice(0, i) + text.slice(i + 1));
+  return variants;
 }
 
 /** Even-odd ray casting over all rings, so holes in a boundary count as outside. */

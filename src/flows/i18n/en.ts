@@ -49,6 +49,7 @@ export const en: Catalog = {
     expectText: "Please type a neighbourhood or road name, or share your location.",
     tooLong: "That is too long. Please type just the neighbourhood or road name (under 100 characters).",
     empty: "I did not see any text. Please type a neighbourhood or road name.",
+    next: "Anything else to look up?",
     again: "🔎 Look up another place",
     mainMenu: "🏠 Main menu",
     answer: {

@@ -47,6 +47,7 @@ export const zh = {
     expectText: "请用文字输入小区名或路名，或者发送位置。",
     tooLong: "输入太长了，请只输入小区名或路名（100 字以内）。",
     empty: "没有看到文字内容，请输入小区名或路名。",
+    next: "还需要查别的地方吗？",
     again: "🔎 再查一个地方",
     mainMenu: "🏠 主菜单",
     answer: {

@@ -45,9 +45,9 @@ export const lookupFlow: Flow<LookupState> = {
       case "location":
         return locate(payload.latitude, payload.longitude, context);
       case "choice": {
-        const answer = payload.value.startsWith(PLACE_CHOICE) ? context.services.grid.index.resolve(payload.value.slice(PLACE_CHOICE.length)) : undefined;
-        if (!answer) return keepAsking([{ type: "text", text: t.errors.staleChoice }, { type: "text", text: t.lookup.prompt }]);
-        return present({ type: "found", answer }, context, "");
+        const result = payload.value.startsWith(PLACE_CHOICE) ? context.services.grid.index.resolve(payload.value.slice(PLACE_CHOICE.length)) : undefined;
+        if (!result) return keepAsking([{ type: "text", text: t.errors.staleChoice }, { type: "text", text: t.lookup.prompt }]);
+        return present(result, context, "");
       }
       case "photo":
       case "unsupported":
@@ -79,7 +79,7 @@ function present(result: LookupResult, context: FlowContext, query: string): Ste
           { type: "text", text: formatAnswer(result.answer, t, locale) },
           {
             type: "choices",
-            text: t.menu.text,
+            text: t.lookup.next,
             options: [
               { label: t.lookup.again, value: startFlowChoice("lookup") },
               { label: t.lookup.mainMenu, value: ENGINE_CHOICES.mainMenu },

@@ -1,0 +1,225 @@
+import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
+import type { TownData } from "./town-data.ts";
+
+/** How many rows of one kind an import created, kept (and rewrote) or deleted. */
+export interface ImportCounts {
+  created: number;
+  updated: number;
+  removed: number;
+}
+
+/** What {@link importTownData} did. `unchanged` means the same file was already imported and nothing was written. */
+export type TownImportResult =
+  | { status: "unchanged"; townCode: string }
+  | {
+      status: "imported";
+      townCode: string;
+      /** True when the town did not exist before this import. */
+      townCreated: boolean;
+      districts: ImportCounts;
+      neighbourhoods: ImportCounts;
+      roadCommittees: ImportCounts;
+      roads: ImportCounts;
+      /** Committee members and road segments are replaced wholesale: these are the numbers written now. */
+      committeeMembers: number;
+      roadSegments: number;
+    };
+
+// A large town (hundreds of roads) on PGlite takes a few seconds; Prisma's 5 s default would abort it.
+const TRANSACTION_TIMEOUT_MS = 120_000;
+
+const PARITY = { all: "ALL", odd: "ODD", even: "EVEN" } as const;
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Upserts rows keyed by code: existing ids are kept (reports and other later
+ * features point at them), new codes are created, codes missing from the file
+ * are returned for deletion once nothing else needs them.
+ */
+async function sync<Row extends { id: string; code: string }>(
+  existing: readonly Row[],
+  wanted: readonly { code: string }[],
+  write: { update: (id: string, index: number) => Promise<unknown>; create: (index: number) => Promise<{ id: string }> },
+): Promise<{ ids: Map<string, string>; counts: ImportCounts; stale: string[] }> {
+  const byCode = new Map<string, string>();
+  const stale: string[] = [];
+  for (const row of existing) {
+    // The database only forbids duplicate neighbourhood codes within a district; keep one per code.
+    if (byCode.has(row.code)) stale.push(row.id);
+    else byCode.set(row.code, row.id);
+  }
+  const ids = new Map<string, string>();
+  const counts: ImportCounts = { created: 0, updated: 0, removed: 0 };
+  for (const [index, { code }] of wanted.entries()) {
+    const id = byCode.get(code);
+    if (id === undefined) {
+      ids.set(code, (await write.create(index)).id);
+      counts.created++;
+    } else {
+      await write.update(id, index);
+      ids.set(code, id);
+      counts.updated++;
+    }
+  }
+  for (const [code, id] of byCode) if (!ids.has(code)) stale.push(id);
+  counts.removed = stale.length;
+  return { ids, counts, stale };
+}
+
+const required = (ids: Map<string, string>, code: string): string => {
+  const id = ids.get(code);
+  // validateTownData guarantees every reference resolves; reaching this means the caller skipped it.
+  if (id === undefined) throw new Error(`Town data refers to unknown code "${code}"; validate it with validateTownData first`);
+  return id;
+};
+
+async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Exclude<TownImportResult, { status: "unchanged" }>> {
+  const t = data.town;
+  const townFields = {
+    name: t.name,
+    nameEn: t.nameEn,
+    officeName: t.officeName,
+    officeNameEn: t.officeNameEn,
+    officePhone: t.officePhone,
+    officeHours: t.officeHours,
+    officeHoursEn: t.officeHoursEn,
+    officeAddress: t.officeAddress,
+    isSample: t.sample,
+    dataHash,
+    importedAt: new Date(),
+  };
+  const before = await tx.town.findUnique({ where: { code: t.code }, select: { code: true } });
+  await tx.town.upsert({ where: { code: t.code }, create: { code: t.code, ...townFields }, update: townFields });
+
+  const districtFields = (index: number) => {
+    const d = data.districts[index]!;
+    return {
+      name: d.name,
+      nameEn: d.nameEn,
+      committeeName: d.committeeName,
+      committeeNameEn: d.committeeNameEn,
+      officePhone: d.officePhone,
+      officeHours: d.officeHours,
+      officeHoursEn: d.officeHoursEn,
+      officeAddress: d.officeAddress,
+      boundary: d.boundary ?? Prisma.DbNull,
+      sortOrder: index,
+    };
+  };
+  const districts = await sync(await tx.district.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.districts, {
+    update: (id, index) => tx.district.update({ where: { id }, data: districtFields(index) }),
+    create: (index) => tx.district.create({ data: { townCode: t.code, code: data.districts[index]!.code, ...districtFields(index) }, select: { id: true } }),
+  });
+
+  await tx.committeeMember.deleteMany({ where: { district: { townCode: t.code } } });
+  const members = data.districts.flatMap((d) =>
+    d.members.map((m, sortOrder) => ({
+      districtId: required(districts.ids, d.code),
+      role: m.role,
+      title: m.title,
+      titleEn: m.titleEn,
+      personName: m.personName ?? null,
+      contact: m.contact ?? null,
+      sortOrder,
+    })),
+  );
+  await tx.committeeMember.createMany({ data: members });
+
+  const neighbourhoodFields = (index: number) => {
+    const n = data.neighbourhoods[index]!;
+    return {
+      districtId: required(districts.ids, n.district),
+      name: n.name,
+      nameEn: n.nameEn,
+      aliases: n.aliases,
+      committeeName: n.committeeName,
+      committeeNameEn: n.committeeNameEn,
+      committeePhone: n.committeePhone,
+      committeeAddress: n.committeeAddress,
+      partyOrganisation: n.partyOrganisation ?? null,
+    };
+  };
+  const neighbourhoods = await sync(
+    await tx.neighbourhood.findMany({ where: { district: { townCode: t.code } }, select: { id: true, code: true }, orderBy: { id: "asc" } }),
+    data.neighbourhoods,
+    {
+      update: (id, index) => tx.neighbourhood.update({ where: { id }, data: neighbourhoodFields(index) }),
+      create: (index) => tx.neighbourhood.create({ data: { code: data.neighbourhoods[index]!.code, ...neighbourhoodFields(index) }, select: { id: true } }),
+    },
+  );
+
+  const committeeFields = (index: number) => {
+    const c = data.roadCommittees[index]!;
+    return { name: c.name, nameEn: c.nameEn, officePhone: c.officePhone, officeAddress: c.officeAddress };
+  };
+  const roadCommittees = await sync(await tx.roadCommittee.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.roadCommittees, {
+    update: (id, index) => tx.roadCommittee.update({ where: { id }, data: committeeFields(index) }),
+    create: (index) => tx.roadCommittee.create({ data: { townCode: t.code, code: data.roadCommittees[index]!.code, ...committeeFields(index) }, select: { id: true } }),
+  });
+
+  const committeeOfRoad = new Map(data.roadCommittees.flatMap((c) => c.roads.map((road) => [road, required(roadCommittees.ids, c.code)] as const)));
+  const roadFields = (index: number) => {
+    const r = data.roads[index]!;
+    return { name: r.name, nameEn: r.nameEn, aliases: r.aliases, roadCommitteeId: required(committeeOfRoad, r.code) };
+  };
+  const roads = await sync(await tx.road.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.roads, {
+    update: (id, index) => tx.road.update({ where: { id }, data: roadFields(index) }),
+    create: (index) => tx.road.create({ data: { townCode: t.code, code: data.roads[index]!.code, ...roadFields(index) }, select: { id: true } }),
+  });
+
+  await tx.roadSegment.deleteMany({ where: { road: { townCode: t.code } } });
+  const segments = data.roads.flatMap((r) =>
+    r.segments.map((s) => ({
+      roadId: required(roads.ids, r.code),
+      districtId: required(districts.ids, s.district),
+      neighbourhoodId: s.neighbourhood === undefined ? null : required(neighbourhoods.ids, s.neighbourhood),
+      fromNumber: s.from,
+      toNumber: s.to,
+      parity: PARITY[s.parity],
+    })),
+  );
+  await tx.roadSegment.createMany({ data: segments });
+
+  // Children first: a stale district would otherwise cascade-delete rows that moved out of it,
+  // and a road still pointing at a stale committee would block its deletion.
+  await tx.road.deleteMany({ where: { id: { in: roads.stale } } });
+  await tx.roadCommittee.deleteMany({ where: { id: { in: roadCommittees.stale } } });
+  await tx.neighbourhood.deleteMany({ where: { id: { in: neighbourhoods.stale } } });
+  await tx.district.deleteMany({ where: { id: { in: districts.stale } } });
+
+  return {
+    status: "imported",
+    townCode: t.code,
+    townCreated: before === null,
+    districts: districts.counts,
+    neighbourhoods: neighbourhoods.counts,
+    roadCommittees: roadCommittees.counts,
+    roads: roads.counts,
+    committeeMembers: members.length,
+    roadSegments: segments.length,
+  };
+}
+
+/**
+ * Loads one validated town-data file into the database in a single transaction:
+ * either the whole grid of the town is replaced or nothing changes. Districts,
+ * neighbourhoods, road committees and roads keep their ids across re-imports
+ * (matched by code within the town); rows whose code left the file are deleted;
+ * committee members and road segments are rewritten. Importing content whose
+ * `dataHash` (SHA-256 of the file) equals the stored one writes nothing, so
+ * running it at every start is cheap and idempotent.
+ *
+ * @param data the output of `validateTownData` — references are assumed resolved
+ * @param dataHash identifies the file content, e.g. SHA-256 hex of its bytes
+ */
+export async function importTownData(prisma: PrismaClient, data: TownData, dataHash: string): Promise<TownImportResult> {
+  return prisma.$transaction(
+    async (tx) => {
+      const existing = await tx.town.findUnique({ where: { code: data.town.code }, select: { dataHash: true } });
+      if (existing?.dataHash === dataHash) return { status: "unchanged", townCode: data.town.code };
+      return writeTown(tx, data, dataHash);
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
+  );
+}

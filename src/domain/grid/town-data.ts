@@ -1,0 +1,401 @@
+import { z } from "zod";
+
+/*
+ * The town-data file: one town's grid map (districts, their committees,
+ * neighbourhoods, roads with house-number segments, road committees). The town
+ * maintains it; Linli validates it here before a single row is written. Every
+ * message is bilingual because the people who fix the file read Chinese first.
+ */
+
+/** Editor help text: Chinese first, English second, shown by YAML editors through the JSON Schema. */
+function help(zh: string, en: string): string {
+  return `${zh}\n${en}`;
+}
+
+const text = (zh: string, en: string) => z.string().trim().min(1).describe(help(zh, en));
+
+const code = (zh: string, en: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "代码只能由小写字母、数字和 - 组成 / a code is lowercase letters, digits and -")
+    .describe(help(zh, en));
+
+// Same rule as TOWN_CODE in src/config.ts, so any file's town can be selected by configuration.
+const townCode = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9-]{1,31}$/, "镇代码须为小写字母开头的代码，如 wujing / the town code must be a lowercase code such as wujing")
+  .describe(help("镇代码，与配置项 TOWN_CODE 一致，如 wujing", "Town code, matching the TOWN_CODE setting, e.g. wujing"));
+
+const phone = (zh: string, en: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[0-9+()\- ]{3,40}$/, "电话号码只能包含数字、空格和 + - ( ) / a phone number holds digits, spaces and + - ( ) only")
+    .describe(help(zh, en));
+
+const aliases = (zh: string, en: string) => z.array(z.string().trim().min(1)).default([]).describe(help(zh, en));
+
+/** A house-number parity as written in the file; the database stores it upper-case. */
+export const PARITIES = ["all", "odd", "even"] as const;
+export type Parity = (typeof PARITIES)[number];
+
+/** The seats of a district committee (片区治理委员会), in the order they are listed to residents. */
+export const COMMITTEE_ROLES = ["DIRECTOR", "DEPUTY_DIRECTOR", "ENFORCEMENT", "MANAGEMENT"] as const;
+export type CommitteeRoleName = (typeof COMMITTEE_ROLES)[number];
+
+const position = z
+  .tuple([
+    z.number().min(-180).max(180).describe(help("经度（WGS-84）", "Longitude (WGS-84)")),
+    z.number().min(-90).max(90).describe(help("纬度（WGS-84）", "Latitude (WGS-84)")),
+  ])
+  .describe(help("坐标点 [经度, 纬度]，WGS-84（GPS 坐标，不是 GCJ-02 或 BD-09）", "A point [longitude, latitude] in WGS-84 (GPS coordinates, not GCJ-02 or BD-09)"));
+
+type Position = z.output<typeof position>;
+
+const samePosition = (a: Position, b: Position) => a[0] === b[0] && a[1] === b[1];
+
+const ring = z
+  .array(position)
+  .superRefine((points, ctx) => {
+    const open = points.length > 1 && samePosition(points[0]!, points[points.length - 1]!) ? points.slice(0, -1) : points;
+    const distinct = new Set(open.map(([lng, lat]) => `${lng},${lat}`));
+    if (distinct.size < 3) {
+      ctx.addIssue({
+        code: "custom",
+        message: `边界环至少需要 3 个不同的点，现有 ${distinct.size} 个 / a boundary ring needs at least 3 distinct points, it has ${distinct.size}`,
+      });
+      return;
+    }
+    // Shoelace formula: zero area means every point lies on one line, which encloses nothing.
+    let twiceArea = 0;
+    for (let i = 0; i < open.length; i++) {
+      const [x1, y1] = open[i]!;
+      const [x2, y2] = open[(i + 1) % open.length]!;
+      twiceArea += x1 * y2 - x2 * y1;
+    }
+    if (Math.abs(twiceArea) < 1e-12) {
+      ctx.addIssue({ code: "custom", message: "边界环的点在一条直线上，无法围成区域 / the boundary ring's points lie on one line and enclose no area" });
+    }
+  })
+  // Point-in-polygon code can rely on closed rings whether or not the file repeats the first point.
+  .transform((points) => (samePosition(points[0]!, points[points.length - 1]!) ? points : [...points, points[0]!]))
+  .describe(help("一个闭合环：首尾点可相同也可不同，导入时自动闭合", "One ring; the first point may or may not be repeated at the end, import closes it"));
+
+const boundary = z
+  .array(ring)
+  .min(1)
+  .describe(
+    help(
+      "片区边界多边形（可选）：第一个环为外边界，其余为内部空洞；坐标为 WGS-84 [经度, 纬度]",
+      "District boundary polygon (optional): the first ring is the outline, further rings are holes; WGS-84 [longitude, latitude]",
+    ),
+  );
+
+const member = z
+  .strictObject({
+    role: z
+      .enum(COMMITTEE_ROLES)
+      .describe(
+        help(
+          "职位：DIRECTOR 主任、DEPUTY_DIRECTOR 专职副主任、ENFORCEMENT 执法力量、MANAGEMENT 管理力量",
+          "Role: DIRECTOR, DEPUTY_DIRECTOR (full-time), ENFORCEMENT (law-enforcement forces), MANAGEMENT (management forces)",
+        ),
+      ),
+    title: text("职务名称，如“第一片区治理委员会主任”", "Title in Chinese, e.g. 第一片区治理委员会主任"),
+    titleEn: text("职务英文名称", "Title in English, e.g. Director, District 1 Governance Committee"),
+    personName: z.string().trim().min(1).optional().describe(help("姓名（可选，仅在公开信息中有时填写）", "Person's name (optional; only when it is published)")),
+    contact: z.string().trim().min(1).optional().describe(help("联系方式（可选）", "Contact (optional)")),
+  })
+  .describe(help("片区治理委员会成员", "A seat on the district committee"));
+
+const district = z
+  .strictObject({
+    code: code("片区代码，文件内唯一，如 d1", "District code, unique in the file, e.g. d1"),
+    name: text("片区名称，如“第一片区”", "District name in Chinese, e.g. 第一片区"),
+    nameEn: text("片区英文名称", "District name in English, e.g. District 1"),
+    committeeName: text("片区治理委员会名称", "Name of the district governance committee in Chinese"),
+    committeeNameEn: text("片区治理委员会英文名称", "Name of the district governance committee in English"),
+    officePhone: phone("片区办公室电话", "District office phone"),
+    officeHours: text("办公时间", "Office hours in Chinese"),
+    officeHoursEn: text("办公时间（英文）", "Office hours in English"),
+    officeAddress: text("办公地址", "Office address"),
+    boundary: boundary.optional(),
+    members: z
+      .array(member)
+      .describe(help("委员会成员：恰好 1 名主任、1 名专职副主任，以及执法和管理力量", "Committee seats: exactly one DIRECTOR, one DEPUTY_DIRECTOR, plus enforcement and management members")),
+  })
+  .describe(help("片区及其片区治理委员会", "A district and its governance committee"));
+
+const neighbourhood = z
+  .strictObject({
+    code: code("居民区代码，文件内唯一", "Neighbourhood code, unique in the file"),
+    name: text("居民区名称，如“紫竹半岛居民区”", "Neighbourhood name in Chinese, e.g. 紫竹半岛居民区"),
+    nameEn: text("居民区英文名称", "Neighbourhood name in English"),
+    aliases: aliases("别名：居民常用的叫法，如“紫竹半岛小区”", "Aliases residents use, e.g. 紫竹半岛小区"),
+    district: code("所属片区代码", "Code of the district the neighbourhood belongs to"),
+    committeeName: text("居委会名称", "Name of the residents' committee in Chinese"),
+    committeeNameEn: text("居委会英文名称", "Name of the residents' committee in English"),
+    committeePhone: phone("居委会电话", "Residents' committee phone"),
+    committeeAddress: text("居委会地址", "Residents' committee address"),
+    partyOrganisation: z.string().trim().min(1).optional().describe(help("居民区党组织名称（可选）", "Name of the neighbourhood party organisation (optional)")),
+  })
+  .describe(help("居民区及其居委会", "A neighbourhood and its residents' committee"));
+
+const roadCommittee = z
+  .strictObject({
+    code: code("路管会代码，文件内唯一", "Road committee code, unique in the file"),
+    name: text("路管会名称", "Road committee name in Chinese"),
+    nameEn: text("路管会英文名称", "Road committee name in English"),
+    officePhone: phone("路管会电话", "Road committee phone"),
+    officeAddress: text("路管会地址", "Road committee address"),
+    roads: z
+      .array(code("道路代码", "Road code"))
+      .min(1)
+      .describe(help("该路管会负责的道路代码；每条道路恰好由一个路管会负责", "Codes of the roads this committee covers; every road is covered by exactly one committee")),
+  })
+  .describe(help("路管会", "A road management committee"));
+
+const segment = z
+  .strictObject({
+    from: z.number().int().min(1).describe(help("起始门牌号（含）", "First house number (inclusive)")),
+    to: z.number().int().min(1).describe(help("结束门牌号（含）", "Last house number (inclusive)")),
+    parity: z
+      .enum(PARITIES)
+      .default("all")
+      .describe(help("门牌范围：all 全部、odd 单号、even 双号", "Which numbers: all, odd or even")),
+    district: code("该路段所属片区代码", "Code of the district this stretch lies in"),
+    neighbourhood: code("该路段所属居民区代码（可选，须属于同一片区）", "Code of the neighbourhood of this stretch (optional, must be in the same district)").optional(),
+  })
+  .describe(help("一段门牌号及其所属片区", "A run of house numbers and the district it lies in"));
+
+const road = z
+  .strictObject({
+    code: code("道路代码，文件内唯一", "Road code, unique in the file"),
+    name: text("道路名称，如“永德路”", "Road name in Chinese, e.g. 永德路"),
+    nameEn: text("道路英文名称", "Road name in English, e.g. Yongde Road"),
+    aliases: aliases("别名，如“永德”", "Aliases, e.g. 永德"),
+    segments: z.array(segment).min(1).describe(help("门牌号分段；同一道路上同单双号的分段不得重叠", "House-number segments; segments of one road must not overlap")),
+  })
+  .describe(help("道路", "A road"));
+
+const town = z
+  .strictObject({
+    code: townCode,
+    name: text("镇名称", "Town name in Chinese"),
+    nameEn: text("镇英文名称", "Town name in English"),
+    officeName: text("找不到片区时推荐居民联系的镇办公室名称", "Name of the town office residents are pointed to when nothing matches"),
+    officeNameEn: text("镇办公室英文名称", "Town office name in English"),
+    officePhone: phone("镇办公室电话", "Town office phone"),
+    officeHours: text("镇办公室办公时间", "Town office hours in Chinese"),
+    officeHoursEn: text("镇办公室办公时间（英文）", "Town office hours in English"),
+    officeAddress: text("镇办公室地址", "Town office address"),
+    sample: z
+      .boolean()
+      .describe(help("true 表示示例数据：其中的联系方式均为示例，不是真实号码", "true marks sample data: its contacts are examples, not real numbers")),
+  })
+  .describe(help("镇及镇办公室", "The town and its office"));
+
+const townDataShape = z.strictObject({
+  town,
+  districts: z.array(district).min(1).describe(help("片区（网格地图）", "Districts of the grid map")),
+  neighbourhoods: z.array(neighbourhood).describe(help("居民区", "Neighbourhoods")),
+  roadCommittees: z.array(roadCommittee).describe(help("路管会", "Road management committees")),
+  roads: z.array(road).describe(help("道路", "Roads")),
+});
+
+type Shape = z.output<typeof townDataShape>;
+type Path = (string | number)[];
+type Report = (path: Path, message: string) => void;
+
+/** Maps each code to the index of its first entry; later entries with the same code are reported. */
+function indexCodes(list: readonly { code: string }[], listName: string, label: string, report: Report): Map<string, number> {
+  const index = new Map<string, number>();
+  list.forEach((entry, i) => {
+    const first = index.get(entry.code);
+    if (first === undefined) index.set(entry.code, i);
+    else report([listName, i, "code"], `${label}代码“${entry.code}”重复（已用于 ${listName}[${first}]） / duplicate code "${entry.code}" (already used by ${listName}[${first}])`);
+  });
+  return index;
+}
+
+function checkCommittee(data: Shape, report: Report): void {
+  data.districts.forEach((d, i) => {
+    for (const [role, zh] of [
+      ["DIRECTOR", "主任"],
+      ["DEPUTY_DIRECTOR", "专职副主任"],
+    ] as const) {
+      const seats = d.members.flatMap((m, k) => (m.role === role ? [k] : []));
+      if (seats.length === 0) {
+        report(["districts", i, "members"], `片区治理委员会缺少${zh}（${role}），须恰好 1 名 / the committee has no ${role}; it needs exactly one`);
+      }
+      for (const k of seats.slice(1)) {
+        report(
+          ["districts", i, "members", k, "role"],
+          `片区治理委员会只能有 1 名${zh}（${role}），members[${seats[0]}] 已是 / the committee may have only one ${role}; members[${seats[0]}] already is`,
+        );
+      }
+    }
+  });
+}
+
+function checkRoadCommittees(data: Shape, roads: Map<string, number>, report: Report): void {
+  const coveredBy = new Map<string, string>();
+  data.roadCommittees.forEach((committee, j) => {
+    committee.roads.forEach((roadCode, k) => {
+      const path = ["roadCommittees", j, "roads", k];
+      if (!roads.has(roadCode)) {
+        report(path, `未知的道路代码“${roadCode}” / unknown road code "${roadCode}"`);
+        return;
+      }
+      const first = coveredBy.get(roadCode);
+      if (first !== undefined) {
+        report(path, `道路“${roadCode}”已由 ${first} 负责，每条道路只能属于一个路管会 / road "${roadCode}" is already covered by ${first}; a road belongs to exactly one road committee`);
+        return;
+      }
+      coveredBy.set(roadCode, `roadCommittees[${j}]`);
+    });
+  });
+  data.roads.forEach((r, i) => {
+    if (!coveredBy.has(r.code)) {
+      report(["roads", i, "code"], `没有路管会负责道路“${r.code}”，请把它加入某个路管会的 roads / no road committee covers road "${r.code}"; add it to one committee's roads`);
+    }
+  });
+}
+
+/** The first house number both segments contain, or undefined when they share none. */
+function firstSharedNumber(a: Shape["roads"][number]["segments"][number], b: Shape["roads"][number]["segments"][number]): number | undefined {
+  const parity = a.parity === "all" ? b.parity : b.parity === "all" || b.parity === a.parity ? a.parity : undefined;
+  if (parity === undefined) return undefined;
+  const low = Math.max(a.from, b.from);
+  const high = Math.min(a.to, b.to);
+  const wantOdd = parity === "odd";
+  const first = parity === "all" || (low % 2 === 1) === wantOdd ? low : low + 1;
+  return first <= high ? first : undefined;
+}
+
+function checkSegments(data: Shape, districts: Map<string, number>, neighbourhoods: Map<string, number>, report: Report): void {
+  data.roads.forEach((r, i) => {
+    r.segments.forEach((s, j) => {
+      const path = ["roads", i, "segments", j];
+      if (!districts.has(s.district)) report([...path, "district"], `未知的片区代码“${s.district}” / unknown district code "${s.district}"`);
+      if (s.neighbourhood !== undefined) {
+        const n = neighbourhoods.get(s.neighbourhood);
+        const other = n === undefined ? undefined : data.neighbourhoods[n]!.district;
+        if (other === undefined) {
+          report([...path, "neighbourhood"], `未知的居民区代码“${s.neighbourhood}” / unknown neighbourhood code "${s.neighbourhood}"`);
+        } else if (other !== s.district && districts.has(other) && districts.has(s.district)) {
+          // An unknown district on either side is already reported; a mismatch on top of it would be noise.
+          report(
+            [...path, "neighbourhood"],
+            `居民区“${s.neighbourhood}”属于片区“${other}”，而此路段属于片区“${s.district}” / neighbourhood "${s.neighbourhood}" is in district "${other}" but this segment is in "${s.district}"`,
+          );
+        }
+      }
+      if (s.from > s.to) {
+        report([...path, "from"], `起始门牌号 ${s.from} 大于结束门牌号 ${s.to} / from (${s.from}) is greater than to (${s.to})`);
+        return;
+      }
+      for (let k = 0; k < j; k++) {
+        const earlier = r.segments[k]!;
+        if (earlier.from > earlier.to) continue;
+        const shared = firstSharedNumber(earlier, s);
+        if (shared !== undefined) {
+          report(path, `与 segments[${k}] 重叠（如 ${r.name}${shared}号） / overlaps segments[${k}] (e.g. number ${shared})`);
+        }
+      }
+    });
+  });
+}
+
+function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
+  const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
+  const districts = indexCodes(data.districts, "districts", "片区", report);
+  const neighbourhoods = indexCodes(data.neighbourhoods, "neighbourhoods", "居民区", report);
+  indexCodes(data.roadCommittees, "roadCommittees", "路管会", report);
+  const roads = indexCodes(data.roads, "roads", "道路", report);
+  checkCommittee(data, report);
+  data.neighbourhoods.forEach((n, i) => {
+    if (!districts.has(n.district)) report(["neighbourhoods", i, "district"], `未知的片区代码“${n.district}” / unknown district code "${n.district}"`);
+  });
+  checkRoadCommittees(data, roads, report);
+  checkSegments(data, districts, neighbourhoods, report);
+}
+
+/**
+ * The whole town-data file. Field-level rules are checked first; the
+ * cross-reference rules (codes that must exist, be unique, cover every road
+ * exactly once, non-overlapping house numbers, one director and one deputy per
+ * district) run once the structure is valid, so a file with typos is reported in
+ * two rounds at most.
+ */
+export const townDataSchema = townDataShape
+  .superRefine(checkReferences)
+  .meta({
+    title: "邻里镇网格数据 / Linli town data",
+    description: help(
+      "一个镇的网格地图：片区及片区治理委员会、居民区、道路门牌分段和路管会。用 npm run import -- <文件> 导入。",
+      "One town's grid map: districts and their committees, neighbourhoods, road house-number segments and road committees. Load it with npm run import -- <file>.",
+    ),
+  });
+
+/** A validated town-data file; boundary rings are closed and defaults (aliases, parity) are filled in. */
+export type TownData = z.output<typeof townDataSchema>;
+export type TownDistrict = TownData["districts"][number];
+export type TownCommitteeMember = TownDistrict["members"][number];
+export type TownNeighbourhood = TownData["neighbourhoods"][number];
+export type TownRoadCommittee = TownData["roadCommittees"][number];
+export type TownRoad = TownData["roads"][number];
+export type TownRoadSegment = TownRoad["segments"][number];
+
+/** One problem in a town-data document, at a path such as `["districts", 2, "members", 0, "role"]`. */
+export interface TownDataIssue {
+  path: (string | number)[];
+  /** Chinese first, then English, separated by " / ". */
+  message: string;
+}
+
+/** The outcome of {@link validateTownData}: the data, or every problem found. */
+export type TownDataValidation = { success: true; data: TownData } | { success: false; issues: TownDataIssue[] };
+
+const toPath = (path: readonly PropertyKey[]): (string | number)[] => path.map((key) => (typeof key === "number" ? key : String(key)));
+
+// zod words a missing field as "expected string, received undefined"; the file's author needs plainer words.
+const MISSING_FIELD = "缺少必填字段 / required field is missing";
+const isMissing = (issue: z.core.$ZodRawIssue) => issue.code === "invalid_type" && issue.input === undefined;
+const chineseErrors = z.locales.zhCN().localeError;
+
+/**
+ * Validates a parsed document (from YAML or JSON) against {@link townDataSchema}.
+ * Built-in messages come back in Chinese and English; an unknown key is reported
+ * at the key itself, so a typo such as `nmae` points at its own line.
+ */
+export function validateTownData(input: unknown): TownDataValidation {
+  const english = townDataSchema.safeParse(input, { error: (issue) => (isMissing(issue) ? MISSING_FIELD : undefined) });
+  if (english.success) return { success: true, data: english.data };
+  // The same schema on the same input yields the same issues in the same order, only worded differently.
+  const chinese = townDataSchema.safeParse(input, { error: (issue) => (isMissing(issue) ? MISSING_FIELD : chineseErrors(issue)) }).error?.issues ?? [];
+  return {
+    success: false,
+    issues: english.error.issues.flatMap((issue, i) => {
+      const zh = chinese[i]?.message;
+      const message = zh && zh !== issue.message ? `${zh} / ${issue.message}` : issue.message;
+      const path = toPath(issue.path);
+      if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => ({ path: [...path, key], message: `未知的字段“${key}” / unknown field "${key}"` }));
+      }
+      return [{ path, message }];
+    }),
+  };
+}
+
+/**
+ * The JSON Schema of the town-data file for editors (draft-07, which the YAML
+ * language server and most IDEs understand). It describes the file as written:
+ * defaulted fields are optional. Cross-reference rules cannot be expressed in
+ * JSON Schema and are only checked by {@link validateTownData}.
+ */
+export function townDataJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(townDataSchema, { target: "draft-07", io: "input" }) as Record<string, unknown>;
+}
