@@ -37,13 +37,11 @@ const phone = (zh: string, en: string) =>
 
 const aliases = (zh: string, en: string) => z.array(z.string().trim().min(1)).default([]).describe(help(zh, en));
 
-/** A house-number parity as written in the file; the database stores it upper-case. */
-export const PARITIES = ["all", "odd", "even"] as const;
-export type Parity = (typeof PARITIES)[number];
+// Lower-case in the file because that is how people write it; the database enum is upper-case.
+const PARITIES = ["all", "odd", "even"] as const;
 
-/** The seats of a district committee (片区治理委员会), in the order they are listed to residents. */
-export const COMMITTEE_ROLES = ["DIRECTOR", "DEPUTY_DIRECTOR", "ENFORCEMENT", "MANAGEMENT"] as const;
-export type CommitteeRoleName = (typeof COMMITTEE_ROLES)[number];
+// Same names as the CommitteeRole enum of the database, so no mapping can go wrong.
+const COMMITTEE_ROLES = ["DIRECTOR", "DEPUTY_DIRECTOR", "ENFORCEMENT", "MANAGEMENT"] as const;
 
 const position = z
   .tuple([
@@ -342,11 +340,17 @@ export const townDataSchema = townDataShape
 
 /** A validated town-data file; boundary rings are closed and defaults (aliases, parity) are filled in. */
 export type TownData = z.output<typeof townDataSchema>;
+/** A district with its committee office, optional closed boundary rings and committee seats. */
 export type TownDistrict = TownData["districts"][number];
+/** A committee seat, named by role title; `personName` only when the town publishes it. */
 export type TownCommitteeMember = TownDistrict["members"][number];
+/** A neighbourhood; `district` is the code of an existing district. */
 export type TownNeighbourhood = TownData["neighbourhoods"][number];
+/** A road committee; `roads` are codes of existing roads, each road in exactly one committee. */
 export type TownRoadCommittee = TownData["roadCommittees"][number];
+/** A road with its non-overlapping house-number segments. */
 export type TownRoad = TownData["roads"][number];
+/** A run of house numbers (`from` ≤ `to`) in one district and optionally one neighbourhood of that district. */
 export type TownRoadSegment = TownRoad["segments"][number];
 
 /** One problem in a town-data document, at a path such as `["districts", 2, "members", 0, "role"]`. */

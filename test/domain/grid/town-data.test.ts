@@ -1,0 +1,202 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { townDataJsonSchema, validateTownData, type TownDataIssue } from "../../../src/domain/grid/town-data.ts";
+
+/** The fixture as plain data, the way a YAML or JSON reader hands it over; a fresh copy per call so tests can edit it. */
+type Entry = Record<string, unknown>;
+type Raw = { town: Entry; districts: Entry[]; neighbourhoods: Entry[]; roadCommittees: (Entry & { roads: string[] })[]; roads: (Entry & { segments: Entry[] })[] };
+const fixture = readFileSync(path.resolve(import.meta.dirname, "../../fixtures/town/minimal.yaml"), "utf8");
+const minimal = (): Raw => parse(fixture) as Raw;
+
+function issuesOf(input: unknown): TownDataIssue[] {
+  const result = validateTownData(input);
+  if (result.success) throw new Error("expected the data to be rejected");
+  return result.issues;
+}
+
+const pathsOf = (input: unknown) => issuesOf(input).map((issue) => issue.path);
+
+describe("town data validation", () => {
+  it("a complete town is accepted with aliases and parity defaulted and boundary rings closed", () => {
+    const result = validateTownData(minimal());
+    expect(result.success).toBe(true);
+    if (!result.success) return;
+    const { data } = result;
+    expect(data.neighbourhoods[1]!.aliases).toEqual([]);
+    expect(data.roads[1]!.segments[0]!.parity).toBe("all");
+    const ring = data.districts[0]!.boundary![0]!;
+    expect(ring).toHaveLength(5);
+    expect(ring[4]).toEqual(ring[0]);
+    expect(data.districts[1]!.boundary).toBeUndefined();
+  });
+
+  it("a neighbourhood naming an unknown district is reported at its district field", () => {
+    const raw = minimal();
+    raw.neighbourhoods[1]!.district = "east";
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["neighbourhoods", 1, "district"]]);
+    expect(issues[0]!.message).toContain('"east"');
+  });
+
+  it("a second entry reusing a code is reported at its own code", () => {
+    const raw = minimal();
+    raw.neighbourhoods[2]!.code = "pine";
+    delete raw.roads[1]!.segments[0]!.neighbourhood;
+    expect(pathsOf(raw)).toEqual([["neighbourhoods", 2, "code"]]);
+  });
+
+  it("a road that no road committee covers is reported at the road", () => {
+    const raw = minimal();
+    raw.roadCommittees[1]!.roads = ["short"];
+    expect(pathsOf(raw)).toEqual([["roads", 2, "code"]]);
+  });
+
+  it("a road claimed by two road committees is reported at the second claim", () => {
+    const raw = minimal();
+    raw.roadCommittees[1]!.roads = ["short", "river", "long"];
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["roadCommittees", 1, "roads", 2]]);
+    expect(issues[0]!.message).toContain("roadCommittees[0]");
+  });
+
+  it("a road committee naming an unknown road is reported at that entry", () => {
+    const raw = minimal();
+    raw.roadCommittees[0]!.roads = ["long", "lane"];
+    expect(pathsOf(raw)).toEqual([["roadCommittees", 0, "roads", 1]]);
+  });
+
+  it("a segment whose first number exceeds its last is reported at from", () => {
+    const raw = minimal();
+    raw.roads[1]!.segments[0]!.from = 60;
+    expect(pathsOf(raw)).toEqual([["roads", 1, "segments", 0, "from"]]);
+  });
+
+  it("segments of one road sharing a house number of the same parity are reported as overlapping", () => {
+    const raw = minimal();
+    raw.roads[0]!.segments.push({ from: 51, to: 60, parity: "odd", district: "north" });
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["roads", 0, "segments", 3]]);
+    expect(issues[0]!.message).toContain("segments[0]");
+    expect(issues[0]!.message).toContain("51");
+  });
+
+  it("an all-numbers segment overlaps an odd one only where an odd number is shared", () => {
+    const overlapping = minimal();
+    overlapping.roads[1]!.segments.push({ from: 49, to: 51, parity: "odd", district: "south" });
+    expect(pathsOf(overlapping)).toEqual([["roads", 1, "segments", 1]]);
+
+    const touching = minimal();
+    touching.roads[1]!.segments.push({ from: 50, to: 60, parity: "odd", district: "south" });
+    expect(validateTownData(touching).success).toBe(true);
+  });
+
+  it("odd and even segments over the same numbers do not overlap", () => {
+    const raw = minimal();
+    raw.roads[2]!.segments = [
+      { from: 1, to: 30, parity: "odd", district: "north" },
+      { from: 1, to: 30, parity: "even", district: "north" },
+    ];
+    expect(validateTownData(raw).success).toBe(true);
+  });
+
+  it("segments naming an unknown district or neighbourhood are reported at those fields", () => {
+    const raw = minimal();
+    raw.roads[2]!.segments[0] = { from: 1, to: 30, district: "west", neighbourhood: "oak" };
+    expect(pathsOf(raw)).toEqual([
+      ["roads", 2, "segments", 0, "district"],
+      ["roads", 2, "segments", 0, "neighbourhood"],
+    ]);
+  });
+
+  it("a segment whose neighbourhood lies in another district is reported at the neighbourhood", () => {
+    const raw = minimal();
+    raw.roads[2]!.segments[0]!.neighbourhood = "bamboo";
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["roads", 2, "segments", 0, "neighbourhood"]]);
+    expect(issues[0]!.message).toContain('"south"');
+  });
+
+  it("a boundary ring with fewer than three distinct points is rejected even when closed", () => {
+    const raw = minimal();
+    raw.districts[0]!.boundary = [
+      [
+        [121.4, 31.05],
+        [121.5, 31.05],
+        [121.4, 31.05],
+      ],
+    ];
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["districts", 0, "boundary", 0]]);
+    expect(issues[0]!.message).toContain("3");
+  });
+
+  it("a boundary ring whose points lie on one line is rejected", () => {
+    const raw = minimal();
+    raw.districts[0]!.boundary = [
+      [
+        [121.4, 31.0],
+        [121.45, 31.05],
+        [121.5, 31.1],
+      ],
+    ];
+    expect(pathsOf(raw)).toEqual([["districts", 0, "boundary", 0]]);
+  });
+
+  it("a latitude out of range is reported at that coordinate, catching swapped longitude and latitude", () => {
+    const raw = minimal();
+    raw.districts[0]!.boundary = [
+      [
+        [121.4, 31.05],
+        [31.05, 121.5],
+        [121.5, 31.1],
+      ],
+    ];
+    expect(pathsOf(raw)).toEqual([["districts", 0, "boundary", 0, 1, 1]]);
+  });
+
+  it("a district committee without a director, or with two deputy directors, is reported", () => {
+    const raw = minimal();
+    raw.districts[0]!.members = [
+      { role: "DEPUTY_DIRECTOR", title: "专职副主任", titleEn: "Deputy Director" },
+      { role: "DEPUTY_DIRECTOR", title: "专职副主任", titleEn: "Deputy Director" },
+    ];
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([
+      ["districts", 0, "members"],
+      ["districts", 0, "members", 1, "role"],
+    ]);
+    expect(issues[0]!.message).toContain("DIRECTOR");
+  });
+
+  it("an unknown field is reported at the field itself", () => {
+    const raw = minimal();
+    raw.town.nmae = "测试镇";
+    expect(pathsOf(raw)).toEqual([["town", "nmae"]]);
+  });
+
+  it("a missing field and a bad role are worded in Chinese first, then English", () => {
+    const raw = minimal();
+    delete raw.town.officePhone;
+    (raw.districts[1]!.members as Entry[])[2]!.role = "CHAIR";
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([
+      ["town", "officePhone"],
+      ["districts", 1, "members", 2, "role"],
+    ]);
+    expect(issues[0]!.message).toBe("缺少必填字段 / required field is missing");
+    expect(issues[1]!.message).toMatch(/^[^a-z]*无效.* \/ Invalid option/);
+  });
+
+  it("the editor schema describes every field in Chinese and English and leaves defaulted fields optional", () => {
+    const schema = townDataJsonSchema() as {
+      properties: { roads: { items: { required: string[]; properties: { segments: { items: { required: string[]; properties: Record<string, { description?: string }> } } } } } };
+    };
+    const road = schema.properties.roads.items;
+    expect(road.required).not.toContain("aliases");
+    const segment = road.properties.segments.items;
+    expect(segment.required).toEqual(["from", "to", "district"]);
+    expect(segment.properties.parity!.description).toMatch(/单号[\s\S]*\n[\s\S]*odd/);
+  });
+});
