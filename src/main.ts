@@ -1,0 +1,129 @@
+import { pathToFileURL } from "node:url";
+import { createDispatcher } from "./bot/dispatch.ts";
+import { createTelegramChannel, TelegramStartError } from "./bot/channels/telegram/channel.ts";
+import { createWebChannel } from "./bot/channels/web/channel.ts";
+import type { Route } from "./bot/http/route.ts";
+import { startHttpServer } from "./bot/http/server.ts";
+import { createMemoryStore } from "./bot/sessions/memory-store.ts";
+import { createRedisStore } from "./bot/sessions/redis-store.ts";
+import type { SessionStore } from "./bot/sessions/store.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { openDatabase, type Database } from "./db/database.ts";
+import { GridDirectory } from "./domain/grid/directory.ts";
+import { importTownData } from "./domain/grid/import.ts";
+import type { FlowRegistry } from "./flows/kit/engine.ts";
+import { lookupFlow } from "./flows/lookup/lookup-flow.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { readTownFile, TownDataError } from "./towndata/town-file.ts";
+
+/** A started Linli: where its HTTP server listens, and how to stop everything in order. */
+export interface RunningLinli {
+  httpUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database → town data → sessions → flows →
+ * channels. Everything concrete is chosen here and nowhere else, so tests and
+ * the benchmark start exactly what production starts.
+ */
+export async function startLinli(config: Config, options: { logger?: Logger } = {}): Promise<RunningLinli> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) {
+      await step().catch((error: unknown) => logger.error("shutdown step failed", { error }));
+    }
+  };
+  try {
+    const db = await openDatabase(config.database);
+    stops.push(() => db.close());
+    await loadTownIfEmpty(db, config, logger);
+    const grid = await GridDirectory.open(db.prisma, config.town.code);
+
+    const store: SessionStore = config.redisUrl
+      ? await createRedisStore({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
+      : createMemoryStore();
+    stops.push(() => store.close());
+
+    const flows: FlowRegistry = { lookup: lookupFlow };
+    const dispatcher = createDispatcher({ store, flows, services: { grid }, logger, idleMs: config.sessionIdleMs });
+
+    const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, logger });
+    const web = createWebChannel({ handler: dispatcher, logger: logger.child({ channel: "web" }) });
+    const health: Route = {
+      method: "GET",
+      path: "/healthz",
+      async handle() {
+        const [database, sessions] = await Promise.all([db.ping(), store.ping()]);
+        const ok = database && sessions;
+        return {
+          status: ok ? 200 : 503,
+          headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+          body: JSON.stringify({ status: ok ? "ok" : "degraded", database: { kind: db.kind, ok: database }, sessions: { kind: config.redisUrl ? "redis" : "memory", ok: sessions } }),
+        };
+      },
+    };
+    const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : [])], logger });
+    stops.push(() => http.close());
+    if (telegram) {
+      await telegram.start();
+      stops.push(() => telegram.stop());
+    }
+    logger.info("Linli is running", { url: http.url, database: db.kind, sessions: config.redisUrl ? "redis" : "memory", telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off" });
+    return { httpUrl: http.url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A fresh database gets the configured town file, so `npm start` answers out of the box. */
+async function loadTownIfEmpty(db: Database, config: Config, logger: Logger): Promise<void> {
+  if (await db.prisma.town.findUnique({ where: { code: config.town.code }, select: { code: true } })) return;
+  const file = await readTownFile(config.town.dataFile);
+  if (file.data.town.code !== config.town.code) {
+    throw new ConfigError([{ variable: "TOWN_DATA_FILE", message: `describes town "${file.data.town.code}" but TOWN_CODE is "${config.town.code}"` }]);
+  }
+  await importTownData(db.prisma, file.data, file.hash);
+  logger.info("loaded town data into an empty database", { file: config.town.dataFile });
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let running: RunningLinli;
+  try {
+    running = await startLinli(config);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof TownDataError || error instanceof TelegramStartError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  process.stdout.write(`Linli (邻里) is running: open ${running.httpUrl} to chat.\n`);
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}
