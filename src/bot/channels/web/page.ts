@@ -1,0 +1,54 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+
+/** Raised at start-up when the chat page cannot be served under its strict policy. */
+export class ChatPageError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = "ChatPageError";
+  }
+}
+
+/** The chat page, ready to serve: its bytes and the Content-Security-Policy that admits exactly its inline code. */
+export interface ChatPage {
+  html: string;
+  contentSecurityPolicy: string;
+}
+
+const PAGE_FILE = new URL("./chat.html", import.meta.url);
+
+/**
+ * Reads `chat.html` (kept as a real HTML file so editors check and highlight it)
+ * once at start and derives the policy from it. The page is static, so hashes
+ * of its one inline `<style>` and one inline `<script>` allow exactly that code
+ * and nothing else, with no per-request nonce to thread through. Anything the
+ * page would load from elsewhere is refused by the policy.
+ */
+export function loadChatPage(file: URL = PAGE_FILE): ChatPage {
+  const html = readFileSync(file, "utf8");
+  const scriptHash = hashOfOnly(html, "script", file);
+  const styleHash = hashOfOnly(html, "style", file);
+  const contentSecurityPolicy = [
+    "default-src 'none'",
+    `script-src '${scriptHash}'`,
+    `style-src '${styleHash}'`,
+    // Bot replies may carry a photo from the town's own site or a CDN.
+    "img-src 'self' https: data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  return { html, contentSecurityPolicy };
+}
+
+function hashOfOnly(html: string, tag: "script" | "style", file: URL): string {
+  const blocks = [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, "g"))];
+  if (blocks.length !== 1 || blocks[0]?.[1] === undefined) {
+    throw new ChatPageError(file.pathname, `expected exactly one inline <${tag}> without attributes, found ${blocks.length}`);
+  }
+  return `sha256-${createHash("sha256").update(blocks[0][1], "utf8").digest("base64")}`;
+}

@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
+import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
+import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
+import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
+import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
+import { createLogger } from "../../../../src/log.ts";
+
+/** Records what reaches it and answers every event with a text naming the payload type. */
+class RecordingHandler implements UpdateHandler {
+  readonly events: InboundEvent[] = [];
+  async handle(event: InboundEvent): Promise<OutboundMessage[]> {
+    this.events.push(event);
+    return [
+      { type: "text", text: `got ${event.payload.type}` },
+      { type: "choices", text: "选一个", options: [{ label: "紫竹半岛居民区", value: "nb:zizhu" }] },
+    ];
+  }
+}
+
+type ErrorBody = { error: { code: string; message: { zh: string; en: string }; field?: string } };
+
+let handler: RecordingHandler;
+let server: RunningHttpServer;
+
+beforeEach(async () => {
+  handler = new RecordingHandler();
+  const logger = createLogger({ level: "silent" });
+  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, logger }).routes, logger });
+});
+afterEach(async () => {
+  await server.close();
+});
+
+function postChat(body: unknown, contentType = "application/json"): Promise<Response> {
+  return fetch(`${server.url}/api/chat`, {
+    method: "POST",
+    headers: { "Content-Type": contentType },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+const CLIENT = "browser_0001-abc";
+
+describe("the web chat API", () => {
+  it("hands a text message to the handler as a private web event and returns its replies", async () => {
+    const response = await postChat({ clientId: CLIENT, messageId: "m0000001", locale: "zh", message: { type: "text", text: "紫竹半岛归哪个片区管？" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const body = (await response.json()) as { replies: OutboundMessage[] };
+    expect(body.replies[0]).toEqual({ type: "text", text: "got text" });
+    expect(body.replies[1]?.type).toBe("choices");
+    expect(handler.events).toEqual([
+      {
+        channel: "web",
+        userId: CLIENT,
+        chatId: CLIENT,
+        chatType: "private",
+        messageId: `web:${CLIENT}:m0000001`,
+        localeHint: "zh",
+        payload: { type: "text", text: "紫竹半岛归哪个片区管？" },
+      },
+    ]);
+  });
+
+  it("turns /lang en into the lang command with its argument", async () => {
+    const response = await postChat({ clientId: CLIENT, messageId: "m0000002", message: { type: "text", text: "/LANG en" } });
+    expect(response.status).toBe(200);
+    expect(handler.events[0]?.payload).toEqual({ type: "command", command: "lang", args: "en" });
+    expect(handler.events[0]).not.toHaveProperty("localeHint");
+  });
+
+  it("keeps text that merely starts with a slash as text", async () => {
+    await postChat({ clientId: CLIENT, messageId: "m0000003", message: { type: "text", text: "/永德路 12号" } });
+    expect(handler.events[0]?.payload).toEqual({ type: "text", text: "/永德路 12号" });
+  });
+
+  it("passes a pressed choice and a shared location through unchanged", async () => {
+    await postChat({ clientId: CLIENT, messageId: "m0000004", locale: "en", message: { type: "choice", value: "nb:zizhu" } });
+    await postChat({ clientId: CLIENT, messageId: "m0000005", message: { type: "location", latitude: 31.03, longitude: 121.45 } });
+    expect(handler.events.map((event) => event.payload)).toEqual([
+      { type: "choice", value: "nb:zizhu" },
+      { type: "location", latitude: 31.03, longitude: 121.45 },
+    ]);
+    expect(handler.events[0]?.localeHint).toBe("en");
+  });
+
+  const badBodies: [string, unknown, string, string][] = [
+    ["bad JSON", '{"clientId": "browser_0001-abc", ', "bad_json", ""],
+    ["a missing message", { clientId: CLIENT, messageId: "m0000006" }, "invalid_request", "message"],
+    ["a missing messageId", { clientId: CLIENT, message: { type: "text", text: "hi" } }, "invalid_request", "messageId"],
+    ["a 5,000-character text", { clientId: CLIENT, messageId: "m0000007", message: { type: "text", text: "长".repeat(5000) } }, "invalid_request", "message.text"],
+    ["a clientId with a space", { clientId: "bad id!", messageId: "m0000008", message: { type: "text", text: "hi" } }, "invalid_request", "clientId"],
+    ["a latitude out of range", { clientId: CLIENT, messageId: "m0000009", message: { type: "location", latitude: 91, longitude: 0 } }, "invalid_request", "message.latitude"],
+    ["an unknown message type", { clientId: CLIENT, messageId: "m0000010", message: { type: "sticker" } }, "invalid_request", "message.type"],
+    ["a choice value over 64 bytes", { clientId: CLIENT, messageId: "m0000011", message: { type: "choice", value: "片".repeat(22) } }, "invalid_request", "message.value"],
+    ["a JSON array", [], "invalid_request", ""],
+  ];
+
+  it.each(badBodies)("answers %s with 400 in Chinese and English, and the handler never sees it", async (_name, body, code, field) => {
+    const response = await postChat(body);
+    expect(response.status).toBe(400);
+    const error = ((await response.json()) as ErrorBody).error;
+    expect(error.code).toBe(code);
+    if (code === "invalid_request") {
+      expect(error.field).toBe(field);
+      if (field) {
+        expect(error.message.zh).toContain(field);
+        expect(error.message.en).toContain(field);
+      }
+    }
+    expect(error.message.zh).toMatch(/[\u4e00-\u9fff]/);
+    expect(error.message.en).toMatch(/^[\x20-\x7e–]+$/);
+    expect(handler.events).toEqual([]);
+  });
+
+  it("answers a body that is not declared as JSON with 415", async () => {
+    const response = await postChat({ clientId: CLIENT, messageId: "m0000012", message: { type: "text", text: "hi" } }, "text/plain");
+    expect(response.status).toBe(415);
+    const error = ((await response.json()) as ErrorBody).error;
+    expect(error.message.zh).toContain("JSON");
+    expect(error.message.en).toContain("application/json");
+    expect(handler.events).toEqual([]);
+  });
+
+  it("accepts JSON declared with a charset parameter", async () => {
+    const response = await postChat({ clientId: CLIENT, messageId: "m0000013", message: { type: "text", text: "hi" } }, "application/json; charset=utf-8");
+    expect(response.status).toBe(200);
+  });
+
+  it("gives a client that sends more than 20 messages in 10 seconds 429 with Retry-After", async () => {
+    for (let i = 0; i < 20; i += 1) {
+      const response = await postChat({ clientId: CLIENT, messageId: `burst${String(i).padStart(4, "0")}`, message: { type: "text", text: `${i}` } });
+      expect(response.status).toBe(200);
+    }
+    const limited = await postChat({ clientId: CLIENT, messageId: "burst0020", message: { type: "text", text: "one more" } });
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(10);
+    const error = ((await limited.json()) as ErrorBody).error;
+    expect(error.code).toBe("rate_limited");
+    expect(error.message.zh).toContain(`${retryAfter} 秒`);
+    expect(error.message.en).toContain(`${retryAfter} seconds`);
+    expect(handler.events).toHaveLength(20);
+
+    const otherClient = await postChat({ clientId: "browser_0002-def", messageId: "m0000014", message: { type: "text", text: "hi" } });
+    expect(otherClient.status).toBe(200);
+  });
+
+  it("gives one address 429 after 120 messages even when each comes from a new client id", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 121; i += 1) {
+      const response = await postChat({ clientId: `client${String(i).padStart(4, "0")}`, messageId: "m0000015", message: { type: "text", text: "hi" } });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 120).every((status) => status === 200)).toBe(true);
+    expect(statuses[120]).toBe(429);
+    expect(handler.events).toHaveLength(120);
+  });
+
+  it("serves the command menu for the page's help", async () => {
+    const response = await fetch(`${server.url}/api/commands`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ commands: COMMAND_MENU });
+  });
+
+  it("serves the page under a policy that admits exactly its own inline script and style", async () => {
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await response.text();
+    const policy = response.headers.get("content-security-policy") ?? "";
+    const sha = (text: string | undefined) => `'sha256-${createHash("sha256").update(text ?? "").digest("base64")}'`;
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain(`script-src ${sha(/<script>([\s\S]*?)<\/script>/.exec(html)?.[1])}`);
+    expect(policy).toContain(`style-src ${sha(/<style>([\s\S]*?)<\/style>/.exec(html)?.[1])}`);
+    expect(policy).not.toContain("unsafe-inline");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)="https?:/);
+  });
+});

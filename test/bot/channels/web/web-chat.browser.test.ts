@@ -1,0 +1,248 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
+import type { Route } from "../../../../src/bot/http/route.ts";
+import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
+import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
+import { loadConfig } from "../../../../src/config.ts";
+import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
+import { createLogger } from "../../../../src/log.ts";
+import { startLinli } from "../../../../src/main.ts";
+import { readTownFile } from "../../../../src/towndata/town-file.ts";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Opens the chat page in a fresh profile and collects any policy violation the page reports. */
+async function openChat(url: string, options: { locale: string; geolocation?: "granted" | "denied" }): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
+  const context = await browser.newContext({
+    locale: options.locale,
+    viewport: { width: 420, height: 860 },
+    ...(options.geolocation === "granted" ? { permissions: ["geolocation"], geolocation: { latitude: 31.02, longitude: 121.47 } } : {}),
+  });
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  page.on("pageerror", (error) => violations.push(error.message));
+  await page.goto(url);
+  return { context, page, violations };
+}
+
+const botMessages = (page: Page) => page.locator("#log .msg.bot");
+
+describe("the web chat page against the real Linli", () => {
+  let app: { httpUrl: string; stop(): Promise<void> };
+  let dataDir: string;
+  let expected: { district: string; committee: string; residents: string };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "linli-webchat-"));
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+    app = await startLinli({ ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } }, { logger: createLogger({ level: "silent" }) });
+
+    const { data } = await readTownFile(config.town.dataFile);
+    const neighbourhood = data.neighbourhoods.find((n) => n.name === "紫竹半岛居民区");
+    const district = data.districts.find((d) => d.code === neighbourhood?.district);
+    if (!neighbourhood || !district) throw new Error("the sample town file no longer has 紫竹半岛居民区 and its district");
+    expected = { district: district.name, committee: district.committeeName, residents: neighbourhood.committeeName };
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("a resident asks who runs 紫竹半岛, gets the district and its committee, and can press a choice", async () => {
+    const { context, page, violations } = await openChat(app.httpUrl, { locale: "zh-CN" });
+    try {
+      // The page sends /start by itself; the main menu arrives as the first bot message.
+      await botMessages(page).first().waitFor();
+      expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
+
+      await page.getByRole("textbox", { name: "输入消息" }).fill("紫竹半岛归哪个片区管？");
+      await page.getByRole("button", { name: "发送" }).click();
+      const answer = botMessages(page).filter({ hasText: expected.committee });
+      await answer.waitFor();
+      const text = await answer.textContent();
+      expect(text).toContain(expected.district);
+      expect(text).toContain(expected.committee);
+      expect(text).toContain(expected.residents);
+      await expect(page.locator("#log .msg.user").last().textContent()).resolves.toBe("你说：紫竹半岛归哪个片区管？");
+
+      // A fixed index, because the replies to the press may bring new button groups.
+      const groups = page.locator("#log .msg.bot .actions");
+      const choices = groups.nth((await groups.count()) - 1).getByRole("button");
+      if ((await choices.count()) > 0) {
+        const before = await botMessages(page).count();
+        const pressed = choices.first();
+        const label = (await pressed.textContent()) ?? "";
+        await pressed.click();
+        await page.waitForFunction((count) => document.querySelectorAll("#log .msg.bot").length > count, before);
+        expect(await pressed.getAttribute("aria-pressed")).toBe("true");
+        expect(await pressed.isDisabled()).toBe(true);
+        await expect(page.locator("#log .msg.user").last().textContent()).resolves.toBe(`你说：${label}`);
+      }
+
+      await page.screenshot({ path: "/tmp/webchat.png", fullPage: true });
+
+      const before = await botMessages(page).count();
+      await page.getByRole("textbox", { name: "输入消息" }).fill("<b>x</b>");
+      await page.getByRole("textbox", { name: "输入消息" }).press("Enter");
+      await page.waitForFunction((count) => document.querySelectorAll("#log .msg.bot").length > count, before);
+      await expect(page.locator("#log .msg.user").last().textContent()).resolves.toBe("你说：<b>x</b>");
+      expect(await page.locator("#log b").count()).toBe(0);
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+const ONE_PIXEL_GIF = "R0lGODlhAQABAIAAAAxuVf///ywAAAAAAQABAAACAkQBADs=";
+
+/** Answers with one reply of every kind, so the page's rendering is exercised without a flow. */
+class ShowcaseHandler implements UpdateHandler {
+  readonly events: InboundEvent[] = [];
+  async handle(event: InboundEvent): Promise<OutboundMessage[]> {
+    this.events.push(event);
+    const { payload } = event;
+    if (payload.type === "command" && payload.command === "start") {
+      return [
+        { type: "text", text: "欢迎 <img src=x onerror=alert(1)>" },
+        { type: "locationRequest", text: "请共享位置", buttonLabel: "📍 共享我的位置" },
+        { type: "photo", url: "/sample.gif", caption: "示意图 <i>caption</i>" },
+        { type: "link", text: "详情见镇政府网站", url: "https://example.org/wujing", label: "吴泾镇" },
+        { type: "link", text: "不安全的链接", url: "javascript:alert(1)", label: "点我" },
+      ];
+    }
+    if (payload.type === "command" && payload.command === "lang") return [{ type: "text", text: `language ${payload.args}` }];
+    if (payload.type === "location") return [{ type: "text", text: `位置 ${payload.latitude},${payload.longitude}` }];
+    return [{ type: "text", text: "好的" }];
+  }
+}
+
+describe("the web chat page with a scripted handler", () => {
+  let server: RunningHttpServer;
+  let handler: ShowcaseHandler;
+  beforeAll(async () => {
+    const logger = createLogger({ level: "silent" });
+    handler = new ShowcaseHandler();
+    const gif: Route = {
+      method: "GET",
+      path: "/sample.gif",
+      handle: async () => ({ status: 200, headers: { "Content-Type": "image/gif" }, body: Buffer.from(ONE_PIXEL_GIF, "base64") }),
+    };
+    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: [...createWebChannel({ handler, logger }).routes, gif], logger });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  afterEach(() => {
+    handler.events.length = 0;
+  });
+
+  it("renders every reply type safely and sends a shared location", async () => {
+    const { context, page, violations } = await openChat(server.url, { locale: "zh-CN", geolocation: "granted" });
+    try {
+      await botMessages(page).nth(4).waitFor();
+      const start = handler.events[0];
+      expect(start?.payload).toEqual({ type: "command", command: "start", args: "" });
+      expect(start?.userId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+      expect(start?.messageId.startsWith(`web:${start.userId}:`)).toBe(true);
+
+      await expect(botMessages(page).first().textContent()).resolves.toContain("欢迎 <img src=x onerror=alert(1)>");
+      expect(await page.locator("#log img").count()).toBe(1);
+      await page.waitForFunction(() => (document.querySelector("#log img") as HTMLImageElement | null)?.complete === true);
+      expect(await page.locator("#log img").evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(1);
+      expect(await page.locator("#log img").getAttribute("alt")).toBe("示意图 <i>caption</i>");
+      expect(await page.locator("#log i").count()).toBe(0);
+      expect(await page.getByRole("link", { name: /吴泾镇/ }).getAttribute("href")).toBe("https://example.org/wujing");
+      expect(await page.getByRole("link", { name: /吴泾镇/ }).getAttribute("rel")).toBe("noopener noreferrer");
+      expect(await page.locator('#log a[href^="javascript"]').count()).toBe(0);
+
+      await page.getByRole("button", { name: "📍 共享我的位置" }).click();
+      await botMessages(page).filter({ hasText: "位置 31.02,121.47" }).waitFor();
+      expect(handler.events.at(-1)?.payload).toEqual({ type: "location", latitude: 31.02, longitude: 121.47 });
+
+      // The client id survives a reload, so the conversation stays the same person's.
+      await page.reload();
+      await botMessages(page).nth(4).waitFor();
+      expect(handler.events.at(-1)?.userId).toBe(start?.userId);
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("says politely that the location was not shared when permission is denied", async () => {
+    const { context, page } = await openChat(server.url, { locale: "zh-CN" });
+    try {
+      await botMessages(page).nth(4).waitFor();
+      await page.getByRole("button", { name: "📍 共享我的位置" }).click();
+      await page.locator("#log .msg.system", { hasText: "没有获得位置权限" }).waitFor();
+      expect(handler.events.some((event) => event.payload.type === "location")).toBe(false);
+      expect(await page.getByRole("button", { name: "📍 共享我的位置" }).isEnabled()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("follows an English browser, and the language toggle switches the page and sends /lang", async () => {
+    const { context, page } = await openChat(server.url, { locale: "en-GB" });
+    try {
+      await botMessages(page).first().waitFor();
+      expect(await page.locator("html").getAttribute("lang")).toBe("en");
+      expect(handler.events[0]?.localeHint).toBe("en");
+      expect(await page.getByRole("button", { name: "Send" }).isVisible()).toBe(true);
+
+      await page.locator("#lang").click();
+      await botMessages(page).filter({ hasText: "language zh" }).waitFor();
+      expect(handler.events.at(-1)?.payload).toEqual({ type: "command", command: "lang", args: "zh" });
+      expect(handler.events.at(-1)?.localeHint).toBe("zh");
+      expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
+      expect(await page.getByRole("button", { name: "发送" }).isVisible()).toBe(true);
+      expect(await page.getByRole("textbox", { name: "输入消息" }).getAttribute("maxlength")).toBe("4000");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("lists the commands in the help panel and sends one when pressed, all from the keyboard", async () => {
+    const { context, page } = await openChat(server.url, { locale: "zh-CN" });
+    try {
+      await botMessages(page).nth(4).waitFor();
+      await page.getByRole("button", { name: "帮助" }).focus();
+      await page.keyboard.press("Enter");
+      const help = page.getByRole("button", { name: "/help" });
+      await help.waitFor();
+      expect(await page.getByRole("button", { name: "帮助" }).getAttribute("aria-expanded")).toBe("true");
+      expect(await page.locator("#commands").textContent()).toContain("使用帮助");
+      await help.focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.querySelectorAll("#log .msg.bot").length > 5);
+      expect(handler.events.at(-1)?.payload).toEqual({ type: "command", command: "help", args: "" });
+    } finally {
+      await context.close();
+    }
+  });
+});
