@@ -18,6 +18,24 @@ const layerRule = (extra) => ({
   "no-restricted-properties": ["error", { object: "process", property: "env", message: "Only src/config.ts reads the environment." }],
 });
 
+const CHANNELS = ["telegram", "web", "wecom"];
+const channelSdkOf = { telegram: ["grammy", "grammy/*", "@grammyjs/*"], wecom: ["@wecom/*"], web: [] };
+
+/** A channel may use its own SDK only, and never another channel's code. */
+const channelRule = (channel) => ({
+  "no-restricted-imports": [
+    "error",
+    {
+      patterns: [
+        ...CHANNELS.filter((other) => other !== channel).map((other) => ({
+          group: [`**/channels/${other}/**`, `../${other}/**`, ...channelSdkOf[other]],
+          message: `Channels never import each other; only src/bot/channels/${other} talks to that channel.`,
+        })),
+      ],
+    },
+  ],
+});
+
 export default tseslint.config(
   { ignores: ["node_modules/", "src/generated/", "data/", "coverage/", "bench-results/"] },
   js.configs.recommended,
@@ -28,6 +46,17 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  {
+    files: ["src/**/*.ts"],
+    ignores: CHANNELS.map((channel) => `src/bot/channels/${channel}/**`),
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: channelSdks, message: "Only the matching src/bot/channels/<channel> folder may use a channel SDK." }] },
+      ],
+    },
+  },
+  ...CHANNELS.map((channel) => ({ files: [`src/bot/channels/${channel}/**/*.ts`], rules: channelRule(channel) })),
   { files: ["src/domain/**/*.ts"], rules: layerRule(["**/flows/**", "**/db/**"]) },
   { files: ["src/flows/**/*.ts"], rules: layerRule(["**/db/**"]) },
   {

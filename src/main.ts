@@ -16,6 +16,9 @@ import { lookupFlow } from "./flows/lookup/lookup-flow.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { readTownFile, TownDataError } from "./towndata/town-file.ts";
 
+/** How often a running bot looks for a re-imported town-data file. */
+const TOWN_DATA_REFRESH_MS = 60_000;
+
 /** A started Linli: where its HTTP server listens, and how to stop everything in order. */
 export interface RunningLinli {
   httpUrl: string;
@@ -40,6 +43,14 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     stops.push(() => db.close());
     await loadTownIfEmpty(db, config, logger);
     const grid = await GridDirectory.open(db.prisma, config.town.code);
+    const refresh = setInterval(() => {
+      grid.refreshIfChanged().then(
+        (changed) => changed && logger.info("town data changed; lookups now use the new import"),
+        (error: unknown) => logger.warn("could not check the town data for changes", { error }),
+      );
+    }, TOWN_DATA_REFRESH_MS);
+    refresh.unref();
+    stops.push(async () => clearInterval(refresh));
 
     const store: SessionStore = config.redisUrl
       ? await createRedisStore({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })

@@ -12,6 +12,11 @@ export const DATABASE_KINDS = ["pglite", "postgres"] as const;
  */
 export async function freshDatabase(kind: (typeof DATABASE_KINDS)[number]): Promise<Database> {
   if (kind === "pglite") return openDatabase({ kind: "pglite", dataDir: "memory://" });
+  return openDatabase({ kind: "postgres", url: await createPostgresDatabase() });
+}
+
+/** Creates an empty database in the test run's PostgreSQL cluster and returns its URL. */
+export async function createPostgresDatabase(): Promise<string> {
   const adminUrl = inject("postgresUrl");
   const name = `linli_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -23,5 +28,5 @@ export async function freshDatabase(kind: (typeof DATABASE_KINDS)[number]): Prom
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return openDatabase({ kind: "postgres", url: url.toString() });
+  return url.toString();
 }

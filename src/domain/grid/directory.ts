@@ -86,17 +86,36 @@ export class GridDirectory {
     private readonly prisma: PrismaClient,
     private readonly townCode: string,
     private current: GridIndex,
+    private dataHash: string,
   ) {}
 
   static async open(prisma: PrismaClient, townCode: string): Promise<GridDirectory> {
-    return new GridDirectory(prisma, townCode, new GridIndex(await loadGridSnapshot(prisma, townCode)));
+    const dataHash = await currentDataHash(prisma, townCode);
+    return new GridDirectory(prisma, townCode, new GridIndex(await loadGridSnapshot(prisma, townCode)), dataHash);
   }
 
   get index(): GridIndex {
     return this.current;
   }
 
-  async reload(): Promise<void> {
+  /**
+   * Rebuilds the index when the town's data was re-imported since it was built
+   * (by `npm run import` in another process, or another instance). Costs one
+   * primary-key read when nothing changed, so it can run on a timer.
+   *
+   * @returns whether the index was rebuilt
+   */
+  async refreshIfChanged(): Promise<boolean> {
+    const dataHash = await currentDataHash(this.prisma, this.townCode);
+    if (dataHash === this.dataHash) return false;
     this.current = new GridIndex(await loadGridSnapshot(this.prisma, this.townCode));
+    this.dataHash = dataHash;
+    return true;
   }
+}
+
+async function currentDataHash(prisma: PrismaClient, townCode: string): Promise<string> {
+  const town = await prisma.town.findUnique({ where: { code: townCode }, select: { dataHash: true } });
+  if (!town) throw new TownNotLoadedError(townCode);
+  return town.dataHash;
 }
