@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
+import { schemaDrift } from "../../src/cli/new-migration.ts";
 import { DATABASE_KINDS, freshDatabase } from "../support/databases.ts";
 
 describe.each(DATABASE_KINDS)("migrations on %s", (kind) => {
@@ -16,4 +17,10 @@ describe.each(DATABASE_KINDS)("migrations on %s", (kind) => {
     expect(rows.every((row) => row.finished_at !== null)).toBe(true);
     expect(await db.ping()).toBe(true);
   });
+});
+
+describe("the committed migrations", () => {
+  it("produce exactly the schema in prisma/schema.prisma (no change is missing a migration)", async () => {
+    expect((await schemaDrift()).trim()).toBe("");
+  }, 120_000);
 });
