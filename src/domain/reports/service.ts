@@ -1,0 +1,129 @@
+import type { Bilingual } from "../grid/index.ts";
+
+/** Who is talking: a chat account on one channel. The domain keeps one ChatUser row per (channel, userId). */
+export interface ChatIdentity {
+  channel: string;
+  userId: string;
+  /** Where updates about the user's reports are sent (the chat they reported from). */
+  chatId: string;
+  displayName?: string;
+  locale: "zh" | "en";
+}
+
+/** A category residents pick, with the compact clause it enforces. */
+export interface ReportCategoryInfo {
+  code: string;
+  name: Bilingual;
+  clause: { ref: string; text: Bilingual };
+}
+
+/**
+ * Where the problem is, as precisely as the resident gave it. Exact coordinates
+ * are present only when the resident consented to share them.
+ */
+export interface ReportPlace {
+  roadCode?: string;
+  houseNumber?: number;
+  neighbourhoodCode?: string;
+  districtCode?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+/** The committee a report goes to. */
+export interface ReportRoute {
+  kind: "roadCommittee" | "districtCommittee";
+  code: string;
+  name: Bilingual;
+}
+
+/** Everything a resident assembled before confirming. */
+export interface ReportDraft {
+  categoryCode: string;
+  place: ReportPlace;
+  description: string;
+  /** Media ids from the media store, at most three. */
+  photoIds: string[];
+  merchantCode?: string;
+  contactAllowed: boolean;
+}
+
+export type ReportStatusName = "SUBMITTED" | "ACKNOWLEDGED" | "IN_PROGRESS" | "RESOLVED" | "REJECTED";
+
+/** An open report near a draft, offered to follow instead of filing a duplicate. */
+export interface NearbyReport {
+  reference: string;
+  category: Bilingual;
+  status: ReportStatusName;
+  /** e.g. 永德路12号, or the neighbourhood / district name. */
+  place: Bilingual;
+  /** Description with phone and ID numbers masked. */
+  description: string;
+  supporters: number;
+  createdAt: Date;
+}
+
+export type SubmitResult =
+  | { type: "created"; reference: string; route: ReportRoute | null }
+  /** Someone filed the same problem a moment earlier: the resident now follows it instead. */
+  | { type: "followedExisting"; reference: string }
+  | { type: "rateLimited"; retryAfterMinutes: number };
+
+export type FollowResult = { type: "followed" | "alreadyFollowing" | "ownReport"; reference: string } | { type: "notFound" } | { type: "closed"; reference: string };
+
+/** One line of a report as its reporter or a follower sees it. */
+export interface ReportSummary {
+  reference: string;
+  category: Bilingual;
+  status: ReportStatusName;
+  place: Bilingual;
+  relation: "reporter" | "follower";
+  updatedAt: Date;
+}
+
+/** A report as shown to a resident: no identities, free text masked. */
+export interface ReportView extends ReportSummary {
+  description: string;
+  route: ReportRoute | null;
+  supporters: number;
+  photoCount: number;
+  rejectReason: "NOT_OUR_RESPONSIBILITY" | "DUPLICATE" | "INVALID" | null;
+  timeline: { at: Date; type: "SUBMITTED" | "STATUS_CHANGED" | "REROUTED" | "FOLLOWED" | "REOPENED" | "RATED" | "NOTE"; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "system" }[];
+}
+
+export type FeedbackResult =
+  | { type: "recorded"; reference: string }
+  | { type: "reopened"; reference: string }
+  /** "Not fixed" more than the reopen window after resolution: recorded, but the case stays closed. */
+  | { type: "tooLateToReopen"; reference: string }
+  | { type: "notAllowed" };
+
+/**
+ * Reports as the resident-facing flows use them. Every method that changes a
+ * report writes its timeline entry and its outbox rows (updates to the reporter
+ * and followers) in the same transaction.
+ */
+export interface ReportsService {
+  categories(): Promise<ReportCategoryInfo[]>;
+  /** The category whose keywords best match free text, if any. */
+  suggestCategory(text: string): Promise<ReportCategoryInfo | undefined>;
+  merchantsOnRoad(roadCode: string): Promise<{ code: string; name: Bilingual; houseNumber: number | null }[]>;
+  /** Where a report of this category at this place would go; null when the place cannot be placed. */
+  routeFor(categoryCode: string, place: ReportPlace): Promise<ReportRoute | null>;
+  /** Whether the user may submit now (per-user limit), and if not, when. */
+  checkRateLimit(user: ChatIdentity): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }>;
+  /** Open reports of the same category nearby in the duplicate window, newest first. */
+  findNearbyOpen(categoryCode: string, place: ReportPlace): Promise<NearbyReport[]>;
+  follow(reference: string, user: ChatIdentity): Promise<FollowResult>;
+  /**
+   * Files the report with a new reference and its first timeline entry. If an
+   * open duplicate appeared since the resident was shown the nearby ones (not in
+   * `declinedDuplicates`), the resident follows it instead.
+   */
+  submit(draft: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult>;
+  myReports(user: ChatIdentity): Promise<ReportSummary[]>;
+  /** A report for a resident: any report by reference, identities never included. */
+  viewForResident(reference: string, user: ChatIdentity): Promise<ReportView | undefined>;
+  /** The reporter's answer after resolution: fixed or not (reopens within the window), and a 1-5 rating. */
+  recordFeedback(reference: string, user: ChatIdentity, feedback: { fixed: boolean } | { rating: number }): Promise<FeedbackResult>;
+}
