@@ -27,6 +27,8 @@ function summary(file: string, result: TownImportResult): string[] {
     counts("居民区", "neighbourhoods", result.neighbourhoods),
     counts("路管会", "road committees", result.roadCommittees),
     counts("道路", "roads", result.roads),
+    counts("举报类别", "report categories", result.categories),
+    counts("商户", "merchants", result.merchants),
     `  委员会成员 committee members: ${result.committeeMembers}, 门牌路段 road segments: ${result.roadSegments}`,
   ];
 }

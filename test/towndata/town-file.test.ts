@@ -98,6 +98,42 @@ describe("the Wujing sample file", () => {
     expect(crossing.length).toBeGreaterThanOrEqual(3);
   });
 
+  it("has the nine street-compact categories, each with a clause in both languages and keywords in Chinese and English", async () => {
+    const { data } = await readTownFile(SAMPLE);
+    expect(data.town.referencePrefix).toBe("WJ");
+    expect(data.categories.map((c) => c.name)).toEqual(["占道经营", "乱堆乱放", "违规停车", "噪音扰民", "油烟扰民", "环境卫生", "破坏绿化", "违规店招广告", "其他"]);
+    expect(data.categories.at(-1)!.code).toBe("other");
+    expect(new Set(data.categories.map((c) => c.clause.ref)).size).toBe(data.categories.length);
+    for (const category of data.categories.filter((c) => c.code !== "other")) {
+      expect(category.keywords.filter((k) => /[\u4e00-\u9fff]/.test(k)).length, category.code).toBeGreaterThanOrEqual(6);
+      expect(category.keywords.filter((k) => /^[a-z ]+$/.test(k)).length, category.code).toBeGreaterThanOrEqual(3);
+    }
+    // A word listed under two categories could never suggest either with confidence.
+    const keywords = data.categories.flatMap((c) => c.keywords);
+    expect(keywords.length).toBe(new Set(keywords).size);
+    expect(sampleText).toMatch(/条款文字为示意写法，不是已公布的公约原文[\s\S]*illustrative, NOT the published compact/);
+  });
+
+  it("routes damaged greening to a road committee and says why", async () => {
+    const { data } = await readTownFile(SAMPLE);
+    const overridden = data.categories.filter((c) => c.routeTo !== undefined);
+    expect(overridden).toEqual([expect.objectContaining({ code: "greening", routeTo: { roadCommittee: "rc1" } })]);
+    expect(sampleText.slice(0, sampleText.indexOf("- code: greening"))).toMatch(/改派示例[\s\S]*Routing example/);
+  });
+
+  it("lists about a dozen clearly sample shops on Yongde Road and a few on other roads", async () => {
+    const { data } = await readTownFile(SAMPLE);
+    const onYongde = data.merchants.filter((m) => m.road === "yongde");
+    expect(onYongde.length).toBeGreaterThanOrEqual(12);
+    expect(onYongde.every((m) => m.houseNumber !== undefined)).toBe(true);
+    expect(data.merchants.length).toBeGreaterThan(onYongde.length);
+    for (const merchant of data.merchants) {
+      expect(merchant.name).toContain("示例");
+      expect(merchant.nameEn).toMatch(/^Sample /);
+    }
+    expect(onYongde.find((m) => m.houseNumber === 12)!.name).toBe("永德路示例面馆");
+  });
+
   it("gives every district an approximate boundary around Wujing", async () => {
     const { data } = await readTownFile(SAMPLE);
     for (const district of data.districts) {
@@ -196,6 +232,48 @@ describe("problems in a town-data file", () => {
       to: "  sample: yes\n",
       field: "town.sample",
       marker: "sample: yes",
+    },
+    {
+      name: "a reference prefix in lowercase",
+      from: "  referencePrefix: WJ\n",
+      to: "  referencePrefix: wj\n",
+      field: "town.referencePrefix",
+      marker: "referencePrefix: wj",
+    },
+    {
+      name: "a category routed to an unknown road committee",
+      from: "routeTo: { roadCommittee: rc1 }",
+      to: "routeTo: { roadCommittee: rc9 }",
+      field: "categories[6].routeTo.roadCommittee",
+      marker: "roadCommittee: rc9",
+    },
+    {
+      name: "a category code used twice",
+      from: "  - code: fumes\n",
+      to: "  - code: noise\n",
+      field: "categories[4].code",
+      marker: "code: noise\n    name: 油烟扰民",
+    },
+    {
+      name: "no fallback category other",
+      from: "  - code: other\n    name: 其他",
+      to: "  - code: misc\n    name: 其他",
+      field: "categories",
+      marker: "categories:\n  - code: pavement-trading",
+    },
+    {
+      name: "a merchant on an unknown road",
+      from: "road: jinghong }",
+      to: "road: jinhong }",
+      field: "merchants[14].road",
+      marker: "road: jinhong }",
+    },
+    {
+      name: "a merchant at a house number Yongde Road does not have",
+      from: "road: yongde, houseNumber: 402 }",
+      to: "road: yongde, houseNumber: 602 }",
+      field: "merchants[11].houseNumber",
+      marker: "houseNumber: 602 }",
     },
     {
       name: "a missing required field, reported at the entry that lacks it",

@@ -20,10 +20,41 @@ export type TownImportResult =
       neighbourhoods: ImportCounts;
       roadCommittees: ImportCounts;
       roads: ImportCounts;
+      categories: ImportCounts;
+      merchants: ImportCounts;
       /** Committee members and road segments are replaced wholesale: these are the numbers written now. */
       committeeMembers: number;
       roadSegments: number;
     };
+
+/** A report category the file leaves out but which reports still point at, so it cannot be deleted. */
+export interface CategoryInUse {
+  code: string;
+  name: string;
+  nameEn: string;
+  reports: number;
+}
+
+/**
+ * Raised when an import would delete report categories that reports still use
+ * (reports keep their category for life, so the database refuses). Nothing is
+ * written; whoever maintains the file puts the categories back, or renames one
+ * in place by keeping its code.
+ */
+export class CategoryInUseError extends Error {
+  constructor(
+    readonly townCode: string,
+    readonly categories: readonly CategoryInUse[],
+  ) {
+    const zh = categories.map((c) => `“${c.name}”（${c.code}，${c.reports} 条举报）`).join("、");
+    const en = categories.map((c) => `"${c.nameEn}" (${c.code}, ${c.reports} report(s))`).join(", ");
+    super(
+      `镇 ${townCode} 的数据文件删除了仍有举报的类别 ${zh}，未导入任何内容；请保留这些类别（可改名称，代码不变） / ` +
+        `the town data for ${townCode} removes categories that reports still use: ${en}; nothing was imported. Keep these categories (a name may change, the code must stay)`,
+    );
+    this.name = "CategoryInUseError";
+  }
+}
 
 // A large town (hundreds of roads) on PGlite takes a few seconds; Prisma's 5 s default would abort it.
 const TRANSACTION_TIMEOUT_MS = 120_000;
@@ -74,7 +105,24 @@ const required = (ids: Map<string, string>, code: string): string => {
   return id;
 };
 
+/** Fails before anything is written when the file drops a category that reports still use. */
+async function refuseRemovingUsedCategories(tx: Tx, data: TownData): Promise<void> {
+  const kept = data.categories.map((c) => c.code);
+  const used = await tx.reportCategory.findMany({
+    where: { townCode: data.town.code, code: { notIn: kept }, reports: { some: {} } },
+    select: { code: true, name: true, nameEn: true, _count: { select: { reports: true } } },
+    orderBy: { sortOrder: "asc" },
+  });
+  if (used.length > 0) {
+    throw new CategoryInUseError(
+      data.town.code,
+      used.map((c) => ({ code: c.code, name: c.name, nameEn: c.nameEn, reports: c._count.reports })),
+    );
+  }
+}
+
 async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Exclude<TownImportResult, { status: "unchanged" }>> {
+  await refuseRemovingUsedCategories(tx, data);
   const t = data.town;
   const townFields = {
     name: t.name,
@@ -86,6 +134,7 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
     officeHoursEn: t.officeHoursEn,
     officeAddress: t.officeAddress,
     isSample: t.sample,
+    referencePrefix: t.referencePrefix,
     dataHash,
     importedAt: new Date(),
   };
@@ -181,6 +230,39 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
   );
   await tx.roadSegment.createMany({ data: segments });
 
+  const categoryFields = (index: number) => {
+    const c = data.categories[index]!;
+    const target = c.routeTo;
+    return {
+      name: c.name,
+      nameEn: c.nameEn,
+      clauseRef: c.clause.ref,
+      clauseText: c.clause.text,
+      clauseTextEn: c.clause.textEn,
+      keywords: c.keywords,
+      routeToRoadCommitteeId: target?.roadCommittee === undefined ? null : required(roadCommittees.ids, target.roadCommittee),
+      routeToDistrictId: target?.district === undefined ? null : required(districts.ids, target.district),
+      sortOrder: index,
+    };
+  };
+  const categories = await sync(await tx.reportCategory.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.categories, {
+    update: (id, index) => tx.reportCategory.update({ where: { id }, data: categoryFields(index) }),
+    create: (index) => tx.reportCategory.create({ data: { townCode: t.code, code: data.categories[index]!.code, ...categoryFields(index) }, select: { id: true } }),
+  });
+
+  const merchantFields = (index: number) => {
+    const m = data.merchants[index]!;
+    return { name: m.name, nameEn: m.nameEn, roadId: required(roads.ids, m.road), houseNumber: m.houseNumber ?? null };
+  };
+  const merchants = await sync(await tx.merchant.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.merchants, {
+    update: (id, index) => tx.merchant.update({ where: { id }, data: merchantFields(index) }),
+    create: (index) => tx.merchant.create({ data: { townCode: t.code, code: data.merchants[index]!.code, ...merchantFields(index) }, select: { id: true } }),
+  });
+
+  // Reports of a dropped merchant keep the report and lose the shop (SetNull); refuseRemovingUsedCategories
+  // made sure no stale category has reports.
+  await tx.merchant.deleteMany({ where: { id: { in: merchants.stale } } });
+  await tx.reportCategory.deleteMany({ where: { id: { in: categories.stale } } });
   // Children first: a stale district would otherwise cascade-delete rows that moved out of it,
   // and a road still pointing at a stale committee would block its deletion.
   await tx.road.deleteMany({ where: { id: { in: roads.stale } } });
@@ -196,6 +278,8 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
     neighbourhoods: neighbourhoods.counts,
     roadCommittees: roadCommittees.counts,
     roads: roads.counts,
+    categories: categories.counts,
+    merchants: merchants.counts,
     committeeMembers: members.length,
     roadSegments: segments.length,
   };
@@ -204,9 +288,12 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
 /**
  * Loads one validated town-data file into the database in a single transaction:
  * either the whole grid of the town is replaced or nothing changes. Districts,
- * neighbourhoods, road committees and roads keep their ids across re-imports
- * (matched by code within the town); rows whose code left the file are deleted;
- * committee members and road segments are rewritten. Importing content whose
+ * neighbourhoods, road committees, roads, report categories and merchants keep
+ * their ids across re-imports (matched by code within the town); rows whose
+ * code left the file are deleted; committee members and road segments are
+ * rewritten. A file that drops a category still used by reports is refused
+ * with {@link CategoryInUseError} and changes nothing; a dropped merchant's
+ * reports simply lose the shop. Importing content whose
  * `dataHash` (SHA-256 of the file) equals the stored one writes nothing, so
  * running it at every start is cheap and idempotent.
  *

@@ -2,8 +2,9 @@ import { z } from "zod";
 
 /*
  * The town-data file: one town's grid map (districts, their committees,
- * neighbourhoods, roads with house-number segments, road committees). The town
- * maintains it; Linli validates it here before a single row is written. Every
+ * neighbourhoods, roads with house-number segments, road committees), the
+ * report categories of its street compact and the merchants on its roads. The
+ * town maintains it; Linli validates it here before a single row is written. Every
  * message is bilingual because the people who fix the file read Chinese first.
  */
 
@@ -36,6 +37,12 @@ const phone = (zh: string, en: string) =>
     .describe(help(zh, en));
 
 const aliases = (zh: string, en: string) => z.array(z.string().trim().min(1)).default([]).describe(help(zh, en));
+
+/** The reference prefix of a town whose file does not set one (the Wujing default, as in WJ-2026-000123). */
+export const REFERENCE_PREFIX_DEFAULT = "WJ";
+
+/** The code of the fallback category every town must have, for reports that fit no other. */
+export const FALLBACK_CATEGORY_CODE = "other";
 
 // Lower-case in the file because that is how people write it; the database enum is upper-case.
 const PARITIES = ["all", "odd", "even"] as const;
@@ -178,6 +185,68 @@ const road = z
   })
   .describe(help("道路", "A road"));
 
+const clause = z
+  .strictObject({
+    ref: text("公约条款编号，如“第三条”", "Clause number in Chinese, e.g. 第三条"),
+    text: text("条款内容（中文），在选择类别时展示给居民", "Clause text in Chinese, shown to residents with the category"),
+    textEn: text("条款内容（英文）", "Clause text in English"),
+  })
+  .describe(help("该类别所依据的街区公约条款", "The street-compact clause this category enforces"));
+
+const routeTo = z
+  .strictObject({
+    roadCommittee: code("改派到该路管会（代码）", "Send reports to this road committee (code)").optional(),
+    district: code("改派到该片区的治理委员会（片区代码）", "Send reports to this district's governance committee (district code)").optional(),
+  })
+  .superRefine((target, ctx) => {
+    if ((target.roadCommittee === undefined) === (target.district === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "routeTo 须且只能填写 roadCommittee 或 district 其中之一 / routeTo needs exactly one of roadCommittee or district",
+      });
+    }
+  })
+  .describe(
+    help(
+      "按类别改派（可选）：填写 roadCommittee 或 district 之一，该类别的举报一律送到这里，而不是按道路或片区的常规路线",
+      "Per-category routing (optional): exactly one of roadCommittee or district; reports of this category always go there instead of the usual route by road or district",
+    ),
+  );
+
+const category = z
+  .strictObject({
+    code: code(`举报类别代码，文件内唯一；必须有一个 ${FALLBACK_CATEGORY_CODE}（其他）`, `Report category code, unique in the file; one must be ${FALLBACK_CATEGORY_CODE}`),
+    name: text("类别名称，如“占道经营”", "Category name in Chinese, e.g. 占道经营"),
+    nameEn: text("类别英文名称", "Category name in English, e.g. Occupying the pavement to trade"),
+    clause,
+    keywords: z
+      .array(z.string().trim().min(1))
+      .default([])
+      .describe(
+        help(
+          "居民描述问题时常用的词（中英文均可），用于根据文字推荐类别，如“摆摊”“占道”",
+          "Words residents use when describing the problem (Chinese or English), used to suggest the category from free text, e.g. 摆摊, stall",
+        ),
+      ),
+    routeTo: routeTo.optional(),
+  })
+  .describe(help("举报类别：街区公约中的一类违约行为", "A report category: one kind of street-compact violation"));
+
+const merchant = z
+  .strictObject({
+    code: code("商户代码，文件内唯一", "Merchant code, unique in the file"),
+    name: text("商户名称（店招上的名称）", "Shop name in Chinese, as on its sign"),
+    nameEn: text("商户英文名称", "Shop name in English"),
+    road: code("商户所在道路代码", "Code of the road the shop is on"),
+    houseNumber: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(help("门牌号（可选），须落在该道路的某个门牌分段内", "House number (optional); must lie in one of the road's segments")),
+  })
+  .describe(help("道路上的商户，居民举报时可指明涉及的店铺", "A shop on a road, which a report can name"));
+
 const town = z
   .strictObject({
     code: townCode,
@@ -189,6 +258,18 @@ const town = z
     officeHours: text("镇办公室办公时间", "Town office hours in Chinese"),
     officeHoursEn: text("镇办公室办公时间（英文）", "Town office hours in English"),
     officeAddress: text("镇办公室地址", "Town office address"),
+    referencePrefix: z
+      .string()
+      .trim()
+      .regex(/^[A-Z]{2,4}$/, "编号前缀须为 2–4 个大写字母，如 WJ / the reference prefix must be 2–4 uppercase letters, e.g. WJ")
+      // The database column has the same default, so a town that never sets it numbers reports the same way.
+      .default(REFERENCE_PREFIX_DEFAULT)
+      .describe(
+        help(
+          "举报编号前缀：2–4 个大写字母，编号形如 WJ-2026-000123；省略时为 WJ",
+          "Prefix of report reference numbers: 2–4 uppercase letters, giving e.g. WJ-2026-000123; WJ when left out",
+        ),
+      ),
     sample: z
       .boolean()
       .describe(help("true 表示示例数据：其中的联系方式均为示例，不是真实号码", "true marks sample data: its contacts are examples, not real numbers")),
@@ -201,6 +282,16 @@ const townDataShape = z.strictObject({
   neighbourhoods: z.array(neighbourhood).describe(help("居民区", "Neighbourhoods")),
   roadCommittees: z.array(roadCommittee).describe(help("路管会", "Road management committees")),
   roads: z.array(road).describe(help("道路", "Roads")),
+  // No .min(1): the required `other` category already makes an empty list an error, with a plainer message.
+  categories: z
+    .array(category)
+    .describe(
+      help(
+        `举报类别，按居民看到的顺序排列；必须恰好有一个代码为 ${FALLBACK_CATEGORY_CODE} 的类别（其他）`,
+        `Report categories, in the order residents see them; exactly one must have the code ${FALLBACK_CATEGORY_CODE} (the fallback)`,
+      ),
+    ),
+  merchants: z.array(merchant).default([]).describe(help("商户（可选）", "Merchants (optional)")),
 });
 
 type Shape = z.output<typeof townDataShape>;
@@ -262,8 +353,10 @@ function checkRoadCommittees(data: Shape, roads: Map<string, number>, report: Re
   });
 }
 
+type NumberRun = Pick<Shape["roads"][number]["segments"][number], "from" | "to" | "parity">;
+
 /** The first house number both segments contain, or undefined when they share none. */
-function firstSharedNumber(a: Shape["roads"][number]["segments"][number], b: Shape["roads"][number]["segments"][number]): number | undefined {
+function firstSharedNumber(a: NumberRun, b: NumberRun): number | undefined {
   const parity = a.parity === "all" ? b.parity : b.parity === "all" || b.parity === a.parity ? a.parity : undefined;
   if (parity === undefined) return undefined;
   const low = Math.max(a.from, b.from);
@@ -307,11 +400,50 @@ function checkSegments(data: Shape, districts: Map<string, number>, neighbourhoo
   });
 }
 
+function checkCategories(data: Shape, districts: Map<string, number>, roadCommittees: Map<string, number>, report: Report): void {
+  indexCodes(data.categories, "categories", "举报类别", report);
+  if (!data.categories.some((c) => c.code === FALLBACK_CATEGORY_CODE)) {
+    report(
+      ["categories"],
+      `缺少代码为“${FALLBACK_CATEGORY_CODE}”的类别（其他），无法归类的举报需要它 / no category has the code "${FALLBACK_CATEGORY_CODE}"; reports that fit no other category need it`,
+    );
+  }
+  data.categories.forEach((c, i) => {
+    const target = c.routeTo;
+    if (target?.roadCommittee !== undefined && !roadCommittees.has(target.roadCommittee)) {
+      report(["categories", i, "routeTo", "roadCommittee"], `未知的路管会代码“${target.roadCommittee}” / unknown road committee code "${target.roadCommittee}"`);
+    }
+    if (target?.district !== undefined && !districts.has(target.district)) {
+      report(["categories", i, "routeTo", "district"], `未知的片区代码“${target.district}” / unknown district code "${target.district}"`);
+    }
+  });
+}
+
+function checkMerchants(data: Shape, roads: Map<string, number>, report: Report): void {
+  indexCodes(data.merchants, "merchants", "商户", report);
+  data.merchants.forEach((m, i) => {
+    const r = roads.get(m.road);
+    if (r === undefined) {
+      report(["merchants", i, "road"], `未知的道路代码“${m.road}” / unknown road code "${m.road}"`);
+      return;
+    }
+    const road = data.roads[r]!;
+    const n = m.houseNumber;
+    if (n !== undefined && !road.segments.some((s) => firstSharedNumber(s, { from: n, to: n, parity: "all" }) !== undefined)) {
+      const runs = road.segments.map((s) => `${s.from}–${s.to}${s.parity === "all" ? "" : ` ${s.parity}`}`).join(", ");
+      report(
+        ["merchants", i, "houseNumber"],
+        `${road.name}没有 ${n} 号：门牌分段为 ${runs} / ${road.nameEn} has no number ${n}; its segments are ${runs}`,
+      );
+    }
+  });
+}
+
 function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
   const districts = indexCodes(data.districts, "districts", "片区", report);
   const neighbourhoods = indexCodes(data.neighbourhoods, "neighbourhoods", "居民区", report);
-  indexCodes(data.roadCommittees, "roadCommittees", "路管会", report);
+  const roadCommittees = indexCodes(data.roadCommittees, "roadCommittees", "路管会", report);
   const roads = indexCodes(data.roads, "roads", "道路", report);
   checkCommittee(data, report);
   data.neighbourhoods.forEach((n, i) => {
@@ -319,13 +451,16 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   });
   checkRoadCommittees(data, roads, report);
   checkSegments(data, districts, neighbourhoods, report);
+  checkCategories(data, districts, roadCommittees, report);
+  checkMerchants(data, roads, report);
 }
 
 /**
  * The whole town-data file. Field-level rules are checked first; the
  * cross-reference rules (codes that must exist, be unique, cover every road
  * exactly once, non-overlapping house numbers, one director and one deputy per
- * district) run once the structure is valid, so a file with typos is reported in
+ * district, a fallback `other` category, category routes to existing
+ * committees, merchants at house numbers their road has) run once the structure is valid, so a file with typos is reported in
  * two rounds at most.
  */
 export const townDataSchema = townDataShape
@@ -333,12 +468,12 @@ export const townDataSchema = townDataShape
   .meta({
     title: "邻里镇网格数据 / Linli town data",
     description: help(
-      "一个镇的网格地图：片区及片区治理委员会、居民区、道路门牌分段和路管会。用 npm run import -- <文件> 导入。",
-      "One town's grid map: districts and their committees, neighbourhoods, road house-number segments and road committees. Load it with npm run import -- <file>.",
+      "一个镇的网格地图：片区及片区治理委员会、居民区、道路门牌分段和路管会，以及街区公约的举报类别和道路上的商户。用 npm run import -- <文件> 导入。",
+      "One town's grid map: districts and their committees, neighbourhoods, road house-number segments and road committees, plus the report categories of its street compact and the merchants on its roads. Load it with npm run import -- <file>.",
     ),
   });
 
-/** A validated town-data file; boundary rings are closed and defaults (aliases, parity) are filled in. */
+/** A validated town-data file; boundary rings are closed and defaults (aliases, parity, keywords, merchants, reference prefix) are filled in. */
 export type TownData = z.output<typeof townDataSchema>;
 /** A district with its committee office, optional closed boundary rings and committee seats. */
 export type TownDistrict = TownData["districts"][number];
@@ -352,6 +487,16 @@ export type TownRoadCommittee = TownData["roadCommittees"][number];
 export type TownRoad = TownData["roads"][number];
 /** A run of house numbers (`from` ≤ `to`) in one district and optionally one neighbourhood of that district. */
 export type TownRoadSegment = TownRoad["segments"][number];
+/**
+ * A report category with its compact clause and suggestion keywords. Codes are
+ * unique and exactly one is {@link FALLBACK_CATEGORY_CODE}; `routeTo`, when
+ * present, names exactly one existing road committee or district.
+ */
+export type TownReportCategory = TownData["categories"][number];
+/** A category's routing override: exactly one of `roadCommittee` or `district` is set. */
+export type TownCategoryRoute = NonNullable<TownReportCategory["routeTo"]>;
+/** A shop on an existing road; `houseNumber`, when present, lies in one of that road's segments. */
+export type TownMerchant = TownData["merchants"][number];
 
 /** One problem in a town-data document, at a path such as `["districts", 2, "members", 0, "role"]`. */
 export interface TownDataIssue {

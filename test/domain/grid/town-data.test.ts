@@ -6,7 +6,15 @@ import { townDataJsonSchema, validateTownData, type TownDataIssue } from "../../
 
 /** The fixture as plain data, the way a YAML or JSON reader hands it over; a fresh copy per call so tests can edit it. */
 type Entry = Record<string, unknown>;
-type Raw = { town: Entry; districts: Entry[]; neighbourhoods: Entry[]; roadCommittees: (Entry & { roads: string[] })[]; roads: (Entry & { segments: Entry[] })[] };
+type Raw = {
+  town: Entry;
+  districts: Entry[];
+  neighbourhoods: Entry[];
+  roadCommittees: (Entry & { roads: string[] })[];
+  roads: (Entry & { segments: Entry[] })[];
+  categories: Entry[];
+  merchants?: Entry[];
+};
 const fixture = readFileSync(path.resolve(import.meta.dirname, "../../fixtures/town/minimal.yaml"), "utf8");
 const minimal = (): Raw => parse(fixture) as Raw;
 
@@ -30,6 +38,107 @@ describe("town data validation", () => {
     expect(ring).toHaveLength(5);
     expect(ring[4]).toEqual(ring[0]);
     expect(data.districts[1]!.boundary).toBeUndefined();
+  });
+
+  it("a town without a reference prefix, merchants or keywords of its fallback category gets WJ and empty lists", () => {
+    const raw = minimal();
+    delete raw.merchants;
+    const result = validateTownData(raw);
+    expect(result.success).toBe(true);
+    if (!result.success) return;
+    expect(result.data.town.referencePrefix).toBe("WJ");
+    expect(result.data.merchants).toEqual([]);
+    expect(result.data.categories.find((c) => c.code === "other")!.keywords).toEqual([]);
+    expect(result.data.categories[1]!.routeTo).toEqual({ district: "south" });
+  });
+
+  it("a reference prefix that is not 2-4 uppercase letters is reported at the prefix", () => {
+    for (const prefix of ["wj", "W", "WUJIN", "W1"]) {
+      const raw = minimal();
+      raw.town.referencePrefix = prefix;
+      const issues = issuesOf(raw);
+      expect(issues.map((i) => i.path)).toEqual([["town", "referencePrefix"]]);
+      expect(issues[0]!.message).toContain("2–4");
+    }
+  });
+
+  it("a category routed to an unknown district or road committee is reported at that code", () => {
+    const raw = minimal();
+    raw.categories[1]!.routeTo = { district: "west" };
+    raw.categories[0]!.routeTo = { roadCommittee: "rc-z" };
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([
+      ["categories", 0, "routeTo", "roadCommittee"],
+      ["categories", 1, "routeTo", "district"],
+    ]);
+    expect(issues[0]!.message).toContain('"rc-z"');
+    expect(issues[1]!.message).toContain('"west"');
+  });
+
+  it("a category route naming both a road committee and a district, or neither, is reported at routeTo", () => {
+    const both = minimal();
+    both.categories[1]!.routeTo = { district: "south", roadCommittee: "rc-a" };
+    const neither = minimal();
+    neither.categories[1]!.routeTo = {};
+    for (const raw of [both, neither]) {
+      const issues = issuesOf(raw);
+      expect(issues.map((i) => i.path)).toEqual([["categories", 1, "routeTo"]]);
+      expect(issues[0]!.message).toMatch(/roadCommittee.*district/);
+    }
+  });
+
+  it("a second category reusing a code is reported at its own code", () => {
+    const raw = minimal();
+    raw.categories[1]!.code = "stalls";
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["categories", 1, "code"]]);
+    expect(issues[0]!.message).toContain("categories[0]");
+  });
+
+  it("a town without the fallback category other is reported at its categories list", () => {
+    const raw = minimal();
+    raw.categories[2]!.code = "misc";
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["categories"]]);
+    expect(issues[0]!.message).toContain('"other"');
+  });
+
+  it("a town without any category is rejected once, for lacking the fallback category", () => {
+    const raw = minimal();
+    raw.categories = [];
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["categories"]]);
+    expect(issues[0]!.message).toContain('"other"');
+  });
+
+  it("a merchant on an unknown road, or reusing a code, is reported at that field", () => {
+    const raw = minimal();
+    raw.merchants![0]!.road = "lane";
+    raw.merchants![1]!.code = "tea";
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([
+      ["merchants", 1, "code"],
+      ["merchants", 0, "road"],
+    ]);
+    expect(issues[1]!.message).toContain('"lane"');
+  });
+
+  it("a merchant at a house number outside its road's segments is reported with the segments it could use", () => {
+    const raw = minimal();
+    raw.merchants![0] = { code: "tea", name: "短街茶铺", nameEn: "Short Street Tea", road: "short", houseNumber: 51 };
+    const issues = issuesOf(raw);
+    expect(issues.map((i) => i.path)).toEqual([["merchants", 0, "houseNumber"]]);
+    expect(issues[0]!.message).toContain("1–50");
+    expect(issues[0]!.message).toContain("Short Street has no number 51");
+  });
+
+  it("a merchant's house number must also have the parity of a segment that spans it", () => {
+    const raw = minimal();
+    raw.roads[2]!.segments = [{ from: 1, to: 29, parity: "odd", district: "north" }];
+    raw.merchants![1]!.houseNumber = 12;
+    expect(pathsOf(raw)).toEqual([["merchants", 1, "houseNumber"]]);
+    raw.merchants![1]!.houseNumber = 13;
+    expect(validateTownData(raw).success).toBe(true);
   });
 
   it("a neighbourhood naming an unknown district is reported at its district field", () => {
@@ -198,5 +307,24 @@ describe("town data validation", () => {
     const segment = road.properties.segments.items;
     expect(segment.required).toEqual(["from", "to", "district"]);
     expect(segment.properties.parity!.description).toMatch(/单号[\s\S]*\n[\s\S]*odd/);
+  });
+
+  it("the editor schema requires categories, leaves merchants and the reference prefix optional, and explains routing in both languages", () => {
+    const schema = townDataJsonSchema() as {
+      required: string[];
+      properties: {
+        town: { required: string[] };
+        categories: { items: { required: string[]; properties: { routeTo: { description: string }; clause: { required: string[] } } } };
+        merchants: { items: { required: string[] } };
+      };
+    };
+    expect(schema.required).toContain("categories");
+    expect(schema.required).not.toContain("merchants");
+    expect(schema.properties.town.required).not.toContain("referencePrefix");
+    const category = schema.properties.categories.items;
+    expect(category.required).toEqual(["code", "name", "nameEn", "clause"]);
+    expect(category.properties.clause.required).toEqual(["ref", "text", "textEn"]);
+    expect(category.properties.routeTo.description).toMatch(/改派[\s\S]*\n[\s\S]*routing/);
+    expect(schema.properties.merchants.items.required).toEqual(["code", "name", "nameEn", "road"]);
   });
 });

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Town" ADD COLUMN     "referencePrefix" TEXT NOT NULL DEFAULT 'WJ';
+
