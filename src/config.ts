@@ -40,6 +40,14 @@ const envSchema = z
       z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -").optional(),
     ),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    MEDIA_DIR: optionalString,
+    MEDIA_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+    REPORT_RATE_LIMIT_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
+    REPORT_RATE_LIMIT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
+    DUPLICATE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+    DUPLICATE_HOUSE_NUMBER_SPAN: z.coerce.number().int().min(0).max(10_000).default(20),
+    DUPLICATE_DISTANCE_METERS: z.coerce.number().int().min(1).max(10_000).default(150),
+    REOPEN_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   })
   .superRefine((env, ctx) => {
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_BOT_TOKEN) {
@@ -66,6 +74,14 @@ export type Config = {
       }
     | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  media: { dir: string; maxBytes: number };
+  reports: {
+    rateLimit: { count: number; windowMinutes: number };
+    duplicateWindowDays: number;
+    duplicateHouseNumberSpan: number;
+    duplicateDistanceMeters: number;
+    reopenWindowDays: number;
+  };
   /** Values that must never appear in a log line. */
   secrets: string[];
 };
@@ -111,6 +127,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     telegram,
     logLevel: e.LOG_LEVEL,
+    media: { dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, "media")), maxBytes: e.MEDIA_MAX_BYTES },
+    reports: {
+      rateLimit: { count: e.REPORT_RATE_LIMIT_COUNT, windowMinutes: e.REPORT_RATE_LIMIT_MINUTES },
+      duplicateWindowDays: e.DUPLICATE_WINDOW_DAYS,
+      duplicateHouseNumberSpan: e.DUPLICATE_HOUSE_NUMBER_SPAN,
+      duplicateDistanceMeters: e.DUPLICATE_DISTANCE_METERS,
+      reopenWindowDays: e.REOPEN_WINDOW_DAYS,
+    },
     secrets: [e.TELEGRAM_BOT_TOKEN, e.TELEGRAM_WEBHOOK_SECRET, e.DATABASE_URL && passwordOf(e.DATABASE_URL), e.REDIS_URL && passwordOf(e.REDIS_URL)].filter(
       (s): s is string => typeof s === "string" && s.length > 0,
     ),

@@ -1,3 +1,5 @@
+import { maskPersonalNumbers } from "./domain/privacy.ts";
+
 /** Severity of a log line; `silent` turns logging off (tests, benchmarks). */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -12,10 +14,6 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-// Mainland mobile numbers (optionally +86) and 18-character ID card numbers; keep
-// the first three and last two digits so staff can still tell log lines apart.
-const PHONE = /(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)(\d{4})(\d{2})(\d{2})(?!\d)/g;
-const ID_CARD = /(?<![0-9A-Za-z])(\d{3})\d{13}([\dXx]{2})(?![0-9A-Za-z])/g;
 
 /** Removes secrets and personal numbers from a string bound for a log line. */
 export function redact(text: string, secrets: readonly string[]): string {
@@ -23,7 +21,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) {
     if (secret.length >= 6) out = out.split(secret).join("[redacted]");
   }
-  return out.replace(PHONE, "$1****$4").replace(ID_CARD, "$1*************$2");
+  return maskPersonalNumbers(out);
 }
 
 /**

@@ -11,8 +11,11 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { GridDirectory } from "./domain/grid/directory.ts";
 import { importTownData } from "./domain/grid/import.ts";
-import type { FlowRegistry } from "./flows/kit/engine.ts";
-import { lookupFlow } from "./flows/lookup/lookup-flow.ts";
+import { FLOWS } from "./flows/registry.ts";
+import { createReportsService } from "./domain/reports/reports.ts";
+import { createMediaStore } from "./bot/media/store.ts";
+import { createPhotoSaver } from "./bot/media/photo-saver.ts";
+import { createTelegramFileFetcher } from "./bot/channels/telegram/files.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { readTownFile, TownDataError } from "./towndata/town-file.ts";
 
@@ -57,8 +60,17 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       : createMemoryStore();
     stops.push(() => store.close());
 
-    const flows: FlowRegistry = { lookup: lookupFlow };
-    const dispatcher = createDispatcher({ store, flows, services: { grid }, logger, idleMs: config.sessionIdleMs });
+    const reports = createReportsService({ prisma: db.prisma, grid, townCode: config.town.code, options: config.reports });
+    const media = createMediaStore({ root: config.media.dir, prisma: db.prisma, maxBytes: config.media.maxBytes });
+    const photos = createPhotoSaver({
+      store: media,
+      fetchers: {
+        ...(config.telegram ? { telegram: createTelegramFileFetcher(config.telegram) } : {}),
+        web: async (fileId) => (await media.read(fileId))?.bytes ?? Buffer.alloc(0),
+      },
+      logger,
+    });
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, photos }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, logger });
     const web = createWebChannel({ handler: dispatcher, logger: logger.child({ channel: "web" }) });

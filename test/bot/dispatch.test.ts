@@ -4,25 +4,25 @@ import { sessionKey } from "../../src/bot/dispatch.ts";
 import { createMemoryStore } from "../../src/bot/sessions/memory-store.ts";
 import { createRedisStore } from "../../src/bot/sessions/redis-store.ts";
 import type { SessionStore } from "../../src/bot/sessions/store.ts";
-import type { Database } from "../../src/db/database.ts";
-import type { GridDirectory } from "../../src/domain/grid/directory.ts";
+import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import { SESSION_VERSION } from "../../src/flows/kit/engine.ts";
 import { createLogger } from "../../src/log.ts";
 import { converse, shownText } from "../support/conversation.ts";
 import { freePort } from "../support/global-setup.ts";
 import { startRedisServer } from "../support/redis-server.ts";
-import { openSampleTown } from "../support/town.ts";
+import { openSampleServices, type SampleServices } from "../support/town.ts";
 
-let db: Database;
-let grid: GridDirectory;
+let town: SampleServices;
+let services: FlowServices;
 const silent = createLogger({ level: "silent" });
 const key = sessionKey({ channel: "web", chatId: "resident-1", userId: "resident-1" });
 
 beforeAll(async () => {
-  ({ db, grid } = await openSampleTown());
+  town = await openSampleServices();
+  services = town.services;
 });
 afterAll(async () => {
-  await db.close();
+  await town.close();
 });
 
 const stores: [string, () => Promise<SessionStore>][] = [
@@ -32,7 +32,7 @@ const stores: [string, () => Promise<SessionStore>][] = [
 
 describe.each(stores)("the dispatcher on the %s session store", (_name, openStore) => {
   it("the same delivery arriving twice, even at the same moment, is answered once", async () => {
-    const chat = converse(grid, { store: await openStore() });
+    const chat = converse(services, { store: await openStore() });
     const event = { channel: "web", userId: "resident-1", chatId: "resident-1", chatType: "private", messageId: "dup-1", payload: { type: "text", text: "紫竹半岛" } } as const;
     const [first, second] = await Promise.all([chat.dispatcher.handle(event), chat.dispatcher.handle(event)]);
     const answered = [first, second].filter((replies) => replies.length > 0);
@@ -43,7 +43,7 @@ describe.each(stores)("the dispatcher on the %s session store", (_name, openStor
   });
 
   it("50 updates from one user at once are processed in order and the session stays intact", async () => {
-    const chat = converse(grid, { store: await openStore() });
+    const chat = converse(services, { store: await openStore() });
     // Every tenth message switches the language; each answer must be in the language
     // chosen by the switches sent before it, which holds only if the order is kept.
     const sends = Array.from({ length: 50 }, (_, i) =>
@@ -63,7 +63,7 @@ describe.each(stores)("the dispatcher on the %s session store", (_name, openStor
   it("a corrupt session is discarded with an apology and the message is still answered", async () => {
     const store = await openStore();
     await store.write(key, "{not json", 60_000);
-    const shown = shownText(await converse(grid, { store }).text("紫竹半岛"));
+    const shown = shownText(await converse(services, { store }).text("紫竹半岛"));
     expect(shown).toContain("需要重新开始");
     expect(shown).toContain("属于【第四片区】");
     await store.close();
@@ -72,7 +72,7 @@ describe.each(stores)("the dispatcher on the %s session store", (_name, openStor
   it("a session saved by an older version of a flow restarts that flow instead of misreading it", async () => {
     const store = await openStore();
     await store.write(key, JSON.stringify({ v: SESSION_VERSION, locale: null, active: { flow: "lookup", version: 0, state: { step: 3 } }, lastActiveAt: Date.now() }), 60_000);
-    const chat = converse(grid, { store });
+    const chat = converse(services, { store });
     const shown = shownText(await chat.text("紫竹半岛"));
     expect(shown).toContain("上次未完成的对话需要重新开始");
     expect(shown).toContain("属于【第四片区】");
@@ -83,7 +83,7 @@ describe.each(stores)("the dispatcher on the %s session store", (_name, openStor
 describe("sessions and universal commands", () => {
   it("a conversation left idle past the timeout starts again with a notice", async () => {
     let now = new Date("2026-11-26T10:00:00Z");
-    const chat = converse(grid, { now: () => now, idleMs: 30 * 60_000 });
+    const chat = converse(services, { now: () => now, idleMs: 30 * 60_000 });
     await chat.command("lookup");
     now = new Date("2026-11-26T11:00:00Z");
     const shown = shownText(await chat.text("紫竹半岛"));
@@ -92,7 +92,7 @@ describe("sessions and universal commands", () => {
   });
 
   it("/lang switches every later reply to English and /lang zh back to Chinese", async () => {
-    const chat = converse(grid);
+    const chat = converse(services);
     expect(shownText(await chat.command("lang", "en"))).toContain("Language set to English.");
     expect(shownText(await chat.command("help"))).toContain("Who runs my district");
     expect(shownText(await chat.command("lang", "zh"))).toContain("已切换为中文");
@@ -100,27 +100,27 @@ describe("sessions and universal commands", () => {
   });
 
   it("/cancel ends the lookup in progress, and says so when nothing is in progress", async () => {
-    const chat = converse(grid);
+    const chat = converse(services);
     await chat.command("lookup");
     expect(shownText(await chat.command("cancel"))).toContain("已取消");
     expect(shownText(await chat.command("cancel"))).toContain("现在没有进行中的操作");
   });
 
-  it("/start shows the main menu whose buttons start the lookup and switch language", async () => {
-    const chat = converse(grid);
+  it("/start shows the main menu whose buttons start the flows and switch language", async () => {
+    const chat = converse(services);
     const menu = (await chat.command("start")).find((reply) => reply.type === "choices");
-    expect(menu?.type === "choices" && menu.options.map((option) => option.label)).toEqual(["🏘 谁管我这片", "❓ 使用帮助", "🌐 English"]);
+    expect(menu?.type === "choices" && menu.options.map((option) => option.label)).toEqual(["📝 举报街区问题", "🏘 谁管我这片", "📋 我的举报", "❓ 使用帮助", "🌐 English"]);
     if (menu?.type !== "choices") return;
-    expect(shownText(await chat.choose(menu.options[0]!.value))).toContain("请告诉我您所在的小区或居民区名称");
-    expect(shownText(await chat.choose(menu.options[2]!.value))).toContain("Language set to English.");
+    expect(shownText(await chat.choose(menu.options[1]!.value))).toContain("请告诉我您所在的小区或居民区名称");
+    expect(shownText(await chat.choose(menu.options[4]!.value))).toContain("Language set to English.");
   });
 
   it("an unknown command is answered with a pointer to /help", async () => {
-    expect(shownText(await converse(grid).command("frobnicate"))).toContain("没有“/frobnicate”这个命令");
+    expect(shownText(await converse(services).command("frobnicate"))).toContain("没有“/frobnicate”这个命令");
   });
 
   it("/lookup with text answers at once", async () => {
-    expect(shownText(await converse(grid).command("lookup", "紫竹半岛"))).toContain("属于【第四片区】");
+    expect(shownText(await converse(services).command("lookup", "紫竹半岛"))).toContain("属于【第四片区】");
   });
 });
 
@@ -130,7 +130,7 @@ describe("when Redis goes away", () => {
     let server = await startRedisServer(port);
     const store = await createRedisStore({ url: server.url, keyPrefix: "outage:", logger: silent });
     try {
-      const chat = converse(grid, { store });
+      const chat = converse(services, { store });
       expect(shownText(await chat.text("紫竹半岛"))).toContain("属于【第四片区】");
       await server.kill();
       expect(shownText(await chat.text("紫竹半岛"))).toContain("服务暂时不可用");

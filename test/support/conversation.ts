@@ -1,25 +1,21 @@
 import { createDispatcher } from "../../src/bot/dispatch.ts";
 import { createMemoryStore } from "../../src/bot/sessions/memory-store.ts";
 import type { SessionStore } from "../../src/bot/sessions/store.ts";
-import type { GridDirectory } from "../../src/domain/grid/directory.ts";
-import type { FlowRegistry } from "../../src/flows/kit/engine.ts";
+import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import type { InboundPayload, Locale, OutboundMessage } from "../../src/flows/kit/messages.ts";
-import { lookupFlow } from "../../src/flows/lookup/lookup-flow.ts";
+import { FLOWS } from "../../src/flows/registry.ts";
 import { createLogger } from "../../src/log.ts";
-
-/** The flows main.ts registers, so conversation tests exercise the same set. */
-export const FLOWS: FlowRegistry = { lookup: lookupFlow };
 
 /**
  * A resident talking to the real dispatcher and flows, with no channel in
  * between: each call sends one payload and returns the replies as sent.
  */
-export function converse(grid: GridDirectory, options: { store?: SessionStore; locale?: Locale; now?: () => Date; idleMs?: number; userId?: string } = {}) {
+export function converse(services: FlowServices, options: { store?: SessionStore; locale?: Locale; now?: () => Date; idleMs?: number; userId?: string } = {}) {
   const store = options.store ?? createMemoryStore();
   const dispatcher = createDispatcher({
     store,
     flows: FLOWS,
-    services: { grid },
+    services,
     logger: createLogger({ level: "silent" }),
     idleMs: options.idleMs ?? 30 * 60_000,
     now: options.now,

@@ -1,17 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { deflateSync } from "node:zlib";
+import { createMediaStore, type MediaStore } from "../../src/bot/media/store.ts";
+import { createPhotoSaver } from "../../src/bot/media/photo-saver.ts";
 import type { Database } from "../../src/db/database.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
+import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
+import type { ReportsService } from "../../src/domain/reports/service.ts";
+import type { FlowServices } from "../../src/flows/kit/flow.ts";
+import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
-import { freshDatabase } from "./databases.ts";
+import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
 
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
 
-/** A fresh in-memory PGlite with the sample town imported, and its directory. */
-export async function openSampleTown(): Promise<{ db: Database; grid: GridDirectory }> {
-  const db = await freshDatabase("pglite");
+/** A fresh database of the given kind with the sample town imported, and its directory. */
+export async function openSampleTown(kind: (typeof DATABASE_KINDS)[number] = "pglite"): Promise<{ db: Database; grid: GridDirectory }> {
+  const db = await freshDatabase(kind);
   const file = await readTownFile(SAMPLE_TOWN_FILE);
   await importTownData(db.prisma, file.data, file.hash);
   return { db, grid: await GridDirectory.open(db.prisma, file.data.town.code) };
+}
+
+/** The sample town with every service the flows use, as main.ts builds them. */
+export interface SampleServices {
+  db: Database;
+  grid: GridDirectory;
+  reports: ReportsService & StaffReportActions;
+  media: MediaStore;
+  services: FlowServices;
+  /** Puts bytes where the web channel keeps uploads and returns the file id a photo message carries. */
+  uploadPhoto(bytes: Buffer): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openSampleServices(
+  options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number } = {},
+): Promise<SampleServices> {
+  const { db, grid } = await openSampleTown(options.kind);
+  const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), prisma: db.prisma, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024 });
+  const reports = createReportsService({ prisma: db.prisma, grid, townCode: "wujing", clock: options.clock, options: options.reports });
+  // The web chat's uploads as the channel holds them, before the photo saver checks them.
+  const uploads = new Map<string, Buffer>();
+  const photos = createPhotoSaver({
+    store: media,
+    fetchers: { web: async (fileId) => uploads.get(fileId) ?? Buffer.alloc(0) },
+    logger: createLogger({ level: "silent" }),
+  });
+  return {
+    db,
+    grid,
+    reports,
+    media,
+    services: { grid, reports, photos },
+    async uploadPhoto(bytes) {
+      const fileId = randomUUID();
+      uploads.set(fileId, bytes);
+      return fileId;
+    },
+    close: () => db.close(),
+  };
+}
+
+/** A valid 1×1 PNG whose pixel colour is `seed`, so different seeds are different files. */
+export function TINY_PNG(seed: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(1, 0);
+  header.writeUInt32BE(1, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const pixel = deflateSync(Buffer.from([0, seed & 0xff, (seed >> 8) & 0xff, 0x80]));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", pixel), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** A text file that a careless client might call photo.jpg. */
+export const TINY_TEXT_FILE = Buffer.from("this is not an image, whatever its name says\n");
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -60,7 +60,7 @@ export interface PlaceAnswer {
   matchedBy: "neighbourhood" | "road" | "location";
   district: DistrictInfo;
   neighbourhood: NeighbourhoodInfo | null;
-  road: { name: Bilingual; houseNumber: number | null } | null;
+  road: { code: string; name: Bilingual; houseNumber: number | null } | null;
   /** The road committee of the street; for a neighbourhood, those of the streets it lies on. */
   roadCommittees: RoadCommitteeInfo[];
   isSample: boolean;
@@ -176,6 +176,33 @@ export class GridIndex {
     return { type: "notFound", suggestions: this.closest(core.length > 0 ? core : withoutNumber) };
   }
 
+  /** A district by code, for labels of places the flows already resolved. */
+  district(code: string): DistrictInfo | undefined {
+    return this.districtsByCode.get(code);
+  }
+
+  neighbourhood(code: string): NeighbourhoodInfo | undefined {
+    return this.neighbourhoodsByCode.get(code);
+  }
+
+  /** A road's name and the district stretches it has, in file order. */
+  road(code: string): { code: string; name: Bilingual } | undefined {
+    const road = this.roadsByCode.get(code);
+    return road && { code: road.code, name: road.name };
+  }
+
+  /** All roads, for pickers, in a stable order. */
+  roads(): { code: string; name: Bilingual }[] {
+    return this.snapshot.roads.map((road) => ({ code: road.code, name: road.name }));
+  }
+
+  /** The place at a house number of a road; undefined when the road has no such number. */
+  houseOnRoad(roadCode: string, houseNumber: number): PlaceAnswer | undefined {
+    const road = this.roadsByCode.get(roadCode);
+    const segment = road?.segments.find((s) => coversNumber(s, houseNumber));
+    return road && segment && this.segmentAnswer(road, segment, houseNumber);
+  }
+
   /** The district whose boundary contains the point, or `outsideTown`. */
   locate(latitude: number, longitude: number): LookupResult {
     for (const district of this.snapshot.districts) {
@@ -279,7 +306,7 @@ export class GridIndex {
     const district = this.districtsByCode.get(segment.districtCode)!;
     const neighbourhood = segment.neighbourhoodCode ? (this.neighbourhoodsByCode.get(segment.neighbourhoodCode) ?? null) : null;
     const committee = this.roadCommitteesByCode.get(road.roadCommitteeCode);
-    return this.answer("road", district, neighbourhood, { name: road.name, houseNumber }, committee ? [committee] : []);
+    return this.answer("road", district, neighbourhood, { code: road.code, name: road.name, houseNumber }, committee ? [committee] : []);
   }
 
   private answer(

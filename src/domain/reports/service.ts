@@ -88,7 +88,7 @@ export interface ReportView extends ReportSummary {
   supporters: number;
   photoCount: number;
   rejectReason: "NOT_OUR_RESPONSIBILITY" | "DUPLICATE" | "INVALID" | null;
-  timeline: { at: Date; type: "SUBMITTED" | "STATUS_CHANGED" | "REROUTED" | "FOLLOWED" | "REOPENED" | "RATED" | "NOTE"; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "system" }[];
+  timeline: { at: Date; type: "SUBMITTED" | "STATUS_CHANGED" | "REROUTED" | "FOLLOWED" | "REOPENED" | "RATED" | "CONFIRMED_FIXED" | "NOTE"; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "system" }[];
 }
 
 export type FeedbackResult =

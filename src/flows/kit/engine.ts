@@ -1,17 +1,22 @@
 import { z } from "zod";
 import { catalogFor, type Catalog } from "../i18n/catalog.ts";
 import type { Flow, FlowContext, FlowId, FlowServices, Step } from "./flow.ts";
+import { flowForFreeText } from "./intent.ts";
 import { ENGINE_CHOICES, languagePicker, mainMenu } from "./menu.ts";
 import { LOCALES, type InboundEvent, type InboundPayload, type Locale, type OutboundMessage } from "./messages.ts";
 
 /** Bumped when the session's own shape changes; older sessions are discarded, not migrated. */
 export const SESSION_VERSION = 1;
 
+const flowSlot = z.object({ flow: z.string(), version: z.number().int(), state: z.unknown() });
+
 const sessionSchema = z.object({
   v: z.literal(SESSION_VERSION),
   /** The language the user chose with /lang; null until they choose, then the channel's hint applies. */
   locale: z.enum(LOCALES).nullable(),
-  active: z.object({ flow: z.string(), version: z.number().int(), state: z.unknown() }).nullable(),
+  active: flowSlot.nullable(),
+  /** A resumable flow put aside (idle too long, or another flow started); its command resumes it. */
+  suspended: flowSlot.nullable().default(null),
   lastActiveAt: z.number(),
 });
 
@@ -63,19 +68,32 @@ const MAX_HANDOFFS = 3;
  * sending happen outside.
  */
 export async function runEngine(stored: Session | undefined, event: InboundEvent, deps: EngineDeps): Promise<EngineResult> {
-  const session: Session = stored ?? { v: SESSION_VERSION, locale: null, active: null, lastActiveAt: deps.now.getTime() };
+  const session: Session = stored ?? { v: SESSION_VERSION, locale: null, active: null, suspended: null, lastActiveAt: deps.now.getTime() };
   const replies: OutboundMessage[] = [];
   const localeOf = (): Locale => session.locale ?? event.localeHint ?? "zh";
-  const contextOf = (): FlowContext => ({ locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now });
+  const user = { channel: event.channel, userId: event.userId, chatId: event.chatId };
+  const contextOf = (): FlowContext => ({ user, locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now });
 
-  if (session.active && deps.now.getTime() - session.lastActiveAt > deps.idleMs) {
-    session.active = null;
-    replies.push(text(contextOf().t.session.expired));
-  }
-  const active = session.active && activeFlow(session.active, deps.flows);
+  if (session.suspended && !validSlot(session.suspended, deps.flows)) session.suspended = null;
+  let active = session.active && validSlot(session.active, deps.flows);
   if (session.active && !active) {
     session.active = null;
     replies.push(text(contextOf().t.session.reset));
+  }
+  // Put a resumable flow aside (its draft is kept for /command), or drop any other.
+  const setAside = (notice: (flowName: string, command: string) => string, otherwise: string | undefined) => {
+    if (!active) return;
+    if (active.flow.resume && active.flow.command) {
+      session.suspended = session.active;
+      replies.push(text(notice(contextOf().t.flowNames[active.flow.id], active.flow.command)));
+    } else if (otherwise) {
+      replies.push(text(otherwise));
+    }
+    session.active = null;
+    active = undefined;
+  };
+  if (active && deps.now.getTime() - session.lastActiveAt > deps.idleMs) {
+    setAside(contextOf().t.session.expiredKept, contextOf().t.session.expired);
   }
 
   const apply = async (step: Step<unknown>, flow: Flow<unknown>, depth: number): Promise<void> => {
@@ -89,7 +107,21 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
       throw new Error(`Flow ${flow.id} handed off more than ${MAX_HANDOFFS} times in one step`);
     }
   };
-  const startFlow = async (flow: Flow<unknown>, input?: InboundPayload) => apply(await flow.start(contextOf(), input), flow, 0);
+  const startFlow = async (flow: Flow<unknown>, input?: InboundPayload) => {
+    const current = active;
+    if (current && current.flow.id === flow.id && !input && flow.resume) {
+      await apply(await flow.resume(current.state, contextOf()), flow, 0);
+      return;
+    }
+    setAside(contextOf().t.session.setAside, undefined);
+    const kept = !input && session.suspended?.flow === flow.id ? validSlot(session.suspended, deps.flows) : undefined;
+    if (kept?.flow.resume) {
+      session.suspended = null;
+      await apply(await kept.flow.resume(kept.state, contextOf()), flow, 0);
+      return;
+    }
+    await apply(await flow.start(contextOf(), input), flow, 0);
+  };
 
   const payload = event.payload;
   const t = (): Catalog => contextOf().t;
@@ -99,23 +131,31 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
       const args = payload.args.trim();
       await startFlow(flow, args ? { type: "text", text: args } : undefined);
     } else {
+      if (payload.command === "start") setAside(contextOf().t.session.setAside, undefined);
       handleUniversalCommand(payload.command, payload.args, session, replies, t, localeOf);
     }
   } else if (payload.type === "choice" && isEngineChoice(payload.value)) {
     const value = payload.value;
     if (value.startsWith(ENGINE_CHOICES.flowPrefix)) {
-      const flow = deps.flows[value.slice(ENGINE_CHOICES.flowPrefix.length) as FlowId];
-      if (flow) await startFlow(flow);
+      // `flow:<id>` starts a flow; `flow:<id>:<argument>` starts it with the argument as a choice.
+      const [id, ...argument] = value.slice(ENGINE_CHOICES.flowPrefix.length).split(":");
+      const flow = (deps.flows as Record<string, Flow<unknown> | undefined>)[id ?? ""];
+      if (flow) await startFlow(flow, argument.length > 0 ? { type: "choice", value: argument.join(":") } : undefined);
       else replies.push(text(t().errors.staleChoice));
     } else if (value.startsWith(ENGINE_CHOICES.languagePrefix)) {
       handleUniversalCommand("lang", value.slice(ENGINE_CHOICES.languagePrefix.length), session, replies, t, localeOf);
+    } else if (value === ENGINE_CHOICES.help) {
+      handleUniversalCommand("help", "", session, replies, t, localeOf);
     } else {
-      handleUniversalCommand(value === ENGINE_CHOICES.help ? "help" : "start", "", session, replies, t, localeOf);
+      setAside(contextOf().t.session.setAside, undefined);
+      handleUniversalCommand("start", "", session, replies, t, localeOf);
     }
   } else if (active) {
-    await apply(await active.flow.onEvent(active.state, event, contextOf()), active.flow, 0);
-  } else if (payload.type === "text" || payload.type === "location") {
-    // Free input with nothing in progress is most often a question about a place.
+    const current = active;
+    await apply(await current.flow.onEvent(current.state, event, contextOf()), current.flow, 0);
+  } else if (payload.type === "text") {
+    await startFlow(deps.flows[await flowForFreeText(payload.text, deps.services)], payload);
+  } else if (payload.type === "location") {
     await startFlow(deps.flows.lookup, payload);
   } else if (payload.type === "choice") {
     replies.push(text(t().errors.staleChoice), mainMenu(t(), localeOf()));
@@ -136,10 +176,11 @@ function isEngineChoice(value: string): boolean {
   );
 }
 
-function activeFlow(active: NonNullable<Session["active"]>, flows: FlowRegistry): { flow: Flow<unknown>; state: unknown } | undefined {
-  const flow = (flows as Record<string, Flow<unknown> | undefined>)[active.flow];
-  if (!flow || flow.version !== active.version) return undefined;
-  const parsed = flow.stateSchema.safeParse(active.state);
+/** The flow and validated state of a stored slot; undefined when the flow is gone, changed or the state is unreadable. */
+function validSlot(slot: z.infer<typeof flowSlot>, flows: FlowRegistry): { flow: Flow<unknown>; state: unknown } | undefined {
+  const flow = (flows as Record<string, Flow<unknown> | undefined>)[slot.flow];
+  if (!flow || flow.version !== slot.version) return undefined;
+  const parsed = flow.stateSchema.safeParse(slot.state);
   return parsed.success ? { flow, state: parsed.data } : undefined;
 }
 
@@ -162,8 +203,9 @@ function handleUniversalCommand(
       replies.push(text(t().help));
       return;
     case "cancel":
-      replies.push(text(session.active ? t().cancel.done : t().cancel.nothing));
+      replies.push(text(session.active || session.suspended ? t().cancel.done : t().cancel.nothing));
       session.active = null;
+      session.suspended = null;
       return;
     case "lang": {
       const chosen = LANGUAGE_WORDS[args.trim().toLowerCase()];

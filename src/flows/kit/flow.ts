@@ -1,17 +1,36 @@
 import type { GridDirectory } from "../../domain/grid/directory.ts";
+import type { ReportsService } from "../../domain/reports/service.ts";
 import type { Catalog } from "../i18n/catalog.ts";
 import type { InboundEvent, InboundPayload, Locale, OutboundMessage } from "./messages.ts";
 
 /** Every conversation Linli can hold; the engine looks flows up by this id. */
-export type FlowId = "lookup";
+export type FlowId = "lookup" | "report" | "myReports" | "feedback";
+
+/** The outcome of keeping a photo a user sent; refusals carry what to tell the user. */
+export type SavePhotoResult =
+  | { ok: true; mediaId: string }
+  | { ok: false; reason: "tooLarge"; maxBytes: number }
+  | { ok: false; reason: "notImage" }
+  | { ok: false; reason: "unavailable" };
+
+/**
+ * Copies a photo from the channel it arrived on into Linli's media store, so
+ * staff on any channel can see it. Implemented by the bot layer per channel.
+ */
+export interface PhotoSaver {
+  save(channel: InboundEvent["channel"], photo: Extract<InboundPayload, { type: "photo" }>): Promise<SavePhotoResult>;
+}
 
 /** The domain services a flow may use; nothing else reaches the outside world. */
 export interface FlowServices {
   grid: GridDirectory;
+  reports: ReportsService;
+  photos: PhotoSaver;
 }
 
-/** What a flow gets besides its state and the event: the user's language and the services. */
+/** What a flow gets besides its state and the event: who is talking, in which language, and the services. */
 export interface FlowContext {
+  user: { channel: InboundEvent["channel"]; userId: string; chatId: string };
   locale: Locale;
   t: Catalog;
   services: FlowServices;
@@ -46,5 +65,11 @@ export interface Flow<S> {
   readonly command?: string;
   /** Starts the flow; `input` is what the user already sent (e.g. the question that led here). */
   start(context: FlowContext, input?: InboundPayload): Promise<Step<S>>;
+  /**
+   * Present for flows whose state is worth keeping (a half-written report): when
+   * the user wanders off or goes idle the engine keeps the state, and the flow's
+   * command later calls this to pick up where they left off.
+   */
+  resume?(state: S, context: FlowContext): Promise<Step<S>>;
   onEvent(state: S, event: InboundEvent, context: FlowContext): Promise<Step<S>>;
 }

@@ -28,7 +28,9 @@ export function mainMenu(t: Catalog, locale: Locale): OutboundMessage {
     type: "choices",
     text: t.menu.text,
     options: [
+      { label: t.menu.report, value: startFlowChoice("report") },
       { label: t.menu.lookup, value: startFlowChoice("lookup") },
+      { label: t.menu.myReports, value: startFlowChoice("myReports") },
       { label: t.menu.help, value: ENGINE_CHOICES.help },
       { label: t.menu.switchLanguage, value: languageChoice(locale === "zh" ? "en" : "zh") },
     ],

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "ReportEventType" ADD VALUE 'CONFIRMED_FIXED';
+

@@ -1,0 +1,56 @@
+import type { GridIndex } from "../grid/index.ts";
+import type { ReportPlace, ReportRoute } from "./service.ts";
+
+/**
+ * A report's place reduced to grid codes that exist in the current index: what
+ * the resident gave, completed from the grid (a road and house number give the
+ * district and neighbourhood of that stretch, a location gives the district
+ * whose boundary holds it). Codes the grid does not know are dropped, so a
+ * stale session cannot point a report at a place that no longer exists.
+ */
+export interface PlaceCodes {
+  roadCode: string | null;
+  neighbourhoodCode: string | null;
+  districtCode: string | null;
+}
+
+/** Completes and checks a place against the grid; see {@link PlaceCodes}. */
+export function resolvePlace(index: GridIndex, place: ReportPlace): PlaceCodes {
+  const road = place.roadCode ? index.snapshot.roads.find((r) => r.code === place.roadCode) : undefined;
+  const stretch = road && place.houseNumber !== undefined ? index.houseOnRoad(road.code, place.houseNumber) : undefined;
+  // A road without a number still lies in one district when all its stretches do.
+  const roadDistricts = road ? [...new Set(road.segments.map((s) => s.districtCode))] : [];
+  const wholeRoadDistrict = roadDistricts.length === 1 ? roadDistricts[0] : undefined;
+  const neighbourhood = index.snapshot.neighbourhoods.find((n) => n.code === (stretch?.neighbourhood?.code ?? place.neighbourhoodCode));
+  const located = place.latitude !== undefined && place.longitude !== undefined ? index.locate(place.latitude, place.longitude) : undefined;
+  const districtCode =
+    stretch?.district.code ??
+    neighbourhood?.districtCode ??
+    (place.districtCode && index.district(place.districtCode) ? place.districtCode : undefined) ??
+    wholeRoadDistrict ??
+    (located?.type === "found" ? located.answer.district.code : undefined);
+  return { roadCode: road?.code ?? null, neighbourhoodCode: neighbourhood?.code ?? null, districtCode: districtCode ?? null };
+}
+
+/**
+ * The usual route of a place, without category overrides: a road goes to its
+ * road committee (they govern street order), anything else to the committee of
+ * the district it lies in; null when the place is in no district.
+ */
+export function defaultRoute(index: GridIndex, codes: PlaceCodes): ReportRoute | null {
+  const road = codes.roadCode ? index.snapshot.roads.find((r) => r.code === codes.roadCode) : undefined;
+  const roadCommittee = road && index.snapshot.roadCommittees.find((c) => c.code === road.roadCommitteeCode);
+  if (roadCommittee) return { kind: "roadCommittee", code: roadCommittee.code, name: roadCommittee.name };
+  const district = codes.districtCode ? index.district(codes.districtCode) : undefined;
+  if (district) return { kind: "districtCommittee", code: district.code, name: district.committee.name };
+  return null;
+}
+
+/** Great-circle distance in metres (haversine); far more precise than a town-sized duplicate radius needs. */
+export function distanceMeters(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const radians = (degrees: number) => (degrees * Math.PI) / 180;
+  const dLat = radians(lat2 - lat1);
+  const dLon = radians(lon2 - lon1);
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(radians(lat1)) * Math.cos(radians(lat2)) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6_371_000 * Math.asin(Math.sqrt(a));
+}

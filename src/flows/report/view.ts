@@ -1,0 +1,40 @@
+import type { GridIndex } from "../../domain/grid/index.ts";
+import type { ReportPlace, ReportView } from "../../domain/reports/service.ts";
+import type { Catalog } from "../i18n/catalog.ts";
+import type { Locale } from "../kit/messages.ts";
+
+/** A report reference as residents type it, e.g. WJ-2026-000123 (any case). */
+export const REFERENCE_PATTERN = /^[A-Za-z]{2,4}-\d{4}-\d{6}$/;
+
+/** A place in words: road and number, neighbourhood, or the district of a shared location. */
+export function placeLabel(place: ReportPlace, grid: GridIndex, t: Catalog, locale: Locale): string {
+  const road = place.roadCode ? grid.road(place.roadCode) : undefined;
+  if (road) return t.lookup.answer.roadPlace(road.name[locale], place.houseNumber ?? null);
+  const neighbourhood = place.neighbourhoodCode ? grid.neighbourhood(place.neighbourhoodCode) : undefined;
+  if (neighbourhood) return neighbourhood.name[locale];
+  const district = place.districtCode ? grid.district(place.districtCode) : undefined;
+  if (district) return t.report.placeLabel.located(district.name[locale]);
+  return t.report.placeLabel.unknown;
+}
+
+/** A report with its timeline, as a resident sees it: no identities, free text already masked. */
+export function formatReportView(view: ReportView, t: Catalog, locale: Locale): string {
+  const r = t.report;
+  const time = (at: Date) => at.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" });
+  const lines = [
+    r.viewTitle(view.reference, r.status[view.status]),
+    r.summaryCategory(view.category[locale]),
+    r.summaryPlace(view.place[locale]),
+    r.summaryDescription(view.description),
+    r.summaryPhotos(view.photoCount),
+  ];
+  if (view.route) lines.push(r.viewRoute(view.route.name[locale]));
+  lines.push(r.viewSupporters(view.supporters));
+  if (view.rejectReason) lines.push(r.viewRejected(r.rejectReasons[view.rejectReason]));
+  lines.push("", r.timelineTitle);
+  for (const entry of view.timeline) {
+    const what = entry.status && entry.type === "STATUS_CHANGED" ? r.status[entry.status] : r.timelineEvent[entry.type];
+    lines.push(`· ${time(entry.at)} ${what}（${r.timelineBy[entry.by]}）${entry.note ? `：${entry.note}` : ""}`);
+  }
+  return lines.join("\n");
+}
