@@ -61,19 +61,18 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     stops.push(() => store.close());
 
     const reports = createReportsService({ prisma: db.prisma, grid, townCode: config.town.code, options: config.reports });
-    const media = createMediaStore({ root: config.media.dir, prisma: db.prisma, maxBytes: config.media.maxBytes });
+    const media = createMediaStore({ root: config.media.dir, prisma: db.prisma, maxBytes: config.media.maxBytes, logger: logger.child({ component: "media" }) });
+    // The web chat uploads photos before sending them, so its file ids already are media ids.
     const photos = createPhotoSaver({
       store: media,
-      fetchers: {
-        ...(config.telegram ? { telegram: createTelegramFileFetcher(config.telegram) } : {}),
-        web: async (fileId) => (await media.read(fileId))?.bytes ?? Buffer.alloc(0),
-      },
-      logger,
+      fetchers: config.telegram ? { telegram: createTelegramFileFetcher(config.telegram) } : {},
+      preStored: ["web"],
+      logger: logger.child({ component: "photos" }),
     });
     const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, photos }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, logger });
-    const web = createWebChannel({ handler: dispatcher, logger: logger.child({ channel: "web" }) });
+    const web = createWebChannel({ handler: dispatcher, media, logger: logger.child({ channel: "web" }) });
     const health: Route = {
       method: "GET",
       path: "/healthz",

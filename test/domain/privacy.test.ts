@@ -2,21 +2,32 @@ import { describe, expect, it } from "vitest";
 import { maskPersonalNumbers } from "../../src/domain/privacy.ts";
 import { createLogger } from "../../src/log.ts";
 
-describe("masking personal numbers", () => {
-  it("mobile numbers keep only their first three and last four digits, with or without +86 and separators", () => {
-    expect(maskPersonalNumbers("联系我 13812345678")).toBe("联系我 138****5678");
+describe("masking personal numbers in free text", () => {
+  it("masks a mainland mobile number written plainly, with +86, or with spaces and dashes", () => {
+    expect(maskPersonalNumbers("电话13812345678")).toBe("电话138****5678");
+    expect(maskPersonalNumbers("call +86 138 1234 5678 please")).toBe("call 138****5678 please");
+    expect(maskPersonalNumbers("联系 86-139-8765-4321")).toBe("联系 139****4321");
     expect(maskPersonalNumbers("+86 138-1234-5678")).toBe("138****5678");
-    expect(maskPersonalNumbers("call 139 1234 5678 now")).toBe("call 139****5678 now");
   });
 
-  it("ID-card numbers keep their first three and last two characters", () => {
-    expect(maskPersonalNumbers("身份证310101199001011234")).toBe("身份证310*************34");
-    expect(maskPersonalNumbers("id 31010119900101123X.")).toBe("id 310*************3X.");
+  it("masks an 18-character ID number, including one ending in X, keeping the first three and last two", () => {
+    expect(maskPersonalNumbers("身份证310104199001011234")).toBe("身份证310*************34");
+    expect(maskPersonalNumbers("ID 31010419900101123X.")).toBe("ID 310*************3X.");
   });
 
-  it("landlines with an area code are masked; house numbers and years are left alone", () => {
+  it("masks a landline with its area code", () => {
+    expect(maskPersonalNumbers("店里电话021-6453 1234")).toBe("店里电话021-****34");
+    expect(maskPersonalNumbers("0755 12345678")).toBe("0755-****78");
     expect(maskPersonalNumbers("电话 021-64531234")).toBe("电话 021-****34");
-    expect(maskPersonalNumbers("永德路12号，2026年")).toBe("永德路12号，2026年");
+  });
+
+  it("leaves house numbers, dates, times and references alone", () => {
+    const text = "永德路12号门口，2026年3月2日 22:30，见 WJ-2026-000123";
+    expect(maskPersonalNumbers(text)).toBe(text);
+  });
+
+  it("masks every number in a text that has several", () => {
+    expect(maskPersonalNumbers("找老王13812345678或者老李13987654321")).toBe("找老王138****5678或者老李139****4321");
   });
 
   it("log lines never carry a full phone number or a configured secret", () => {

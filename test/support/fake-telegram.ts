@@ -7,7 +7,9 @@ import { isDeepStrictEqual } from "node:util";
  * multipart bodies, `{ ok, result }` / `{ ok: false, error_code, description }`
  * answers), so the code under test runs its real HTTP client against it. It keeps
  * the state Telegram would (chats, messages, keyboards, pending updates, the
- * webhook) and offers helpers that act as a user in a Telegram client.
+ * webhook) and offers helpers that act as a user in a Telegram client. Files
+ * users send can be made downloadable (`getFile`, then
+ * `GET /file/bot<token>/<file_path>`) with bytes the test chooses.
  *
  * It deliberately does not import grammY: it must catch our mistakes, not share them.
  */
@@ -101,6 +103,22 @@ const CHAT_ACTIONS = new Set(["typing", "upload_photo", "record_video", "upload_
 
 type Waiter<T> = { accept: (item: T) => boolean; resolve: (item: T) => void };
 
+/** A file users sent. Without bytes it can be referred to but not downloaded, like an expired file. */
+interface FakeFile {
+  fileId: string;
+  fileUniqueId: string;
+  path: string;
+  bytes: Buffer | undefined;
+  /** When false, neither getFile nor the download says how big the file is. */
+  sizeKnown: boolean;
+  /** Bytes written to clients downloading it so far. */
+  served: number;
+}
+
+/** Telegram refuses getFile for bigger files ("file is too big"). */
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+const DOWNLOAD_CHUNK_BYTES = 64 * 1024;
+
 /** The running fake; create it with {@link startFakeTelegram}. */
 export class FakeTelegram {
   /** What to pass as the Bot API root (`TELEGRAM_API_ROOT`). */
@@ -120,6 +138,7 @@ export class FakeTelegram {
   private readonly botMessages: { message: FakeMessage; taken: boolean }[] = [];
   private readonly botMessageWaiters = new Set<Waiter<FakeMessage>>();
   private readonly openCallbackQueries = new Set<string>();
+  private readonly files = new Map<string, FakeFile>();
   private webhook: { url: string; secret: string | undefined } | undefined;
   private webhookRoute: string | undefined;
   private nextUpdateId = 500_000;
@@ -176,14 +195,34 @@ export class FakeTelegram {
     return this.deliver(this.messageUpdate(user, options, { location: { latitude, longitude } }));
   }
 
-  /** `user` sends a photo; Telegram offers it in three sizes, smallest first. */
-  async userSendsPhoto(user: FakeUser, options: { chat?: FakeChat; caption?: string; replyTo?: FakeMessage } = {}): Promise<FakeUpdate> {
+  /**
+   * `user` sends a photo; Telegram offers it in three sizes, smallest first.
+   * With `bytes`, the largest size is downloadable with exactly those bytes and
+   * reports their length as its size, unless `sizeKnown: false`: then neither
+   * the message, getFile nor the download (sent chunked, without
+   * Content-Length) says how big it is. Without `bytes` no size can be downloaded.
+   */
+  async userSendsPhoto(
+    user: FakeUser,
+    options: { chat?: FakeChat; caption?: string; replyTo?: FakeMessage; bytes?: Buffer; sizeKnown?: boolean } = {},
+  ): Promise<FakeUpdate> {
+    const sizeKnown = options.sizeKnown ?? true;
     const photo = [
       [90, 67, 1_200],
       [320, 240, 14_000],
       [1280, 960, 182_000],
-    ].map(([width = 0, height = 0, size = 0]) => ({ ...this.newFile(), width, height, file_size: size }));
+    ].map(([width = 0, height = 0, size = 0], index, all) => {
+      const bytes = index === all.length - 1 ? options.bytes : undefined;
+      const file = this.newFile(bytes, bytes === undefined || sizeKnown);
+      const reported = bytes === undefined ? size : sizeKnown ? bytes.length : undefined;
+      return { ...file, width, height, ...(reported === undefined ? {} : { file_size: reported }) };
+    });
     return this.deliver(this.messageUpdate(user, options, { photo, ...(options.caption === undefined ? {} : { caption: options.caption }) }));
+  }
+
+  /** How many bytes of `fileId` were written to downloading clients so far (a cut-off download stops the count). */
+  bytesServed(fileId: string): number {
+    return this.files.get(fileId)?.served ?? 0;
   }
 
   /** `user` sends a sticker. */
@@ -265,9 +304,27 @@ export class FakeTelegram {
     });
   }
 
-  private newFile() {
+  private newFile(bytes?: Buffer, sizeKnown = true) {
     const n = this.nextFileId++;
-    return { file_id: `${FILE_ID_PREFIX}${n}`, file_unique_id: `AQAD${n}` };
+    const file: FakeFile = { fileId: `${FILE_ID_PREFIX}${n}`, fileUniqueId: `AQAD${n}`, path: `photos/file_${n}.jpg`, bytes, sizeKnown, served: 0 };
+    this.files.set(file.fileId, file);
+    return { file_id: file.fileId, file_unique_id: file.fileUniqueId };
+  }
+
+  /** `GET /file/bot<token>/<path>`: the bytes in chunks, honouring back-pressure and stopping when the client goes away. */
+  private async serveFile(request: IncomingMessage, response: ServerResponse, token: string, filePath: string): Promise<void> {
+    const file = [...this.files.values()].find((candidate) => candidate.path === filePath && candidate.bytes !== undefined);
+    if (request.method !== "GET" || token !== this.token || !file?.bytes) return answer(response, 404, { ok: false, error_code: 404, description: "Not Found" });
+    const bytes = file.bytes;
+    response.writeHead(200, { "content-type": "image/jpeg", ...(file.sizeKnown ? { "content-length": bytes.length } : {}) });
+    let gone = false;
+    response.once("close", () => (gone = true));
+    for (let offset = 0; offset < bytes.length && !gone; offset += DOWNLOAD_CHUNK_BYTES) {
+      const chunk = bytes.subarray(offset, offset + DOWNLOAD_CHUNK_BYTES);
+      file.served += chunk.length;
+      if (!response.write(chunk)) await drained(response);
+    }
+    if (!gone) response.end();
   }
 
   private messageUpdate(user: FakeUser, options: { chat?: FakeChat; replyTo?: FakeMessage }, content: Partial<FakeMessage>): FakeUpdate {
@@ -439,6 +496,12 @@ export class FakeTelegram {
       return true;
     },
     deleteWebhook: (params) => this.removeWebhook(params),
+    getFile: (params) => {
+      const file = typeof params.file_id === "string" ? this.files.get(params.file_id) : undefined;
+      if (!file?.bytes) throw badRequest("wrong file_id or the file is temporarily unavailable");
+      if (file.bytes.length > MAX_DOWNLOAD_BYTES) throw badRequest("file is too big");
+      return { file_id: file.fileId, file_unique_id: file.fileUniqueId, ...(file.sizeKnown ? { file_size: file.bytes.length } : {}), file_path: file.path };
+    },
     sendChatAction: (params) => {
       this.knownChat(params);
       if (typeof params.action !== "string" || !CHAT_ACTIONS.has(params.action)) throw badRequest("wrong parameter action in request");
@@ -449,6 +512,8 @@ export class FakeTelegram {
   /** Entry point of the HTTP server. */
   async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://fake.telegram");
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (download) return this.serveFile(request, response, download[1] ?? "", download[2] ?? "");
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!match) return answer(response, 404, { ok: false, error_code: 404, description: "Not Found" });
     const [, token, requested = ""] = match;
@@ -474,6 +539,19 @@ export class FakeTelegram {
       answer(response, error.errorCode, { ok: false, error_code: error.errorCode, description: error.description });
     }
   }
+}
+
+/** Waits until `response` can take more data or has gone away. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.on("drain", done);
+    response.on("close", done);
+  });
 }
 
 function notModified() {

@@ -9,7 +9,7 @@ import type { Database } from "../../src/db/database.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
 import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
-import type { ReportsService } from "../../src/domain/reports/service.ts";
+import type { ChatIdentity, ReportsService } from "../../src/domain/reports/service.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
@@ -42,7 +42,7 @@ export async function openSampleServices(
   options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number } = {},
 ): Promise<SampleServices> {
   const { db, grid } = await openSampleTown(options.kind);
-  const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), prisma: db.prisma, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024 });
+  const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), prisma: db.prisma, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
   const reports = createReportsService({ prisma: db.prisma, grid, townCode: "wujing", clock: options.clock, options: options.reports });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
@@ -94,4 +94,18 @@ function crc32(bytes: Buffer): number {
     for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
   }
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The sample town's reports service alone, on a fresh database of the given kind, with the clock and rules a test sets. */
+export async function openSampleReports(
+  kind: (typeof DATABASE_KINDS)[number],
+  options: { clock?: () => Date; reports?: Partial<ReportsOptions> } = {},
+): Promise<{ db: Database; grid: GridDirectory; reports: ReportsService & StaffReportActions }> {
+  const { db, grid } = await openSampleTown(kind);
+  return { db, grid, reports: createReportsService({ prisma: db.prisma, grid, townCode: "wujing", clock: options.clock, options: options.reports }) };
+}
+
+/** A resident chatting on Telegram from a private chat; `n` tells residents apart. */
+export function resident(n: number | string, locale: "zh" | "en" = "zh"): ChatIdentity {
+  return { channel: "telegram", userId: `user-${n}`, chatId: `chat-${n}`, locale };
 }

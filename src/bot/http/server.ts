@@ -4,14 +4,24 @@ import type { Locale } from "../../flows/kit/messages.ts";
 import type { Logger } from "../../log.ts";
 import type { HttpRequest, HttpResponse, Route } from "./route.ts";
 
+/**
+ * A route as the server mounts it. Most endpoints take small JSON and live with
+ * the server-wide body limit; one that takes files (the web chat's photo
+ * upload) declares its own.
+ */
+export interface MountedRoute extends Route {
+  /** Largest request body this route accepts, instead of the server's `maxBodyBytes`. */
+  maxBodyBytes?: number;
+}
+
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
   host: string;
   /** `0` lets the kernel pick a free port; the returned `url` names the real one. */
   port: number;
-  routes: readonly Route[];
+  routes: readonly MountedRoute[];
   logger: Logger;
-  /** Largest request body accepted; a bigger one gets 413 without being read. Default 64 KiB. */
+  /** Largest request body accepted by routes without their own limit; a bigger one gets 413 without being read. Default 64 KiB. */
   maxBodyBytes?: number;
 }
 
@@ -82,8 +92,9 @@ const INTERNAL = jsonError(500, "internal", {
 /**
  * Starts the one HTTP server of the process on `node:http`. Routing is exact on
  * path and method: an unknown path is 404 and a known path asked with another
- * method is 405 with `Allow`. Bodies are read up to `maxBodyBytes` before the
- * route runs; a larger body is answered 413 as soon as it is detected (from
+ * method is 405 with `Allow`. Bodies are read up to the route's own
+ * `maxBodyBytes`, or the server's, before the route runs; a larger body is
+ * answered 413 (with the limit as `maxBytes`) as soon as it is detected (from
  * `Content-Length` before any byte is read, or while streaming) and the
  * connection is closed instead of draining it. A throwing route yields a
  * generic 500 and the error goes to the log only.
@@ -91,9 +102,9 @@ const INTERNAL = jsonError(500, "internal", {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const byPath = new Map<string, Map<string, Route>>();
+  const byPath = new Map<string, Map<string, MountedRoute>>();
   for (const route of options.routes) {
-    const methods = byPath.get(route.path) ?? new Map<string, Route>();
+    const methods = byPath.get(route.path) ?? new Map<string, MountedRoute>();
     if (methods.has(route.method)) throw new DuplicateRouteError(route.method, route.path);
     methods.set(route.method, route);
     byPath.set(route.path, methods);
@@ -136,7 +147,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       );
     }
 
-    const body = await readBody(req, maxBodyBytes);
+    const limit = route.maxBodyBytes ?? maxBodyBytes;
+    const body = await readBody(req, limit);
     if (body === "too-large") {
       return send(
         req,
@@ -144,8 +156,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         jsonError(
           413,
           "payload_too_large",
-          { zh: `请求内容太大，上限为 ${maxBodyBytes} 字节。`, en: `The request body is too large; the limit is ${maxBodyBytes} bytes.` },
-          { headers: { Connection: "close" } },
+          { zh: `请求内容太大，上限为 ${limit} 字节。`, en: `The request body is too large; the limit is ${limit} bytes.` },
+          { headers: { Connection: "close" }, details: { maxBytes: limit } },
         ),
         started,
       );

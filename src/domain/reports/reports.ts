@@ -1,8 +1,11 @@
-import type { Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
+import { z } from "zod";
+import type { ActorKind, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
 import type { GridDirectory } from "../grid/directory.ts";
-import type { Bilingual } from "../grid/index.ts";
+import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
+import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
+import { defaultRoute, distanceMeters, resolvePlace } from "./place.ts";
 import type {
   ChatIdentity,
   FeedbackResult,
@@ -13,20 +16,27 @@ import type {
   ReportPlace,
   ReportRoute,
   ReportsService,
+  ReportStatusName,
   ReportSummary,
   ReportView,
   SubmitResult,
 } from "./service.ts";
 
-/** Tunable rules of reporting; the defaults are the town's policy unless configured otherwise. */
+/** Tunable rules of reporting; {@link DEFAULT_REPORTS_OPTIONS} is the town's policy unless configured otherwise. */
 export interface ReportsOptions {
+  /** How far back an open report still counts as the same problem. */
   duplicateWindowDays: number;
+  /** House numbers this far apart on one road count as the same spot. */
   duplicateHouseNumberSpan: number;
+  /** Two shared locations this close (metres) count as the same spot. */
   duplicateDistanceMeters: number;
+  /** At most `count` submissions per user in any `windowMinutes`. */
   rateLimit: { count: number; windowMinutes: number };
+  /** How long after resolution "not fixed" reopens a case. */
   reopenWindowDays: number;
 }
 
+/** The defaults named in issue 3: 14 days, 20 house numbers, 150 m, 5 per 10 minutes, 14 days to reopen. */
 export const DEFAULT_REPORTS_OPTIONS: ReportsOptions = {
   duplicateWindowDays: 14,
   duplicateHouseNumberSpan: 20,
@@ -41,52 +51,147 @@ export interface StaffActor {
   label: string;
 }
 
-/** The outcome of a staff action: applied, or why not (never thrown, so chat handlers can answer it). */
-export type StaffActionResult =
-  | { type: "ok"; reference: string; status: ReportStatus }
-  | { type: "notFound" }
-  | { type: "badTransition"; from: ReportStatus; to: ReportStatus }
-  /** Someone else changed the report between reading and writing it. */
-  | { type: "conflict" }
-  | { type: "noteRequired" }
-  | { type: "unknownTarget" };
-
 export type RejectReasonName = "NOT_OUR_RESPONSIBILITY" | "DUPLICATE" | "INVALID";
 
-/** What staff do with a case; each change writes a timeline entry and notifies the reporter and followers. */
+/** The outcome of a staff action: applied, or why not. Never thrown, so a chat handler can answer every case. */
+export type StaffActionResult =
+  | { type: "ok"; reference: string; status: ReportStatusName }
+  | { type: "notFound" }
+  /** The move is not allowed from the report's status (closed reports cannot change at all). */
+  | { type: "badTransition"; from: ReportStatusName; to: ReportStatusName }
+  /** Someone else changed the report between reading and writing it; read it again and decide. */
+  | { type: "conflict" }
+  | { type: "noteRequired" }
+  /** The duplicate's original or the re-route target does not exist (or is the report itself). */
+  | { type: "unknownTarget" };
+
+/**
+ * What staff do with a case (used by the staff features). Each change writes a
+ * timeline entry with who and when, and queues an update to the reporter and
+ * every follower, in one transaction.
+ */
 export interface StaffReportActions {
   acknowledge(reference: string, actor: StaffActor): Promise<StaffActionResult>;
   startProgress(reference: string, actor: StaffActor, note?: string): Promise<StaffActionResult>;
+  /** Needs a note saying what was done; a photo (media id) may show it. */
   resolve(reference: string, actor: StaffActor, note: string, photoId?: string): Promise<StaffActionResult>;
+  /** DUPLICATE needs the original's reference; the reporter and followers then follow the original. */
   reject(reference: string, actor: StaffActor, reason: RejectReasonName, note: string, duplicateOfReference?: string): Promise<StaffActionResult>;
+  /** Hands an open case to another committee; the case keeps its timeline. */
   reroute(reference: string, actor: StaffActor, target: { roadCommitteeCode: string } | { districtCode: string }, note: string): Promise<StaffActionResult>;
-  blockUser(user: { channel: string; userId: string }, actor: StaffActor, reason: string): Promise<{ type: "ok" } | { type: "notFound" }>;
+  /** Blocks a chat user (given directly, or as the reporter of a report): their later reports are kept but not routed. */
+  blockUser(target: { channel: string; userId: string } | { reference: string }, actor: StaffActor, reason: string): Promise<{ type: "ok" } | { type: "notFound" }>;
 }
+
+/** Outbox kinds this service writes; the delivery worker renders each for the recipient. */
+export type ReportOutboxKind = "report.submitted" | "report.status" | "report.rerouted";
+
+/**
+ * The payload of every report outbox row: one recipient's view of one change.
+ * Free text is already masked, because followers are not the staff handling the case.
+ */
+export interface ResidentUpdatePayload {
+  reference: string;
+  status: ReportStatusName;
+  note: string | null;
+  rejectReason: RejectReasonName | null;
+  /** The original a duplicate was merged into; the recipient now follows it. */
+  duplicateOf: string | null;
+  route: ReportRoute | null;
+  /** Only the reporter is asked "fixed?" and for a rating, only after resolution. */
+  askFeedback: boolean;
+  reopened: boolean;
+  relation: "reporter" | "follower";
+  locale: "zh" | "en";
+}
+
+/** Raised when a draft names a category the town does not have (a stale session after a re-import). */
+export class UnknownCategoryError extends Error {
+  constructor(
+    readonly townCode: string,
+    readonly categoryCode: string,
+  ) {
+    super(`Town "${townCode}" has no report category "${categoryCode}".`);
+    this.name = "UnknownCategoryError";
+  }
+}
+
+/** Raised when a draft breaks the shape the service accepts (more than three photos, half a location, …). */
+export class InvalidReportDraftError extends Error {
+  constructor(readonly issues: z.core.$ZodIssue[]) {
+    super(`Invalid report draft: ${issues.map((issue) => `${issue.path.join(".") || "draft"}: ${issue.message}`).join("; ")}`);
+    this.name = "InvalidReportDraftError";
+  }
+}
+
+const MAX_PHOTOS = 3;
+const MAX_DESCRIPTION_LENGTH = 4000;
+
+const draftSchema = z.object({
+  categoryCode: z.string().min(1),
+  place: z
+    .object({
+      roadCode: z.string().min(1).optional(),
+      houseNumber: z.number().int().positive().optional(),
+      neighbourhoodCode: z.string().min(1).optional(),
+      districtCode: z.string().min(1).optional(),
+      latitude: z.number().min(-90).max(90).optional(),
+      longitude: z.number().min(-180).max(180).optional(),
+    })
+    .refine((place) => (place.latitude === undefined) === (place.longitude === undefined), "latitude and longitude come together"),
+  description: z.string().max(MAX_DESCRIPTION_LENGTH),
+  photoIds: z.array(z.string().min(1)).max(MAX_PHOTOS),
+  merchantCode: z.string().min(1).optional(),
+  contactAllowed: z.boolean(),
+});
+
+const feedbackSchema = z.union([z.object({ fixed: z.boolean() }), z.object({ rating: z.number().int().min(1).max(5) })]);
 
 const OPEN_STATUSES: ReportStatus[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS"];
 
+// SUBMITTED → ACKNOWLEDGED → IN_PROGRESS → RESOLVED; an acknowledged case may be resolved at once; any open case may be rejected.
 const ALLOWED: Record<ReportStatus, ReportStatus[]> = {
-  SUBMITTED: ["ACKNOWLEDGED", "IN_PROGRESS", "REJECTED"],
+  SUBMITTED: ["ACKNOWLEDGED", "REJECTED"],
   ACKNOWLEDGED: ["IN_PROGRESS", "RESOLVED", "REJECTED"],
   IN_PROGRESS: ["RESOLVED", "REJECTED"],
   RESOLVED: [],
   REJECTED: [],
 };
 
-// A town's largest transaction here is a handful of rows; PGlite under a burst of
-// residents queues them, so allow more than Prisma's 5 s before giving up.
+// A town's largest transaction here is a handful of rows, but PGlite queues a burst of
+// residents on its one connection and PostgreSQL queues same-spot submissions on a lock:
+// allow more than Prisma's 5 s before giving up.
 const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+// References carry the year in the town's own time: a report at 07:00 on 1 January in Wujing is next year's.
+const TOWN_UTC_OFFSET_MS = 8 * 60 * MINUTE;
+const MAX_NEARBY = 5;
+// The candidates a duplicate check looks at; a town files far fewer open reports of one category in the window.
+const NEARBY_CANDIDATES = 500;
+// References as residents type them: any case, stray spaces.
+const WHITESPACE = /\s+/g;
 
 type Tx = Prisma.TransactionClient;
 type Db = PrismaClient | Tx;
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+const reportInclude = {
+  category: true,
+  road: true,
+  neighbourhood: true,
+  district: true,
+  routedRoadCommittee: true,
+  routedDistrict: true,
+  _count: { select: { followers: true, photos: true } },
+} as const;
+type LoadedReport = Prisma.ReportGetPayload<{ include: typeof reportInclude }>;
 
 /**
- * Creates the reports service on a database and the town's grid. All writes
- * that belong together (report, photos, timeline entry, outbox rows) happen in
- * one transaction, so a crash never leaves half a report or a lost update.
+ * Creates the reports service of one town. All writes that belong together
+ * (report, photos, timeline entry, outbox rows) happen in one transaction, so
+ * a crash never leaves half a report or a lost update. Places and routes are
+ * resolved from the in-memory grid of `grid`, not from the grid tables.
  */
 export function createReportsService(deps: {
   prisma: PrismaClient;
@@ -99,36 +204,32 @@ export function createReportsService(deps: {
   const clock = deps.clock ?? (() => new Date());
   const options: ReportsOptions = { ...DEFAULT_REPORTS_OPTIONS, ...deps.options };
 
-  const categoryRows = (db: Db = prisma) => db.reportCategory.findMany({ where: { townCode }, orderBy: { sortOrder: "asc" } });
+  const categoryRows = () => prisma.reportCategory.findMany({ where: { townCode }, orderBy: { sortOrder: "asc" } });
 
-  const toCategoryInfo = (row: { code: string; name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string }): ReportCategoryInfo => ({
-    code: row.code,
-    name: { zh: row.name, en: row.nameEn },
-    clause: { ref: row.clauseRef, text: { zh: row.clauseText, en: row.clauseTextEn } },
-  });
+  const findCategory = (db: Db, code: string) => db.reportCategory.findUnique({ where: { townCode_code: { townCode, code } } });
 
-  /** Labels come from the grid snapshot (in memory), ids from the database. */
-  const routeFor = async (categoryCode: string, place: ReportPlace, db: Db = prisma): Promise<ReportRoute | null> => {
+  /** The category's override, if it has one; the committee's label comes from the grid. */
+  const overrideRoute = async (db: Db, category: { routeToRoadCommitteeId: string | null; routeToDistrictId: string | null }): Promise<ReportRoute | null> => {
     const index = grid.index;
-    const category = await db.reportCategory.findUnique({ where: { townCode_code: { townCode, code: categoryCode } } });
-    if (category?.routeToRoadCommitteeId) {
-      const committee = await db.roadCommittee.findUnique({ where: { id: category.routeToRoadCommitteeId } });
-      if (committee) return { kind: "roadCommittee", code: committee.code, name: { zh: committee.name, en: committee.nameEn } };
+    if (category.routeToRoadCommitteeId) {
+      const row = await db.roadCommittee.findUnique({ where: { id: category.routeToRoadCommitteeId }, select: { code: true } });
+      const committee = row && index.snapshot.roadCommittees.find((c) => c.code === row.code);
+      if (committee) return { kind: "roadCommittee", code: committee.code, name: committee.name };
     }
-    if (category?.routeToDistrictId) {
-      const district = await db.district.findUnique({ where: { id: category.routeToDistrictId } });
-      if (district) return { kind: "districtCommittee", code: district.code, name: { zh: district.committeeName, en: district.committeeNameEn } };
+    if (category.routeToDistrictId) {
+      const row = await db.district.findUnique({ where: { id: category.routeToDistrictId }, select: { code: true } });
+      const district = row && index.district(row.code);
+      if (district) return { kind: "districtCommittee", code: district.code, name: district.committee.name };
     }
-    const road = place.roadCode ? index.snapshot.roads.find((r) => r.code === place.roadCode) : undefined;
-    const roadCommittee = road && index.snapshot.roadCommittees.find((c) => c.code === road.roadCommitteeCode);
-    if (roadCommittee) return { kind: "roadCommittee", code: roadCommittee.code, name: roadCommittee.name };
-    const neighbourhood = place.neighbourhoodCode ? index.snapshot.neighbourhoods.find((n) => n.code === place.neighbourhoodCode) : undefined;
-    const district = index.district(neighbourhood?.districtCode ?? place.districtCode ?? "");
-    if (district) return { kind: "districtCommittee", code: district.code, name: district.committee.name };
     return null;
   };
 
-  const userRow = (db: Db, user: ChatIdentity) =>
+  const routeFor = async (db: Db, categoryCode: string, place: ReportPlace): Promise<ReportRoute | null> => {
+    const category = await findCategory(db, categoryCode);
+    return (category && (await overrideRoute(db, category))) ?? defaultRoute(grid.index, resolvePlace(grid.index, place));
+  };
+
+  const upsertUser = (db: Db, user: ChatIdentity) =>
     db.chatUser.upsert({
       where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } },
       create: { channel: user.channel, channelUserId: user.userId, chatId: user.chatId, displayName: user.displayName, locale: user.locale },
@@ -138,37 +239,28 @@ export function createReportsService(deps: {
   const findUser = (db: Db, user: { channel: string; userId: string }) =>
     db.chatUser.findUnique({ where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } } });
 
-  const rateLimit = async (db: Db, reporterId: string | undefined) => {
-    if (!reporterId) return { allowed: true as const };
-    const since = new Date(clock().getTime() - options.rateLimit.windowMinutes * MINUTE);
-    const recent = await db.report.findMany({ where: { reporterId, createdAt: { gte: since } }, orderBy: { createdAt: "asc" }, select: { createdAt: true } });
-    if (recent.length < options.rateLimit.count) return { allowed: true as const };
-    const freeAt = recent[recent.length - options.rateLimit.count]!.createdAt.getTime() + options.rateLimit.windowMinutes * MINUTE;
-    return { allowed: false as const, retryAfterMinutes: Math.max(1, Math.ceil((freeAt - clock().getTime()) / MINUTE)) };
+  const rateLimit = async (db: Db, reporterId: string | undefined): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }> => {
+    if (!reporterId) return { allowed: true };
+    const now = clock().getTime();
+    const windowMs = options.rateLimit.windowMinutes * MINUTE;
+    const recent = await db.report.findMany({ where: { reporterId, createdAt: { gt: new Date(now - windowMs) } }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
+    if (recent.length < options.rateLimit.count) return { allowed: true };
+    // A slot frees when the oldest of the last `count` submissions leaves the window.
+    const freeAt = recent[options.rateLimit.count - 1]!.createdAt.getTime() + windowMs;
+    return { allowed: false, retryAfterMinutes: Math.max(1, Math.ceil((freeAt - now) / MINUTE)) };
   };
-
-  const reportInclude = {
-    category: true,
-    road: true,
-    neighbourhood: true,
-    district: true,
-    routedRoadCommittee: true,
-    routedDistrict: true,
-    _count: { select: { followers: true, photos: true } },
-  } as const;
-  type LoadedReport = Prisma.ReportGetPayload<{ include: typeof reportInclude }>;
 
   const placeOf = (report: LoadedReport): Bilingual => {
     if (report.road) {
       const n = report.houseNumber;
-      return { zh: n ? `${report.road.name}${n}号` : report.road.name, en: n ? `No. ${n}, ${report.road.nameEn}` : report.road.nameEn };
+      return n ? { zh: `${report.road.name}${n}号`, en: `No. ${n}, ${report.road.nameEn}` } : { zh: report.road.name, en: report.road.nameEn };
     }
     if (report.neighbourhood) return { zh: report.neighbourhood.name, en: report.neighbourhood.nameEn };
     if (report.district) return { zh: report.district.name, en: report.district.nameEn };
     return { zh: "未指定地点", en: "no place given" };
   };
 
-  const routeOf = (report: LoadedReport): ReportRoute | null => {
+  const storedRoute = (report: LoadedReport): ReportRoute | null => {
     if (report.routedRoadCommittee) {
       return { kind: "roadCommittee", code: report.routedRoadCommittee.code, name: { zh: report.routedRoadCommittee.name, en: report.routedRoadCommittee.nameEn } };
     }
@@ -178,28 +270,39 @@ export function createReportsService(deps: {
     return null;
   };
 
+  /** What the reporter is shown as the route: for an unrouted (blocked) report the route it would have had, so nothing gives the block away. */
+  const shownRoute = async (report: LoadedReport): Promise<ReportRoute | null> => {
+    if (report.routed) return storedRoute(report);
+    return routeFor(prisma, report.category.code, {
+      roadCode: report.road?.code,
+      houseNumber: report.houseNumber ?? undefined,
+      neighbourhoodCode: report.neighbourhood?.code,
+      districtCode: report.district?.code,
+    });
+  };
+
   const nearbyOpen = async (db: Db, categoryCode: string, place: ReportPlace): Promise<LoadedReport[]> => {
     const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
     const candidates = await db.report.findMany({
       where: { townCode, category: { code: categoryCode }, status: { in: OPEN_STATUSES }, createdAt: { gte: since } },
       include: reportInclude,
-      orderBy: { createdAt: "desc" },
-      take: 200,
+      orderBy: [{ createdAt: "desc" }, { reference: "desc" }],
+      take: NEARBY_CANDIDATES,
     });
+    const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     return candidates
       .filter((report) => {
-        if (place.latitude !== undefined && place.longitude !== undefined && report.latitude !== null && report.longitude !== null) {
-          if (distanceMeters(place.latitude, place.longitude, report.latitude, report.longitude) <= options.duplicateDistanceMeters) return true;
+        if (hasPosition && report.latitude !== null && report.longitude !== null) {
+          if (distanceMeters(place.latitude!, place.longitude!, report.latitude, report.longitude) <= options.duplicateDistanceMeters) return true;
         }
         if (place.roadCode) {
           if (report.road?.code !== place.roadCode) return false;
           if (place.houseNumber === undefined || report.houseNumber === null) return true;
           return Math.abs(place.houseNumber - report.houseNumber) <= options.duplicateHouseNumberSpan;
         }
-        if (place.neighbourhoodCode) return report.neighbourhood?.code === place.neighbourhoodCode && !report.road;
-        return false;
+        return place.neighbourhoodCode !== undefined && report.neighbourhood?.code === place.neighbourhoodCode;
       })
-      .slice(0, 5);
+      .slice(0, MAX_NEARBY);
   };
 
   const toNearby = (report: LoadedReport): NearbyReport => ({
@@ -212,87 +315,98 @@ export function createReportsService(deps: {
     createdAt: report.createdAt,
   });
 
-  /** Makes `userId` a follower of `reportId` once, with its timeline entry. */
-  const addFollower = async (tx: Tx, reportId: string, userId: string): Promise<boolean> => {
+  /** Makes `userId` a follower of `reportId` once, with its timeline entry; false when they already were. */
+  const addFollower = async (tx: Tx, reportId: string, userId: string, actorKind: ActorKind): Promise<boolean> => {
     const existing = await tx.reportFollower.findUnique({ where: { reportId_userId: { reportId, userId } } });
     if (existing) return false;
-    await tx.reportFollower.create({ data: { reportId, userId, createdAt: clock() } });
-    await tx.reportEvent.create({ data: { reportId, type: "FOLLOWED", actorKind: "RESIDENT", actorId: userId, createdAt: clock() } });
-    await tx.report.update({ where: { id: reportId }, data: { updatedAt: clock() } });
+    const now = clock();
+    await tx.reportFollower.create({ data: { reportId, userId, createdAt: now } });
+    await tx.reportEvent.create({ data: { reportId, type: "FOLLOWED", actorKind, actorId: actorKind === "RESIDENT" ? userId : null, createdAt: now } });
+    await tx.report.update({ where: { id: reportId }, data: { updatedAt: now } });
     return true;
   };
 
-  /** Queues one update per recipient (reporter and followers) in the caller's transaction. */
-  const notifyResidents = async (tx: Tx, reportId: string, eventId: string, kind: string, payload: Record<string, unknown>) => {
-    const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true } } } });
-    const recipients = [report.reporter, ...report.followers.map((f) => f.user)];
-    const seen = new Set<string>();
-    for (const user of recipients) {
-      if (seen.has(user.id)) continue;
-      seen.add(user.id);
+  /** Queues one update per recipient (reporter and followers, minus `except`) in the caller's transaction. */
+  const notifyResidents = async (
+    tx: Tx,
+    reportId: string,
+    eventId: string,
+    kind: ReportOutboxKind,
+    content: Omit<ResidentUpdatePayload, "reference" | "relation" | "locale" | "askFeedback"> & { askReporterForFeedback?: boolean },
+    except?: string,
+  ) => {
+    const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } } });
+    const { askReporterForFeedback, ...rest } = content;
+    for (const user of [report.reporter, ...report.followers.map((f) => f.user)]) {
+      if (user.id === except) continue;
+      const relation = user.id === report.reporterId ? "reporter" : "follower";
+      const payload: ResidentUpdatePayload = {
+        ...rest,
+        reference: report.reference,
+        relation,
+        locale: user.locale === "en" ? "en" : "zh",
+        askFeedback: relation === "reporter" && askReporterForFeedback === true,
+      };
+      // The payload is plain JSON by construction; an interface just has no index signature for Prisma's Json type.
       await tx.outboxMessage.create({
-        data: {
-          dedupeKey: `${eventId}:${user.id}`,
-          kind,
-          channel: user.channel,
-          chatId: user.chatId,
-          payload: { ...payload, reference: report.reference, locale: user.locale, reporter: user.id === report.reporterId } as Prisma.InputJsonValue,
-          createdAt: clock(),
-          nextAttemptAt: clock(),
-        },
+        data: { dedupeKey: `${eventId}:${user.id}`, kind, channel: user.channel, chatId: user.chatId, payload: payload as unknown as Prisma.InputJsonObject, createdAt: clock(), nextAttemptAt: clock() },
       });
     }
   };
 
   const nextReference = async (tx: Tx): Promise<string> => {
     const town = await tx.town.findUniqueOrThrow({ where: { code: townCode }, select: { referencePrefix: true } });
-    const year = clock().getFullYear();
-    const [row] = await tx.$queryRaw<{ next: number }[]>`
-      INSERT INTO "ReferenceCounter" ("townCode", "year", "next") VALUES (${townCode}, ${year}, 1)
+    const year = new Date(clock().getTime() + TOWN_UTC_OFFSET_MS).getUTCFullYear();
+    // One statement takes the number and moves the counter on: concurrent submissions queue on
+    // the counter row and each gets its own number; a rolled-back submission gives its number back.
+    const [row] = await tx.$queryRaw<{ issued: number }[]>`
+      INSERT INTO "ReferenceCounter" ("townCode", "year", "next") VALUES (${townCode}, ${year}, 2)
       ON CONFLICT ("townCode", "year") DO UPDATE SET "next" = "ReferenceCounter"."next" + 1
-      RETURNING "next"`;
-    return `${town.referencePrefix}-${year}-${String(row!.next).padStart(6, "0")}`;
+      RETURNING "next" - 1 AS "issued"`;
+    return `${town.referencePrefix}-${year}-${String(row!.issued).padStart(6, "0")}`;
   };
 
+  /** Ids for the place's codes; codes come from {@link resolvePlace}, so they exist unless the town was re-imported meanwhile. */
   const placeIds = async (tx: Tx, place: ReportPlace) => {
-    const index = grid.index;
-    let districtCode = place.districtCode;
-    let neighbourhoodCode = place.neighbourhoodCode;
-    if (place.roadCode && place.houseNumber !== undefined) {
-      const answer = index.houseOnRoad(place.roadCode, place.houseNumber);
-      districtCode ??= answer?.district.code;
-      neighbourhoodCode ??= answer?.neighbourhood?.code;
-    }
-    if (neighbourhoodCode && !districtCode) districtCode = index.snapshot.neighbourhoods.find((n) => n.code === neighbourhoodCode)?.districtCode;
-    const road = place.roadCode ? await tx.road.findUnique({ where: { townCode_code: { townCode, code: place.roadCode } } }) : null;
-    const district = districtCode ? await tx.district.findUnique({ where: { townCode_code: { townCode, code: districtCode } } }) : null;
-    const neighbourhood = neighbourhoodCode ? await tx.neighbourhood.findFirst({ where: { code: neighbourhoodCode, district: { townCode } } }) : null;
-    return { roadId: road?.id ?? null, districtId: district?.id ?? null, neighbourhoodId: neighbourhood?.id ?? null };
+    const codes = resolvePlace(grid.index, place);
+    const road = codes.roadCode ? await tx.road.findUnique({ where: { townCode_code: { townCode, code: codes.roadCode } }, select: { id: true } }) : null;
+    const district = codes.districtCode ? await tx.district.findUnique({ where: { townCode_code: { townCode, code: codes.districtCode } }, select: { id: true } }) : null;
+    const neighbourhood =
+      codes.neighbourhoodCode && district ? await tx.neighbourhood.findUnique({ where: { districtId_code: { districtId: district.id, code: codes.neighbourhoodCode } }, select: { id: true } }) : null;
+    return { codes, roadId: road?.id ?? null, districtId: district?.id ?? null, neighbourhoodId: neighbourhood?.id ?? null };
   };
 
-  const routeIds = async (tx: Tx, route: ReportRoute | null) => {
-    if (!route) return { routedRoadCommitteeId: null, routedDistrictId: null };
-    if (route.kind === "roadCommittee") {
-      const committee = await tx.roadCommittee.findUnique({ where: { townCode_code: { townCode, code: route.code } } });
-      return { routedRoadCommitteeId: committee?.id ?? null, routedDistrictId: null };
+  const routeIds = async (db: Db, route: ReportRoute | null) => {
+    if (route?.kind === "roadCommittee") {
+      const committee = await db.roadCommittee.findUnique({ where: { townCode_code: { townCode, code: route.code } }, select: { id: true } });
+      return committee && { routedRoadCommitteeId: committee.id, routedDistrictId: null };
     }
-    const district = await tx.district.findUnique({ where: { townCode_code: { townCode, code: route.code } } });
-    return { routedRoadCommitteeId: null, routedDistrictId: district?.id ?? null };
+    if (route?.kind === "districtCommittee") {
+      const district = await db.district.findUnique({ where: { townCode_code: { townCode, code: route.code } }, select: { id: true } });
+      return district && { routedRoadCommitteeId: null, routedDistrictId: district.id };
+    }
+    return null;
   };
 
-  /** Moves a report from one status to another if nobody else moved it first; writes the event and notifications. */
-  const transition = async (
+  const normalizeReference = (reference: string) => reference.replace(WHITESPACE, "").toUpperCase();
+
+  /**
+   * Moves a report from its current status to `to` if that is allowed and nobody
+   * moved it first (the update is conditional on the status it was read with),
+   * then writes the timeline entry and the residents' updates.
+   */
+  const transition = (
     reference: string,
     actor: StaffActor,
     to: ReportStatus,
     details: { note?: string; photoId?: string; rejectReason?: RejectReasonName; duplicateOfReference?: string },
   ): Promise<StaffActionResult> =>
-    prisma.$transaction(async (tx) => {
-      const report = await tx.report.findUnique({ where: { reference } });
-      if (!report) return { type: "notFound" } as const;
-      if (!ALLOWED[report.status].includes(to)) return { type: "badTransition", from: report.status, to } as const;
-      const duplicateOf = details.duplicateOfReference ? await tx.report.findUnique({ where: { reference: details.duplicateOfReference } }) : null;
-      if (details.duplicateOfReference && (!duplicateOf || duplicateOf.id === report.id)) return { type: "unknownTarget" } as const;
+    prisma.$transaction(async (tx): Promise<StaffActionResult> => {
+      const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
+      if (!report) return { type: "notFound" };
+      if (!ALLOWED[report.status].includes(to)) return { type: "badTransition", from: report.status, to };
+      const original = details.duplicateOfReference ? await tx.report.findUnique({ where: { reference: normalizeReference(details.duplicateOfReference) } }) : null;
+      if (details.duplicateOfReference && (!original || original.id === report.id)) return { type: "unknownTarget" };
       const now = clock();
       const moved = await tx.report.updateMany({
         where: { id: report.id, status: report.status },
@@ -300,10 +414,10 @@ export function createReportsService(deps: {
           status: to,
           updatedAt: now,
           ...(to === "RESOLVED" ? { resolvedAt: now } : {}),
-          ...(details.rejectReason ? { rejectReason: details.rejectReason, duplicateOfId: duplicateOf?.id ?? null } : {}),
+          ...(details.rejectReason ? { rejectReason: details.rejectReason, duplicateOfId: original?.id ?? null } : {}),
         },
       });
-      if (moved.count === 0) return { type: "conflict" } as const;
+      if (moved.count === 0) return { type: "conflict" };
       const event = await tx.reportEvent.create({
         data: {
           reportId: report.id,
@@ -322,17 +436,20 @@ export function createReportsService(deps: {
         status: to,
         note: details.note ? maskPersonalNumbers(details.note) : null,
         rejectReason: details.rejectReason ?? null,
-        duplicateOf: duplicateOf?.reference ?? null,
-        askFeedback: to === "RESOLVED",
+        duplicateOf: original?.reference ?? null,
+        route: null,
+        reopened: false,
+        askReporterForFeedback: to === "RESOLVED",
       });
-      if (duplicateOf) {
-        // Everyone waiting on the duplicate now waits on the original.
-        const followers = await tx.reportFollower.findMany({ where: { reportId: report.id } });
+      if (original) {
+        // Everyone waiting on the duplicate now waits on the original, and only there.
+        const followers = await tx.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
         for (const userId of [report.reporterId, ...followers.map((f) => f.userId)]) {
-          if (userId !== duplicateOf.reporterId) await addFollower(tx, duplicateOf.id, userId);
+          if (userId !== original.reporterId) await addFollower(tx, original.id, userId, "SYSTEM");
         }
+        await tx.reportFollower.deleteMany({ where: { reportId: report.id } });
       }
-      return { type: "ok", reference, status: to } as const;
+      return { type: "ok", reference: report.reference, status: to };
     }, TRANSACTION_OPTIONS);
 
   return {
@@ -343,11 +460,13 @@ export function createReportsService(deps: {
     async suggestCategory(text) {
       const words = normalize(text);
       if (words.length === 0) return undefined;
-      let best: { score: number; row: Awaited<ReturnType<typeof categoryRows>>[number] } | undefined;
+      let best: { score: number; hits: number; row: Awaited<ReturnType<typeof categoryRows>>[number] } | undefined;
       for (const row of await categoryRows()) {
-        if (row.code === "other") continue;
-        const score = row.keywords.map(normalize).filter((keyword) => keyword.length > 0 && words.includes(keyword)).reduce((sum, keyword) => sum + keyword.length, 0);
-        if (score > 0 && (!best || score > best.score)) best = { score, row };
+        // "Other" is what a resident picks, never what a word suggests.
+        if (row.code === FALLBACK_CATEGORY_CODE) continue;
+        const hits = [...new Set(row.keywords.map(normalize))].filter((keyword) => keyword.length > 0 && words.includes(keyword));
+        const score = hits.reduce((sum, keyword) => sum + keyword.length, 0);
+        if (score > 0 && (!best || score > best.score || (score === best.score && hits.length > best.hits))) best = { score, hits: hits.length, row };
       }
       return best && toCategoryInfo(best.row);
     },
@@ -357,7 +476,7 @@ export function createReportsService(deps: {
       return rows.map((row) => ({ code: row.code, name: { zh: row.name, en: row.nameEn }, houseNumber: row.houseNumber }));
     },
 
-    routeFor: (categoryCode, place) => routeFor(categoryCode, place),
+    routeFor: (categoryCode, place) => routeFor(prisma, categoryCode, place),
 
     async checkRateLimit(user) {
       return rateLimit(prisma, (await findUser(prisma, user))?.id);
@@ -367,35 +486,45 @@ export function createReportsService(deps: {
       return (await nearbyOpen(prisma, categoryCode, place)).map(toNearby);
     },
 
-    async follow(reference, user) {
+    follow(reference, user) {
       return prisma.$transaction(async (tx): Promise<FollowResult> => {
-        const report = await tx.report.findUnique({ where: { reference } });
+        const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
         if (!report) return { type: "notFound" };
-        if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference };
-        const follower = await userRow(tx, user);
-        if (report.reporterId === follower.id) return { type: "ownReport", reference };
-        return { type: (await addFollower(tx, report.id, follower.id)) ? "followed" : "alreadyFollowing", reference };
+        if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference: report.reference };
+        const follower = await upsertUser(tx, user);
+        if (report.reporterId === follower.id) return { type: "ownReport", reference: report.reference };
+        return { type: (await addFollower(tx, report.id, follower.id, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
       }, TRANSACTION_OPTIONS);
     },
 
-    async submit(draft: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult> {
-      return prisma.$transaction(async (tx) => {
-        const reporter = await userRow(tx, user);
+    async submit(input: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult> {
+      const parsed = draftSchema.safeParse(input);
+      if (!parsed.success) throw new InvalidReportDraftError(parsed.error.issues);
+      const draft = parsed.data;
+      const declined = new Set(declinedDuplicates.map(normalizeReference));
+      return prisma.$transaction(async (tx): Promise<SubmitResult> => {
+        // The upsert also locks the user's row until commit, so one user's parallel submissions
+        // are counted one after the other by the rate limit.
+        const reporter = await upsertUser(tx, user);
         const limit = await rateLimit(tx, reporter.id);
         if (!limit.allowed) return { type: "rateLimited", retryAfterMinutes: limit.retryAfterMinutes };
-        const category = await tx.reportCategory.findUniqueOrThrow({ where: { townCode_code: { townCode, code: draft.categoryCode } } });
-        // Two residents filing the same problem at the same moment queue here, so
-        // the second sees the first's report and follows it instead of duplicating it.
-        const spot = draft.place.roadCode ?? draft.place.neighbourhoodCode ?? draft.place.districtCode ?? "anywhere";
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${townCode}:${category.code}:${spot}`}))`;
-        const duplicate = (await nearbyOpen(tx, category.code, draft.place)).find((report) => !declinedDuplicates.includes(report.reference));
+        const category = await findCategory(tx, draft.categoryCode);
+        if (!category) throw new UnknownCategoryError(townCode, draft.categoryCode);
+        const place = await placeIds(tx, draft.place);
+        // Two residents filing the same problem at the same moment queue here, so the
+        // second sees the first's report (committed before the lock is released) and follows it.
+        const spot = place.codes.roadCode ? `road:${place.codes.roadCode}` : `district:${place.codes.districtCode ?? "-"}`;
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`report:${townCode}:${category.code}:${spot}`}))`;
+        const duplicate = (await nearbyOpen(tx, category.code, draft.place)).find((report) => !declined.has(report.reference));
         if (duplicate) {
-          if (duplicate.reporterId !== reporter.id) await addFollower(tx, duplicate.id, reporter.id);
+          if (duplicate.reporterId !== reporter.id) await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
           return { type: "followedExisting", reference: duplicate.reference };
         }
+        // A blocked reporter gets the same answer as anyone; the case is kept but reaches no committee.
         const blocked = reporter.blockedAt !== null;
-        const route = blocked ? null : await routeFor(category.code, draft.place, tx);
-        const merchant = draft.merchantCode ? await tx.merchant.findUnique({ where: { townCode_code: { townCode, code: draft.merchantCode } } }) : null;
+        const route = (await overrideRoute(tx, category)) ?? defaultRoute(grid.index, place.codes);
+        const routed = blocked ? null : await routeIds(tx, route);
+        const merchant = draft.merchantCode ? await tx.merchant.findUnique({ where: { townCode_code: { townCode, code: draft.merchantCode } }, select: { id: true } }) : null;
         const now = clock();
         const reference = await nextReference(tx);
         const report = await tx.report.create({
@@ -406,22 +535,25 @@ export function createReportsService(deps: {
             reporterId: reporter.id,
             contactAllowed: draft.contactAllowed,
             description: draft.description,
+            roadId: place.roadId,
             houseNumber: draft.place.houseNumber ?? null,
+            neighbourhoodId: place.neighbourhoodId,
+            districtId: place.districtId,
             latitude: draft.place.latitude ?? null,
             longitude: draft.place.longitude ?? null,
             merchantId: merchant?.id ?? null,
+            routedRoadCommitteeId: routed?.routedRoadCommitteeId ?? null,
+            routedDistrictId: routed?.routedDistrictId ?? null,
             routed: !blocked,
             createdAt: now,
             updatedAt: now,
-            ...(await placeIds(tx, draft.place)),
-            ...(await routeIds(tx, route)),
-            photos: { create: draft.photoIds.slice(0, 3).map((mediaId, position) => ({ mediaId, position })) },
+            photos: { create: draft.photoIds.map((mediaId, position) => ({ mediaId, position })) },
           },
         });
         const event = await tx.reportEvent.create({
           data: { reportId: report.id, type: "SUBMITTED", toStatus: "SUBMITTED", actorKind: "RESIDENT", actorId: reporter.id, createdAt: now },
         });
-        await notifyResidents(tx, report.id, event.id, "report.submitted", { status: "SUBMITTED" });
+        await notifyResidents(tx, report.id, event.id, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
         return { type: "created", reference, route };
       }, TRANSACTION_OPTIONS);
     },
@@ -429,33 +561,41 @@ export function createReportsService(deps: {
     async myReports(user) {
       const me = await findUser(prisma, user);
       if (!me) return [];
-      const own = await prisma.report.findMany({ where: { reporterId: me.id }, include: reportInclude, orderBy: { updatedAt: "desc" }, take: 50 });
-      const followed = await prisma.report.findMany({ where: { followers: { some: { userId: me.id } } }, include: reportInclude, orderBy: { updatedAt: "desc" }, take: 50 });
-      const summary = (report: LoadedReport, relation: ReportSummary["relation"]): ReportSummary => ({
-        reference: report.reference,
-        category: { zh: report.category.name, en: report.category.nameEn },
-        status: report.status,
-        place: placeOf(report),
-        relation,
-        updatedAt: report.updatedAt,
+      const rows = await prisma.report.findMany({
+        where: { OR: [{ reporterId: me.id }, { followers: { some: { userId: me.id } } }] },
+        include: reportInclude,
+        orderBy: [{ updatedAt: "desc" }, { reference: "desc" }],
+        take: 50,
       });
-      return [...own.map((r) => summary(r, "reporter")), ...followed.map((r) => summary(r, "follower"))].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
+      return rows.map(
+        (report): ReportSummary => ({
+          reference: report.reference,
+          category: { zh: report.category.name, en: report.category.nameEn },
+          status: report.status,
+          place: placeOf(report),
+          relation: report.reporterId === me.id ? "reporter" : "follower",
+          updatedAt: report.updatedAt,
+        }),
+      );
     },
 
     async viewForResident(reference, user) {
-      const report = await prisma.report.findUnique({ where: { reference: reference.toUpperCase() }, include: { ...reportInclude, events: { orderBy: { createdAt: "asc" } } } });
+      const report = await prisma.report.findUnique({
+        where: { reference: normalizeReference(reference) },
+        include: { ...reportInclude, events: { orderBy: { createdAt: "asc" } } },
+      });
       if (!report) return undefined;
       const me = await findUser(prisma, user);
-      const following = me ? await prisma.reportFollower.findUnique({ where: { reportId_userId: { reportId: report.id, userId: me.id } } }) : null;
+      const following = me && (await prisma.reportFollower.findUnique({ where: { reportId_userId: { reportId: report.id, userId: me.id } } }));
       const view: ReportView = {
         reference: report.reference,
         category: { zh: report.category.name, en: report.category.nameEn },
         status: report.status,
         place: placeOf(report),
-        relation: me && report.reporterId === me.id ? "reporter" : following ? "follower" : "follower",
+        relation: me && report.reporterId === me.id ? "reporter" : following ? "follower" : "none",
         updatedAt: report.updatedAt,
         description: maskPersonalNumbers(report.description),
-        route: routeOf(report),
+        route: await shownRoute(report),
         supporters: report._count.followers,
         photoCount: report._count.photos,
         rejectReason: report.rejectReason,
@@ -463,84 +603,102 @@ export function createReportsService(deps: {
           at: event.createdAt,
           type: event.type,
           status: event.toStatus,
-          note: event.note ? maskPersonalNumbers(event.note) : null,
+          note: event.note === null ? null : maskPersonalNumbers(event.note),
           by: event.actorKind === "STAFF" ? "staff" : event.actorKind === "RESIDENT" ? "resident" : "system",
         })),
       };
       return view;
     },
 
-    async recordFeedback(reference, user, feedback): Promise<FeedbackResult> {
-      return prisma.$transaction(async (tx) => {
-        const report = await tx.report.findUnique({ where: { reference } });
+    async recordFeedback(reference, user, input): Promise<FeedbackResult> {
+      const parsed = feedbackSchema.safeParse(input);
+      if (!parsed.success) return { type: "notAllowed" };
+      const feedback = parsed.data;
+      return prisma.$transaction(async (tx): Promise<FeedbackResult> => {
+        const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
         const me = await findUser(tx, user);
         if (!report || !me || report.reporterId !== me.id || report.status !== "RESOLVED") return { type: "notAllowed" };
         const now = clock();
         if ("rating" in feedback) {
-          if (!Number.isInteger(feedback.rating) || feedback.rating < 1 || feedback.rating > 5) return { type: "notAllowed" };
           await tx.report.update({ where: { id: report.id }, data: { rating: feedback.rating } });
           await tx.reportEvent.create({ data: { reportId: report.id, type: "RATED", note: String(feedback.rating), actorKind: "RESIDENT", actorId: me.id, createdAt: now } });
-          return { type: "recorded", reference };
+          return { type: "recorded", reference: report.reference };
         }
         if (feedback.fixed) {
           await tx.reportEvent.create({ data: { reportId: report.id, type: "CONFIRMED_FIXED", actorKind: "RESIDENT", actorId: me.id, createdAt: now } });
-          return { type: "recorded", reference };
+          return { type: "recorded", reference: report.reference };
         }
-        if (!report.resolvedAt || now.getTime() - report.resolvedAt.getTime() > options.reopenWindowDays * DAY) return { type: "tooLateToReopen", reference };
+        if (!report.resolvedAt || now.getTime() - report.resolvedAt.getTime() > options.reopenWindowDays * DAY) return { type: "tooLateToReopen", reference: report.reference };
         const moved = await tx.report.updateMany({ where: { id: report.id, status: "RESOLVED" }, data: { status: "IN_PROGRESS", resolvedAt: null, updatedAt: now } });
         if (moved.count === 0) return { type: "notAllowed" };
         const event = await tx.reportEvent.create({
           data: { reportId: report.id, type: "REOPENED", fromStatus: "RESOLVED", toStatus: "IN_PROGRESS", actorKind: "RESIDENT", actorId: me.id, createdAt: now },
         });
-        await notifyResidents(tx, report.id, event.id, "report.status", { status: "IN_PROGRESS", note: null, rejectReason: null, duplicateOf: null, askFeedback: false, reopened: true });
-        return { type: "reopened", reference };
+        await notifyResidents(tx, report.id, event.id, "report.status", { status: "IN_PROGRESS", note: null, rejectReason: null, duplicateOf: null, route: null, reopened: true }, me.id);
+        return { type: "reopened", reference: report.reference };
       }, TRANSACTION_OPTIONS);
     },
 
     acknowledge: (reference, actor) => transition(reference, actor, "ACKNOWLEDGED", {}),
-    startProgress: (reference, actor, note) => transition(reference, actor, "IN_PROGRESS", { note }),
+
+    startProgress: (reference, actor, note) => transition(reference, actor, "IN_PROGRESS", { note: note?.trim() || undefined }),
+
     async resolve(reference, actor, note, photoId) {
       if (note.trim() === "") return { type: "noteRequired" };
       return transition(reference, actor, "RESOLVED", { note: note.trim(), photoId });
     },
+
     async reject(reference, actor, reason, note, duplicateOfReference) {
       if (note.trim() === "") return { type: "noteRequired" };
       if (reason === "DUPLICATE" && !duplicateOfReference) return { type: "unknownTarget" };
-      return transition(reference, actor, "REJECTED", { note: note.trim(), rejectReason: reason, duplicateOfReference });
+      return transition(reference, actor, "REJECTED", { note: note.trim(), rejectReason: reason, duplicateOfReference: reason === "DUPLICATE" ? duplicateOfReference : undefined });
     },
+
     async reroute(reference, actor, target, note) {
+      const route = committeeRoute(grid.index, target);
+      if (!route) return { type: "unknownTarget" };
+      if (note.trim() === "") return { type: "noteRequired" };
       return prisma.$transaction(async (tx): Promise<StaffActionResult> => {
-        const report = await tx.report.findUnique({ where: { reference } });
+        const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
         if (!report) return { type: "notFound" };
         if (!OPEN_STATUSES.includes(report.status)) return { type: "badTransition", from: report.status, to: report.status };
-        const route: ReportRoute | null =
-          "roadCommitteeCode" in target
-            ? { kind: "roadCommittee", code: target.roadCommitteeCode, name: { zh: "", en: "" } }
-            : { kind: "districtCommittee", code: target.districtCode, name: { zh: "", en: "" } };
         const ids = await routeIds(tx, route);
-        if (!ids.routedRoadCommitteeId && !ids.routedDistrictId) return { type: "unknownTarget" };
+        if (!ids) return { type: "unknownTarget" };
         const now = clock();
-        await tx.report.update({ where: { id: report.id }, data: { ...ids, routed: true, updatedAt: now } });
-        await tx.reportEvent.create({
-          data: { reportId: report.id, type: "REROUTED", note: note.trim() || null, actorKind: "STAFF", actorId: actor.staffId, actorLabel: actor.label, createdAt: now },
+        // Conditional on the status read, like a status change: a case closed meanwhile is not re-routed.
+        const moved = await tx.report.updateMany({ where: { id: report.id, status: report.status }, data: { ...ids, routed: true, updatedAt: now } });
+        if (moved.count === 0) return { type: "conflict" };
+        const event = await tx.reportEvent.create({
+          data: { reportId: report.id, type: "REROUTED", note: note.trim(), actorKind: "STAFF", actorId: actor.staffId, actorLabel: actor.label, createdAt: now },
         });
-        return { type: "ok", reference, status: report.status };
+        await notifyResidents(tx, report.id, event.id, "report.rerouted", { status: report.status, note: maskPersonalNumbers(note.trim()), rejectReason: null, duplicateOf: null, route, reopened: false });
+        return { type: "ok", reference: report.reference, status: report.status };
       }, TRANSACTION_OPTIONS);
     },
-    async blockUser(user, _actor, reason) {
-      const row = await findUser(prisma, user);
-      if (!row) return { type: "notFound" };
-      await prisma.chatUser.update({ where: { id: row.id }, data: { blockedAt: clock(), blockedReason: reason } });
+
+    async blockUser(target, actor, reason) {
+      const user =
+        "reference" in target
+          ? (await prisma.report.findUnique({ where: { reference: normalizeReference(target.reference) }, select: { reporter: true } }))?.reporter
+          : await findUser(prisma, target);
+      if (!user) return { type: "notFound" };
+      // Who blocked is kept with the reason, so another member of staff can ask them why.
+      await prisma.chatUser.update({ where: { id: user.id }, data: { blockedAt: clock(), blockedReason: `${reason.trim()} (${actor.label}, ${actor.staffId})` } });
       return { type: "ok" };
     },
   };
 }
 
-/** Great-circle distance in metres (haversine); plenty precise within a town. */
-function distanceMeters(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const radians = (degrees: number) => (degrees * Math.PI) / 180;
-  const dLat = radians(lat2 - lat1);
-  const dLon = radians(lon2 - lon1);
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(radians(lat1)) * Math.cos(radians(lat2)) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6_371_000 * Math.asin(Math.sqrt(a));
+/** The route to a committee staff named by code; null when the grid has no such committee. */
+function committeeRoute(index: GridIndex, target: { roadCommitteeCode: string } | { districtCode: string }): ReportRoute | null {
+  if ("roadCommitteeCode" in target) {
+    const committee = index.snapshot.roadCommittees.find((c) => c.code === target.roadCommitteeCode);
+    return committee ? { kind: "roadCommittee", code: committee.code, name: committee.name } : null;
+  }
+  const district = index.district(target.districtCode);
+  return district ? { kind: "districtCommittee", code: district.code, name: district.committee.name } : null;
+}
+
+function toCategoryInfo(row: { code: string; name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string }): ReportCategoryInfo {
+  return { code: row.code, name: { zh: row.name, en: row.nameEn }, clause: { ref: row.clauseRef, text: { zh: row.clauseText, en: row.clauseTextEn } } };
 }

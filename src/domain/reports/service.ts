@@ -81,8 +81,9 @@ export interface ReportSummary {
   updatedAt: Date;
 }
 
-/** A report as shown to a resident: no identities, free text masked. */
-export interface ReportView extends ReportSummary {
+/** A report as shown to a resident: no identities, free text masked. `none`: the viewer neither filed nor follows it. */
+export interface ReportView extends Omit<ReportSummary, "relation"> {
+  relation: ReportSummary["relation"] | "none";
   description: string;
   route: ReportRoute | null;
   supporters: number;

@@ -1,29 +1,85 @@
-import { ChannelFileError, readCapped, type ChannelFileFetcher } from "../../media/photo-saver.ts";
+import { z } from "zod";
+import { readCappedBody } from "../../media/download.ts";
+import { ChannelFileError, type ChannelFileFetcher } from "../../media/photo-saver.ts";
+
+/** What the composition root passes: the channel's own options. */
+export interface TelegramFileOptions {
+  token: string;
+  /** Bot API root without a trailing slash, e.g. `https://api.telegram.org` or a fake's URL. */
+  apiRoot: string;
+}
+
+const getFileAnswer = z.union([
+  z.object({
+    ok: z.literal(true),
+    result: z.object({
+      file_id: z.string(),
+      file_size: z.number().int().nonnegative().optional(),
+      // A relative path on Telegram's file server; anything that could climb out of it is refused.
+      file_path: z
+        .string()
+        .regex(/^[A-Za-z0-9_.\-/]+$/)
+        .refine((value) => !value.split("/").includes(".."))
+        .optional(),
+    }),
+  }),
+  z.object({ ok: z.literal(false), error_code: z.number().optional(), description: z.string().optional() }),
+]);
+
+const GET_FILE_TIMEOUT_MS = 30_000;
+const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 /**
- * Downloads files users sent to the bot: `getFile` tells the size and path,
- * then the file is read from `<apiRoot>/file/bot<token>/<path>` with a byte cap.
- * Errors never carry the token (it is part of both URLs).
+ * Downloads files users sent to the bot, the Bot API way: `getFile` tells the
+ * size and a temporary path, then the bytes come from
+ * `<apiRoot>/file/bot<token>/<path>`. A size that `getFile` reports over the
+ * limit is refused without downloading; otherwise the download is cut off at
+ * the limit. Plain `fetch` is enough here (grammY adds nothing to two GETs).
+ * Errors name the step and Telegram's answer but never a URL, since both URLs
+ * carry the token.
  */
-export function createTelegramFileFetcher(options: { token: string; apiRoot: string }): ChannelFileFetcher {
+export function createTelegramFileFetcher(options: TelegramFileOptions): ChannelFileFetcher {
   const { token, apiRoot } = options;
-  return async (fileId, maxBytes) => {
-    let info: { ok: boolean; result?: { file_path?: string; file_size?: number }; description?: string };
+  return async (fileId, limits) => {
+    const info = await getFile(`${apiRoot}/bot${token}/getFile?file_id=${encodeURIComponent(fileId)}`);
+    if (!info.ok) throw new ChannelFileError("telegram", `getFile refused the file: ${info.error_code ?? "?"} ${info.description ?? ""}`.trim());
+    if (info.result.file_size !== undefined && info.result.file_size > limits.maxBytes) return "tooLarge";
+    if (!info.result.file_path) throw new ChannelFileError("telegram", "getFile gave no file path (the file may be too big for bots)");
+
+    let response: Response;
     try {
-      const response = await fetch(`${apiRoot}/bot${token}/getFile?file_id=${encodeURIComponent(fileId)}`, { signal: AbortSignal.timeout(30_000) });
-      info = (await response.json()) as typeof info;
+      response = await fetch(`${apiRoot}/file/bot${token}/${info.result.file_path}`, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
     } catch (error) {
-      throw new ChannelFileError(`Telegram getFile failed: ${(error as Error).name}`);
+      throw new ChannelFileError("telegram", `file download failed: ${describeFailure(error)}`);
     }
-    if (!info.ok || !info.result?.file_path) throw new ChannelFileError(`Telegram getFile refused: ${info.description ?? "no file path"}`);
-    if (info.result.file_size !== undefined && info.result.file_size > maxBytes) return "tooLarge";
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new ChannelFileError("telegram", `file download answered HTTP ${response.status}`);
+    }
     try {
-      const response = await fetch(`${apiRoot}/file/bot${token}/${info.result.file_path}`, { signal: AbortSignal.timeout(60_000) });
-      if (!response.ok) throw new ChannelFileError(`Telegram file download answered ${response.status}`);
-      return await readCapped(response, maxBytes);
+      return await readCappedBody(response, limits.maxBytes);
     } catch (error) {
-      if (error instanceof ChannelFileError) throw error;
-      throw new ChannelFileError(`Telegram file download failed: ${(error as Error).name}`);
+      throw new ChannelFileError("telegram", `file download broke off: ${describeFailure(error)}`);
     }
   };
+}
+
+async function getFile(url: string): Promise<z.infer<typeof getFileAnswer>> {
+  let json: unknown;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(GET_FILE_TIMEOUT_MS) });
+    json = await response.json();
+  } catch (error) {
+    throw new ChannelFileError("telegram", `getFile failed: ${describeFailure(error)}`);
+  }
+  const parsed = getFileAnswer.safeParse(json);
+  if (!parsed.success) throw new ChannelFileError("telegram", "getFile answered something that is not a Bot API file");
+  return parsed.data;
+}
+
+// Only the error's kind and code: undici's messages and causes may quote the URL.
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return "unknown error";
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? `${error.name} ${code}` : error.name;
 }

@@ -1,15 +1,18 @@
 import { COMMAND_MENU } from "../../../flows/kit/commands.ts";
 import type { Logger } from "../../../log.ts";
-import type { HttpRequest, HttpResponse, Route } from "../../http/route.ts";
+import type { HttpRequest, HttpResponse } from "../../http/route.ts";
+import { jsonError, type MountedRoute } from "../../http/server.ts";
+import type { MediaStore } from "../../media/store.ts";
 import type { UpdateHandler } from "../../update-handler.ts";
-import { jsonError } from "../../http/server.ts";
-import { chatRequestSchema, describeChatRequestError, toInboundEvent } from "./chat-request.ts";
+import { chatRequestSchema, clientIdSchema, describeChatRequestError, toInboundEvent } from "./chat-request.ts";
 import { loadChatPage } from "./page.ts";
 import { SlidingWindowLimiter, type RateLimit } from "./rate-limit.ts";
 
 /** What the web chat needs from the composition root. */
 export interface WebChannelOptions {
   handler: UpdateHandler;
+  /** Where uploaded photos go; its `maxBytes` is also the upload route's body limit. */
+  media: MediaStore;
   logger: Logger;
 }
 
@@ -17,18 +20,31 @@ export interface WebChannelOptions {
 export const CLIENT_RATE_LIMIT: RateLimit = { limit: 20, windowMs: 10_000, maxKeys: 10_000 };
 /** Per peer address: room for a household or office behind one NAT, not for a script. */
 export const ADDRESS_RATE_LIMIT: RateLimit = { limit: 120, windowMs: 10_000, maxKeys: 10_000 };
+/**
+ * Uploads per browser: a report takes at most 3 photos, and each upload can
+ * cost megabytes of disk, so the bound is much tighter than for messages.
+ */
+export const UPLOAD_CLIENT_RATE_LIMIT: RateLimit = { limit: 6, windowMs: 60_000, maxKeys: 10_000 };
+/** Uploads per peer address: a few residents behind one NAT reporting at once. */
+export const UPLOAD_ADDRESS_RATE_LIMIT: RateLimit = { limit: 30, windowMs: 60_000, maxKeys: 10_000 };
 
 /**
  * The built-in web chat: `GET /` (the page), `POST /api/chat` (one message in,
- * the replies out) and `GET /api/commands` (the command menu for the page's
- * help). The API is documented in docs/web-chat.md. It holds no conversation
- * state; everything goes through `handler`, exactly like the other channels.
+ * the replies out), `POST /api/upload` (a photo's bytes in, its `fileId` out)
+ * and `GET /api/commands` (the command menu for the page's help). The API is
+ * documented in docs/web-chat.md. It holds no conversation state; everything
+ * goes through `handler`, exactly like the other channels.
+ *
+ * Photos are uploaded before they are sent, so a web `photo` event's `fileId`
+ * already is a media id: wire the photo saver with `preStored: ["web"]`.
  */
-export function createWebChannel(options: WebChannelOptions): { routes: Route[] } {
-  const { handler, logger } = options;
-  const page = loadChatPage();
+export function createWebChannel(options: WebChannelOptions): { routes: MountedRoute[] } {
+  const { handler, media, logger } = options;
+  const page = loadChatPage({ maxPhotoBytes: media.maxBytes });
   const byClient = new SlidingWindowLimiter(CLIENT_RATE_LIMIT);
   const byAddress = new SlidingWindowLimiter(ADDRESS_RATE_LIMIT);
+  const uploadsByClient = new SlidingWindowLimiter(UPLOAD_CLIENT_RATE_LIMIT);
+  const uploadsByAddress = new SlidingWindowLimiter(UPLOAD_ADDRESS_RATE_LIMIT);
   const commandsBody = JSON.stringify({ commands: COMMAND_MENU });
 
   const chat = async (request: HttpRequest): Promise<HttpResponse> => {
@@ -63,6 +79,40 @@ export function createWebChannel(options: WebChannelOptions): { routes: Route[] 
     return json200(JSON.stringify({ replies }));
   };
 
+  const upload = async (request: HttpRequest): Promise<HttpResponse> => {
+    const address = uploadsByAddress.hit(request.remoteAddress ?? "unknown");
+    if (!address.allowed) {
+      logger.warn("web upload rate limited", { by: "address", remoteAddress: request.remoteAddress });
+      return tooManyRequests(address.retryAfterSeconds);
+    }
+    const clientId = clientIdSchema.safeParse(request.headers["x-client-id"]);
+    if (!clientId.success) {
+      return jsonError(
+        400,
+        "invalid_request",
+        { zh: "请求格式不正确：x-client-id 请求头须为 8–64 个字符，只能包含字母、数字、_ 和 -。", en: "The request is not valid: the x-client-id header must be 8–64 characters of A–Z, a–z, 0–9, _ and -." },
+        { details: { field: "x-client-id" } },
+      );
+    }
+    // The declared type only screens out obvious mistakes; the bytes decide below.
+    if (!request.headers["content-type"]?.trim().toLowerCase().startsWith("image/")) return notAnImage();
+    const client = uploadsByClient.hit(clientId.data);
+    if (!client.allowed) {
+      logger.warn("web upload rate limited", { by: "client" });
+      return tooManyRequests(client.retryAfterSeconds);
+    }
+    const stored = await media.put(request.body);
+    if (stored.ok) return json200(JSON.stringify({ fileId: stored.mediaId }));
+    if (stored.reason === "notImage") return notAnImage();
+    // The server refuses such a body first (the route limit is the store's); this keeps the answer exhaustive.
+    return jsonError(
+      413,
+      "payload_too_large",
+      { zh: `图片太大了，最大 ${megabytes(stored.maxBytes)} MB。`, en: `The image is too large; the limit is ${megabytes(stored.maxBytes)} MB.` },
+      { details: { maxBytes: stored.maxBytes } },
+    );
+  };
+
   return {
     routes: [
       {
@@ -79,6 +129,7 @@ export function createWebChannel(options: WebChannelOptions): { routes: Route[] 
         }),
       },
       { method: "POST", path: "/api/chat", handle: chat },
+      { method: "POST", path: "/api/upload", handle: upload, maxBodyBytes: media.maxBytes },
       { method: "GET", path: "/api/commands", handle: async () => json200(commandsBody) },
     ],
   };
@@ -86,6 +137,17 @@ export function createWebChannel(options: WebChannelOptions): { routes: Route[] 
 
 function isJson(contentType: string | undefined): boolean {
   return contentType?.split(";")[0]?.trim().toLowerCase() === "application/json";
+}
+
+function notAnImage(): HttpResponse {
+  return jsonError(415, "not_an_image", {
+    zh: "只能上传 JPEG、PNG、WebP 或 GIF 格式的照片。",
+    en: "Only photos in JPEG, PNG, WebP or GIF format can be uploaded.",
+  });
+}
+
+function megabytes(bytes: number): string {
+  return String(Math.round((bytes / (1024 * 1024)) * 10) / 10);
 }
 
 function json200(body: string): HttpResponse {

@@ -7,12 +7,19 @@ export const MAX_TEXT_LENGTH = 4096;
 const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 /**
+ * The browser's own random id (the page keeps it in `localStorage`): the user
+ * and chat of every event, and the key of the per-client rate limit. Shared by
+ * the chat body and the upload endpoint's `x-client-id` header.
+ */
+export const clientIdSchema = z.string().regex(ID_PATTERN);
+
+/**
  * The body of `POST /api/chat`, the web chat's trust boundary. Anything the
  * browser (or anyone with curl) sends is checked here before it can reach the
  * dispatcher.
  */
 export const chatRequestSchema = z.object({
-  clientId: z.string().regex(ID_PATTERN),
+  clientId: clientIdSchema,
   messageId: z.string().regex(ID_PATTERN),
   locale: z.enum(["zh", "en"]).optional(),
   message: z.discriminatedUnion("type", [
@@ -29,6 +36,8 @@ export const chatRequestSchema = z.object({
       latitude: z.number().min(-90).max(90),
       longitude: z.number().min(-180).max(180),
     }),
+    // The `fileId` that `POST /api/upload` answered: the image is already in the media store.
+    z.object({ type: z.literal("photo"), fileId: z.uuid() }),
   ]),
 });
 
@@ -43,12 +52,13 @@ const FIELD_RULES: Record<string, Record<Locale, string>> = {
   clientId: ID_RULE,
   messageId: ID_RULE,
   locale: { zh: "只能是 \"zh\" 或 \"en\"", en: "must be \"zh\" or \"en\"" },
-  message: { zh: "须为对象，type 为 text、choice 或 location", en: "must be an object whose type is text, choice or location" },
-  "message.type": { zh: "须为 text、choice 或 location", en: "must be text, choice or location" },
+  message: { zh: "须为对象，type 为 text、choice、location 或 photo", en: "must be an object whose type is text, choice, location or photo" },
+  "message.type": { zh: "须为 text、choice、location 或 photo", en: "must be text, choice, location or photo" },
   "message.text": { zh: `须为 1–${MAX_TEXT_LENGTH} 个字符的文字`, en: `must be a text of 1–${MAX_TEXT_LENGTH} characters` },
   "message.value": { zh: `须为 1–${MAX_CHOICE_VALUE_BYTES} 字节的文字`, en: `must be a text of 1–${MAX_CHOICE_VALUE_BYTES} bytes` },
   "message.latitude": { zh: "须为 -90 到 90 之间的数字", en: "must be a number from -90 to 90" },
   "message.longitude": { zh: "须为 -180 到 180 之间的数字", en: "must be a number from -180 to 180" },
+  "message.fileId": { zh: "须为 /api/upload 返回的 fileId", en: "must be a fileId returned by /api/upload" },
 };
 
 /** Turns the first problem zod found into a field name and a bilingual sentence about it. */

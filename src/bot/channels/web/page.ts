@@ -20,15 +20,23 @@ export interface ChatPage {
 
 const PAGE_FILE = new URL("./chat.html", import.meta.url);
 
+/** Where the page learns the upload limit; filled in at load, outside the hashed script. */
+const MAX_PHOTO_BYTES_SLOT = '<meta name="linli-max-photo-bytes" content="">';
+
 /**
  * Reads `chat.html` (kept as a real HTML file so editors check and highlight it)
  * once at start and derives the policy from it. The page is static, so hashes
  * of its one inline `<style>` and one inline `<script>` allow exactly that code
  * and nothing else, with no per-request nonce to thread through. Anything the
- * page would load from elsewhere is refused by the policy.
+ * page would load from elsewhere is refused by the policy. The one value filled
+ * in, the photo upload limit, sits in a `<meta>` tag so the hashes do not
+ * depend on configuration.
  */
-export function loadChatPage(file: URL = PAGE_FILE): ChatPage {
-  const html = readFileSync(file, "utf8");
+export function loadChatPage(options: { maxPhotoBytes: number; file?: URL }): ChatPage {
+  const file = options.file ?? PAGE_FILE;
+  const template = readFileSync(file, "utf8");
+  if (!template.includes(MAX_PHOTO_BYTES_SLOT)) throw new ChatPageError(file.pathname, `expected the slot ${MAX_PHOTO_BYTES_SLOT} for the upload limit`);
+  const html = template.replace(MAX_PHOTO_BYTES_SLOT, `<meta name="linli-max-photo-bytes" content="${Math.floor(options.maxPhotoBytes)}">`);
   const scriptHash = hashOfOnly(html, "script", file);
   const styleHash = hashOfOnly(html, "style", file);
   const contentSecurityPolicy = [

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
 import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
 import { createLogger } from "../../../../src/log.ts";
+import { openMediaFixture, type MediaFixture } from "../../media/media-fixture.ts";
 
 /** Records what reaches it and answers every event with a text naming the payload type. */
 class RecordingHandler implements UpdateHandler {
@@ -23,11 +24,18 @@ type ErrorBody = { error: { code: string; message: { zh: string; en: string }; f
 
 let handler: RecordingHandler;
 let server: RunningHttpServer;
+let media: MediaFixture;
 
+beforeAll(async () => {
+  media = await openMediaFixture({ maxBytes: 5 * 1024 * 1024 });
+});
+afterAll(async () => {
+  await media.close();
+});
 beforeEach(async () => {
   handler = new RecordingHandler();
   const logger = createLogger({ level: "silent" });
-  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, logger }).routes, logger });
+  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, logger }).routes, logger });
 });
 afterEach(async () => {
   await server.close();
@@ -95,6 +103,7 @@ describe("the web chat API", () => {
     ["a latitude out of range", { clientId: CLIENT, messageId: "m0000009", message: { type: "location", latitude: 91, longitude: 0 } }, "invalid_request", "message.latitude"],
     ["an unknown message type", { clientId: CLIENT, messageId: "m0000010", message: { type: "sticker" } }, "invalid_request", "message.type"],
     ["a choice value over 64 bytes", { clientId: CLIENT, messageId: "m0000011", message: { type: "choice", value: "片".repeat(22) } }, "invalid_request", "message.value"],
+    ["a photo whose fileId is a path", { clientId: CLIENT, messageId: "m0000016", message: { type: "photo", fileId: "../../etc/passwd" } }, "invalid_request", "message.fileId"],
     ["a JSON array", [], "invalid_request", ""],
   ];
 
@@ -178,6 +187,16 @@ describe("the web chat API", () => {
     expect(policy).toContain(`style-src ${sha(/<style>([\s\S]*?)<\/style>/.exec(html)?.[1])}`);
     expect(policy).not.toContain("unsafe-inline");
     expect(policy).toContain("frame-ancestors 'none'");
+    // Thumbnails of the user's own photos are data: URLs; uploads go to our own origin.
+    expect(policy).toContain("img-src 'self' https: data:");
+    expect(policy).toContain("connect-src 'self'");
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)="https?:/);
+  });
+
+  it("offers a photo button for images only and tells the page the upload limit, outside the hashed script", async () => {
+    const html = await (await fetch(`${server.url}/`)).text();
+    expect(html).toContain('<button type="button" id="photo" aria-label="添加照片" title="添加照片">📷</button>');
+    expect(html).toContain('<input type="file" id="photo-input" accept="image/*" hidden>');
+    expect(html).toContain(`<meta name="linli-max-photo-bytes" content="${5 * 1024 * 1024}">`);
   });
 });

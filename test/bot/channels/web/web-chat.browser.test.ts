@@ -12,6 +12,8 @@ import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/me
 import { createLogger } from "../../../../src/log.ts";
 import { startLinli } from "../../../../src/main.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
+import { TINY_PNG, TINY_TEXT_FILE } from "../../../support/town.ts";
+import { openMediaFixture, type MediaFixture } from "../../media/media-fixture.ts";
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -137,6 +139,7 @@ class ShowcaseHandler implements UpdateHandler {
     }
     if (payload.type === "command" && payload.command === "lang") return [{ type: "text", text: `language ${payload.args}` }];
     if (payload.type === "location") return [{ type: "text", text: `位置 ${payload.latitude},${payload.longitude}` }];
+    if (payload.type === "photo") return [{ type: "text", text: "收到照片" }];
     return [{ type: "text", text: "好的" }];
   }
 }
@@ -144,18 +147,21 @@ class ShowcaseHandler implements UpdateHandler {
 describe("the web chat page with a scripted handler", () => {
   let server: RunningHttpServer;
   let handler: ShowcaseHandler;
+  let media: MediaFixture;
   beforeAll(async () => {
     const logger = createLogger({ level: "silent" });
     handler = new ShowcaseHandler();
+    media = await openMediaFixture({ maxBytes: 64 * 1024 });
     const gif: Route = {
       method: "GET",
       path: "/sample.gif",
       handle: async () => ({ status: 200, headers: { "Content-Type": "image/gif" }, body: Buffer.from(ONE_PIXEL_GIF, "base64") }),
     };
-    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: [...createWebChannel({ handler, logger }).routes, gif], logger });
+    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: [...createWebChannel({ handler, media: media.store, logger }).routes, gif], logger });
   });
   afterAll(async () => {
     await server?.close();
+    await media?.close();
   });
   afterEach(() => {
     handler.events.length = 0;
@@ -188,6 +194,34 @@ describe("the web chat page with a scripted handler", () => {
       await page.reload();
       await botMessages(page).nth(4).waitFor();
       expect(handler.events.at(-1)?.userId).toBe(start?.userId);
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("uploads a picked photo, shows its thumbnail and sends it; a non-image and a too-big photo are refused in words", async () => {
+    const { context, page, violations } = await openChat(server.url, { locale: "zh-CN" });
+    try {
+      await botMessages(page).nth(4).waitFor();
+      const photo = TINY_PNG(31);
+      await page.locator("#photo-input").setInputFiles({ name: "street.png", mimeType: "image/png", buffer: photo });
+      await botMessages(page).filter({ hasText: "收到照片" }).waitFor();
+      const sent = handler.events.at(-1)?.payload;
+      if (sent?.type !== "photo") throw new Error(`expected a photo event, got ${JSON.stringify(sent)}`);
+      expect(await media.store.read(sent.fileId)).toEqual({ bytes: photo, mimeType: "image/png" });
+      const thumbnail = page.locator("#log .msg.user img.thumb");
+      await page.waitForFunction(() => (document.querySelector("#log .msg.user img.thumb") as HTMLImageElement | null)?.naturalWidth === 1);
+      expect(await thumbnail.getAttribute("alt")).toBe("你发送的照片");
+      expect(await page.getByRole("button", { name: "添加照片" }).isVisible()).toBe(true);
+
+      const events = handler.events.length;
+      await page.locator("#photo-input").setInputFiles({ name: "notes.jpg", mimeType: "image/jpeg", buffer: TINY_TEXT_FILE });
+      await page.locator("#log .msg.system", { hasText: "只能上传 JPEG、PNG、WebP 或 GIF 格式的照片" }).waitFor();
+      expect(await page.locator("#log .msg.user img").count()).toBe(1);
+      await page.locator("#photo-input").setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.concat([photo, Buffer.alloc(64 * 1024)]) });
+      await page.locator("#log .msg.system", { hasText: "照片太大了，最大 0.1 MB" }).waitFor();
+      expect(handler.events).toHaveLength(events);
       expect(violations).toEqual([]);
     } finally {
       await context.close();

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE UNIQUE INDEX "Media_sha256_key" ON "Media"("sha256");
+
