@@ -5,7 +5,7 @@ import type { PhotoSaver } from "../../../src/flows/kit/flow.ts";
 import type { InboundPayload } from "../../../src/flows/kit/messages.ts";
 import { startFakeTelegram, type FakeTelegram, type FakeUpdate, type FakeUser } from "../../support/fake-telegram.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../support/town.ts";
-import { openMediaFixture, type MediaFixture } from "./media-fixture.ts";
+import { openMediaFixture, type MediaFixture } from "../../support/media-fixture.ts";
 
 const TOKEN = "424242:AAE-photo-saver-test-token_0123456789";
 const MAX_BYTES = 1024 * 1024;

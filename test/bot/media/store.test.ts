@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { detectImage } from "../../../src/bot/media/store.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../support/town.ts";
-import { openMediaFixture, type MediaFixture } from "./media-fixture.ts";
+import { openMediaFixture, type MediaFixture } from "../../support/media-fixture.ts";
 
 const MAX_BYTES = 64 * 1024;
 

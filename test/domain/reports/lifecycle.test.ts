@@ -4,7 +4,7 @@ import { DEFAULT_REPORTS_OPTIONS, type ResidentUpdatePayload, type StaffReportAc
 import type { ChatIdentity, ReportDraft, ReportsService } from "../../../src/domain/reports/service.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { openSampleReports, resident } from "../../support/town.ts";
-import { failOutboxRowsTo, stopFailingOutboxRows } from "./submit.test.ts";
+import { failOutboxRowsTo, stopFailingOutboxRows } from "../../support/outbox-faults.ts";
 
 const DAY = 24 * 60 * 60_000;
 const CLERK = { staffId: "staff-7", label: "值班员（示例）" };

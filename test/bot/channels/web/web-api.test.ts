@@ -6,7 +6,7 @@ import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
 import { createLogger } from "../../../../src/log.ts";
-import { openMediaFixture, type MediaFixture } from "../../media/media-fixture.ts";
+import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 
 /** Records what reaches it and answers every event with a text naming the payload type. */
 class RecordingHandler implements UpdateHandler {

@@ -13,7 +13,7 @@ import { createLogger } from "../../../../src/log.ts";
 import { startLinli } from "../../../../src/main.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../../support/town.ts";
-import { openMediaFixture, type MediaFixture } from "../../media/media-fixture.ts";
+import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 
 const CHROMIUM_ARGS = [
   "--headless",

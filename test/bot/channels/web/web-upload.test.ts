@@ -5,7 +5,7 @@ import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
 import { createLogger } from "../../../../src/log.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../../support/town.ts";
-import { openMediaFixture, type MediaFixture } from "../../media/media-fixture.ts";
+import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 
 /** Records what reaches it; uploads must never reach it, only the photo message that follows. */
 class RecordingHandler implements UpdateHandler {

@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createMediaStore, type MediaStore } from "../../../src/bot/media/store.ts";
-import type { Database } from "../../../src/db/database.ts";
-import { createLogger, type Logger } from "../../../src/log.ts";
-import { freshDatabase, type DATABASE_KINDS } from "../../support/databases.ts";
+import { createMediaStore, type MediaStore } from "../../src/bot/media/store.ts";
+import type { Database } from "../../src/db/database.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
+import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
 
 /** A media store on a fresh database and an empty temporary folder, plus what it logged. */
 export interface MediaFixture {
