@@ -171,6 +171,16 @@ export const en: Catalog = {
       NOTE: "Note",
     },
   },
+  updates: {
+    status: (reference, status, relation) => `📣 ${relation === "reporter" ? "Your report" : "A report you follow"}, ${reference}, has news: ${status}`,
+    note: (note) => `Staff note: ${note}`,
+    rejected: (reason) => `Not accepted because: ${reason}`,
+    merged: (original) => `It is handled together with ${original}; you will be told of ${original}'s progress from now on.`,
+    reopened: "The reporter says it is not fixed, so the case is open again.",
+    rerouted: (reference, committee) => `📣 Report ${reference} was passed to the ${committee}.`,
+    askFixed: "Is the problem really fixed?",
+    details: (reference) => `Send /report ${reference} for the full history.`,
+  },
   myReports: {
     empty: "You have not reported or followed anything yet. Send /report to report a street problem.",
     title: "My reports (tap one for details):",

@@ -169,6 +169,16 @@ export const zh = {
       NOTE: "备注",
     },
   },
+  updates: {
+    status: (reference: string, status: string, relation: "reporter" | "follower") => `📣 ${relation === "reporter" ? "您的举报" : "您关注的举报"} ${reference} 有新进展：${status}`,
+    note: (note: string) => `处理说明：${note}`,
+    rejected: (reason: string) => `未受理原因：${reason}`,
+    merged: (original: string) => `该问题已与 ${original} 合并处理，之后会通知您 ${original} 的进展。`,
+    reopened: "举报人反馈问题仍未解决，已重新处理。",
+    rerouted: (reference: string, committee: string) => `📣 举报 ${reference} 已转交${committee}处理。`,
+    askFixed: "问题真的解决了吗？",
+    details: (reference: string) => `发送 /report ${reference} 查看完整记录。`,
+  },
   myReports: {
     empty: "您还没有提交或关注任何举报。发送 /report 举报街区问题。",
     title: "我的举报（点编号查看详情）：",
