@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { createDispatcher } from "./bot/dispatch.ts";
 import { createTelegramChannel, TelegramStartError } from "./bot/channels/telegram/channel.ts";
 import { createWebChannel } from "./bot/channels/web/channel.ts";
+import { createWebInbox } from "./bot/channels/web/inbox.ts";
 import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
@@ -72,7 +73,8 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, photos }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, logger });
-    const web = createWebChannel({ handler: dispatcher, media, logger: logger.child({ channel: "web" }) });
+    const inbox = createWebInbox(store);
+    const web = createWebChannel({ handler: dispatcher, media, inbox, logger: logger.child({ channel: "web" }) });
     const health: Route = {
       method: "GET",
       path: "/healthz",

@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponse } from "../../http/route.ts";
 import { jsonError, type MountedRoute } from "../../http/server.ts";
 import type { MediaStore } from "../../media/store.ts";
 import type { UpdateHandler } from "../../update-handler.ts";
+import type { WebInbox } from "./inbox.ts";
 import { chatRequestSchema, clientIdSchema, describeChatRequestError, toInboundEvent } from "./chat-request.ts";
 import { loadChatPage } from "./page.ts";
 import { SlidingWindowLimiter, type RateLimit } from "./rate-limit.ts";
@@ -13,6 +14,8 @@ export interface WebChannelOptions {
   handler: UpdateHandler;
   /** Where uploaded photos go; its `maxBytes` is also the upload route's body limit. */
   media: MediaStore;
+  /** Where report updates wait until the page polls `GET /api/updates`. */
+  inbox: WebInbox;
   logger: Logger;
 }
 
@@ -20,6 +23,9 @@ export interface WebChannelOptions {
 export const CLIENT_RATE_LIMIT: RateLimit = { limit: 20, windowMs: 10_000, maxKeys: 10_000 };
 /** Per peer address: room for a household or office behind one NAT, not for a script. */
 export const ADDRESS_RATE_LIMIT: RateLimit = { limit: 120, windowMs: 10_000, maxKeys: 10_000 };
+/** Polls for updates per browser: the page asks every 15 seconds while it is visible. */
+export const UPDATES_CLIENT_RATE_LIMIT: RateLimit = { limit: 12, windowMs: 60_000, maxKeys: 10_000 };
+
 /**
  * Uploads per browser: a report takes at most 3 photos, and each upload can
  * cost megabytes of disk, so the bound is much tighter than for messages.
@@ -31,7 +37,8 @@ export const UPLOAD_ADDRESS_RATE_LIMIT: RateLimit = { limit: 30, windowMs: 60_00
 /**
  * The built-in web chat: `GET /` (the page), `POST /api/chat` (one message in,
  * the replies out), `POST /api/upload` (a photo's bytes in, its `fileId` out)
- * and `GET /api/commands` (the command menu for the page's help). The API is
+ * `GET /api/commands` (the command menu for the page's help) and
+ * `GET /api/updates` (report updates waiting for this browser). The API is
  * documented in docs/web-chat.md. It holds no conversation state; everything
  * goes through `handler`, exactly like the other channels.
  *
@@ -39,13 +46,31 @@ export const UPLOAD_ADDRESS_RATE_LIMIT: RateLimit = { limit: 30, windowMs: 60_00
  * already is a media id: wire the photo saver with `preStored: ["web"]`.
  */
 export function createWebChannel(options: WebChannelOptions): { routes: MountedRoute[] } {
-  const { handler, media, logger } = options;
+  const { handler, media, inbox, logger } = options;
   const page = loadChatPage({ maxPhotoBytes: media.maxBytes });
   const byClient = new SlidingWindowLimiter(CLIENT_RATE_LIMIT);
   const byAddress = new SlidingWindowLimiter(ADDRESS_RATE_LIMIT);
   const uploadsByClient = new SlidingWindowLimiter(UPLOAD_CLIENT_RATE_LIMIT);
   const uploadsByAddress = new SlidingWindowLimiter(UPLOAD_ADDRESS_RATE_LIMIT);
   const commandsBody = JSON.stringify({ commands: COMMAND_MENU });
+  const updatesByClient = new SlidingWindowLimiter(UPDATES_CLIENT_RATE_LIMIT);
+
+  const updates = async (request: HttpRequest): Promise<HttpResponse> => {
+    const address = byAddress.hit(request.remoteAddress ?? "unknown");
+    if (!address.allowed) return tooManyRequests(address.retryAfterSeconds);
+    const clientId = clientIdSchema.safeParse(request.query.get("clientId"));
+    if (!clientId.success) {
+      return jsonError(
+        400,
+        "invalid_request",
+        { zh: "请求格式不正确：clientId 须为 8–64 个字符，只能包含字母、数字、_ 和 -。", en: "The request is not valid: clientId must be 8–64 characters of A–Z, a–z, 0–9, _ and -." },
+        { details: { field: "clientId" } },
+      );
+    }
+    const client = updatesByClient.hit(clientId.data);
+    if (!client.allowed) return tooManyRequests(client.retryAfterSeconds);
+    return json200(JSON.stringify({ replies: await inbox.take(clientId.data) }));
+  };
 
   const chat = async (request: HttpRequest): Promise<HttpResponse> => {
     const address = byAddress.hit(request.remoteAddress ?? "unknown");
@@ -131,6 +156,7 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
       { method: "POST", path: "/api/chat", handle: chat },
       { method: "POST", path: "/api/upload", handle: upload, maxBodyBytes: media.maxBytes },
       { method: "GET", path: "/api/commands", handle: async () => json200(commandsBody) },
+      { method: "GET", path: "/api/updates", handle: updates },
     ],
   };
 }

@@ -1,3 +1,5 @@
+import { createWebInbox } from "../../../../src/bot/channels/web/inbox.ts";
+import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -157,7 +159,7 @@ describe("the web chat page with a scripted handler", () => {
       path: "/sample.gif",
       handle: async () => ({ status: 200, headers: { "Content-Type": "image/gif" }, body: Buffer.from(ONE_PIXEL_GIF, "base64") }),
     };
-    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: [...createWebChannel({ handler, media: media.store, logger }).routes, gif], logger });
+    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: [...createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), logger }).routes, gif], logger });
   });
   afterAll(async () => {
     await server?.close();

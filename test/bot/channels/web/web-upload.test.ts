@@ -1,3 +1,5 @@
+import { createWebInbox } from "../../../../src/bot/channels/web/inbox.ts";
+import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
 import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
@@ -34,7 +36,7 @@ afterAll(async () => {
 beforeEach(async () => {
   handler = new RecordingHandler();
   const logger = createLogger({ level: "silent" });
-  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, logger }).routes, logger });
+  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), logger }).routes, logger });
 });
 afterEach(async () => {
   await server.close();

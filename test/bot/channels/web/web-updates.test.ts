@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
+import { createWebInbox, type WebInbox } from "../../../../src/bot/channels/web/inbox.ts";
+import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
+import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts";
+import { createLogger } from "../../../../src/log.ts";
+import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
+
+let media: MediaFixture;
+let inbox: WebInbox;
+let server: RunningHttpServer;
+
+beforeAll(async () => {
+  media = await openMediaFixture({ maxBytes: 1024 * 1024 });
+  inbox = createWebInbox(createMemoryStore());
+  const logger = createLogger({ level: "silent" });
+  const handler = { handle: async () => [] };
+  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox, logger }).routes, logger });
+});
+afterAll(async () => {
+  await server.close();
+  await media.close();
+});
+
+describe("report updates for web-chat users", () => {
+  it("wait in the inbox until the page asks, are handed out once, oldest first", async () => {
+    await inbox.deliver("browser-updates-1", [{ type: "text", text: "第一条" }]);
+    await inbox.deliver("browser-updates-1", [{ type: "text", text: "第二条" }]);
+    const first = await fetch(`${server.url}/api/updates?clientId=browser-updates-1`);
+    expect(await first.json()).toEqual({ replies: [{ type: "text", text: "第一条" }, { type: "text", text: "第二条" }] });
+    const again = await fetch(`${server.url}/api/updates?clientId=browser-updates-1`);
+    expect(await again.json()).toEqual({ replies: [] });
+  });
+
+  it("another browser's updates are not handed out, and a bad client id is refused in both languages", async () => {
+    await inbox.deliver("browser-updates-2", [{ type: "text", text: "私人更新" }]);
+    expect(await (await fetch(`${server.url}/api/updates?clientId=browser-updates-3`)).json()).toEqual({ replies: [] });
+    const bad = await fetch(`${server.url}/api/updates?clientId=<script>`);
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { error: { message: { zh: string; en: string } } };
+    expect(body.error.message.zh).toContain("clientId");
+    expect(body.error.message.en).toContain("clientId");
+  });
+});
