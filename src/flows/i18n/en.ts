@@ -81,7 +81,7 @@ export const en: Catalog = {
     rateLimited: (minutes) => `You are submitting a little too often. Please try again in ${minutes} minutes. What you entered is saved.`,
     rateLimitedAtStart: (minutes) => `You have sent many reports recently. Please come back in ${minutes} minutes. For emergencies call the 12345 citizen hotline.`,
     askCategory: "Pick the kind of problem, or just describe it in one sentence (e.g. “永德路12号门口又在占道摆摊”, stalls on the pavement again at 12 Yongde Road):",
-    clause: (ref, text) => `Compact clause ${ref}: ${text}`,
+    clause: (ref, text) => `Compact clause ${ref}: ${text.replace(/[。.]$/, "")}`,
     suggestCategory: (category, clause) => `This looks like “${category}” (${clause}). Is that right?`,
     yes: "✅ Yes",
     otherCategory: "Pick another category",

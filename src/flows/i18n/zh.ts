@@ -79,7 +79,7 @@ export const zh = {
     rateLimited: (minutes: number) => `您提交得有点频繁，请 ${minutes} 分钟后再试。您填写的内容已保存。`,
     rateLimitedAtStart: (minutes: number) => `您最近提交的举报较多，请 ${minutes} 分钟后再来。紧急情况请拨打 12345 市民服务热线。`,
     askCategory: "请选择问题类别，或直接用一句话描述问题（例如“永德路12号门口又在占道摆摊”）：",
-    clause: (ref: string, text: string) => `对应公约${ref}：${text}`,
+    clause: (ref: string, text: string) => `对应公约${ref}：${text.replace(/[。.]$/, "")}`,
     suggestCategory: (category: string, clause: string) => `看起来是「${category}」问题（${clause}）。对吗？`,
     yes: "✅ 是的",
     otherCategory: "选择其他类别",
