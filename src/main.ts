@@ -2,7 +2,10 @@ import { pathToFileURL } from "node:url";
 import { createDispatcher } from "./bot/dispatch.ts";
 import { createTelegramChannel, TelegramStartError } from "./bot/channels/telegram/channel.ts";
 import { createWebChannel } from "./bot/channels/web/channel.ts";
-import { createWebInbox } from "./bot/channels/web/inbox.ts";
+import { createWebInbox, createWebSender } from "./bot/channels/web/inbox.ts";
+import { createTelegramSender } from "./bot/channels/telegram/sender.ts";
+import { createOutboxWorker } from "./bot/notify/outbox-worker.ts";
+import { renderOutboxRow } from "./bot/notify/render.ts";
 import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
@@ -75,6 +78,15 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, logger });
     const inbox = createWebInbox(store);
     const web = createWebChannel({ handler: dispatcher, media, inbox, logger: logger.child({ channel: "web" }) });
+    const outbox = createOutboxWorker({
+      prisma: db.prisma,
+      render: renderOutboxRow,
+      senders: {
+        ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, logger }) } : {}),
+        web: createWebSender(inbox),
+      },
+      logger: logger.child({ component: "outbox" }),
+    });
     const health: Route = {
       method: "GET",
       path: "/healthz",
@@ -88,6 +100,8 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
         };
       },
     };
+    outbox.start();
+    stops.push(() => outbox.stop());
     const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : [])], logger });
     stops.push(() => http.close());
     if (telegram) {

@@ -5,6 +5,9 @@ import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { startLinli } from "../src/main.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { GridDirectory } from "../src/domain/grid/directory.ts";
+import { createReportsService } from "../src/domain/reports/reports.ts";
 import { createPostgresDatabase } from "./support/databases.ts";
 
 async function ask(httpUrl: string, clientId: string, text: string): Promise<string> {
@@ -55,6 +58,49 @@ describe("the server deployment (PostgreSQL and Redis)", () => {
       expect(await ask(b.httpUrl, clientId, "紫竹半岛")).toContain("Zizhu Peninsula Neighbourhood belongs to【District 4】");
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
+
+describe("closing the loop", () => {
+  it("a web-chat resident's report is acknowledged by staff and the update reaches their browser", async () => {
+    const databaseUrl = await createPostgresDatabase();
+    const running = await startLinli(loadConfig({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-loop-")), DATABASE_URL: databaseUrl, PORT: "0", LOG_LEVEL: "silent" }));
+    const staffSide = await openDatabase({ kind: "postgres", url: databaseUrl });
+    try {
+      const clientId = `client-${randomUUID().slice(0, 8)}`;
+      const say = async (message: unknown) => {
+        const response = await fetch(`${running.httpUrl}/api/chat`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ clientId, messageId: randomUUID(), message }),
+        });
+        return ((await response.json()) as { replies: { text?: string; options?: { label: string; value: string }[] }[] }).replies;
+      };
+      const press = async (replies: Awaited<ReturnType<typeof say>>, label: string) =>
+        say({ type: "choice", value: replies.flatMap((reply) => reply.options ?? []).find((option) => option.label.includes(label))!.value });
+      let replies = await say({ type: "text", text: "鹤庆路88号门口的纸箱堆了一个星期" });
+      replies = await press(replies, "是的");
+      replies = await press(replies, "跳过");
+      if (replies.some((reply) => reply.text?.includes("哪家商户"))) replies = await press(replies, "不涉及");
+      replies = await press(replies, "不用联系我");
+      replies = await press(replies, "确认提交");
+      const reference = /WJ-\d{4}-\d{6}/.exec(replies.map((reply) => reply.text).join("\n"))![0];
+
+      const grid = await GridDirectory.open(staffSide.prisma, "wujing");
+      const staff = createReportsService({ prisma: staffSide.prisma, grid, townCode: "wujing" });
+      expect((await staff.acknowledge(reference, { staffId: "s-1", label: "第二路管会" })).type).toBe("ok");
+
+      let update = "";
+      for (let attempt = 0; attempt < 100 && !update; attempt++) {
+        const polled = (await (await fetch(`${running.httpUrl}/api/updates?clientId=${clientId}`)).json()) as { replies: { text: string }[] };
+        update = polled.replies.map((reply) => reply.text).join("\n");
+        if (!update) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(update).toContain(`您的举报 ${reference} 有新进展：已受理`);
+    } finally {
+      await staffSide.close();
+      await running.stop();
     }
   });
 });

@@ -71,6 +71,21 @@ export interface FakeCall {
   ok: boolean;
 }
 
+/**
+ * How the fake answers a send it was told to fail: 429 with `retry_after`, a
+ * 500, a connection closed without an answer, 403 "bot was blocked by the
+ * user", or no answer at all until the server closes (a hung request).
+ */
+export type FakeSendFailure =
+  | { type: "retryAfter"; seconds: number }
+  | { type: "serverError" }
+  | { type: "dropConnection" }
+  | { type: "blocked" }
+  | { type: "hang" };
+
+/** Bot API methods that deliver a message to a chat; the ones {@link FakeTelegram.failNextSends} affects. */
+const SEND_METHODS = new Set(["sendMessage", "sendPhoto"]);
+
 /** Options for {@link startFakeTelegram}. */
 export interface FakeTelegramOptions {
   /** The only token the server accepts; any other gets 401 like Telegram. */
@@ -145,6 +160,9 @@ export class FakeTelegram {
   private nextMessageId = 1;
   private nextFileId = 1;
   private closed = false;
+  private readonly sendFailures: { failure: FakeSendFailure; chatId: number | undefined; left: number }[] = [];
+  private readonly delivered = new Map<number, FakeMessage[]>();
+  private readonly hung = new Set<() => void>();
 
   /** Use {@link startFakeTelegram}. */
   constructor(server: Server, url: string, options: FakeTelegramOptions) {
@@ -158,6 +176,30 @@ export class FakeTelegram {
   /** Every successful or failed call to `method` (case-insensitive, as Telegram matches methods), oldest first. */
   calls(method: string): FakeCall[] {
     return this.log.filter((call) => call.method.toLowerCase() === method.toLowerCase());
+  }
+
+  /**
+   * Makes the next `count` sends (sendMessage, sendPhoto), to `chatId` only when
+   * given, fail as `failure` describes. Failures queue up: a second call takes
+   * effect after the first is used up.
+   */
+  failNextSends(count: number, failure: FakeSendFailure, options: { chatId?: number } = {}): void {
+    this.sendFailures.push({ failure, chatId: options.chatId, left: count });
+  }
+
+  /** Every message the bot delivered to `chatId`, in the order Telegram accepted them (failed sends are not in it). */
+  deliveredTo(chatId: number): FakeMessage[] {
+    return (this.delivered.get(chatId) ?? []).map((message) => structuredClone(message));
+  }
+
+  /** Ends every hung send (see {@link FakeSendFailure}) by closing its connection, as a dying proxy would. */
+  releaseHungSends(): void {
+    for (const release of this.hung) release();
+  }
+
+  /** Makes a chat known, as a group the bot was added to or a user who started the bot; sends to unknown chats fail with "chat not found". */
+  addChat(chat: FakeChat): void {
+    this.chats.set(chat.id, chat);
   }
 
   /** The message as it is now, after any edits the bot made. */
@@ -297,6 +339,7 @@ export class FakeTelegram {
   /** Stops the server; pending long polls answer at once with no updates. */
   async close(): Promise<void> {
     this.closed = true;
+    this.releaseHungSends();
     for (const wake of this.pollers) wake();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -343,6 +386,46 @@ export class FakeTelegram {
     return { update_id: this.nextUpdateId++, message: structuredClone(message) };
   }
 
+  /** The failure the next send to this chat must suffer, if the test asked for one. */
+  private takeSendFailure(params: Record<string, unknown>): FakeSendFailure | undefined {
+    const chatId = Number(params.chat_id);
+    const entry = this.sendFailures.find((candidate) => candidate.chatId === undefined || candidate.chatId === chatId);
+    if (!entry) return undefined;
+    entry.left -= 1;
+    if (entry.left <= 0) this.sendFailures.splice(this.sendFailures.indexOf(entry), 1);
+    return entry.failure;
+  }
+
+  private async failSend(failure: FakeSendFailure, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    switch (failure.type) {
+      case "retryAfter":
+        return answer(response, 429, {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${failure.seconds}`,
+          parameters: { retry_after: failure.seconds },
+        });
+      case "serverError":
+        return answer(response, 500, { ok: false, error_code: 500, description: "Internal Server Error" });
+      case "blocked":
+        return answer(response, 403, { ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" });
+      case "dropConnection":
+        request.socket.destroy();
+        return;
+      case "hang":
+        await new Promise<void>((resolve) => {
+          const release = () => {
+            this.hung.delete(release);
+            resolve();
+          };
+          this.hung.add(release);
+          response.on("close", release);
+        });
+        if (!response.destroyed) request.socket.destroy();
+        return;
+    }
+  }
+
   /** Hands an update to the bot: to its webhook if one is set, otherwise to the getUpdates queue. */
   private async deliver(update: FakeUpdate): Promise<FakeUpdate> {
     if (this.webhook) {
@@ -356,6 +439,9 @@ export class FakeTelegram {
   }
 
   private recordBotMessage(message: FakeMessage) {
+    const delivered = this.delivered.get(message.chat.id) ?? [];
+    delivered.push(message);
+    this.delivered.set(message.chat.id, delivered);
     this.messages.set(`${message.chat.id}:${message.message_id}`, message);
     for (const waiter of this.botMessageWaiters) {
       if (waiter.accept(message)) {
@@ -530,6 +616,8 @@ export class FakeTelegram {
     }
     const call: FakeCall = { method: name, params, ok: false };
     this.log.push(call);
+    const failure = SEND_METHODS.has(name) ? this.takeSendFailure(params) : undefined;
+    if (failure) return this.failSend(failure, request, response);
     try {
       const result = await handler(params, response);
       call.ok = true;

@@ -233,7 +233,8 @@ export function createReportsService(deps: {
     db.chatUser.upsert({
       where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } },
       create: { channel: user.channel, channelUserId: user.userId, chatId: user.chatId, displayName: user.displayName, locale: user.locale },
-      update: { chatId: user.chatId, locale: user.locale, ...(user.displayName ? { displayName: user.displayName } : {}) },
+      // Writing to the bot again proves the chat reachable, whatever an earlier delivery saw.
+      update: { chatId: user.chatId, locale: user.locale, unreachableAt: null, ...(user.displayName ? { displayName: user.displayName } : {}) },
     });
 
   const findUser = (db: Db, user: { channel: string; userId: string }) =>

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { OutboundMessage } from "../../../flows/kit/messages.ts";
+import type { ChannelSender } from "../../notify/outbox-worker.ts";
 import type { SessionStore } from "../../sessions/store.ts";
 
 /** How long an undelivered update waits for the browser to come back. */
@@ -44,5 +45,21 @@ export function createWebInbox(store: SessionStore): WebInbox {
         if (waiting.length > 0) await store.delete(key(clientId));
         return waiting;
       }),
+  };
+}
+
+/**
+ * The outbox worker's sender for web-chat users: "sending" puts the update in
+ * the browser's inbox (a web row's chatId is the browser's clientId).
+ */
+export function createWebSender(inbox: WebInbox): ChannelSender {
+  return {
+    // Only the session store limits these; nothing leaves the process.
+    perDestinationPerMinute: 600,
+    perSecondOverall: 1000,
+    send: async (chatId, messages) => {
+      await inbox.deliver(chatId, messages);
+      return { type: "sent" };
+    },
   };
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ChatUser" ADD COLUMN     "unreachableAt" TIMESTAMP(3);
+

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "OutboxMessage_channel_chatId_status_createdAt_idx" ON "OutboxMessage"("channel", "chatId", "status", "createdAt");
+

@@ -1,0 +1,401 @@
+import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
+import type { OutboundMessage } from "../../flows/kit/messages.ts";
+import type { Logger } from "../../log.ts";
+
+/** How one delivery attempt ended, as a channel sender reports it. */
+export type SendResult =
+  | { type: "sent" }
+  /** The channel asked us to wait (Telegram 429 `retry_after`); waiting is not a failure. */
+  | { type: "retryAfter"; seconds: number }
+  /** A transient failure (5xx, network, timeout): retried with backoff until the dead-letter limit. */
+  | { type: "failed"; error: string }
+  /** The recipient can never be reached again (blocked the bot, deactivated): dead-lettered at once. */
+  | { type: "recipientGone"; error: string };
+
+/**
+ * Delivers rendered messages to one chat of one channel. Implementations never
+ * throw for delivery problems (they answer a {@link SendResult}) and never put a
+ * secret such as a bot token into an error text: it ends up in `lastError`,
+ * which staff can read.
+ */
+export interface ChannelSender {
+  send(chatId: string, messages: OutboundMessage[]): Promise<SendResult>;
+  /** Messages one chat may receive a minute (Telegram groups: 20). */
+  perDestinationPerMinute: number;
+  /** Messages the whole channel may send a second (Telegram: about 30). */
+  perSecondOverall: number;
+}
+
+/** What the renderer sees of a queued row. */
+export interface OutboxRenderInput {
+  kind: string;
+  channel: string;
+  chatId: string;
+  payload: unknown;
+}
+
+/**
+ * Turns a row into the messages its recipient reads. `undefined` (or no
+ * messages) means there is nothing to send and the row is done. A throw means
+ * the row can never be rendered: it is dead-lettered with the error's message.
+ */
+export type OutboxRender = (row: OutboxRenderInput) => OutboundMessage[] | undefined;
+
+/** Tuning of the worker; every field has a default in {@link DEFAULT_OUTBOX_WORKER_OPTIONS}. */
+export interface OutboxWorkerOptions {
+  /** Rows claimed per pass. */
+  batchSize: number;
+  /** Pause between passes that found less than a full batch. */
+  pollMs: number;
+  /**
+   * How long a claimed row is hidden from other workers. A worker that dies
+   * mid-send leaves its rows to be retried after this; it must exceed the
+   * longest send (a sender's HTTP timeout).
+   */
+  leaseMs: number;
+  /** Failed attempts (including claims that never reported back) before a row is dead-lettered. */
+  maxAttempts: number;
+  /** Exponential backoff after a failure: a random delay up to min(cap, base · 2^(attempt-1)). */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Added at random to a channel's retry-after, so rows told to wait the same time do not return in one burst. */
+  retryAfterJitterMs: number;
+}
+
+/** Defaults: at most 8 attempts over roughly 20 minutes of backoff, a one-minute lease. */
+export const DEFAULT_OUTBOX_WORKER_OPTIONS: OutboxWorkerOptions = {
+  batchSize: 50,
+  pollMs: 1_000,
+  leaseMs: 60_000,
+  maxAttempts: 8,
+  backoffBaseMs: 2_000,
+  backoffCapMs: 10 * 60_000,
+  retryAfterJitterMs: 500,
+};
+
+/** The delivery loop as the composition root sees it. */
+export interface OutboxWorker {
+  /** Starts polling in the background; a second call does nothing. */
+  start(): void;
+  /** Stops polling and resolves when the passes in flight have finished. */
+  stop(): Promise<void>;
+  /** Runs one pass now; resolves with the number of rows it claimed (0 when nothing was due). */
+  drainOnce(): Promise<number>;
+}
+
+/** Everything the worker needs; `clock` is injectable so tests can move time without waiting. */
+export interface OutboxWorkerDeps {
+  prisma: PrismaClient;
+  render: OutboxRender;
+  /** Senders by channel id. Rows of a channel without a sender are left for an instance that has one. */
+  senders: Partial<Record<string, ChannelSender>>;
+  logger: Logger;
+  clock?: () => Date;
+  options?: Partial<OutboxWorkerOptions>;
+}
+
+/** Transaction-level advisory lock that makes claims of concurrent workers take turns (see claim()). */
+const CLAIM_LOCK_KEY = 7_240_611;
+/** lastError is shown to staff; a whole HTML error page helps nobody. */
+const MAX_ERROR_LENGTH = 500;
+
+interface ClaimedRow {
+  id: string;
+  kind: string;
+  channel: string;
+  chatId: string;
+  payload: unknown;
+  attempts: number;
+  createdAt: Date;
+}
+
+/** A claimed row plus the fence that proves the claim is still ours when we write the outcome. */
+interface Claim {
+  row: ClaimedRow;
+  leaseUntil: Date;
+}
+
+/** What happened to one row, as far as the rows after it to the same chat are concerned. */
+type Outcome = { type: "done" } | { type: "waiting"; until: Date };
+
+/**
+ * A token bucket: `capacity` tokens, refilled continuously at `perMs` tokens a
+ * millisecond. Time comes from the caller so an injected clock drives it.
+ */
+class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    readonly capacity: number,
+    private readonly perMs: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = now;
+  }
+
+  private refill(now: number): void {
+    if (now > this.updatedAt) {
+      this.tokens = Math.min(this.capacity, this.tokens + (now - this.updatedAt) * this.perMs);
+      this.updatedAt = now;
+    }
+  }
+
+  /** Milliseconds until `cost` tokens are available (0: now). */
+  waitMs(cost: number, now: number): number {
+    this.refill(now);
+    return this.tokens >= cost ? 0 : Math.ceil((cost - this.tokens) / this.perMs);
+  }
+
+  take(cost: number, now: number): void {
+    this.refill(now);
+    this.tokens -= cost;
+  }
+
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.capacity;
+  }
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}
+
+/**
+ * Creates the outbox worker: it delivers {@link OutboxMessage} rows at least
+ * once and never again after one was marked SENT.
+ *
+ * - Claims are one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`
+ *   that moves `nextAttemptAt` a lease ahead and counts the attempt, so any
+ *   number of workers on one database never hold the same row, and a worker
+ *   killed mid-send leaves the row to be retried when the lease runs out.
+ *   Outcomes are written only while the row still carries our claim
+ *   (`attempts` and `nextAttemptAt` as we set them): a worker that outlived its
+ *   lease cannot undo another worker's SENT.
+ * - Rows to one destination (channel + chatId) go out in `(createdAt, id)`
+ *   order: a row is not claimed while an older row to the same chat waits for
+ *   a retry, a lease or a rate limit. Claims take a transaction-level advisory
+ *   lock so two workers never take consecutive rows of one chat at once.
+ * - A row rendering to several messages is retried as a whole, so a recipient
+ *   may see its first messages twice after a failure in the middle.
+ * - Rate limits are token buckets in this process's memory, per destination
+ *   and per channel. With several instances each enforces the limits on its own
+ *   sends, so together they may exceed them by that factor; a channel's
+ *   retry-after answers then slow them down.
+ */
+export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
+  const { prisma, render, senders } = deps;
+  const logger = deps.logger.child({ component: "outbox" });
+  const clock = deps.clock ?? (() => new Date());
+  const options: OutboxWorkerOptions = { ...DEFAULT_OUTBOX_WORKER_OPTIONS, ...deps.options };
+  const channels = Object.keys(senders).filter((channel) => senders[channel] !== undefined);
+
+  const destinationBuckets = new Map<string, TokenBucket>();
+  const channelBuckets = new Map<string, TokenBucket>();
+
+  const bucketsFor = (channel: string, chatId: string, sender: ChannelSender, now: number): [TokenBucket, TokenBucket] => {
+    const key = `${channel}\u0000${chatId}`;
+    let destination = destinationBuckets.get(key);
+    if (!destination) {
+      destination = new TokenBucket(sender.perDestinationPerMinute, sender.perDestinationPerMinute / 60_000, now);
+      destinationBuckets.set(key, destination);
+    }
+    let overall = channelBuckets.get(channel);
+    if (!overall) {
+      overall = new TokenBucket(sender.perSecondOverall, sender.perSecondOverall / 1_000, now);
+      channelBuckets.set(channel, overall);
+    }
+    return [destination, overall];
+  };
+
+  /** A full bucket behaves like a missing one, so dropping it keeps memory bounded by recently active chats. */
+  const forgetIdleBuckets = (now: number) => {
+    for (const [key, bucket] of destinationBuckets) if (bucket.isFull(now)) destinationBuckets.delete(key);
+  };
+
+  const claim = async (): Promise<Claim[]> => {
+    if (channels.length === 0) return [];
+    const now = clock();
+    const leaseUntil = new Date(now.getTime() + options.leaseMs);
+    // Timestamps travel as UTC text cast to the column's type, the way Prisma stores DateTime,
+    // so the session's time zone never shifts a comparison.
+    const nowText = now.toISOString();
+    const rows = await prisma.$transaction(async (tx) => {
+      await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+      return tx.$queryRaw<ClaimedRow[]>`
+        UPDATE "OutboxMessage" SET "nextAttemptAt" = ${leaseUntil.toISOString()}::timestamp(3), "attempts" = "attempts" + 1
+        WHERE "id" IN (
+          SELECT o."id" FROM "OutboxMessage" o
+          WHERE o."status" = 'PENDING' AND o."nextAttemptAt" <= ${nowText}::timestamp(3) AND o."channel" IN (${Prisma.join(channels)})
+            AND NOT EXISTS (
+              SELECT 1 FROM "OutboxMessage" older
+              WHERE older."channel" = o."channel" AND older."chatId" = o."chatId" AND older."status" = 'PENDING'
+                AND older."nextAttemptAt" > ${nowText}::timestamp(3) AND (older."createdAt", older."id") < (o."createdAt", o."id"))
+          ORDER BY o."createdAt", o."id"
+          LIMIT ${options.batchSize}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING "id", "kind", "channel", "chatId", "payload", "attempts", "createdAt"`;
+    });
+    rows.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return rows.map((row) => ({ row, leaseUntil }));
+  };
+
+  /** Writes an outcome if the claim still holds; false when another worker has taken the row since. */
+  const settle = async (claim: Claim, data: Prisma.OutboxMessageUpdateManyMutationInput): Promise<boolean> => {
+    const { count } = await prisma.outboxMessage.updateMany({
+      where: { id: claim.row.id, status: "PENDING", attempts: claim.row.attempts, nextAttemptAt: claim.leaseUntil },
+      data,
+    });
+    if (count === 0) logger.warn("outbox row changed hands before its outcome was written", { id: claim.row.id });
+    return count === 1;
+  };
+
+  /** Gives a row back without counting the claim as an attempt. */
+  const release = (claim: Claim, until: Date, lastError?: string) =>
+    settle(claim, { attempts: { decrement: 1 }, nextAttemptAt: until, ...(lastError === undefined ? {} : { lastError }) });
+
+  const deadLetter = async (claim: Claim, lastError: string): Promise<Outcome> => {
+    if (await settle(claim, { status: "DEAD", lastError })) {
+      logger.error("outbox row dead-lettered", { id: claim.row.id, kind: claim.row.kind, channel: claim.row.channel, attempts: claim.row.attempts, lastError });
+    }
+    return { type: "done" };
+  };
+
+  const backoffMs = (attempt: number) => Math.random() * Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+
+  const deliver = async (claim: Claim): Promise<Outcome> => {
+    const { row } = claim;
+    if (row.attempts > options.maxAttempts) {
+      return deadLetter(claim, `gave up after ${row.attempts - 1} attempts; the last ones never reported an outcome (worker stopped during the send)`);
+    }
+    let messages: OutboundMessage[] | undefined;
+    try {
+      messages = render({ kind: row.kind, channel: row.channel, chatId: row.chatId, payload: row.payload });
+    } catch (error) {
+      return deadLetter(claim, errorText(error));
+    }
+    if (!messages || messages.length === 0) {
+      await settle(claim, { status: "SENT", sentAt: clock(), lastError: null });
+      return { type: "done" };
+    }
+
+    const now = clock().getTime();
+    const sender = senders[row.channel];
+    if (!sender) {
+      // Claims only ask for channels with a sender; should one go missing, the row is left for an instance that has it.
+      await release(claim, new Date(now));
+      return { type: "done" };
+    }
+    const [destination, overall] = bucketsFor(row.channel, row.chatId, sender, now);
+    const cost = Math.min(messages.length, destination.capacity, overall.capacity);
+    const wait = Math.max(destination.waitMs(cost, now), overall.waitMs(cost, now));
+    if (wait > 0) {
+      const until = new Date(now + wait);
+      await release(claim, until);
+      return { type: "waiting", until };
+    }
+    destination.take(cost, now);
+    overall.take(cost, now);
+
+    let result: SendResult;
+    try {
+      result = await sender.send(row.chatId, messages);
+    } catch (error) {
+      result = { type: "failed", error: errorText(error) };
+    }
+    const after = clock();
+    switch (result.type) {
+      case "sent":
+        await settle(claim, { status: "SENT", sentAt: after, lastError: null });
+        return { type: "done" };
+      case "retryAfter": {
+        const until = new Date(after.getTime() + Math.max(0, result.seconds) * 1_000 + Math.random() * options.retryAfterJitterMs);
+        await release(claim, until, `rate limited by ${row.channel}: retry after ${result.seconds} s`);
+        return { type: "waiting", until };
+      }
+      case "failed": {
+        const lastError = errorText(result.error);
+        if (row.attempts >= options.maxAttempts) return deadLetter(claim, lastError);
+        const until = new Date(after.getTime() + backoffMs(row.attempts));
+        await settle(claim, { nextAttemptAt: until, lastError });
+        logger.warn("outbox delivery failed; will retry", { id: row.id, channel: row.channel, attempts: row.attempts, retryAt: until.toISOString(), error: lastError });
+        return { type: "waiting", until };
+      }
+      case "recipientGone": {
+        const outcome = await deadLetter(claim, errorText(result.error));
+        await prisma.chatUser.updateMany({ where: { channel: row.channel, chatId: row.chatId, unreachableAt: null }, data: { unreachableAt: after } });
+        return outcome;
+      }
+    }
+  };
+
+  /** One chat's rows of a batch, oldest first; after a row that must wait, the rest go back unsent. */
+  const deliverInOrder = async (claims: Claim[]) => {
+    let blockedUntil: Date | undefined;
+    for (const claim of claims) {
+      if (blockedUntil) {
+        await release(claim, blockedUntil);
+        continue;
+      }
+      const outcome = await deliver(claim);
+      if (outcome.type === "waiting") blockedUntil = outcome.until;
+    }
+  };
+
+  const drainOnce = async (): Promise<number> => {
+    forgetIdleBuckets(clock().getTime());
+    const claims = await claim();
+    const byDestination = new Map<string, Claim[]>();
+    for (const item of claims) {
+      const key = `${item.row.channel}\u0000${item.row.chatId}`;
+      const list = byDestination.get(key);
+      if (list) list.push(item);
+      else byDestination.set(key, [item]);
+    }
+    const results = await Promise.allSettled([...byDestination.values()].map(deliverInOrder));
+    for (const result of results) {
+      // Rows of a failed chat keep their lease and are retried when it ends.
+      if (result.status === "rejected") logger.error("outbox delivery pass failed", { error: result.reason });
+    }
+    return claims.length;
+  };
+
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+
+  const track = <T>(task: Promise<T>): Promise<T> => {
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task)).catch(() => undefined);
+    return task;
+  };
+
+  const tick = async () => {
+    timer = undefined;
+    let claimed = 0;
+    try {
+      claimed = await track(drainOnce());
+    } catch (error) {
+      logger.error("outbox pass failed", { error });
+    }
+    if (running) timer = setTimeout(() => void tick(), claimed >= options.batchSize ? 0 : options.pollMs);
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      timer = setTimeout(() => void tick(), 0);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await Promise.allSettled([...inFlight]);
+    },
+    drainOnce: () => track(drainOnce()),
+  };
+}

@@ -1,0 +1,378 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { createTelegramSender, TELEGRAM_SEND_LIMITS } from "../../../src/bot/channels/telegram/sender.ts";
+import { createOutboxWorker, type ChannelSender, type OutboxRender, type OutboxWorkerOptions, type SendResult } from "../../../src/bot/notify/outbox-worker.ts";
+import { openDatabase, type Database } from "../../../src/db/database.ts";
+import { createLogger } from "../../../src/log.ts";
+import { createPostgresDatabase, DATABASE_KINDS } from "../../support/databases.ts";
+import { startFakeTelegram, type FakeTelegram } from "../../support/fake-telegram.ts";
+
+const SECRET = "SECRET-outbox-token-value";
+const TOKEN = `4242:${SECRET}`;
+const START = new Date("2026-11-27T02:00:00.000Z");
+
+const GROUP = -100_777;
+const ALICE = 1_001;
+const BOB = 1_002;
+
+const logger = createLogger({ level: "silent" });
+
+/** Test rows carry their text; `silent` rows have nothing to send, `broken` ones cannot be rendered. */
+const render: OutboxRender = (row) => {
+  const payload = row.payload as { text: string; silent?: boolean; broken?: boolean };
+  if (payload.broken) throw new Error(`cannot render ${row.kind}`);
+  if (payload.silent) return undefined;
+  return [{ type: "text", text: payload.text }];
+};
+
+describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
+  let url: string | undefined;
+  let db: Database;
+  let fake: FakeTelegram;
+  let now: Date;
+  const clock = () => now;
+  const advance = (ms: number) => {
+    now = new Date(now.getTime() + ms);
+  };
+
+  const open = () => (kind === "pglite" ? openDatabase({ kind: "pglite", dataDir: "memory://" }) : openDatabase({ kind: "postgres", url: url! }));
+
+  const telegram = (): ChannelSender => createTelegramSender({ token: TOKEN, apiRoot: fake.url, logger });
+
+  const worker = (options: Partial<OutboxWorkerOptions> = {}, sender: ChannelSender = telegram(), prisma = db.prisma) =>
+    createOutboxWorker({ prisma, render, senders: { telegram: sender }, logger, clock, options });
+
+  let queued = 0;
+  /** Queues one row a millisecond apart, so their order is the order of the calls. */
+  const enqueue = async (chatId: number, text: string, extra: Record<string, unknown> = {}, channel = "telegram") => {
+    queued += 1;
+    return db.prisma.outboxMessage.create({
+      data: {
+        dedupeKey: `test-${queued}`,
+        kind: "test.note",
+        channel,
+        chatId: String(chatId),
+        payload: { text, ...extra },
+        createdAt: new Date(START.getTime() - 100_000 + queued),
+        nextAttemptAt: now,
+      },
+    });
+  };
+  const row = (id: string) => db.prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
+  const texts = (chatId: number) => fake.deliveredTo(chatId).map((message) => message.text);
+  /** How often each text reached any chat, for "never twice" checks. */
+  const sendCounts = () => {
+    const counts = new Map<string, number>();
+    for (const call of fake.calls("sendMessage").filter((c) => c.ok)) counts.set(String(call.params.text), (counts.get(String(call.params.text)) ?? 0) + 1);
+    return counts;
+  };
+
+  /** A sender whose sends wait until the test settles them, like a request that has not come back yet. */
+  const controlledSender = () => {
+    const pending: ((result: SendResult) => void)[] = [];
+    const sender: ChannelSender = {
+      perDestinationPerMinute: 20,
+      perSecondOverall: 30,
+      send: () => new Promise<SendResult>((resolve) => pending.push(resolve)),
+    };
+    return { sender, pending };
+  };
+
+  beforeAll(async () => {
+    if (kind === "postgres") url = await createPostgresDatabase();
+    db = await open();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+  beforeEach(async () => {
+    now = START;
+    await db.prisma.outboxMessage.deleteMany();
+    await db.prisma.chatUser.deleteMany();
+    fake = await startFakeTelegram({ token: TOKEN });
+    fake.addChat({ id: GROUP, type: "group", title: "吴泾一片区工作群" });
+    fake.addChat({ id: ALICE, type: "private", first_name: "Alice" });
+    fake.addChat({ id: BOB, type: "private", first_name: "Bob" });
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it("queued rows are delivered once each and marked sent; a row with nothing to say is marked sent without a message", async () => {
+    const first = await enqueue(ALICE, "您的举报有新进展");
+    const second = await enqueue(GROUP, "新举报 WJ-2026-000001");
+    const quiet = await enqueue(BOB, "never shown", { silent: true });
+    const outbox = worker();
+
+    expect(await outbox.drainOnce()).toBe(3);
+    expect(await outbox.drainOnce()).toBe(0);
+
+    expect(texts(ALICE)).toEqual(["您的举报有新进展"]);
+    expect(texts(GROUP)).toEqual(["新举报 WJ-2026-000001"]);
+    expect(texts(BOB)).toEqual([]);
+    for (const sent of [first, second, quiet]) {
+      expect(await row(sent.id)).toMatchObject({ status: "SENT", sentAt: START, attempts: 1, lastError: null });
+    }
+  });
+
+  it("a 429 is not retried before Telegram's retry_after and is then delivered exactly once, without counting as an attempt", async () => {
+    const queuedRow = await enqueue(ALICE, "稍后送达");
+    fake.failNextSends(1, { type: "retryAfter", seconds: 30 });
+    const outbox = worker();
+
+    await outbox.drainOnce();
+    const waiting = await row(queuedRow.id);
+    expect(waiting).toMatchObject({ status: "PENDING", attempts: 0 });
+    expect(waiting.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(START.getTime() + 30_000);
+    expect(waiting.lastError).toContain("retry after 30");
+
+    advance(29_000);
+    expect(await outbox.drainOnce()).toBe(0);
+    advance(2_000);
+    expect(await outbox.drainOnce()).toBe(1);
+    advance(60_000);
+    expect(await outbox.drainOnce()).toBe(0);
+
+    expect(texts(ALICE)).toEqual(["稍后送达"]);
+    expect(fake.calls("sendMessage")).toHaveLength(2);
+    expect(await row(queuedRow.id)).toMatchObject({ status: "SENT", attempts: 1 });
+  });
+
+  it.each([
+    ["a server error", { type: "serverError" } as const, "500"],
+    ["a dropped connection", { type: "dropConnection" } as const, "Network request"],
+  ])("%s is retried after a backoff of at most the base delay and then delivered", async (_name, failure, expectedError) => {
+    const queuedRow = await enqueue(GROUP, "请及时处理");
+    fake.failNextSends(1, failure);
+    const outbox = worker();
+
+    await outbox.drainOnce();
+    const failed = await row(queuedRow.id);
+    expect(failed).toMatchObject({ status: "PENDING", attempts: 1 });
+    expect(failed.lastError).toContain(expectedError);
+    expect(failed.nextAttemptAt.getTime()).toBeLessThanOrEqual(START.getTime() + 2_000);
+    expect(texts(GROUP)).toEqual([]);
+
+    advance(2_000);
+    await outbox.drainOnce();
+    expect(texts(GROUP)).toEqual(["请及时处理"]);
+    expect(await row(queuedRow.id)).toMatchObject({ status: "SENT", attempts: 2, lastError: null });
+  });
+
+  it("a row that always fails is dead-lettered after maxAttempts, with a last error that holds no token", async () => {
+    const queuedRow = await enqueue(GROUP, "总是失败");
+    fake.failNextSends(100, { type: "dropConnection" });
+    const outbox = worker({ maxAttempts: 3 });
+
+    for (let pass = 0; pass < 5; pass++) {
+      await outbox.drainOnce();
+      advance(10 * 60_000);
+    }
+
+    const dead = await row(queuedRow.id);
+    expect(dead).toMatchObject({ status: "DEAD", attempts: 3, sentAt: null });
+    expect(dead.lastError).toMatch(/sendMessage/);
+    expect(dead.lastError).not.toContain(SECRET);
+    expect(fake.calls("sendMessage")).toHaveLength(3);
+  });
+
+  it("a user who blocked the bot is dead-lettered at once and marked unreachable", async () => {
+    const user = await db.prisma.chatUser.create({ data: { channel: "telegram", channelUserId: String(ALICE), chatId: String(ALICE) } });
+    const queuedRow = await enqueue(ALICE, "您的举报已解决");
+    fake.failNextSends(1, { type: "blocked" });
+    const outbox = worker();
+
+    await outbox.drainOnce();
+    advance(60 * 60_000);
+    expect(await outbox.drainOnce()).toBe(0);
+
+    const dead = await row(queuedRow.id);
+    expect(dead).toMatchObject({ status: "DEAD", attempts: 1 });
+    expect(dead.lastError).toContain("bot was blocked by the user");
+    expect((await db.prisma.chatUser.findUniqueOrThrow({ where: { id: user.id } })).unreachableAt).toEqual(START);
+    expect(fake.calls("sendMessage")).toHaveLength(1);
+  });
+
+  it("a row that cannot be rendered is dead-lettered with the renderer's message and nothing is sent", async () => {
+    const queuedRow = await enqueue(ALICE, "x", { broken: true });
+    await worker().drainOnce();
+    expect(await row(queuedRow.id)).toMatchObject({ status: "DEAD", lastError: "Error: cannot render test.note" });
+    expect(fake.calls("sendMessage")).toHaveLength(0);
+  });
+
+  it("rows of a channel this worker has no sender for stay pending and untouched", async () => {
+    const wecom = await enqueue(GROUP, "企业微信", {}, "wecom");
+    expect(await worker().drainOnce()).toBe(0);
+    expect(await row(wecom.id)).toMatchObject({ status: "PENDING", attempts: 0, nextAttemptAt: START });
+  });
+
+  it("messages to one chat keep their order while an earlier one waits for a retry, even ones queued meanwhile; other chats are not held up", async () => {
+    for (const text of ["一", "二", "三"]) await enqueue(GROUP, text);
+    await enqueue(BOB, "bob");
+    fake.failNextSends(1, { type: "retryAfter", seconds: 30 }, { chatId: GROUP });
+    fake.failNextSends(1, { type: "serverError" }, { chatId: GROUP });
+    const outbox = worker();
+
+    await outbox.drainOnce();
+    expect(texts(GROUP)).toEqual([]);
+    expect(texts(BOB)).toEqual(["bob"]);
+    await enqueue(GROUP, "四");
+    advance(10_000);
+    expect(await outbox.drainOnce()).toBe(0);
+
+    for (let pass = 0; pass < 5; pass++) {
+      advance(30_000);
+      await outbox.drainOnce();
+    }
+    expect(texts(GROUP)).toEqual(["一", "二", "三", "四"]);
+    const rows = await db.prisma.outboxMessage.findMany({ where: { chatId: String(GROUP) }, orderBy: { createdAt: "asc" } });
+    // The 429 cost no attempt, the 500 one; the rows held back behind them none.
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ["SENT", 2],
+      ["SENT", 1],
+      ["SENT", 1],
+      ["SENT", 1],
+    ]);
+  });
+
+  it("a worker that outlived its lease cannot hand back a row another worker now holds", async () => {
+    const queuedRow = await enqueue(ALICE, "只发一次");
+    const stale = controlledSender();
+    const current = controlledSender();
+    const stalePass = worker({ leaseMs: 60_000 }, stale.sender).drainOnce();
+    await vi.waitFor(() => expect(stale.pending).toHaveLength(1));
+    advance(60_001);
+    const currentPass = worker({ leaseMs: 60_000 }, current.sender).drainOnce();
+    await vi.waitFor(() => expect(current.pending).toHaveLength(1));
+
+    stale.pending[0]!({ type: "failed", error: "socket hang up" });
+    await stalePass;
+    // Past the stale worker's backoff (at most 2 s), well within the current worker's lease.
+    advance(5_000);
+    const third = { sends: 0 };
+    const thirdSender: ChannelSender = { perDestinationPerMinute: 20, perSecondOverall: 30, send: async () => {
+        third.sends += 1;
+        return { type: "sent" };
+      },
+    };
+    expect(await worker({ leaseMs: 60_000 }, thirdSender).drainOnce()).toBe(0);
+
+    current.pending[0]!({ type: "sent" });
+    await currentPass;
+    expect(await row(queuedRow.id)).toMatchObject({ status: "SENT", attempts: 2, lastError: null });
+    expect(third.sends).toBe(0);
+  });
+
+  it("50 alerts to one group go out 20 at once, then as Telegram's per-group limit refills, in order", async () => {
+    for (let n = 1; n <= 50; n++) await enqueue(GROUP, `alert ${n}`);
+    const outbox = worker({ batchSize: 100 });
+    const expected = Array.from({ length: 50 }, (_, index) => `alert ${index + 1}`);
+
+    await outbox.drainOnce();
+    expect(texts(GROUP)).toEqual(expected.slice(0, 20));
+    const held = await db.prisma.outboxMessage.findMany({ where: { status: "PENDING" } });
+    expect(held).toHaveLength(30);
+    expect(held.every((r) => r.attempts === 0 && r.nextAttemptAt > START)).toBe(true);
+
+    advance(3_000);
+    await outbox.drainOnce();
+    expect(texts(GROUP)).toEqual(expected.slice(0, 21));
+
+    advance(60_000);
+    await outbox.drainOnce();
+    expect(texts(GROUP)).toEqual(expected.slice(0, 41));
+
+    advance(60_000);
+    await outbox.drainOnce();
+    expect(texts(GROUP)).toEqual(expected);
+  });
+
+  it("more chats than the overall limit allows a second are served 30 now and the rest a second later", async () => {
+    const chats = Array.from({ length: 40 }, (_, index) => 5_000 + index);
+    for (const chat of chats) {
+      fake.addChat({ id: chat, type: "private", first_name: `u${chat}` });
+      await enqueue(chat, `hello ${chat}`);
+    }
+    const outbox = worker({ batchSize: 100 });
+
+    await outbox.drainOnce();
+    expect(fake.calls("sendMessage")).toHaveLength(TELEGRAM_SEND_LIMITS.perSecondOverall);
+    advance(1_000);
+    await outbox.drainOnce();
+    expect(chats.every((chat) => texts(chat).length === 1)).toBe(true);
+  });
+
+  it("two workers draining 200 rows at the same time never send a row twice", async () => {
+    const chats = Array.from({ length: 20 }, (_, index) => 7_000 + index);
+    for (const chat of chats) fake.addChat({ id: chat, type: "group", title: `g${chat}` });
+    for (let n = 0; n < 200; n++) await enqueue(chats[n % chats.length]!, `row-${n}`);
+    // A second client on the same database, as a second instance would have; PGlite serves one process only.
+    const second = kind === "postgres" ? await open() : db;
+    const counted = (sends: { n: number }): ChannelSender => {
+      const sender = telegram();
+      return {
+        perDestinationPerMinute: 1_000,
+        perSecondOverall: 1_000,
+        send: (chatId, messages) => {
+          sends.n += 1;
+          return sender.send(chatId, messages);
+        },
+      };
+    };
+    const sendsA = { n: 0 };
+    const sendsB = { n: 0 };
+    const workerA = worker({ batchSize: 15 }, counted(sendsA));
+    const workerB = worker({ batchSize: 15 }, counted(sendsB), second.prisma);
+    try {
+      for (let pass = 0; pass < 30 && (await db.prisma.outboxMessage.count({ where: { status: "PENDING" } })) > 0; pass++) {
+        await Promise.all([workerA.drainOnce(), workerB.drainOnce(), workerA.drainOnce(), workerB.drainOnce()]);
+      }
+    } finally {
+      if (second !== db) await second.close();
+    }
+
+    const counts = sendCounts();
+    expect(counts.size).toBe(200);
+    expect([...counts.values()].every((count) => count === 1)).toBe(true);
+    expect(sendsA.n).toBeGreaterThan(0);
+    expect(sendsB.n).toBeGreaterThan(0);
+    expect(sendsA.n + sendsB.n).toBe(200);
+    for (const chat of chats) {
+      expect(texts(chat)).toEqual(Array.from({ length: 10 }, (_, index) => `row-${chat - 7_000 + index * 20}`));
+    }
+    expect(await db.prisma.outboxMessage.count({ where: { status: "SENT" } })).toBe(200);
+  });
+
+  it("rows of a worker killed mid-send are delivered by another after the lease, and the dead worker cannot undo that", async () => {
+    const rows = [await enqueue(ALICE, "a"), await enqueue(BOB, "b"), await enqueue(GROUP, "g")];
+    fake.failNextSends(3, { type: "hang" });
+    const killed = worker({ leaseMs: 60_000 });
+    const hanging = killed.drainOnce();
+    await vi.waitFor(() => expect(fake.calls("sendMessage")).toHaveLength(3));
+
+    const successor = worker({ leaseMs: 60_000 });
+    expect(await successor.drainOnce()).toBe(0);
+    advance(60_001);
+    expect(await successor.drainOnce()).toBe(3);
+
+    // The killed worker's requests finally fail; its stale claims must not reopen the sent rows.
+    fake.releaseHungSends();
+    await hanging;
+    advance(60 * 60_000);
+    expect(await successor.drainOnce()).toBe(0);
+
+    expect([texts(ALICE), texts(BOB), texts(GROUP)]).toEqual([["a"], ["b"], ["g"]]);
+    for (const sent of rows) expect(await row(sent.id)).toMatchObject({ status: "SENT", attempts: 2, lastError: null });
+  });
+
+  it("a started worker delivers rows queued while it runs, and stop waits for the pass in flight", async () => {
+    now = new Date();
+    const outbox = createOutboxWorker({ prisma: db.prisma, render, senders: { telegram: telegram() }, logger, options: { pollMs: 20 } });
+    outbox.start();
+    const queuedRow = await enqueue(ALICE, "实时送达");
+    await vi.waitFor(() => expect(texts(ALICE)).toEqual(["实时送达"]));
+    await outbox.stop();
+    await enqueue(ALICE, "停止之后");
+    expect(await db.prisma.outboxMessage.count({ where: { status: "PENDING" } })).toBe(1);
+    expect((await row(queuedRow.id)).status).toBe("SENT");
+  });
+});
