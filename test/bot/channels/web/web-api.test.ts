@@ -1,13 +1,10 @@
-import { createWebInbox } from "../../../../src/bot/channels/web/inbox.ts";
-import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts";
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
-import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
+import { type RunningHttpServer } from "../../../../src/bot/http/server.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
-import { createLogger } from "../../../../src/log.ts";
+import { startWebChannelServer } from "../../../support/web-server.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 
 /** Records what reaches it and answers every event with a text naming the payload type. */
@@ -36,8 +33,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   handler = new RecordingHandler();
-  const logger = createLogger({ level: "silent" });
-  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), logger }).routes, logger });
+  server = await startWebChannelServer(handler, media.store);
 });
 afterEach(async () => {
   await server.close();

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
 import { createWebInbox, type WebInbox } from "../../../../src/bot/channels/web/inbox.ts";
-import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
+import { type RunningHttpServer } from "../../../../src/bot/http/server.ts";
 import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts";
-import { createLogger } from "../../../../src/log.ts";
+import { startWebChannelServer } from "../../../support/web-server.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 
 let media: MediaFixture;
@@ -13,9 +12,7 @@ let server: RunningHttpServer;
 beforeAll(async () => {
   media = await openMediaFixture({ maxBytes: 1024 * 1024 });
   inbox = createWebInbox(createMemoryStore());
-  const logger = createLogger({ level: "silent" });
-  const handler = { handle: async () => [] };
-  server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox, logger }).routes, logger });
+  server = await startWebChannelServer({ handle: async () => [] }, media.store, inbox);
 });
 afterAll(async () => {
   await server.close();
