@@ -29,6 +29,7 @@ function summary(file: string, result: TownImportResult): string[] {
     counts("道路", "roads", result.roads),
     counts("举报类别", "report categories", result.categories),
     counts("商户", "merchants", result.merchants),
+    counts("告警群", "alert destinations", result.alertDestinations),
     `  委员会成员 committee members: ${result.committeeMembers}, 门牌路段 road segments: ${result.roadSegments}`,
   ];
 }

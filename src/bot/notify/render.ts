@@ -20,6 +20,20 @@ const residentUpdate = z.object({
   locale: z.enum(["zh", "en"]),
 });
 
+/** What the reports domain queues for staff groups (see StaffAlertPayload). */
+const staffAlert = z.object({
+  reference: z.string(),
+  category: bilingual,
+  clause: z.object({ ref: z.string(), text: bilingual }),
+  place: bilingual,
+  position: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
+  description: z.string(),
+  shop: bilingual.nullable(),
+  photoCount: z.number().int(),
+  route: z.object({ kind: z.string(), code: z.string(), name: bilingual }).nullable(),
+  locale: z.enum(["zh", "en"]),
+});
+
 /** Raised for an outbox row this renderer cannot read; the worker dead-letters it with this message. */
 export class UnreadableOutboxRowError extends Error {
   constructor(
@@ -38,10 +52,9 @@ export class UnreadableOutboxRowError extends Error {
  */
 export function renderOutboxRow(row: { kind: string; payload: unknown }): OutboundMessage[] | undefined {
   if (row.kind === "report.submitted") return undefined;
+  if (row.kind === "alert.new") return renderStaffAlert(parse(staffAlert, row));
   if (row.kind !== "report.status" && row.kind !== "report.rerouted") throw new UnreadableOutboxRowError(row.kind, "unknown kind");
-  const parsed = residentUpdate.safeParse(row.payload);
-  if (!parsed.success) throw new UnreadableOutboxRowError(row.kind, parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
-  const update = parsed.data;
+  const update = parse(residentUpdate, row);
   const t = catalogFor(update.locale);
   if (row.kind === "report.rerouted") {
     const committee = update.route?.name[update.locale] ?? t.report.summaryNoRoute;
@@ -56,4 +69,28 @@ export function renderOutboxRow(row: { kind: string; payload: unknown }): Outbou
   const messages: OutboundMessage[] = [{ type: "text", text: lines.join("\n") }];
   if (update.askFeedback) messages.push({ type: "choices", text: t.updates.askFixed, options: feedbackChoices(update.reference, t) });
   return messages;
+}
+
+function parse<T>(schema: z.ZodType<T>, row: { kind: string; payload: unknown }): T {
+  const parsed = schema.safeParse(row.payload);
+  if (!parsed.success) throw new UnreadableOutboxRowError(row.kind, parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  return parsed.data;
+}
+
+function renderStaffAlert(alert: z.infer<typeof staffAlert>): OutboundMessage[] {
+  const { locale } = alert;
+  const a = catalogFor(locale).alerts;
+  const lines = [
+    a.title(alert.reference, alert.category[locale]),
+    a.clause(alert.clause.ref, alert.clause.text[locale]),
+    a.place(alert.place[locale]),
+    a.description(alert.description),
+  ];
+  if (alert.shop) lines.push(a.shop(alert.shop[locale]));
+  lines.push(a.photos(alert.photoCount), alert.route ? a.route(alert.route.name[locale]) : a.unrouted);
+  const text = lines.join("\n");
+  if (!alert.position) return [{ type: "text", text }];
+  // Amap reads WGS-84 when told so, and opens in the map apps staff in Shanghai use.
+  const url = `https://uri.amap.com/marker?position=${alert.position.longitude},${alert.position.latitude}&coordinate=wgs84`;
+  return [{ type: "link", text, url, label: a.map }];
 }

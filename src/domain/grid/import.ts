@@ -22,6 +22,7 @@ export type TownImportResult =
       roads: ImportCounts;
       categories: ImportCounts;
       merchants: ImportCounts;
+      alertDestinations: ImportCounts;
       /** Committee members and road segments are replaced wholesale: these are the numbers written now. */
       committeeMembers: number;
       roadSegments: number;
@@ -259,6 +260,24 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
     create: (index) => tx.merchant.create({ data: { townCode: t.code, code: data.merchants[index]!.code, ...merchantFields(index) }, select: { id: true } }),
   });
 
+  const destinationFields = (index: number) => {
+    const d = data.alertDestinations[index]!;
+    return {
+      name: d.name,
+      channel: d.telegramChatId !== undefined ? "telegram" : "wecom",
+      address: d.telegramChatId ?? d.wecomRobotUrl ?? "",
+      locale: d.locale,
+      districtCodes: d.districts,
+      roadCommitteeCodes: d.roadCommittees,
+      categoryCodes: d.categories,
+    };
+  };
+  const destinations = await sync(await tx.alertDestination.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.alertDestinations, {
+    update: (id, index) => tx.alertDestination.update({ where: { id }, data: destinationFields(index) }),
+    create: (index) => tx.alertDestination.create({ data: { townCode: t.code, code: data.alertDestinations[index]!.code, ...destinationFields(index) }, select: { id: true } }),
+  });
+  await tx.alertDestination.deleteMany({ where: { id: { in: destinations.stale } } });
+
   // Reports of a dropped merchant keep the report and lose the shop (SetNull); refuseRemovingUsedCategories
   // made sure no stale category has reports.
   await tx.merchant.deleteMany({ where: { id: { in: merchants.stale } } });
@@ -280,6 +299,7 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
     roads: roads.counts,
     categories: categories.counts,
     merchants: merchants.counts,
+    alertDestinations: destinations.counts,
     committeeMembers: members.length,
     roadSegments: segments.length,
   };

@@ -247,6 +247,36 @@ const merchant = z
   })
   .describe(help("道路上的商户，居民举报时可指明涉及的店铺", "A shop on a road, which a report can name"));
 
+const codeList = (zh: string, en: string) => z.array(code(zh, en)).default([]).describe(help(zh, en));
+
+const alertDestination = z
+  .strictObject({
+    code: code("告警群代码，文件内唯一", "Alert destination code, unique in the file"),
+    name: text("告警群名称，如“第二片区工作群”", "Name of the group, e.g. District 2 staff group"),
+    telegramChatId: z
+      .string()
+      .trim()
+      .regex(/^-?\d{5,20}$/, "Telegram 群的 chat id 须为数字，如 -1001234567890 / a Telegram group chat id is a number such as -1001234567890")
+      .optional()
+      .describe(help("Telegram 群的 chat id（与 wecomRobotUrl 二选一）", "The Telegram group's chat id (or wecomRobotUrl)")),
+    wecomRobotUrl: z
+      .string()
+      .trim()
+      .regex(/^https:\/\/qyapi\.weixin\.qq\.com\/cgi-bin\/webhook\/send\?key=[\w-]+$/, "企业微信群机器人地址须形如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… / a WeCom group robot URL looks like https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
+      .optional()
+      .describe(help("企业微信群机器人的 Webhook 地址（含密钥，注意保密）", "The WeCom group robot's webhook URL (it contains a key: keep it secret)")),
+    locale: z.enum(["zh", "en"]).default("zh").describe(help("告警语言，默认中文", "Language of the alerts; Chinese by default")),
+    districts: codeList("订阅的片区代码", "Codes of the districts whose reports this group receives"),
+    roadCommittees: codeList("订阅的路管会代码", "Codes of the road committees whose reports this group receives"),
+    categories: codeList("只接收这些类别（留空为全部）", "Only these categories (empty: all)"),
+  })
+  .describe(
+    help(
+      "接收举报告警的工作群；片区和路管会都不填时接收全镇告警",
+      "A staff group chat that receives report alerts; with neither districts nor road committees it receives the whole town",
+    ),
+  );
+
 const town = z
   .strictObject({
     code: townCode,
@@ -292,6 +322,7 @@ const townDataShape = z.strictObject({
       ),
     ),
   merchants: z.array(merchant).default([]).describe(help("商户（可选）", "Merchants (optional)")),
+  alertDestinations: z.array(alertDestination).default([]).describe(help("接收告警的工作群（可选）", "Staff group chats that receive alerts (optional)")),
 });
 
 type Shape = z.output<typeof townDataShape>;
@@ -439,6 +470,24 @@ function checkMerchants(data: Shape, roads: Map<string, number>, report: Report)
   });
 }
 
+function checkAlertDestinations(data: Shape, known: { districts: Map<string, number>; roadCommittees: Map<string, number>; categories: Set<string> }, report: Report): void {
+  indexCodes(data.alertDestinations, "alertDestinations", "告警群", report);
+  data.alertDestinations.forEach((d, i) => {
+    if ((d.telegramChatId === undefined) === (d.wecomRobotUrl === undefined)) {
+      report(["alertDestinations", i], "须且只能填写 telegramChatId 或 wecomRobotUrl 之一 / give exactly one of telegramChatId or wecomRobotUrl");
+    }
+    d.districts.forEach((c, j) => {
+      if (!known.districts.has(c)) report(["alertDestinations", i, "districts", j], `未知的片区代码“${c}” / unknown district code "${c}"`);
+    });
+    d.roadCommittees.forEach((c, j) => {
+      if (!known.roadCommittees.has(c)) report(["alertDestinations", i, "roadCommittees", j], `未知的路管会代码“${c}” / unknown road committee code "${c}"`);
+    });
+    d.categories.forEach((c, j) => {
+      if (!known.categories.has(c)) report(["alertDestinations", i, "categories", j], `未知的类别代码“${c}” / unknown category code "${c}"`);
+    });
+  });
+}
+
 function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
   const districts = indexCodes(data.districts, "districts", "片区", report);
@@ -453,6 +502,7 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   checkSegments(data, districts, neighbourhoods, report);
   checkCategories(data, districts, roadCommittees, report);
   checkMerchants(data, roads, report);
+  checkAlertDestinations(data, { districts, roadCommittees, categories: new Set(data.categories.map((c) => c.code)) }, report);
 }
 
 /**
@@ -497,6 +547,9 @@ export type TownReportCategory = TownData["categories"][number];
 export type TownCategoryRoute = NonNullable<TownReportCategory["routeTo"]>;
 /** A shop on an existing road; `houseNumber`, when present, lies in one of that road's segments. */
 export type TownMerchant = TownData["merchants"][number];
+
+/** A staff group chat receiving alerts, as the file describes it. */
+export type TownAlertDestination = TownData["alertDestinations"][number];
 
 /** One problem in a town-data document, at a path such as `["districts", 2, "members", 0, "role"]`. */
 export interface TownDataIssue {

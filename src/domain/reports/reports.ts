@@ -5,6 +5,7 @@ import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
+import { queueStaffAlerts } from "./alerts.ts";
 import { defaultRoute, distanceMeters, resolvePlace } from "./place.ts";
 import type {
   ChatIdentity,
@@ -525,7 +526,7 @@ export function createReportsService(deps: {
         const blocked = reporter.blockedAt !== null;
         const route = (await overrideRoute(tx, category)) ?? defaultRoute(grid.index, place.codes);
         const routed = blocked ? null : await routeIds(tx, route);
-        const merchant = draft.merchantCode ? await tx.merchant.findUnique({ where: { townCode_code: { townCode, code: draft.merchantCode } }, select: { id: true } }) : null;
+        const merchant = draft.merchantCode ? await tx.merchant.findUnique({ where: { townCode_code: { townCode, code: draft.merchantCode } }, select: { id: true, name: true, nameEn: true } }) : null;
         const now = clock();
         const reference = await nextReference(tx);
         const report = await tx.report.create({
@@ -555,6 +556,27 @@ export function createReportsService(deps: {
           data: { reportId: report.id, type: "SUBMITTED", toStatus: "SUBMITTED", actorKind: "RESIDENT", actorId: reporter.id, createdAt: now },
         });
         await notifyResidents(tx, report.id, event.id, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
+        if (!blocked) {
+          await queueStaffAlerts(tx, {
+            townCode,
+            eventId: event.id,
+            createdAt: now,
+            grid: grid.index,
+            categoryCode: category.code,
+            codes: place.codes,
+            houseNumber: draft.place.houseNumber,
+            content: {
+              reference,
+              category: { zh: category.name, en: category.nameEn },
+              clause: { ref: category.clauseRef, text: { zh: category.clauseText, en: category.clauseTextEn } },
+              position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
+              description: draft.description,
+              shop: merchant ? { zh: merchant.name, en: merchant.nameEn } : null,
+              photoCount: draft.photoIds.length,
+              route,
+            },
+          });
+        }
         return { type: "created", reference, route };
       }, TRANSACTION_OPTIONS);
     },

@@ -181,6 +181,17 @@ export const en: Catalog = {
     askFixed: "Is the problem really fixed?",
     details: (reference) => `Send /report ${reference} for the full history.`,
   },
+  alerts: {
+    title: (reference, category) => `🚨 New report ${reference}: ${category}`,
+    clause: (ref, text) => `Compact clause ${ref}: ${text}`,
+    place: (place) => `📍 Place: ${place}`,
+    description: (text) => `📝 Description: ${text}`,
+    shop: (shop) => `🏪 Shop: ${shop}`,
+    photos: (count) => `📷 Photos: ${count}`,
+    route: (committee) => `🏛 Handled by: ${committee}`,
+    unrouted: "🏛 Handled by: not determined, please assign by hand",
+    map: "Show on a map",
+  },
   myReports: {
     empty: "You have not reported or followed anything yet. Send /report to report a street problem.",
     title: "My reports (tap one for details):",

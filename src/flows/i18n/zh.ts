@@ -179,6 +179,17 @@ export const zh = {
     askFixed: "问题真的解决了吗？",
     details: (reference: string) => `发送 /report ${reference} 查看完整记录。`,
   },
+  alerts: {
+    title: (reference: string, category: string) => `🚨 新举报 ${reference}：${category}`,
+    clause: (ref: string, text: string) => `公约${ref}：${text}`,
+    place: (place: string) => `📍 地点：${place}`,
+    description: (text: string) => `📝 描述：${text}`,
+    shop: (shop: string) => `🏪 涉及商户：${shop}`,
+    photos: (count: number) => `📷 照片：${count} 张`,
+    route: (committee: string) => `🏛 责任单位：${committee}`,
+    unrouted: "🏛 责任单位：未能确定，请人工分派",
+    map: "在地图上查看",
+  },
   myReports: {
     empty: "您还没有提交或关注任何举报。发送 /report 举报街区问题。",
     title: "我的举报（点编号查看详情）：",

@@ -79,6 +79,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
       roads: { created: sample.data.roads.length, updated: 0, removed: 0 },
       categories: { created: 9, updated: 0, removed: 0 },
       merchants: { created: sample.data.merchants.length, updated: 0, removed: 0 },
+      alertDestinations: { created: 0, updated: 0, removed: 0 },
       committeeMembers: sample.data.districts.reduce((sum, d) => sum + d.members.length, 0),
       roadSegments: sample.data.roads.reduce((sum, r) => sum + r.segments.length, 0),
     });

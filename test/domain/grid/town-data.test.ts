@@ -328,3 +328,21 @@ describe("town data validation", () => {
     expect(schema.properties.merchants.items.required).toEqual(["code", "name", "nameEn", "road"]);
   });
 });
+
+describe("alert destinations in town data", () => {
+  it("a destination needs exactly one address and known district, road committee and category codes", () => {
+    const raw = minimal() as Raw & { alertDestinations: Entry[] };
+    const district = String(raw.districts[0]!.code);
+    raw.alertDestinations = [
+      { code: "ok", name: "工作群", telegramChatId: "-1001234567890", districts: [district] },
+      { code: "no-address", name: "没有地址" },
+      { code: "both", name: "两个地址", telegramChatId: "-1001", wecomRobotUrl: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc" },
+      { code: "unknown", name: "未知代码", telegramChatId: "-1001234567891", districts: ["nowhere"], roadCommittees: ["nope"], categories: ["nothing"] },
+    ];
+    const paths = pathsOf(raw).map((p) => p.join("."));
+    expect(paths).toEqual(
+      expect.arrayContaining(["alertDestinations.1", "alertDestinations.2.telegramChatId", "alertDestinations.3.districts.0", "alertDestinations.3.roadCommittees.0", "alertDestinations.3.categories.0"]),
+    );
+    expect(paths.some((p) => p.startsWith("alertDestinations.0"))).toBe(false);
+  });
+});
