@@ -4,6 +4,7 @@ import { createTelegramChannel, TelegramStartError } from "./bot/channels/telegr
 import { createWebChannel } from "./bot/channels/web/channel.ts";
 import { createWebInbox, createWebSender } from "./bot/channels/web/inbox.ts";
 import { createTelegramSender } from "./bot/channels/telegram/sender.ts";
+import { createWecomRobotSender } from "./bot/channels/wecom/robot.ts";
 import { createOutboxWorker } from "./bot/notify/outbox-worker.ts";
 import { renderOutboxRow } from "./bot/notify/render.ts";
 import type { Route } from "./bot/http/route.ts";
@@ -84,8 +85,9 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       senders: {
         ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, logger }) } : {}),
         web: createWebSender(inbox),
+        wecom: createWecomRobotSender(),
       },
-      logger: logger.child({ component: "outbox" }),
+      logger,
     });
     const health: Route = {
       method: "GET",
