@@ -1,0 +1,151 @@
+import { createHash, randomInt } from "node:crypto";
+import type { PrismaClient, StaffRole } from "../../generated/prisma/client.ts";
+
+/** Letters and digits that cannot be misread for each other (no 0/O, 1/I/L). */
+const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LENGTH = 10;
+const DEFAULT_INVITE_HOURS = 72;
+
+/** The chat account acting or being bound. */
+export interface StaffIdentity {
+  channel: string;
+  userId: string;
+  chatId: string;
+}
+
+/** What an invitation grants once redeemed. */
+export interface StaffGrant {
+  role: StaffRole;
+  label: string;
+  districtCodes: string[];
+  roadCommitteeCodes: string[];
+}
+
+export interface StaffMemberInfo extends StaffGrant {
+  staffId: string;
+  channel: string;
+  userId: string;
+}
+
+export type InviteResult = { type: "created"; code: string; expiresAt: Date } | { type: "notAllowed" };
+export type RedeemResult = { type: "bound"; staff: StaffMemberInfo } | { type: "invalid" } | { type: "expired" } | { type: "used" };
+
+/** The area a case lies in, for deciding who may act on it. */
+export interface CaseArea {
+  districtCodes: string[];
+  roadCommitteeCode: string | null;
+}
+
+/**
+ * Who is staff, and what they may touch. Admins issue one-time invitation codes
+ * (stored only as hashes); redeeming one binds a chat account to a role and the
+ * districts and road committees it covers. Every staff action asks
+ * {@link StaffRegistry.mayHandle} first.
+ */
+export interface StaffRegistry {
+  /** An admin (or, with `bootstrap`, the command line) invites someone. */
+  invite(by: StaffIdentity | "bootstrap", grant: StaffGrant, validHours?: number): Promise<InviteResult>;
+  redeem(code: string, who: StaffIdentity & { locale: "zh" | "en" }): Promise<RedeemResult>;
+  /** The active staff record of a chat account, if any. */
+  find(who: Pick<StaffIdentity, "channel" | "userId">): Promise<StaffMemberInfo | undefined>;
+  list(): Promise<StaffMemberInfo[]>;
+  /** Only admins revoke; an admin cannot revoke themselves (a town must keep one). */
+  revoke(by: StaffIdentity, staffId: string): Promise<{ type: "revoked" } | { type: "notAllowed" } | { type: "notFound" }>;
+  mayHandle(who: Pick<StaffIdentity, "channel" | "userId">, area: CaseArea): Promise<boolean>;
+}
+
+export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: string; clock?: () => Date }): StaffRegistry {
+  const { prisma, townCode } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  const active = async (who: Pick<StaffIdentity, "channel" | "userId">) =>
+    prisma.staffMember.findFirst({
+      where: { townCode, revokedAt: null, chatUser: { channel: who.channel, channelUserId: who.userId } },
+      include: { chatUser: true },
+    });
+
+  const info = (row: NonNullable<Awaited<ReturnType<typeof active>>>): StaffMemberInfo => ({
+    staffId: row.id,
+    channel: row.chatUser.channel,
+    userId: row.chatUser.channelUserId,
+    role: row.role,
+    label: row.label,
+    districtCodes: row.districtCodes,
+    roadCommitteeCodes: row.roadCommitteeCodes,
+  });
+
+  return {
+    async invite(by, grant, validHours = DEFAULT_INVITE_HOURS) {
+      const admin = by === "bootstrap" ? null : await active(by);
+      if (by !== "bootstrap" && admin?.role !== "ADMIN") return { type: "notAllowed" };
+      const code = Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("");
+      const expiresAt = new Date(clock().getTime() + validHours * 3_600_000);
+      await prisma.staffInvite.create({
+        data: { townCode, codeHash: hashCode(code), ...grant, createdByStaffId: admin?.id ?? null, expiresAt, createdAt: clock() },
+      });
+      return { type: "created", code, expiresAt };
+    },
+
+    async redeem(code, who) {
+      return prisma.$transaction(async (tx): Promise<RedeemResult> => {
+        const invite = await tx.staffInvite.findUnique({ where: { codeHash: hashCode(normalizeCode(code)) } });
+        if (!invite || invite.townCode !== townCode) return { type: "invalid" };
+        if (invite.redeemedAt) return { type: "used" };
+        if (invite.expiresAt.getTime() <= clock().getTime()) return { type: "expired" };
+        // Marking first, conditionally, means two people racing for one code cannot both win.
+        const claimed = await tx.staffInvite.updateMany({ where: { id: invite.id, redeemedAt: null }, data: { redeemedAt: clock() } });
+        if (claimed.count === 0) return { type: "used" };
+        const user = await tx.chatUser.upsert({
+          where: { channel_channelUserId: { channel: who.channel, channelUserId: who.userId } },
+          create: { channel: who.channel, channelUserId: who.userId, chatId: who.chatId, locale: who.locale },
+          update: { chatId: who.chatId },
+        });
+        const grant = { role: invite.role, label: invite.label, districtCodes: invite.districtCodes, roadCommitteeCodes: invite.roadCommitteeCodes };
+        const staff = await tx.staffMember.upsert({
+          where: { townCode_chatUserId: { townCode, chatUserId: user.id } },
+          create: { townCode, chatUserId: user.id, ...grant, createdAt: clock() },
+          update: { ...grant, revokedAt: null },
+        });
+        await tx.staffInvite.update({ where: { id: invite.id }, data: { redeemedByStaffId: staff.id } });
+        return { type: "bound", staff: { staffId: staff.id, channel: who.channel, userId: who.userId, ...grant } };
+      });
+    },
+
+    async find(who) {
+      const row = await active(who);
+      return row ? info(row) : undefined;
+    },
+
+    async list() {
+      const rows = await prisma.staffMember.findMany({ where: { townCode, revokedAt: null }, include: { chatUser: true }, orderBy: { createdAt: "asc" } });
+      return rows.map(info);
+    },
+
+    async revoke(by, staffId) {
+      const admin = await active(by);
+      if (admin?.role !== "ADMIN" || admin.id === staffId) return { type: "notAllowed" };
+      const revoked = await prisma.staffMember.updateMany({ where: { id: staffId, townCode, revokedAt: null }, data: { revokedAt: clock() } });
+      return revoked.count === 1 ? { type: "revoked" } : { type: "notFound" };
+    },
+
+    async mayHandle(who, area) {
+      const staff = await active(who);
+      if (!staff) return false;
+      if (staff.role === "ADMIN") return true;
+      if (staff.role !== "DISTRICT_STAFF") return false;
+      return (
+        staff.districtCodes.some((code) => area.districtCodes.includes(code)) ||
+        (area.roadCommitteeCode !== null && staff.roadCommitteeCodes.includes(area.roadCommitteeCode))
+      );
+    },
+  };
+}
+
+/** Codes are shown in capitals but people type them any way, with spaces or dashes. */
+function normalizeCode(code: string): string {
+  return code.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
+}
+
+function hashCode(code: string): string {
+  return createHash("sha256").update(code).digest("hex");
+}
