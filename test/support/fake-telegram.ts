@@ -9,7 +9,16 @@ import { isDeepStrictEqual } from "node:util";
  * the state Telegram would (chats, messages, keyboards, pending updates, the
  * webhook) and offers helpers that act as a user in a Telegram client. Files
  * users send can be made downloadable (`getFile`, then
- * `GET /file/bot<token>/<file_path>`) with bytes the test chooses.
+ * `GET /file/bot<token>/<file_path>`) with bytes the test chooses; photos the
+ * bot uploads (multipart) are kept byte for byte ({@link FakeTelegram.photoBytes}).
+ *
+ * With `rateLimits: true` it enforces Telegram's published broadcast limits the
+ * way a bot meets them: more than 20 messages in any 60 seconds into one group
+ * (negative chat id), or more than 30 in any second overall, is answered 429
+ * with `parameters.retry_after` (whole seconds until the call would be
+ * accepted). Sends and edits count; only calls Telegram accepted use up the
+ * allowance. Time comes from `now`, so a test with a controllable clock
+ * drives the limits too.
  *
  * It deliberately does not import grammY: it must catch our mistakes, not share them.
  */
@@ -83,8 +92,11 @@ export type FakeSendFailure =
   | { type: "blocked" }
   | { type: "hang" };
 
-/** Bot API methods that deliver a message to a chat; the ones {@link FakeTelegram.failNextSends} affects. */
-const SEND_METHODS = new Set(["sendMessage", "sendPhoto"]);
+/** Bot API methods that put a message into a chat: the ones {@link FakeTelegram.failNextSends} affects and the rate limits count. */
+const SEND_METHODS = new Set(["sendMessage", "sendPhoto", "editMessageText"]);
+
+/** Telegram's broadcast limits: per group and minute, and overall per second. */
+export const FAKE_TELEGRAM_LIMITS = { perGroupPerMinute: 20, perSecondOverall: 30 } as const;
 
 /** Options for {@link startFakeTelegram}. */
 export interface FakeTelegramOptions {
@@ -92,6 +104,14 @@ export interface FakeTelegramOptions {
   token: string;
   /** The bot's identity as getMe reports it. */
   botUsername?: string;
+  /**
+   * Enforce {@link FAKE_TELEGRAM_LIMITS} (see {@link FakeTelegram}). Off by
+   * default so tests about something else (or that raise a worker's own limits
+   * on purpose) are not slowed down by them.
+   */
+  rateLimits?: boolean;
+  /** The clock the rate limits use, in milliseconds; `Date.now` by default. */
+  now?: () => number;
 }
 
 /** Thrown inside a method to answer `{ ok: false, error_code, description }`. */
@@ -114,6 +134,9 @@ const MAX_TEXT = 4096;
 const FILE_ID_PREFIX = "AgAC-fake-file-";
 const MAX_CAPTION = 1024;
 const MAX_CALLBACK_DATA_BYTES = 64;
+const MAX_CALLBACK_ANSWER = 200;
+/** Telegram takes photos up to 10 MB by upload. */
+const MAX_UPLOAD_PHOTO_BYTES = 10 * 1024 * 1024;
 const CHAT_ACTIONS = new Set(["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]);
 
 type Waiter<T> = { accept: (item: T) => boolean; resolve: (item: T) => void };
@@ -163,12 +186,20 @@ export class FakeTelegram {
   private readonly sendFailures: { failure: FakeSendFailure; chatId: number | undefined; left: number }[] = [];
   private readonly delivered = new Map<number, FakeMessage[]>();
   private readonly hung = new Set<() => void>();
+  private readonly rateLimits: boolean;
+  private readonly now: () => number;
+  /** When accepted messages were sent, overall and per group chat, newest last. */
+  private readonly sentAt: number[] = [];
+  private readonly sentToGroupAt = new Map<number, number[]>();
+  private readonly uploads = new Map<string, Buffer>();
 
   /** Use {@link startFakeTelegram}. */
   constructor(server: Server, url: string, options: FakeTelegramOptions) {
     this.server = server;
     this.url = url;
     this.token = options.token;
+    this.rateLimits = options.rateLimits ?? false;
+    this.now = options.now ?? Date.now;
     const id = Number(options.token.split(":")[0]);
     this.bot = { id: Number.isSafeInteger(id) ? id : 1, is_bot: true, first_name: "Linli Test", username: options.botUsername ?? "linli_test_bot" };
   }
@@ -190,6 +221,25 @@ export class FakeTelegram {
   /** Every message the bot delivered to `chatId`, in the order Telegram accepted them (failed sends are not in it). */
   deliveredTo(chatId: number): FakeMessage[] {
     return (this.delivered.get(chatId) ?? []).map((message) => structuredClone(message));
+  }
+
+  /** The bytes the bot uploaded for a photo message it sent, or `undefined` when it sent a file id or URL instead. */
+  photoBytes(message: FakeMessage): Buffer | undefined {
+    const largest = message.photo?.at(-1);
+    const bytes = largest && this.uploads.get(largest.file_id);
+    return bytes && Buffer.from(bytes);
+  }
+
+  /** Every callback query answer, with its pop-up text (`undefined`: a silent answer), oldest first. */
+  callbackAnswers(): { id: string; text: string | undefined }[] {
+    return this.calls("answerCallbackQuery")
+      .filter((call) => call.ok)
+      .map((call) => ({ id: String(call.params.callback_query_id), text: typeof call.params.text === "string" ? call.params.text : undefined }));
+  }
+
+  /** Someone deletes a message from the chat; editing it then fails with "message to edit not found", as in Telegram. */
+  deleteMessage(chatId: number, messageId: number): void {
+    this.messages.delete(`${chatId}:${messageId}`);
   }
 
   /** Ends every hung send (see {@link FakeSendFailure}) by closing its connection, as a dying proxy would. */
@@ -386,6 +436,37 @@ export class FakeTelegram {
     return { update_id: this.nextUpdateId++, message: structuredClone(message) };
   }
 
+  /** Seconds until a message to `params.chat_id` would be within the limits; `undefined` when it is now (or limits are off). */
+  private retryAfter(params: Record<string, unknown>): number | undefined {
+    if (!this.rateLimits) return undefined;
+    const now = this.now();
+    const waits: number[] = [];
+    const wait = (times: number[], limit: number, windowMs: number) => {
+      const recent = times.filter((at) => at > now - windowMs);
+      if (recent.length >= limit) waits.push(Math.max(1, Math.ceil(((recent[recent.length - limit] ?? now) + windowMs - now) / 1000)));
+    };
+    wait(this.sentAt, FAKE_TELEGRAM_LIMITS.perSecondOverall, 1_000);
+    const chatId = Number(params.chat_id);
+    if (chatId < 0) wait(this.sentToGroupAt.get(chatId) ?? [], FAKE_TELEGRAM_LIMITS.perGroupPerMinute, 60_000);
+    return waits.length === 0 ? undefined : Math.max(...waits);
+  }
+
+  private countSent(params: Record<string, unknown>): void {
+    const now = this.now();
+    const prune = (times: number[], windowMs: number) => {
+      while (times.length > 0 && (times[0] ?? now) <= now - windowMs) times.shift();
+    };
+    prune(this.sentAt, 1_000);
+    this.sentAt.push(now);
+    const chatId = Number(params.chat_id);
+    if (chatId < 0) {
+      const times = this.sentToGroupAt.get(chatId) ?? [];
+      prune(times, 60_000);
+      times.push(now);
+      this.sentToGroupAt.set(chatId, times);
+    }
+  }
+
   /** The failure the next send to this chat must suffer, if the test asked for one. */
   private takeSendFailure(params: Record<string, unknown>): FakeSendFailure | undefined {
     const chatId = Number(params.chat_id);
@@ -528,9 +609,14 @@ export class FakeTelegram {
       const photo = params.photo;
       if (photo === undefined || photo === "") throw badRequest("there is no photo in the request");
       if (typeof photo === "string" && !/^https?:\/\//.test(photo) && !photo.startsWith(FILE_ID_PREFIX)) throw badRequest("wrong remote file identifier specified");
+      const upload = isUpload(photo) ? photo.bytes : undefined;
+      if (upload && upload.length > MAX_UPLOAD_PHOTO_BYTES) throw badRequest("file is too big");
+      if (upload && !looksLikeImage(upload)) throw badRequest("IMAGE_PROCESS_FAILED");
       const caption = typeof params.caption === "string" ? params.caption : undefined;
       if (caption !== undefined && caption.length > MAX_CAPTION) throw badRequest("message caption is too long");
-      const sizes = [{ ...this.newFile(), width: 320, height: 240, file_size: 12_000 }];
+      const file = this.newFile(upload);
+      if (upload) this.uploads.set(file.file_id, Buffer.from(upload));
+      const sizes = [{ ...file, width: 320, height: 240, file_size: upload?.length ?? 12_000 }];
       return this.newBotMessage(chat, params, { photo: sizes, ...(caption === undefined ? {} : { caption }) });
     },
     editMessageText: (params) => {
@@ -556,6 +642,7 @@ export class FakeTelegram {
     },
     answerCallbackQuery: (params) => {
       const id = typeof params.callback_query_id === "string" ? params.callback_query_id : String(params.callback_query_id ?? "");
+      if (typeof params.text === "string" && params.text.length > MAX_CALLBACK_ANSWER) throw badRequest("MESSAGE_TOO_LONG");
       if (!this.openCallbackQueries.delete(id)) throw badRequest("query is too old and response timeout expired or query ID is invalid");
       return true;
     },
@@ -618,9 +705,12 @@ export class FakeTelegram {
     this.log.push(call);
     const failure = SEND_METHODS.has(name) ? this.takeSendFailure(params) : undefined;
     if (failure) return this.failSend(failure, request, response);
+    const limited = SEND_METHODS.has(name) ? this.retryAfter(params) : undefined;
+    if (limited !== undefined) return this.failSend({ type: "retryAfter", seconds: limited }, request, response);
     try {
       const result = await handler(params, response);
       call.ok = true;
+      if (SEND_METHODS.has(name)) this.countSent(params);
       if (!response.destroyed) answer(response, 200, { ok: true, result });
     } catch (error) {
       if (!(error instanceof BotApiError)) throw error;
@@ -694,11 +784,67 @@ function decodeField(key: string, value: string): unknown {
   }
 }
 
-function decodeForm(form: { forEach(visit: (value: FormDataEntryValue, key: string) => void): void }): Record<string, unknown> {
+/** A file the bot uploaded in a multipart request, as the fake records it. */
+interface FakeUpload {
+  filename: string;
+  size: number;
+  bytes: Buffer;
+}
+
+function isUpload(value: unknown): value is FakeUpload {
+  return typeof value === "object" && value !== null && Buffer.isBuffer((value as { bytes?: unknown }).bytes);
+}
+
+/** JPEG, PNG, GIF or WebP by their first bytes: what Telegram can turn into a photo. */
+function looksLikeImage(bytes: Buffer): boolean {
+  const head = bytes.toString("latin1", 0, 12);
+  return (bytes[0] === 0xff && bytes[1] === 0xd8) || head.startsWith("\x89PNG") || head.startsWith("GIF8") || (head.startsWith("RIFF") && head.slice(8) === "WEBP");
+}
+
+function decodeForm(form: URLSearchParams): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   form.forEach((value, key) => {
-    params[key] = typeof value === "string" ? decodeField(key, value) : { filename: value.name, size: value.size };
+    params[key] = decodeField(key, value);
   });
+  return params;
+}
+
+/**
+ * Reads a multipart body the lenient way Telegram does: grammY writes part
+ * headers without spaces and file names unquoted, which undici's strict
+ * FormData parser refuses. A field `attach://<name>` names the file part
+ * `<name>`, as the Bot API defines it.
+ */
+function decodeMultipart(body: Buffer, contentType: string): Record<string, unknown> {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) throw new Error("no multipart boundary");
+  const delimiter = Buffer.from(`--${boundary}`);
+  const fields = new Map<string, string>();
+  const files = new Map<string, FakeUpload>();
+  let offset = body.indexOf(delimiter);
+  while (offset !== -1) {
+    const start = offset + delimiter.length;
+    if (body.subarray(start, start + 2).toString("latin1") === "--") break;
+    const next = body.indexOf(delimiter, start);
+    if (next === -1) throw new Error("unterminated multipart body");
+    const part = body.subarray(start + 2, next - 2);
+    const split = part.indexOf("\r\n\r\n");
+    if (split === -1) throw new Error("multipart part without headers");
+    const headers = part.subarray(0, split).toString("utf8");
+    const content = part.subarray(split + 4);
+    const name = /name="?([^";\r\n]+)"?/i.exec(headers)?.[1];
+    const filename = /filename="?([^";\r\n]+)"?/i.exec(headers)?.[1];
+    if (!name) throw new Error("multipart part without a name");
+    if (filename === undefined) fields.set(name, content.toString("utf8"));
+    else files.set(name, { filename, size: content.length, bytes: Buffer.from(content) });
+    offset = next;
+  }
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of fields) {
+    const attached = /^attach:\/\/(.+)$/.exec(value)?.[1];
+    params[key] = attached !== undefined ? files.get(attached) : decodeField(key, value);
+  }
+  for (const [key, file] of files) if (!(key in params)) params[key] = file;
   return params;
 }
 
@@ -714,10 +860,7 @@ async function readParams(request: IncomingMessage): Promise<Record<string, unkn
     return Object.fromEntries(Object.entries(json).map(([key, value]) => [key, typeof value === "string" ? decodeField(key, value) : value]));
   }
   if (type.startsWith("application/x-www-form-urlencoded")) return decodeForm(new URLSearchParams(body.toString("utf8")));
-  if (type.startsWith("multipart/form-data")) {
-    const form = await new Request("http://fake.telegram/", { method: "POST", headers: { "content-type": type }, body }).formData();
-    return decodeForm(form);
-  }
+  if (type.startsWith("multipart/form-data")) return decodeMultipart(body, type);
   return {};
 }
 

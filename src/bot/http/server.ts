@@ -134,7 +134,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     } catch {
       return send(req, res, BAD_TARGET, started);
     }
-    const methods = byPath.get(target.pathname);
+    // A route path ending in "/*" (e.g. "/api/media/*") also takes any one last segment in its place.
+    const methods = byPath.get(target.pathname) ?? byPath.get(target.pathname.replace(/\/[^/]+$/, "/*"));
     if (!methods) return send(req, res, NOT_FOUND, started);
     const route = methods.get(method);
     if (!route) {

@@ -65,6 +65,13 @@ export interface MediaStore {
   read(mediaId: string): Promise<{ bytes: Buffer; mimeType: string } | undefined>;
 }
 
+/**
+ * The one thing channels need from the store to send a stored photo: its bytes
+ * by media id. Senders take this instead of the whole store so they cannot
+ * write to it.
+ */
+export type MediaReader = Pick<MediaStore, "read">;
+
 /** Options of {@link createMediaStore}. */
 export interface MediaStoreOptions {
   /** The folder holding the files (by default `DATA_DIR/media`); created when missing. */

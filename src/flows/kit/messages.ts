@@ -49,5 +49,18 @@ export type OutboundMessage =
   | { type: "text"; text: string }
   | { type: "choices"; text: string; options: ChoiceOption[] }
   | { type: "locationRequest"; text: string; buttonLabel: string }
-  | { type: "photo"; url: string; caption?: string }
-  | { type: "link"; text: string; url: string; label: string };
+  /** A photo from Linli's media store (a report's photo, a resolution photo), by media id. */
+  | { type: "photo"; mediaId: string; caption?: string }
+  | { type: "link"; text: string; url: string; label: string }
+  /**
+   * Replaces a message sent earlier to the same chat (`messageRef`: the channel's
+   * id for it, as the outbox recorded it), e.g. a group alert showing its new
+   * status and buttons. Channels that cannot edit send it as a new message.
+   */
+  | { type: "replace"; messageRef: string; text: string; options: ChoiceOption[] }
+  /**
+   * A short acknowledgement of a button press ("已认领", "只有本片区工作人员可以操作").
+   * Telegram shows it as the button's pop-up, without a message in the chat;
+   * other channels send it as plain text.
+   */
+  | { type: "notice"; text: string };

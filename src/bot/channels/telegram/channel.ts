@@ -1,12 +1,14 @@
 import { Bot, BotError, GrammyError, HttpError } from "grammy";
 import type { MaybeInaccessibleMessage, Update } from "grammy/types";
 import { COMMAND_MENU } from "../../../flows/kit/commands.ts";
-import type { InboundEvent, Locale } from "../../../flows/kit/messages.ts";
+import type { InboundEvent, Locale, OutboundMessage } from "../../../flows/kit/messages.ts";
 import type { Logger } from "../../../log.ts";
 import type { Route } from "../../http/route.ts";
+import type { MediaReader } from "../../media/store.ts";
 import type { UpdateHandler } from "../../update-handler.ts";
+import { loadPhotos, performSend, type LoadedPhotos, type SendTarget } from "./calls.ts";
 import { callbackToEvent, messageToEvent } from "./inbound.ts";
-import { planReplies, type TelegramSend } from "./outbound.ts";
+import { planReplies, takeNotices, type TelegramSend } from "./outbound.ts";
 import { createWebhookRoute } from "./webhook.ts";
 
 /** Linli only converses through messages and button presses; asking for less keeps traffic down. */
@@ -26,6 +28,11 @@ export interface TelegramChannelOptions {
   /** Webhook mode when given; long polling otherwise. */
   webhook?: { url: string; secret: string } | undefined;
   handler: UpdateHandler;
+  /**
+   * Where photos in replies are read from, by media id. Without it (or when
+   * the store has lost a file) a photo is replaced by its caption as text.
+   */
+  media?: MediaReader | undefined;
   logger: Logger;
 }
 
@@ -39,6 +46,8 @@ export interface TelegramChannel {
    * flow; rejects with {@link TelegramStartError} if they cannot.
    */
   start(): Promise<void>;
+  /** The bot's @username as getMe reported it; only valid after {@link TelegramChannel.start} resolved. */
+  username(): string;
   /**
    * Stops taking updates (polling ends, the webhook answers 503 so Telegram
    * retries elsewhere or later) and resolves when updates in flight are handled.
@@ -85,12 +94,7 @@ function menuIn(locale: Locale) {
 }
 
 /** Where replies to an update go: the chat, and the forum topic when the update came from one. */
-interface ReplyTarget {
-  chatId: number;
-  threadId: number | undefined;
-}
-
-function targetOf(message: MaybeInaccessibleMessage): ReplyTarget {
+function targetOf(message: MaybeInaccessibleMessage): SendTarget {
   const inTopic = message.date !== 0 && message.is_topic_message === true;
   return { chatId: message.chat.id, threadId: inTopic ? message.message_thread_id : undefined };
 }
@@ -99,6 +103,11 @@ function targetOf(message: MaybeInaccessibleMessage): ReplyTarget {
  * Creates the Telegram channel: parses updates into {@link InboundEvent}s, feeds
  * them to the handler and renders its replies. This module and its siblings are
  * the only code that knows grammY.
+ *
+ * A button press is answered once, after the handler ran, with the reply's
+ * `notice`s as the pop-up text (an empty answer when there is none or the
+ * handler failed). In private chats the pressed keyboard is removed first; in
+ * groups it stays, since several staff use one alert's buttons.
  *
  * In polling mode grammY handles updates one after another; that keeps
  * at-least-once delivery (an update is confirmed only after it was handled) at
@@ -120,20 +129,23 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const reportUpdateError = (updateId: number, error: unknown) =>
     logger.error("telegram update failed", { updateId, error: describe(error) });
 
-  const send = async (request: TelegramSend, target: ReplyTarget) => {
-    const thread = target.threadId === undefined ? {} : { message_thread_id: target.threadId };
-    if (request.method === "sendMessage") {
-      await bot.api.sendMessage(target.chatId, request.text, { ...thread, ...(request.replyMarkup ? { reply_markup: request.replyMarkup } : {}) });
-    } else {
-      await bot.api.sendPhoto(target.chatId, request.photo, { ...thread, ...(request.caption === undefined ? {} : { caption: request.caption }) });
+  const photosFor = async (plan: readonly TelegramSend[], messageId: string): Promise<LoadedPhotos> => {
+    try {
+      const loaded = await loadPhotos(options.media, plan);
+      if (loaded.missing.length > 0) logger.error("photos of a reply are not in the media store; sending their captions", { messageId, mediaIds: loaded.missing });
+      return loaded;
+    } catch (error) {
+      logger.error("could not read the photos of a reply; sending their captions", { messageId, error: describe(error) });
+      return { photos: new Map(), missing: [] };
     }
   };
 
-  const respond = async (event: InboundEvent, target: ReplyTarget) => {
-    const replies = await handler.handle(event);
-    for (const request of planReplies(replies, { isPrivate: event.chatType === "private" })) {
+  const render = async (replies: readonly OutboundMessage[], event: InboundEvent, target: SendTarget) => {
+    const plan = planReplies(replies, { isPrivate: event.chatType === "private" });
+    const { photos } = await photosFor(plan, event.messageId);
+    for (const request of plan) {
       try {
-        await send(request, target);
+        await performSend(bot.api, target, request, photos);
       } catch (error) {
         const detail = describe(error);
         logger.error("telegram send failed", { method: request.method, chatId: target.chatId, messageId: event.messageId, error: detail });
@@ -145,23 +157,39 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
 
   bot.on("callback_query", async (ctx) => {
     const query = ctx.callbackQuery;
-    // Answer first: until answered, the user's client shows a spinner on the button.
-    await bot.api.answerCallbackQuery(query.id).catch((error: unknown) => logger.warn("telegram answerCallbackQuery failed", { error: describe(error) }));
-    const message = query.message;
-    if (!message) return;
-    if (message.reply_markup) {
-      // Removing the pressed keyboard keeps an old question from being answered twice.
+    let answered = false;
+    // Every press is answered exactly once: until then the client shows a spinner on the button.
+    const answer = async (text: string | undefined) => {
+      if (answered) return;
+      answered = true;
       await bot.api
-        .editMessageReplyMarkup(message.chat.id, message.message_id)
-        .catch((error: unknown) => logger.warn("telegram keyboard removal failed", { error: describe(error) }));
+        .answerCallbackQuery(query.id, text === undefined ? {} : { text })
+        .catch((error: unknown) => logger.warn("telegram answerCallbackQuery failed", { error: describe(error) }));
+    };
+    try {
+      const message = query.message;
+      if (!message) return;
+      if (message.chat.type === "private" && message.reply_markup) {
+        // Removing the pressed keyboard keeps an old question from being answered twice. Group
+        // keyboards stay: an alert's buttons serve every staff member, and the flow replaces the
+        // message when its status changes.
+        await bot.api
+          .editMessageReplyMarkup(message.chat.id, message.message_id)
+          .catch((error: unknown) => logger.warn("telegram keyboard removal failed", { error: describe(error) }));
+      }
+      const event = callbackToEvent(ctx.update.update_id, query);
+      if (!event) return;
+      const { notice, replies } = takeNotices(await handler.handle(event));
+      await answer(notice);
+      await render(replies, event, targetOf(message));
+    } finally {
+      await answer(undefined);
     }
-    const event = callbackToEvent(ctx.update.update_id, query);
-    if (event) await respond(event, targetOf(message));
   });
 
   bot.on("message", async (ctx) => {
     const event = messageToEvent(ctx.update.update_id, ctx.message, ctx.me);
-    if (event) await respond(event, targetOf(ctx.message));
+    if (event) await render(await handler.handle(event), event, targetOf(ctx.message));
   });
 
   bot.catch((error) => reportUpdateError(error.ctx.update.update_id, error.error));
@@ -215,6 +243,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
 
   return {
     routes,
+    username: () => bot.botInfo.username,
     async start() {
       try {
         // grammY types its signal with its AbortController polyfill; Node's own signal works the same at run time.

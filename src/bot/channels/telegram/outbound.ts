@@ -12,10 +12,18 @@ export const CAPTION_LIMIT = 1024;
  */
 const TWO_PER_ROW_MAX_WIDTH = 16;
 
-/** One Bot API call that renders part of a reply. */
+/** Telegram's limit for the text of a callback query answer (the pop-up). */
+export const CALLBACK_ANSWER_LIMIT = 200;
+
+/**
+ * One Bot API call that renders part of a reply. A photo names a media-store
+ * id; whoever performs the call reads its bytes and uploads them. An edit
+ * names the message to replace; see `performSend` for what happens when it is gone.
+ */
 export type TelegramSend =
   | { method: "sendMessage"; text: string; replyMarkup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove }
-  | { method: "sendPhoto"; photo: string; caption?: string };
+  | { method: "sendPhoto"; mediaId: string; caption?: string }
+  | { method: "editMessageText"; messageId: number; text: string; replyMarkup?: InlineKeyboardMarkup };
 
 const REMOVE_REPLY_KEYBOARD: ReplyKeyboardRemove = { remove_keyboard: true };
 
@@ -41,11 +49,7 @@ export function splitText(text: string, limit: number = TEXT_LIMIT): string[] {
     flush();
     let rest = line;
     while (rest.length > limit) {
-      let cut = 0;
-      for (const char of rest) {
-        if (cut + char.length > limit) break;
-        cut += char.length;
-      }
+      const cut = codePointCut(rest, limit);
       pieces.push(rest.slice(0, cut));
       rest = rest.slice(cut);
     }
@@ -53,6 +57,16 @@ export function splitText(text: string, limit: number = TEXT_LIMIT): string[] {
   }
   flush();
   return pieces;
+}
+
+/** The longest prefix length of `text` within `limit` UTF-16 units that does not split a code point. */
+function codePointCut(text: string, limit: number): number {
+  let cut = 0;
+  for (const char of text) {
+    if (cut + char.length > limit) break;
+    cut += char.length;
+  }
+  return cut;
 }
 
 function displayWidth(label: string): number {
@@ -86,17 +100,38 @@ export function choiceKeyboard(options: readonly ChoiceOption[]): InlineKeyboard
  * channel remembering per-chat state in memory (several instances may serve one
  * bot). Messages with inline keyboards cannot also remove a reply keyboard; the
  * next plain text does it.
+ *
+ * A `replace` edits the message its `messageRef` names, with the new keyboard
+ * (none when it has no options, which removes the old one). A `notice` here is
+ * plain text; the conversation path takes notices out first with
+ * {@link takeNotices} when they can be a button's pop-up.
  */
 export function planReplies(messages: readonly OutboundMessage[], chat: { isPrivate: boolean }): TelegramSend[] {
   const sends: TelegramSend[] = [];
   let locationRequested = false;
   const plainMarkup = () => (chat.isPrivate && !locationRequested ? REMOVE_REPLY_KEYBOARD : undefined);
-  const texts = (text: string, lastMarkup?: Exclude<TelegramSend, { method: "sendPhoto" }>["replyMarkup"]) => {
+  const texts = (text: string, lastMarkup?: Extract<TelegramSend, { method: "sendMessage" }>["replyMarkup"]) => {
     const pieces = splitText(text);
     pieces.forEach((piece, index) => {
       const replyMarkup = index === pieces.length - 1 && lastMarkup ? lastMarkup : plainMarkup();
       sends.push(replyMarkup ? { method: "sendMessage", text: piece, replyMarkup } : { method: "sendMessage", text: piece });
     });
+  };
+
+  // The edited message takes the first piece; a text too long for one message
+  // continues in new messages, the keyboard under the last one as with choices.
+  const replace = (message: Extract<OutboundMessage, { type: "replace" }>) => {
+    const keyboard = message.options.length > 0 ? choiceKeyboard(message.options) : undefined;
+    const messageId = /^\d+$/.test(message.messageRef) ? Number(message.messageRef) : Number.NaN;
+    if (!Number.isSafeInteger(messageId)) {
+      // Not a Telegram message id (say, a row written for another channel): nothing to edit.
+      texts(message.text, keyboard);
+      return;
+    }
+    const [first = "", ...rest] = splitText(message.text);
+    const firstMarkup = rest.length === 0 ? keyboard : undefined;
+    sends.push(firstMarkup ? { method: "editMessageText", messageId, text: first, replyMarkup: firstMarkup } : { method: "editMessageText", messageId, text: first });
+    if (rest.length > 0) texts(rest.join("\n"), keyboard);
   };
 
   for (const message of messages) {
@@ -121,16 +156,41 @@ export function planReplies(messages: readonly OutboundMessage[], chat: { isPriv
         break;
       case "photo":
         if (message.caption !== undefined && message.caption.length > CAPTION_LIMIT) {
-          sends.push({ method: "sendPhoto", photo: message.url });
+          sends.push({ method: "sendPhoto", mediaId: message.mediaId });
           texts(message.caption);
         } else {
-          sends.push(message.caption === undefined ? { method: "sendPhoto", photo: message.url } : { method: "sendPhoto", photo: message.url, caption: message.caption });
+          sends.push(message.caption === undefined ? { method: "sendPhoto", mediaId: message.mediaId } : { method: "sendPhoto", mediaId: message.mediaId, caption: message.caption });
         }
         break;
       case "link":
         texts(message.text, { inline_keyboard: [[{ text: message.label, url: message.url }]] });
         break;
+      case "replace":
+        replace(message);
+        break;
+      case "notice":
+        texts(message.text);
+        break;
     }
   }
   return sends;
+}
+
+/**
+ * Separates the notices of a reply to a button press from the rest: Telegram
+ * shows them as the pressed button's pop-up (one answer per press, so several
+ * notices share it, one a line), not as messages. The pop-up holds
+ * {@link CALLBACK_ANSWER_LIMIT} characters; a longer notice is cut there, so
+ * flows keep notices short. `notice` is `undefined` when there is none.
+ */
+export function takeNotices(messages: readonly OutboundMessage[]): { notice: string | undefined; replies: OutboundMessage[] } {
+  const notices: string[] = [];
+  const replies: OutboundMessage[] = [];
+  for (const message of messages) {
+    if (message.type === "notice") notices.push(message.text);
+    else replies.push(message);
+  }
+  if (notices.length === 0) return { notice: undefined, replies };
+  const notice = notices.join("\n");
+  return { notice: notice.slice(0, codePointCut(notice, CALLBACK_ANSWER_LIMIT)), replies };
 }

@@ -2,7 +2,9 @@ import { Api, GrammyError, HttpError } from "grammy";
 import type { OutboundMessage } from "../../../flows/kit/messages.ts";
 import type { Logger } from "../../../log.ts";
 import type { ChannelSender, SendResult } from "../../notify/outbox-worker.ts";
-import { planReplies, type TelegramSend } from "./outbound.ts";
+import type { MediaReader } from "../../media/store.ts";
+import { loadPhotos, performSend, type LoadedPhotos } from "./calls.ts";
+import { planReplies } from "./outbound.ts";
 
 /**
  * Telegram's published broadcast limits: about 30 messages a second overall and
@@ -25,6 +27,11 @@ export interface TelegramSenderOptions {
   token: string;
   /** Bot API root without a trailing slash, e.g. `https://api.telegram.org`. */
   apiRoot: string;
+  /**
+   * Where queued photos (alert photos, by media id) are read from. Without it
+   * every photo counts as missing, which suits senders that never send one.
+   */
+  media?: MediaReader | undefined;
   logger: Logger;
 }
 
@@ -60,35 +67,44 @@ function chatTarget(chatId: string): number | string {
  * {@link planReplies} the conversation uses and sends them one call after
  * another, stopping at the first failure (the worker retries the row as a
  * whole). Chats with a positive id are private chats, as Telegram numbers them.
+ *
+ * Photos are read from the media store before the first call. A photo the
+ * store does not have makes the whole row a failed send naming the media id,
+ * with nothing sent, so the retries that follow never repeat a half-sent alert
+ * and the dead letter says which file was lost. A `replace` edits the earlier
+ * message (see `performSend`). `ref` of a sent row is the id of the first
+ * message it delivered, edited or new: the message to edit next time.
  */
 export function createTelegramSender(options: TelegramSenderOptions): ChannelSender {
-  const { token } = options;
+  const { token, media } = options;
   const logger = options.logger.child({ channel: "telegram", component: "sender" });
   const api = new Api(token, { apiRoot: options.apiRoot.replace(/\/+$/, ""), timeoutSeconds: SEND_TIMEOUT_SECONDS });
-
-  const call = async (chat: number | string, request: TelegramSend) => {
-    if (request.method === "sendMessage") {
-      await api.sendMessage(chat, request.text, request.replyMarkup ? { reply_markup: request.replyMarkup } : {});
-    } else {
-      await api.sendPhoto(chat, request.photo, request.caption === undefined ? {} : { caption: request.caption });
-    }
-  };
 
   return {
     ...TELEGRAM_SEND_LIMITS,
     async send(chatId: string, messages: OutboundMessage[]): Promise<SendResult> {
       const chat = chatTarget(chatId);
       const isPrivate = typeof chat === "number" && chat > 0;
-      for (const request of planReplies(messages, { isPrivate })) {
+      const plan = planReplies(messages, { isPrivate });
+      let loaded: LoadedPhotos;
+      try {
+        loaded = await loadPhotos(media, plan);
+      } catch (error) {
+        return { type: "failed", error: `could not read a photo from the media store: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (loaded.missing.length > 0) return { type: "failed", error: `photo ${loaded.missing.join(", ")} is not in the media store` };
+      let ref: string | undefined;
+      for (const request of plan) {
         try {
-          await call(chat, request);
+          const messageId = await performSend(api, { chatId: chat }, request, loaded.photos);
+          ref ??= messageId === undefined ? undefined : String(messageId);
         } catch (error) {
           const result = toSendResult(error, token);
           logger.debug("telegram outbox send did not go through", { chatId, method: request.method, result });
           return result;
         }
       }
-      return { type: "sent" };
+      return ref === undefined ? { type: "sent" } : { type: "sent", ref };
     },
   };
 }

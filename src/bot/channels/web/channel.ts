@@ -27,6 +27,22 @@ export const ADDRESS_RATE_LIMIT: RateLimit = { limit: 120, windowMs: 10_000, max
 export const UPDATES_CLIENT_RATE_LIMIT: RateLimit = { limit: 12, windowMs: 60_000, maxKeys: 10_000 };
 
 /**
+ * Photo downloads per peer address: the page loads each image of a reply once
+ * (the browser keeps it, see {@link MEDIA_CACHE_CONTROL}); this only stops a
+ * script from pulling large files in a loop.
+ */
+export const MEDIA_ADDRESS_RATE_LIMIT: RateLimit = { limit: 120, windowMs: 60_000, maxKeys: 10_000 };
+
+/**
+ * A media id names fixed content, so browsers may keep an image for a week;
+ * `private` because report photos must not sit in shared caches.
+ */
+export const MEDIA_CACHE_CONTROL = "private, max-age=604800, immutable";
+
+const MEDIA_ROUTE_PREFIX = "/api/media/";
+const MEDIA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
  * Uploads per browser: a report takes at most 3 photos, and each upload can
  * cost megabytes of disk, so the bound is much tighter than for messages.
  */
@@ -37,8 +53,9 @@ export const UPLOAD_ADDRESS_RATE_LIMIT: RateLimit = { limit: 30, windowMs: 60_00
 /**
  * The built-in web chat: `GET /` (the page), `POST /api/chat` (one message in,
  * the replies out), `POST /api/upload` (a photo's bytes in, its `fileId` out)
- * `GET /api/commands` (the command menu for the page's help) and
- * `GET /api/updates` (report updates waiting for this browser). The API is
+ * `GET /api/commands` (the command menu for the page's help),
+ * `GET /api/updates` (report updates waiting for this browser) and
+ * `GET /api/media/<media id>` (a stored photo a `photo` reply shows). The API is
  * documented in docs/web-chat.md. It holds no conversation state; everything
  * goes through `handler`, exactly like the other channels.
  *
@@ -54,6 +71,21 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
   const uploadsByAddress = new SlidingWindowLimiter(UPLOAD_ADDRESS_RATE_LIMIT);
   const commandsBody = JSON.stringify({ commands: COMMAND_MENU });
   const updatesByClient = new SlidingWindowLimiter(UPDATES_CLIENT_RATE_LIMIT);
+  const mediaByAddress = new SlidingWindowLimiter(MEDIA_ADDRESS_RATE_LIMIT);
+
+  // The id is a random UUID, known only to whoever was shown the photo, so it is the access check.
+  const mediaFile = async (request: HttpRequest): Promise<HttpResponse> => {
+    const address = mediaByAddress.hit(request.remoteAddress ?? "unknown");
+    if (!address.allowed) return tooManyRequests(address.retryAfterSeconds);
+    const mediaId = request.path.slice(MEDIA_ROUTE_PREFIX.length);
+    const stored = MEDIA_ID.test(mediaId) ? await media.read(mediaId.toLowerCase()) : undefined;
+    if (!stored) return jsonError(404, "not_found", { zh: "找不到这张图片。", en: "There is no such image." });
+    return {
+      status: 200,
+      headers: { "Content-Type": stored.mimeType, "Cache-Control": MEDIA_CACHE_CONTROL, "X-Content-Type-Options": "nosniff" },
+      body: stored.bytes,
+    };
+  };
 
   const updates = async (request: HttpRequest): Promise<HttpResponse> => {
     const address = byAddress.hit(request.remoteAddress ?? "unknown");
@@ -157,6 +189,7 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
       { method: "POST", path: "/api/upload", handle: upload, maxBodyBytes: media.maxBytes },
       { method: "GET", path: "/api/commands", handle: async () => json200(commandsBody) },
       { method: "GET", path: "/api/updates", handle: updates },
+      { method: "GET", path: `${MEDIA_ROUTE_PREFIX}*`, handle: mediaFile },
     ],
   };
 }

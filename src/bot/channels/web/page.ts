@@ -43,8 +43,8 @@ export function loadChatPage(options: { maxPhotoBytes: number; file?: URL }): Ch
     "default-src 'none'",
     `script-src '${scriptHash}'`,
     `style-src '${styleHash}'`,
-    // Bot replies may carry a photo from the town's own site or a CDN.
-    "img-src 'self' https: data:",
+    // Photo replies come from this server's /api/media/…; data: shows the user's own photo before upload.
+    "img-src 'self' data:",
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

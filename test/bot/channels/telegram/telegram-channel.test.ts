@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTelegramChannel, TelegramStartError, type TelegramChannel } from "../../../../src/bot/channels/telegram/channel.ts";
 import type { HttpRequest, Route } from "../../../../src/bot/http/route.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
@@ -6,6 +6,8 @@ import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
 import { createLogger } from "../../../../src/log.ts";
 import { startFakeTelegram, type FakeChat, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
+import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
+import { TINY_PNG } from "../../../support/town.ts";
 
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const SECRET = "webhook-secret-0123456789";
@@ -33,6 +35,7 @@ function scriptedHandler() {
         case "text":
           if (p.text === "long") return reply(LONG_REPLY);
           if (p.text === "where") return [{ type: "locationRequest", text: "请发送位置", buttonLabel: "📍 发送我的位置" }];
+          if (p.text === "alert") return [{ type: "choices", text: "新举报 WJ-2026-000001", options: [{ label: "认领", value: "claim" }, { label: "驳回", value: "reject" }] }];
           if (p.text === "oversized choice") return [{ type: "choices", text: "选一个", options: [{ label: "太长", value: "x".repeat(70) }] }];
           if (p.text.startsWith("say ")) return reply(p.text.slice(4));
           return [
@@ -40,6 +43,8 @@ function scriptedHandler() {
             { type: "choices", text: "是这个吗？", options: [{ label: "是", value: "yes" }, { label: "不是", value: "no" }, { label: "都不是", value: "none" }] },
           ];
         case "choice":
+          if (p.value === "claim") return [{ type: "notice", text: "已认领" }];
+          if (p.value === "reject") return [{ type: "notice", text: "只有本片区工作人员可以操作" }, { type: "notice", text: "请联系管理员" }, { type: "text", text: "驳回需要理由" }];
           return reply(`选择了 ${p.value}`);
         case "command":
           return reply(`命令 ${p.command} ${p.args}`.trim());
@@ -135,6 +140,44 @@ describe("the Telegram channel in polling mode", () => {
     expect(fake.calls("answerCallbackQuery").map((call) => call.params.callback_query_id)).toEqual([press.callback_query?.id]);
     expect(fake.currentMessage(alice.id, question.message_id)?.reply_markup).toBeUndefined();
     await expect(fake.userPresses(question, "yes")).rejects.toThrow(/shows no button/);
+  });
+
+  it("keeps a group message's keyboard when a button is pressed, for the other staff, and answers the press once", async () => {
+    await fake.userSends(alice, "@linli_test_bot alert", { chat: staffGroup });
+    const alertMessage = await fake.nextBotMessage(toChat(staffGroup.id));
+
+    const press = await fake.userPresses(alertMessage, "reject", bob);
+    const answer = await fake.nextBotMessage(toChat(staffGroup.id));
+
+    expect(answer.text).toBe("驳回需要理由");
+    expect(fake.currentMessage(staffGroup.id, alertMessage.message_id)?.reply_markup).toEqual(alertMessage.reply_markup);
+    expect(fake.calls("editMessageReplyMarkup")).toEqual([]);
+    expect(fake.callbackAnswers()).toEqual([{ id: press.callback_query?.id, text: "只有本片区工作人员可以操作\n请联系管理员" }]);
+    // Another member of staff can still press the same alert.
+    await fake.userPresses(alertMessage, "claim", alice);
+  });
+
+  it("shows a notice as the pressed button's pop-up instead of a message", async () => {
+    await fake.userSends(alice, "@linli_test_bot alert", { chat: staffGroup });
+    const alertMessage = await fake.nextBotMessage(toChat(staffGroup.id));
+
+    const press = await fake.userPresses(alertMessage, "claim", bob);
+    await vi.waitFor(() => expect(fake.callbackAnswers()).toHaveLength(1));
+
+    expect(fake.callbackAnswers()).toEqual([{ id: press.callback_query?.id, text: "已认领" }]);
+    expect(events.at(-1)?.payload).toEqual({ type: "choice", value: "claim" });
+    expect(fake.deliveredTo(staffGroup.id)).toHaveLength(1);
+  });
+
+  it("answers a press without a notice exactly once, with no pop-up text", async () => {
+    await fake.userSends(alice, "虹梅");
+    await fake.nextBotMessage(toChat(alice.id));
+    const question = await fake.nextBotMessage(toChat(alice.id));
+
+    await fake.userPresses(question, "yes");
+    await fake.nextBotMessage(toChat(alice.id));
+
+    expect(fake.callbackAnswers().map((answer) => answer.text)).toEqual([undefined]);
   });
 
   it("passes a sticker on as unsupported, naming the kind", async () => {
@@ -359,5 +402,59 @@ describe("starting the Telegram channel", () => {
       await channel.stop();
       await fake.close();
     }
+  });
+});
+
+describe("the Telegram channel's photo replies", () => {
+  let fake: FakeTelegram;
+  let media: MediaFixture;
+  let channel: TelegramChannel;
+  let photoId: string;
+  const lostId = "9d1e5a8c-0b7f-4a3e-8c2d-5f6a7b8c9d0e";
+
+  beforeAll(async () => {
+    media = await openMediaFixture({ maxBytes: 1024 * 1024 });
+    const stored = await media.store.put(TINY_PNG(77));
+    if (!stored.ok) throw new Error(stored.reason);
+    photoId = stored.mediaId;
+  });
+  afterAll(async () => {
+    await media.close();
+  });
+  beforeEach(async () => {
+    fake = await startFakeTelegram({ token: TOKEN });
+    channel = createTelegramChannel({
+      token: TOKEN,
+      apiRoot: fake.url,
+      media: media.store,
+      logger: capturingLogger().logger,
+      handler: {
+        handle: async (event) =>
+          event.payload.type === "text" && event.payload.text === "lost"
+            ? [{ type: "photo", mediaId: lostId, caption: "照片已丢失" }]
+            : [{ type: "photo", mediaId: photoId, caption: "现场照片" }],
+      },
+    });
+    await channel.start();
+  });
+  afterEach(async () => {
+    await channel.stop();
+    await fake.close();
+  });
+
+  it("uploads a stored photo with its caption", async () => {
+    await fake.userSends(alice, "photo");
+    const photo = await fake.nextBotMessage(toChat(alice.id));
+
+    expect(photo.caption).toBe("现场照片");
+    expect(fake.photoBytes(photo)?.equals(TINY_PNG(77))).toBe(true);
+  });
+
+  it("sends the caption as text when the media store has lost the photo", async () => {
+    await fake.userSends(alice, "lost");
+    const reply = await fake.nextBotMessage(toChat(alice.id));
+
+    expect(reply.text).toBe("照片已丢失");
+    expect(fake.calls("sendPhoto")).toEqual([]);
   });
 });

@@ -6,7 +6,6 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
-import type { Route } from "../../../../src/bot/http/route.ts";
 import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import { loadConfig } from "../../../../src/config.ts";
@@ -127,6 +126,8 @@ const ONE_PIXEL_GIF = "R0lGODlhAQABAIAAAAxuVf///ywAAAAAAQABAAACAkQBADs=";
 /** Answers with one reply of every kind, so the page's rendering is exercised without a flow. */
 class ShowcaseHandler implements UpdateHandler {
   readonly events: InboundEvent[] = [];
+  /** The media id of the one-pixel GIF, stored before the page opens. */
+  photoId = "";
   async handle(event: InboundEvent): Promise<OutboundMessage[]> {
     this.events.push(event);
     const { payload } = event;
@@ -134,7 +135,7 @@ class ShowcaseHandler implements UpdateHandler {
       return [
         { type: "text", text: "欢迎 <img src=x onerror=alert(1)>" },
         { type: "locationRequest", text: "请共享位置", buttonLabel: "📍 共享我的位置" },
-        { type: "photo", url: "/sample.gif", caption: "示意图 <i>caption</i>" },
+        { type: "photo", mediaId: this.photoId, caption: "示意图 <i>caption</i>" },
         { type: "link", text: "详情见镇政府网站", url: "https://example.org/wujing", label: "吴泾镇" },
         { type: "link", text: "不安全的链接", url: "javascript:alert(1)", label: "点我" },
       ];
@@ -154,12 +155,10 @@ describe("the web chat page with a scripted handler", () => {
     const logger = createLogger({ level: "silent" });
     handler = new ShowcaseHandler();
     media = await openMediaFixture({ maxBytes: 64 * 1024 });
-    const gif: Route = {
-      method: "GET",
-      path: "/sample.gif",
-      handle: async () => ({ status: 200, headers: { "Content-Type": "image/gif" }, body: Buffer.from(ONE_PIXEL_GIF, "base64") }),
-    };
-    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: [...createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), logger }).routes, gif], logger });
+    const stored = await media.store.put(Buffer.from(ONE_PIXEL_GIF, "base64"));
+    if (!stored.ok) throw new Error(`the sample GIF was refused: ${stored.reason}`);
+    handler.photoId = stored.mediaId;
+    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), logger }).routes, logger });
   });
   afterAll(async () => {
     await server?.close();
@@ -183,6 +182,7 @@ describe("the web chat page with a scripted handler", () => {
       await page.waitForFunction(() => (document.querySelector("#log img") as HTMLImageElement | null)?.complete === true);
       expect(await page.locator("#log img").evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(1);
       expect(await page.locator("#log img").getAttribute("alt")).toBe("示意图 <i>caption</i>");
+      expect(await page.locator("#log img").getAttribute("src")).toBe(`api/media/${handler.photoId}`);
       expect(await page.locator("#log i").count()).toBe(0);
       expect(await page.getByRole("link", { name: /吴泾镇/ }).getAttribute("href")).toBe("https://example.org/wujing");
       expect(await page.getByRole("link", { name: /吴泾镇/ }).getAttribute("rel")).toBe("noopener noreferrer");
