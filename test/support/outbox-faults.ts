@@ -1,3 +1,4 @@
+import type { OutboxRender } from "../../src/bot/notify/outbox-worker.ts";
 import type { Database } from "../../src/db/database.ts";
 
 /**
@@ -16,3 +17,10 @@ export async function stopFailingOutboxRows(db: Database): Promise<void> {
   await db.prisma.$executeRawUnsafe(`DROP TRIGGER linli_test_fail ON "OutboxMessage"`);
   await db.prisma.$executeRawUnsafe(`DROP FUNCTION linli_test_fail()`);
 }
+
+/**
+ * Renders a test row whose payload is `{ text }` as that one text, so a test
+ * can tell deliveries apart by their text. Shared by a worker in a child
+ * process and its successor in the test, which must render rows alike.
+ */
+export const renderTextRow: OutboxRender = (row) => [{ type: "text", text: (row.payload as { text: string }).text }];

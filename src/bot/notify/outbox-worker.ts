@@ -1,10 +1,13 @@
+import { createHash } from "node:crypto";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
 import type { Logger } from "../../log.ts";
+import { ALERT_DIGEST_KIND, DIGESTIBLE_KINDS, digestEntryOf, type AlertDigestPayload } from "./render-digest.ts";
 
 /** How one delivery attempt ended, as a channel sender reports it. */
 export type SendResult =
-  | { type: "sent" }
+  /** `ref`: the channel's id for the first message delivered, kept so the message can be edited later. */
+  | { type: "sent"; ref?: string }
   /** The channel asked us to wait (Telegram 429 `retry_after`); waiting is not a failure. */
   | { type: "retryAfter"; seconds: number }
   /** A transient failure (5xx, network, timeout): retried with backoff until the dead-letter limit. */
@@ -119,45 +122,50 @@ interface Claim {
 type Outcome = { type: "done" } | { type: "waiting"; until: Date };
 
 /**
- * A token bucket: `capacity` tokens, refilled continuously at `perMs` tokens a
- * millisecond. Time comes from the caller so an injected clock drives it.
+ * At most `limit` messages in any `windowMs`, the way Telegram and WeCom count
+ * ("20 a minute into one group"): unlike a token bucket, which would let a full
+ * burst go and then refill, no sliding window ever holds more than the limit.
+ * Time comes from the caller so an injected clock drives it.
  */
-class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
+class SlidingWindowLimit {
+  /** Send times inside the window, oldest first. */
+  private readonly sentAt: number[] = [];
 
   constructor(
     readonly capacity: number,
-    private readonly perMs: number,
-    now: number,
-  ) {
-    this.tokens = capacity;
-    this.updatedAt = now;
+    private readonly windowMs: number,
+  ) {}
+
+  private prune(now: number): void {
+    while (this.sentAt.length > 0 && this.sentAt[0]! <= now - this.windowMs) this.sentAt.shift();
   }
 
-  private refill(now: number): void {
-    if (now > this.updatedAt) {
-      this.tokens = Math.min(this.capacity, this.tokens + (now - this.updatedAt) * this.perMs);
-      this.updatedAt = now;
-    }
-  }
-
-  /** Milliseconds until `cost` tokens are available (0: now). */
+  /** Milliseconds until `cost` more messages fit (0: now). */
   waitMs(cost: number, now: number): number {
-    this.refill(now);
-    return this.tokens >= cost ? 0 : Math.ceil((cost - this.tokens) / this.perMs);
+    this.prune(now);
+    const excess = this.sentAt.length + cost - this.capacity;
+    return excess <= 0 ? 0 : this.sentAt[excess - 1]! + this.windowMs - now;
+  }
+
+  /** The messages that could go out at once. */
+  available(now: number): number {
+    this.prune(now);
+    return this.capacity - this.sentAt.length;
   }
 
   take(cost: number, now: number): void {
-    this.refill(now);
-    this.tokens -= cost;
+    this.prune(now);
+    for (let i = 0; i < cost; i++) this.sentAt.push(now);
   }
 
-  isFull(now: number): boolean {
-    this.refill(now);
-    return this.tokens >= this.capacity;
+  /** Nothing sent inside the window: the limit may be forgotten, a new one behaves the same. */
+  isIdle(now: number): boolean {
+    this.prune(now);
+    return this.sentAt.length === 0;
   }
 }
+
+const destinationKey = (channel: string, chatId: string) => `${channel}\u0000${chatId}`;
 
 function errorText(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -168,6 +176,28 @@ function errorText(error: unknown): string {
  * Creates the outbox worker: it delivers {@link OutboxMessage} rows at least
  * once and never again after one was marked SENT.
  *
+ * The guarantee, precisely: a row is marked SENT only after its channel
+ * accepted it, and a SENT (or MERGED) row is never claimed again, so nothing
+ * queued is lost and nothing committed as delivered is repeated. A process
+ * killed (or a connection lost) after the channel accepted a message but
+ * before SENT was committed leaves that row to be sent again when its lease
+ * runs out: the recipient then sees it twice. That window holds at most one
+ * row per destination per worker, because a chat's rows go out one at a time;
+ * neither Telegram's nor WeCom's send API takes an idempotency key, so it
+ * cannot be closed. The channel's id of the delivered message (`ref`) is kept
+ * in `deliveredRef` with SENT, so later updates can edit it.
+ *
+ * - Backlog digest: when a destination has more pending rows than it may
+ *   receive within the next minute (its per-minute limit), the alerts among
+ *   them (see `DIGESTIBLE_KINDS`) that fit its limit now go out on their own and the rest become one
+ *   `alert.digest` row; the folded rows are marked MERGED with `mergedIntoId`
+ *   in the same transaction, under the claim lock and with
+ *   `FOR UPDATE SKIP LOCKED`. Only rows never attempted are folded: a claimed
+ *   row has `attempts` ≥ 1 until it is settled or given back, so a row is never
+ *   both sent and merged, and a reference reaches a group either in its own
+ *   alert or in a digest. The digest takes the oldest folded row's `createdAt`,
+ *   keeping the chat's order, and its `dedupeKey` is derived from the folded
+ *   ids.
  * - Claims are one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`
  *   that moves `nextAttemptAt` a lease ahead and counts the attempt, so any
  *   number of workers on one database never hold the same row, and a worker
@@ -181,7 +211,7 @@ function errorText(error: unknown): string {
  *   lock so two workers never take consecutive rows of one chat at once.
  * - A row rendering to several messages is retried as a whole, so a recipient
  *   may see its first messages twice after a failure in the middle.
- * - Rate limits are token buckets in this process's memory, per destination
+ * - Rate limits are sliding windows in this process's memory, per destination
  *   and per channel. With several instances each enforces the limits on its own
  *   sends, so together they may exceed them by that factor; a channel's
  *   retry-after answers then slow them down.
@@ -193,27 +223,99 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const options: OutboxWorkerOptions = { ...DEFAULT_OUTBOX_WORKER_OPTIONS, ...deps.options };
   const channels = Object.keys(senders).filter((channel) => senders[channel] !== undefined);
 
-  const destinationBuckets = new Map<string, TokenBucket>();
-  const channelBuckets = new Map<string, TokenBucket>();
+  const destinationLimits = new Map<string, SlidingWindowLimit>();
+  const channelLimits = new Map<string, SlidingWindowLimit>();
 
-  const bucketsFor = (channel: string, chatId: string, sender: ChannelSender, now: number): [TokenBucket, TokenBucket] => {
-    const key = `${channel}\u0000${chatId}`;
-    let destination = destinationBuckets.get(key);
+  const limitsFor = (channel: string, chatId: string, sender: ChannelSender): [SlidingWindowLimit, SlidingWindowLimit] => {
+    const key = destinationKey(channel, chatId);
+    let destination = destinationLimits.get(key);
     if (!destination) {
-      destination = new TokenBucket(sender.perDestinationPerMinute, sender.perDestinationPerMinute / 60_000, now);
-      destinationBuckets.set(key, destination);
+      destination = new SlidingWindowLimit(sender.perDestinationPerMinute, 60_000);
+      destinationLimits.set(key, destination);
     }
-    let overall = channelBuckets.get(channel);
+    let overall = channelLimits.get(channel);
     if (!overall) {
-      overall = new TokenBucket(sender.perSecondOverall, sender.perSecondOverall / 1_000, now);
-      channelBuckets.set(channel, overall);
+      overall = new SlidingWindowLimit(sender.perSecondOverall, 1_000);
+      channelLimits.set(channel, overall);
     }
     return [destination, overall];
   };
 
-  /** A full bucket behaves like a missing one, so dropping it keeps memory bounded by recently active chats. */
-  const forgetIdleBuckets = (now: number) => {
-    for (const [key, bucket] of destinationBuckets) if (bucket.isFull(now)) destinationBuckets.delete(key);
+  /** An idle limit behaves like a missing one, so dropping it keeps memory bounded by recently active chats. */
+  const forgetIdleLimits = (now: number) => {
+    for (const [key, limit] of destinationLimits) if (limit.isIdle(now)) destinationLimits.delete(key);
+  };
+
+  /** The smallest per-destination limit of our channels: no destination with fewer pending rows can have a backlog. */
+  const smallestPerMinute = Math.min(...channels.map((channel) => senders[channel]?.perDestinationPerMinute ?? Infinity));
+
+  /**
+   * Folds one destination's backlog into a digest row: of its pending rows in
+   * order, the first `keep` stay (they fit the limit now, one place left for
+   * the digest); the alerts among the rest that were never attempted are
+   * locked (SKIP LOCKED: a row another transaction is settling stays out),
+   * turned into one digest row that takes the oldest one's place in the chat's
+   * order, and marked MERGED into it, all in the caller's transaction.
+   */
+  const foldDestination = async (tx: Prisma.TransactionClient, channel: string, chatId: string, keep: number, now: Date) => {
+    const pending = await tx.$queryRaw<{ id: string; kind: string; attempts: number }[]>`
+      SELECT "id", "kind", "attempts" FROM "OutboxMessage"
+      WHERE "status" = 'PENDING' AND "channel" = ${channel} AND "chatId" = ${chatId}
+      ORDER BY "createdAt", "id"`;
+    const candidates = pending.slice(keep).filter((row) => row.attempts === 0 && DIGESTIBLE_KINDS.includes(row.kind));
+    if (candidates.length < 2) return;
+    const locked = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "OutboxMessage"
+      WHERE "id" IN (${Prisma.join(candidates.map((row) => row.id))}) AND "status" = 'PENDING' AND "attempts" = 0
+      FOR UPDATE SKIP LOCKED`;
+    if (locked.length < 2) return;
+    const rows = await tx.outboxMessage.findMany({ where: { id: { in: locked.map((row) => row.id) } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    const folded = rows.flatMap((row) => {
+      const entry = digestEntryOf(row);
+      return entry ? [{ row, entry }] : [];
+    });
+    const [oldest] = folded;
+    if (!oldest || folded.length < 2) return;
+    const payload: AlertDigestPayload = {
+      locale: oldest.entry.locale,
+      alerts: folded.map(({ entry }) => ({ reference: entry.reference, category: entry.category, place: entry.place, heading: entry.heading })),
+    };
+    const ids = folded.map(({ row }) => row.id);
+    const digest = await tx.outboxMessage.create({
+      data: {
+        dedupeKey: `${ALERT_DIGEST_KIND}:${createHash("sha256").update(ids.join(",")).digest("hex")}`,
+        kind: ALERT_DIGEST_KIND,
+        channel,
+        chatId,
+        payload,
+        createdAt: oldest.row.createdAt,
+        nextAttemptAt: now,
+      },
+    });
+    await tx.outboxMessage.updateMany({ where: { id: { in: ids } }, data: { status: "MERGED", mergedIntoId: digest.id } });
+    // No chatId: a WeCom robot's address is its secret webhook URL.
+    logger.info("outbox backlog folded into a digest", { channel, digestId: digest.id, folded: ids.length });
+  };
+
+  /**
+   * A destination has a backlog when it has more pending rows than it may
+   * receive within the next minute (its per-minute limit: every send counted
+   * now leaves the window within that minute). Runs under the claim lock, before the claim, so the
+   * digest goes out in the same pass.
+   */
+  const foldBacklogs = async (tx: Prisma.TransactionClient, now: Date) => {
+    const crowded = await tx.$queryRaw<{ channel: string; chatId: string; pending: number }[]>`
+      SELECT "channel", "chatId", COUNT(*)::int AS "pending" FROM "OutboxMessage"
+      WHERE "status" = 'PENDING' AND "channel" IN (${Prisma.join(channels)})
+      GROUP BY "channel", "chatId"
+      HAVING COUNT(*) > ${smallestPerMinute}::int
+        AND COUNT(*) FILTER (WHERE "attempts" = 0 AND "kind" IN (${Prisma.join(DIGESTIBLE_KINDS)})) >= 2`;
+    for (const { channel, chatId, pending } of crowded) {
+      const sender = senders[channel];
+      if (!sender) continue;
+      const available = destinationLimits.get(destinationKey(channel, chatId))?.available(now.getTime()) ?? sender.perDestinationPerMinute;
+      if (pending > sender.perDestinationPerMinute) await foldDestination(tx, channel, chatId, Math.max(0, available - 1), now);
+    }
   };
 
   const claim = async (): Promise<Claim[]> => {
@@ -225,6 +327,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const nowText = now.toISOString();
     const rows = await prisma.$transaction(async (tx) => {
       await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+      await foldBacklogs(tx, now);
       return tx.$queryRaw<ClaimedRow[]>`
         UPDATE "OutboxMessage" SET "nextAttemptAt" = ${leaseUntil.toISOString()}::timestamp(3), "attempts" = "attempts" + 1
         WHERE "id" IN (
@@ -289,7 +392,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       await release(claim, new Date(now));
       return { type: "done" };
     }
-    const [destination, overall] = bucketsFor(row.channel, row.chatId, sender, now);
+    const [destination, overall] = limitsFor(row.channel, row.chatId, sender);
     const cost = Math.min(messages.length, destination.capacity, overall.capacity);
     const wait = Math.max(destination.waitMs(cost, now), overall.waitMs(cost, now));
     if (wait > 0) {
@@ -309,7 +412,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const after = clock();
     switch (result.type) {
       case "sent":
-        await settle(claim, { status: "SENT", sentAt: after, lastError: null });
+        await settle(claim, { status: "SENT", sentAt: after, lastError: null, deliveredRef: result.ref ?? null });
         return { type: "done" };
       case "retryAfter": {
         const until = new Date(after.getTime() + Math.max(0, result.seconds) * 1_000 + Math.random() * options.retryAfterJitterMs);
@@ -346,11 +449,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   };
 
   const drainOnce = async (): Promise<number> => {
-    forgetIdleBuckets(clock().getTime());
+    forgetIdleLimits(clock().getTime());
     const claims = await claim();
     const byDestination = new Map<string, Claim[]>();
     for (const item of claims) {
-      const key = `${item.row.channel}\u0000${item.row.chatId}`;
+      const key = destinationKey(item.row.channel, item.row.chatId);
       const list = byDestination.get(key);
       if (list) list.push(item);
       else byDestination.set(key, [item]);

@@ -1,6 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTelegramSender, TELEGRAM_SEND_LIMITS } from "../../../src/bot/channels/telegram/sender.ts";
 import { createOutboxWorker, type ChannelSender, type OutboxRender, type OutboxWorkerOptions, type SendResult } from "../../../src/bot/notify/outbox-worker.ts";
+import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
+import { ALERT_DIGEST_KIND, alertDigestPayload, renderAlertDigest, type AlertDigestPayload } from "../../../src/bot/notify/render-digest.ts";
+import type { StaffAlertPayload } from "../../../src/domain/reports/alerts.ts";
+import type { Prisma } from "../../../src/generated/prisma/client.ts";
 import { openDatabase, type Database } from "../../../src/db/database.ts";
 import { createLogger } from "../../../src/log.ts";
 import { createPostgresDatabase, DATABASE_KINDS } from "../../support/databases.ts";
@@ -16,13 +20,71 @@ const BOB = 1_002;
 
 const logger = createLogger({ level: "silent" });
 
-/** Test rows carry their text; `silent` rows have nothing to send, `broken` ones cannot be rendered. */
+/**
+ * Test rows (`test.note`) carry their text; `silent` rows have nothing to send,
+ * `broken` ones cannot be rendered. Alerts and digests are rendered as in production.
+ */
 const render: OutboxRender = (row) => {
+  if (row.kind !== "test.note") return renderOutboxRow(row);
   const payload = row.payload as { text: string; silent?: boolean; broken?: boolean };
   if (payload.broken) throw new Error(`cannot render ${row.kind}`);
   if (payload.silent) return undefined;
   return [{ type: "text", text: payload.text }];
 };
+
+const reference = (n: number) => `WJ-2026-${String(n).padStart(6, "0")}`;
+const REFERENCES = /WJ-2026-\d{6}/g;
+
+/** A new-report alert as the reports domain queues it, without photos. */
+const alertPayload = (n: number, locale: "zh" | "en" = "zh"): StaffAlertPayload => ({
+  reference: reference(n),
+  category: { zh: "占道经营", en: "Trading on the pavement" },
+  clause: { ref: "第三条", text: { zh: "不得占用道路经营", en: "No trading on the road" } },
+  place: { zh: `永德路${n}号（吴泾一片区）`, en: `No. ${n}, Yongde Road (Wujing District 1)` },
+  position: null,
+  description: "门口摆摊",
+  shop: null,
+  photoIds: [],
+  supporters: 0,
+  route: null,
+  locale,
+});
+
+describe("the backlog digest text", () => {
+  const digest = (count: number, locale: "zh" | "en"): AlertDigestPayload => ({
+    locale,
+    alerts: Array.from({ length: count }, (_, index) => ({
+      reference: reference(index + 1),
+      category: { zh: "占道经营", en: "Trading on the pavement" },
+      place: { zh: `永德路${index + 1}号（吴泾一片区）`, en: `No. ${index + 1}, Yongde Road (Wujing District 1)` },
+      heading: index === 0 ? ("escalated" as const) : index === 1 ? ("overdue" as const) : ("new" as const),
+    })),
+  });
+
+  it("counts the alerts by kind, lists one line per case and points to /case and /open, in Chinese and English", () => {
+    const [zh] = renderAlertDigest(digest(3, "zh"));
+    expect(zh).toEqual({ type: "text", text: expect.stringContaining("积压告警汇总：1 条新举报、1 条升级、1 条超期提醒") });
+    const zhText = zh?.type === "text" ? zh.text : "";
+    expect(zhText).toContain("【升级】WJ-2026-000001 · 占道经营 · 永德路1号（吴泾一片区）");
+    expect(zhText).toContain("WJ-2026-000003 · 占道经营 · 永德路3号（吴泾一片区）");
+    expect(zhText).toContain("/case");
+    expect(zhText).toContain("/open");
+    const [en] = renderAlertDigest(digest(3, "en"));
+    const enText = en?.type === "text" ? en.text : "";
+    expect(enText).toContain("Backlog of alerts: 1 new report, 1 escalated, 1 overdue");
+    expect(enText).toContain("[overdue] WJ-2026-000002 · Trading on the pavement · No. 2, Yongde Road (Wujing District 1)");
+  });
+
+  it("a long backlog lists 40 cases and says how many more, within WeCom's 4096 bytes and Telegram's 4096 characters", () => {
+    for (const locale of ["zh", "en"] as const) {
+      const [message] = renderAlertDigest(digest(300, locale));
+      const text = message?.type === "text" ? message.text : "";
+      expect(text.match(REFERENCES)).toHaveLength(40);
+      expect(text).toContain(locale === "zh" ? "…及其他 260 条" : "… and 260 more");
+      expect(Buffer.byteLength(text, "utf8")).toBeLessThanOrEqual(4096);
+    }
+  });
+});
 
 describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   let url: string | undefined;
@@ -57,7 +119,34 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
       },
     });
   };
+  /** Queues a case alert to a chat as the reports domain does, in call order like {@link enqueue}. */
+  const enqueueAlert = async (chatId: number, n: number, alertKind: "alert.new" | "alert.escalated" = "alert.new") => {
+    queued += 1;
+    const alert = alertPayload(n);
+    return db.prisma.outboxMessage.create({
+      data: {
+        dedupeKey: `test-${queued}`,
+        kind: alertKind,
+        channel: "telegram",
+        chatId: String(chatId),
+        payload: (alertKind === "alert.new" ? alert : { alert }) as unknown as Prisma.InputJsonObject,
+        createdAt: new Date(START.getTime() - 100_000 + queued),
+        nextAttemptAt: now,
+      },
+    });
+  };
   const row = (id: string) => db.prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
+  /** The folded references of every digest row, in order, read back from the database. */
+  const digestedReferences = async () => {
+    const digests = await db.prisma.outboxMessage.findMany({ where: { kind: ALERT_DIGEST_KIND }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    return digests.flatMap((digest) => alertDigestPayload.parse(digest.payload).alerts.map((alert) => alert.reference));
+  };
+  /** References named by individual alerts (not digests) that reached a chat. */
+  const alertedReferences = (chatId: number) =>
+    fake
+      .deliveredTo(chatId)
+      .filter((message) => !message.text?.includes("积压告警汇总"))
+      .flatMap((message) => message.text?.match(REFERENCES) ?? []);
   const texts = (chatId: number) => fake.deliveredTo(chatId).map((message) => message.text);
   /** How often each text reached any chat, for "never twice" checks. */
   const sendCounts = () => {
@@ -262,7 +351,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
     expect(third.sends).toBe(0);
   });
 
-  it("50 alerts to one group go out 20 at once, then as Telegram's per-group limit refills, in order", async () => {
+  it("50 messages to one group go out 20 at once, then 20 more each time the minute window has passed, in order", async () => {
     for (let n = 1; n <= 50; n++) await enqueue(GROUP, `alert ${n}`);
     const outbox = worker({ batchSize: 100 });
     const expected = Array.from({ length: 50 }, (_, index) => `alert ${index + 1}`);
@@ -273,13 +362,14 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
     expect(held).toHaveLength(30);
     expect(held.every((r) => r.attempts === 0 && r.nextAttemptAt > START)).toBe(true);
 
-    advance(3_000);
+    // No burst allowance: within the minute of the first 20, not one more goes.
+    advance(59_000);
     await outbox.drainOnce();
-    expect(texts(GROUP)).toEqual(expected.slice(0, 21));
+    expect(texts(GROUP)).toEqual(expected.slice(0, 20));
 
-    advance(60_000);
+    advance(1_000);
     await outbox.drainOnce();
-    expect(texts(GROUP)).toEqual(expected.slice(0, 41));
+    expect(texts(GROUP)).toEqual(expected.slice(0, 40));
 
     advance(60_000);
     await outbox.drainOnce();
@@ -374,5 +464,117 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
     await enqueue(ALICE, "停止之后");
     expect(await db.prisma.outboxMessage.count({ where: { status: "PENDING" } })).toBe(1);
     expect((await row(queuedRow.id)).status).toBe("SENT");
+  });
+
+  it("a sent row keeps the id of the message Telegram delivered, so it can be edited later", async () => {
+    const alert = await enqueueAlert(GROUP, 1);
+    const quiet = await enqueue(BOB, "never shown", { silent: true });
+    await worker().drainOnce();
+
+    const [delivered] = fake.deliveredTo(GROUP);
+    expect(delivered?.text).toContain(reference(1));
+    expect(await row(alert.id)).toMatchObject({ status: "SENT", deliveredRef: String(delivered?.message_id) });
+    expect(await row(quiet.id)).toMatchObject({ status: "SENT", deliveredRef: null });
+  });
+
+  it("100 alerts queued to one group: at most 20 messages reach it in the first minute, the rest come as a digest, and every reference exactly once", async () => {
+    for (let n = 1; n <= 100; n++) await enqueueAlert(GROUP, n, n === 50 ? "alert.escalated" : "alert.new");
+    await enqueue(BOB, "bob is not held up");
+    const outbox = worker({ batchSize: 200 });
+
+    for (let second = 0; second < 60; second += 5) {
+      await outbox.drainOnce();
+      advance(5_000);
+    }
+    expect(fake.deliveredTo(GROUP).length).toBeLessThanOrEqual(20);
+    for (let pass = 0; pass < 20; pass++) {
+      await outbox.drainOnce();
+      advance(60_000);
+    }
+
+    // Alerts that fit the group's tokens went out on their own, one token was left for the digest.
+    const alerted = alertedReferences(GROUP);
+    expect(alerted).toEqual(Array.from({ length: 19 }, (_, index) => reference(index + 1)));
+    const digested = await digestedReferences();
+    expect(digested).toEqual(Array.from({ length: 81 }, (_, index) => reference(index + 20)));
+    expect(fake.deliveredTo(GROUP)).toHaveLength(20);
+    expect(texts(BOB)).toEqual(["bob is not held up"]);
+
+    const digestText = fake.deliveredTo(GROUP)[19]?.text ?? "";
+    expect(digestText).toContain("积压告警汇总：80 条新举报、1 条升级");
+    expect(digestText).toContain(`${reference(20)} · 占道经营 · 永德路20号（吴泾一片区）`);
+    expect(digestText).toContain("…及其他 41 条");
+    // No reference shows twice anywhere in the group.
+    const shown = fake.deliveredTo(GROUP).flatMap((message) => message.text?.match(REFERENCES) ?? []);
+    expect(new Set(shown).size).toBe(shown.length);
+
+    const rows = await db.prisma.outboxMessage.findMany({ where: { chatId: String(GROUP) } });
+    const digestRow = rows.find((r) => r.kind === ALERT_DIGEST_KIND);
+    expect(digestRow).toMatchObject({ status: "SENT", deliveredRef: String(fake.deliveredTo(GROUP)[19]?.message_id) });
+    const merged = rows.filter((r) => r.status === "MERGED");
+    expect(merged).toHaveLength(81);
+    expect(merged.every((r) => r.mergedIntoId === digestRow?.id && r.attempts === 0)).toBe(true);
+    // The digest took the place of the oldest alert it folded in the group's order.
+    expect(digestRow?.createdAt).toEqual(rows.find((r) => (r.payload as { reference?: string }).reference === reference(20))?.createdAt);
+    expect(rows.filter((r) => r.status === "SENT")).toHaveLength(20);
+  });
+
+  it("a backlog that forms while Telegram is down is digested and delivered once Telegram answers again, each reference once", async () => {
+    const head = await enqueueAlert(GROUP, 1);
+    for (let n = 2; n <= 20; n++) await enqueueAlert(GROUP, n);
+    fake.failNextSends(3, { type: "serverError" }, { chatId: GROUP });
+    const outbox = worker({ batchSize: 100 });
+
+    // 20 pending fit the group's minute: no digest yet.
+    await outbox.drainOnce();
+    expect(await db.prisma.outboxMessage.count({ where: { kind: ALERT_DIGEST_KIND } })).toBe(0);
+    for (let n = 21; n <= 60; n++) await enqueueAlert(GROUP, n);
+    for (let pass = 0; pass < 30; pass++) {
+      advance(20_000);
+      await outbox.drainOnce();
+    }
+
+    expect(await db.prisma.outboxMessage.count({ where: { status: "PENDING" } })).toBe(0);
+    const alerted = alertedReferences(GROUP);
+    const digested = await digestedReferences();
+    expect(digested.length).toBeGreaterThan(0);
+    expect([...alerted, ...digested].sort()).toEqual(Array.from({ length: 60 }, (_, index) => reference(index + 1)));
+    // The alert that failed was attempted, so it is never folded: it went out on its own, first.
+    expect(alerted[0]).toBe(reference(1));
+    expect(await row(head.id)).toMatchObject({ status: "SENT", attempts: 4 });
+  });
+
+  it("two workers folding and sending a backlog at the same time never send or fold a row twice and lose none", async () => {
+    const groups = [GROUP, -100_778, -100_779];
+    for (const group of groups.slice(1)) fake.addChat({ id: group, type: "group", title: `g${group}` });
+    let n = 0;
+    for (let round = 0; round < 60; round++) for (const group of groups) await enqueueAlert(group, ++n);
+    for (let note = 0; note < 30; note++) await enqueue(note % 2 === 0 ? ALICE : BOB, `note-${note}`);
+    const second = kind === "postgres" ? await open() : db;
+    const workerA = worker({ batchSize: 15 });
+    const workerB = worker({ batchSize: 15 }, telegram(), second.prisma);
+    try {
+      for (let pass = 0; pass < 40 && (await db.prisma.outboxMessage.count({ where: { status: "PENDING" } })) > 0; pass++) {
+        await Promise.all([workerA.drainOnce(), workerB.drainOnce(), workerA.drainOnce(), workerB.drainOnce()]);
+        advance(10_000);
+      }
+    } finally {
+      if (second !== db) await second.close();
+    }
+
+    expect(await db.prisma.outboxMessage.count({ where: { status: { notIn: ["SENT", "MERGED"] } } })).toBe(0);
+    const alerted = groups.flatMap(alertedReferences);
+    const digested = await digestedReferences();
+    expect(digested.length).toBeGreaterThan(0);
+    expect([...alerted, ...digested].sort()).toEqual(Array.from({ length: n }, (_, index) => reference(index + 1)));
+    const shown = groups.flatMap((group) => fake.deliveredTo(group).flatMap((message) => message.text?.match(REFERENCES) ?? []));
+    expect(new Set(shown).size).toBe(shown.length);
+    const counts = sendCounts();
+    expect(Array.from({ length: 30 }, (_, note) => counts.get(`note-${note}`))).toEqual(Array.from({ length: 30 }, () => 1));
+    // Every digest reached its group exactly once, and every merged row points at one.
+    const digests = await db.prisma.outboxMessage.findMany({ where: { kind: ALERT_DIGEST_KIND } });
+    expect(digests.every((digest) => digest.status === "SENT")).toBe(true);
+    const merged = await db.prisma.outboxMessage.findMany({ where: { status: "MERGED" } });
+    expect(merged.every((r) => digests.some((digest) => digest.id === r.mergedIntoId && digest.chatId === r.chatId))).toBe(true);
   });
 });
