@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { isKnownTimeZone, parseClockTime } from "./domain/time/working-time.ts";
 
 const optionalString = z
   .string()
@@ -48,6 +49,40 @@ const envSchema = z
     DUPLICATE_HOUSE_NUMBER_SPAN: z.coerce.number().int().min(0).max(10_000).default(20),
     DUPLICATE_DISTANCE_METERS: z.coerce.number().int().min(1).max(10_000).default(150),
     REOPEN_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+    WORK_HOURS: z
+      .string()
+      .default("09:00-17:30")
+      .transform((value, ctx) => {
+        const [start, end, ...rest] = value.split("-").map(parseClockTime);
+        if (start === undefined || end === undefined || rest.length > 0 || start >= end) {
+          ctx.addIssue({ code: "custom", message: "must be HH:MM-HH:MM with the start before the end, e.g. 09:00-17:30" });
+          return z.NEVER;
+        }
+        return { start, end };
+      }),
+    WORK_DAYS: z
+      .string()
+      .default("1-5")
+      .transform((value, ctx) => {
+        const days = parseWeekdays(value);
+        if (!days) {
+          ctx.addIssue({ code: "custom", message: "must list ISO weekdays 1 (Monday) to 7 (Sunday) as numbers or ranges, e.g. 1-5 or 1,2,3,4,5,6" });
+          return z.NEVER;
+        }
+        return days;
+      }),
+    TIME_ZONE: z.string().trim().default("Asia/Shanghai").refine(isKnownTimeZone, "must be an IANA time zone such as Asia/Shanghai"),
+    DAILY_DIGEST_AT: z
+      .string()
+      .default("08:30")
+      .transform((value, ctx) => {
+        const minutes = parseClockTime(value);
+        if (minutes === undefined || minutes >= 24 * 60) {
+          ctx.addIssue({ code: "custom", message: "must be a local time HH:MM, e.g. 08:30" });
+          return z.NEVER;
+        }
+        return minutes;
+      }),
   })
   .superRefine((env, ctx) => {
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_BOT_TOKEN) {
@@ -81,6 +116,16 @@ export type Config = {
     duplicateHouseNumberSpan: number;
     duplicateDistanceMeters: number;
     reopenWindowDays: number;
+  };
+  /** The town's office week and when each group's daily digest goes out; holidays come from the town data. */
+  workingTime: {
+    timeZone: string;
+    /** ISO weekdays, 1 Monday … 7 Sunday, ascending. */
+    workingDays: number[];
+    /** Minutes after local midnight. */
+    workingHours: { start: number; end: number };
+    /** Minutes after local midnight. */
+    dailyDigestAt: number;
   };
   /** Values that must never appear in a log line. */
   secrets: string[];
@@ -135,10 +180,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       duplicateDistanceMeters: e.DUPLICATE_DISTANCE_METERS,
       reopenWindowDays: e.REOPEN_WINDOW_DAYS,
     },
+    workingTime: { timeZone: e.TIME_ZONE, workingDays: e.WORK_DAYS, workingHours: e.WORK_HOURS, dailyDigestAt: e.DAILY_DIGEST_AT },
     secrets: [e.TELEGRAM_BOT_TOKEN, e.TELEGRAM_WEBHOOK_SECRET, e.DATABASE_URL && passwordOf(e.DATABASE_URL), e.REDIS_URL && passwordOf(e.REDIS_URL)].filter(
       (s): s is string => typeof s === "string" && s.length > 0,
     ),
   };
+}
+
+/** "1-5", "1,2,3,4,5,6" or "1-3,5": ISO weekday numbers, ascending without repeats; undefined when anything else is written. */
+function parseWeekdays(text: string): number[] | undefined {
+  const days = new Set<number>();
+  for (const part of text.split(",")) {
+    const match = /^\s*([1-7])\s*(?:-\s*([1-7])\s*)?$/.exec(part);
+    if (!match) return undefined;
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    if (last < first) return undefined;
+    for (let day = first; day <= last; day++) days.add(day);
+  }
+  return [...days].sort((a, b) => a - b);
 }
 
 function passwordOf(url: string): string | undefined {

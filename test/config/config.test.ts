@@ -45,6 +45,21 @@ describe("configuration", () => {
     expect(problemsOf({ LOG_LEVEL: "loud" })).toEqual(["LOG_LEVEL"]);
   });
 
+  it("working time defaults to Monday to Friday 09:00-17:30 in Shanghai with the digest at 08:30, and bad values name their variable", () => {
+    expect(loadConfig({}).workingTime).toEqual({ timeZone: "Asia/Shanghai", workingDays: [1, 2, 3, 4, 5], workingHours: { start: 540, end: 1050 }, dailyDigestAt: 510 });
+    expect(loadConfig({ WORK_HOURS: "08:30-12:00", WORK_DAYS: "1-3,6", TIME_ZONE: "Europe/Berlin", DAILY_DIGEST_AT: "7:45" }).workingTime).toEqual({
+      timeZone: "Europe/Berlin",
+      workingDays: [1, 2, 3, 6],
+      workingHours: { start: 510, end: 720 },
+      dailyDigestAt: 465,
+    });
+    expect(loadConfig({ WORK_DAYS: "5,1,2,2" }).workingTime.workingDays).toEqual([1, 2, 5]);
+    for (const bad of ["17:30-09:00", "09:00", "9-17", "09:00-25:00"]) expect(problemsOf({ WORK_HOURS: bad })).toEqual(["WORK_HOURS"]);
+    for (const bad of ["0-4", "1-8", "5-1", "Mon-Fri", ""]) expect(problemsOf({ WORK_DAYS: bad })).toEqual(["WORK_DAYS"]);
+    expect(problemsOf({ TIME_ZONE: "Shanghai" })).toEqual(["TIME_ZONE"]);
+    expect(problemsOf({ DAILY_DIGEST_AT: "24:00" })).toEqual(["DAILY_DIGEST_AT"]);
+  });
+
   it("webhook mode needs a token and a secret", () => {
     expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]);
     const config = loadConfig({

@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
-import type { TownData } from "./town-data.ts";
+import { DEADLINE_WORKING_DAYS_DEFAULT, ESCALATE_AFTER_MINUTES_DEFAULT, type TownData } from "./town-data.ts";
 
 /** How many rows of one kind an import created, kept (and rewrote) or deleted. */
 export interface ImportCounts {
@@ -136,6 +136,8 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
     officeAddress: t.officeAddress,
     isSample: t.sample,
     referencePrefix: t.referencePrefix,
+    holidays: data.holidays,
+    extraWorkingDays: data.extraWorkingDays,
     dataHash,
     importedAt: new Date(),
   };
@@ -243,6 +245,8 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
       keywords: c.keywords,
       routeToRoadCommitteeId: target?.roadCommittee === undefined ? null : required(roadCommittees.ids, target.roadCommittee),
       routeToDistrictId: target?.district === undefined ? null : required(districts.ids, target.district),
+      escalateAfterMinutes: c.escalateAfterMinutes ?? ESCALATE_AFTER_MINUTES_DEFAULT,
+      deadlineWorkingDays: c.deadlineWorkingDays ?? DEADLINE_WORKING_DAYS_DEFAULT,
       sortOrder: index,
     };
   };
@@ -270,9 +274,10 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
       districtCodes: d.districts,
       roadCommitteeCodes: d.roadCommittees,
       categoryCodes: d.categories,
+      escalation: d.escalation ?? false,
     };
   };
-  const destinations = await sync(await tx.alertDestination.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.alertDestinations, {
+  const destinations = await sync(await tx.alertDestination.findMany({ where: { townCode: t.code, managedInChat: false }, select: { id: true, code: true } }), data.alertDestinations, {
     update: (id, index) => tx.alertDestination.update({ where: { id }, data: destinationFields(index) }),
     create: (index) => tx.alertDestination.create({ data: { townCode: t.code, code: data.alertDestinations[index]!.code, ...destinationFields(index) }, select: { id: true } }),
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseLocalDate } from "../time/working-time.ts";
 
 /*
  * The town-data file: one town's grid map (districts, their committees,
@@ -40,6 +41,14 @@ const aliases = (zh: string, en: string) => z.array(z.string().trim().min(1)).de
 
 /** The reference prefix of a town whose file does not set one (the Wujing default, as in WJ-2026-000123). */
 export const REFERENCE_PREFIX_DEFAULT = "WJ";
+
+/** Working minutes an unclaimed report of a category waits before escalation when the file does not say (2 working hours, issue 4). */
+export const ESCALATE_AFTER_MINUTES_DEFAULT = 120;
+/** Working days to close a case of a category when the file does not say (issue 4). */
+export const DEADLINE_WORKING_DAYS_DEFAULT = 3;
+// Upper bounds that catch a unit mistake (hours typed as minutes times sixty, a year of days) without getting in a town's way.
+const MAX_ESCALATE_AFTER_MINUTES = 30 * 24 * 60;
+const MAX_DEADLINE_WORKING_DAYS = 250;
 
 /** The code of the fallback category every town must have, for reports that fit no other. */
 export const FALLBACK_CATEGORY_CODE = "other";
@@ -229,6 +238,31 @@ const category = z
         ),
       ),
     routeTo: routeTo.optional(),
+    escalateAfterMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_ESCALATE_AFTER_MINUTES)
+      // Optional rather than defaulted, so data built in code need not spell it out; import applies the default.
+      .optional()
+      .describe(
+        help(
+          `无人认领多少个工作分钟后升级到片区主任群（可选，默认 ${ESCALATE_AFTER_MINUTES_DEFAULT}，即 2 个工作小时）`,
+          `Working minutes an unclaimed report waits before it is escalated to the director's group (optional; ${ESCALATE_AFTER_MINUTES_DEFAULT}, i.e. 2 working hours, by default)`,
+        ),
+      ),
+    deadlineWorkingDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_DEADLINE_WORKING_DAYS)
+      .optional()
+      .describe(
+        help(
+          `处理时限：提交后多少个工作日内应办结，逾期提醒工作群（可选，默认 ${DEADLINE_WORKING_DAYS_DEFAULT}）`,
+          `Deadline: working days after submission by which a case should be closed; past it the staff groups are reminded (optional; ${DEADLINE_WORKING_DAYS_DEFAULT} by default)`,
+        ),
+      ),
   })
   .describe(help("举报类别：街区公约中的一类违约行为", "A report category: one kind of street-compact violation"));
 
@@ -246,6 +280,17 @@ const merchant = z
       .describe(help("门牌号（可选），须落在该道路的某个门牌分段内", "House number (optional); must lie in one of the road's segments")),
   })
   .describe(help("道路上的商户，居民举报时可指明涉及的店铺", "A shop on a road, which a report can name"));
+
+const BAD_DATE = "日期须写成 YYYY-MM-DD 且真实存在，如 2026-10-01 / a date is written YYYY-MM-DD and must exist, e.g. 2026-10-01";
+
+const localDate = (zh: string, en: string) =>
+  z
+    .string()
+    .trim()
+    // The pattern reaches editors through the JSON Schema; the refinement also catches 2026-02-30.
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: BAD_DATE, abort: true })
+    .refine((value) => parseLocalDate(value) !== undefined, BAD_DATE)
+    .describe(help(zh, en));
 
 const codeList = (zh: string, en: string) => z.array(code(zh, en)).default([]).describe(help(zh, en));
 
@@ -269,6 +314,15 @@ const alertDestination = z
     districts: codeList("订阅的片区代码", "Codes of the districts whose reports this group receives"),
     roadCommittees: codeList("订阅的路管会代码", "Codes of the road committees whose reports this group receives"),
     categories: codeList("只接收这些类别（留空为全部）", "Only these categories (empty: all)"),
+    escalation: z
+      .boolean()
+      .optional()
+      .describe(
+        help(
+          "true 表示片区主任群：只接收所订阅片区和路管会超时未认领的升级告警，不接收新举报告警（可选，默认 false）",
+          "true marks a director's group: it receives only escalations of unclaimed reports of its districts and road committees, not every new report (optional; false by default)",
+        ),
+      ),
   })
   .describe(
     help(
@@ -323,6 +377,24 @@ const townDataShape = z.strictObject({
     ),
   merchants: z.array(merchant).default([]).describe(help("商户（可选）", "Merchants (optional)")),
   alertDestinations: z.array(alertDestination).default([]).describe(help("接收告警的工作群（可选）", "Staff group chats that receive alerts (optional)")),
+  holidays: z
+    .array(localDate("法定节假日（YYYY-MM-DD）", "A public holiday (YYYY-MM-DD)"))
+    .default([])
+    .describe(
+      help(
+        "法定节假日（可选）：这些日期不计入工作时间，升级和处理时限都会顺延",
+        "Public holidays (optional): these dates are not working time, so escalations and deadlines wait for the next working day",
+      ),
+    ),
+  extraWorkingDays: z
+    .array(localDate("调休上班日（YYYY-MM-DD）", "A make-up working day (YYYY-MM-DD)"))
+    .default([])
+    .describe(
+      help(
+        "调休上班日（可选）：周末但需要上班的日期，计入工作时间",
+        "Make-up working days (调休, optional): weekend dates that are worked and count as working time",
+      ),
+    ),
 });
 
 type Shape = z.output<typeof townDataShape>;
@@ -488,6 +560,15 @@ function checkAlertDestinations(data: Shape, known: { districts: Map<string, num
   });
 }
 
+function checkCalendar(data: Shape, report: Report): void {
+  const holidays = new Set(data.holidays);
+  data.extraWorkingDays.forEach((date, i) => {
+    if (holidays.has(date)) {
+      report(["extraWorkingDays", i], `${date} 同时列在 holidays 和 extraWorkingDays 中，请只保留一处 / ${date} is listed both in holidays and in extraWorkingDays; keep it in one list`);
+    }
+  });
+}
+
 function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
   const districts = indexCodes(data.districts, "districts", "片区", report);
@@ -503,6 +584,7 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   checkCategories(data, districts, roadCommittees, report);
   checkMerchants(data, roads, report);
   checkAlertDestinations(data, { districts, roadCommittees, categories: new Set(data.categories.map((c) => c.code)) }, report);
+  checkCalendar(data, report);
 }
 
 /**
@@ -510,8 +592,9 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
  * cross-reference rules (codes that must exist, be unique, cover every road
  * exactly once, non-overlapping house numbers, one director and one deputy per
  * district, a fallback `other` category, category routes to existing
- * committees, merchants at house numbers their road has) run once the structure is valid, so a file with typos is reported in
- * two rounds at most.
+ * committees, merchants at house numbers their road has, no date both a
+ * holiday and a make-up working day) run once the structure is valid, so a
+ * file with typos is reported in two rounds at most.
  */
 export const townDataSchema = townDataShape
   .superRefine(checkReferences)
@@ -523,7 +606,13 @@ export const townDataSchema = townDataShape
     ),
   });
 
-/** A validated town-data file; boundary rings are closed and defaults (aliases, parity, keywords, merchants, reference prefix) are filled in. */
+/**
+ * A validated town-data file; boundary rings are closed and defaults (aliases,
+ * parity, keywords, merchants, reference prefix, holidays) are filled in.
+ * A category's escalation and deadline and a destination's `escalation` stay
+ * optional; the import applies {@link ESCALATE_AFTER_MINUTES_DEFAULT},
+ * {@link DEADLINE_WORKING_DAYS_DEFAULT} and false.
+ */
 export type TownData = z.output<typeof townDataSchema>;
 /** A district with its committee office, optional closed boundary rings and committee seats. */
 export type TownDistrict = TownData["districts"][number];
@@ -548,7 +637,7 @@ export type TownCategoryRoute = NonNullable<TownReportCategory["routeTo"]>;
 /** A shop on an existing road; `houseNumber`, when present, lies in one of that road's segments. */
 export type TownMerchant = TownData["merchants"][number];
 
-/** A staff group chat receiving alerts, as the file describes it. */
+/** A staff group chat receiving alerts, as the file describes it; `escalation` marks a director's group. */
 export type TownAlertDestination = TownData["alertDestinations"][number];
 
 /** One problem in a town-data document, at a path such as `["districts", 2, "members", 0, "role"]`. */
