@@ -18,6 +18,11 @@ import { GridDirectory } from "./domain/grid/directory.ts";
 import { importTownData } from "./domain/grid/import.ts";
 import { FLOWS } from "./flows/registry.ts";
 import { createReportsService } from "./domain/reports/reports.ts";
+import { createAlertScheduler } from "./domain/reports/schedule.ts";
+import { createWorkingCalendar, type WorkingCalendar } from "./domain/time/working-time.ts";
+import { createStaffDesk } from "./domain/staff/desk.ts";
+import { createStaffRegistry } from "./domain/staff/registry.ts";
+import type { DeepLinks } from "./flows/kit/flow.ts";
 import { createMediaStore } from "./bot/media/store.ts";
 import { createPhotoSaver } from "./bot/media/photo-saver.ts";
 import { createTelegramFileFetcher } from "./bot/channels/telegram/files.ts";
@@ -26,6 +31,8 @@ import { readTownFile, TownDataError } from "./towndata/town-file.ts";
 
 /** How often a running bot looks for a re-imported town-data file. */
 const TOWN_DATA_REFRESH_MS = 60_000;
+/** How often escalations, deadline reminders and daily digests are looked for. */
+const SCHEDULER_INTERVAL_MS = 60_000;
 
 /** A started Linli: where its HTTP server listens, and how to stop everything in order. */
 export interface RunningLinli {
@@ -74,18 +81,23 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       preStored: ["web"],
       logger: logger.child({ component: "photos" }),
     });
-    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, photos }, logger, idleMs: config.sessionIdleMs });
+    const staff = createStaffRegistry({ prisma: db.prisma, townCode: config.town.code });
+    const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
+    // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
+    let telegramUsername: string | undefined;
+    const links: DeepLinks = { telegram: (payload) => (telegramUsername ? `https://t.me/${telegramUsername}?start=${payload}` : undefined) };
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
 
-    const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, logger });
+    const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
     const inbox = createWebInbox(store);
     const web = createWebChannel({ handler: dispatcher, media, inbox, logger: logger.child({ channel: "web" }) });
     const outbox = createOutboxWorker({
       prisma: db.prisma,
       render: renderOutboxRow,
       senders: {
-        ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, logger }) } : {}),
+        ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),
         web: createWebSender(inbox),
-        wecom: createWecomRobotSender(),
+        wecom: createWecomRobotSender({ media }),
       },
       logger,
     });
@@ -104,10 +116,33 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     };
     outbox.start();
     stops.push(() => outbox.stop());
+    const scheduler = createAlertScheduler({
+      prisma: db.prisma,
+      townCode: config.town.code,
+      calendar: await workingCalendar(db, config),
+      dailyDigestAt: config.workingTime.dailyDigestAt,
+      logger,
+    });
+    let scheduled: Promise<unknown> | undefined;
+    const schedule = setInterval(() => {
+      // A run still working off a backlog is not overtaken by the next one.
+      scheduled ??= scheduler
+        .runOnce()
+        .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
+        .finally(() => {
+          scheduled = undefined;
+        });
+    }, SCHEDULER_INTERVAL_MS);
+    schedule.unref();
+    stops.push(async () => {
+      clearInterval(schedule);
+      await scheduled;
+    });
     const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : [])], logger });
     stops.push(() => http.close());
     if (telegram) {
       await telegram.start();
+      telegramUsername = telegram.username();
       stops.push(() => telegram.stop());
     }
     logger.info("Linli is running", { url: http.url, database: db.kind, sessions: config.redisUrl ? "redis" : "memory", telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off" });
@@ -116,6 +151,13 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     await stop();
     throw error;
   }
+}
+
+/** The town's working calendar: the office week from the configuration, holidays and make-up working days from the imported town data. */
+async function workingCalendar(db: Database, config: Config): Promise<WorkingCalendar> {
+  const town = await db.prisma.town.findUniqueOrThrow({ where: { code: config.town.code }, select: { holidays: true, extraWorkingDays: true } });
+  const { workingDays, workingHours, timeZone } = config.workingTime;
+  return createWorkingCalendar({ timeZone, workingDays, workingHours, holidays: town.holidays, extraWorkingDays: town.extraWorkingDays });
 }
 
 /** A fresh database gets the configured town file, so `npm start` answers out of the box. */

@@ -3,6 +3,13 @@ import { feedbackFlow } from "./feedback/feedback-flow.ts";
 import { lookupFlow } from "./lookup/lookup-flow.ts";
 import { myReportsFlow } from "./myreports/my-reports-flow.ts";
 import { reportFlow } from "./report/report-flow.ts";
+import { caseFlow } from "./staff/case-flow.ts";
+import { deadLettersFlow } from "./staff/dead-letters-flow.ts";
+import { groupAlertsFlow } from "./staff/group-alerts-flow.ts";
+import { inviteFlow } from "./staff/invite-flow.ts";
+import { joinStaffFlow } from "./staff/join-flow.ts";
+import { openCasesFlow } from "./staff/open-cases-flow.ts";
+import { staffFlow } from "./staff/staff-flow.ts";
 
 /** Every flow Linli runs; the composition root and the conversation tests use this one list. */
 export const FLOWS: FlowRegistry = {
@@ -10,4 +17,11 @@ export const FLOWS: FlowRegistry = {
   report: reportFlow,
   myReports: myReportsFlow,
   feedback: feedbackFlow,
+  joinStaff: joinStaffFlow,
+  invite: inviteFlow,
+  staff: staffFlow,
+  openCases: openCasesFlow,
+  case: caseFlow,
+  deadLetters: deadLettersFlow,
+  groupAlerts: groupAlertsFlow,
 };

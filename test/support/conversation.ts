@@ -2,7 +2,7 @@ import { createDispatcher } from "../../src/bot/dispatch.ts";
 import { createMemoryStore } from "../../src/bot/sessions/memory-store.ts";
 import type { SessionStore } from "../../src/bot/sessions/store.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
-import type { InboundPayload, Locale, OutboundMessage } from "../../src/flows/kit/messages.ts";
+import type { ChannelId, InboundPayload, Locale, OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { FLOWS } from "../../src/flows/registry.ts";
 import { createLogger } from "../../src/log.ts";
 
@@ -10,7 +10,10 @@ import { createLogger } from "../../src/log.ts";
  * A resident talking to the real dispatcher and flows, with no channel in
  * between: each call sends one payload and returns the replies as sent.
  */
-export function converse(services: FlowServices, options: { store?: SessionStore; locale?: Locale; now?: () => Date; idleMs?: number; userId?: string } = {}) {
+export function converse(
+  services: FlowServices,
+  options: { store?: SessionStore; locale?: Locale; now?: () => Date; idleMs?: number; userId?: string; channel?: ChannelId; chatId?: string; chatType?: "private" | "group" } = {},
+) {
   const store = options.store ?? createMemoryStore();
   const dispatcher = createDispatcher({
     store,
@@ -23,7 +26,15 @@ export function converse(services: FlowServices, options: { store?: SessionStore
   let sequence = 0;
   const userId = options.userId ?? "resident-1";
   const send = (payload: InboundPayload) =>
-    dispatcher.handle({ channel: "web", userId, chatId: userId, chatType: "private", messageId: `m${++sequence}`, localeHint: options.locale ?? "zh", payload });
+    dispatcher.handle({
+      channel: options.channel ?? "web",
+      userId,
+      chatId: options.chatId ?? userId,
+      chatType: options.chatType ?? "private",
+      messageId: `${userId}:m${++sequence}`,
+      localeHint: options.locale ?? "zh",
+      payload,
+    });
   return {
     store,
     dispatcher,
@@ -50,6 +61,10 @@ export function shownText(replies: OutboundMessage[]): string {
           return reply.caption ?? "";
         case "link":
           return `${reply.text}\n${reply.label}`;
+        case "replace":
+          return [reply.text, ...reply.options.map((option) => option.label)].join("\n");
+        case "notice":
+          return reply.text;
       }
     })
     .join("\n");

@@ -10,6 +10,8 @@ import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
 import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
 import type { ChatIdentity, ReportsService } from "../../src/domain/reports/service.ts";
+import { createStaffDesk } from "../../src/domain/staff/desk.ts";
+import { createStaffRegistry, type StaffRegistry } from "../../src/domain/staff/registry.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
@@ -32,6 +34,7 @@ export interface SampleServices {
   grid: GridDirectory;
   reports: ReportsService & StaffReportActions;
   media: MediaStore;
+  staff: StaffRegistry;
   services: FlowServices;
   /** Puts bytes where the web channel keeps uploads and returns the file id a photo message carries. */
   uploadPhoto(bytes: Buffer): Promise<string>;
@@ -44,11 +47,14 @@ export async function openSampleServices(
   const { db, grid } = await openSampleTown(options.kind);
   const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), prisma: db.prisma, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
   const reports = createReportsService({ prisma: db.prisma, grid, townCode: "wujing", clock: options.clock, options: options.reports });
+  const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
+  const fetchUpload = async (fileId: string) => uploads.get(fileId) ?? Buffer.alloc(0);
   const photos = createPhotoSaver({
     store: media,
-    fetchers: { web: async (fileId) => uploads.get(fileId) ?? Buffer.alloc(0) },
+    // Telegram photos come from the same uploads here; the Telegram download itself is tested against the fake Bot API.
+    fetchers: { web: fetchUpload, telegram: fetchUpload },
     logger: createLogger({ level: "silent" }),
   });
   return {
@@ -56,7 +62,8 @@ export async function openSampleServices(
     grid,
     reports,
     media,
-    services: { grid, reports, photos },
+    staff,
+    services: { grid, reports, photos, staff, desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}` } },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);

@@ -2,9 +2,13 @@ import { z } from "zod";
 import { feedbackChoices } from "../../flows/feedback/feedback-flow.ts";
 import { catalogFor } from "../../flows/i18n/catalog.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
+import { alertMessage, renderStaffAlert } from "./render-alert.ts";
+import { ALERT_DIGEST_KIND, alertDigestPayload, renderAlertDigest } from "./render-digest.ts";
+import { renderScheduledRow, SCHEDULED_KINDS } from "./render-scheduled.ts";
+import { bilingual, locale, parsePayload, reportStatus as status, staffAlert, UnreadableOutboxRowError } from "./payload.ts";
 
-const bilingual = z.object({ zh: z.string(), en: z.string() });
-const status = z.enum(["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS", "RESOLVED", "REJECTED"]);
+export { UnreadableOutboxRowError };
+
 
 /** What the reports domain queues for residents (see ResidentUpdatePayload); checked again on the way out. */
 const residentUpdate = z.object({
@@ -17,33 +21,25 @@ const residentUpdate = z.object({
   askFeedback: z.boolean(),
   reopened: z.boolean(),
   relation: z.enum(["reporter", "follower"]),
-  locale: z.enum(["zh", "en"]),
+  locale,
 });
 
-/** What the reports domain queues for staff groups (see StaffAlertPayload). */
-const staffAlert = z.object({
+/** A Telegram group alert brought up to date after staff acted (see AlertUpdatePayload). */
+const alertUpdate = z.object({
+  alert: staffAlert,
+  messageRef: z.string(),
+  status,
+  actorLabel: z.string().nullable(),
+});
+
+/** A status line for groups whose alerts cannot be edited (WeCom robots). */
+const alertStatus = z.object({
   reference: z.string(),
-  category: bilingual,
-  clause: z.object({ ref: z.string(), text: bilingual }),
-  place: bilingual,
-  position: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
-  description: z.string(),
-  shop: bilingual.nullable(),
-  photoCount: z.number().int(),
-  route: z.object({ kind: z.string(), code: z.string(), name: bilingual }).nullable(),
-  locale: z.enum(["zh", "en"]),
+  status,
+  actorLabel: z.string().nullable(),
+  note: z.string().nullable(),
+  locale,
 });
-
-/** Raised for an outbox row this renderer cannot read; the worker dead-letters it with this message. */
-export class UnreadableOutboxRowError extends Error {
-  constructor(
-    readonly kind: string,
-    readonly problem: string,
-  ) {
-    super(`Outbox row of kind "${kind}" cannot be rendered: ${problem}`);
-    this.name = "UnreadableOutboxRowError";
-  }
-}
 
 /**
  * Turns a queued outbox row into the messages its recipient reads, in the
@@ -52,9 +48,23 @@ export class UnreadableOutboxRowError extends Error {
  */
 export function renderOutboxRow(row: { kind: string; payload: unknown }): OutboundMessage[] | undefined {
   if (row.kind === "report.submitted") return undefined;
-  if (row.kind === "alert.new") return renderStaffAlert(parse(staffAlert, row));
+  if (SCHEDULED_KINDS.includes(row.kind)) return renderScheduledRow(row);
+  if (row.kind === ALERT_DIGEST_KIND) return renderAlertDigest(parsePayload(alertDigestPayload, row));
+  if (row.kind === "alert.new") return renderStaffAlert(parsePayload(staffAlert, row));
+  if (row.kind === "alert.update") {
+    const update = parsePayload(alertUpdate, row);
+    const { text, options } = alertMessage(update.alert, { state: { status: update.status, actorLabel: update.actorLabel } });
+    return [{ type: "replace", messageRef: update.messageRef, text, options }];
+  }
+  if (row.kind === "alert.status") {
+    const update = parsePayload(alertStatus, row);
+    const t = catalogFor(update.locale);
+    const lines = [t.alerts.statusLine(update.reference, t.report.status[update.status], update.actorLabel)];
+    if (update.note) lines.push(t.updates.note(update.note));
+    return [{ type: "text", text: lines.join("\n") }];
+  }
   if (row.kind !== "report.status" && row.kind !== "report.rerouted") throw new UnreadableOutboxRowError(row.kind, "unknown kind");
-  const update = parse(residentUpdate, row);
+  const update = parsePayload(residentUpdate, row);
   const t = catalogFor(update.locale);
   if (row.kind === "report.rerouted") {
     const committee = update.route?.name[update.locale] ?? t.report.summaryNoRoute;
@@ -69,28 +79,4 @@ export function renderOutboxRow(row: { kind: string; payload: unknown }): Outbou
   const messages: OutboundMessage[] = [{ type: "text", text: lines.join("\n") }];
   if (update.askFeedback) messages.push({ type: "choices", text: t.updates.askFixed, options: feedbackChoices(update.reference, t) });
   return messages;
-}
-
-function parse<T>(schema: z.ZodType<T>, row: { kind: string; payload: unknown }): T {
-  const parsed = schema.safeParse(row.payload);
-  if (!parsed.success) throw new UnreadableOutboxRowError(row.kind, parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
-  return parsed.data;
-}
-
-function renderStaffAlert(alert: z.infer<typeof staffAlert>): OutboundMessage[] {
-  const { locale } = alert;
-  const a = catalogFor(locale).alerts;
-  const lines = [
-    a.title(alert.reference, alert.category[locale]),
-    a.clause(alert.clause.ref, alert.clause.text[locale]),
-    a.place(alert.place[locale]),
-    a.description(alert.description),
-  ];
-  if (alert.shop) lines.push(a.shop(alert.shop[locale]));
-  lines.push(a.photos(alert.photoCount), alert.route ? a.route(alert.route.name[locale]) : a.unrouted);
-  const text = lines.join("\n");
-  if (!alert.position) return [{ type: "text", text }];
-  // Amap reads WGS-84 when told so, and opens in the map apps staff in Shanghai use.
-  const url = `https://uri.amap.com/marker?position=${alert.position.longitude},${alert.position.latitude}&coordinate=wgs84`;
-  return [{ type: "link", text, url, label: a.map }];
 }

@@ -1,4 +1,4 @@
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import type { PlaceCodes } from "./place.ts";
@@ -15,20 +15,88 @@ export interface StaffAlertPayload {
   /** Masked: the group is wider than the staff handling the case. */
   description: string;
   shop: Bilingual | null;
-  photoCount: number;
+  /** Media ids of the report's photos, in the order the resident sent them. */
+  photoIds: string[];
+  /** Residents following the report besides its reporter. */
+  supporters: number;
   route: ReportRoute | null;
   locale: "zh" | "en";
 }
 
 /**
+ * Where a report belongs as alert destinations see it: the districts of its
+ * place and of its route, the road committee handling it, and its category.
+ */
+export interface AlertScope {
+  districtCodes: readonly string[];
+  roadCommitteeCode: string | null;
+  categoryCode: string;
+}
+
+/** The subscriptions of an alert destination, as stored. */
+type Subscriptions = Pick<AlertDestination, "districtCodes" | "roadCommitteeCodes" | "categoryCodes">;
+
+/**
+ * True when a destination subscribes to a report's scope: one of its districts
+ * or its road committee (no districts and no road committees: the whole town),
+ * and its category (no categories: every category).
+ */
+export function destinationCovers(destination: Subscriptions, scope: AlertScope): boolean {
+  const wholeTown = destination.districtCodes.length === 0 && destination.roadCommitteeCodes.length === 0;
+  const byArea =
+    wholeTown ||
+    destination.districtCodes.some((code) => scope.districtCodes.includes(code)) ||
+    (scope.roadCommitteeCode !== null && destination.roadCommitteeCodes.includes(scope.roadCommitteeCode));
+  const byCategory = destination.categoryCodes.length === 0 || destination.categoryCodes.includes(scope.categoryCode);
+  return byArea && byCategory;
+}
+
+/**
+ * The reports a destination covers, as a query condition: the database
+ * counterpart of {@link destinationCovers}, for digests that count them.
+ */
+export function reportsCoveredBy(destination: Subscriptions): Prisma.ReportWhereInput {
+  const wholeTown = destination.districtCodes.length === 0 && destination.roadCommitteeCodes.length === 0;
+  return {
+    ...(wholeTown
+      ? {}
+      : {
+          OR: [
+            { district: { code: { in: destination.districtCodes } } },
+            { routedDistrict: { code: { in: destination.districtCodes } } },
+            { routedRoadCommittee: { code: { in: destination.roadCommitteeCodes } } },
+          ],
+        }),
+    ...(destination.categoryCodes.length === 0 ? {} : { category: { code: { in: destination.categoryCodes } } }),
+  };
+}
+
+/**
+ * The destinations of a town that hear about a report of `scope`:
+ * `"handling"` the staff groups that get new alerts and reminders,
+ * `"escalation"` the director's groups that get only escalations.
+ */
+export async function destinationsFor(
+  db: Prisma.TransactionClient,
+  townCode: string,
+  scope: AlertScope,
+  audience: "handling" | "escalation",
+): Promise<AlertDestination[]> {
+  const destinations = await db.alertDestination.findMany({ where: { townCode, escalation: audience === "escalation" }, orderBy: { code: "asc" } });
+  return destinations.filter((destination) => destinationCovers(destination, scope));
+}
+
+/**
  * Queues an alert for every staff group subscribed to where the report goes
  * (its road committee, or the district it lies in or is routed to) and to its
- * category, in the caller's transaction. Never names the reporter.
+ * category, in the caller's transaction. Director's groups are left out: they
+ * hear of a case only when it is escalated. Never names the reporter.
  */
 export async function queueStaffAlerts(
   tx: Prisma.TransactionClient,
   args: {
     townCode: string;
+    reportId: string;
     eventId: string;
     createdAt: Date;
     grid: GridIndex;
@@ -38,28 +106,32 @@ export async function queueStaffAlerts(
     houseNumber: number | undefined;
   },
 ): Promise<number> {
-  const { codes, route } = { codes: args.codes, route: args.content.route };
-  const districts = new Set([codes.districtCode, route?.kind === "districtCommittee" ? route.code : null].filter((c): c is string => c !== null));
-  const roadCommittee = route?.kind === "roadCommittee" ? route.code : null;
-  const destinations = await tx.alertDestination.findMany({ where: { townCode: args.townCode } });
-  const place = placeLabel(args.grid, codes, args.houseNumber);
-  let queued = 0;
+  const { codes, grid } = args;
+  const route = args.content.route;
+  const scope: AlertScope = {
+    districtCodes: [codes.districtCode, route?.kind === "districtCommittee" ? route.code : null].filter((c): c is string => c !== null),
+    roadCommitteeCode: route?.kind === "roadCommittee" ? route.code : null,
+    categoryCode: args.categoryCode,
+  };
+  const place = placeLabel({
+    road: codes.roadCode ? grid.road(codes.roadCode)?.name : undefined,
+    houseNumber: args.houseNumber ?? null,
+    neighbourhood: codes.neighbourhoodCode ? grid.neighbourhood(codes.neighbourhoodCode)?.name : undefined,
+    district: codes.districtCode ? grid.district(codes.districtCode)?.name : undefined,
+  });
+  const destinations = await destinationsFor(tx, args.townCode, scope, "handling");
   for (const destination of destinations) {
-    const wholeTown = destination.districtCodes.length === 0 && destination.roadCommitteeCodes.length === 0;
-    const byArea =
-      wholeTown || destination.districtCodes.some((c) => districts.has(c)) || (roadCommittee !== null && destination.roadCommitteeCodes.includes(roadCommittee));
-    const byCategory = destination.categoryCodes.length === 0 || destination.categoryCodes.includes(args.categoryCode);
-    if (!byArea || !byCategory) continue;
     const payload: StaffAlertPayload = {
       ...args.content,
       place,
       description: maskPersonalNumbers(args.content.description),
-      locale: destination.locale === "en" ? "en" : "zh",
+      locale: localeOf(destination),
     };
     await tx.outboxMessage.create({
       data: {
         dedupeKey: `${args.eventId}:alert:${destination.id}`,
         kind: "alert.new",
+        reportId: args.reportId,
         channel: destination.channel,
         chatId: destination.address,
         payload: payload as unknown as Prisma.InputJsonObject,
@@ -67,23 +139,79 @@ export async function queueStaffAlerts(
         nextAttemptAt: args.createdAt,
       },
     });
-    queued++;
   }
-  return queued;
+  return destinations.length;
 }
 
-function placeLabel(grid: GridIndex, codes: PlaceCodes, houseNumber: number | undefined): Bilingual {
-  const road = codes.roadCode ? grid.road(codes.roadCode) : undefined;
-  const district = codes.districtCode ? grid.district(codes.districtCode) : undefined;
-  const suffix = (locale: "zh" | "en") => (district ? (locale === "zh" ? `（${district.name.zh}）` : ` (${district.name.en})`) : "");
+/** What a report must be loaded with to rebuild its staff alert ({@link staffAlertOf}). */
+export const STAFF_ALERT_REPORT_INCLUDE = {
+  category: true,
+  road: true,
+  neighbourhood: true,
+  district: true,
+  merchant: true,
+  routedRoadCommittee: true,
+  routedDistrict: true,
+  photos: { orderBy: { position: "asc" }, select: { mediaId: true } },
+  _count: { select: { followers: true } },
+} as const satisfies Prisma.ReportInclude;
+
+/** A report loaded with {@link STAFF_ALERT_REPORT_INCLUDE}. */
+export type StaffAlertReport = Prisma.ReportGetPayload<{ include: typeof STAFF_ALERT_REPORT_INCLUDE }>;
+
+/** The scope of a stored report: the districts of its place and route, its road committee, its category. */
+export function alertScopeOf(report: StaffAlertReport): AlertScope {
+  return {
+    districtCodes: [...new Set([report.district?.code, report.routedDistrict?.code].filter((code): code is string => code !== undefined))],
+    roadCommitteeCode: report.routedRoadCommittee?.code ?? null,
+    categoryCode: report.category.code,
+  };
+}
+
+/**
+ * A stored report's staff alert as it stands now (supporters counted today),
+ * in one destination's language. Later messages about a case (escalation,
+ * reminders) are built from the database, so they exist even for a group that
+ * never got the new-report alert.
+ */
+export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en"): StaffAlertPayload {
+  const route: ReportRoute | null = report.routedRoadCommittee
+    ? { kind: "roadCommittee", code: report.routedRoadCommittee.code, name: { zh: report.routedRoadCommittee.name, en: report.routedRoadCommittee.nameEn } }
+    : report.routedDistrict
+      ? { kind: "districtCommittee", code: report.routedDistrict.code, name: { zh: report.routedDistrict.committeeName, en: report.routedDistrict.committeeNameEn } }
+      : null;
+  const bilingual = (row: { name: string; nameEn: string } | null) => (row ? { zh: row.name, en: row.nameEn } : undefined);
+  return {
+    reference: report.reference,
+    category: { zh: report.category.name, en: report.category.nameEn },
+    clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
+    place: placeLabel({ road: bilingual(report.road), houseNumber: report.houseNumber, neighbourhood: bilingual(report.neighbourhood), district: bilingual(report.district) }),
+    position: report.latitude !== null && report.longitude !== null ? { latitude: report.latitude, longitude: report.longitude } : null,
+    description: maskPersonalNumbers(report.description),
+    shop: bilingual(report.merchant) ?? null,
+    photoIds: report.photos.map((photo) => photo.mediaId),
+    supporters: report._count.followers,
+    route,
+    locale,
+  };
+}
+
+/** A destination's language; anything but English reads Chinese. */
+export function localeOf(destination: Pick<AlertDestination, "locale">): "zh" | "en" {
+  return destination.locale === "en" ? "en" : "zh";
+}
+
+/** "永德路12号（第二片区）" / "No. 12, Yongde Road (District 2)": the place as staff groups read it. */
+function placeLabel(place: { road: Bilingual | undefined; houseNumber: number | null; neighbourhood: Bilingual | undefined; district: Bilingual | undefined }): Bilingual {
+  const { road, houseNumber, neighbourhood, district } = place;
+  const suffix = (locale: "zh" | "en") => (district ? (locale === "zh" ? `（${district.zh}）` : ` (${district.en})`) : "");
   if (road) {
     return {
-      zh: `${road.name.zh}${houseNumber !== undefined ? `${houseNumber}号` : ""}${suffix("zh")}`,
-      en: `${houseNumber !== undefined ? `No. ${houseNumber}, ` : ""}${road.name.en}${suffix("en")}`,
+      zh: `${road.zh}${houseNumber !== null ? `${houseNumber}号` : ""}${suffix("zh")}`,
+      en: `${houseNumber !== null ? `No. ${houseNumber}, ` : ""}${road.en}${suffix("en")}`,
     };
   }
-  const neighbourhood = codes.neighbourhoodCode ? grid.neighbourhood(codes.neighbourhoodCode) : undefined;
-  if (neighbourhood) return { zh: `${neighbourhood.name.zh}${suffix("zh")}`, en: `${neighbourhood.name.en}${suffix("en")}` };
-  if (district) return district.name;
+  if (neighbourhood) return { zh: `${neighbourhood.zh}${suffix("zh")}`, en: `${neighbourhood.en}${suffix("en")}` };
+  if (district) return district;
   return { zh: "未指定地点", en: "no place given" };
 }

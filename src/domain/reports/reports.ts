@@ -5,6 +5,7 @@ import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
+import { queueAlertUpdates } from "./alert-updates.ts";
 import { queueStaffAlerts } from "./alerts.ts";
 import { defaultRoute, distanceMeters, resolvePlace } from "./place.ts";
 import type {
@@ -80,8 +81,44 @@ export interface StaffReportActions {
   reject(reference: string, actor: StaffActor, reason: RejectReasonName, note: string, duplicateOfReference?: string): Promise<StaffActionResult>;
   /** Hands an open case to another committee; the case keeps its timeline. */
   reroute(reference: string, actor: StaffActor, target: { roadCommitteeCode: string } | { districtCode: string }, note: string): Promise<StaffActionResult>;
+  /** A case as the staff handling it see it; undefined for an unknown reference. */
+  caseForStaff(reference: string): Promise<StaffCaseView | undefined>;
+  /** Open cases in an area ("town": all of them), oldest first, at most `limit`, with the total count. */
+  openCases(area: StaffArea, limit: number): Promise<{ cases: OpenCaseLine[]; total: number }>;
   /** Blocks a chat user (given directly, or as the reporter of a report): their later reports are kept but not routed. */
   blockUser(target: { channel: string; userId: string } | { reference: string }, actor: StaffActor, reason: string): Promise<{ type: "ok" } | { type: "notFound" }>;
+}
+
+/** Where a member of staff works: their districts and road committees, or the whole town. */
+export type StaffArea = { districtCodes: string[]; roadCommitteeCodes: string[] } | "town";
+
+/** One open case in a staff list. */
+export interface OpenCaseLine {
+  reference: string;
+  category: Bilingual;
+  status: ReportStatusName;
+  place: Bilingual;
+  supporters: number;
+  createdAt: Date;
+}
+
+/**
+ * A case for the staff handling it: the description as written (staff need the
+ * number a resident left for the shop), the photos, who did what, and the
+ * reporter's contact only when the reporter allowed staff to contact them.
+ */
+export interface StaffCaseView extends OpenCaseLine {
+  /** Who may act on it: the districts of its place and route, and its road committee. */
+  area: { districtCodes: string[]; roadCommitteeCode: string | null };
+  clause: { ref: string; text: Bilingual };
+  position: { latitude: number; longitude: number } | null;
+  description: string;
+  shop: Bilingual | null;
+  photoIds: string[];
+  route: ReportRoute | null;
+  rejectReason: RejectReasonName | null;
+  reporterContact: { channel: string; userId: string; displayName: string | null } | null;
+  timeline: { at: Date; type: ReportView["timeline"][number]["type"]; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "system"; actorLabel: string | null }[];
 }
 
 /** Outbox kinds this service writes; the delivery worker renders each for the recipient. */
@@ -261,6 +298,15 @@ export function createReportsService(deps: {
     if (report.district) return { zh: report.district.name, en: report.district.nameEn };
     return { zh: "未指定地点", en: "no place given" };
   };
+
+  const openCaseLine = (report: LoadedReport): OpenCaseLine => ({
+    reference: report.reference,
+    category: { zh: report.category.name, en: report.category.nameEn },
+    status: report.status,
+    place: placeOf(report),
+    supporters: report._count.followers,
+    createdAt: report.createdAt,
+  });
 
   const storedRoute = (report: LoadedReport): ReportRoute | null => {
     if (report.routedRoadCommittee) {
@@ -443,6 +489,7 @@ export function createReportsService(deps: {
         reopened: false,
         askReporterForFeedback: to === "RESOLVED",
       });
+      await queueAlertUpdates(tx, { reportId: report.id, eventId: event.id, status: to, actorLabel: actor.label, note: details.note ?? null, createdAt: now });
       if (original) {
         // Everyone waiting on the duplicate now waits on the original, and only there.
         const followers = await tx.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
@@ -559,6 +606,7 @@ export function createReportsService(deps: {
         if (!blocked) {
           await queueStaffAlerts(tx, {
             townCode,
+            reportId: report.id,
             eventId: event.id,
             createdAt: now,
             grid: grid.index,
@@ -572,7 +620,8 @@ export function createReportsService(deps: {
               position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
               description: draft.description,
               shop: merchant ? { zh: merchant.name, en: merchant.nameEn } : null,
-              photoCount: draft.photoIds.length,
+              photoIds: draft.photoIds,
+              supporters: 0,
               route,
             },
           });
@@ -631,6 +680,60 @@ export function createReportsService(deps: {
         })),
       };
       return view;
+    },
+
+    async caseForStaff(reference) {
+      const report = await prisma.report.findUnique({
+        where: { reference: normalizeReference(reference) },
+        include: { ...reportInclude, merchant: true, reporter: true, photos: { orderBy: { position: "asc" } }, events: { orderBy: { createdAt: "asc" } } },
+      });
+      if (!report || report.townCode !== townCode) return undefined;
+      const view: StaffCaseView = {
+        ...openCaseLine(report),
+        area: {
+          districtCodes: [report.district?.code, report.routedDistrict?.code].filter((code): code is string => code !== undefined),
+          roadCommitteeCode: report.routedRoadCommittee?.code ?? null,
+        },
+        clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
+        position: report.latitude !== null && report.longitude !== null ? { latitude: report.latitude, longitude: report.longitude } : null,
+        description: report.description,
+        shop: report.merchant ? { zh: report.merchant.name, en: report.merchant.nameEn } : null,
+        photoIds: report.photos.map((photo) => photo.mediaId),
+        route: await shownRoute(report),
+        rejectReason: report.rejectReason,
+        reporterContact: report.contactAllowed ? { channel: report.reporter.channel, userId: report.reporter.channelUserId, displayName: report.reporter.displayName } : null,
+        timeline: report.events.map((event) => ({
+          at: event.createdAt,
+          type: event.type,
+          status: event.toStatus,
+          note: event.note,
+          by: event.actorKind === "STAFF" ? "staff" : event.actorKind === "RESIDENT" ? "resident" : "system",
+          actorLabel: event.actorKind === "STAFF" ? event.actorLabel : null,
+        })),
+      };
+      return view;
+    },
+
+    async openCases(area, limit) {
+      const where: Prisma.ReportWhereInput = {
+        townCode,
+        routed: true,
+        status: { in: OPEN_STATUSES },
+        ...(area === "town"
+          ? {}
+          : {
+              OR: [
+                { district: { code: { in: area.districtCodes } } },
+                { routedDistrict: { code: { in: area.districtCodes } } },
+                { routedRoadCommittee: { code: { in: area.roadCommitteeCodes } } },
+              ],
+            }),
+      };
+      const [rows, total] = await Promise.all([
+        prisma.report.findMany({ where, include: reportInclude, orderBy: [{ createdAt: "asc" }, { reference: "asc" }], take: limit }),
+        prisma.report.count({ where }),
+      ]);
+      return { cases: rows.map(openCaseLine), total };
     },
 
     async recordFeedback(reference, user, input): Promise<FeedbackResult> {

@@ -130,15 +130,16 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
 
     async mayHandle(who, area) {
       const staff = await active(who);
-      if (!staff) return false;
-      if (staff.role === "ADMIN") return true;
-      if (staff.role !== "DISTRICT_STAFF") return false;
-      return (
-        staff.districtCodes.some((code) => area.districtCodes.includes(code)) ||
-        (area.roadCommitteeCode !== null && staff.roadCommitteeCodes.includes(area.roadCommitteeCode))
-      );
+      return staff !== null && coversCase(staff, area);
     },
   };
+}
+
+/** Whether a grant covers a case: admins cover the town, district staff their districts and road committees, academy staff no cases. */
+export function coversCase(staff: StaffGrant, area: CaseArea): boolean {
+  if (staff.role === "ADMIN") return true;
+  if (staff.role !== "DISTRICT_STAFF") return false;
+  return staff.districtCodes.some((code) => area.districtCodes.includes(code)) || (area.roadCommitteeCode !== null && staff.roadCommitteeCodes.includes(area.roadCommitteeCode));
 }
 
 /** Codes are shown in capitals but people type them any way, with spaces or dashes. */

@@ -71,7 +71,7 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
   const session: Session = stored ?? { v: SESSION_VERSION, locale: null, active: null, suspended: null, lastActiveAt: deps.now.getTime() };
   const replies: OutboundMessage[] = [];
   const localeOf = (): Locale => session.locale ?? event.localeHint ?? "zh";
-  const user = { channel: event.channel, userId: event.userId, chatId: event.chatId };
+  const user = { channel: event.channel, userId: event.userId, chatId: event.chatId, chatType: event.chatType };
   const contextOf = (): FlowContext => ({ user, locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now });
 
   if (session.suspended && !validSlot(session.suspended, deps.flows)) session.suspended = null;
@@ -127,7 +127,10 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
   const t = (): Catalog => contextOf().t;
   if (payload.type === "command") {
     const flow = Object.values(deps.flows).find((f) => f.command === payload.command);
-    if (flow) {
+    const deepLink = payload.command === "start" ? deepLinkFlow(deps.flows, payload.args.trim()) : undefined;
+    if (deepLink) {
+      await startFlow(deepLink.flow, { type: "text", text: deepLink.rest });
+    } else if (flow) {
       const args = payload.args.trim();
       await startFlow(flow, args ? { type: "text", text: args } : undefined);
     } else {
@@ -165,6 +168,12 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
 
   session.lastActiveAt = deps.now.getTime();
   return { session, replies };
+}
+
+/** The flow a deep link's start payload is for, and the payload without its prefix. */
+function deepLinkFlow(flows: FlowRegistry, payload: string): { flow: Flow<unknown>; rest: string } | undefined {
+  const flow = Object.values(flows).find((f) => f.deepLinkPrefix !== undefined && payload.startsWith(f.deepLinkPrefix));
+  return flow?.deepLinkPrefix === undefined ? undefined : { flow, rest: payload.slice(flow.deepLinkPrefix.length) };
 }
 
 function isEngineChoice(value: string): boolean {

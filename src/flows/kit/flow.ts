@@ -1,10 +1,12 @@
 import type { GridDirectory } from "../../domain/grid/directory.ts";
 import type { ReportsService } from "../../domain/reports/service.ts";
+import type { StaffDesk } from "../../domain/staff/desk.ts";
+import type { StaffRegistry } from "../../domain/staff/registry.ts";
 import type { Catalog } from "../i18n/catalog.ts";
 import type { InboundEvent, InboundPayload, Locale, OutboundMessage } from "./messages.ts";
 
 /** Every conversation Linli can hold; the engine looks flows up by this id. */
-export type FlowId = "lookup" | "report" | "myReports" | "feedback";
+export type FlowId = "lookup" | "report" | "myReports" | "feedback" | "joinStaff" | "invite" | "staff" | "openCases" | "case" | "deadLetters" | "groupAlerts";
 
 /** The outcome of keeping a photo a user sent; refusals carry what to tell the user. */
 export type SavePhotoResult =
@@ -21,16 +23,28 @@ export interface PhotoSaver {
   save(channel: InboundEvent["channel"], photo: Extract<InboundPayload, { type: "photo" }>): Promise<SavePhotoResult>;
 }
 
+/**
+ * Links that open a conversation with Linli on a channel, carrying a start
+ * payload (Telegram: `https://t.me/<bot>?start=<payload>`). Undefined when the
+ * channel is off or its address is not known yet.
+ */
+export interface DeepLinks {
+  telegram(payload: string): string | undefined;
+}
+
 /** The domain services a flow may use; nothing else reaches the outside world. */
 export interface FlowServices {
   grid: GridDirectory;
   reports: ReportsService;
   photos: PhotoSaver;
+  staff: StaffRegistry;
+  desk: StaffDesk;
+  links: DeepLinks;
 }
 
 /** What a flow gets besides its state and the event: who is talking, in which language, and the services. */
 export interface FlowContext {
-  user: { channel: InboundEvent["channel"]; userId: string; chatId: string };
+  user: { channel: InboundEvent["channel"]; userId: string; chatId: string; chatType: InboundEvent["chatType"] };
   locale: Locale;
   t: Catalog;
   services: FlowServices;
@@ -63,6 +77,11 @@ export interface Flow<S> {
   readonly stateSchema: StateSchema<S>;
   /** The slash command that starts this flow from anywhere, without the slash. */
   readonly command?: string;
+  /**
+   * A deep link's start payload beginning with this prefix (`/start staff-ABC…`)
+   * starts this flow with the rest of the payload as text.
+   */
+  readonly deepLinkPrefix?: string;
   /** Starts the flow; `input` is what the user already sent (e.g. the question that led here). */
   start(context: FlowContext, input?: InboundPayload): Promise<Step<S>>;
   /**

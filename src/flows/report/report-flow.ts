@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ChatIdentity, ReportPlace } from "../../domain/reports/service.ts";
-import type { Flow, FlowContext, Step } from "../kit/flow.ts";
+import type { Catalog } from "../i18n/catalog.ts";
+import type { Flow, FlowContext, SavePhotoResult, Step } from "../kit/flow.ts";
 import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
 import { formatReportView, placeLabel, REFERENCE_PATTERN } from "./view.ts";
 
@@ -355,11 +356,7 @@ async function addPhoto(state: ReportState, event: InboundEvent, context: FlowCo
     state.step === "photos" ? keep(next, [choices(message, [{ label: t.report.photosDone, value: `${P}photos:done` }], next, context)], context, false) : keep(next, [text(message)], context);
   if (state.draft.photoIds.length >= MAX_PHOTOS) return reply(state, t.report.photoLimit);
   const saved = await services.photos.save(event.channel, event.payload);
-  if (!saved.ok) {
-    const problem =
-      saved.reason === "tooLarge" ? t.report.photoTooLarge(Math.floor(saved.maxBytes / (1024 * 1024))) : saved.reason === "notImage" ? t.report.photoNotImage : t.report.photoUnavailable;
-    return reply(state, problem);
-  }
+  if (!saved.ok) return reply(state, photoRefusal(saved, t));
   const photoIds = state.draft.photoIds.includes(saved.mediaId) ? state.draft.photoIds : [...state.draft.photoIds, saved.mediaId];
   return reply({ ...state, draft: { ...state.draft, photoIds } }, t.report.photoSaved(photoIds.length));
 }
@@ -564,4 +561,9 @@ async function viewReport(reference: string, context: FlowContext): Promise<Step
   const view = await context.services.reports.viewForResident(reference, identity(context));
   if (!view) return { type: "done", replies: [text(context.t.report.notFound(reference))] };
   return { type: "done", replies: [text(formatReportView(view, context.t, context.locale))] };
+}
+
+/** What to tell someone whose photo was not kept, and why. */
+export function photoRefusal(result: Extract<SavePhotoResult, { ok: false }>, t: Catalog): string {
+  return result.reason === "tooLarge" ? t.report.photoTooLarge(Math.floor(result.maxBytes / (1024 * 1024))) : result.reason === "notImage" ? t.report.photoNotImage : t.report.photoUnavailable;
 }

@@ -20,7 +20,6 @@ export function placeLabel(place: ReportPlace, grid: GridIndex, t: Catalog, loca
 /** A report with its timeline, as a resident sees it: no identities, free text already masked. */
 export function formatReportView(view: ReportView, t: Catalog, locale: Locale): string {
   const r = t.report;
-  const time = (at: Date) => at.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" });
   const lines = [
     r.viewTitle(view.reference, r.status[view.status]),
     r.summaryCategory(view.category[locale]),
@@ -32,9 +31,18 @@ export function formatReportView(view: ReportView, t: Catalog, locale: Locale): 
   lines.push(r.viewSupporters(view.supporters));
   if (view.rejectReason) lines.push(r.viewRejected(r.rejectReasons[view.rejectReason]));
   lines.push("", r.timelineTitle);
-  for (const entry of view.timeline) {
-    const what = entry.status && entry.type === "STATUS_CHANGED" ? r.status[entry.status] : r.timelineEvent[entry.type];
-    lines.push(`· ${time(entry.at)} ${what}（${r.timelineBy[entry.by]}）${entry.note ? `：${entry.note}` : ""}`);
-  }
+  for (const entry of view.timeline) lines.push(timelineLine(entry, r.timelineBy[entry.by], t, locale));
   return lines.join("\n");
+}
+
+/** A moment as residents and staff of the town read it: their date and clock time, in the town's time zone. */
+export function townTime(at: Date, locale: Locale): string {
+  return at.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" });
+}
+
+/** One line of a case's history; `by` is who acted as the reader may see it (a role, or "resident"). */
+export function timelineLine(entry: Omit<ReportView["timeline"][number], "by">, by: string, t: Catalog, locale: Locale): string {
+  const r = t.report;
+  const what = entry.status && entry.type === "STATUS_CHANGED" ? r.status[entry.status] : r.timelineEvent[entry.type];
+  return `· ${townTime(entry.at, locale)} ${what}（${by}）${entry.note ? `：${entry.note}` : ""}`;
 }

@@ -53,7 +53,8 @@ describe("staff alerts for new reports", () => {
     const rows = await alertsFor(result.reference);
     expect(rows.map((row) => row.chatId).sort()).toEqual(["-1001000000004", "-1001000000009"]);
     const english = renderOutboxRow(rows.find((row) => row.chatId === "-1001000000004")!)!;
-    expect(english[0]).toMatchObject({ type: "link", label: "Show on a map", url: "https://uri.amap.com/marker?position=121.47,31.01&coordinate=wgs84" });
+    expect(english[0]).toMatchObject({ type: "choices", options: [{ label: "Claim" }, { label: "Reject" }] });
+    expect(shownText(english)).toContain("Map: https://uri.amap.com/marker?position=121.47,31.01&coordinate=wgs84");
     expect(shownText(english)).toContain(`New report ${result.reference}: Noise`);
   });
 
