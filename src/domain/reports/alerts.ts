@@ -1,7 +1,7 @@
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
-import type { PlaceCodes } from "./place.ts";
+import { caseAreaOf, storedRouteOf, type PlaceCodes } from "./place.ts";
 import type { ReportRoute } from "./service.ts";
 
 /** What a staff group is told about a new report; rendered per channel by the notifier. */
@@ -161,11 +161,7 @@ export type StaffAlertReport = Prisma.ReportGetPayload<{ include: typeof STAFF_A
 
 /** The scope of a stored report: the districts of its place and route, its road committee, its category. */
 export function alertScopeOf(report: StaffAlertReport): AlertScope {
-  return {
-    districtCodes: [...new Set([report.district?.code, report.routedDistrict?.code].filter((code): code is string => code !== undefined))],
-    roadCommitteeCode: report.routedRoadCommittee?.code ?? null,
-    categoryCode: report.category.code,
-  };
+  return { ...caseAreaOf(report), categoryCode: report.category.code };
 }
 
 /**
@@ -175,11 +171,7 @@ export function alertScopeOf(report: StaffAlertReport): AlertScope {
  * never got the new-report alert.
  */
 export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en"): StaffAlertPayload {
-  const route: ReportRoute | null = report.routedRoadCommittee
-    ? { kind: "roadCommittee", code: report.routedRoadCommittee.code, name: { zh: report.routedRoadCommittee.name, en: report.routedRoadCommittee.nameEn } }
-    : report.routedDistrict
-      ? { kind: "districtCommittee", code: report.routedDistrict.code, name: { zh: report.routedDistrict.committeeName, en: report.routedDistrict.committeeNameEn } }
-      : null;
+  const route = storedRouteOf(report);
   const bilingual = (row: { name: string; nameEn: string } | null) => (row ? { zh: row.name, en: row.nameEn } : undefined);
   return {
     reference: report.reference,

@@ -54,3 +54,29 @@ export function distanceMeters(lat1: number, lon1: number, lat2: number, lon2: n
   const a = Math.sin(dLat / 2) ** 2 + Math.cos(radians(lat1)) * Math.cos(radians(lat2)) * Math.sin(dLon / 2) ** 2;
   return 2 * 6_371_000 * Math.asin(Math.sqrt(a));
 }
+
+/** The committees a stored report is routed to, as loaded with its routedRoadCommittee and routedDistrict. */
+export interface RoutedReport {
+  routedRoadCommittee: { code: string; name: string; nameEn: string } | null;
+  routedDistrict: { code: string; committeeName: string; committeeNameEn: string } | null;
+  district: { code: string } | null;
+}
+
+/** Where a stored report is handled: its road committee, else its district committee. */
+export function storedRouteOf(report: RoutedReport): ReportRoute | null {
+  if (report.routedRoadCommittee) {
+    return { kind: "roadCommittee", code: report.routedRoadCommittee.code, name: { zh: report.routedRoadCommittee.name, en: report.routedRoadCommittee.nameEn } };
+  }
+  if (report.routedDistrict) {
+    return { kind: "districtCommittee", code: report.routedDistrict.code, name: { zh: report.routedDistrict.committeeName, en: report.routedDistrict.committeeNameEn } };
+  }
+  return null;
+}
+
+/** Whose case a stored report is: the districts of its place and of its route, and its road committee. */
+export function caseAreaOf(report: RoutedReport): { districtCodes: string[]; roadCommitteeCode: string | null } {
+  return {
+    districtCodes: [...new Set([report.district?.code, report.routedDistrict?.code].filter((code): code is string => code !== undefined))],
+    roadCommitteeCode: report.routedRoadCommittee?.code ?? null,
+  };
+}

@@ -7,7 +7,7 @@ import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
 import { queueStaffAlerts } from "./alerts.ts";
-import { defaultRoute, distanceMeters, resolvePlace } from "./place.ts";
+import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
 import type {
   ChatIdentity,
   FeedbackResult,
@@ -308,19 +308,10 @@ export function createReportsService(deps: {
     createdAt: report.createdAt,
   });
 
-  const storedRoute = (report: LoadedReport): ReportRoute | null => {
-    if (report.routedRoadCommittee) {
-      return { kind: "roadCommittee", code: report.routedRoadCommittee.code, name: { zh: report.routedRoadCommittee.name, en: report.routedRoadCommittee.nameEn } };
-    }
-    if (report.routedDistrict) {
-      return { kind: "districtCommittee", code: report.routedDistrict.code, name: { zh: report.routedDistrict.committeeName, en: report.routedDistrict.committeeNameEn } };
-    }
-    return null;
-  };
 
   /** What the reporter is shown as the route: for an unrouted (blocked) report the route it would have had, so nothing gives the block away. */
   const shownRoute = async (report: LoadedReport): Promise<ReportRoute | null> => {
-    if (report.routed) return storedRoute(report);
+    if (report.routed) return storedRouteOf(report);
     return routeFor(prisma, report.category.code, {
       roadCode: report.road?.code,
       houseNumber: report.houseNumber ?? undefined,
@@ -690,10 +681,7 @@ export function createReportsService(deps: {
       if (!report || report.townCode !== townCode) return undefined;
       const view: StaffCaseView = {
         ...openCaseLine(report),
-        area: {
-          districtCodes: [report.district?.code, report.routedDistrict?.code].filter((code): code is string => code !== undefined),
-          roadCommitteeCode: report.routedRoadCommittee?.code ?? null,
-        },
+        area: caseAreaOf(report),
         clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
         position: report.latitude !== null && report.longitude !== null ? { latitude: report.latitude, longitude: report.longitude } : null,
         description: report.description,
