@@ -30,6 +30,9 @@ function summary(file: string, result: TownImportResult): string[] {
     counts("举报类别", "report categories", result.categories),
     counts("商户", "merchants", result.merchants),
     counts("告警群", "alert destinations", result.alertDestinations),
+    counts("班次", "courses", result.courses.courses),
+    counts("期次", "cohorts", result.courses.cohorts),
+    counts("课程", "sessions", result.courses.sessions),
     `  委员会成员 committee members: ${result.committeeMembers}, 门牌路段 road segments: ${result.roadSegments}`,
   ];
 }
@@ -59,7 +62,7 @@ async function main(args: readonly string[]): Promise<number> {
       err(error.message);
       return 1;
     }
-    err(`导入失败，未作任何修改 / import failed, nothing was changed: ${error instanceof Error ? error.message : String(error)}`);
+    err(`${file}: 导入失败，未作任何修改 / import failed, nothing was changed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
+import { writeCourses, type CourseImportCounts } from "../classes/import.ts";
 import { DEADLINE_WORKING_DAYS_DEFAULT, ESCALATE_AFTER_MINUTES_DEFAULT, type TownData } from "./town-data.ts";
 
 /** How many rows of one kind an import created, kept (and rewrote) or deleted. */
@@ -23,6 +24,8 @@ export type TownImportResult =
       categories: ImportCounts;
       merchants: ImportCounts;
       alertDestinations: ImportCounts;
+      /** The governance academy's courses, cohorts and sessions. */
+      courses: CourseImportCounts;
       /** Committee members and road segments are replaced wholesale: these are the numbers written now. */
       committeeMembers: number;
       roadSegments: number;
@@ -67,9 +70,10 @@ type Tx = Prisma.TransactionClient;
 /**
  * Upserts rows keyed by code: existing ids are kept (reports and other later
  * features point at them), new codes are created, codes missing from the file
- * are returned for deletion once nothing else needs them.
+ * are returned for deletion once nothing else needs them. Shared with the
+ * other parts of the town data (courses), so every part keeps ids the same way.
  */
-async function sync<Row extends { id: string; code: string }>(
+export async function sync<Row extends { id: string; code: string }>(
   existing: readonly Row[],
   wanted: readonly { code: string }[],
   write: { update: (id: string, index: number) => Promise<unknown>; create: (index: number) => Promise<{ id: string }> },
@@ -99,7 +103,8 @@ async function sync<Row extends { id: string; code: string }>(
   return { ids, counts, stale };
 }
 
-const required = (ids: Map<string, string>, code: string): string => {
+/** The id imported for a code; validated data always has one. */
+export const required = (ids: Map<string, string>, code: string): string => {
   const id = ids.get(code);
   // validateTownData guarantees every reference resolves; reaching this means the caller skipped it.
   if (id === undefined) throw new Error(`Town data refers to unknown code "${code}"; validate it with validateTownData first`);
@@ -283,6 +288,8 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
   });
   await tx.alertDestination.deleteMany({ where: { id: { in: destinations.stale } } });
 
+  const courses = await writeCourses(tx, data, new Date());
+
   // Reports of a dropped merchant keep the report and lose the shop (SetNull); refuseRemovingUsedCategories
   // made sure no stale category has reports.
   await tx.merchant.deleteMany({ where: { id: { in: merchants.stale } } });
@@ -305,6 +312,7 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
     categories: categories.counts,
     merchants: merchants.counts,
     alertDestinations: destinations.counts,
+    courses,
     committeeMembers: members.length,
     roadSegments: segments.length,
   };
@@ -317,7 +325,9 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
  * their ids across re-imports (matched by code within the town); rows whose
  * code left the file are deleted; committee members and road segments are
  * rewritten. A file that drops a category still used by reports is refused
- * with {@link CategoryInUseError} and changes nothing; a dropped merchant's
+ * with {@link CategoryInUseError} and changes nothing, and so is one that
+ * would undo enrolments (a capacity below the seated count, a dropped cohort
+ * with enrolments) with `CourseConflictError`; a dropped merchant's
  * reports simply lose the shop. Importing content whose
  * `dataHash` (SHA-256 of the file) equals the stored one writes nothing, so
  * running it at every start is cheap and idempotent.

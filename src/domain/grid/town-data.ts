@@ -331,6 +331,62 @@ const alertDestination = z
     ),
   );
 
+/** The share of sessions a resident must attend to complete a cohort when the file does not say (three quarters). */
+export const COMPLETION_SHARE_DEFAULT = 0.75;
+
+const BAD_INSTANT =
+  "时间须写成带时区的 ISO 8601 格式，如 2026-03-07T14:00:00+08:00 / a time is written in ISO 8601 with its offset, e.g. 2026-03-07T14:00:00+08:00";
+
+// An explicit offset, because a cohort's times must mean the same instant whichever server imports the file.
+const instant = (zh: string, en: string) => z.iso.datetime({ offset: true, local: false, message: BAD_INSTANT }).describe(help(zh, en));
+
+const cohortSession = z
+  .strictObject({
+    startsAt: instant("开始时间，如 2026-03-07T14:00:00+08:00", "Start, e.g. 2026-03-07T14:00:00+08:00"),
+    endsAt: instant("结束时间，须晚于开始时间且在同一天内", "End; after the start, on the same day"),
+    place: z.string().trim().min(1).optional().describe(help("上课地点（可选，默认为该期的地点）", "Place (optional; the cohort's location by default)")),
+    placeEn: z.string().trim().min(1).optional().describe(help("上课地点（英文，可选）", "Place in English (optional)")),
+    topic: text("课程主题，如“社区达人在基层治理中的作用”", "Topic in Chinese, e.g. 社区达人在基层治理中的作用"),
+    topicEn: text("课程主题（英文）", "Topic in English"),
+    lecturerRole: text("授课人身份（只写职务，不写姓名），如“华东师范大学教授”", "Lecturer's role in Chinese (a role, not a name), e.g. 华东师范大学教授"),
+    lecturerRoleEn: text("授课人身份（英文）", "Lecturer's role in English"),
+  })
+  .describe(help("一次课程（按时间先后排列）", "One session of the cohort (in time order)"));
+
+const cohort = z
+  .strictObject({
+    code: code("期次代码，全镇唯一，如 talent-2026-1", "Cohort code, unique in the town, e.g. talent-2026-1"),
+    title: text("期次名称，如“2026 年第一期”", "Cohort title in Chinese, e.g. 2026 年第一期"),
+    titleEn: text("期次英文名称", "Cohort title in English"),
+    capacity: z.number().int().min(1).max(10_000).describe(help("名额（至少 1）；不能低于已入座人数", "Seats (at least 1); never below the number already seated")),
+    enrolmentOpensAt: instant("报名开始时间", "When enrolment opens"),
+    enrolmentClosesAt: instant("报名截止时间，须晚于开始时间且不晚于最后一次课开始", "When enrolment closes; after it opens and no later than the last session starts"),
+    eligibility: text("报名条件说明", "Who may enrol, in Chinese"),
+    eligibilityEn: text("报名条件说明（英文）", "Who may enrol, in English"),
+    location: text("上课地点，如“吴泾镇社区学校”", "Location in Chinese, e.g. 吴泾镇社区学校"),
+    locationEn: text("上课地点（英文）", "Location in English"),
+    neighbourhoods: codeList("只接受这些居民区的居民报名（留空为全镇）", "Only residents of these neighbourhoods may enrol (empty: the whole town)"),
+    completionShare: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe(help(`结业所需出勤比例（0–1，可选，默认 ${COMPLETION_SHARE_DEFAULT}）`, `Share of sessions to attend for completion (0–1, optional; ${COMPLETION_SHARE_DEFAULT} by default)`)),
+    sessions: z.array(cohortSession).min(1).describe(help("课程安排，按时间先后排列", "The sessions, in time order")),
+  })
+  .describe(help("一期：名额、报名时间、地点和课程安排", "A cohort: seats, enrolment window, location and sessions"));
+
+const course = z
+  .strictObject({
+    code: code("班次代码，文件内唯一，如 talent-premium", "Course code, unique in the file, e.g. talent-premium"),
+    name: text("班次名称，如“社区达人精品班”", "Course name in Chinese, e.g. 社区达人精品班"),
+    nameEn: text("班次英文名称", "Course name in English"),
+    description: text("班次简介", "Course description in Chinese"),
+    descriptionEn: text("班次简介（英文）", "Course description in English"),
+    cohorts: z.array(cohort).min(1).describe(help("各期", "Its cohorts")),
+  })
+  .describe(help("治理学院的班次", "A class of the governance academy"));
+
 const town = z
   .strictObject({
     code: townCode,
@@ -377,6 +433,7 @@ const townDataShape = z.strictObject({
     ),
   merchants: z.array(merchant).default([]).describe(help("商户（可选）", "Merchants (optional)")),
   alertDestinations: z.array(alertDestination).default([]).describe(help("接收告警的工作群（可选）", "Staff group chats that receive alerts (optional)")),
+  courses: z.array(course).default([]).describe(help("治理学院的班次、各期和课程（可选）", "The governance academy's courses, cohorts and sessions (optional)")),
   holidays: z
     .array(localDate("法定节假日（YYYY-MM-DD）", "A public holiday (YYYY-MM-DD)"))
     .default([])
@@ -569,6 +626,45 @@ function checkCalendar(data: Shape, report: Report): void {
   });
 }
 
+// A session longer than this is a typing mistake (a wrong day or a missing "T"), not a class.
+const MAX_SESSION_HOURS = 12;
+
+function checkCourses(data: Shape, neighbourhoods: Map<string, number>, report: Report): void {
+  indexCodes(data.courses, "courses", "班次", report);
+  const cohortCodes = new Map<string, string>();
+  data.courses.forEach((c, i) => {
+    c.cohorts.forEach((cohort, j) => {
+      const path = ["courses", i, "cohorts", j];
+      const first = cohortCodes.get(cohort.code);
+      if (first === undefined) cohortCodes.set(cohort.code, `courses[${i}].cohorts[${j}]`);
+      else report([...path, "code"], `期次代码“${cohort.code}”重复（已用于 ${first}），期次代码须全镇唯一 / duplicate cohort code "${cohort.code}" (already used by ${first}); cohort codes are unique in the town`);
+      cohort.neighbourhoods.forEach((n, k) => {
+        if (!neighbourhoods.has(n)) report([...path, "neighbourhoods", k], `未知的居民区代码“${n}” / unknown neighbourhood code "${n}"`);
+      });
+      const opens = Date.parse(cohort.enrolmentOpensAt);
+      const closes = Date.parse(cohort.enrolmentClosesAt);
+      if (closes <= opens) {
+        report([...path, "enrolmentClosesAt"], "报名截止时间须晚于报名开始时间 / enrolment must close after it opens");
+      }
+      let previousEnd = opens;
+      cohort.sessions.forEach((session, k) => {
+        const at = [...path, "sessions", k];
+        const starts = Date.parse(session.startsAt);
+        const ends = Date.parse(session.endsAt);
+        if (ends <= starts) report([...at, "endsAt"], "结束时间须晚于开始时间 / a session must end after it starts");
+        else if (ends - starts > MAX_SESSION_HOURS * 3_600_000) report([...at, "endsAt"], `一次课不能超过 ${MAX_SESSION_HOURS} 小时 / a session cannot last more than ${MAX_SESSION_HOURS} hours`);
+        if (k === 0 && starts < opens) report([...at, "startsAt"], "第一次课不能早于报名开始时间 / the first session cannot start before enrolment opens");
+        else if (k > 0 && starts < previousEnd) report([...at, "startsAt"], `须在 sessions[${k - 1}] 结束之后开始（按时间先后排列，不得重叠） / must start after sessions[${k - 1}] ends (sessions are in time order and do not overlap)`);
+        previousEnd = Math.max(previousEnd, ends);
+      });
+      const lastStart = Date.parse(cohort.sessions.at(-1)!.startsAt);
+      if (closes > lastStart) {
+        report([...path, "enrolmentClosesAt"], "报名截止时间不能晚于最后一次课的开始时间 / enrolment cannot close after the last session starts");
+      }
+    });
+  });
+}
+
 function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
   const districts = indexCodes(data.districts, "districts", "片区", report);
@@ -585,6 +681,7 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   checkMerchants(data, roads, report);
   checkAlertDestinations(data, { districts, roadCommittees, categories: new Set(data.categories.map((c) => c.code)) }, report);
   checkCalendar(data, report);
+  checkCourses(data, neighbourhoods, report);
 }
 
 /**
@@ -636,6 +733,15 @@ export type TownReportCategory = TownData["categories"][number];
 export type TownCategoryRoute = NonNullable<TownReportCategory["routeTo"]>;
 /** A shop on an existing road; `houseNumber`, when present, lies in one of that road's segments. */
 export type TownMerchant = TownData["merchants"][number];
+
+/** A governance-academy course with its cohorts; cohort codes are unique in the town. */
+export type TownCourse = TownData["courses"][number];
+/**
+ * A cohort: capacity ≥ 1, enrolment closing after it opens and no later than the
+ * last session starts, sessions in time order without overlap, known neighbourhoods.
+ * `completionShare` stays optional; the import applies {@link COMPLETION_SHARE_DEFAULT}.
+ */
+export type TownCohort = TownCourse["cohorts"][number];
 
 /** A staff group chat receiving alerts, as the file describes it; `escalation` marks a director's group. */
 export type TownAlertDestination = TownData["alertDestinations"][number];

@@ -1,8 +1,8 @@
 import { createHash, randomInt } from "node:crypto";
 import type { PrismaClient, StaffRole } from "../../generated/prisma/client.ts";
 
-/** Letters and digits that cannot be misread for each other (no 0/O, 1/I/L). */
-const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/** Letters and digits that cannot be misread for each other (no 0/O, 1/I/L); class check-in codes use it too. */
+export const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LENGTH = 10;
 const DEFAULT_INVITE_HOURS = 72;
 
@@ -143,7 +143,7 @@ export function coversCase(staff: StaffGrant, area: CaseArea): boolean {
 }
 
 /** Codes are shown in capitals but people type them any way, with spaces or dashes. */
-function normalizeCode(code: string): string {
+export function normalizeCode(code: string): string {
   return code.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
 }
 

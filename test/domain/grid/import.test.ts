@@ -80,6 +80,12 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
       categories: { created: 9, updated: 0, removed: 0 },
       merchants: { created: sample.data.merchants.length, updated: 0, removed: 0 },
       alertDestinations: { created: 0, updated: 0, removed: 0 },
+      courses: {
+        courses: { created: 4, updated: 0, removed: 0 },
+        cohorts: { created: 5, updated: 0, removed: 0 },
+        sessions: { created: 26, updated: 0, removed: 0 },
+        promoted: 0,
+      },
       committeeMembers: sample.data.districts.reduce((sum, d) => sum + d.members.length, 0),
       roadSegments: sample.data.roads.reduce((sum, r) => sum + r.segments.length, 0),
     });

@@ -1,0 +1,725 @@
+import { randomInt, randomUUID } from "node:crypto";
+import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
+import type { Bilingual } from "../grid/index.ts";
+import { normalize } from "../grid/text.ts";
+import type { ChatIdentity } from "../reports/service.ts";
+import { CODE_ALPHABET, createStaffRegistry, normalizeCode, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "../staff/registry.ts";
+import { toCsv } from "./csv.ts";
+import { CLASS_BROADCAST_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, sessionInfo, type SessionInfo } from "./seats.ts";
+
+/*
+ * Community-talent classes (issue 5): residents browse the governance
+ * academy's cohorts, sign up for a seat or a waitlist place, cancel, see their
+ * enrolments; academy staff run rosters, check-in and broadcasts; a talent pool
+ * (资源库) can be searched by skill. Every answer is a discriminated union the
+ * chat flows translate; mobile numbers are stored for staff and never logged.
+ */
+
+/** A member of staff acting, identified by their chat account. */
+export type StaffWho = Pick<StaffIdentity, "channel" | "userId">;
+
+/** Where a cohort's enrolment window stands at the service's clock. */
+export type EnrolmentWindow = "notOpenYet" | "open" | "closed";
+
+/** A cohort as residents browse it. */
+export interface CohortView {
+  code: string;
+  courseCode: string;
+  course: Bilingual;
+  title: Bilingual;
+  capacity: number;
+  seated: number;
+  seatsLeft: number;
+  waitlistLength: number;
+  enrolmentOpensAt: Date;
+  enrolmentClosesAt: Date;
+  enrolment: EnrolmentWindow;
+  eligibility: Bilingual;
+  location: Bilingual;
+  /** Neighbourhoods whose residents may enrol; empty: the whole town. */
+  neighbourhoodCodes: string[];
+  /** Share of sessions (0–1] to attend for completion. */
+  completionShare: number;
+  sessions: SessionInfo[];
+}
+
+/** A course with the cohorts a listing shows. */
+export interface CourseView {
+  code: string;
+  name: Bilingual;
+  description: Bilingual;
+  cohorts: CohortView[];
+}
+
+/** What a resident gives to sign up. Nothing is stored unless `privacyAccepted` is true. */
+export interface SignUp {
+  name: string;
+  /** Mainland mobile; spaces, dashes and a +86 prefix are accepted. */
+  mobile: string;
+  neighbourhoodCode: string;
+  /** Optional skills and interests; non-empty ones also enter the talent pool. */
+  skills?: string[];
+  privacyAccepted: boolean;
+}
+
+/** Refusals shared by sign-up and talent registration, checked before anything is stored. */
+export type PersonalDataRefusal = { type: "privacyNotAccepted" } | { type: "invalidName" } | { type: "invalidMobile" } | { type: "unknownNeighbourhood" };
+
+export type EnrolResult =
+  | { type: "seated"; cohortCode: string; checkInCode: string }
+  /** `position` is 1 for the next person to get a seat. */
+  | { type: "waitlisted"; cohortCode: string; position: number; checkInCode: string }
+  | { type: "alreadyEnrolled"; cohortCode: string; status: "SEATED" | "WAITLISTED"; position: number | null }
+  | { type: "unknownCohort" }
+  | { type: "notOpenYet"; opensAt: Date }
+  | { type: "enrolmentClosed" }
+  /** The cohort is only for residents of these neighbourhoods. */
+  | { type: "notEligible"; neighbourhoodCodes: string[] }
+  | PersonalDataRefusal;
+
+export type CancelResult =
+  /** `promoted` waitlisted residents got the freed seat (and were told through the outbox). */
+  | { type: "cancelled"; wasSeated: boolean; promoted: number }
+  | { type: "notEnrolled" }
+  | { type: "unknownCohort" }
+  /** A seat cannot be given up once the cohort's first session has started. */
+  | { type: "cancelAfterStart" };
+
+/** One of a resident's live enrolments (seated or waitlisted). */
+export interface MyEnrolment {
+  cohortCode: string;
+  course: Bilingual;
+  cohort: Bilingual;
+  status: "SEATED" | "WAITLISTED";
+  waitlistPosition: number | null;
+  /** The first session not yet ended, or null when the cohort is over. */
+  nextSession: SessionInfo | null;
+  /** Only a seated resident has a code to show at check-in. */
+  checkInCode: string | null;
+  attended: number;
+  sessions: number;
+  completed: boolean;
+}
+
+export type NotAllowed = { type: "notAllowed" };
+export type UnknownCohort = { type: "unknownCohort" };
+
+export type SetCapacityResult =
+  | { type: "updated"; capacity: number; seated: number; promoted: number }
+  | { type: "belowSeated"; seated: number }
+  | { type: "invalidCapacity" }
+  | UnknownCohort
+  | NotAllowed;
+
+export type EnrolmentStatusName = "SEATED" | "WAITLISTED" | "CANCELLED";
+
+/** One line of a roster, for academy staff only (it carries the mobile number). */
+export interface RosterEntry {
+  name: string;
+  mobile: string;
+  neighbourhoodCode: string;
+  neighbourhood: Bilingual | null;
+  skills: string[];
+  status: EnrolmentStatusName;
+  waitlistPosition: number | null;
+  checkInCode: string;
+  attended: number;
+  completed: boolean;
+  enrolledAt: Date;
+  cancelledAt: Date | null;
+}
+
+export type RosterResult = { type: "roster"; cohort: CohortView; entries: RosterEntry[] } | UnknownCohort | NotAllowed;
+export type RosterCsvResult = { type: "csv"; fileName: string; content: Buffer } | UnknownCohort | NotAllowed;
+
+/** A session named by its id, or by its cohort and 1-based index. */
+export type SessionRef = { sessionId: string } | { cohortCode: string; sessionIndex: number };
+
+export type CheckInResult =
+  | { type: "checkedIn"; name: string; sessionIndex: number; attended: number; sessions: number; completed: boolean }
+  | { type: "alreadyCheckedIn"; name: string; sessionIndex: number }
+  /** No seated resident of this session's cohort has the code. */
+  | { type: "wrongCode" }
+  | { type: "unknownSession" }
+  | NotAllowed;
+
+export type BroadcastResult = { type: "queued"; recipients: number } | { type: "emptyText" } | UnknownCohort | NotAllowed;
+
+/** What a resident gives to join the talent pool. */
+export interface TalentSignUp {
+  name: string;
+  mobile: string;
+  neighbourhoodCode: string;
+  skills: string[];
+  /** Free text, e.g. 周末下午. */
+  availability: string;
+  privacyAccepted: boolean;
+}
+
+export type RegisterTalentResult = { type: "registered" } | { type: "updated" } | { type: "noSkills" } | PersonalDataRefusal;
+
+/** A talent as staff see it when searching the pool. */
+export interface TalentView {
+  name: string;
+  mobile: string;
+  neighbourhoodCode: string;
+  neighbourhood: Bilingual | null;
+  skills: string[];
+  availability: string;
+  registeredAt: Date;
+}
+
+export type SearchTalentResult = { type: "found"; talents: TalentView[] } | NotAllowed;
+
+/** The payload of a {@link CLASS_REMINDER_KIND} row. */
+export interface ClassReminderPayload {
+  cohortCode: string;
+  course: Bilingual;
+  cohort: Bilingual;
+  sessionIndex: number;
+  /** ISO 8601. */
+  startsAt: string;
+  endsAt: string;
+  place: Bilingual;
+  topic: Bilingual;
+  locale: "zh" | "en";
+}
+
+/** The payload of a {@link CLASS_BROADCAST_KIND} row. */
+export interface ClassBroadcastPayload {
+  cohortCode: string;
+  course: Bilingual;
+  cohort: Bilingual;
+  /** As staff wrote it. */
+  text: string;
+  /** The sender's staff label, e.g. 社区学校工作人员. */
+  from: string;
+  locale: "zh" | "en";
+}
+
+/**
+ * The classes service of one town. Resident methods take the chat identity;
+ * staff methods take the acting account first and answer `notAllowed` unless it
+ * is active ACADEMY_STAFF or ADMIN. Seat changes (enrol, cancel, setCapacity)
+ * run under the cohort's row lock, so seats are never overbooked and the
+ * waitlist keeps arrival order, on PostgreSQL and PGlite.
+ */
+export interface ClassesService {
+  /** Courses with cohorts whose enrolment has not closed (open now or opening later), in the file's order. */
+  openCourses(): Promise<CourseView[]>;
+  /** Any cohort of the town by code, whatever its window; undefined when unknown. */
+  cohort(cohortCode: string): Promise<CohortView | undefined>;
+  /** Seats the resident when a seat is free and nobody waits, otherwise waitlists them. */
+  enrol(cohortCode: string, user: ChatIdentity, signUp: SignUp): Promise<EnrolResult>;
+  /** Gives up a seat or waitlist place; a freed seat goes to the first waitlisted resident at once. */
+  cancel(cohortCode: string, user: Pick<ChatIdentity, "channel" | "userId">): Promise<CancelResult>;
+  /** The resident's seated and waitlisted enrolments in this town, soonest cohort first. */
+  myEnrolments(user: Pick<ChatIdentity, "channel" | "userId">): Promise<MyEnrolment[]>;
+  /** Changes a cohort's seats; never below the seated count; raising it seats waitlisted residents. */
+  setCapacity(staff: StaffWho, cohortCode: string, capacity: number): Promise<SetCapacityResult>;
+  /** Seated, then waitlisted (in order), then cancelled enrolments. */
+  roster(staff: StaffWho, cohortCode: string): Promise<RosterResult>;
+  /** The roster as a CSV file that opens correctly in Excel (UTF-8 with BOM, formula-safe). */
+  rosterCsv(staff: StaffWho, cohortCode: string): Promise<RosterCsvResult>;
+  /** Records a seated resident's attendance by their check-in code; marks completion at the cohort's share. */
+  checkIn(staff: StaffWho, session: SessionRef, code: string): Promise<CheckInResult>;
+  /**
+   * Queues one reminder per seated resident per session starting in (now, now + leadHours],
+   * each at most once ever (dedupe key `class-reminder:<enrolment>:<session>`).
+   * @returns the number of reminders queued by this call
+   */
+  queueReminders(now?: Date, leadHours?: number): Promise<number>;
+  /** Queues the text to every seated resident of the cohort (the outbox keeps channel rate limits). */
+  broadcast(staff: StaffWho, cohortCode: string, text: string): Promise<BroadcastResult>;
+  /** Adds or updates the resident's entry in the talent pool. */
+  registerTalent(user: ChatIdentity, talent: TalentSignUp): Promise<RegisterTalentResult>;
+  /** Talents with a skill containing `skill` (any case or width), optionally in one neighbourhood, newest first. */
+  searchTalent(staff: StaffWho, skill: string, neighbourhoodCode?: string): Promise<SearchTalentResult>;
+}
+
+/** Reminders go out this long before a session unless the caller says otherwise (the day before). */
+export const REMINDER_LEAD_HOURS_DEFAULT = 24;
+
+/** Mainland mobile numbers: 11 digits starting 13–19. */
+const MOBILE = /^1[3-9]\d{9}$/;
+const CHECK_IN_CODE_LENGTH = 6;
+const MAX_NAME = 40;
+const MAX_SKILLS = 10;
+const MAX_SKILL_LENGTH = 30;
+const MAX_AVAILABILITY = 200;
+const MAX_BROADCAST = 2000;
+const MAX_CAPACITY = 10_000;
+const MAX_TALENT_RESULTS = 50;
+const HOUR = 3_600_000;
+// A burst of sign-ups queues on one cohort's lock (and, on PGlite, on one connection): wait longer than Prisma's 5 s.
+const TRANSACTION_OPTIONS = { timeout: 60_000, maxWait: 60_000 };
+
+type Tx = Prisma.TransactionClient;
+type Db = PrismaClient | Tx;
+
+/** A mobile number as typed (spaces, dashes, +86) reduced to its 11 digits; undefined when it is not a mainland mobile. */
+export function normalizeMobile(input: string): string | undefined {
+  const digits = input.replace(/[\s\-()]/g, "").replace(/^(?:\+?86)(?=1\d{10}$)/, "");
+  return MOBILE.test(digits) ? digits : undefined;
+}
+
+/** How many sessions of `total` a resident must attend to complete a cohort with this share. */
+export function sessionsToComplete(share: number, total: number): number {
+  // The epsilon keeps 0.75 × 8 at 6 whatever the floating point makes of it.
+  return Math.max(1, Math.ceil(share * total - 1e-9));
+}
+
+function cleanSkills(skills: readonly string[] | undefined): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of skills ?? []) {
+    const skill = raw.trim().slice(0, MAX_SKILL_LENGTH);
+    if (skill === "" || seen.has(normalize(skill))) continue;
+    seen.add(normalize(skill));
+    out.push(skill);
+  }
+  return out.slice(0, MAX_SKILLS);
+}
+
+/** Validates the personal data shared by sign-up and the talent pool, in the order a resident is asked to fix it. */
+function checkPersonalData(input: { name: string; mobile: string; privacyAccepted: boolean }): PersonalDataRefusal | { name: string; mobile: string } {
+  if (!input.privacyAccepted) return { type: "privacyNotAccepted" };
+  const name = input.name.trim();
+  if (name === "" || name.length > MAX_NAME) return { type: "invalidName" };
+  const mobile = normalizeMobile(input.mobile);
+  if (mobile === undefined) return { type: "invalidMobile" };
+  return { name, mobile };
+}
+
+const cohortInclude = {
+  course: true,
+  sessions: { orderBy: { position: "asc" } },
+} as const satisfies Prisma.CohortInclude;
+type LoadedCohort = Prisma.CohortGetPayload<{ include: typeof cohortInclude }>;
+
+/**
+ * Creates the classes service of one town. `staff` defaults to the town's
+ * staff registry on the same database; `timeZone` is the zone roster times are
+ * written in (CSV cells carry no zone).
+ */
+export function createClassesService(deps: {
+  prisma: PrismaClient;
+  townCode: string;
+  clock?: () => Date;
+  staff?: StaffRegistry;
+  timeZone?: string;
+}): ClassesService {
+  const { prisma, townCode } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const registry = deps.staff ?? createStaffRegistry({ prisma, townCode, clock });
+  const localTime = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: deps.timeZone ?? "Asia/Shanghai",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+
+  const academyStaff = async (who: StaffWho): Promise<StaffMemberInfo | undefined> => {
+    const staff = await registry.find(who);
+    return staff && (staff.role === "ACADEMY_STAFF" || staff.role === "ADMIN") ? staff : undefined;
+  };
+
+  const findCohort = (db: Db, code: string) => db.cohort.findUnique({ where: { townCode_code: { townCode, code } }, include: cohortInclude });
+
+  const findUser = (db: Db, user: Pick<ChatIdentity, "channel" | "userId">) =>
+    db.chatUser.findUnique({ where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } } });
+
+  const upsertUser = (db: Db, user: ChatIdentity) =>
+    db.chatUser.upsert({
+      where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } },
+      create: { channel: user.channel, channelUserId: user.userId, chatId: user.chatId, displayName: user.displayName, locale: user.locale },
+      update: { chatId: user.chatId, locale: user.locale, unreachableAt: null, ...(user.displayName ? { displayName: user.displayName } : {}) },
+    });
+
+  const neighbourhoodExists = async (db: Db, code: string) => (await db.neighbourhood.count({ where: { code, district: { townCode } } })) > 0;
+
+  const neighbourhoodNames = async (): Promise<Map<string, Bilingual>> =>
+    new Map((await prisma.neighbourhood.findMany({ where: { district: { townCode } }, select: { code: true, name: true, nameEn: true } })).map((n) => [n.code, { zh: n.name, en: n.nameEn }]));
+
+  const windowOf = (cohort: { enrolmentOpensAt: Date; enrolmentClosesAt: Date }, now: Date): EnrolmentWindow =>
+    now < cohort.enrolmentOpensAt ? "notOpenYet" : now < cohort.enrolmentClosesAt ? "open" : "closed";
+
+  const waitlistPosition = (db: Db, cohortId: string, queueNumber: number) => db.enrolment.count({ where: { cohortId, status: "WAITLISTED", queueNumber: { lte: queueNumber } } });
+
+  const view = async (db: Db, cohort: LoadedCohort): Promise<CohortView> => {
+    const counts = await db.enrolment.groupBy({ by: ["status"], where: { cohortId: cohort.id }, _count: { _all: true } });
+    const count = (status: EnrolmentStatusName) => counts.find((c) => c.status === status)?._count._all ?? 0;
+    const seated = count("SEATED");
+    return {
+      code: cohort.code,
+      courseCode: cohort.course.code,
+      course: { zh: cohort.course.name, en: cohort.course.nameEn },
+      title: { zh: cohort.title, en: cohort.titleEn },
+      capacity: cohort.capacity,
+      seated,
+      seatsLeft: Math.max(0, cohort.capacity - seated),
+      waitlistLength: count("WAITLISTED"),
+      enrolmentOpensAt: cohort.enrolmentOpensAt,
+      enrolmentClosesAt: cohort.enrolmentClosesAt,
+      enrolment: windowOf(cohort, clock()),
+      eligibility: { zh: cohort.eligibility, en: cohort.eligibilityEn },
+      location: { zh: cohort.location, en: cohort.locationEn },
+      neighbourhoodCodes: cohort.neighbourhoodCodes,
+      completionShare: cohort.completionShare,
+      sessions: cohort.sessions.map(sessionInfo),
+    };
+  };
+
+  /** A check-in code no other enrolment of the cohort has; the caller holds the cohort lock. */
+  const newCheckInCode = async (tx: Tx, cohortId: string): Promise<string> => {
+    for (;;) {
+      const code = Array.from({ length: CHECK_IN_CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("");
+      if ((await tx.enrolment.count({ where: { cohortId, checkInCode: code } })) === 0) return code;
+    }
+  };
+
+  /** Adds skills to the resident's talent-pool entry, creating it (with no availability yet) if needed. */
+  const addToTalentPool = async (tx: Tx, userId: string, person: { name: string; mobile: string; neighbourhoodCode: string; skills: string[] }, now: Date) => {
+    const existing = await tx.talentProfile.findUnique({ where: { townCode_userId: { townCode, userId } } });
+    const skills = cleanSkills([...(existing?.skills ?? []), ...person.skills]);
+    await tx.talentProfile.upsert({
+      where: { townCode_userId: { townCode, userId } },
+      create: { townCode, userId, ...person, skills, availability: "", consentAt: now, updatedAt: now },
+      update: { name: person.name, mobile: person.mobile, neighbourhoodCode: person.neighbourhoodCode, skills, consentAt: now, updatedAt: now },
+    });
+  };
+
+  return {
+    async openCourses() {
+      const now = clock();
+      const cohorts = await prisma.cohort.findMany({
+        where: { townCode, enrolmentClosesAt: { gt: now } },
+        include: cohortInclude,
+        orderBy: [{ course: { sortOrder: "asc" } }, { sortOrder: "asc" }],
+      });
+      const courses = new Map<string, CourseView>();
+      for (const cohort of cohorts) {
+        const course = courses.get(cohort.courseId) ?? {
+          code: cohort.course.code,
+          name: { zh: cohort.course.name, en: cohort.course.nameEn },
+          description: { zh: cohort.course.description, en: cohort.course.descriptionEn },
+          cohorts: [],
+        };
+        course.cohorts.push(await view(prisma, cohort));
+        courses.set(cohort.courseId, course);
+      }
+      return [...courses.values()];
+    },
+
+    async cohort(cohortCode) {
+      const cohort = await findCohort(prisma, cohortCode);
+      return cohort ? view(prisma, cohort) : undefined;
+    },
+
+    async enrol(cohortCode, user, signUp) {
+      const person = checkPersonalData(signUp);
+      if ("type" in person) return person;
+      const skills = cleanSkills(signUp.skills);
+      return prisma.$transaction(async (tx): Promise<EnrolResult> => {
+        const cohort = await findCohort(tx, cohortCode);
+        if (!cohort) return { type: "unknownCohort" };
+        if (!(await neighbourhoodExists(tx, signUp.neighbourhoodCode))) return { type: "unknownNeighbourhood" };
+        const window = windowOf(cohort, clock());
+        if (window === "notOpenYet") return { type: "notOpenYet", opensAt: cohort.enrolmentOpensAt };
+        if (window === "closed") return { type: "enrolmentClosed" };
+        if (cohort.neighbourhoodCodes.length > 0 && !cohort.neighbourhoodCodes.includes(signUp.neighbourhoodCode)) {
+          return { type: "notEligible", neighbourhoodCodes: cohort.neighbourhoodCodes };
+        }
+        await lockCohort(tx, cohort.id);
+        // The clock is read under the lock: arrival order is the order residents got the lock.
+        const now = clock();
+        const chatUser = await upsertUser(tx, user);
+        const existing = await tx.enrolment.findUnique({ where: { cohortId_userId: { cohortId: cohort.id, userId: chatUser.id } } });
+        if (existing && existing.status !== "CANCELLED") {
+          const position = existing.status === "WAITLISTED" ? await waitlistPosition(tx, cohort.id, existing.queueNumber) : null;
+          return { type: "alreadyEnrolled", cohortCode: cohort.code, status: existing.status, position };
+        }
+        // Seats freed without a promotion (there should be none) go to those already waiting, not to this arrival.
+        await fillSeats(tx, cohort.id, now);
+        const seated = await tx.enrolment.count({ where: { cohortId: cohort.id, status: "SEATED" } });
+        const status = seated < cohort.capacity ? "SEATED" : "WAITLISTED";
+        const { queueCounter: queueNumber } = await tx.cohort.update({ where: { id: cohort.id }, data: { queueCounter: { increment: 1 } }, select: { queueCounter: true } });
+        const fields = {
+          name: person.name,
+          mobile: person.mobile,
+          neighbourhoodCode: signUp.neighbourhoodCode,
+          skills,
+          status,
+          queueNumber,
+          privacyAcceptedAt: now,
+          createdAt: now,
+          seatedAt: status === "SEATED" ? now : null,
+          cancelledAt: null,
+          completedAt: null,
+        } as const;
+        const enrolment = existing
+          ? await tx.enrolment.update({ where: { id: existing.id }, data: fields })
+          : await tx.enrolment.create({ data: { cohortId: cohort.id, userId: chatUser.id, checkInCode: await newCheckInCode(tx, cohort.id), ...fields } });
+        if (skills.length > 0) await addToTalentPool(tx, chatUser.id, { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills }, now);
+        if (status === "SEATED") return { type: "seated", cohortCode: cohort.code, checkInCode: enrolment.checkInCode };
+        return { type: "waitlisted", cohortCode: cohort.code, position: await waitlistPosition(tx, cohort.id, queueNumber), checkInCode: enrolment.checkInCode };
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async cancel(cohortCode, user) {
+      return prisma.$transaction(async (tx): Promise<CancelResult> => {
+        const cohort = await findCohort(tx, cohortCode);
+        if (!cohort) return { type: "unknownCohort" };
+        const chatUser = await findUser(tx, user);
+        if (!chatUser) return { type: "notEnrolled" };
+        await lockCohort(tx, cohort.id);
+        const now = clock();
+        const enrolment = await tx.enrolment.findUnique({ where: { cohortId_userId: { cohortId: cohort.id, userId: chatUser.id } } });
+        if (!enrolment || enrolment.status === "CANCELLED") return { type: "notEnrolled" };
+        const wasSeated = enrolment.status === "SEATED";
+        // Leaving the waitlist harms nobody, so only a seat is held once the cohort has begun.
+        const first = cohort.sessions[0];
+        if (wasSeated && first && first.startsAt <= now) return { type: "cancelAfterStart" };
+        await tx.enrolment.update({ where: { id: enrolment.id }, data: { status: "CANCELLED", cancelledAt: now, seatedAt: null } });
+        const promoted = wasSeated ? (await fillSeats(tx, cohort.id, now)).length : 0;
+        return { type: "cancelled", wasSeated, promoted };
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async myEnrolments(user) {
+      const chatUser = await findUser(prisma, user);
+      if (!chatUser) return [];
+      const now = clock();
+      const rows = await prisma.enrolment.findMany({
+        where: { userId: chatUser.id, status: { in: ["SEATED", "WAITLISTED"] }, cohort: { townCode } },
+        include: { cohort: { include: cohortInclude }, _count: { select: { attendances: true } } },
+      });
+      const out: MyEnrolment[] = [];
+      for (const e of rows) {
+        const next = e.cohort.sessions.find((s) => s.endsAt > now);
+        const seated = e.status === "SEATED";
+        out.push({
+          cohortCode: e.cohort.code,
+          course: { zh: e.cohort.course.name, en: e.cohort.course.nameEn },
+          cohort: { zh: e.cohort.title, en: e.cohort.titleEn },
+          status: seated ? "SEATED" : "WAITLISTED",
+          waitlistPosition: seated ? null : await waitlistPosition(prisma, e.cohortId, e.queueNumber),
+          nextSession: next ? sessionInfo(next) : null,
+          checkInCode: seated ? e.checkInCode : null,
+          attended: e._count.attendances,
+          sessions: e.cohort.sessions.length,
+          completed: e.completedAt !== null,
+        });
+      }
+      const firstStart = (m: MyEnrolment) => m.nextSession?.startsAt.getTime() ?? Number.POSITIVE_INFINITY;
+      return out.sort((a, b) => firstStart(a) - firstStart(b));
+    },
+
+    async setCapacity(staff, cohortCode, capacity) {
+      if (!(await academyStaff(staff))) return { type: "notAllowed" };
+      if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) return { type: "invalidCapacity" };
+      return prisma.$transaction(async (tx): Promise<SetCapacityResult> => {
+        const cohort = await findCohort(tx, cohortCode);
+        if (!cohort) return { type: "unknownCohort" };
+        await lockCohort(tx, cohort.id);
+        const seated = await tx.enrolment.count({ where: { cohortId: cohort.id, status: "SEATED" } });
+        if (capacity < seated) return { type: "belowSeated", seated };
+        await tx.cohort.update({ where: { id: cohort.id }, data: { capacity } });
+        const promoted = (await fillSeats(tx, cohort.id, clock())).length;
+        return { type: "updated", capacity, seated: seated + promoted, promoted };
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async roster(staff, cohortCode) {
+      if (!(await academyStaff(staff))) return { type: "notAllowed" };
+      const cohort = await findCohort(prisma, cohortCode);
+      if (!cohort) return { type: "unknownCohort" };
+      const rows = await prisma.enrolment.findMany({ where: { cohortId: cohort.id }, include: { _count: { select: { attendances: true } } }, orderBy: { queueNumber: "asc" } });
+      const names = await neighbourhoodNames();
+      const rank: Record<EnrolmentStatusName, number> = { SEATED: 0, WAITLISTED: 1, CANCELLED: 2 };
+      let waiting = 0;
+      const entries = rows
+        .sort((a, b) => rank[a.status] - rank[b.status] || a.queueNumber - b.queueNumber)
+        .map(
+          (e): RosterEntry => ({
+            name: e.name,
+            mobile: e.mobile,
+            neighbourhoodCode: e.neighbourhoodCode,
+            neighbourhood: names.get(e.neighbourhoodCode) ?? null,
+            skills: e.skills,
+            status: e.status,
+            waitlistPosition: e.status === "WAITLISTED" ? ++waiting : null,
+            checkInCode: e.checkInCode,
+            attended: e._count.attendances,
+            completed: e.completedAt !== null,
+            enrolledAt: e.createdAt,
+            cancelledAt: e.cancelledAt,
+          }),
+        );
+      return { type: "roster", cohort: await view(prisma, cohort), entries };
+    },
+
+    async rosterCsv(staff, cohortCode) {
+      const roster = await this.roster(staff, cohortCode);
+      if (roster.type !== "roster") return roster;
+      const status: Record<EnrolmentStatusName, string> = { SEATED: "已入座 Seated", WAITLISTED: "候补 Waitlisted", CANCELLED: "已取消 Cancelled" };
+      const time = (d: Date | null) => (d ? localTime.format(d) : "");
+      const rows = [
+        ["状态 Status", "候补顺位 Waitlist", "姓名 Name", "手机 Mobile", "居民区 Neighbourhood", "技能特长 Skills", "签到码 Check-in code", `出勤 Attended (/${roster.cohort.sessions.length})`, "结业 Completed", "报名时间 Enrolled at", "取消时间 Cancelled at"],
+        ...roster.entries.map((e) => [
+          status[e.status],
+          e.waitlistPosition === null ? "" : String(e.waitlistPosition),
+          e.name,
+          e.mobile,
+          e.neighbourhood?.zh ?? e.neighbourhoodCode,
+          e.skills.join("、"),
+          e.checkInCode,
+          String(e.attended),
+          e.completed ? "是 Yes" : "",
+          time(e.enrolledAt),
+          time(e.cancelledAt),
+        ]),
+      ];
+      return { type: "csv", fileName: `${roster.cohort.code}-roster.csv`, content: toCsv(rows) };
+    },
+
+    async checkIn(staff, ref, code) {
+      const member = await academyStaff(staff);
+      if (!member) return { type: "notAllowed" };
+      const session =
+        "sessionId" in ref
+          ? await prisma.cohortSession.findFirst({ where: { id: ref.sessionId, cohort: { townCode } }, include: { cohort: { include: { _count: { select: { sessions: true } } } } } })
+          : await prisma.cohortSession.findFirst({ where: { position: ref.sessionIndex, cohort: { townCode, code: ref.cohortCode } }, include: { cohort: { include: { _count: { select: { sessions: true } } } } } });
+      if (!session) return { type: "unknownSession" };
+      return prisma.$transaction(async (tx): Promise<CheckInResult> => {
+        const enrolment = await tx.enrolment.findUnique({ where: { cohortId_checkInCode: { cohortId: session.cohortId, checkInCode: normalizeCode(code) } } });
+        if (!enrolment || enrolment.status !== "SEATED") return { type: "wrongCode" };
+        const now = clock();
+        const written = await tx.attendance.createMany({ data: [{ enrolmentId: enrolment.id, sessionId: session.id, checkedInAt: now, staffId: member.staffId }], skipDuplicates: true });
+        if (written.count === 0) return { type: "alreadyCheckedIn", name: enrolment.name, sessionIndex: session.position };
+        const attended = await tx.attendance.count({ where: { enrolmentId: enrolment.id } });
+        const total = session.cohort._count.sessions;
+        const completed = enrolment.completedAt !== null || attended >= sessionsToComplete(session.cohort.completionShare, total);
+        if (completed && enrolment.completedAt === null) await tx.enrolment.update({ where: { id: enrolment.id }, data: { completedAt: now } });
+        return { type: "checkedIn", name: enrolment.name, sessionIndex: session.position, attended, sessions: total, completed };
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async queueReminders(now = clock(), leadHours = REMINDER_LEAD_HOURS_DEFAULT) {
+      const sessions = await prisma.cohortSession.findMany({
+        where: { startsAt: { gt: now, lte: new Date(now.getTime() + leadHours * HOUR) }, cohort: { townCode } },
+        include: { cohort: { include: { course: true, enrolments: { where: { status: "SEATED" }, include: { user: true } } } } },
+      });
+      const rows = sessions.flatMap((s) =>
+        s.cohort.enrolments.map((e) => {
+          const payload: ClassReminderPayload = {
+            cohortCode: s.cohort.code,
+            course: { zh: s.cohort.course.name, en: s.cohort.course.nameEn },
+            cohort: { zh: s.cohort.title, en: s.cohort.titleEn },
+            sessionIndex: s.position,
+            startsAt: s.startsAt.toISOString(),
+            endsAt: s.endsAt.toISOString(),
+            place: { zh: s.place, en: s.placeEn },
+            topic: { zh: s.topic, en: s.topicEn },
+            locale: localeOf(e.user),
+          };
+          return {
+            dedupeKey: `class-reminder:${e.id}:${s.id}`,
+            kind: CLASS_REMINDER_KIND,
+            channel: e.user.channel,
+            chatId: e.user.chatId,
+            payload: payload as unknown as Prisma.InputJsonObject,
+            createdAt: now,
+            nextAttemptAt: now,
+          };
+        }),
+      );
+      if (rows.length === 0) return 0;
+      // The dedupe key makes a second run (or a second instance) queue nothing it already queued.
+      return (await prisma.outboxMessage.createMany({ data: rows, skipDuplicates: true })).count;
+    },
+
+    async broadcast(staff, cohortCode, text) {
+      const member = await academyStaff(staff);
+      if (!member) return { type: "notAllowed" };
+      const message = text.trim().slice(0, MAX_BROADCAST);
+      if (message === "") return { type: "emptyText" };
+      return prisma.$transaction(async (tx): Promise<BroadcastResult> => {
+        const cohort = await findCohort(tx, cohortCode);
+        if (!cohort) return { type: "unknownCohort" };
+        const seated = await tx.enrolment.findMany({ where: { cohortId: cohort.id, status: "SEATED" }, include: { user: true }, orderBy: { queueNumber: "asc" } });
+        const broadcastId = randomUUID();
+        const now = clock();
+        await tx.outboxMessage.createMany({
+          data: seated.map((e) => {
+            const payload: ClassBroadcastPayload = {
+              cohortCode: cohort.code,
+              course: { zh: cohort.course.name, en: cohort.course.nameEn },
+              cohort: { zh: cohort.title, en: cohort.titleEn },
+              text: message,
+              from: member.label,
+              locale: localeOf(e.user),
+            };
+            return {
+              dedupeKey: `class-broadcast:${broadcastId}:${e.id}`,
+              kind: CLASS_BROADCAST_KIND,
+              channel: e.user.channel,
+              chatId: e.user.chatId,
+              payload: payload as unknown as Prisma.InputJsonObject,
+              createdAt: now,
+              nextAttemptAt: now,
+            };
+          }),
+        });
+        return { type: "queued", recipients: seated.length };
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async registerTalent(user, talent) {
+      const person = checkPersonalData(talent);
+      if ("type" in person) return person;
+      const skills = cleanSkills(talent.skills);
+      if (skills.length === 0) return { type: "noSkills" };
+      return prisma.$transaction(async (tx): Promise<RegisterTalentResult> => {
+        if (!(await neighbourhoodExists(tx, talent.neighbourhoodCode))) return { type: "unknownNeighbourhood" };
+        const chatUser = await upsertUser(tx, user);
+        const now = clock();
+        const fields = { ...person, neighbourhoodCode: talent.neighbourhoodCode, skills, availability: talent.availability.trim().slice(0, MAX_AVAILABILITY), consentAt: now, updatedAt: now };
+        const existing = await tx.talentProfile.findUnique({ where: { townCode_userId: { townCode, userId: chatUser.id } }, select: { id: true } });
+        if (existing) {
+          await tx.talentProfile.update({ where: { id: existing.id }, data: fields });
+          return { type: "updated" };
+        }
+        await tx.talentProfile.create({ data: { townCode, userId: chatUser.id, ...fields } });
+        return { type: "registered" };
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async searchTalent(staff, skill, neighbourhoodCode) {
+      if (!(await academyStaff(staff))) return { type: "notAllowed" };
+      const wanted = normalize(skill);
+      const [profiles, names] = await Promise.all([
+        prisma.talentProfile.findMany({ where: { townCode, ...(neighbourhoodCode ? { neighbourhoodCode } : {}) }, orderBy: { updatedAt: "desc" } }),
+        neighbourhoodNames(),
+      ]);
+      const talents = profiles
+        .filter((p) => wanted === "" || p.skills.some((s) => normalize(s).includes(wanted)))
+        .slice(0, MAX_TALENT_RESULTS)
+        .map(
+          (p): TalentView => ({
+            name: p.name,
+            mobile: p.mobile,
+            neighbourhoodCode: p.neighbourhoodCode,
+            neighbourhood: names.get(p.neighbourhoodCode) ?? null,
+            skills: p.skills,
+            availability: p.availability,
+            registeredAt: p.consentAt,
+          }),
+        );
+      return { type: "found", talents };
+    },
+  };
+}
