@@ -20,6 +20,7 @@ import { FLOWS } from "./flows/registry.ts";
 import { createReportsService } from "./domain/reports/reports.ts";
 import { createAlertScheduler } from "./domain/reports/schedule.ts";
 import { createWorkingCalendar, type WorkingCalendar } from "./domain/time/working-time.ts";
+import { createClassesService } from "./domain/classes/classes.ts";
 import { createStaffDesk } from "./domain/staff/desk.ts";
 import { createStaffRegistry } from "./domain/staff/registry.ts";
 import type { DeepLinks } from "./flows/kit/flow.ts";
@@ -82,11 +83,12 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       logger: logger.child({ component: "photos" }),
     });
     const staff = createStaffRegistry({ prisma: db.prisma, townCode: config.town.code });
+    const classes = createClassesService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone });
     const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
     // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
     let telegramUsername: string | undefined;
     const links: DeepLinks = { telegram: (payload) => (telegramUsername ? `https://t.me/${telegramUsername}?start=${payload}` : undefined) };
-    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, classes, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
     const inbox = createWebInbox(store);
@@ -126,8 +128,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let scheduled: Promise<unknown> | undefined;
     const schedule = setInterval(() => {
       // A run still working off a backlog is not overtaken by the next one.
-      scheduled ??= scheduler
-        .runOnce()
+      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders()])
         .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
         .finally(() => {
           scheduled = undefined;

@@ -1,4 +1,6 @@
 import type { FlowRegistry } from "./kit/engine.ts";
+import { classesFlow } from "./classes/classes-flow.ts";
+import { myClassesFlow } from "./classes/my-classes-flow.ts";
 import { feedbackFlow } from "./feedback/feedback-flow.ts";
 import { lookupFlow } from "./lookup/lookup-flow.ts";
 import { myReportsFlow } from "./myreports/my-reports-flow.ts";
@@ -24,4 +26,6 @@ export const FLOWS: FlowRegistry = {
   case: caseFlow,
   deadLetters: deadLettersFlow,
   groupAlerts: groupAlertsFlow,
+  classes: classesFlow,
+  myClasses: myClassesFlow,
 };

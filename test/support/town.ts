@@ -10,6 +10,7 @@ import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
 import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
 import type { ChatIdentity, ReportsService } from "../../src/domain/reports/service.ts";
+import { createClassesService } from "../../src/domain/classes/classes.ts";
 import { createStaffDesk } from "../../src/domain/staff/desk.ts";
 import { createStaffRegistry, type StaffRegistry } from "../../src/domain/staff/registry.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
@@ -63,7 +64,7 @@ export async function openSampleServices(
     reports,
     media,
     staff,
-    services: { grid, reports, photos, staff, desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}` } },
+    services: { grid, reports, photos, staff, classes: createClassesService({ prisma: db.prisma, townCode: "wujing", clock: options.clock, staff }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}` } },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);

@@ -5,6 +5,7 @@ import type { OutboundMessage } from "../../flows/kit/messages.ts";
 import { alertMessage, renderStaffAlert } from "./render-alert.ts";
 import { ALERT_DIGEST_KIND, alertDigestPayload, renderAlertDigest } from "./render-digest.ts";
 import { renderScheduledRow, SCHEDULED_KINDS } from "./render-scheduled.ts";
+import { CLASS_KINDS, renderClassRow } from "./render-classes.ts";
 import { bilingual, locale, parsePayload, reportStatus as status, staffAlert, UnreadableOutboxRowError } from "./payload.ts";
 
 export { UnreadableOutboxRowError };
@@ -49,6 +50,7 @@ const alertStatus = z.object({
 export function renderOutboxRow(row: { kind: string; payload: unknown }): OutboundMessage[] | undefined {
   if (row.kind === "report.submitted") return undefined;
   if (SCHEDULED_KINDS.includes(row.kind)) return renderScheduledRow(row);
+  if (CLASS_KINDS.includes(row.kind)) return renderClassRow(row);
   if (row.kind === ALERT_DIGEST_KIND) return renderAlertDigest(parsePayload(alertDigestPayload, row));
   if (row.kind === "alert.new") return renderStaffAlert(parsePayload(staffAlert, row));
   if (row.kind === "alert.update") {

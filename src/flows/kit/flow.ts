@@ -1,4 +1,5 @@
 import type { GridDirectory } from "../../domain/grid/directory.ts";
+import type { ClassesService } from "../../domain/classes/classes.ts";
 import type { ReportsService } from "../../domain/reports/service.ts";
 import type { StaffDesk } from "../../domain/staff/desk.ts";
 import type { StaffRegistry } from "../../domain/staff/registry.ts";
@@ -6,7 +7,7 @@ import type { Catalog } from "../i18n/catalog.ts";
 import type { InboundEvent, InboundPayload, Locale, OutboundMessage } from "./messages.ts";
 
 /** Every conversation Linli can hold; the engine looks flows up by this id. */
-export type FlowId = "lookup" | "report" | "myReports" | "feedback" | "joinStaff" | "invite" | "staff" | "openCases" | "case" | "deadLetters" | "groupAlerts";
+export type FlowId = "lookup" | "report" | "myReports" | "feedback" | "joinStaff" | "invite" | "staff" | "openCases" | "case" | "deadLetters" | "groupAlerts" | "classes" | "myClasses";
 
 /** The outcome of keeping a photo a user sent; refusals carry what to tell the user. */
 export type SavePhotoResult =
@@ -36,6 +37,7 @@ export interface DeepLinks {
 export interface FlowServices {
   grid: GridDirectory;
   reports: ReportsService;
+  classes: ClassesService;
   photos: PhotoSaver;
   staff: StaffRegistry;
   desk: StaffDesk;

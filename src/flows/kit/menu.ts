@@ -31,6 +31,7 @@ export function mainMenu(t: Catalog, locale: Locale): OutboundMessage {
       { label: t.menu.report, value: startFlowChoice("report") },
       { label: t.menu.lookup, value: startFlowChoice("lookup") },
       { label: t.menu.myReports, value: startFlowChoice("myReports") },
+      { label: t.menu.classes, value: startFlowChoice("classes") },
       { label: t.menu.help, value: ENGINE_CHOICES.help },
       { label: t.menu.switchLanguage, value: languageChoice(locale === "zh" ? "en" : "zh") },
     ],

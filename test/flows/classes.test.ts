@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderOutboxRow } from "../../src/bot/notify/render.ts";
+import { converse, lastChoices, shownText } from "../support/conversation.ts";
+import { openSampleServices, type SampleServices } from "../support/town.ts";
+
+const COHORT = "talent-2027-1";
+let town: SampleServices;
+let now = new Date("2026-12-01T02:00:00Z");
+
+beforeAll(async () => {
+  town = await openSampleServices({ clock: () => now });
+});
+afterAll(async () => {
+  await town.close();
+});
+
+const resident = (userId: string, locale: "zh" | "en" = "zh") => converse(town.services, { userId, locale, now: () => now });
+
+/** Walks a resident through sign-up for the talent class and returns the final replies. */
+async function signUp(userId: string, mobile = "13812345678") {
+  const chat = resident(userId);
+  await chat.choose(`flow:classes:signup:${COHORT}`);
+  await chat.choose("privacy:yes");
+  await chat.text("王芳");
+  await chat.text(mobile);
+  await chat.text("紫竹半岛");
+  return { chat, replies: await chat.choose("skills:none") };
+}
+
+describe("community classes in the chat", () => {
+  it("a resident browses the open classes with seats left and sees a class's schedule with a sign-up button", async () => {
+    const chat = resident("browser");
+    const listed = lastChoices(await chat.command("classes"));
+    const talent = listed.find((option) => option.value.endsWith(COHORT))!;
+    expect(talent.label).toBe("社区达人精品班 · 2027 年第一期 · 余 12 座");
+    const details = await chat.choose(talent.value);
+    expect(shownText(details)).toContain("第 1 讲");
+    expect(shownText(details)).toContain("破冰与团队建设");
+    expect(lastChoices(details).map((option) => option.label)).toEqual(["📝 我要报名", "⬅️ 返回课程列表"]);
+  });
+
+  it("nothing is kept when the resident declines the personal-information notice", async () => {
+    const chat = resident("decliner");
+    expect(shownText(await chat.choose(`flow:classes:signup:${COHORT}`))).toContain("个人信息说明");
+    expect(shownText(await chat.choose("privacy:no"))).toContain("没有保存您的任何信息");
+    expect(await town.db.prisma.enrolment.count()).toBe(0);
+  });
+
+  it("a bad mobile number is asked again politely, an unknown neighbourhood offers close ones, and sign-up gives a seat and a check-in code", async () => {
+    const chat = resident("signer");
+    await chat.choose(`flow:classes:signup:${COHORT}`);
+    await chat.choose("privacy:yes");
+    await chat.text("李明");
+    expect(shownText(await chat.text("12345"))).toContain("手机号格式不正确");
+    await chat.text("138 1234 5678");
+    const unknown = await chat.text("紫竹半岛居民区");
+    const skillsQuestion = unknown.some((reply) => reply.type === "choices" && reply.text.includes("特长")) ? unknown : await chat.choose(lastChoices(unknown)[0]!.value);
+    expect(shownText(skillsQuestion)).toContain("特长或兴趣");
+    const done = shownText(await chat.text("摄影，手工"));
+    expect(done).toMatch(/报名成功：社区达人精品班 · 2027 年第一期\n签到码：[A-Z2-9]{6}/);
+    const enrolment = await town.db.prisma.enrolment.findFirstOrThrow({ where: { name: "李明" } });
+    expect(enrolment).toMatchObject({ mobile: "13812345678", status: "SEATED" });
+  });
+
+  it("signing up twice says so instead of taking a second place", async () => {
+    const { replies } = await signUp("twice");
+    expect(shownText(replies)).toContain("报名成功");
+    expect(shownText((await signUp("twice")).replies)).toContain("您已经报名了");
+  });
+
+  it("a full class puts the next resident on the waiting list; a cancellation gives them the seat and tells them", async () => {
+    for (let n = (await town.db.prisma.enrolment.count({ where: { status: "SEATED" } })); n < 12; n++) await signUp(`filler-${n}`);
+    const waiting = await signUp("waiting");
+    expect(shownText(waiting.replies)).toContain("候补第 1 位");
+    expect(shownText(await waiting.chat.command("myclasses"))).toContain("候补第 1 位");
+
+    const leaver = resident("filler-11");
+    const mine = await leaver.command("myclasses");
+    expect(shownText(mine)).toMatch(/签到码：[A-Z2-9]{6}，已出勤 0\/\d+ 讲/);
+    expect(shownText(await leaver.choose(lastChoices(mine)[0]!.value))).toContain("名额会让给候补的居民");
+    expect(shownText(await leaver.choose("yes"))).toContain("已取消报名");
+
+    const promoted = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.promoted", chatId: "waiting" } });
+    expect(shownText(renderOutboxRow(promoted)!)).toMatch(/您已从候补转为正式学员：社区达人精品班 · 2027 年第一期\n签到码：[A-Z2-9]{6}/);
+    expect(shownText(await waiting.chat.command("myclasses"))).toContain("签到码");
+  });
+
+  it("after the first session a seat cannot be given up, and after enrolment closes there is no sign-up", async () => {
+    now = new Date("2027-03-06T07:00:00Z");
+    const chat = resident("waiting");
+    const mine = await chat.command("myclasses");
+    await chat.choose(lastChoices(mine)[0]!.value);
+    expect(shownText(await chat.choose("yes"))).toContain("课程已经开始，不能取消报名");
+    const details = await resident("late").choose(`flow:classes:cohort:${COHORT}`);
+    expect(lastChoices(details).map((option) => option.label)).toEqual(["⬅️ 返回课程列表"]);
+    expect(shownText(await resident("late").choose(`flow:classes:signup:${COHORT}`))).toBe("本期报名已截止。");
+  });
+
+  it("an English-speaking resident gets the same flow in English", async () => {
+    now = new Date("2026-12-02T02:00:00Z");
+    const chat = resident("english", "en");
+    expect(shownText(await chat.command("classes"))).toContain("Community-talent premium class");
+    expect(shownText(await chat.choose(`flow:classes:signup:${COHORT}`))).toContain("about your personal information");
+  });
+});
