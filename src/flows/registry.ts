@@ -1,4 +1,5 @@
 import type { FlowRegistry } from "./kit/engine.ts";
+import { academyFlow } from "./classes/academy-flow.ts";
 import { classesFlow } from "./classes/classes-flow.ts";
 import { myClassesFlow } from "./classes/my-classes-flow.ts";
 import { feedbackFlow } from "./feedback/feedback-flow.ts";
@@ -28,4 +29,5 @@ export const FLOWS: FlowRegistry = {
   groupAlerts: groupAlertsFlow,
   classes: classesFlow,
   myClasses: myClassesFlow,
+  academy: academyFlow,
 };

@@ -103,3 +103,40 @@ describe("community classes in the chat", () => {
     expect(shownText(await chat.choose(`flow:classes:signup:${COHORT}`))).toContain("about your personal information");
   });
 });
+
+describe("academy staff running a class in the chat", () => {
+  async function bind(userId: string, role: "ACADEMY_STAFF" | "DISTRICT_STAFF") {
+    const invite = await town.staff.invite("bootstrap", { role, label: role === "ACADEMY_STAFF" ? "治理学院老师" : "网格员", districtCodes: role === "DISTRICT_STAFF" ? ["d2"] : [], roadCommitteeCodes: [] });
+    if (invite.type !== "created") throw new Error(invite.type);
+    const chat = resident(userId);
+    await chat.command("join", invite.code);
+    return chat;
+  }
+
+  it("only academy staff see the roster with mobile numbers, check residents in by code, message the class and change the seats", async () => {
+    const clerk = await bind("district-clerk", "DISTRICT_STAFF");
+    expect(shownText(await clerk.command("cohort", COHORT))).toContain("仅限治理学院工作人员");
+    const teacher = await bind("teacher", "ACADEMY_STAFF");
+    const roster = await teacher.command("cohort", COHORT);
+    expect(shownText(roster)).toMatch(/名额 12，已入座 12/);
+    expect(shownText(roster)).toContain("李明 13812345678");
+
+    await teacher.choose(lastChoices(roster).find((option) => option.label === "✅ 签到")!.value);
+    await teacher.choose("session:1");
+    expect(shownText(await teacher.text("ZZZZZZ"))).toContain("签到码不正确");
+    const seated = await town.db.prisma.enrolment.findFirstOrThrow({ where: { name: "李明" } });
+    expect(shownText(await teacher.text(seated.checkInCode.toLowerCase()))).toContain("李明 签到成功，已出勤 1/");
+    expect(shownText(await teacher.text(seated.checkInCode))).toContain("本讲已签到过");
+    expect(shownText(await teacher.choose("checkin:end"))).toContain("签到结束");
+
+    await teacher.choose(lastChoices(roster).find((option) => option.label === "📢 群发通知")!.value);
+    expect(shownText(await teacher.text("下周六的课改在二楼多功能厅"))).toContain("已发送给 12 位学员");
+    const message = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.broadcast", chatId: "signer" } });
+    expect(shownText(renderOutboxRow(message)!)).toContain("（治理学院老师）：\n下周六的课改在二楼多功能厅");
+
+    await teacher.choose(lastChoices(roster).find((option) => option.label === "👥 调整名额")!.value);
+    expect(shownText(await teacher.text("5"))).toContain("名额不能少于已入座的 12 人");
+    expect(shownText(await teacher.text("14"))).toMatch(/名额已改为 14/);
+  });
+});
+
