@@ -1,7 +1,8 @@
 import type { FlowRegistry } from "./kit/engine.ts";
 import { academyFlow } from "./classes/academy-flow.ts";
-import { classesFlow } from "./classes/classes-flow.ts";
+import { classesFlow, talentFlow } from "./classes/classes-flow.ts";
 import { myClassesFlow } from "./classes/my-classes-flow.ts";
+import { talentSearchFlow } from "./classes/talent-search-flow.ts";
 import { feedbackFlow } from "./feedback/feedback-flow.ts";
 import { lookupFlow } from "./lookup/lookup-flow.ts";
 import { myReportsFlow } from "./myreports/my-reports-flow.ts";
@@ -30,4 +31,6 @@ export const FLOWS: FlowRegistry = {
   classes: classesFlow,
   myClasses: myClassesFlow,
   academy: academyFlow,
+  talent: talentFlow,
+  talentSearch: talentSearchFlow,
 };

@@ -140,3 +140,24 @@ describe("academy staff running a class in the chat", () => {
   });
 });
 
+describe("the community talent pool", () => {
+  it("a resident joins without taking a class (skills cannot be skipped), and academy staff find them by skill and neighbourhood", async () => {
+    const chat = resident("talent-1");
+    expect(shownText(await chat.command("talent"))).toContain("加入社区人才资源库前请阅读");
+    await chat.choose("privacy:yes");
+    await chat.text("周华");
+    await chat.text("+86 139-1234-5678");
+    await chat.text("紫竹半岛");
+    expect(shownText(await chat.text("  "))).toContain("请写下您的特长");
+    expect(shownText(await chat.text("摄影，书法"))).toContain("什么时间方便");
+    expect(shownText(await chat.text("周末下午"))).toContain("已加入社区人才资源库");
+
+    const teacher = resident("teacher");
+    const found = shownText(await teacher.command("talents", "摄影 紫竹半岛"));
+    expect(found).toContain("特长包含“摄影”的居民");
+    expect(found).toContain("周华 13912345678");
+    expect(shownText(await teacher.command("talents", "木工"))).toContain("资源库中没有");
+    expect(shownText(await resident("talent-1").command("talents", "摄影"))).toContain("仅限治理学院工作人员");
+  });
+});
+

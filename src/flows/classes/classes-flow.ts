@@ -2,15 +2,22 @@ import { z } from "zod";
 import { normalizeMobile, type CohortView, type EnrolResult } from "../../domain/classes/classes.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { startFlowChoice } from "../kit/menu.ts";
-import type { ChoiceOption, OutboundMessage } from "../kit/messages.ts";
+import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
 import { townTime } from "../report/view.ts";
 
 const MAX_NAME_CHARS = 30;
 /** Neighbourhoods offered as buttons when a typed name is not found or ambiguous. */
 const MAX_NEIGHBOURHOOD_CHOICES = 6;
 
-const signUpFields = { cohortCode: z.string(), name: z.string().optional(), mobile: z.string().optional(), neighbourhoodCode: z.string().optional() };
-const stateSchema = z.object({ stage: z.enum(["privacy", "name", "mobile", "neighbourhood", "skills"]), ...signUpFields });
+/** One state for two purposes: a cohort sign-up (`cohortCode`), or joining the talent pool alone (`cohortCode` null, then skills and availability are asked). */
+const stateSchema = z.object({
+  stage: z.enum(["privacy", "name", "mobile", "neighbourhood", "skills", "availability"]),
+  cohortCode: z.string().nullable(),
+  name: z.string().optional(),
+  mobile: z.string().optional(),
+  neighbourhoodCode: z.string().optional(),
+  skills: z.array(z.string()).optional(),
+});
 type ClassesState = z.infer<typeof stateSchema>;
 
 const COHORT_PREFIX = "cohort:";
@@ -83,9 +90,9 @@ async function startSignUp(cohortCode: string, context: FlowContext): Promise<St
   return privacyNotice(cohortCode, context);
 }
 
-function privacyNotice(cohortCode: string, context: FlowContext): Step<ClassesState> {
+function privacyNotice(cohortCode: string | null, context: FlowContext): Step<ClassesState> {
   const c = context.t.classes;
-  return ask({ stage: "privacy", cohortCode }, c.privacy, [
+  return ask({ stage: "privacy", cohortCode }, cohortCode === null ? c.talentPrivacy : c.privacy, [
     { label: c.accept, value: "privacy:yes" },
     { label: c.decline, value: "privacy:no" },
   ]);
@@ -123,6 +130,7 @@ function enrolAnswer(result: EnrolResult, title: string, context: FlowContext): 
 
 async function enrol(state: ClassesState, skills: string[], context: FlowContext): Promise<Step<ClassesState>> {
   const { user, locale, services } = context;
+  if (state.cohortCode === null) return ask({ ...state, stage: "availability", skills }, context.t.classes.askAvailability);
   const cohort = await services.classes.cohort(state.cohortCode);
   if (!cohort) return say(context.t.classes.unknownCohort);
   const result = await services.classes.enrol(state.cohortCode, { ...user, locale }, {
@@ -150,7 +158,67 @@ function neighbourhoodStep(state: ClassesState, text: string, context: FlowConte
 }
 
 function askSkills(state: ClassesState, context: FlowContext): Step<ClassesState> {
+  // The talent pool is made of skills, so there they cannot be skipped.
+  if (state.cohortCode === null) return ask(state, context.t.classes.askTalentSkills);
   return ask(state, context.t.classes.askSkills, [{ label: context.t.classes.skip, value: "skills:none" }]);
+}
+
+async function registerTalent(state: ClassesState, availability: string, context: FlowContext): Promise<Step<ClassesState>> {
+  const c = context.t.classes;
+  const result = await context.services.classes.registerTalent(
+    { ...context.user, locale: context.locale },
+    { name: state.name ?? "", mobile: state.mobile ?? "", neighbourhoodCode: state.neighbourhoodCode ?? "", skills: state.skills ?? [], availability, privacyAccepted: true },
+  );
+  switch (result.type) {
+    case "registered":
+      return say(c.talentRegistered);
+    case "updated":
+      return say(c.talentUpdated);
+    case "noSkills":
+      return ask({ ...state, stage: "skills" }, c.askTalentSkills);
+    case "privacyNotAccepted":
+      return say(c.declined);
+    case "invalidName":
+      return say(c.nameInvalid);
+    case "invalidMobile":
+      return say(c.mobileInvalid);
+    case "unknownNeighbourhood":
+      return say(c.neighbourhoodUnknown);
+  }
+}
+
+/** The steps after the notice, shared by the class sign-up and the talent pool. */
+async function signUpStep(state: ClassesState, event: InboundEvent, context: FlowContext): Promise<Step<ClassesState>> {
+  const c = context.t.classes;
+  const { payload } = event;
+  const text = payload.type === "text" ? payload.text.trim() : undefined;
+  switch (state.stage) {
+    case "privacy":
+      if (payload.type === "choice" && payload.value === "privacy:yes") return ask({ ...state, stage: "name" }, c.askName);
+      if (payload.type === "choice" && payload.value === "privacy:no") return say(c.declined);
+      return privacyNotice(state.cohortCode, context);
+    case "name":
+      if (!text || [...text].length > MAX_NAME_CHARS) return ask(state, text === undefined ? c.askName : c.nameInvalid);
+      return ask({ ...state, stage: "mobile", name: text }, c.askMobile);
+    case "mobile": {
+      const mobile = text === undefined ? undefined : normalizeMobile(text);
+      if (!mobile) return ask(state, text === undefined ? c.askMobile : c.mobileInvalid);
+      return ask({ ...state, stage: "neighbourhood", mobile }, c.askNeighbourhood);
+    }
+    case "neighbourhood":
+      if (payload.type === "choice" && payload.value.startsWith(NEIGHBOURHOOD_PREFIX)) {
+        const code = payload.value.slice(NEIGHBOURHOOD_PREFIX.length);
+        if (context.services.grid.index.neighbourhood(code)) return askSkills({ ...state, stage: "skills", neighbourhoodCode: code }, context);
+      }
+      return text ? neighbourhoodStep(state, text, context) : ask(state, c.askNeighbourhood);
+    case "skills": {
+      if (payload.type === "choice" && payload.value === "skills:none" && state.cohortCode !== null) return enrol(state, [], context);
+      const skills = (text ?? "").split(/[,，、;；\s]+/).filter((skill) => skill !== "");
+      return skills.length > 0 ? enrol(state, skills, context) : askSkills(state, context);
+    }
+    case "availability":
+      return text ? registerTalent(state, text, context) : ask(state, c.askAvailability);
+  }
 }
 
 /**
@@ -172,34 +240,23 @@ export const classesFlow: Flow<ClassesState> = {
     return list(context);
   },
 
-  async onEvent(state, event, context) {
-    const c = context.t.classes;
-    const { payload } = event;
-    const text = payload.type === "text" ? payload.text.trim() : undefined;
-    switch (state.stage) {
-      case "privacy":
-        if (payload.type === "choice" && payload.value === "privacy:yes") return ask({ ...state, stage: "name" }, c.askName);
-        if (payload.type === "choice" && payload.value === "privacy:no") return say(c.declined);
-        return privacyNotice(state.cohortCode, context);
-      case "name":
-        if (!text || [...text].length > MAX_NAME_CHARS) return ask(state, text === undefined ? c.askName : c.nameInvalid);
-        return ask({ ...state, stage: "mobile", name: text }, c.askMobile);
-      case "mobile": {
-        const mobile = text === undefined ? undefined : normalizeMobile(text);
-        if (!mobile) return ask(state, text === undefined ? c.askMobile : c.mobileInvalid);
-        return ask({ ...state, stage: "neighbourhood", mobile }, c.askNeighbourhood);
-      }
-      case "neighbourhood":
-        if (payload.type === "choice" && payload.value.startsWith(NEIGHBOURHOOD_PREFIX)) {
-          const code = payload.value.slice(NEIGHBOURHOOD_PREFIX.length);
-          if (context.services.grid.index.neighbourhood(code)) return askSkills({ ...state, stage: "skills", neighbourhoodCode: code }, context);
-        }
-        return text ? neighbourhoodStep(state, text, context) : ask(state, c.askNeighbourhood);
-      case "skills": {
-        if (payload.type === "choice" && payload.value === "skills:none") return enrol(state, [], context);
-        if (!text) return askSkills(state, context);
-        return enrol(state, text.split(/[,，、;；\s]+/).filter((skill) => skill !== ""), context);
-      }
-    }
+  onEvent: signUpStep,
+};
+
+/**
+ * /talent: a resident joins the community talent pool (资源库) without taking a
+ * class: the same notice and questions as a sign-up, then skills (required)
+ * and when they are available. Registering again updates the entry.
+ */
+export const talentFlow: Flow<ClassesState> = {
+  id: "talent",
+  version: 1,
+  stateSchema,
+  command: "talent",
+
+  async start(context) {
+    return privacyNotice(null, context);
   },
+
+  onEvent: signUpStep,
 };

@@ -36,7 +36,7 @@ export const en: Catalog = {
     set: "Language set to English.",
   },
   unknownCommand: (command) => `There is no “/${command}” command. Send /help to see the commands.`,
-  flowNames: { lookup: "who runs my district", report: "report", myReports: "my reports", feedback: "feedback", joinStaff: "staff registration", invite: "staff invitation", staff: "staff management", openCases: "open cases", case: "case handling", deadLetters: "undelivered messages", groupAlerts: "alert group settings", classes: "class sign-up", myClasses: "my classes", academy: "class management" },
+  flowNames: { lookup: "who runs my district", report: "report", myReports: "my reports", feedback: "feedback", joinStaff: "staff registration", invite: "staff invitation", staff: "staff management", openCases: "open cases", case: "case handling", deadLetters: "undelivered messages", groupAlerts: "alert group settings", classes: "class sign-up", myClasses: "my classes", academy: "class management", talent: "joining the talent pool", talentSearch: "talent search" },
   session: {
     expiredKept: (flow, command) => `Your unfinished ${flow} was idle for a long time; the draft is saved. Send /${command} to carry on.`,
     setAside: (flow, command) => `Your unfinished ${flow} is saved. Send /${command} to carry on.`,
@@ -359,6 +359,16 @@ export const en: Catalog = {
     promoted: (title, code) => `🎉 A seat freed up and it is yours: ${title}\nCheck-in code: ${code}`,
     nextSession: (at, place) => `Next session: ${at}, ${place}`,
     reminder: (title, index, topic, at, place) => `⏰ Reminder: ${title}, session ${index} "${topic}"\nWhen: ${at}\nWhere: ${place}\nBring your check-in code.`,
+    talentPrivacy:
+      "Before you join the community talent pool: we keep your name, mobile number, neighbourhood, skills and when you are free, only so the community can invite you to activities and volunteering. Only academy staff can see them, and you can ask us to delete them at any time. Agree to continue.",
+    askTalentSkills: "Please list your skills, separated by commas (e.g. photography, calligraphy, legal advice):",
+    askAvailability: "When are you usually free for community activities? (e.g. weekend afternoons)",
+    talentRegistered: "✅ You are in the community talent pool. Thank you! The community will contact you about suitable activities.",
+    talentUpdated: "✅ Your entry in the community talent pool is updated.",
+    searchAsk: "Send /talents <skill> to search the pool, e.g. /talents photography; add a neighbourhood after the skill to narrow it down.",
+    searchNone: (skill) => `Nobody in the pool has a skill containing "${skill}".`,
+    searchTitle: (skill, count) => `${count} residents with a skill containing "${skill}":`,
+    searchLine: (name, mobile, place, skills, availability) => `· ${name} ${mobile} ${place} · ${skills} · ${availability}`,
     broadcast: (title, from, text) => `📢 ${title} (${from}):\n${text}`,
   },
   academy: {

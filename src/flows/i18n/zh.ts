@@ -34,7 +34,7 @@ export const zh = {
     set: "已切换为中文。",
   },
   unknownCommand: (command: string) => `没有“/${command}”这个命令。发送 /help 查看可用的命令。`,
-  flowNames: { lookup: "谁管我这片", report: "举报", myReports: "我的举报", feedback: "评价", joinStaff: "工作人员登记", invite: "邀请工作人员", staff: "工作人员管理", openCases: "待办案件", case: "案件处理", deadLetters: "投递失败的消息", groupAlerts: "告警群设置", classes: "课程报名", myClasses: "我的课程", academy: "班级管理" },
+  flowNames: { lookup: "谁管我这片", report: "举报", myReports: "我的举报", feedback: "评价", joinStaff: "工作人员登记", invite: "邀请工作人员", staff: "工作人员管理", openCases: "待办案件", case: "案件处理", deadLetters: "投递失败的消息", groupAlerts: "告警群设置", classes: "课程报名", myClasses: "我的课程", academy: "班级管理", talent: "加入人才资源库", talentSearch: "查找人才" },
   session: {
     expiredKept: (flow: string, command: string) => `上次的「${flow}」很久没有继续，已为您保存草稿，发送 /${command} 可以接着填写。`,
     setAside: (flow: string, command: string) => `未完成的「${flow}」已为您保存，发送 /${command} 可以接着填写。`,
@@ -359,6 +359,16 @@ export const zh = {
     promoted: (title: string, code: string) => `🎉 有居民退出，您已从候补转为正式学员：${title}\n签到码：${code}`,
     nextSession: (at: string, place: string) => `下一讲：${at}，${place}`,
     reminder: (title: string, index: number, topic: string, at: string, place: string) => `⏰ 上课提醒：${title} 第 ${index} 讲「${topic}」\n时间：${at}\n地点：${place}\n请带好签到码。`,
+    talentPrivacy:
+      "加入社区人才资源库前请阅读：我们会保存您的姓名、手机号、居民区、特长和方便的时间，只用于社区邀请您参与活动和志愿服务。只有治理学院工作人员能看到，您可以随时联系我们删除。同意后继续。",
+    askTalentSkills: "请写下您的特长（用逗号分隔，例如：摄影，书法，法律咨询）：",
+    askAvailability: "您一般什么时间方便参加社区活动？（例如：周末下午）",
+    talentRegistered: "✅ 已加入社区人才资源库，谢谢您！社区有合适的活动会联系您。",
+    talentUpdated: "✅ 已更新您在社区人才资源库中的信息。",
+    searchAsk: "请发送 /talents 特长 查找资源库，例如 /talents 摄影；可在特长后加居民区，例如 /talents 摄影 紫竹半岛。",
+    searchNone: (skill: string) => `资源库中没有特长包含“${skill}”的居民。`,
+    searchTitle: (skill: string, count: number) => `特长包含“${skill}”的居民 ${count} 位：`,
+    searchLine: (name: string, mobile: string, place: string, skills: string, availability: string) => `· ${name} ${mobile} ${place} · ${skills} · ${availability}`,
     broadcast: (title: string, from: string, text: string) => `📢 ${title}（${from}）：\n${text}`,
   },
   academy: {

@@ -10,6 +10,7 @@ export const COMMAND_MENU: readonly { command: string; description: Record<Local
   { command: "lookup", description: { zh: "谁管我这片：查片区、居委会和路管会", en: "Who runs my district: find your district, residents' committee and road committee" } },
   { command: "classes", description: { zh: "社区课程：查看和报名治理学院的课程", en: "Community classes: browse and sign up for the academy's classes" } },
   { command: "myclasses", description: { zh: "我的课程：签到码、上课时间、取消报名", en: "My classes: check-in code, next session, cancel" } },
+  { command: "talent", description: { zh: "加入社区人才资源库", en: "Join the community talent pool" } },
   { command: "help", description: { zh: "使用帮助", en: "How to use Linli" } },
   { command: "lang", description: { zh: "切换语言 / Switch language", en: "Switch language / 切换语言" } },
   { command: "cancel", description: { zh: "取消当前操作", en: "Cancel what you are doing" } },
