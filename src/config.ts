@@ -72,6 +72,7 @@ const envSchema = z
         return days;
       }),
     TIME_ZONE: z.string().trim().default("Asia/Shanghai").refine(isKnownTimeZone, "must be an IANA time zone such as Asia/Shanghai"),
+    CLASS_REMINDER_LEAD_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(24),
     DAILY_DIGEST_AT: z
       .string()
       .default("08:30")
@@ -127,6 +128,8 @@ export type Config = {
     /** Minutes after local midnight. */
     dailyDigestAt: number;
   };
+  /** How long before a class session seated residents are reminded. */
+  classReminderLeadHours: number;
   /** Values that must never appear in a log line. */
   secrets: string[];
 };
@@ -181,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reopenWindowDays: e.REOPEN_WINDOW_DAYS,
     },
     workingTime: { timeZone: e.TIME_ZONE, workingDays: e.WORK_DAYS, workingHours: e.WORK_HOURS, dailyDigestAt: e.DAILY_DIGEST_AT },
+    classReminderLeadHours: e.CLASS_REMINDER_LEAD_HOURS,
     secrets: [e.TELEGRAM_BOT_TOKEN, e.TELEGRAM_WEBHOOK_SECRET, e.DATABASE_URL && passwordOf(e.DATABASE_URL), e.REDIS_URL && passwordOf(e.REDIS_URL)].filter(
       (s): s is string => typeof s === "string" && s.length > 0,
     ),

@@ -58,6 +58,8 @@ describe("configuration", () => {
     for (const bad of ["0-4", "1-8", "5-1", "Mon-Fri", ""]) expect(problemsOf({ WORK_DAYS: bad })).toEqual(["WORK_DAYS"]);
     expect(problemsOf({ TIME_ZONE: "Shanghai" })).toEqual(["TIME_ZONE"]);
     expect(problemsOf({ DAILY_DIGEST_AT: "24:00" })).toEqual(["DAILY_DIGEST_AT"]);
+    expect(problemsOf({ CLASS_REMINDER_LEAD_HOURS: "0" })).toEqual(["CLASS_REMINDER_LEAD_HOURS"]);
+    expect(loadConfig({ CLASS_REMINDER_LEAD_HOURS: "48" }).classReminderLeadHours).toBe(48);
   });
 
   it("webhook mode needs a token and a secret", () => {

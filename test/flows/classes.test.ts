@@ -134,6 +134,14 @@ describe("academy staff running a class in the chat", () => {
     const message = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.broadcast", chatId: "signer" } });
     expect(shownText(renderOutboxRow(message)!)).toContain("（治理学院老师）：\n下周六的课改在二楼多功能厅");
 
+    const [file] = await teacher.choose(lastChoices(roster).find((option) => option.label === "📄 导出名单（CSV）")!.value);
+    if (file?.type !== "document") throw new Error(`expected a document, got ${file?.type}`);
+    expect(file.caption).toContain("学员名单（可用 Excel 打开）");
+    const csv = Buffer.from(file.contentBase64, "base64");
+    expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = csv.subarray(3).toString("utf8").split("\r\n");
+    expect(rows.some((row) => row.includes("李明") && row.includes("13812345678"))).toBe(true);
+
     await teacher.choose(lastChoices(roster).find((option) => option.label === "👥 调整名额")!.value);
     expect(shownText(await teacher.text("5"))).toContain("名额不能少于已入座的 12 人");
     expect(shownText(await teacher.text("14"))).toMatch(/名额已改为 14/);

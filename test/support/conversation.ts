@@ -65,6 +65,8 @@ export function shownText(replies: OutboundMessage[]): string {
           return [reply.text, ...reply.options.map((option) => option.label)].join("\n");
         case "notice":
           return reply.text;
+        case "document":
+          return `${reply.caption}\n${reply.fileName}`;
       }
     })
     .join("\n");

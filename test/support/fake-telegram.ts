@@ -59,6 +59,7 @@ export interface FakeMessage {
   entities?: { type: string; offset: number; length: number }[];
   caption?: string;
   photo?: { file_id: string; file_unique_id: string; width: number; height: number; file_size?: number }[];
+  document?: { file_id: string; file_unique_id: string; file_name?: string; file_size?: number };
   sticker?: { file_id: string; file_unique_id: string; type: "regular"; width: number; height: number; is_animated: boolean; is_video: boolean; emoji?: string };
   location?: { latitude: number; longitude: number };
   reply_to_message?: FakeMessage;
@@ -93,7 +94,7 @@ export type FakeSendFailure =
   | { type: "hang" };
 
 /** Bot API methods that put a message into a chat: the ones {@link FakeTelegram.failNextSends} affects and the rate limits count. */
-const SEND_METHODS = new Set(["sendMessage", "sendPhoto", "editMessageText"]);
+const SEND_METHODS = new Set(["sendMessage", "sendPhoto", "sendDocument", "editMessageText"]);
 
 /** Telegram's broadcast limits: per group and minute, and overall per second. */
 export const FAKE_TELEGRAM_LIMITS = { perGroupPerMinute: 20, perSecondOverall: 30 } as const;
@@ -227,6 +228,12 @@ export class FakeTelegram {
   photoBytes(message: FakeMessage): Buffer | undefined {
     const largest = message.photo?.at(-1);
     const bytes = largest && this.uploads.get(largest.file_id);
+    return bytes && Buffer.from(bytes);
+  }
+
+  /** The bytes of a document the bot uploaded, or `undefined` when the message has none. */
+  documentBytes(message: FakeMessage): Buffer | undefined {
+    const bytes = message.document && this.uploads.get(message.document.file_id);
     return bytes && Buffer.from(bytes);
   }
 
@@ -618,6 +625,16 @@ export class FakeTelegram {
       if (upload) this.uploads.set(file.file_id, Buffer.from(upload));
       const sizes = [{ ...file, width: 320, height: 240, file_size: upload?.length ?? 12_000 }];
       return this.newBotMessage(chat, params, { photo: sizes, ...(caption === undefined ? {} : { caption }) });
+    },
+    sendDocument: (params) => {
+      const chat = this.knownChat(params);
+      const document = params.document;
+      if (!isUpload(document)) throw badRequest("there is no document in the request");
+      const caption = typeof params.caption === "string" ? params.caption : undefined;
+      if (caption !== undefined && caption.length > MAX_CAPTION) throw badRequest("message caption is too long");
+      const file = this.newFile(document.bytes);
+      this.uploads.set(file.file_id, Buffer.from(document.bytes));
+      return this.newBotMessage(chat, params, { document: { ...file, file_name: document.filename, file_size: document.bytes.length }, ...(caption === undefined ? {} : { caption }) });
     },
     editMessageText: (params) => {
       const message = this.botMessage(params);

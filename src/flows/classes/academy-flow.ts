@@ -55,6 +55,7 @@ async function showRoster(cohortCode: string, context: FlowContext): Promise<Ste
           { label: t.academy.checkIn, value: choice("checkin", cohort.code) },
           { label: t.academy.broadcast, value: choice("broadcast", cohort.code) },
           { label: t.academy.capacity, value: choice("capacity", cohort.code) },
+          { label: t.academy.exportCsv, value: choice("csv", cohort.code) },
         ],
       },
     ],
@@ -73,7 +74,19 @@ async function startAction(action: string, cohortCode: string, context: FlowCont
     );
   }
   if (action === "broadcast") return ask({ stage: "broadcast", cohortCode }, t.academy.askBroadcast);
+  if (action === "csv") return exportCsv(cohortCode, `${cohort.course[locale]} · ${cohort.title[locale]}`, context);
   return ask({ stage: "capacity", cohortCode, seated: cohort.seated }, t.academy.askCapacity(cohort.seated));
+}
+
+async function exportCsv(cohortCode: string, title: string, context: FlowContext): Promise<Step<AcademyState>> {
+  const { t, user, services } = context;
+  const result = await services.classes.rosterCsv(user, cohortCode);
+  if (result.type === "notAllowed") return say(t.academy.staffOnly);
+  if (result.type === "unknownCohort") return say(t.academy.unknownCohort(cohortCode));
+  return {
+    type: "done",
+    replies: [{ type: "document", fileName: result.fileName, mimeType: "text/csv", contentBase64: result.content.toString("base64"), caption: t.academy.csvCaption(title) }],
+  };
 }
 
 function checkInAnswer(result: CheckInResult, state: Extract<AcademyState, { stage: "checkIn" }>, context: FlowContext): Step<AcademyState> {
@@ -96,8 +109,9 @@ function checkInAnswer(result: CheckInResult, state: Extract<AcademyState, { sta
 /**
  * /cohort <code> (academy staff and admins, private chat: the roster holds
  * mobile numbers): the roster, then check-in by code for a session (one code
- * after another until done), a message to everyone seated, or a new number of
- * seats (never below those seated; raising it seats the waiting list). The
+ * after another until done), a message to everyone seated, a new number of
+ * seats (never below those seated; raising it seats the waiting list), or the
+ * roster as a CSV file that opens in Excel. The
  * classes service checks the role on every call.
  */
 export const academyFlow: Flow<AcademyState> = {

@@ -382,6 +382,8 @@ export const en: Catalog = {
     checkIn: "✅ Check in",
     broadcast: "📢 Message the class",
     capacity: "👥 Change seats",
+    exportCsv: "📄 Export the roster (CSV)",
+    csvCaption: (title) => `${title} roster (opens in Excel)`,
     pickSession: "Check in for which session?",
     sessionButton: (index, at) => `Session ${index}, ${at}`,
     askCode: (index) => `Check-in for session ${index}: type each attendee's check-in code; press "End check-in" when done.`,

@@ -382,6 +382,8 @@ export const zh = {
     checkIn: "✅ 签到",
     broadcast: "📢 群发通知",
     capacity: "👥 调整名额",
+    exportCsv: "📄 导出名单（CSV）",
+    csvCaption: (title: string) => `${title} 学员名单（可用 Excel 打开）`,
     pickSession: "为哪一讲签到？",
     sessionButton: (index: number, at: string) => `第 ${index} 讲 ${at}`,
     askCode: (index: number) => `第 ${index} 讲签到：请逐个输入学员的签到码，完成后点“结束签到”。`,

@@ -63,4 +63,9 @@ export type OutboundMessage =
    * Telegram shows it as the button's pop-up, without a message in the chat;
    * other channels send it as plain text.
    */
-  | { type: "notice"; text: string };
+  | { type: "notice"; text: string }
+  /**
+   * A file to download (a roster as CSV), its bytes as base64 so the message
+   * stays plain JSON. Telegram sends a document; the web chat offers a download.
+   */
+  | { type: "document"; fileName: string; mimeType: string; contentBase64: string; caption: string };

@@ -73,6 +73,10 @@ export async function performSend(api: Api, target: SendTarget, request: Telegra
       const sent = await api.sendPhoto(target.chatId, file, { ...thread, ...(request.caption === undefined ? {} : { caption: request.caption }) });
       return sent.message_id;
     }
+    case "sendDocument": {
+      const file = new InputFile(Buffer.from(request.contentBase64, "base64"), request.fileName);
+      return (await api.sendDocument(target.chatId, file, { ...thread, caption: request.caption })).message_id;
+    }
     case "editMessageText": {
       const markup = request.replyMarkup ? { reply_markup: request.replyMarkup } : {};
       try {

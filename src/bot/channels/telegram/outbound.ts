@@ -23,6 +23,7 @@ export const CALLBACK_ANSWER_LIMIT = 200;
 export type TelegramSend =
   | { method: "sendMessage"; text: string; replyMarkup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove }
   | { method: "sendPhoto"; mediaId: string; caption?: string }
+  | { method: "sendDocument"; fileName: string; contentBase64: string; caption: string }
   | { method: "editMessageText"; messageId: number; text: string; replyMarkup?: InlineKeyboardMarkup };
 
 const REMOVE_REPLY_KEYBOARD: ReplyKeyboardRemove = { remove_keyboard: true };
@@ -170,6 +171,9 @@ export function planReplies(messages: readonly OutboundMessage[], chat: { isPriv
         break;
       case "notice":
         texts(message.text);
+        break;
+      case "document":
+        sends.push({ method: "sendDocument", fileName: message.fileName, contentBase64: message.contentBase64, caption: message.caption.slice(0, CAPTION_LIMIT) });
         break;
     }
   }

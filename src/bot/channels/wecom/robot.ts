@@ -120,6 +120,9 @@ export function toWecomMarkdown(messages: OutboundMessage[], photoProblems: Read
       case "notice":
       case "locationRequest":
         return escape(message.text);
+      // Robots take files only through a separate upload, and nothing queued for groups is a file: its caption says what it was.
+      case "document":
+        return escape(message.caption);
       case "choices":
       case "replace":
         return [escape(message.text), ...message.options.map((option, i) => `${i + 1}. ${escape(option.label)}`)].join("\n");

@@ -51,6 +51,17 @@ describe("the Telegram outbox sender", () => {
     expect(photo && fake.photoBytes(photo)?.equals(bytes)).toBe(true);
   });
 
+  it("sends a document with its file name, caption and exact bytes (a roster CSV with its BOM)", async () => {
+    const csv = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("姓名,手机\r\n王芳,13812345678\r\n")]);
+
+    const result = await sender.send(String(ALICE), [{ type: "document", fileName: "roster.csv", mimeType: "text/csv", contentBase64: csv.toString("base64"), caption: "学员名单" }]);
+
+    const [message] = fake.deliveredTo(ALICE);
+    expect(result).toEqual({ type: "sent", ref: String(message?.message_id) });
+    expect([message?.document?.file_name, message?.caption]).toEqual(["roster.csv", "学员名单"]);
+    expect(message && fake.documentBytes(message)?.equals(csv)).toBe(true);
+  });
+
   it("fails a row whose photo is not in the media store before sending anything, naming the media id", async () => {
     const lost = "6f1c1a52-2f0e-4c57-a1d2-0c9d3f6b8e11";
 
