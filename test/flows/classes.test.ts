@@ -145,6 +145,22 @@ describe("academy staff running a class in the chat", () => {
     await teacher.choose(lastChoices(roster).find((option) => option.label === "👥 调整名额")!.value);
     expect(shownText(await teacher.text("5"))).toContain("名额不能少于已入座的 12 人");
     expect(shownText(await teacher.text("14"))).toMatch(/名额已改为 14/);
+
+    const move = lastChoices(roster).find((option) => option.label === "🗓 调整上课时间地点")!.value;
+    await teacher.choose(move);
+    expect(shownText(await teacher.choose("session:1"))).toContain("请输入新的时间");
+    await teacher.choose("unchanged");
+    expect(shownText(await teacher.choose("unchanged"))).toContain("已经有人签到，不能再调整");
+    await teacher.choose(move);
+    await teacher.choose("session:2");
+    expect(shownText(await teacher.text("下周六下午"))).toContain("时间格式不对");
+    expect(shownText(await teacher.text("2027-02-30 14:00-16:00"))).toContain("时间格式不对");
+    await teacher.text("2027-03-06 15:00-17:00");
+    expect(shownText(await teacher.text("二楼多功能厅"))).toContain("与前后一讲重叠");
+    await teacher.text("2027-03-14 09:00-11:30");
+    expect(shownText(await teacher.text("二楼多功能厅"))).toContain("第 2 讲已调整，已通知 12 位学员");
+    const changed = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.changed", chatId: "signer" } });
+    expect(shownText(renderOutboxRow(changed)!)).toMatch(/课程调整：社区达人精品班 · 2027 年第一期 第 2 讲「[^」]+」改为\n时间：2027\/3\/14 09:00\n地点：二楼多功能厅/);
   });
 });
 

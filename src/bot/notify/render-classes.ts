@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { CLASS_BROADCAST_KIND, CLASS_PROMOTED_KIND, CLASS_REMINDER_KIND } from "../../domain/classes/seats.ts";
+import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_PROMOTED_KIND, CLASS_REMINDER_KIND } from "../../domain/classes/seats.ts";
 import { catalogFor } from "../../flows/i18n/catalog.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
 import { townTime } from "../../flows/report/view.ts";
 import { bilingual, locale, parsePayload, UnreadableOutboxRowError } from "./payload.ts";
 
 /** Outbox kinds the classes domain queues for residents; renderOutboxRow hands them over. */
-export const CLASS_KINDS: readonly string[] = [CLASS_PROMOTED_KIND, CLASS_REMINDER_KIND, CLASS_BROADCAST_KIND];
+export const CLASS_KINDS: readonly string[] = [CLASS_PROMOTED_KIND, CLASS_REMINDER_KIND, CLASS_CHANGED_KIND, CLASS_BROADCAST_KIND];
 
 const promoted = z.object({
   cohortCode: z.string(),
@@ -41,10 +41,11 @@ export function renderClassRow(row: { kind: string; payload: unknown }): Outboun
     if (p.nextSessionStartsAt && p.nextSessionPlace) lines.push(c.nextSession(townTime(new Date(p.nextSessionStartsAt), p.locale), p.nextSessionPlace[p.locale]));
     return [{ type: "text", text: lines.join("\n") }];
   }
-  if (row.kind === CLASS_REMINDER_KIND) {
+  if (row.kind === CLASS_REMINDER_KIND || row.kind === CLASS_CHANGED_KIND) {
     const p = parsePayload(reminder, row);
     const c = catalogFor(p.locale).classes;
-    return [{ type: "text", text: c.reminder(`${p.course[p.locale]} · ${p.cohort[p.locale]}`, p.sessionIndex, p.topic[p.locale], townTime(new Date(p.startsAt), p.locale), p.place[p.locale]) }];
+    const say = row.kind === CLASS_REMINDER_KIND ? c.reminder : c.sessionChanged;
+    return [{ type: "text", text: say(`${p.course[p.locale]} · ${p.cohort[p.locale]}`, p.sessionIndex, p.topic[p.locale], townTime(new Date(p.startsAt), p.locale), p.place[p.locale]) }];
   }
   if (row.kind === CLASS_BROADCAST_KIND) {
     const p = parsePayload(broadcast, row);

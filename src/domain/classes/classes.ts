@@ -5,7 +5,7 @@ import { normalize } from "../grid/text.ts";
 import type { ChatIdentity } from "../reports/service.ts";
 import { CODE_ALPHABET, createStaffRegistry, normalizeCode, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "../staff/registry.ts";
 import { toCsv } from "./csv.ts";
-import { CLASS_BROADCAST_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, sessionInfo, type SessionInfo } from "./seats.ts";
+import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, sessionInfo, type SessionInfo } from "./seats.ts";
 
 /*
  * Community-talent classes (issue 5): residents browse the governance
@@ -143,6 +143,24 @@ export type CheckInResult =
   | { type: "unknownSession" }
   | NotAllowed;
 
+/** A session moved in time or place; seated residents are told. */
+export interface SessionChange {
+  startsAt: Date;
+  endsAt: Date;
+  place: Bilingual;
+}
+
+export type UpdateSessionResult =
+  | { type: "updated"; notified: number }
+  /** Ends before it starts, or lasts longer than a session may. */
+  | { type: "invalidTime" }
+  /** It would overlap the session before or after it, whose order is fixed. */
+  | { type: "overlaps" }
+  /** Someone already checked in: a session that took place is history. */
+  | { type: "alreadyHeld" }
+  | { type: "unknownSession" }
+  | NotAllowed;
+
 export type BroadcastResult = { type: "queued"; recipients: number } | { type: "emptyText" } | UnknownCohort | NotAllowed;
 
 /** What a resident gives to join the talent pool. */
@@ -231,6 +249,8 @@ export interface ClassesService {
   queueReminders(now?: Date, leadHours?: number): Promise<number>;
   /** Queues the text to every seated resident of the cohort (the outbox keeps channel rate limits). */
   broadcast(staff: StaffWho, cohortCode: string, text: string): Promise<BroadcastResult>;
+  /** Moves a session (1-based index) to a new time and place and tells everyone seated (outbox kind `class.changed`). */
+  updateSession(staff: StaffWho, cohortCode: string, sessionIndex: number, change: SessionChange): Promise<UpdateSessionResult>;
   /** Adds or updates the resident's entry in the talent pool. */
   registerTalent(user: ChatIdentity, talent: TalentSignUp): Promise<RegisterTalentResult>;
   /** Talents with a skill containing `skill` (any case or width), optionally in one neighbourhood, newest first. */
@@ -248,6 +268,8 @@ const MAX_SKILLS = 10;
 const MAX_SKILL_LENGTH = 30;
 const MAX_AVAILABILITY = 200;
 const MAX_BROADCAST = 2000;
+/** The longest a session may last, as the town data allows. */
+const MAX_SESSION_MS = 12 * 3_600_000;
 const MAX_CAPACITY = 10_000;
 const MAX_TALENT_RESULTS = 50;
 const HOUR = 3_600_000;
@@ -675,6 +697,55 @@ export function createClassesService(deps: {
           }),
         });
         return { type: "queued", recipients: seated.length };
+      }, TRANSACTION_OPTIONS);
+    },
+
+    async updateSession(staff, cohortCode, sessionIndex, change) {
+      if (!(await academyStaff(staff))) return { type: "notAllowed" };
+      const length = change.endsAt.getTime() - change.startsAt.getTime();
+      if (!(length > 0) || length > MAX_SESSION_MS) return { type: "invalidTime" };
+      return prisma.$transaction(async (tx): Promise<UpdateSessionResult> => {
+        const cohort = await findCohort(tx, cohortCode);
+        const session = cohort?.sessions.find((s) => s.position === sessionIndex);
+        if (!cohort || !session) return { type: "unknownSession" };
+        if ((await tx.attendance.count({ where: { sessionId: session.id } })) > 0) return { type: "alreadyHeld" };
+        const before = cohort.sessions.find((s) => s.position === sessionIndex - 1);
+        const after = cohort.sessions.find((s) => s.position === sessionIndex + 1);
+        if ((before && before.endsAt > change.startsAt) || (after && after.startsAt < change.endsAt)) return { type: "overlaps" };
+        const updated = await tx.cohortSession.update({
+          where: { id: session.id },
+          data: { startsAt: change.startsAt, endsAt: change.endsAt, place: change.place.zh, placeEn: change.place.en },
+        });
+        const seated = await tx.enrolment.findMany({ where: { cohortId: cohort.id, status: "SEATED" }, include: { user: true }, orderBy: { queueNumber: "asc" } });
+        const now = clock();
+        // Each change is its own message, even two made at the same clock tick.
+        const changeId = randomUUID();
+        const info = sessionInfo(updated);
+        await tx.outboxMessage.createMany({
+          data: seated.map((e) => {
+            const payload: ClassReminderPayload = {
+              cohortCode: cohort.code,
+              course: { zh: cohort.course.name, en: cohort.course.nameEn },
+              cohort: { zh: cohort.title, en: cohort.titleEn },
+              sessionIndex,
+              startsAt: info.startsAt.toISOString(),
+              endsAt: info.endsAt.toISOString(),
+              place: info.place,
+              topic: info.topic,
+              locale: localeOf(e.user),
+            };
+            return {
+              dedupeKey: `class-changed:${changeId}:${e.id}`,
+              kind: CLASS_CHANGED_KIND,
+              channel: e.user.channel,
+              chatId: e.user.chatId,
+              payload: payload as unknown as Prisma.InputJsonObject,
+              createdAt: now,
+              nextAttemptAt: now,
+            };
+          }),
+        });
+        return { type: "updated", notified: seated.length };
       }, TRANSACTION_OPTIONS);
     },
 

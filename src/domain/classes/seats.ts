@@ -13,6 +13,8 @@ type Tx = Prisma.TransactionClient;
 export const CLASS_PROMOTED_KIND = "class.promoted";
 /** Outbox kind reminding a seated resident of a coming session. */
 export const CLASS_REMINDER_KIND = "class.reminder";
+/** Outbox kind telling everyone seated that a session moved (time or place); payload as a reminder's. */
+export const CLASS_CHANGED_KIND = "class.changed";
 /** Outbox kind carrying a staff message to everyone seated in a cohort. */
 export const CLASS_BROADCAST_KIND = "class.broadcast";
 

@@ -10,12 +10,18 @@ const stateSchema = z.discriminatedUnion("stage", [
   z.object({ stage: z.literal("checkIn"), cohortCode: z.string(), sessionIndex: z.number().int() }),
   z.object({ stage: z.literal("broadcast"), cohortCode: z.string() }),
   z.object({ stage: z.literal("capacity"), cohortCode: z.string(), seated: z.number().int() }),
+  z.object({ stage: z.literal("moveSession"), cohortCode: z.string() }),
+  z.object({ stage: z.literal("moveTime"), cohortCode: z.string(), sessionIndex: z.number().int() }),
+  z.object({ stage: z.literal("movePlace"), cohortCode: z.string(), sessionIndex: z.number().int(), startsAt: z.number(), endsAt: z.number() }),
 ]);
 type AcademyState = z.infer<typeof stateSchema>;
 
 const COHORT_PREFIX = "cohort:";
 const ACTION_PREFIX = "do:";
 const END_CHECK_IN = "checkin:end";
+const UNCHANGED = "unchanged";
+/** Wujing keeps China Standard Time all year. */
+const TOWN_UTC_OFFSET_HOURS = 8;
 
 function say(text: string): Step<never> {
   return { type: "done", replies: [{ type: "text", text }] };
@@ -56,6 +62,7 @@ async function showRoster(cohortCode: string, context: FlowContext): Promise<Ste
           { label: t.academy.broadcast, value: choice("broadcast", cohort.code) },
           { label: t.academy.capacity, value: choice("capacity", cohort.code) },
           { label: t.academy.exportCsv, value: choice("csv", cohort.code) },
+          { label: t.academy.moveSession, value: choice("move", cohort.code) },
         ],
       },
     ],
@@ -66,10 +73,10 @@ async function startAction(action: string, cohortCode: string, context: FlowCont
   const { t, locale, services } = context;
   const cohort = await services.classes.cohort(cohortCode);
   if (!cohort) return say(t.academy.unknownCohort(cohortCode));
-  if (action === "checkin") {
+  if (action === "checkin" || action === "move") {
     return ask(
-      { stage: "pickSession", cohortCode },
-      t.academy.pickSession,
+      action === "checkin" ? { stage: "pickSession", cohortCode } : { stage: "moveSession", cohortCode },
+      action === "checkin" ? t.academy.pickSession : t.academy.pickSessionToMove,
       cohort.sessions.map((s) => ({ label: t.academy.sessionButton(s.index, townTime(s.startsAt, locale)), value: `session:${s.index}` })),
     );
   }
@@ -87,6 +94,46 @@ async function exportCsv(cohortCode: string, title: string, context: FlowContext
     type: "done",
     replies: [{ type: "document", fileName: result.fileName, mimeType: "text/csv", contentBase64: result.content.toString("base64"), caption: t.academy.csvCaption(title) }],
   };
+}
+
+/** "2027-03-13 14:00-16:30" in the town's time (UTC+8, no daylight saving) as two instants. */
+function parseSessionTime(text: string): { startsAt: number; endsAt: number } | undefined {
+  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$/.exec(text.trim());
+  if (!match) return undefined;
+  const [year, month, day, startHour, startMinute, endHour, endMinute] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const at = (hour: number, minute: number) => Date.UTC(year, month - 1, day, hour - TOWN_UTC_OFFSET_HOURS, minute);
+  const startsAt = at(startHour, startMinute);
+  const check = new Date(startsAt + TOWN_UTC_OFFSET_HOURS * 3_600_000);
+  // Date.UTC rolls 2027-02-30 over into March; such a date is a typo, not a wish.
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || startHour > 23 || endHour > 23 || startMinute > 59 || endMinute > 59) return undefined;
+  return { startsAt, endsAt: at(endHour, endMinute) };
+}
+
+async function moveSession(state: Extract<AcademyState, { stage: "movePlace" }>, place: string | undefined, context: FlowContext): Promise<Step<AcademyState>> {
+  const { t, user, services } = context;
+  const cohort = await services.classes.cohort(state.cohortCode);
+  const session = cohort?.sessions.find((s) => s.index === state.sessionIndex);
+  if (!session) return say(t.academy.unknownCohort(state.cohortCode));
+  const result = await services.classes.updateSession(user, state.cohortCode, state.sessionIndex, {
+    startsAt: new Date(state.startsAt),
+    endsAt: new Date(state.endsAt),
+    place: place === undefined ? session.place : { zh: place, en: place },
+  });
+  const retime = { stage: "moveTime" as const, cohortCode: state.cohortCode, sessionIndex: state.sessionIndex };
+  switch (result.type) {
+    case "updated":
+      return say(t.academy.sessionMoved(state.sessionIndex, result.notified));
+    case "invalidTime":
+      return ask(retime, t.academy.invalidTime);
+    case "overlaps":
+      return ask(retime, t.academy.overlaps);
+    case "alreadyHeld":
+      return say(t.academy.alreadyHeld);
+    case "unknownSession":
+      return say(t.academy.unknownCohort(state.cohortCode));
+    case "notAllowed":
+      return say(t.academy.staffOnly);
+  }
 }
 
 function checkInAnswer(result: CheckInResult, state: Extract<AcademyState, { stage: "checkIn" }>, context: FlowContext): Step<AcademyState> {
@@ -111,7 +158,8 @@ function checkInAnswer(result: CheckInResult, state: Extract<AcademyState, { sta
  * mobile numbers): the roster, then check-in by code for a session (one code
  * after another until done), a message to everyone seated, a new number of
  * seats (never below those seated; raising it seats the waiting list), or the
- * roster as a CSV file that opens in Excel. The
+ * roster as a CSV file that opens in Excel, or a session moved in time or
+ * place (everyone seated is told). The
  * classes service checks the role on every call.
  */
 export const academyFlow: Flow<AcademyState> = {
@@ -154,6 +202,22 @@ export const academyFlow: Flow<AcademyState> = {
         if (!Number.isInteger(index)) return startAction("checkin", state.cohortCode, context);
         return ask({ stage: "checkIn", cohortCode: state.cohortCode, sessionIndex: index }, t.academy.askCode(index), [{ label: t.academy.endCheckIn, value: END_CHECK_IN }]);
       }
+      case "moveSession": {
+        const index = payload.type === "choice" && payload.value.startsWith("session:") ? Number(payload.value.slice("session:".length)) : NaN;
+        const session = (await services.classes.cohort(state.cohortCode))?.sessions.find((s) => s.index === index);
+        if (!session) return startAction("move", state.cohortCode, context);
+        return ask({ stage: "moveTime", cohortCode: state.cohortCode, sessionIndex: index }, t.academy.askTime(townTime(session.startsAt, context.locale)), [{ label: t.academy.unchanged, value: UNCHANGED }]);
+      }
+      case "moveTime": {
+        const session = (await services.classes.cohort(state.cohortCode))?.sessions.find((s) => s.index === state.sessionIndex);
+        if (!session) return say(t.academy.unknownCohort(state.cohortCode));
+        const time = payload.type === "choice" && payload.value === UNCHANGED ? { startsAt: session.startsAt.getTime(), endsAt: session.endsAt.getTime() } : text ? parseSessionTime(text) : undefined;
+        if (!time) return ask(state, t.academy.timeInvalid, [{ label: t.academy.unchanged, value: UNCHANGED }]);
+        return ask({ ...state, stage: "movePlace", ...time }, t.academy.askPlace(session.place[context.locale]), [{ label: t.academy.unchanged, value: UNCHANGED }]);
+      }
+      case "movePlace":
+        if (payload.type === "choice" && payload.value === UNCHANGED) return moveSession(state, undefined, context);
+        return text ? moveSession(state, text, context) : ask(state, t.academy.askPlace(""), [{ label: t.academy.unchanged, value: UNCHANGED }]);
       case "checkIn":
         if (payload.type === "choice" && payload.value === END_CHECK_IN) return say(t.academy.checkInDone);
         if (!text) return ask(state, t.academy.askCode(state.sessionIndex));

@@ -265,6 +265,27 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     expect(rows.slice(1).every((r) => !/^[=+\-@]/.test(r.join("")))).toBe(true);
   });
 
+  it("moves a session in time or place and tells everyone seated; refuses bad times, overlaps, held sessions and non-academy staff", async () => {
+    const [first, second] = (await fill(2)).map((r) => (r.type === "seated" ? r.checkInCode : ""));
+    const cohort = (await classes.cohort(COHORT))!;
+    const [one, two] = cohort.sessions;
+    const hour = 3_600_000;
+    const later = { startsAt: new Date(two!.startsAt.getTime() + hour), endsAt: new Date(two!.endsAt.getTime() + hour), place: { zh: "二楼多功能厅", en: "First-floor hall" } };
+    expect(await classes.updateSession(DISTRICT_CLERK, COHORT, 2, later)).toEqual({ type: "notAllowed" });
+    expect(await classes.updateSession(ACADEMY, COHORT, 2, { ...later, endsAt: later.startsAt })).toEqual({ type: "invalidTime" });
+    expect(await classes.updateSession(ACADEMY, COHORT, 2, { ...later, startsAt: new Date(one!.endsAt.getTime() - hour), endsAt: new Date(one!.endsAt.getTime() + hour) })).toEqual({ type: "overlaps" });
+    expect(await classes.updateSession(ACADEMY, COHORT, 99, later)).toEqual({ type: "unknownSession" });
+    expect(await classes.updateSession(ACADEMY, COHORT, 2, later)).toEqual({ type: "updated", notified: 2 });
+    const moved = (await classes.cohort(COHORT))!.sessions[1]!;
+    expect([moved.startsAt, moved.place]).toEqual([later.startsAt, later.place]);
+    expect(await db.prisma.outboxMessage.count({ where: { kind: "class.changed" } })).toBe(2);
+    expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, first!)).toMatchObject({ type: "checkedIn" });
+    expect(await classes.updateSession(ACADEMY, COHORT, 1, { startsAt: one!.startsAt, endsAt: one!.endsAt, place: one!.place })).toEqual({ type: "alreadyHeld" });
+    expect(second).toMatch(/^[A-Z2-9]{6}$/);
+    // Later tests count on the sample's schedule.
+    expect(await classes.updateSession(ACADEMY, COHORT, 2, { startsAt: two!.startsAt, endsAt: two!.endsAt, place: two!.place })).toEqual({ type: "updated", notified: 2 });
+  });
+
   it("checks in by code: only a seated resident of that cohort, once per session, and completion at the cohort's share", async () => {
     const who = resident(`${kind}-learner`);
     const enrolled = await classes.enrol(COHORT, who, signUp(1));
