@@ -118,7 +118,7 @@ export interface StaffCaseView extends OpenCaseLine {
   route: ReportRoute | null;
   rejectReason: RejectReasonName | null;
   reporterContact: { channel: string; userId: string; displayName: string | null } | null;
-  timeline: { at: Date; type: ReportView["timeline"][number]["type"]; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "system"; actorLabel: string | null }[];
+  timeline: { at: Date; type: ReportView["timeline"][number]["type"]; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "merchant" | "system"; actorLabel: string | null }[];
 }
 
 /** Outbox kinds this service writes; the delivery worker renders each for the recipient. */
@@ -667,7 +667,7 @@ export function createReportsService(deps: {
           type: event.type,
           status: event.toStatus,
           note: event.note === null ? null : maskPersonalNumbers(event.note),
-          by: event.actorKind === "STAFF" ? "staff" : event.actorKind === "RESIDENT" ? "resident" : "system",
+          by: actorOf(event.actorKind),
         })),
       };
       return view;
@@ -695,7 +695,7 @@ export function createReportsService(deps: {
           type: event.type,
           status: event.toStatus,
           note: event.note,
-          by: event.actorKind === "STAFF" ? "staff" : event.actorKind === "RESIDENT" ? "resident" : "system",
+          by: actorOf(event.actorKind),
           actorLabel: event.actorKind === "STAFF" ? event.actorLabel : null,
         })),
       };
@@ -815,4 +815,9 @@ function committeeRoute(index: GridIndex, target: { roadCommitteeCode: string } 
 
 function toCategoryInfo(row: { code: string; name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string }): ReportCategoryInfo {
   return { code: row.code, name: { zh: row.name, en: row.nameEn }, clause: { ref: row.clauseRef, text: { zh: row.clauseText, en: row.clauseTextEn } } };
+}
+
+/** Who acted on a timeline entry, as shown to residents and staff (never which resident). */
+function actorOf(kind: ActorKind): "resident" | "staff" | "merchant" | "system" {
+  return kind === "STAFF" ? "staff" : kind === "RESIDENT" ? "resident" : kind === "MERCHANT" ? "merchant" : "system";
 }

@@ -89,7 +89,7 @@ export interface ReportView extends Omit<ReportSummary, "relation"> {
   supporters: number;
   photoCount: number;
   rejectReason: "NOT_OUR_RESPONSIBILITY" | "DUPLICATE" | "INVALID" | null;
-  timeline: { at: Date; type: "SUBMITTED" | "STATUS_CHANGED" | "REROUTED" | "FOLLOWED" | "REOPENED" | "RATED" | "CONFIRMED_FIXED" | "NOTE"; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "system" }[];
+  timeline: { at: Date; type: "SUBMITTED" | "STATUS_CHANGED" | "REROUTED" | "FOLLOWED" | "REOPENED" | "RATED" | "CONFIRMED_FIXED" | "NOTE" | "MERCHANT_RECTIFIED" | "MERCHANT_DISPUTED"; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "merchant" | "system" }[];
 }
 
 export type FeedbackResult =

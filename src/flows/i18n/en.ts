@@ -162,7 +162,7 @@ export const en: Catalog = {
     viewSupporters: (count) => `Following: ${count}`,
     viewRejected: (reason) => `Not accepted because: ${reason}`,
     timelineTitle: "History:",
-    timelineBy: { resident: "resident", staff: "staff", system: "system" },
+    timelineBy: { resident: "resident", staff: "staff", merchant: "shop", system: "system" },
     timelineEvent: {
       SUBMITTED: "Report submitted",
       STATUS_CHANGED: "Status changed",
@@ -172,6 +172,8 @@ export const en: Catalog = {
       RATED: "Reporter rated the handling",
       CONFIRMED_FIXED: "Reporter confirmed it is fixed",
       NOTE: "Note",
+      MERCHANT_RECTIFIED: "The shop says it is put right",
+      MERCHANT_DISPUTED: "The shop disputes the report",
     },
   },
   updates: {

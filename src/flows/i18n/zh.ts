@@ -160,7 +160,7 @@ export const zh = {
     viewSupporters: (count: number) => `关注人数：${count}`,
     viewRejected: (reason: string) => `未受理原因：${reason}`,
     timelineTitle: "处理记录：",
-    timelineBy: { resident: "居民", staff: "工作人员", system: "系统" },
+    timelineBy: { resident: "居民", staff: "工作人员", merchant: "商户", system: "系统" },
     timelineEvent: {
       SUBMITTED: "提交举报",
       STATUS_CHANGED: "状态更新",
@@ -170,6 +170,8 @@ export const zh = {
       RATED: "居民评价",
       CONFIRMED_FIXED: "居民确认已解决",
       NOTE: "备注",
+      MERCHANT_RECTIFIED: "商户反馈已整改",
+      MERCHANT_DISPUTED: "商户提出异议",
     },
   },
   updates: {
