@@ -35,10 +35,11 @@ export async function compactStandingOf(prisma: Reader, townCode: string, mercha
   if (!inForce) return standing;
   const acknowledged = await prisma.compactAcknowledgement.findMany({
     where: { merchantId: { in: [...merchantIds] }, acknowledgedAt: { lte: now } },
-    select: { merchantId: true, compactVersionId: true },
+    select: { merchantId: true, version: { select: { version: true } } },
   });
   for (const record of acknowledged) {
-    if (record.compactVersionId === inForce.id) standing.set(record.merchantId, "current");
+    // Signing a version announced for a later date also covers the one in force until then.
+    if (record.version.version >= inForce.version) standing.set(record.merchantId, "current");
     else if (standing.get(record.merchantId) === "none") standing.set(record.merchantId, "outdated");
   }
   return standing;
