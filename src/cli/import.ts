@@ -33,6 +33,7 @@ function summary(file: string, result: TownImportResult): string[] {
     counts("班次", "courses", result.courses.courses),
     counts("期次", "cohorts", result.courses.cohorts),
     counts("课程", "sessions", result.courses.sessions),
+    ...(result.compact ? [`  街区公约 street compact: 第 ${result.compact.version} 版 version ${result.compact.version}${result.compact.published ? "（新发布 newly published）" : ""}`] : []),
     `  委员会成员 committee members: ${result.committeeMembers}, 门牌路段 road segments: ${result.roadSegments}`,
   ];
 }

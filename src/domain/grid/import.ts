@@ -1,5 +1,6 @@
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import { writeCourses, type CourseImportCounts } from "../classes/import.ts";
+import { importCompact, refuseDroppingAcknowledgedShops } from "../compact/import.ts";
 import { DEADLINE_WORKING_DAYS_DEFAULT, ESCALATE_AFTER_MINUTES_DEFAULT, type TownData } from "./town-data.ts";
 
 /** How many rows of one kind an import created, kept (and rewrote) or deleted. */
@@ -26,6 +27,8 @@ export type TownImportResult =
       alertDestinations: ImportCounts;
       /** The governance academy's courses, cohorts and sessions. */
       courses: CourseImportCounts;
+      /** The street compact's version after the import, and whether this import published it; null without a compact section. */
+      compact: { version: number; published: boolean } | null;
       /** Committee members and road segments are replaced wholesale: these are the numbers written now. */
       committeeMembers: number;
       roadSegments: number;
@@ -129,6 +132,7 @@ async function refuseRemovingUsedCategories(tx: Tx, data: TownData): Promise<voi
 
 async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Exclude<TownImportResult, { status: "unchanged" }>> {
   await refuseRemovingUsedCategories(tx, data);
+  await refuseDroppingAcknowledgedShops(tx, data);
   const t = data.town;
   const townFields = {
     name: t.name,
@@ -262,9 +266,22 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
 
   const merchantFields = (index: number) => {
     const m = data.merchants[index]!;
-    return { name: m.name, nameEn: m.nameEn, roadId: required(roads.ids, m.road), houseNumber: m.houseNumber ?? null };
+    return {
+      name: m.name,
+      nameEn: m.nameEn,
+      roadId: required(roads.ids, m.road),
+      houseNumber: m.houseNumber ?? null,
+      address: m.address ?? null,
+      licenceNumber: m.licenceNumber ?? null,
+      contactName: m.contactName ?? null,
+      contactPhone: m.contactPhone ?? null,
+      // A chat-added shop the file now lists becomes the file's to manage.
+      managedInChat: false,
+    };
   };
-  const merchants = await sync(await tx.merchant.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.merchants, {
+  const existingMerchants = await tx.merchant.findMany({ where: { townCode: t.code }, select: { id: true, code: true, managedInChat: true } });
+  const chatManaged = new Set(existingMerchants.filter((m) => m.managedInChat).map((m) => m.id));
+  const merchants = await sync(existingMerchants, data.merchants, {
     update: (id, index) => tx.merchant.update({ where: { id }, data: merchantFields(index) }),
     create: (index) => tx.merchant.create({ data: { townCode: t.code, code: data.merchants[index]!.code, ...merchantFields(index) }, select: { id: true } }),
   });
@@ -289,10 +306,14 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
   await tx.alertDestination.deleteMany({ where: { id: { in: destinations.stale } } });
 
   const courses = await writeCourses(tx, data, new Date());
+  const compact = await importCompact(tx, data, new Date());
 
   // Reports of a dropped merchant keep the report and lose the shop (SetNull); refuseRemovingUsedCategories
   // made sure no stale category has reports.
-  await tx.merchant.deleteMany({ where: { id: { in: merchants.stale } } });
+  // Shops staff added in the chat stay whatever the file says.
+  const staleMerchants = merchants.stale.filter((id) => !chatManaged.has(id));
+  merchants.counts.removed = staleMerchants.length;
+  await tx.merchant.deleteMany({ where: { id: { in: staleMerchants } } });
   await tx.reportCategory.deleteMany({ where: { id: { in: categories.stale } } });
   // Children first: a stale district would otherwise cascade-delete rows that moved out of it,
   // and a road still pointing at a stale committee would block its deletion.
@@ -313,6 +334,7 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
     merchants: merchants.counts,
     alertDestinations: destinations.counts,
     courses,
+    compact: compact ? { version: compact.version, published: compact.type === "published" } : null,
     committeeMembers: members.length,
     roadSegments: segments.length,
   };
@@ -327,8 +349,10 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
  * rewritten. A file that drops a category still used by reports is refused
  * with {@link CategoryInUseError} and changes nothing, and so is one that
  * would undo enrolments (a capacity below the seated count, a dropped cohort
- * with enrolments) with `CourseConflictError`; a dropped merchant's
- * reports simply lose the shop. Importing content whose
+ * with enrolments) with `CourseConflictError`, and one dropping a shop
+ * that acknowledged the compact with `AcknowledgedShopError`; a dropped
+ * merchant's reports simply lose the shop, and shops staff added in the chat
+ * are left alone. A changed compact section publishes a new version. Importing content whose
  * `dataHash` (SHA-256 of the file) equals the stored one writes nothing, so
  * running it at every start is cheap and idempotent.
  *

@@ -278,6 +278,15 @@ const merchant = z
       .min(1)
       .optional()
       .describe(help("门牌号（可选），须落在该道路的某个门牌分段内", "House number (optional); must lie in one of the road's segments")),
+    address: z.string().trim().min(1).optional().describe(help("地址（可选），店招或执照上的写法比道路加门牌更详细时填写", "Address (optional), when the sign or licence says more than road and number")),
+    licenceNumber: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z-]{6,30}$/, "营业执照号或统一社会信用代码只能由字母、数字和 - 组成（6–30 位） / a licence number is 6–30 letters, digits and -")
+      .optional()
+      .describe(help("营业执照号或统一社会信用代码（可选）", "Business licence number or unified social credit code (optional)")),
+    contactName: z.string().trim().min(1).max(40).optional().describe(help("联系人（可选，仅工作人员可见）", "Contact person (optional; shown to staff only)")),
+    contactPhone: phone("联系电话（可选，仅工作人员可见）", "Contact phone (optional; shown to staff only)").optional(),
   })
   .describe(help("道路上的商户，居民举报时可指明涉及的店铺", "A shop on a road, which a report can name"));
 
@@ -293,6 +302,28 @@ const localDate = (zh: string, en: string) =>
     .describe(help(zh, en));
 
 const codeList = (zh: string, en: string) => z.array(code(zh, en)).default([]).describe(help(zh, en));
+
+const compactClause = z
+  .strictObject({
+    ref: text("条款编号，如“第二条”，文件内唯一；举报类别的 clause.ref 引用它", "Clause number in Chinese, e.g. 第二条, unique in the file; categories' clause.ref refer to it"),
+    text: text("条款内容（中文）", "Clause text in Chinese"),
+    textEn: text("条款内容（英文）", "Clause text in English"),
+  })
+  .describe(help("街区公约的一条", "One clause of the street compact"));
+
+const compact = z
+  .strictObject({
+    title: text("公约名称，如“永德路街区自治公约”", "Compact title in Chinese, e.g. 永德路街区自治公约"),
+    titleEn: text("公约英文名称", "Compact title in English"),
+    effectiveFrom: localDate("生效日期（YYYY-MM-DD，当地时间零点起生效）", "Date it takes effect (YYYY-MM-DD, from local midnight)"),
+    clauses: z.array(compactClause).min(1).describe(help("条款，按编号顺序排列", "The clauses, in order")),
+  })
+  .describe(
+    help(
+      "街区公约（可选）：商户在聊天中签署。内容（名称和条款）改变后导入会生成新版本，已签署的商户会被请求重新签署；内容不变则不生成新版本",
+      "The street compact (optional): merchants acknowledge it in the chat. Changed content (title or clauses) makes a new version on import and signed shops are asked to acknowledge again; unchanged content makes none",
+    ),
+  );
 
 const alertDestination = z
   .strictObject({
@@ -434,6 +465,7 @@ const townDataShape = z.strictObject({
   merchants: z.array(merchant).default([]).describe(help("商户（可选）", "Merchants (optional)")),
   alertDestinations: z.array(alertDestination).default([]).describe(help("接收告警的工作群（可选）", "Staff group chats that receive alerts (optional)")),
   courses: z.array(course).default([]).describe(help("治理学院的班次、各期和课程（可选）", "The governance academy's courses, cohorts and sessions (optional)")),
+  compact: compact.optional(),
   holidays: z
     .array(localDate("法定节假日（YYYY-MM-DD）", "A public holiday (YYYY-MM-DD)"))
     .default([])
@@ -599,6 +631,21 @@ function checkMerchants(data: Shape, roads: Map<string, number>, report: Report)
   });
 }
 
+function checkCompact(data: Shape, report: Report): void {
+  if (!data.compact) return;
+  const refs = new Map<string, number>();
+  data.compact.clauses.forEach((c, i) => {
+    const first = refs.get(c.ref);
+    if (first === undefined) refs.set(c.ref, i);
+    else report(["compact", "clauses", i, "ref"], `条款编号“${c.ref}”重复（已用于 compact.clauses[${first}]） / duplicate clause ref "${c.ref}" (already used by compact.clauses[${first}])`);
+  });
+  data.categories.forEach((c, i) => {
+    if (!refs.has(c.clause.ref)) {
+      report(["categories", i, "clause", "ref"], `公约 compact.clauses 中没有条款“${c.clause.ref}” / the compact has no clause "${c.clause.ref}" in compact.clauses`);
+    }
+  });
+}
+
 function checkAlertDestinations(data: Shape, known: { districts: Map<string, number>; roadCommittees: Map<string, number>; categories: Set<string> }, report: Report): void {
   indexCodes(data.alertDestinations, "alertDestinations", "告警群", report);
   data.alertDestinations.forEach((d, i) => {
@@ -679,6 +726,7 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   checkSegments(data, districts, neighbourhoods, report);
   checkCategories(data, districts, roadCommittees, report);
   checkMerchants(data, roads, report);
+  checkCompact(data, report);
   checkAlertDestinations(data, { districts, roadCommittees, categories: new Set(data.categories.map((c) => c.code)) }, report);
   checkCalendar(data, report);
   checkCourses(data, neighbourhoods, report);
@@ -689,8 +737,9 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
  * cross-reference rules (codes that must exist, be unique, cover every road
  * exactly once, non-overlapping house numbers, one director and one deputy per
  * district, a fallback `other` category, category routes to existing
- * committees, merchants at house numbers their road has, no date both a
- * holiday and a make-up working day) run once the structure is valid, so a
+ * committees, merchants at house numbers their road has, compact clause
+ * numbers unique and quoted by every category, no date both a holiday and a
+ * make-up working day) run once the structure is valid, so a
  * file with typos is reported in two rounds at most.
  */
 export const townDataSchema = townDataShape
@@ -733,6 +782,12 @@ export type TownReportCategory = TownData["categories"][number];
 export type TownCategoryRoute = NonNullable<TownReportCategory["routeTo"]>;
 /** A shop on an existing road; `houseNumber`, when present, lies in one of that road's segments. */
 export type TownMerchant = TownData["merchants"][number];
+/**
+ * The street compact as the file states it: clause refs are unique and every
+ * category's clause ref names one of them. Import turns changed content into
+ * a new version.
+ */
+export type TownCompact = NonNullable<TownData["compact"]>;
 
 /** A governance-academy course with its cohorts; cohort codes are unique in the town. */
 export type TownCourse = TownData["courses"][number];

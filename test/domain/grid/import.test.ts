@@ -86,6 +86,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
         sessions: { created: 26, updated: 0, removed: 0 },
         promoted: 0,
       },
+      compact: { version: 1, published: true },
       committeeMembers: sample.data.districts.reduce((sum, d) => sum + d.members.length, 0),
       roadSegments: sample.data.roads.reduce((sum, r) => sum + r.segments.length, 0),
     });

@@ -1,0 +1,146 @@
+import type { Prisma } from "../../generated/prisma/client.ts";
+import type { Bilingual } from "../grid/index.ts";
+import { compactContentHash, type CompactContent } from "./content.ts";
+
+/*
+ * Publishing a compact version, shared by the town-data import and staff in
+ * the chat: the version row and one re-acknowledgement notice per bound
+ * merchant account are written in the same transaction, so a version never
+ * exists without its notices (and a retried import queues none twice).
+ */
+
+type Tx = Prisma.TransactionClient;
+/** A transaction, or the client itself for writes that stand alone (reminders). */
+type Db = Pick<Tx, "merchantAccount" | "outboxMessage">;
+
+/** Outbox kind asking a bound merchant account to acknowledge a newly published version. */
+export const COMPACT_REACK_KIND = "compact.reack";
+/** Outbox kind reminding an account whose shop has still not acknowledged the newest version (day 3 and day 7). */
+export const COMPACT_REMINDER_KIND = "compact.reminder";
+
+/** Days after publication on which accounts still behind are reminded, once each. */
+export const COMPACT_REMINDER_DAYS = [3, 7] as const;
+
+/**
+ * The payload of {@link COMPACT_REACK_KIND} and {@link COMPACT_REMINDER_KIND}
+ * rows. It names the shop and the version only: nothing about any resident.
+ */
+export interface CompactNoticePayload {
+  merchantCode: string;
+  shop: Bilingual;
+  version: number;
+  title: Bilingual;
+  /** ISO 8601. */
+  effectiveFrom: string;
+  contentHash: string;
+  /** Days since publication for a reminder; null for the first notice. */
+  reminderDay: number | null;
+  locale: "zh" | "en";
+}
+
+/** The town's offset from UTC: China keeps UTC+8 all year, so a date in the file means midnight there. */
+const CHINA_UTC_OFFSET_MS = 8 * 3_600_000;
+
+/** Midnight at the start of a `YYYY-MM-DD` date in the town (UTC+8). */
+export function startOfTownDay(date: string): Date {
+  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day) - CHINA_UTC_OFFSET_MS);
+}
+
+export type WriteVersionResult =
+  | { type: "published"; versionId: string; version: number; contentHash: string; noticesQueued: number }
+  /** A version with exactly this content already exists; nothing was written. */
+  | { type: "exists"; version: number; contentHash: string };
+
+/**
+ * Creates the next version (highest + 1) unless one with the same content
+ * hash exists, and queues a {@link COMPACT_REACK_KIND} row for every bound,
+ * reachable merchant account of the town. Callers hold a transaction; the
+ * unique (townCode, version) constraint turns a concurrent publication into a
+ * failed transaction rather than two versions with one number.
+ */
+export async function writeCompactVersion(
+  tx: Tx,
+  input: { townCode: string; content: CompactContent; effectiveFrom: Date; publishedByStaffId: string | null; now: Date },
+): Promise<WriteVersionResult> {
+  const { townCode, content, now } = input;
+  const contentHash = compactContentHash(content);
+  const same = await tx.compactVersion.findUnique({ where: { townCode_contentHash: { townCode, contentHash } }, select: { version: true } });
+  if (same) return { type: "exists", version: same.version, contentHash };
+  const latest = await tx.compactVersion.findFirst({ where: { townCode }, orderBy: { version: "desc" }, select: { version: true } });
+  const created = await tx.compactVersion.create({
+    data: {
+      townCode,
+      version: (latest?.version ?? 0) + 1,
+      title: content.title,
+      titleEn: content.titleEn,
+      clauses: content.clauses.map((c) => ({ ref: c.ref, text: c.text, textEn: c.textEn })),
+      contentHash,
+      effectiveFrom: input.effectiveFrom,
+      publishedByStaffId: input.publishedByStaffId,
+      createdAt: now,
+    },
+  });
+  const noticesQueued = await queueCompactNotices(tx, {
+    townCode,
+    version: { id: created.id, version: created.version, title: { zh: created.title, en: created.titleEn }, effectiveFrom: created.effectiveFrom, contentHash },
+    reminderDay: null,
+    onlyBehind: false,
+    now,
+  });
+  return { type: "published", versionId: created.id, version: created.version, contentHash, noticesQueued };
+}
+
+/**
+ * Queues a notice about `version` to bound accounts (not revoked, reachable):
+ * all of them, or with `onlyBehind` those whose shop has not acknowledged
+ * this version or a later one. Dedupe keys make every (version, account,
+ * day) notice go out at most once, however often this runs.
+ */
+export async function queueCompactNotices(
+  db: Db,
+  input: {
+    townCode: string;
+    version: { id: string; version: number; title: Bilingual; effectiveFrom: Date; contentHash: string };
+    reminderDay: number | null;
+    onlyBehind: boolean;
+    now: Date;
+  },
+): Promise<number> {
+  const { version, now } = input;
+  const accounts = await db.merchantAccount.findMany({
+    where: {
+      revokedAt: null,
+      chatUser: { unreachableAt: null },
+      merchant: {
+        townCode: input.townCode,
+        ...(input.onlyBehind ? { acknowledgements: { none: { version: { version: { gte: version.version } } } } } : {}),
+      },
+    },
+    select: { id: true, chatUser: { select: { channel: true, chatId: true, locale: true } }, merchant: { select: { code: true, name: true, nameEn: true } } },
+  });
+  if (accounts.length === 0) return 0;
+  const stage = input.reminderDay === null ? "reack" : `day${input.reminderDay}`;
+  const rows = accounts.map((account) => {
+    const payload: CompactNoticePayload = {
+      merchantCode: account.merchant.code,
+      shop: { zh: account.merchant.name, en: account.merchant.nameEn },
+      version: version.version,
+      title: version.title,
+      effectiveFrom: version.effectiveFrom.toISOString(),
+      contentHash: version.contentHash,
+      reminderDay: input.reminderDay,
+      locale: account.chatUser.locale === "en" ? "en" : "zh",
+    };
+    return {
+      dedupeKey: `compact:${stage}:${version.id}:${account.id}`,
+      kind: input.reminderDay === null ? COMPACT_REACK_KIND : COMPACT_REMINDER_KIND,
+      channel: account.chatUser.channel,
+      chatId: account.chatUser.chatId,
+      payload: payload as unknown as Prisma.InputJsonObject,
+      createdAt: now,
+      nextAttemptAt: now,
+    };
+  });
+  return (await db.outboxMessage.createMany({ data: rows, skipDuplicates: true })).count;
+}
