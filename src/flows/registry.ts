@@ -5,8 +5,12 @@ import { myClassesFlow } from "./classes/my-classes-flow.ts";
 import { talentSearchFlow } from "./classes/talent-search-flow.ts";
 import { feedbackFlow } from "./feedback/feedback-flow.ts";
 import { lookupFlow } from "./lookup/lookup-flow.ts";
+import { compactFlow } from "./merchant/compact-flow.ts";
+import { merchantsFlow } from "./merchant/merchants-flow.ts";
+import { shopFlow } from "./merchant/shop-flow.ts";
 import { myReportsFlow } from "./myreports/my-reports-flow.ts";
 import { reportFlow } from "./report/report-flow.ts";
+import { shopReportsFlow } from "./shop-reports/shop-reports-flow.ts";
 import { caseFlow } from "./staff/case-flow.ts";
 import { deadLettersFlow } from "./staff/dead-letters-flow.ts";
 import { groupAlertsFlow } from "./staff/group-alerts-flow.ts";
@@ -33,4 +37,8 @@ export const FLOWS: FlowRegistry = {
   academy: academyFlow,
   talent: talentFlow,
   talentSearch: talentSearchFlow,
+  shop: shopFlow,
+  compact: compactFlow,
+  merchants: merchantsFlow,
+  shopReports: shopReportsFlow,
 };

@@ -8,9 +8,11 @@ import { createPhotoSaver } from "../../src/bot/media/photo-saver.ts";
 import type { Database } from "../../src/db/database.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
+import { createMerchantReports } from "../../src/domain/reports/merchant-answers.ts";
 import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
 import type { ChatIdentity, ReportsService } from "../../src/domain/reports/service.ts";
 import { createClassesService } from "../../src/domain/classes/classes.ts";
+import { createCompactService } from "../../src/domain/compact/compact.ts";
 import { createStaffDesk } from "../../src/domain/staff/desk.ts";
 import { createStaffRegistry, type StaffRegistry } from "../../src/domain/staff/registry.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
@@ -64,7 +66,7 @@ export async function openSampleServices(
     reports,
     media,
     staff,
-    services: { grid, reports, photos, staff, classes: createClassesService({ prisma: db.prisma, townCode: "wujing", clock: options.clock, staff }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}` } },
+    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, townCode: "wujing", clock: options.clock, staff }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);

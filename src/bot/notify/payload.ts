@@ -19,6 +19,8 @@ export const staffAlert = z.object({
   position: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
   description: z.string(),
   shop: bilingual.nullable(),
+  /** Alerts queued before shops' compact standing was shown have none. */
+  shopStanding: z.enum(["current", "outdated", "none"]).nullable().optional(),
   photoIds: z.array(z.string()),
   supporters: z.number().int(),
   route: z.object({ kind: z.enum(["roadCommittee", "districtCommittee"]), code: z.string(), name: bilingual }).nullable(),

@@ -6,6 +6,8 @@ import { alertMessage, renderStaffAlert } from "./render-alert.ts";
 import { ALERT_DIGEST_KIND, alertDigestPayload, renderAlertDigest } from "./render-digest.ts";
 import { renderScheduledRow, SCHEDULED_KINDS } from "./render-scheduled.ts";
 import { CLASS_KINDS, renderClassRow } from "./render-classes.ts";
+import { COMPACT_KINDS, renderCompactRow } from "./render-compact.ts";
+import { MERCHANT_KINDS, renderMerchantRow } from "./render-merchant.ts";
 import { bilingual, locale, parsePayload, reportStatus as status, staffAlert, UnreadableOutboxRowError } from "./payload.ts";
 
 export { UnreadableOutboxRowError };
@@ -51,6 +53,8 @@ export function renderOutboxRow(row: { kind: string; payload: unknown }): Outbou
   if (row.kind === "report.submitted") return undefined;
   if (SCHEDULED_KINDS.includes(row.kind)) return renderScheduledRow(row);
   if (CLASS_KINDS.includes(row.kind)) return renderClassRow(row);
+  if (COMPACT_KINDS.includes(row.kind)) return renderCompactRow(row);
+  if (MERCHANT_KINDS.includes(row.kind)) return renderMerchantRow(row);
   if (row.kind === ALERT_DIGEST_KIND) return renderAlertDigest(parsePayload(alertDigestPayload, row));
   if (row.kind === "alert.new") return renderStaffAlert(parsePayload(staffAlert, row));
   if (row.kind === "alert.update") {

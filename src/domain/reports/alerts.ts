@@ -1,4 +1,5 @@
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
+import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { caseAreaOf, storedRouteOf, type PlaceCodes } from "./place.ts";
@@ -15,6 +16,11 @@ export interface StaffAlertPayload {
   /** Masked: the group is wider than the staff handling the case. */
   description: string;
   shop: Bilingual | null;
+  /**
+   * Where the shop stands with the compact in force, so staff know a shop that
+   * never signed (or not the new version); absent in alerts queued before it existed.
+   */
+  shopStanding?: CompactStanding | null;
   /** Media ids of the report's photos, in the order the resident sent them. */
   photoIds: string[];
   /** Residents following the report besides its reporter. */
@@ -168,9 +174,10 @@ export function alertScopeOf(report: StaffAlertReport): AlertScope {
  * A stored report's staff alert as it stands now (supporters counted today),
  * in one destination's language. Later messages about a case (escalation,
  * reminders) are built from the database, so they exist even for a group that
- * never got the new-report alert.
+ * never got the new-report alert. `shopStanding` is the shop's standing with
+ * the compact (see compactStandingOf), when the caller looked it up.
  */
-export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en"): StaffAlertPayload {
+export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en", shopStanding?: CompactStanding | null): StaffAlertPayload {
   const route = storedRouteOf(report);
   const bilingual = (row: { name: string; nameEn: string } | null) => (row ? { zh: row.name, en: row.nameEn } : undefined);
   return {
@@ -181,11 +188,21 @@ export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en"): Sta
     position: report.latitude !== null && report.longitude !== null ? { latitude: report.latitude, longitude: report.longitude } : null,
     description: maskPersonalNumbers(report.description),
     shop: bilingual(report.merchant) ?? null,
+    ...(report.merchant && shopStanding ? { shopStanding } : {}),
     photoIds: report.photos.map((photo) => photo.mediaId),
     supporters: report._count.followers,
     route,
     locale,
   };
+}
+
+/**
+ * The standing of the shop a report names, for its alerts and the staff case
+ * view; null when the report names no shop.
+ */
+export async function shopStandingOf(db: Prisma.TransactionClient, townCode: string, merchantId: string | null, now: Date): Promise<CompactStanding | null> {
+  if (!merchantId) return null;
+  return (await compactStandingOf(db, townCode, [merchantId], now)).get(merchantId) ?? null;
 }
 
 /** A destination's language; anything but English reads Chinese. */

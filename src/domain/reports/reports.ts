@@ -1,12 +1,14 @@
 import { z } from "zod";
 import type { ActorKind, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
+import type { CompactStanding } from "../compact/standing.ts";
 import type { GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
-import { queueStaffAlerts } from "./alerts.ts";
+import { queueStaffAlerts, shopStandingOf } from "./alerts.ts";
+import { queueMerchantNotices, queueMerchantStatusNotices } from "./merchant-answers.ts";
 import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
 import type {
   ChatIdentity,
@@ -114,6 +116,8 @@ export interface StaffCaseView extends OpenCaseLine {
   position: { latitude: number; longitude: number } | null;
   description: string;
   shop: Bilingual | null;
+  /** Where the shop stands with the compact in force; null when no shop is named. */
+  shopStanding: CompactStanding | null;
   photoIds: string[];
   route: ReportRoute | null;
   rejectReason: RejectReasonName | null;
@@ -206,6 +210,8 @@ const DAY = 24 * 60 * MINUTE;
 // References carry the year in the town's own time: a report at 07:00 on 1 January in Wujing is next year's.
 const TOWN_UTC_OFFSET_MS = 8 * 60 * MINUTE;
 const MAX_NEARBY = 5;
+/** A degree of latitude is about this long everywhere; a degree of longitude shrinks with cos(latitude). */
+const METERS_PER_DEGREE_LATITUDE = 111_320;
 // The candidates a duplicate check looks at; a town files far fewer open reports of one category in the window.
 const NEARBY_CANDIDATES = 500;
 // References as residents type them: any case, stray spaces.
@@ -242,7 +248,23 @@ export function createReportsService(deps: {
   const clock = deps.clock ?? (() => new Date());
   const options: ReportsOptions = { ...DEFAULT_REPORTS_OPTIONS, ...deps.options };
 
-  const categoryRows = () => prisma.reportCategory.findMany({ where: { townCode }, orderBy: { sortOrder: "asc" } });
+  // Categories come from the town-data import, as the grid does, and every free-text message asks
+  // for them (the category guess): read them once per grid index (rebuilt after a re-import), not
+  // once per message. A failed read is not kept, so the next message tries the database again.
+  const readCategoryRows = () => prisma.reportCategory.findMany({ where: { townCode }, orderBy: { sortOrder: "asc" } });
+  let cachedCategories: { index: GridDirectory["index"]; rows: Promise<Awaited<ReturnType<typeof readCategoryRows>>> } | undefined;
+  const categoryRows = () => {
+    const index = grid.index;
+    if (cachedCategories?.index !== index) {
+      // Promise.resolve runs Prisma's lazy query once; every caller then shares the one result.
+      const rows = Promise.resolve(readCategoryRows());
+      cachedCategories = { index, rows };
+      rows.catch(() => {
+        if (cachedCategories?.rows === rows) cachedCategories = undefined;
+      });
+    }
+    return cachedCategories.rows;
+  };
 
   const findCategory = (db: Db, code: string) => db.reportCategory.findUnique({ where: { townCode_code: { townCode, code } } });
 
@@ -322,13 +344,35 @@ export function createReportsService(deps: {
 
   const nearbyOpen = async (db: Db, categoryCode: string, place: ReportPlace): Promise<LoadedReport[]> => {
     const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
+    const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
+    // The database narrows to reports that can pass the filter below (within a bounding box of the
+    // distance, on the same road near the house number, or in the same neighbourhood), so a busy
+    // category costs a few rows, not NEARBY_CANDIDATES fully loaded reports per check.
+    const near: Prisma.ReportWhereInput[] = [];
+    if (hasPosition) {
+      const latitudeSpan = (options.duplicateDistanceMeters / METERS_PER_DEGREE_LATITUDE) * 1.01;
+      const longitudeSpan = latitudeSpan / Math.max(Math.cos((place.latitude! * Math.PI) / 180), 0.01);
+      near.push({
+        latitude: { gte: place.latitude! - latitudeSpan, lte: place.latitude! + latitudeSpan },
+        longitude: { gte: place.longitude! - longitudeSpan, lte: place.longitude! + longitudeSpan },
+      });
+    }
+    if (place.roadCode) {
+      const span = options.duplicateHouseNumberSpan;
+      near.push({
+        road: { code: place.roadCode },
+        ...(place.houseNumber === undefined ? {} : { OR: [{ houseNumber: null }, { houseNumber: { gte: place.houseNumber - span, lte: place.houseNumber + span } }] }),
+      });
+    } else if (place.neighbourhoodCode !== undefined) {
+      near.push({ neighbourhood: { code: place.neighbourhoodCode } });
+    }
+    if (near.length === 0) return [];
     const candidates = await db.report.findMany({
-      where: { townCode, category: { code: categoryCode }, status: { in: OPEN_STATUSES }, createdAt: { gte: since } },
+      where: { townCode, category: { code: categoryCode }, status: { in: OPEN_STATUSES }, createdAt: { gte: since }, OR: near },
       include: reportInclude,
       orderBy: [{ createdAt: "desc" }, { reference: "desc" }],
       take: NEARBY_CANDIDATES,
     });
-    const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     return candidates
       .filter((report) => {
         if (hasPosition && report.latitude !== null && report.longitude !== null) {
@@ -481,6 +525,7 @@ export function createReportsService(deps: {
         askReporterForFeedback: to === "RESOLVED",
       });
       await queueAlertUpdates(tx, { reportId: report.id, eventId: event.id, status: to, actorLabel: actor.label, note: details.note ?? null, createdAt: now });
+      await queueMerchantStatusNotices(tx, { reportId: report.id, eventId: event.id, status: to, createdAt: now });
       if (original) {
         // Everyone waiting on the duplicate now waits on the original, and only there.
         const followers = await tx.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
@@ -611,11 +656,13 @@ export function createReportsService(deps: {
               position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
               description: draft.description,
               shop: merchant ? { zh: merchant.name, en: merchant.nameEn } : null,
+              shopStanding: await shopStandingOf(tx, townCode, merchant?.id ?? null, now),
               photoIds: draft.photoIds,
               supporters: 0,
               route,
             },
           });
+          await queueMerchantNotices(tx, { reportId: report.id, eventId: event.id, createdAt: now });
         }
         return { type: "created", reference, route };
       }, TRANSACTION_OPTIONS);
@@ -686,6 +733,7 @@ export function createReportsService(deps: {
         position: report.latitude !== null && report.longitude !== null ? { latitude: report.latitude, longitude: report.longitude } : null,
         description: report.description,
         shop: report.merchant ? { zh: report.merchant.name, en: report.merchant.nameEn } : null,
+        shopStanding: await shopStandingOf(prisma, townCode, report.merchantId, clock()),
         photoIds: report.photos.map((photo) => photo.mediaId),
         route: await shownRoute(report),
         rejectReason: report.rejectReason,
@@ -696,7 +744,8 @@ export function createReportsService(deps: {
           status: event.toStatus,
           note: event.note,
           by: actorOf(event.actorKind),
-          actorLabel: event.actorKind === "STAFF" ? event.actorLabel : null,
+          // Staff roles and shop names; a resident's identity is never a label.
+          actorLabel: event.actorKind === "STAFF" || event.actorKind === "MERCHANT" ? event.actorLabel : null,
         })),
       };
       return view;

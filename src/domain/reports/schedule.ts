@@ -2,7 +2,7 @@ import type { AlertDestination, Prisma, PrismaClient, ReportStatus } from "../..
 import type { Logger } from "../../log.ts";
 import type { Bilingual } from "../grid/index.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
-import { alertScopeOf, destinationsFor, localeOf, reportsCoveredBy, STAFF_ALERT_REPORT_INCLUDE, staffAlertOf, type StaffAlertPayload } from "./alerts.ts";
+import { alertScopeOf, destinationsFor, localeOf, reportsCoveredBy, shopStandingOf, STAFF_ALERT_REPORT_INCLUDE, staffAlertOf, type StaffAlertPayload } from "./alerts.ts";
 
 /*
  * The alert scheduler: what happens to a case because time passed rather than
@@ -194,6 +194,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
         WHERE "id" = ${id} AND "status" = 'SUBMITTED' AND "escalatedAt" IS NULL AND "routed"`;
       if (claimed === 0) return false;
       const report = await tx.report.findUniqueOrThrow({ where: { id }, include: STAFF_ALERT_REPORT_INCLUDE });
+      const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
       const destinations = await destinationsFor(tx, townCode, alertScopeOf(report), "escalation");
       const waitedMinutes = calendar.workingMinutesBetween(report.createdAt, now);
       if (destinations.length === 0) logger.info("unclaimed report has no director's group to escalate to", { reference: report.reference, waitedMinutes });
@@ -205,7 +206,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
           kind: ESCALATED_KIND,
           reportId: id,
           destination,
-          payload: { alert: staffAlertOf(report, localeOf(destination)), waitedMinutes } satisfies EscalationPayload,
+          payload: { alert: staffAlertOf(report, localeOf(destination), shopStanding), waitedMinutes } satisfies EscalationPayload,
         })),
       );
       return true;
@@ -218,6 +219,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
         WHERE "id" = ${id} AND "status" IN ('SUBMITTED', 'ACKNOWLEDGED', 'IN_PROGRESS') AND "overdueRemindedAt" IS NULL AND "routed"`;
       if (claimed === 0) return false;
       const report = await tx.report.findUniqueOrThrow({ where: { id }, include: STAFF_ALERT_REPORT_INCLUDE });
+      const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
       const workingDays = report.category.deadlineWorkingDays;
       const deadlineAt = calendar.addWorkingDays(report.createdAt, workingDays);
       const destinations = await destinationsFor(tx, townCode, alertScopeOf(report), "handling");
@@ -230,7 +232,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
           reportId: id,
           destination,
           payload: {
-            alert: staffAlertOf(report, localeOf(destination)),
+            alert: staffAlertOf(report, localeOf(destination), shopStanding),
             deadlineAt: deadlineAt.toISOString(),
             deadline: calendar.localDateTime(deadlineAt),
             workingDays,

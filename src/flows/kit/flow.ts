@@ -1,5 +1,7 @@
 import type { GridDirectory } from "../../domain/grid/directory.ts";
 import type { ClassesService } from "../../domain/classes/classes.ts";
+import type { CompactService } from "../../domain/compact/compact.ts";
+import type { MerchantReports } from "../../domain/reports/merchant-answers.ts";
 import type { ReportsService } from "../../domain/reports/service.ts";
 import type { StaffDesk } from "../../domain/staff/desk.ts";
 import type { StaffRegistry } from "../../domain/staff/registry.ts";
@@ -7,7 +9,7 @@ import type { Catalog } from "../i18n/catalog.ts";
 import type { InboundEvent, InboundPayload, Locale, OutboundMessage } from "./messages.ts";
 
 /** Every conversation Linli can hold; the engine looks flows up by this id. */
-export type FlowId = "lookup" | "report" | "myReports" | "feedback" | "joinStaff" | "invite" | "staff" | "openCases" | "case" | "deadLetters" | "groupAlerts" | "classes" | "myClasses" | "academy" | "talent" | "talentSearch";
+export type FlowId = "lookup" | "report" | "myReports" | "feedback" | "joinStaff" | "invite" | "staff" | "openCases" | "case" | "deadLetters" | "groupAlerts" | "classes" | "myClasses" | "academy" | "talent" | "talentSearch" | "shop" | "compact" | "merchants" | "shopReports";
 
 /** The outcome of keeping a photo a user sent; refusals carry what to tell the user. */
 export type SavePhotoResult =
@@ -31,13 +33,19 @@ export interface PhotoSaver {
  */
 export interface DeepLinks {
   telegram(payload: string): string | undefined;
+  /** The web chat opened with the payload (`<public URL>/?start=<payload>`); undefined until the HTTP server is listening. */
+  web(payload: string): string | undefined;
 }
 
 /** The domain services a flow may use; nothing else reaches the outside world. */
 export interface FlowServices {
   grid: GridDirectory;
   reports: ReportsService;
+  /** The merchant side of reports: a shop's reports and its answers. */
+  merchantReports: MerchantReports;
   classes: ClassesService;
+  /** The street compact: shops, invitations, acknowledgements and tallies. */
+  compact: CompactService;
   photos: PhotoSaver;
   staff: StaffRegistry;
   desk: StaffDesk;

@@ -1,0 +1,340 @@
+import type { Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
+import { boundShopsOf, recipientsOfShop, type BoundShop } from "../compact/accounts.ts";
+import type { Bilingual } from "../grid/index.ts";
+import { maskPersonalNumbers } from "../privacy.ts";
+import { alertOf } from "./alert-updates.ts";
+import type { RejectReasonName } from "./reports.ts";
+import type { ReportStatusName, ReportView } from "./service.ts";
+
+/** Outbox kind of the notice a shop's accounts get when a report names the shop. */
+export const MERCHANT_REPORT_KIND = "merchant.report";
+/** Outbox kind of the notice a shop's accounts get when a case about the shop is closed. */
+export const MERCHANT_STATUS_KIND = "merchant.status";
+/** Outbox kind of the message staff groups get when a shop answers a case they were alerted about. */
+export const MERCHANT_ANSWER_ALERT_KIND = "alert.merchantAnswer";
+
+/**
+ * What a shop is told about a report naming it. Deliberately without the
+ * reporter: no name, chat ids, contact preference or follower count, and the
+ * description masked. The place is the road and house number only.
+ */
+export interface MerchantNoticePayload {
+  reference: string;
+  shop: Bilingual;
+  category: Bilingual;
+  clause: { ref: string; text: Bilingual };
+  /** ISO time the report was filed. */
+  reportedAt: string;
+  place: Bilingual | null;
+  description: string;
+  locale: "zh" | "en";
+}
+
+/**
+ * What a shop is told when a case about it is closed: the outcome only. Staff
+ * notes are left out because they are written for the reporter and may name them.
+ */
+export interface MerchantStatusPayload {
+  reference: string;
+  shop: Bilingual;
+  status: "RESOLVED" | "REJECTED";
+  rejectReason: RejectReasonName | null;
+  locale: "zh" | "en";
+}
+
+/** What a staff group that was alerted about a case is told when the shop answers. */
+export interface MerchantAnswerAlertPayload {
+  reference: string;
+  shop: Bilingual;
+  answer: MerchantAnswerKind;
+  /** Masked: the group is wider than the staff handling the case. */
+  note: string;
+  photoId: string | null;
+  locale: "zh" | "en";
+}
+
+/** The two answers a shop can give: the problem is put right, or the report is disputed. */
+export type MerchantAnswerKind = "rectified" | "disputed";
+
+/** A shop's answer to a report: put right (with a note and optionally a photo), or disputed with a reason. */
+export type MerchantAnswer = { kind: "rectified"; note: string; photoId?: string } | { kind: "disputed"; note: string };
+
+/** One report about a shop in a merchant's list. */
+export interface MerchantCaseLine {
+  reference: string;
+  shop: Bilingual;
+  category: Bilingual;
+  status: ReportStatusName;
+  place: Bilingual | null;
+  reportedAt: Date;
+}
+
+/**
+ * A report as its shop sees it: what, where and when, the masked description
+ * and the timeline without residents' doings beyond the submission and without
+ * staff notes (written for the reporter). Never who reported it.
+ */
+export interface MerchantCaseView extends MerchantCaseLine {
+  clause: { ref: string; text: Bilingual };
+  description: string;
+  rejectReason: RejectReasonName | null;
+  timeline: ReportView["timeline"];
+}
+
+/** A merchant's reports, or a refusal for an account bound to no shop. */
+export type MerchantCasesResult = { type: "ok"; shops: BoundShop[]; open: MerchantCaseLine[]; history: MerchantCaseLine[] } | { type: "notMerchant" };
+
+/** `notFound` also for a report about another shop, so a merchant cannot probe references. */
+export type MerchantViewResult = { type: "ok"; view: MerchantCaseView } | { type: "notMerchant" } | { type: "notFound" };
+
+/** The outcome of a shop's answer: recorded (and how many staff groups were told), or why not. Never thrown. */
+export type MerchantAnswerResult =
+  | { type: "ok"; reference: string; answer: MerchantAnswerKind; staffGroups: number }
+  | { type: "notMerchant" }
+  | { type: "notFound" }
+  /** Closed cases (resolved or rejected) take no more answers. */
+  | { type: "closed"; reference: string; status: ReportStatusName }
+  /** The note or reason is not between {@link MIN_ANSWER_NOTE} and {@link MAX_ANSWER_NOTE} characters. */
+  | { type: "invalidNote" };
+
+/** The shortest note or dispute reason a shop may give, after trimming. */
+export const MIN_ANSWER_NOTE = 2;
+/** The longest note or dispute reason a shop may give, after trimming. */
+export const MAX_ANSWER_NOTE = 500;
+/** How many closed reports a merchant's history shows. */
+export const HISTORY_LIMIT = 20;
+/** How many open reports a merchant's list shows; a shop with more has bigger problems than a long list. */
+export const OPEN_LIMIT = 30;
+
+/**
+ * The merchant side of reports: the reports about a chat account's shops, and
+ * the shop's answers to them. Every call checks the account is bound (and not
+ * revoked) to the report's shop; anyone else is refused.
+ */
+export interface MerchantReports {
+  /** Open reports (oldest first) and the last closed ones about the caller's shops. */
+  casesOf(who: ChatAccount): Promise<MerchantCasesResult>;
+  view(who: ChatAccount, reference: string): Promise<MerchantViewResult>;
+  /** Adds the answer to the case timeline and tells the staff groups alerted about it, in one transaction. */
+  answer(who: ChatAccount, reference: string, answer: MerchantAnswer): Promise<MerchantAnswerResult>;
+}
+
+/** A chat account as the channels name it; the binding to a shop is looked up from it on every call. */
+export interface ChatAccount {
+  channel: string;
+  userId: string;
+}
+
+type Tx = Prisma.TransactionClient;
+
+const OPEN_STATUSES: ReportStatus[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS"];
+const CLOSED_STATUSES: ReportStatus[] = ["RESOLVED", "REJECTED"];
+// The groups that handle a case: those that got its alert or its deadline reminder. Director's
+// groups (escalations) hear of single cases only when they are escalated.
+const HANDLING_ALERT_KINDS = ["alert.new", "alert.overdue"];
+const WHITESPACE = /\s+/g;
+const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
+
+const caseInclude = { category: true, road: true, merchant: true } as const satisfies Prisma.ReportInclude;
+type CaseReport = Prisma.ReportGetPayload<{ include: typeof caseInclude }>;
+
+/** "永德路12号" / "No. 12, Yongde Road": road and number only, nothing that narrows down a resident's home. */
+function roadPlaceOf(report: Pick<CaseReport, "road" | "houseNumber">): Bilingual | null {
+  if (!report.road) return null;
+  const n = report.houseNumber;
+  return n !== null ? { zh: `${report.road.name}${n}号`, en: `No. ${n}, ${report.road.nameEn}` } : { zh: report.road.name, en: report.road.nameEn };
+}
+
+function shopOf(merchant: { name: string; nameEn: string }): Bilingual {
+  return { zh: merchant.name, en: merchant.nameEn };
+}
+
+function lineOf(report: CaseReport & { merchant: NonNullable<CaseReport["merchant"]> }): MerchantCaseLine {
+  return {
+    reference: report.reference,
+    shop: shopOf(report.merchant),
+    category: { zh: report.category.name, en: report.category.nameEn },
+    status: report.status,
+    place: roadPlaceOf(report),
+    reportedAt: report.createdAt,
+  };
+}
+
+function normalizeReference(reference: string): string {
+  return reference.replace(WHITESPACE, "").toUpperCase();
+}
+
+/**
+ * Queues the notice of a new report to every account of the shop it names, in
+ * the submitting transaction, so the notice exists exactly when the report
+ * does. Nothing for a report naming no shop, an unrouted (blocked reporter's)
+ * report or a shop without accounts. Returns how many were queued.
+ */
+export async function queueMerchantNotices(tx: Tx, args: { reportId: string; eventId: string; createdAt: Date }): Promise<number> {
+  const report = await tx.report.findUniqueOrThrow({ where: { id: args.reportId }, include: caseInclude });
+  if (!report.merchant || !report.routed) return 0;
+  const recipients = await recipientsOfShop(tx, report.merchant.id);
+  for (const recipient of recipients) {
+    const payload: MerchantNoticePayload = {
+      reference: report.reference,
+      shop: shopOf(report.merchant),
+      category: { zh: report.category.name, en: report.category.nameEn },
+      clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
+      reportedAt: report.createdAt.toISOString(),
+      place: roadPlaceOf(report),
+      description: maskPersonalNumbers(report.description),
+      locale: recipient.locale,
+    };
+    await queueRow(tx, { dedupeKey: `${args.eventId}:merchant:${recipient.accountId}`, kind: MERCHANT_REPORT_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload, at: args.createdAt });
+  }
+  return recipients.length;
+}
+
+/**
+ * Tells the shop a report names that its case was closed, in the caller's
+ * transaction (the status change's). Other statuses are staff's own business.
+ */
+export async function queueMerchantStatusNotices(tx: Tx, args: { reportId: string; eventId: string; status: ReportStatus; createdAt: Date }): Promise<number> {
+  if (args.status !== "RESOLVED" && args.status !== "REJECTED") return 0;
+  const report = await tx.report.findUniqueOrThrow({ where: { id: args.reportId }, include: { merchant: true } });
+  if (!report.merchant || !report.routed) return 0;
+  const recipients = await recipientsOfShop(tx, report.merchant.id);
+  for (const recipient of recipients) {
+    const payload: MerchantStatusPayload = { reference: report.reference, shop: shopOf(report.merchant), status: args.status, rejectReason: report.rejectReason, locale: recipient.locale };
+    await queueRow(tx, { dedupeKey: `${args.eventId}:merchant-status:${recipient.accountId}`, kind: MERCHANT_STATUS_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload, at: args.createdAt });
+  }
+  return recipients.length;
+}
+
+async function queueRow(tx: Tx, row: { dedupeKey: string; kind: string; reportId: string; channel: string; chatId: string; payload: object; at: Date }): Promise<void> {
+  await tx.outboxMessage.create({
+    data: {
+      dedupeKey: row.dedupeKey,
+      kind: row.kind,
+      reportId: row.reportId,
+      channel: row.channel,
+      chatId: row.chatId,
+      // The payloads are plain JSON by construction; an interface just has no index signature for Prisma's Json type.
+      payload: row.payload as Prisma.InputJsonObject,
+      createdAt: row.at,
+      nextAttemptAt: row.at,
+    },
+  });
+}
+
+/** Creates the merchant side of the reports of one town. */
+export function createMerchantReports(deps: { prisma: PrismaClient; townCode: string; clock?: () => Date }): MerchantReports {
+  const { prisma, townCode } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  /** The report if it exists, was routed, and concerns one of `shops`; otherwise undefined. */
+  const reportOfShops = async (db: Tx | PrismaClient, reference: string, shops: BoundShop[]) => {
+    const report = await db.report.findUnique({ where: { reference: normalizeReference(reference) }, include: caseInclude });
+    if (!report || report.townCode !== townCode || !report.routed || !report.merchant) return undefined;
+    const shop = shops.find((s) => s.merchantId === report.merchantId);
+    return shop && { report: { ...report, merchant: report.merchant }, shop };
+  };
+
+  return {
+    async casesOf(who) {
+      const shops = await boundShopsOf(prisma, townCode, who);
+      if (shops.length === 0) return { type: "notMerchant" };
+      const where = { townCode, routed: true, merchantId: { in: shops.map((s) => s.merchantId) } } satisfies Prisma.ReportWhereInput;
+      const [open, history] = await Promise.all([
+        prisma.report.findMany({ where: { ...where, status: { in: OPEN_STATUSES } }, include: caseInclude, orderBy: [{ createdAt: "asc" }, { reference: "asc" }], take: OPEN_LIMIT }),
+        prisma.report.findMany({ where: { ...where, status: { in: CLOSED_STATUSES } }, include: caseInclude, orderBy: [{ updatedAt: "desc" }, { reference: "desc" }], take: HISTORY_LIMIT }),
+      ]);
+      const lines = (rows: CaseReport[]) => rows.flatMap((row) => (row.merchant ? [lineOf({ ...row, merchant: row.merchant })] : []));
+      return { type: "ok", shops, open: lines(open), history: lines(history) };
+    },
+
+    async view(who, reference) {
+      const shops = await boundShopsOf(prisma, townCode, who);
+      if (shops.length === 0) return { type: "notMerchant" };
+      const found = await reportOfShops(prisma, reference, shops);
+      if (!found) return { type: "notFound" };
+      const { report } = found;
+      const events = await prisma.reportEvent.findMany({
+        where: { reportId: report.id, OR: [{ type: "SUBMITTED" }, { actorKind: { in: ["STAFF", "MERCHANT"] } }] },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      });
+      return {
+        type: "ok",
+        view: {
+          ...lineOf(report),
+          clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
+          description: maskPersonalNumbers(report.description),
+          rejectReason: report.rejectReason,
+          timeline: events.map((event) => ({
+            at: event.createdAt,
+            type: event.type,
+            status: event.toStatus,
+            // The shop's own words, masked like everywhere else; staff notes are written for the reporter.
+            note: event.actorKind === "MERCHANT" && event.note !== null ? maskPersonalNumbers(event.note) : null,
+            by: event.actorKind === "MERCHANT" ? "merchant" : event.actorKind === "STAFF" ? "staff" : "resident",
+          })),
+        },
+      };
+    },
+
+    async answer(who, reference, answer) {
+      const note = answer.note.trim();
+      if (note.length < MIN_ANSWER_NOTE || note.length > MAX_ANSWER_NOTE) return { type: "invalidNote" };
+      return prisma.$transaction(async (tx): Promise<MerchantAnswerResult> => {
+        const shops = await boundShopsOf(tx, townCode, who);
+        if (shops.length === 0) return { type: "notMerchant" };
+        const found = await reportOfShops(tx, reference, shops);
+        if (!found) return { type: "notFound" };
+        const { report, shop } = found;
+        const now = clock();
+        // Conditional on the case being open, so an answer racing a closure is refused rather than recorded on a closed case.
+        const touched = await tx.report.updateMany({ where: { id: report.id, status: { in: OPEN_STATUSES } }, data: { updatedAt: now } });
+        if (touched.count === 0) {
+          const current = await tx.report.findUniqueOrThrow({ where: { id: report.id }, select: { status: true } });
+          return { type: "closed", reference: report.reference, status: current.status };
+        }
+        const account = await tx.merchantAccount.findUniqueOrThrow({ where: { id: shop.accountId }, select: { chatUserId: true } });
+        const photoId = answer.kind === "rectified" ? (answer.photoId ?? null) : null;
+        const event = await tx.reportEvent.create({
+          data: {
+            reportId: report.id,
+            type: answer.kind === "rectified" ? "MERCHANT_RECTIFIED" : "MERCHANT_DISPUTED",
+            note,
+            photoId,
+            actorKind: "MERCHANT",
+            actorId: account.chatUserId,
+            actorLabel: shop.name.zh,
+            createdAt: now,
+          },
+        });
+        const staffGroups = await queueAnswerToStaff(tx, { reportId: report.id, eventId: event.id, reference: report.reference, shop: shop.name, answer: answer.kind, note, photoId, createdAt: now });
+        return { type: "ok", reference: report.reference, answer: answer.kind, staffGroups };
+      }, TRANSACTION_OPTIONS);
+    },
+  };
+}
+
+/**
+ * One message per staff group that handles the case (got its alert or its
+ * deadline reminder), whatever the delivery state of that alert: a group
+ * still waiting for the alert gets the answer after it, in order.
+ */
+async function queueAnswerToStaff(
+  tx: Tx,
+  args: { reportId: string; eventId: string; reference: string; shop: Bilingual; answer: MerchantAnswerKind; note: string; photoId: string | null; createdAt: Date },
+): Promise<number> {
+  const rows = await tx.outboxMessage.findMany({
+    where: { reportId: args.reportId, kind: { in: HANDLING_ALERT_KINDS }, status: { not: "DEAD" } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  const told = new Set<string>();
+  for (const row of rows) {
+    const alert = alertOf(row);
+    const destination = `${row.channel}\u0000${row.chatId}`;
+    if (!alert || told.has(destination)) continue;
+    told.add(destination);
+    const payload: MerchantAnswerAlertPayload = { reference: args.reference, shop: args.shop, answer: args.answer, note: maskPersonalNumbers(args.note), photoId: args.photoId, locale: alert.locale };
+    await queueRow(tx, { dedupeKey: `${args.eventId}:merchant-answer:${row.id}`, kind: MERCHANT_ANSWER_ALERT_KIND, reportId: args.reportId, channel: row.channel, chatId: row.chatId, payload, at: args.createdAt });
+  }
+  return told.size;
+}
