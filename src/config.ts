@@ -28,6 +28,8 @@ const envSchema = z
     // 0 asks the OS for a free port (tests, several instances on one host).
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
+    // The address people reach the web chat at (behind a reverse proxy); printed shop QR codes carry it.
+    PUBLIC_URL: optionalUrl(["https:", "http:"]),
     DATA_DIR: z.string().trim().min(1).default("./data"),
     DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
     REDIS_URL: optionalUrl(["redis:", "rediss:"]),
@@ -40,6 +42,18 @@ const envSchema = z
     TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
       z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -").optional(),
     ),
+    WECOM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{3,32}$/, "must be the 3-32 letters and digits set as the intelligent bot's Token").optional()),
+    WECOM_BOT_ENCODING_AES_KEY: optionalString.pipe(
+      z.string().regex(/^[A-Za-z0-9]{43}$/, "must be the 43 letters and digits set as the intelligent bot's EncodingAESKey").optional(),
+    ),
+    // WeCom's documentation: for an enterprise's own intelligent bot the ReceiveId is the empty string.
+    WECOM_BOT_RECEIVE_ID: z.string().trim().max(128).default(""),
+    WECOM_CALLBACK_PATH: z
+      .string()
+      .trim()
+      .regex(/^\/[A-Za-z0-9/_-]{1,100}$/, "must be a path such as /wecom/callback")
+      .default("/wecom/callback"),
+    WECOM_BOT_TIMESTAMP_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     MEDIA_DIR: optionalString,
     MEDIA_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
@@ -92,11 +106,18 @@ const envSchema = z
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({ code: "custom", path: ["TELEGRAM_WEBHOOK_SECRET"], message: "is required when TELEGRAM_WEBHOOK_URL is set" });
     }
+    if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
+      ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });
+    }
+    if (env.WECOM_BOT_ENCODING_AES_KEY && !env.WECOM_BOT_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["WECOM_BOT_TOKEN"], message: "is required when WECOM_BOT_ENCODING_AES_KEY is set" });
+    }
   });
 
 /** Everything the process may be configured with, already validated and defaulted. */
 export type Config = {
-  http: { port: number; host: string };
+  /** `publicUrl`: where people reach the web chat (PUBLIC_URL); undefined means the server's own address. */
+  http: { port: number; host: string; publicUrl: string | undefined };
   dataDir: string;
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
   redisUrl: string | undefined;
@@ -107,6 +128,18 @@ export type Config = {
         token: string;
         apiRoot: string;
         webhook: { url: string; secret: string } | undefined;
+      }
+    | undefined;
+  /** The WeCom intelligent bot (智能机器人) in API mode; off unless its Token and EncodingAESKey are set. */
+  wecomBot:
+    | {
+        token: string;
+        encodingAesKey: string;
+        /** Checked against the id inside every decrypted message; "" for an enterprise's own intelligent bot. */
+        receiveId: string;
+        callbackPath: string;
+        /** How far a callback's timestamp may be from now, either way. */
+        timestampWindowSeconds: number;
       }
     | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -167,13 +200,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       }
     : undefined;
   return {
-    http: { port: e.PORT, host: e.HOST },
+    http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL },
     dataDir,
     database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "pglite", dataDir: path.join(dataDir, "pglite") },
     redisUrl: e.REDIS_URL,
     town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     telegram,
+    wecomBot:
+      e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY
+        ? {
+            token: e.WECOM_BOT_TOKEN,
+            encodingAesKey: e.WECOM_BOT_ENCODING_AES_KEY,
+            receiveId: e.WECOM_BOT_RECEIVE_ID,
+            callbackPath: e.WECOM_CALLBACK_PATH,
+            timestampWindowSeconds: e.WECOM_BOT_TIMESTAMP_WINDOW_SECONDS,
+          }
+        : undefined,
     logLevel: e.LOG_LEVEL,
     media: { dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, "media")), maxBytes: e.MEDIA_MAX_BYTES },
     reports: {
@@ -185,7 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     workingTime: { timeZone: e.TIME_ZONE, workingDays: e.WORK_DAYS, workingHours: e.WORK_HOURS, dailyDigestAt: e.DAILY_DIGEST_AT },
     classReminderLeadHours: e.CLASS_REMINDER_LEAD_HOURS,
-    secrets: [e.TELEGRAM_BOT_TOKEN, e.TELEGRAM_WEBHOOK_SECRET, e.DATABASE_URL && passwordOf(e.DATABASE_URL), e.REDIS_URL && passwordOf(e.REDIS_URL)].filter(
+    secrets: [e.TELEGRAM_BOT_TOKEN, e.TELEGRAM_WEBHOOK_SECRET, e.WECOM_BOT_TOKEN, e.WECOM_BOT_ENCODING_AES_KEY, e.DATABASE_URL && passwordOf(e.DATABASE_URL), e.REDIS_URL && passwordOf(e.REDIS_URL)].filter(
       (s): s is string => typeof s === "string" && s.length > 0,
     ),
   };

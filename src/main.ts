@@ -5,6 +5,8 @@ import { createWebChannel } from "./bot/channels/web/channel.ts";
 import { createWebInbox, createWebSender } from "./bot/channels/web/inbox.ts";
 import { createTelegramSender } from "./bot/channels/telegram/sender.ts";
 import { createWecomRobotSender } from "./bot/channels/wecom/robot.ts";
+import { createWecomBotChannel, createWecomSender } from "./bot/channels/wecom/channel.ts";
+import { createWecomImageFetcher } from "./bot/channels/wecom/files.ts";
 import { createOutboxWorker } from "./bot/notify/outbox-worker.ts";
 import { renderOutboxRow } from "./bot/notify/render.ts";
 import type { Route } from "./bot/http/route.ts";
@@ -17,10 +19,12 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { GridDirectory } from "./domain/grid/directory.ts";
 import { importTownData } from "./domain/grid/import.ts";
 import { FLOWS } from "./flows/registry.ts";
+import { createMerchantReports } from "./domain/reports/merchant-answers.ts";
 import { createReportsService } from "./domain/reports/reports.ts";
 import { createAlertScheduler } from "./domain/reports/schedule.ts";
 import { createWorkingCalendar, type WorkingCalendar } from "./domain/time/working-time.ts";
 import { createClassesService } from "./domain/classes/classes.ts";
+import { createCompactService } from "./domain/compact/compact.ts";
 import { createStaffDesk } from "./domain/staff/desk.ts";
 import { createStaffRegistry } from "./domain/staff/registry.ts";
 import type { DeepLinks } from "./flows/kit/flow.ts";
@@ -78,7 +82,10 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     // The web chat uploads photos before sending them, so its file ids already are media ids.
     const photos = createPhotoSaver({
       store: media,
-      fetchers: config.telegram ? { telegram: createTelegramFileFetcher(config.telegram) } : {},
+      fetchers: {
+        ...(config.telegram ? { telegram: createTelegramFileFetcher(config.telegram) } : {}),
+        ...(config.wecomBot ? { wecom: createWecomImageFetcher(config.wecomBot) } : {}),
+      },
       preStored: ["web"],
       logger: logger.child({ component: "photos" }),
     });
@@ -87,19 +94,26 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
     // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
     let telegramUsername: string | undefined;
-    const links: DeepLinks = { telegram: (payload) => (telegramUsername ? `https://t.me/${telegramUsername}?start=${payload}` : undefined) };
-    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, classes, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
+    // Known once the HTTP server listens (PUBLIC_URL when set, else its own address).
+    let webChatUrl: string | undefined = undefined;
+    const links: DeepLinks = {
+      telegram: (payload) => (telegramUsername ? `https://t.me/${telegramUsername}?start=${payload}` : undefined),
+      web: (payload) => (webChatUrl ? `${webChatUrl}?start=${encodeURIComponent(payload)}` : undefined),
+    };
+    const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone });
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
     const inbox = createWebInbox(store);
     const web = createWebChannel({ handler: dispatcher, media, inbox, logger: logger.child({ channel: "web" }) });
+    const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
       prisma: db.prisma,
       render: renderOutboxRow,
       senders: {
         ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),
         web: createWebSender(inbox),
-        wecom: createWecomRobotSender({ media }),
+        wecom: createWecomSender({ robot: createWecomRobotSender({ media }), bot: wecomBot ? wecomBot.sender : undefined }),
       },
       logger,
     });
@@ -128,7 +142,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let scheduled: Promise<unknown> | undefined;
     const schedule = setInterval(() => {
       // A run still working off a backlog is not overtaken by the next one.
-      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours)])
+      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours), compact.queueCompactReminders()])
         .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
         .finally(() => {
           scheduled = undefined;
@@ -139,14 +153,16 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       clearInterval(schedule);
       await scheduled;
     });
-    const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : [])], logger });
+    const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])], logger });
     stops.push(() => http.close());
+    // The page is served at "/" and calls its API relatively, so a public URL may carry a path prefix.
+    webChatUrl = (config.http.publicUrl ?? http.url).replace(/\/?$/, "/");
     if (telegram) {
       await telegram.start();
       telegramUsername = telegram.username();
       stops.push(() => telegram.stop());
     }
-    logger.info("Linli is running", { url: http.url, database: db.kind, sessions: config.redisUrl ? "redis" : "memory", telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off" });
+    logger.info("Linli is running", { url: http.url, database: db.kind, sessions: config.redisUrl ? "redis" : "memory", telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off", wecomBot: wecomBot ? "on" : "off" });
     return { httpUrl: http.url, stop };
   } catch (error) {
     await stop();

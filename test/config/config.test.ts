@@ -74,6 +74,31 @@ describe("configuration", () => {
   });
 });
 
+describe("WeCom intelligent bot configuration", () => {
+  const KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+  it("is off without Token and EncodingAESKey, and with both it defaults to an empty receive id, /wecom/callback and a 300 s window, its secrets kept out of logs", () => {
+    expect(loadConfig({}).wecomBot).toBeUndefined();
+    const config = loadConfig({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: KEY });
+    expect(config.wecomBot).toEqual({ token: "LinliToken42", encodingAesKey: KEY, receiveId: "", callbackPath: "/wecom/callback", timestampWindowSeconds: 300 });
+    expect(config.secrets).toEqual(expect.arrayContaining(["LinliToken42", KEY]));
+    expect(loadConfig({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: KEY, WECOM_CALLBACK_PATH: "/hooks/wecom", WECOM_BOT_RECEIVE_ID: "ww123" }).wecomBot).toMatchObject({
+      callbackPath: "/hooks/wecom",
+      receiveId: "ww123",
+    });
+  });
+
+  it("a bad or half-given WeCom setting is reported by the name of its variable", () => {
+    expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42" })).toEqual(["WECOM_BOT_ENCODING_AES_KEY"]);
+    expect(problemsOf({ WECOM_BOT_ENCODING_AES_KEY: KEY })).toEqual(["WECOM_BOT_TOKEN"]);
+    expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: KEY.slice(1) })).toEqual(["WECOM_BOT_ENCODING_AES_KEY"]);
+    expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: `${KEY.slice(1)}=` })).toEqual(["WECOM_BOT_ENCODING_AES_KEY"]);
+    expect(problemsOf({ WECOM_BOT_TOKEN: "bad token!", WECOM_BOT_ENCODING_AES_KEY: KEY })).toEqual(["WECOM_BOT_TOKEN"]);
+    expect(problemsOf({ WECOM_CALLBACK_PATH: "wecom" })).toEqual(["WECOM_CALLBACK_PATH"]);
+    expect(problemsOf({ WECOM_BOT_TIMESTAMP_WINDOW_SECONDS: "5" })).toEqual(["WECOM_BOT_TIMESTAMP_WINDOW_SECONDS"]);
+  });
+});
+
 describe("start-up", () => {
   const start = async (env: Record<string, string>) => {
     try {
