@@ -30,7 +30,9 @@ export function sessionKey(event: Pick<InboundEvent, "channel" | "chatId" | "use
  * lock it drops a delivery it has already handled, loads and validates the
  * session, runs one engine step and saves the result. The delivery is marked
  * handled only after the session is saved, so a crash in between means the
- * channel's redelivery is processed rather than lost.
+ * channel's redelivery is processed rather than lost. When the session store
+ * fails after the step ran, the step's replies are still sent, followed by the
+ * "temporarily unavailable" notice: what the step did is done either way.
  */
 export function createDispatcher(deps: DispatcherDeps): UpdateHandler {
   const now = deps.now ?? (() => new Date());
@@ -43,9 +45,19 @@ export function createDispatcher(deps: DispatcherDeps): UpdateHandler {
           const { session, discarded } = decodeSession(await deps.store.read(key));
           if (discarded) deps.logger.warn("discarded an unreadable session", { channel: event.channel });
           const result = await runEngine(session, event, { flows: deps.flows, services: deps.services, now: now(), idleMs: deps.idleMs });
-          await deps.store.write(key, JSON.stringify(result.session), SESSION_TTL_MS);
-          await deps.store.markProcessed(event.messageId, DEDUPE_TTL_MS);
-          return discarded ? [{ type: "text", text: catalogFor(result.session.locale ?? event.localeHint ?? "zh").session.reset }, ...result.replies] : result.replies;
+          const t = catalogFor(result.session.locale ?? event.localeHint ?? "zh");
+          const replies: OutboundMessage[] = discarded ? [{ type: "text", text: t.session.reset }, ...result.replies] : result.replies;
+          try {
+            await deps.store.write(key, JSON.stringify(result.session), SESSION_TTL_MS);
+            await deps.store.markProcessed(event.messageId, DEDUPE_TTL_MS);
+          } catch (error) {
+            if (!(error instanceof SessionStoreUnavailableError)) throw error;
+            // The step already happened (a report filed, a seat taken) and cannot be undone; answering
+            // only "unavailable" would hide it, e.g. the new report's reference, from the resident.
+            deps.logger.error("update handled but its session could not be saved", { channel: event.channel, payload: event.payload.type, error });
+            return [...replies, { type: "text", text: t.errors.unavailable }];
+          }
+          return replies;
         });
       } catch (error) {
         deps.logger.error("update failed", { channel: event.channel, payload: event.payload.type, error });

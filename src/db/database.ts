@@ -1,8 +1,6 @@
 import { mkdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
 
@@ -27,6 +25,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "pglite") {
     // "memory://" keeps tests and benchmarks off the disk; anything else is a folder.
     if (!target.dataDir.startsWith("memory://")) await mkdir(target.dataDir, { recursive: true });
+    // Loaded only for the embedded kind: PGlite's WebAssembly build adds about 30 MB to the
+    // process, which a deployment on PostgreSQL never uses (measured with npm run bench).
+    const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
     const pglite = await PGlite.create(target.dataDir);
     const connection: SqlConnection = {
       exec: async (sql) => {
@@ -47,6 +48,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     };
   }
   const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+  releaseDeadConnections(pool);
   const client = await pool.connect();
   try {
     await applyMigrations({
@@ -68,6 +70,33 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       await pool.end();
     },
   };
+}
+
+/**
+ * A connection that dies while it is checked out (the server went down in the
+ * middle of a transaction) is never handed back by Prisma's pg adapter: its
+ * ROLLBACK fails, so it never releases the client. The pool would count it
+ * forever, losing a slot per outage, and `pool.end()` would wait for it, so
+ * the app could not stop. Such a connection is handed back here with an error,
+ * which makes the pool drop it; a late release by its borrower does nothing.
+ */
+function releaseDeadConnections(pool: pg.Pool): void {
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on("acquire", (client) => checkedOut.add(client));
+  pool.on("release", (_error, client) => checkedOut.delete(client));
+  pool.on("connect", (client) => {
+    client.once("end", () => {
+      if (!checkedOut.has(client)) return;
+      const release = client.release;
+      let released = false;
+      client.release = (error) => {
+        if (released) return;
+        released = true;
+        release(error);
+      };
+      client.release(new Error("the connection ended while it was checked out"));
+    });
+  });
 }
 
 async function ping(prisma: PrismaClient): Promise<boolean> {

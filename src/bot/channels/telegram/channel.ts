@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Bot, BotError, GrammyError, HttpError } from "grammy";
 import type { MaybeInaccessibleMessage, Update } from "grammy/types";
 import { COMMAND_MENU } from "../../../flows/kit/commands.ts";
@@ -19,6 +20,13 @@ const POLL_TIMEOUT_SECONDS = 30;
 const API_TIMEOUT_SECONDS = 60;
 /** How long start() keeps retrying getMe before giving up on an unreachable Bot API server. */
 const START_TIMEOUT_MS = 30_000;
+/**
+ * Longest `retry_after` a reply waits for before its one retry. Telegram's 429
+ * says the message was not accepted, so retrying cannot duplicate it; a longer
+ * wait would hold up every later update (polling handles them one by one), so
+ * such a reply is given up and logged like any other refused send.
+ */
+const MAX_REPLY_RETRY_AFTER_SECONDS = 5;
 
 /** How to reach Telegram and whom to hand parsed updates to. */
 export interface TelegramChannelOptions {
@@ -120,6 +128,14 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const logger = options.logger.child({ channel: "telegram" });
   const describe = (error: unknown) => describeError(error, token);
   const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS } });
+  // Without this a reply refused with 429 was lost: the resident never saw the answer to what they sent.
+  bot.api.config.use(async (call, method, payload, signal) => {
+    const response = await call(method, payload, signal);
+    const retryAfter = response.ok ? undefined : response.parameters?.retry_after;
+    if (retryAfter === undefined || retryAfter > MAX_REPLY_RETRY_AFTER_SECONDS) return response;
+    await sleep(retryAfter * 1000);
+    return call(method, payload, signal);
+  });
 
   let ready = false;
   let stopping = false;
