@@ -119,6 +119,19 @@ describe("the web chat page against the real Linli", () => {
       await context.close();
     }
   });
+
+  it("a shop's QR link opens the chat on its invitation, and the code leaves the address bar so a reload does not send it again", async () => {
+    const { context, page, violations } = await openChat(`${app.httpUrl}/?start=merchant-ZZZZZZZZZZ`, { locale: "zh-CN" });
+    try {
+      await botMessages(page).filter({ hasText: "邀请码不正确" }).waitFor();
+      expect(new URL(page.url()).search).toBe("");
+      // Like the plain /start, the opening command is sent without a bubble of its own.
+      expect(await page.locator("#log .msg.user").count()).toBe(0);
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 const ONE_PIXEL_GIF = "R0lGODlhAQABAIAAAAxuVf///ywAAAAAAQABAAACAkQBADs=";
