@@ -6,6 +6,7 @@ import { loadConfig } from "../../../../src/config.ts";
 import { openDatabase, type Database } from "../../../../src/db/database.ts";
 import { GridDirectory } from "../../../../src/domain/grid/directory.ts";
 import { createReportsService } from "../../../../src/domain/reports/reports.ts";
+import { createCompactService } from "../../../../src/domain/compact/compact.ts";
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
 import { startLinli } from "../../../../src/main.ts";
@@ -21,6 +22,7 @@ const GROUP_CHAT = "wrkgroup_d2";
 const clerkInGroup: FakeWecomUser = { userid: "zhangwei", chatid: GROUP_CHAT };
 const reporter: FakeWecomUser = { userid: "wangwu" };
 const outsiderInGroup: FakeWecomUser = { userid: "passerby", chatid: GROUP_CHAT };
+const shopkeeper: FakeWecomUser = { userid: "laoban" };
 
 async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -225,5 +227,37 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     );
     const next = await fake.userSends(clerkInGroup, "/help");
     expect(said(next)).toContain("当前状态：已受理（第二片区网格员）");
+  });
+
+  it("a shopkeeper binds the shop with /shop <code>, reads the compact page by page and signs it, and the audit record says WeCom", async () => {
+    const registry = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const adminInvite = await registry.invite("bootstrap", { role: "ADMIN", label: "镇管理员", districtCodes: [], roadCommitteeCodes: [] });
+    if (adminInvite.type !== "created") throw new Error(adminInvite.type);
+    await registry.redeem(adminInvite.code, { channel: "wecom", userId: "admin-1", chatId: "admin-1", locale: "zh" });
+    const invites = await createCompactService({ prisma: db.prisma, townCode: "wujing", staff: registry }).createInvites({ channel: "wecom", userId: "admin-1" }, { merchantCode: "yd-fruit" });
+    if (invites.type !== "created") throw new Error(invites.type);
+
+    expect(said(await fake.userSends(shopkeeper, "/shop AAAAAAAAAA"))).toContain(zh.compact.bind.invalid);
+    const bound = await fake.userSends(shopkeeper, `/shop ${invites.invites[0]!.code}`);
+    expect(said(bound)).toContain(zh.compact.bind.bound("永德路示例水果店"));
+    // Choices are numbered in every passive reply, so typing the number turns the pages as a button would.
+    const option = (result: FakeCallbackResult, label: string) => new RegExp(`(\\d+)\\. ${label}`).exec(said(result))?.[1] ?? "?";
+    let page = await fake.userSends(shopkeeper, "店主 刘某");
+    const pages: string[] = [];
+    while (!said(page).includes(zh.compact.read.agree)) {
+      pages.push(said(page));
+      expect(pages.length).toBeLessThan(6);
+      page = await fake.userSends(shopkeeper, option(page, "下一页"));
+    }
+    expect([...pages, said(page)].join("\n")).toContain("第十条");
+    const receipt = said(await fake.userSends(shopkeeper, option(page, zh.compact.read.agree)));
+    expect(receipt).toContain("✅ 签署成功\n商户：永德路示例水果店");
+    expect(receipt).toContain("签署人：店主 刘某");
+    expect(receipt).toContain("渠道：企业微信");
+
+    const [record] = await db.prisma.compactAcknowledgement.findMany({ where: { merchant: { code: "yd-fruit" } }, include: { version: true } });
+    expect(record).toMatchObject({ channel: "wecom", channelUserId: "laoban", signerName: "店主 刘某" });
+    expect(record!.contentHash).toBe(record!.version.contentHash);
+    expect(receipt).toContain(record!.contentHash.slice(0, 12));
   });
 });
