@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { GridIndex, type GridSnapshot } from "../src/domain/grid/index.ts";
+import { percentiles } from "./stats.ts";
 
 /**
  * Lookup speed over a town of `size` neighbourhoods and as many roads: the
@@ -25,9 +26,8 @@ export function benchLookup(size: number, rounds: number) {
       samples.push(performance.now() - start);
     }
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { places: size * 2, lookups: samples.length, meanMs: samples.reduce((a, b) => a + b, 0) / samples.length, p50Ms: at(0.5), p99Ms: at(0.99) };
+  const { count, meanMs, p50Ms, p99Ms } = percentiles(samples);
+  return { places: size * 2, lookups: count, meanMs, p50Ms, p99Ms };
 }
 
 const SYLLABLES = "紫竹虹梅剑川莲花鹤庆景洪龙吴沧源华宁兰坪东川宝秀星龙德永新苑金平塘湾和平友爱通海春申彩云光明松柏桂林".split("");

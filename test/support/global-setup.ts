@@ -36,7 +36,8 @@ function asClusterOwner(command: string, args: string[]): [string, string[]] {
   return asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
 }
 
-async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+/** Starts a throwaway PostgreSQL cluster (fsync off) in a temp folder on a free port; `stop` removes it. The benchmark starts its server this way too. */
+export async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "linli-pg-"));
   if (asRoot) await chown(dir, Number((await run("id", ["-u", "postgres"])).stdout), Number((await run("id", ["-g", "postgres"])).stdout));
   const dataDir = path.join(dir, "data");
