@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import { zh } from "../src/flows/i18n/zh.ts";
 import type { BotMessage, LoadBotApi } from "./fake-bot-api.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
+import { seededRandom } from "../test/support/seeded-random.ts";
 
 /**
  * Simulated Telegram users driving Linli through its webhook, the way Telegram
@@ -67,17 +68,6 @@ const SUBMITTED = zh.report.submitted("\u0000", "").split("\u0000")[0]!;
 const REFERENCE = /[A-Z]{2,4}-\d{4}-\d{6}/;
 const CHECK_IN_CODE = /[A-Z2-9]{6}/;
 
-/** A small deterministic generator, so two runs put the same load. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const buttons = (message: BotMessage) => message.reply_markup?.inline_keyboard?.flat() ?? [];
 /** The newest reply with a button whose data passes `test`, and that button's data. */
@@ -97,7 +87,7 @@ const shows = (replies: BotMessage[], test: (text: string) => boolean) => replie
  */
 export function createLoad(options: { webhookUrl: string; secret: string; api: LoadBotApi; town: TownWords; seed: number; firstUserId: number }) {
   const { api, town } = options;
-  const rand = random(options.seed);
+  const rand = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const outcomes: Outcomes = { reportsSubmitted: 0, reportsFollowed: 0, classSeats: 0, classWaitlisted: 0, lookupsAnswered: 0, stuck: 0, errorReplies: 0 };
   let nextUserId = options.firstUserId;

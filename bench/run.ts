@@ -3,12 +3,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { parse, stringify } from "yaml";
 import { TELEGRAM_WEBHOOK_PATH } from "../src/bot/channels/telegram/webhook.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
 import { readTownFile } from "../src/towndata/town-file.ts";
-import { freePort, startPostgres } from "../test/support/global-setup.ts";
+import { createDatabaseIn, freePort, startPostgres } from "../test/support/global-setup.ts";
 import { startRedisServer } from "../test/support/redis-server.ts";
 import { SAMPLE_TOWN_FILE } from "../test/support/town.ts";
 import { startLoadBotApi } from "./fake-bot-api.ts";
@@ -119,19 +118,6 @@ async function startStack(env: Record<string, string>, profileDir: string | unde
   };
 }
 
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /** Starts what a configuration needs besides Linli: nothing for embedded, PostgreSQL and Redis for server. */
 async function startServices(config: "embedded" | "server", dir: string): Promise<{ env: Record<string, string>; outboxDatabase: () => Promise<Database>; stop: () => Promise<void> }> {
   if (config === "embedded") {
@@ -139,8 +125,8 @@ async function startServices(config: "embedded" | "server", dir: string): Promis
   }
   const [postgres, redis] = await Promise.all([startPostgres(), freePort().then(startRedisServer)]);
   return {
-    env: { DATA_DIR: dir, DATABASE_URL: await createDatabase(postgres.url, "linli_bench"), REDIS_URL: redis.url },
-    outboxDatabase: async (): Promise<Database> => openDatabase({ kind: "postgres", url: await createDatabase(postgres.url, "linli_outbox") }),
+    env: { DATA_DIR: dir, DATABASE_URL: await createDatabaseIn(postgres.url, "linli_bench"), REDIS_URL: redis.url },
+    outboxDatabase: async (): Promise<Database> => openDatabase({ kind: "postgres", url: await createDatabaseIn(postgres.url, "linli_outbox") }),
     stop: async () => {
       await Promise.all([postgres.stop(), redis.kill()]);
     },

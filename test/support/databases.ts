@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
+import { createDatabaseIn } from "./global-setup.ts";
 
 /** Which real databases a domain test runs against: both kinds, always. */
 export const DATABASE_KINDS = ["pglite", "postgres"] as const;
@@ -17,16 +17,5 @@ export async function freshDatabase(kind: (typeof DATABASE_KINDS)[number]): Prom
 
 /** Creates an empty database in the test run's PostgreSQL cluster and returns its URL. */
 export async function createPostgresDatabase(): Promise<string> {
-  const adminUrl = inject("postgresUrl");
-  const name = `linli_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return createDatabaseIn(inject("postgresUrl"), `linli_${randomBytes(6).toString("hex")}`);
 }

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startRedisServer } from "./redis-server.ts";
 
@@ -56,6 +57,20 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates an empty database named `name` in the cluster at `adminUrl` and returns its URL; tests and the benchmark each get their own. */
+export async function createDatabaseIn(adminUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /** Starts one PostgreSQL cluster and one redis-server for the whole run. */

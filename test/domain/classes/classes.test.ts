@@ -4,6 +4,7 @@ import { createClassesService, normalizeMobile, sessionsToComplete, type Classes
 import { CODE_ALPHABET, createStaffRegistry } from "../../../src/domain/staff/registry.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { openSampleTown, resident } from "../../support/town.ts";
+import { parseCsv } from "../../support/csv.ts";
 
 const COHORT = "talent-2027-1";
 const OTHER_COHORT = "talent-2027-2";
@@ -21,36 +22,6 @@ const signUp = (n: number, over: Partial<SignUp> = {}): SignUp => ({
   privacyAccepted: true,
   ...over,
 });
-
-/** A minimal RFC 4180 reader, so the test reads the export the way a spreadsheet does. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += ch;
-  }
-  expect(cell, "the file ends with CRLF").toBe("");
-  return rows;
-}
 
 describe("mobile numbers and completion", () => {
   it("accepts mainland mobiles with spaces, dashes or +86 and refuses anything else", () => {

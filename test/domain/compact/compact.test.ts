@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parse as parseCsv } from "./csv-parse.ts";
+import { parseCsv } from "../../support/csv.ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
 import type { Database } from "../../../src/db/database.ts";

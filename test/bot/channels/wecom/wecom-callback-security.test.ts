@@ -11,20 +11,10 @@ import { startLinli } from "../../../../src/main.ts";
 import { createPostgresDatabase } from "../../../support/databases.ts";
 import { startFakeWecomBot, streamText, type FakeWecomBot } from "../../../support/fake-wecom-bot.ts";
 import { SAMPLE_TOWN_FILE } from "../../../support/town.ts";
+import { seededRandom } from "../../../support/seeded-random.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** A deterministic pseudo-random generator (mulberry32), so every run fuzzes the same payloads. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Padding that says 32 in its last byte but not in the others, which the official package would accept. */
 const inconsistentPadding = (length: number) => Buffer.concat([Buffer.alloc(1, 1), Buffer.alloc(length - 1, length)]);
@@ -142,7 +132,7 @@ describe("the WeCom callback refuses bad input cleanly", () => {
   });
 
   it("thousands of mutated ciphertexts each get a 4xx or a valid answer, never a 5xx, and the app keeps serving", async () => {
-    const random = seeded(20_261_127);
+    const random = seededRandom(20_261_127);
     const base = fake.seal(JSON.stringify(message("紫竹半岛归哪个片区管？")));
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=!-_ \n%";
     const statuses = new Map<number, number>();
@@ -181,7 +171,7 @@ describe("the WeCom callback refuses bad input cleanly", () => {
 
   it("the decryption itself never throws on 20 000 mutated payloads and opens only well-formed frames", () => {
     const crypto = createWecomCrypto({ token: fake.token, encodingAesKey: fake.encodingAesKey, receiveId: "" });
-    const random = seeded(7);
+    const random = seededRandom(7);
     const base = Buffer.from(fake.seal(JSON.stringify(message("hello"))), "base64");
     const outcomes = new Set<string>();
     for (let i = 0; i < 20_000; i++) {

@@ -1,5 +1,5 @@
-/** A small RFC 4180 reader for tests: quoted fields, doubled quotes, CRLF rows. */
-export function parse(text: string): string[][] {
+/** A small RFC 4180 reader, so tests read an export the way a spreadsheet does: quoted fields, doubled quotes, CRLF rows. */
+export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
