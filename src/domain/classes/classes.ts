@@ -371,10 +371,17 @@ export function createClassesService(deps: {
 
   const waitlistPosition = (db: Db, cohortId: string, queueNumber: number) => db.enrolment.count({ where: { cohortId, status: "WAITLISTED", queueNumber: { lte: queueNumber } } });
 
-  const view = async (db: Db, cohort: LoadedCohort): Promise<CohortView> => {
-    const counts = await db.enrolment.groupBy({ by: ["status"], where: { cohortId: cohort.id }, _count: { _all: true } });
-    const count = (status: EnrolmentStatusName) => counts.find((c) => c.status === status)?._count._all ?? 0;
-    const seated = count("SEATED");
+  /** Seated and waiting counts of each cohort, in one query however many cohorts are listed. */
+  const enrolmentCounts = async (cohortIds: readonly string[]): Promise<Map<string, Record<EnrolmentStatusName, number>>> => {
+    const counts = new Map(cohortIds.map((id) => [id, { SEATED: 0, WAITLISTED: 0, CANCELLED: 0 }]));
+    if (cohortIds.length === 0) return counts;
+    const rows = await prisma.enrolment.groupBy({ by: ["cohortId", "status"], where: { cohortId: { in: [...cohortIds] } }, _count: { _all: true } });
+    for (const row of rows) counts.get(row.cohortId)![row.status] = row._count._all;
+    return counts;
+  };
+
+  const view = async (cohort: LoadedCohort, counts?: Record<EnrolmentStatusName, number>): Promise<CohortView> => {
+    const { SEATED: seated, WAITLISTED: waiting } = counts ?? (await enrolmentCounts([cohort.id])).get(cohort.id)!;
     return {
       code: cohort.code,
       courseCode: cohort.course.code,
@@ -383,7 +390,7 @@ export function createClassesService(deps: {
       capacity: cohort.capacity,
       seated,
       seatsLeft: Math.max(0, cohort.capacity - seated),
-      waitlistLength: count("WAITLISTED"),
+      waitlistLength: waiting,
       enrolmentOpensAt: cohort.enrolmentOpensAt,
       enrolmentClosesAt: cohort.enrolmentClosesAt,
       enrolment: windowOf(cohort, clock()),
@@ -422,6 +429,7 @@ export function createClassesService(deps: {
         include: cohortInclude,
         orderBy: [{ course: { sortOrder: "asc" } }, { sortOrder: "asc" }],
       });
+      const counts = await enrolmentCounts(cohorts.map((cohort) => cohort.id));
       const courses = new Map<string, CourseView>();
       for (const cohort of cohorts) {
         const course = courses.get(cohort.courseId) ?? {
@@ -430,7 +438,7 @@ export function createClassesService(deps: {
           description: { zh: cohort.course.description, en: cohort.course.descriptionEn },
           cohorts: [],
         };
-        course.cohorts.push(await view(prisma, cohort));
+        course.cohorts.push(await view(cohort, counts.get(cohort.id)));
         courses.set(cohort.courseId, course);
       }
       return [...courses.values()];
@@ -438,7 +446,7 @@ export function createClassesService(deps: {
 
     async cohort(cohortCode) {
       const cohort = await findCohort(prisma, cohortCode);
-      return cohort ? view(prisma, cohort) : undefined;
+      return cohort ? view(cohort) : undefined;
     },
 
     async enrol(cohortCode, user, signUp) {
@@ -581,7 +589,7 @@ export function createClassesService(deps: {
             cancelledAt: e.cancelledAt,
           }),
         );
-      return { type: "roster", cohort: await view(prisma, cohort), entries };
+      return { type: "roster", cohort: await view(cohort), entries };
     },
 
     async rosterCsv(staff, cohortCode) {
