@@ -28,28 +28,28 @@ export function sessionKey(event: Pick<InboundEvent, "channel" | "chatId" | "use
 /**
  * Creates the {@link UpdateHandler} every channel feeds: under the session's
  * lock it drops a delivery it has already handled, loads and validates the
- * session, runs one engine step and saves the result. The delivery is marked
- * handled only after the session is saved, so a crash in between means the
- * channel's redelivery is processed rather than lost. When the session store
- * fails after the step ran, the step's replies are still sent, followed by the
- * "temporarily unavailable" notice: what the step did is done either way.
+ * session, runs one engine step and commits the result. Everything goes through
+ * {@link SessionStore.withSession}, so on Redis an update costs two round trips
+ * and the delivery is marked handled in the same atomic commit that saves the
+ * session: a crash before it means the channel's redelivery is processed rather
+ * than lost. When the commit fails after the step ran (the store is down, or the
+ * lock lapsed and the store refused to overwrite), the step's replies are still
+ * sent, followed by the "temporarily unavailable" notice: what the step did is
+ * done either way.
  */
 export function createDispatcher(deps: DispatcherDeps): UpdateHandler {
   const now = deps.now ?? (() => new Date());
   return {
     async handle(event) {
-      const key = sessionKey(event);
       try {
-        return await deps.store.withLock(key, async () => {
-          if (await deps.store.wasProcessed(event.messageId)) return [];
-          const { session, discarded } = decodeSession(await deps.store.read(key));
+        const turn = await deps.store.withSession(sessionKey(event), event.messageId, async (stored): Promise<OutboundMessage[]> => {
+          const { session, discarded } = decodeSession(stored.value);
           if (discarded) deps.logger.warn("discarded an unreadable session", { channel: event.channel });
           const result = await runEngine(session, event, { flows: deps.flows, services: deps.services, now: now(), idleMs: deps.idleMs });
           const t = catalogFor(result.session.locale ?? event.localeHint ?? "zh");
           const replies: OutboundMessage[] = discarded ? [{ type: "text", text: t.session.reset }, ...result.replies] : result.replies;
           try {
-            await deps.store.write(key, JSON.stringify(result.session), SESSION_TTL_MS);
-            await deps.store.markProcessed(event.messageId, DEDUPE_TTL_MS);
+            await stored.commit({ value: JSON.stringify(result.session), ttlMs: SESSION_TTL_MS, processedTtlMs: DEDUPE_TTL_MS });
           } catch (error) {
             if (!(error instanceof SessionStoreUnavailableError)) throw error;
             // The step already happened (a report filed, a seat taken) and cannot be undone; answering
@@ -59,6 +59,7 @@ export function createDispatcher(deps: DispatcherDeps): UpdateHandler {
           }
           return replies;
         });
+        return turn.type === "ran" ? turn.result : [];
       } catch (error) {
         deps.logger.error("update failed", { channel: event.channel, payload: event.payload.type, error });
         return [failureReply(event, error)];

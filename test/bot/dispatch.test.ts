@@ -126,6 +126,26 @@ describe("sessions and universal commands", () => {
   });
 });
 
+describe("two processes sharing one Redis", () => {
+  it("a delivery the channel hands to both at the same moment is answered by exactly one, and the next message sees its session", async () => {
+    const keyPrefix = `test:${randomUUID()}:`;
+    const [first, second] = await Promise.all([
+      createRedisStore({ url: inject("redisUrl"), keyPrefix, logger: silent }),
+      createRedisStore({ url: inject("redisUrl"), keyPrefix, logger: silent }),
+    ]);
+    try {
+      const one = converse(services, { store: first });
+      const other = converse(services, { store: second });
+      const event = { channel: "web", userId: "resident-1", chatId: "resident-1", chatType: "private", messageId: "shared-1", payload: { type: "command", command: "lang", args: "en" } } as const;
+      const answers = await Promise.all([one.dispatcher.handle(event), other.dispatcher.handle(event)]);
+      expect(answers.filter((replies) => replies.length > 0)).toHaveLength(1);
+      expect(shownText(await other.text("紫竹半岛"))).toContain("belongs to【District 4】");
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
+
 describe("when Redis goes away", () => {
   it("the resident is told the service is temporarily unavailable, and the conversation works again once Redis is back", async () => {
     const port = await freePort();

@@ -1,4 +1,4 @@
-import { assertTtl, createKeyedQueue, type SessionStore } from "./store.ts";
+import { assertTtl, createKeyedQueue, runStep, type SessionStore } from "./store.ts";
 
 /** Tuning for {@link createMemoryStore}; every field has a sensible default. */
 export interface MemoryStoreOptions {
@@ -44,6 +44,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemorySessi
     return entry;
   };
 
+  const isProcessed = (deliveryId: string): boolean => {
+    const expiresAt = processed.get(deliveryId);
+    if (expiresAt === undefined) return false;
+    if (expiresAt <= now()) {
+      processed.delete(deliveryId);
+      return false;
+    }
+    return true;
+  };
+
   const sweep = (): number => {
     const at = now();
     let dropped = 0;
@@ -62,6 +72,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemorySessi
   sweeper.unref();
 
   return {
+    withSession(key, deliveryId, step) {
+      // The queue is the whole lock in one process; the commit needs no await to be atomic.
+      return queue.run(key, lockWaitMs, async () => {
+        if (isProcessed(deliveryId)) return { type: "already-processed" } as const;
+        return runStep(
+          live(key)?.value,
+          async ({ value, ttlMs, processedTtlMs }) => {
+            sessions.set(key, { value, expiresAt: now() + ttlMs });
+            processed.set(deliveryId, now() + processedTtlMs);
+          },
+          step,
+        );
+      });
+    },
     async read(key) {
       return live(key)?.value;
     },
@@ -76,13 +100,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemorySessi
       return queue.run(key, lockWaitMs, fn);
     },
     async wasProcessed(deliveryId) {
-      const expiresAt = processed.get(deliveryId);
-      if (expiresAt === undefined) return false;
-      if (expiresAt <= now()) {
-        processed.delete(deliveryId);
-        return false;
-      }
-      return true;
+      return isProcessed(deliveryId);
     },
     async markProcessed(deliveryId, ttlMs) {
       assertTtl(ttlMs);

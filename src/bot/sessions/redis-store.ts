@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import type { Logger } from "../../log.ts";
-import { assertTtl, createKeyedQueue, LockTimeoutError, SessionStoreUnavailableError, type SessionStore } from "./store.ts";
+import { assertTtl, createKeyedQueue, LockLostError, LockTimeoutError, runStep, SessionStoreUnavailableError, type SessionStore } from "./store.ts";
 
 /** Where and how {@link createRedisStore} keeps its data. */
 export interface RedisStoreOptions {
@@ -27,10 +27,37 @@ export interface RedisStoreOptions {
 const RELEASE_LOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 const EXTEND_LOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 
+// The two round trips of an update. Begin takes the lock and answers with what
+// the dispatcher needs next; a delivery already handled gives the lock straight
+// back, so a repeat costs one round trip. Replies: {0} lock busy, {1} already
+// processed, {2, session or nil}.
+// KEYS: lock, seen mark, session. ARGV: token, lock TTL.
+const BEGIN_UPDATE = `
+if not redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return {0} end
+if redis.call("exists", KEYS[2]) == 1 then
+  redis.call("del", KEYS[1])
+  return {1}
+end
+return {2, redis.call("get", KEYS[3])}`;
+// Commit saves the session before the mark in one script, so neither is ever
+// stored without the other, and only while the caller's token still holds the lock.
+// KEYS: lock, session, seen mark. ARGV: token, session, session TTL, mark TTL. Replies 1 committed, 0 lock lost.
+const COMMIT_UPDATE = `
+if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3])
+redis.call("set", KEYS[3], "1", "PX", ARGV[4])
+redis.call("del", KEYS[1])
+return 1`;
+
+/** BEGIN_UPDATE's reply as ioredis decodes it. */
+type BeginReply = [0] | [1] | [2, string | null];
+
 /** The commands ioredis defines from the `scripts` option; its types cannot know them. */
 interface LockScripts {
   linliReleaseLock(lockKey: string, token: string): Promise<number>;
   linliExtendLock(lockKey: string, token: string, ttlMs: number): Promise<number>;
+  linliBeginUpdate(lockKey: string, seenKey: string, sessionKey: string, token: string, lockTtlMs: number): Promise<BeginReply>;
+  linliCommitUpdate(lockKey: string, sessionKey: string, seenKey: string, token: string, value: string, ttlMs: number, processedTtlMs: number): Promise<number>;
 }
 
 /**
@@ -66,6 +93,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     scripts: {
       linliReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
       linliExtendLock: { lua: EXTEND_LOCK, numberOfKeys: 1 },
+      linliBeginUpdate: { lua: BEGIN_UPDATE, numberOfKeys: 3 },
+      linliCommitUpdate: { lua: COMMIT_UPDATE, numberOfKeys: 3 },
     },
   }) as Redis & LockScripts;
 
@@ -106,10 +135,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
   const seenKey = (id: string) => `${prefix}seen:${id}`;
   const queue = createKeyedQueue();
 
-  const acquire = async (key: string, token: string, deadline: number): Promise<void> => {
+  // Polls `take` until it gets the lock; `take` answers undefined while another holder has it.
+  const acquire = async <R>(key: string, deadline: number, take: () => Promise<R | undefined>): Promise<R> => {
     for (;;) {
-      const taken = await run("take a session lock", () => client.set(lockKey(key), token, "PX", lockTtlMs, "NX"));
-      if (taken === "OK") return;
+      const taken = await take();
+      if (taken !== undefined) return taken;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new LockTimeoutError(key, lockWaitMs);
       // Jitter keeps waiting processes from polling in lockstep.
@@ -156,11 +186,44 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     async delete(key) {
       await run("delete a session", () => client.del(sessionKey(key)));
     },
+    withSession(key, deliveryId, step) {
+      const deadline = Date.now() + lockWaitMs;
+      return queue.run(key, lockWaitMs, async () => {
+        const token = randomUUID();
+        const begun = await acquire(key, deadline, async () => {
+          const reply = await run("take a session lock", () => client.linliBeginUpdate(lockKey(key), seenKey(deliveryId), sessionKey(key), token, lockTtlMs));
+          return reply[0] === 0 ? undefined : reply;
+        });
+        if (begun[0] === 1) return { type: "already-processed" } as const;
+        const stopExtending = keepExtended(key, token);
+        let released = false;
+        try {
+          return await runStep(
+            begun[1] ?? undefined,
+            async ({ value, ttlMs, processedTtlMs }) => {
+              stopExtending();
+              const committed = await run("save a session", () =>
+                client.linliCommitUpdate(lockKey(key), sessionKey(key), seenKey(deliveryId), token, value, ttlMs, processedTtlMs),
+              );
+              released = true;
+              if (committed === 0) throw new LockLostError(key);
+            },
+            step,
+          );
+        } finally {
+          stopExtending();
+          if (!released) await release(key, token);
+        }
+      });
+    },
     withLock(key, fn) {
       const deadline = Date.now() + lockWaitMs;
       return queue.run(key, lockWaitMs, async () => {
         const token = randomUUID();
-        await acquire(key, token, deadline);
+        await acquire(key, deadline, async () => {
+          const taken = await run("take a session lock", () => client.set(lockKey(key), token, "PX", lockTtlMs, "NX"));
+          return taken === "OK" ? taken : undefined;
+        });
         const stopExtending = keepExtended(key, token);
         try {
           return await fn();

@@ -6,6 +6,24 @@
  * session format and validates it on read.
  */
 export interface SessionStore {
+  /**
+   * Handles one delivery of a conversation: the dispatcher's whole use of the
+   * store, shaped so Redis serves an update in two round trips (one to take the
+   * lock and learn both the delivery's mark and the session, one to
+   * {@link LockedSession.commit}) instead of six, which is what bounds updates/s.
+   *
+   * Holds `key`'s lock with the same guarantees as {@link SessionStore.withLock}
+   * (arrival order within a process, never two holders across processes, a slow
+   * `step` keeps its lock). When `deliveryId` was already committed the lock is
+   * given up at once and `step` does not run: the channel repeated a delivery that
+   * was answered. Otherwise `step` gets the session as stored when the lock was
+   * taken. If `step` throws or returns without committing, nothing is saved, the
+   * delivery stays unmarked so a redelivery is processed, and the error reaches
+   * the caller unchanged. Rejects with {@link LockTimeoutError} or
+   * {@link SessionStoreUnavailableError} before `step` runs when the lock cannot
+   * be had.
+   */
+  withSession<T>(key: string, deliveryId: string, step: (session: LockedSession) => Promise<T>): Promise<SessionTurn<T>>;
   /** The value last written under `key`, or `undefined` if none or it expired. */
   read(key: string): Promise<string | undefined>;
   /** Stores `value` under `key`, replacing any earlier value; it expires `ttlMs` after this write. */
@@ -13,16 +31,18 @@ export interface SessionStore {
   /** Forgets `key`; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /**
-   * Runs fn holding the key's lock. Callers for one key run strictly one at a
-   * time: in arrival order within a process, and never concurrently across
-   * processes sharing a Redis. Errors thrown by `fn` reach the caller unchanged;
-   * the lock is released either way. Rejects with {@link LockTimeoutError} when
-   * the lock could not be had in time (then `fn` did not run).
+   * Runs fn holding the key's lock, for callers that keep something other than a
+   * conversation (the web inbox, WeCom's replay marks). Callers for one key run
+   * strictly one at a time: in arrival order within a process, and never
+   * concurrently across processes sharing a Redis. Errors thrown by `fn` reach the
+   * caller unchanged; the lock is released either way. Rejects with
+   * {@link LockTimeoutError} when the lock could not be had in time (then `fn` did
+   * not run).
    */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   /**
-   * Whether a delivery id was already recorded by markProcessed. Check and mark
-   * under the session's lock: the pair is not atomic on its own.
+   * Whether a delivery id was already recorded by markProcessed or a commit. Check
+   * and mark under the lock: the pair is not atomic on its own.
    */
   wasProcessed(deliveryId: string): Promise<boolean>;
   /** Records a delivery id as handled for `ttlMs`, long enough to outlive the channel's redelivery window. */
@@ -34,14 +54,62 @@ export interface SessionStore {
 }
 
 /**
+ * How {@link SessionStore.withSession} ended: `already-processed` when the
+ * delivery had been committed before (the step did not run), else the step's result.
+ */
+export type SessionTurn<T> = { type: "already-processed" } | { type: "ran"; result: T };
+
+/** What a {@link SessionStore.withSession} step saves; both TTLs in milliseconds. */
+export interface SessionCommit {
+  /** The session to store, replacing the one the step was given. */
+  value: string;
+  /** How long the session outlives this commit. */
+  ttlMs: number;
+  /** How long the delivery stays marked; longer than the channel's redelivery window. */
+  processedTtlMs: number;
+}
+
+/** The session a {@link SessionStore.withSession} step runs under, while it holds the lock. */
+export interface LockedSession {
+  /** The stored value when the lock was taken; `undefined` if none or it expired. */
+  readonly value: string | undefined;
+  /**
+   * Saves the session and marks the delivery processed, all or nothing: a
+   * delivery is never marked without its session saved (so a crash means the
+   * redelivery is processed, not lost), and a session is never saved by a holder
+   * whose lock lapsed and may have passed to someone else (that rejects with
+   * {@link LockLostError}, nothing written). Redis gives the lock up in the same
+   * round trip, so the next update of the session may start before the step
+   * returns: call it at most once, as the step's last use of the store. On
+   * {@link SessionStoreUnavailableError} the step may still finish, e.g. to tell
+   * the user what already happened.
+   */
+  commit(save: SessionCommit): Promise<void>;
+}
+
+/**
  * The backend cannot be reached or refused to serve. Callers answer the user
  * that the service is temporarily unavailable instead of hanging or crashing;
  * `cause` keeps the backend's own error for the log.
  */
 export class SessionStoreUnavailableError extends Error {
-  constructor(message: string, options: { cause: unknown }) {
+  constructor(message: string, options?: { cause: unknown }) {
     super(message, options);
     this.name = "SessionStoreUnavailableError";
+  }
+}
+
+/**
+ * A step's lock expired before it committed (the process stalled, or Redis was
+ * unreachable for longer than the lock's TTL), so another holder may be running
+ * the same session: the commit was refused rather than overwrite that holder's
+ * session. It is a {@link SessionStoreUnavailableError} because the caller's
+ * answer is the same: the session could not be saved this time.
+ */
+export class LockLostError extends SessionStoreUnavailableError {
+  constructor(readonly key: string) {
+    super(`The lock of session key "${key}" lapsed before its update committed; nothing was saved`);
+    this.name = "LockLostError";
   }
 }
 
@@ -65,6 +133,31 @@ export class LockTimeoutError extends Error {
  */
 export function assertTtl(ttlMs: number): void {
   if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`A TTL must be a positive whole number of milliseconds, got ${ttlMs}`);
+}
+
+/**
+ * Runs a {@link SessionStore.withSession} step with a {@link LockedSession} whose
+ * commit goes to the backend's `commit` at most once and only while the step
+ * runs: after the step the lock belongs to the next caller, and a second commit
+ * would mark a delivery twice or save over a newer session.
+ */
+export async function runStep<T>(value: string | undefined, commit: (save: SessionCommit) => Promise<void>, step: (session: LockedSession) => Promise<T>): Promise<SessionTurn<T>> {
+  let state: "running" | "committed" | "finished" = "running";
+  const session: LockedSession = {
+    value,
+    async commit(save) {
+      if (state !== "running") throw new Error(`A session step may commit once, while it runs; this one is ${state}`);
+      assertTtl(save.ttlMs);
+      assertTtl(save.processedTtlMs);
+      state = "committed";
+      await commit(save);
+    },
+  };
+  try {
+    return { type: "ran", result: await step(session) };
+  } finally {
+    state = "finished";
+  }
 }
 
 /**

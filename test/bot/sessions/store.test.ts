@@ -6,7 +6,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../../src/log.ts";
 import { createMemoryStore, type MemorySessionStore } from "../../../src/bot/sessions/memory-store.ts";
 import { createRedisStore, type RedisStoreOptions } from "../../../src/bot/sessions/redis-store.ts";
-import { createKeyedQueue, LockTimeoutError, SessionStoreUnavailableError, type SessionStore } from "../../../src/bot/sessions/store.ts";
+import { createKeyedQueue, LockLostError, LockTimeoutError, SessionStoreUnavailableError, type SessionCommit, type SessionStore } from "../../../src/bot/sessions/store.ts";
 import { freePort } from "../../support/global-setup.ts";
 
 const silent = createLogger({ level: "silent" });
@@ -34,6 +34,9 @@ function gate(): { opened: Promise<void>; open: () => void } {
   });
   return { opened, open };
 }
+
+/** A commit that keeps the session and the delivery mark for a minute. */
+const kept = (value: string): SessionCommit => ({ value, ttlMs: 60_000, processedTtlMs: 60_000 });
 
 interface Harness {
   /** A fresh, empty store; closed after the test. */
@@ -183,6 +186,112 @@ describe.each(backends)("$name", ({ harness: makeHarness }) => {
     expect(ran).toEqual(["holder", "later"]);
   });
 
+  it("an update is handed the stored session, and its commit saves the next one and marks the delivery", async () => {
+    const store = await makeHarness().create();
+    const first = await store.withSession("telegram:1:1", "telegram:update:1", async (session) => {
+      await session.commit(kept('{"step":1}'));
+      return session.value;
+    });
+    expect(first).toEqual({ type: "ran", result: undefined });
+    expect(await store.read("telegram:1:1")).toBe('{"step":1}');
+    expect(await store.wasProcessed("telegram:update:1")).toBe(true);
+    const second = await store.withSession("telegram:1:1", "telegram:update:2", async (session) => {
+      await session.commit(kept('{"step":2}'));
+      return session.value;
+    });
+    expect(second).toEqual({ type: "ran", result: '{"step":1}' });
+    expect(await store.read("telegram:1:1")).toBe('{"step":2}');
+  });
+
+  it("a delivery that was committed before is not run again, and its session is left as it was", async () => {
+    const store = await makeHarness().create();
+    await store.withSession("telegram:2:2", "telegram:update:7", (session) => session.commit(kept("answered once")));
+    let ranAgain = false;
+    const repeat = await store.withSession("telegram:2:2", "telegram:update:7", async (session) => {
+      ranAgain = true;
+      await session.commit(kept("answered twice"));
+    });
+    expect(repeat).toEqual({ type: "already-processed" });
+    expect(ranAgain).toBe(false);
+    expect(await store.read("telegram:2:2")).toBe("answered once");
+    expect(await store.withSession("telegram:2:2", "telegram:update:8", async () => "the lock was given back")).toEqual({ type: "ran", result: "the lock was given back" });
+  });
+
+  it("an update that fails or never commits saves nothing and leaves its delivery to be processed again", async () => {
+    const store = await makeHarness().create();
+    await store.write("web:3:3", "before", 60_000);
+    const failure = new Error("flow crashed");
+    await expect(store.withSession("web:3:3", "web:msg:1", async () => Promise.reject(failure))).rejects.toBe(failure);
+    expect(await store.withSession("web:3:3", "web:msg:2", async () => "no commit")).toEqual({ type: "ran", result: "no commit" });
+    expect(await store.read("web:3:3")).toBe("before");
+    expect(await store.wasProcessed("web:msg:1")).toBe(false);
+    expect(await store.wasProcessed("web:msg:2")).toBe(false);
+    const retried = await store.withSession("web:3:3", "web:msg:1", async (session) => {
+      await session.commit(kept("after"));
+      return session.value;
+    });
+    expect(retried).toEqual({ type: "ran", result: "before" });
+    expect(await store.read("web:3:3")).toBe("after");
+  });
+
+  it("a committed session and its delivery mark each expire after their own TTL", async () => {
+    const harness = makeHarness();
+    const store = await harness.create();
+    await store.withSession("web:4:4", "web:msg:4", (session) => session.commit({ value: "short-lived", ttlMs: 50, processedTtlMs: 60_000 }));
+    await store.withSession("web:5:5", "web:msg:5", (session) => session.commit({ value: "long-lived", ttlMs: 60_000, processedTtlMs: 50 }));
+    harness.pass(50);
+    await until(async () => (await store.read("web:4:4")) === undefined && !(await store.wasProcessed("web:msg:5")), "the short TTLs ran out");
+    expect(await store.wasProcessed("web:msg:4")).toBe(true);
+    expect(await store.read("web:5:5")).toBe("long-lived");
+  });
+
+  it("a step commits at most once, only while it runs, and only with valid TTLs", async () => {
+    const store = await makeHarness().create();
+    let leaked: ((save: SessionCommit) => Promise<void>) | undefined;
+    await store.withSession("web:6:6", "web:msg:6", async (session) => {
+      await expect(session.commit({ value: "x", ttlMs: 0, processedTtlMs: 60_000 })).rejects.toBeInstanceOf(RangeError);
+      await session.commit(kept("first"));
+      await expect(session.commit(kept("second"))).rejects.toThrow("commit once");
+      leaked = (save) => session.commit(save);
+    });
+    await expect(leaked!(kept("after the step"))).rejects.toThrow("commit once");
+    expect(await store.read("web:6:6")).toBe("first");
+  });
+
+  it("50 updates of one session at once run in arrival order, each seeing the one before", async () => {
+    const store = await makeHarness().create();
+    const started: number[] = [];
+    const updates = Array.from({ length: 50 }, (_, index) =>
+      store.withSession("telegram:43:43", `telegram:update:${index}`, async (session) => {
+        started.push(index);
+        const seen = JSON.parse(session.value ?? "[]") as number[];
+        await tick();
+        await session.commit(kept(JSON.stringify([...seen, index])));
+        return index;
+      }),
+    );
+    const expected = Array.from({ length: 50 }, (_, index) => index);
+    expect(await Promise.all(updates)).toEqual(expected.map((result) => ({ type: "ran", result })));
+    expect(started).toEqual(expected);
+    expect(JSON.parse((await store.read("telegram:43:43")) ?? "null")).toEqual(expected);
+  });
+
+  it("an update that waits too long for its session gets LockTimeoutError without running", async () => {
+    const store = await makeHarness().create({ lockWaitMs: 100 });
+    const stuck = gate();
+    const holder = store.withSession("user:e", "d1", () => stuck.opened);
+    let ran = false;
+    await expect(
+      store.withSession("user:e", "d2", async () => {
+        ran = true;
+      }),
+    ).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(ran).toBe(false);
+    stuck.open();
+    await holder;
+    expect(await store.wasProcessed("d2")).toBe(false);
+  });
+
   it("reports itself healthy while its backend answers", async () => {
     const store = await makeHarness().create();
     expect(await store.ping()).toBe(true);
@@ -261,28 +370,93 @@ describe("the Redis store across processes", () => {
     expect(await raw.get(`${prefix}session:telegram:7:7`)).toBe("state");
     expect(await raw.exists(`${prefix}seen:telegram:update:7`)).toBe(1);
     expect(await raw.exists(`${prefix}lock:telegram:7:7`)).toBe(0);
+    const heldBySession = await store.withSession("telegram:8:8", "telegram:update:8", async (session) => {
+      const held = await raw.get(`${prefix}lock:telegram:8:8`);
+      await session.commit(kept("committed"));
+      return held;
+    });
+    expect(heldBySession).toEqual({ type: "ran", result: expect.any(String) });
+    expect(await raw.get(`${prefix}session:telegram:8:8`)).toBe("committed");
+    expect(await raw.exists(`${prefix}seen:telegram:update:8`)).toBe(1);
+    expect(await raw.exists(`${prefix}lock:telegram:8:8`)).toBe(0);
   });
 
-  it("two processes contending for one session never run their updates at the same time", async () => {
+  /** The two ways to hold a session's lock, each as "run this while holding it". */
+  const holders: { name: string; hold: (store: SessionStore, key: string, fn: () => Promise<unknown>) => Promise<unknown> }[] = [
+    {
+      name: "withSession",
+      hold: async (store, key, fn) => {
+        const turn = await store.withSession(key, randomUUID(), fn);
+        return turn.type === "ran" ? turn.result : turn.type;
+      },
+    },
+    { name: "withLock", hold: (store, key, fn) => store.withLock(key, fn) },
+  ];
+
+  it("two processes contending for one session never run their updates at the same time, and none is lost", async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const [first, second] = await Promise.all([open(prefix), open(prefix)]);
+    let active = 0;
+    let mostActive = 0;
+    const update = (store: SessionStore, i: number) =>
+      store.withSession("telegram:9:9", `telegram:update:${i}`, async (session) => {
+        active += 1;
+        mostActive = Math.max(mostActive, active);
+        const count = Number(session.value ?? "0");
+        await sleep(Math.random() * 3);
+        active -= 1;
+        await session.commit(kept(String(count + 1)));
+      });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => update(i % 2 === 0 ? first : second, i)));
+    expect(mostActive).toBe(1);
+    expect(await first.read("telegram:9:9")).toBe("60");
+  });
+
+  it("two processes using withLock never run their callers at the same time", async () => {
     const prefix = `test:${randomUUID()}:`;
     const [first, second] = await Promise.all([open(prefix), open(prefix)]);
     let active = 0;
     let mostActive = 0;
     const update = (store: SessionStore) =>
-      store.withLock("telegram:9:9", async () => {
+      store.withLock("webinbox:9", async () => {
         active += 1;
         mostActive = Math.max(mostActive, active);
-        const count = Number((await store.read("telegram:9:9")) ?? "0");
+        const count = Number((await store.read("webinbox:9")) ?? "0");
         await sleep(Math.random() * 3);
-        await store.write("telegram:9:9", String(count + 1), 60_000);
+        await store.write("webinbox:9", String(count + 1), 60_000);
         active -= 1;
       });
     await Promise.all(Array.from({ length: 60 }, (_, i) => update(i % 2 === 0 ? first : second)));
     expect(mostActive).toBe(1);
-    expect(await first.read("telegram:9:9")).toBe("60");
+    expect(await first.read("webinbox:9")).toBe("60");
   });
 
-  it("a slow update holding its lock past the lock's TTL keeps it, so another process cannot get in", async () => {
+  it("an update costs two round trips to Redis, and a repeated delivery one", async () => {
+    const server = await startRedisServer(await freePort());
+    cleanups.push(() => server.kill());
+    const store = await createRedisStore({ url: server.url, logger: silent });
+    cleanups.push(() => store.close());
+    // Loads the scripts into Redis, which a process does once.
+    await store.withSession("telegram:1:1", "warm-up", (session) => session.commit(kept("warm")));
+    const watcher = new Redis(server.url);
+    cleanups.push(() => watcher.disconnect());
+    const monitor = await watcher.monitor();
+    cleanups.push(() => monitor.disconnect());
+    // Commands a script runs reach MONITOR marked "lua"; only the others cost a round trip.
+    const sent: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (source !== "lua") sent.push(args[0]!.toLowerCase());
+    });
+    for (let i = 0; i < 10; i += 1) {
+      await store.withSession("telegram:1:1", `telegram:update:${i}`, async (session) => session.commit(kept(`${session.value}+${i}`)));
+    }
+    expect(await store.withSession("telegram:1:1", "telegram:update:3", async () => "ran again")).toEqual({ type: "already-processed" });
+    await until(() => sent.length >= 21, "MONITOR reported the commands");
+    await sleep(50);
+    expect(sent).toEqual(Array.from({ length: 21 }, () => "evalsha"));
+  });
+
+  it.each(holders)("a slow update holding its lock past the lock's TTL keeps it, so another process cannot get in ($name)", async ({ hold }) => {
     const prefix = `test:${randomUUID()}:`;
     const lockTtlMs = 100;
     const slow = await open(prefix, { lockTtlMs });
@@ -290,7 +464,7 @@ describe("the Redis store across processes", () => {
     const raw = rawClient();
     const release = gate();
     let heldSince = 0;
-    const holder = slow.withLock("telegram:5:5", async () => {
+    const holder = hold(slow, "telegram:5:5", async () => {
       heldSince = Date.now();
       await release.opened;
       return "slow update done";
@@ -299,14 +473,31 @@ describe("the Redis store across processes", () => {
     expect(await raw.exists(`${prefix}lock:telegram:5:5`)).toBe(1);
     let intruderRan = false;
     await expect(
-      other.withLock("telegram:5:5", async () => {
+      hold(other, "telegram:5:5", async () => {
         intruderRan = true;
       }),
     ).rejects.toBeInstanceOf(LockTimeoutError);
     expect(intruderRan).toBe(false);
     release.open();
     expect(await holder).toBe("slow update done");
-    expect(await other.withLock("telegram:5:5", async () => "other process got its turn")).toBe("other process got its turn");
+    expect(await hold(other, "telegram:5:5", async () => "other process got its turn")).toBe("other process got its turn");
+  });
+
+  it("an update whose lock lapsed and passed to another holder cannot commit over that holder's session", async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const store = await open(prefix);
+    const raw = rawClient();
+    await store.write("telegram:6:6", "saved by the new holder", 60_000);
+    const outcome = store.withSession("telegram:6:6", "telegram:update:60", async (session) => {
+      // What a stalled process finds on waking: its lock expired and someone else took it.
+      await raw.set(`${prefix}lock:telegram:6:6`, "another holder's token", "PX", 60_000);
+      await session.commit(kept("stale overwrite"));
+    });
+    await expect(outcome).rejects.toBeInstanceOf(LockLostError);
+    await expect(outcome).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    expect(await store.read("telegram:6:6")).toBe("saved by the new holder");
+    expect(await store.wasProcessed("telegram:update:60")).toBe(false);
+    expect(await raw.get(`${prefix}lock:telegram:6:6`)).toBe("another holder's token");
   });
 });
 
@@ -356,6 +547,13 @@ describe("the Redis store when Redis fails", () => {
         }),
       ),
     ).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    await expect(
+      withoutHanging(
+        store.withSession("web:1:1", "web:msg:1", async () => {
+          updateRan = true;
+        }),
+      ),
+    ).rejects.toBeInstanceOf(SessionStoreUnavailableError);
     expect(updateRan).toBe(false);
     await expect(withoutHanging(store.wasProcessed("web:msg:1"))).rejects.toBeInstanceOf(SessionStoreUnavailableError);
     expect(await withoutHanging(store.ping())).toBe(false);
@@ -365,5 +563,23 @@ describe("the Redis store when Redis fails", () => {
     await store.write("web:1:1", "after the outage", 60_000);
     expect(await store.read("web:1:1")).toBe("after the outage");
     expect(await store.withLock("web:1:1", async () => "locks work again")).toBe("locks work again");
+    expect(await store.withSession("web:1:1", "web:msg:1", async (session) => session.value)).toEqual({ type: "ran", result: "after the outage" });
+  });
+
+  it("when Redis dies while an update runs, its commit fails as unavailable and the update can still finish", async () => {
+    const port = await freePort();
+    const server = await startRedis(port);
+    const store = await createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "faults:", logger: silent });
+    cleanups.push(() => store.close());
+    const turn = withoutHanging(
+      store.withSession("web:2:2", "web:msg:2", async (session) => {
+        await server.kill();
+        const failure = await session.commit(kept("lost")).catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(SessionStoreUnavailableError);
+        expect(failure).not.toBeInstanceOf(LockLostError);
+        return "told the resident what happened";
+      }),
+    );
+    expect(await turn).toEqual({ type: "ran", result: "told the resident what happened" });
   });
 });
