@@ -90,7 +90,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       logger: logger.child({ component: "photos" }),
     });
     const staff = createStaffRegistry({ prisma: db.prisma, townCode: config.town.code });
-    const classes = createClassesService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone });
+    const classes = createClassesService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, grid });
     const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
     // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
     let telegramUsername: string | undefined;

@@ -1,11 +1,12 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
+import type { GridDirectory } from "../grid/directory.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import type { ChatIdentity } from "../reports/service.ts";
 import { CODE_ALPHABET, createStaffRegistry, normalizeCode, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "../staff/registry.ts";
 import { toCsv } from "./csv.ts";
-import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, sessionInfo, type SessionInfo } from "./seats.ts";
+import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, seatFigures, sessionInfo, type SeatFigures, type SessionInfo } from "./seats.ts";
 
 /*
  * Community-talent classes (issue 5): residents browse the governance
@@ -22,15 +23,19 @@ export type StaffWho = Pick<StaffIdentity, "channel" | "userId">;
 export type EnrolmentWindow = "notOpenYet" | "open" | "closed";
 
 /** A cohort as residents browse it. */
-export interface CohortView {
-  code: string;
-  courseCode: string;
-  course: Bilingual;
-  title: Bilingual;
+export interface CohortView extends CohortInfo {
   capacity: number;
   seated: number;
   seatsLeft: number;
   waitlistLength: number;
+}
+
+/** A cohort as the town data and staff describe it, without its seat figures (which change with every sign-up). */
+export interface CohortInfo {
+  code: string;
+  courseCode: string;
+  course: Bilingual;
+  title: Bilingual;
   enrolmentOpensAt: Date;
   enrolmentClosesAt: Date;
   enrolment: EnrolmentWindow;
@@ -227,6 +232,13 @@ export interface ClassesService {
   openCourses(): Promise<CourseView[]>;
   /** Any cohort of the town by code, whatever its window; undefined when unknown. */
   cohort(cohortCode: string): Promise<CohortView | undefined>;
+  /**
+   * Like {@link ClassesService.cohort} without the seat figures, for answers
+   * that only name the cohort or check its window: served from memory, so it
+   * costs no query (a session moved by staff on another instance, or a
+   * re-import, shows within {@link CATALOGUE_MAX_AGE_MS}).
+   */
+  cohortInfo(cohortCode: string): Promise<CohortInfo | undefined>;
   /** Seats the resident when a seat is free and nobody waits, otherwise waitlists them. */
   enrol(cohortCode: string, user: ChatIdentity, signUp: SignUp): Promise<EnrolResult>;
   /** Gives up a seat or waitlist place; a freed seat goes to the first waitlisted resident at once. */
@@ -320,9 +332,37 @@ const cohortInclude = {
 type LoadedCohort = Prisma.CohortGetPayload<{ include: typeof cohortInclude }>;
 
 /**
+ * The longest the in-memory catalogue (courses, cohorts, sessions, neighbourhood
+ * names) is used before it is read again. Changes made through this process
+ * (a moved session) and re-imports seen by the grid refresh apply at once; this
+ * bounds how long another instance's session change takes to show here.
+ */
+export const CATALOGUE_MAX_AGE_MS = 60_000;
+
+/** A cohort in the catalogue, with what a listing needs besides its {@link CohortInfo}. */
+interface CatalogueCohort {
+  id: string;
+  info: CohortInfo;
+  courseDescription: Bilingual;
+}
+
+/** What the catalogue keeps: everything of a town's cohorts except what changes with seats (capacity, arrival counter). */
+interface Catalogue {
+  /** In listing order: course, then cohort. */
+  cohorts: CatalogueCohort[];
+  byCode: Map<string, CatalogueCohort>;
+  neighbourhoods: Map<string, Bilingual>;
+}
+
+/** The row the enrolment reads under the cohort's lock. */
+type LockedCohort = { id: string; code: string; enrolmentOpensAt: Date; enrolmentClosesAt: Date; neighbourhoodCodes: string[] };
+
+/**
  * Creates the classes service of one town. `staff` defaults to the town's
  * staff registry on the same database; `timeZone` is the zone roster times are
- * written in (CSV cells carry no zone).
+ * written in (CSV cells carry no zone). With `grid`, the in-memory catalogue is
+ * read again as soon as the grid has seen a re-import; without it, after
+ * {@link CATALOGUE_MAX_AGE_MS}.
  */
 export function createClassesService(deps: {
   prisma: PrismaClient;
@@ -330,6 +370,7 @@ export function createClassesService(deps: {
   clock?: () => Date;
   staff?: StaffRegistry;
   timeZone?: string;
+  grid?: GridDirectory;
 }): ClassesService {
   const { prisma, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -361,46 +402,74 @@ export function createClassesService(deps: {
       update: { chatId: user.chatId, locale: user.locale, unreachableAt: null, ...(user.displayName ? { displayName: user.displayName } : {}) },
     });
 
-  const neighbourhoodExists = async (db: Db, code: string) => (await db.neighbourhood.count({ where: { code, district: { townCode } } })) > 0;
-
-  const neighbourhoodNames = async (): Promise<Map<string, Bilingual>> =>
-    new Map((await prisma.neighbourhood.findMany({ where: { district: { townCode } }, select: { code: true, name: true, nameEn: true } })).map((n) => [n.code, { zh: n.name, en: n.nameEn }]));
-
   const windowOf = (cohort: { enrolmentOpensAt: Date; enrolmentClosesAt: Date }, now: Date): EnrolmentWindow =>
     now < cohort.enrolmentOpensAt ? "notOpenYet" : now < cohort.enrolmentClosesAt ? "open" : "closed";
 
   const waitlistPosition = (db: Db, cohortId: string, queueNumber: number) => db.enrolment.count({ where: { cohortId, status: "WAITLISTED", queueNumber: { lte: queueNumber } } });
 
-  /** Seated and waiting counts of each cohort, in one query however many cohorts are listed. */
-  const enrolmentCounts = async (cohortIds: readonly string[]): Promise<Map<string, Record<EnrolmentStatusName, number>>> => {
-    const counts = new Map(cohortIds.map((id) => [id, { SEATED: 0, WAITLISTED: 0, CANCELLED: 0 }]));
-    if (cohortIds.length === 0) return counts;
-    const rows = await prisma.enrolment.groupBy({ by: ["cohortId", "status"], where: { cohortId: { in: [...cohortIds] } }, _count: { _all: true } });
-    for (const row of rows) counts.get(row.cohortId)![row.status] = row._count._all;
-    return counts;
-  };
+  /** The cohort as the catalogue keeps it; `enrolment` is set again from the clock whenever it is shown. */
+  const infoOf = (cohort: Omit<LoadedCohort, "capacity" | "queueCounter">): CohortInfo => ({
+    code: cohort.code,
+    courseCode: cohort.course.code,
+    course: { zh: cohort.course.name, en: cohort.course.nameEn },
+    title: { zh: cohort.title, en: cohort.titleEn },
+    enrolmentOpensAt: cohort.enrolmentOpensAt,
+    enrolmentClosesAt: cohort.enrolmentClosesAt,
+    enrolment: windowOf(cohort, clock()),
+    eligibility: { zh: cohort.eligibility, en: cohort.eligibilityEn },
+    location: { zh: cohort.location, en: cohort.locationEn },
+    neighbourhoodCodes: cohort.neighbourhoodCodes,
+    completionShare: cohort.completionShare,
+    sessions: cohort.sessions.map(sessionInfo),
+  });
 
-  const view = async (cohort: LoadedCohort, counts?: Record<EnrolmentStatusName, number>): Promise<CohortView> => {
-    const { SEATED: seated, WAITLISTED: waiting } = counts ?? (await enrolmentCounts([cohort.id])).get(cohort.id)!;
-    return {
-      code: cohort.code,
-      courseCode: cohort.course.code,
-      course: { zh: cohort.course.name, en: cohort.course.nameEn },
-      title: { zh: cohort.title, en: cohort.titleEn },
-      capacity: cohort.capacity,
-      seated,
-      seatsLeft: Math.max(0, cohort.capacity - seated),
-      waitlistLength: waiting,
-      enrolmentOpensAt: cohort.enrolmentOpensAt,
-      enrolmentClosesAt: cohort.enrolmentClosesAt,
-      enrolment: windowOf(cohort, clock()),
-      eligibility: { zh: cohort.eligibility, en: cohort.eligibilityEn },
-      location: { zh: cohort.location, en: cohort.locationEn },
-      neighbourhoodCodes: cohort.neighbourhoodCodes,
-      completionShare: cohort.completionShare,
-      sessions: cohort.sessions.map(sessionInfo),
-    };
+  const current = (info: CohortInfo): CohortInfo => ({ ...info, enrolment: windowOf(info, clock()) });
+
+  const view = (info: CohortInfo, figures: SeatFigures): CohortView => ({
+    ...current(info),
+    capacity: figures.capacity,
+    seated: figures.seated,
+    seatsLeft: Math.max(0, figures.capacity - figures.seated),
+    waitlistLength: figures.waiting,
+  });
+
+  const readCatalogue = async (): Promise<Catalogue> => {
+    const [cohorts, neighbourhoods] = await Promise.all([
+      prisma.cohort.findMany({ where: { townCode }, include: cohortInclude, orderBy: [{ course: { sortOrder: "asc" } }, { sortOrder: "asc" }] }),
+      prisma.neighbourhood.findMany({ where: { district: { townCode } }, select: { code: true, name: true, nameEn: true } }),
+    ]);
+    const entries = cohorts.map((cohort): CatalogueCohort => ({ id: cohort.id, info: infoOf(cohort), courseDescription: { zh: cohort.course.description, en: cohort.course.descriptionEn } }));
+    return { cohorts: entries, byCode: new Map(entries.map((entry) => [entry.info.code, entry])), neighbourhoods: new Map(neighbourhoods.map((n) => [n.code, { zh: n.name, en: n.nameEn }])) };
   };
+  // Courses, cohorts and sessions change only by import and by staff moving a session, yet every
+  // listing and sign-up step shows them: read them once, share the one read among concurrent callers
+  // (as the reports service does with categories), and read again after a re-import (a new grid
+  // index), a session moved here, or CATALOGUE_MAX_AGE_MS. A failed read is not kept.
+  let cachedCatalogue: { index: GridDirectory["index"] | undefined; readAt: number; catalogue: Promise<Catalogue> } | undefined;
+  const catalogue = (): Promise<Catalogue> => {
+    const index = deps.grid?.index;
+    const at = Date.now();
+    if (!cachedCatalogue || cachedCatalogue.index !== index || at - cachedCatalogue.readAt >= CATALOGUE_MAX_AGE_MS) {
+      const read = readCatalogue();
+      const entry = { index, readAt: at, catalogue: read };
+      cachedCatalogue = entry;
+      read.catch(() => {
+        if (cachedCatalogue === entry) cachedCatalogue = undefined;
+      });
+    }
+    return cachedCatalogue.catalogue;
+  };
+  const forgetCatalogue = () => {
+    cachedCatalogue = undefined;
+  };
+  /** A cohort of the catalogue; a code it does not know is looked up once more, so a cohort imported since is found. */
+  const catalogueCohort = async (cohortCode: string): Promise<CatalogueCohort | undefined> => {
+    const known = (await catalogue()).byCode.get(cohortCode);
+    if (known) return known;
+    forgetCatalogue();
+    return (await catalogue()).byCode.get(cohortCode);
+  };
+  const neighbourhoodNames = async () => (await catalogue()).neighbourhoods;
 
   /** A check-in code no other enrolment of the cohort has; the caller holds the cohort lock. */
   const newCheckInCode = async (tx: Tx, cohortId: string): Promise<string> => {
@@ -423,59 +492,63 @@ export function createClassesService(deps: {
 
   return {
     async openCourses() {
-      const now = clock();
-      const cohorts = await prisma.cohort.findMany({
-        where: { townCode, enrolmentClosesAt: { gt: now } },
-        include: cohortInclude,
-        orderBy: [{ course: { sortOrder: "asc" } }, { sortOrder: "asc" }],
-      });
-      const counts = await enrolmentCounts(cohorts.map((cohort) => cohort.id));
+      const closesAfter = clock();
+      const [{ cohorts }, figures] = await Promise.all([catalogue(), seatFigures(prisma, { townCode, closesAfter })]);
+      const seats = new Map(figures.map((f) => [f.cohortId, f]));
       const courses = new Map<string, CourseView>();
-      for (const cohort of cohorts) {
-        const course = courses.get(cohort.courseId) ?? {
-          code: cohort.course.code,
-          name: { zh: cohort.course.name, en: cohort.course.nameEn },
-          description: { zh: cohort.course.description, en: cohort.course.descriptionEn },
-          cohorts: [],
-        };
-        course.cohorts.push(await view(cohort, counts.get(cohort.id)));
-        courses.set(cohort.courseId, course);
+      for (const { id, info, courseDescription } of cohorts) {
+        // The figures are read from the database now: a cohort it no longer has, or whose enrolment closed, is not listed.
+        const cohortSeats = info.enrolmentClosesAt > closesAfter ? seats.get(id) : undefined;
+        if (!cohortSeats) continue;
+        const course = courses.get(info.courseCode) ?? { code: info.courseCode, name: info.course, description: courseDescription, cohorts: [] };
+        course.cohorts.push(view(info, cohortSeats));
+        courses.set(info.courseCode, course);
       }
       return [...courses.values()];
     },
 
     async cohort(cohortCode) {
-      const cohort = await findCohort(prisma, cohortCode);
-      return cohort ? view(cohort) : undefined;
+      const entry = await catalogueCohort(cohortCode);
+      const [figures] = entry ? await seatFigures(prisma, { cohortId: entry.id }) : [];
+      return entry && figures ? view(entry.info, figures) : undefined;
+    },
+
+    async cohortInfo(cohortCode) {
+      const entry = await catalogueCohort(cohortCode);
+      return entry && current(entry.info);
     },
 
     async enrol(cohortCode, user, signUp) {
       const person = checkPersonalData(signUp);
       if ("type" in person) return person;
       const skills = cleanSkills(signUp.skills);
+      const neighbourhoods = await neighbourhoodNames();
       return prisma.$transaction(async (tx): Promise<EnrolResult> => {
-        const cohort = await findCohort(tx, cohortCode);
+        // One statement takes the cohort's lock (as lockCohort does) and reads what the refusals need.
+        const [cohort] = await tx.$queryRaw<LockedCohort[]>`
+          SELECT "id", "code", "enrolmentOpensAt", "enrolmentClosesAt", "neighbourhoodCodes" FROM "Cohort"
+          WHERE "townCode" = ${townCode} AND "code" = ${cohortCode} FOR UPDATE`;
         if (!cohort) return { type: "unknownCohort" };
-        if (!(await neighbourhoodExists(tx, signUp.neighbourhoodCode))) return { type: "unknownNeighbourhood" };
-        const window = windowOf(cohort, clock());
+        if (!neighbourhoods.has(signUp.neighbourhoodCode)) return { type: "unknownNeighbourhood" };
+        // The clock is read under the lock: arrival order is the order residents got the lock.
+        const now = clock();
+        const window = windowOf(cohort, now);
         if (window === "notOpenYet") return { type: "notOpenYet", opensAt: cohort.enrolmentOpensAt };
         if (window === "closed") return { type: "enrolmentClosed" };
         if (cohort.neighbourhoodCodes.length > 0 && !cohort.neighbourhoodCodes.includes(signUp.neighbourhoodCode)) {
           return { type: "notEligible", neighbourhoodCodes: cohort.neighbourhoodCodes };
         }
-        await lockCohort(tx, cohort.id);
-        // The clock is read under the lock: arrival order is the order residents got the lock.
-        const now = clock();
         const chatUser = await upsertUser(tx, user);
         const existing = await tx.enrolment.findUnique({ where: { cohortId_userId: { cohortId: cohort.id, userId: chatUser.id } } });
         if (existing && existing.status !== "CANCELLED") {
           const position = existing.status === "WAITLISTED" ? await waitlistPosition(tx, cohort.id, existing.queueNumber) : null;
           return { type: "alreadyEnrolled", cohortCode: cohort.code, status: existing.status, position };
         }
+        // Read after the lock was granted, so capacity and counts include every change committed before it.
+        const [figures] = await seatFigures(tx, { cohortId: cohort.id });
         // Seats freed without a promotion (there should be none) go to those already waiting, not to this arrival.
-        await fillSeats(tx, cohort.id, now);
-        const seated = await tx.enrolment.count({ where: { cohortId: cohort.id, status: "SEATED" } });
-        const status = seated < cohort.capacity ? "SEATED" : "WAITLISTED";
+        const promoted = figures!.seated < figures!.capacity && figures!.waiting > 0 ? (await fillSeats(tx, cohort.id, now)).length : 0;
+        const status = figures!.seated + promoted < figures!.capacity ? "SEATED" : "WAITLISTED";
         const { queueCounter: queueNumber } = await tx.cohort.update({ where: { id: cohort.id }, data: { queueCounter: { increment: 1 } }, select: { queueCounter: true } });
         const fields = {
           name: person.name,
@@ -589,7 +662,8 @@ export function createClassesService(deps: {
             cancelledAt: e.cancelledAt,
           }),
         );
-      return { type: "roster", cohort: await view(cohort), entries };
+      const [figures] = await seatFigures(prisma, { cohortId: cohort.id });
+      return { type: "roster", cohort: view(infoOf(cohort), figures!), entries };
     },
 
     async rosterCsv(staff, cohortCode) {
@@ -712,7 +786,7 @@ export function createClassesService(deps: {
       if (!(await academyStaff(staff))) return { type: "notAllowed" };
       const length = change.endsAt.getTime() - change.startsAt.getTime();
       if (!(length > 0) || length > MAX_SESSION_MS) return { type: "invalidTime" };
-      return prisma.$transaction(async (tx): Promise<UpdateSessionResult> => {
+      const result = await prisma.$transaction(async (tx): Promise<UpdateSessionResult> => {
         const cohort = await findCohort(tx, cohortCode);
         const session = cohort?.sessions.find((s) => s.position === sessionIndex);
         if (!cohort || !session) return { type: "unknownSession" };
@@ -755,6 +829,9 @@ export function createClassesService(deps: {
         });
         return { type: "updated", notified: seated.length };
       }, TRANSACTION_OPTIONS);
+      // Committed: listings read from memory show the new time and place from now on.
+      if (result.type === "updated") forgetCatalogue();
+      return result;
     },
 
     async registerTalent(user, talent) {
@@ -762,8 +839,8 @@ export function createClassesService(deps: {
       if ("type" in person) return person;
       const skills = cleanSkills(talent.skills);
       if (skills.length === 0) return { type: "noSkills" };
+      if (!(await neighbourhoodNames()).has(talent.neighbourhoodCode)) return { type: "unknownNeighbourhood" };
       return prisma.$transaction(async (tx): Promise<RegisterTalentResult> => {
-        if (!(await neighbourhoodExists(tx, talent.neighbourhoodCode))) return { type: "unknownNeighbourhood" };
         const chatUser = await upsertUser(tx, user);
         const now = clock();
         const fields = { ...person, neighbourhoodCode: talent.neighbourhoodCode, skills, availability: talent.availability.trim().slice(0, MAX_AVAILABILITY), consentAt: now, updatedAt: now };

@@ -51,6 +51,43 @@ export async function lockCohort(tx: Tx, cohortId: string): Promise<void> {
   await tx.$queryRaw`SELECT "id" FROM "Cohort" WHERE "id" = ${cohortId} FOR UPDATE`;
 }
 
+/** A cohort's capacity and how many residents sit in it and wait for it, as the database has them now. */
+export interface SeatFigures {
+  cohortId: string;
+  capacity: number;
+  seated: number;
+  waiting: number;
+}
+
+type SeatFiguresRow = { cohortId: string; capacity: number; seated: number; waiting: number };
+
+/**
+ * Seat figures of one cohort (`cohortId`) or of a town's cohorts whose
+ * enrolment closes after `closesAfter`, in one query however many cohorts.
+ * Never cached: seats change with every sign-up, and capacity with staff edits
+ * and imports. A caller deciding a seat holds {@link lockCohort} first, and
+ * this runs as a statement of its own after it, so the counts include every
+ * seat committed before the lock was granted.
+ */
+export async function seatFigures(db: Tx, scope: { cohortId: string } | { townCode: string; closesAfter: Date }): Promise<SeatFigures[]> {
+  // COUNT(…) FILTER counts both statuses in one pass; ::int keeps the counts plain numbers on both drivers.
+  return "cohortId" in scope
+    ? db.$queryRaw<SeatFiguresRow[]>`
+        SELECT c."id" AS "cohortId", c."capacity",
+          (COUNT(e."id") FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
+          (COUNT(e."id") FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
+        FROM "Cohort" c LEFT JOIN "Enrolment" e ON e."cohortId" = c."id"
+        WHERE c."id" = ${scope.cohortId}
+        GROUP BY c."id"`
+    : db.$queryRaw<SeatFiguresRow[]>`
+        SELECT c."id" AS "cohortId", c."capacity",
+          (COUNT(e."id") FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
+          (COUNT(e."id") FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
+        FROM "Cohort" c LEFT JOIN "Enrolment" e ON e."cohortId" = c."id"
+        WHERE c."townCode" = ${scope.townCode} AND c."enrolmentClosesAt" > ${scope.closesAfter}
+        GROUP BY c."id"`;
+}
+
 /** The locale outbox rows are written in for a chat user. */
 export function localeOf(user: Pick<ChatUser, "locale">): "zh" | "en" {
   return user.locale === "en" ? "en" : "zh";
@@ -68,14 +105,15 @@ const sessionPlace = (s: { place: string; placeEn: string }): Bilingual => ({ zh
  * @returns the ids of the enrolments seated now, in waitlist order
  */
 export async function fillSeats(tx: Tx, cohortId: string, now: Date): Promise<string[]> {
+  const [figures] = await seatFigures(tx, { cohortId });
+  const free = figures ? figures.capacity - figures.seated : 0;
+  // Most calls find the cohort full or nobody waiting: then nothing else is read.
+  if (free <= 0 || figures!.waiting === 0) return [];
+  const next = await tx.enrolment.findMany({ where: { cohortId, status: "WAITLISTED" }, orderBy: { queueNumber: "asc" }, take: free, include: { user: true } });
   const cohort = await tx.cohort.findUniqueOrThrow({
     where: { id: cohortId },
     include: { course: true, sessions: { where: { startsAt: { gt: now } }, orderBy: { position: "asc" }, take: 1 } },
   });
-  const seated = await tx.enrolment.count({ where: { cohortId, status: "SEATED" } });
-  const free = cohort.capacity - seated;
-  if (free <= 0) return [];
-  const next = await tx.enrolment.findMany({ where: { cohortId, status: "WAITLISTED" }, orderBy: { queueNumber: "asc" }, take: free, include: { user: true } });
   const coming = cohort.sessions[0];
   for (const enrolment of next) {
     await tx.enrolment.update({ where: { id: enrolment.id }, data: { status: "SEATED", seatedAt: now } });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ActorKind, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
 import type { CompactStanding } from "../compact/standing.ts";
-import type { GridDirectory } from "../grid/directory.ts";
+import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
@@ -9,7 +9,7 @@ import { maskPersonalNumbers } from "../privacy.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
 import { queueStaffAlerts, shopStandingOf } from "./alerts.ts";
 import { queueMerchantNotices, queueMerchantStatusNotices } from "./merchant-answers.ts";
-import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
+import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf, type PlaceCodes } from "./place.ts";
 import type {
   ChatIdentity,
   FeedbackResult,
@@ -284,9 +284,10 @@ export function createReportsService(deps: {
     return null;
   };
 
-  const routeFor = async (db: Db, categoryCode: string, place: ReportPlace): Promise<ReportRoute | null> => {
-    const category = await findCategory(db, categoryCode);
-    return (category && (await overrideRoute(db, category))) ?? defaultRoute(grid.index, resolvePlace(grid.index, place));
+  /** The route a report would take, for showing it (the summary, a blocked reporter's view); submit decides it afresh in its transaction. */
+  const routeFor = async (categoryCode: string, place: ReportPlace): Promise<ReportRoute | null> => {
+    const category = (await categoryRows()).find((row) => row.code === categoryCode);
+    return (category && (await overrideRoute(prisma, category))) ?? defaultRoute(grid.index, resolvePlace(grid.index, place));
   };
 
   const upsertUser = (db: Db, user: ChatIdentity) =>
@@ -300,11 +301,11 @@ export function createReportsService(deps: {
   const findUser = (db: Db, user: { channel: string; userId: string }) =>
     db.chatUser.findUnique({ where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } } });
 
-  const rateLimit = async (db: Db, reporterId: string | undefined): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }> => {
-    if (!reporterId) return { allowed: true };
+  /** `reporter` names the reporter by id, or by chat account (one query, and none of a stranger's reports match). */
+  const rateLimit = async (db: Db, reporter: { reporterId: string } | { reporter: { channel: string; channelUserId: string } }): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }> => {
     const now = clock().getTime();
     const windowMs = options.rateLimit.windowMinutes * MINUTE;
-    const recent = await db.report.findMany({ where: { reporterId, createdAt: { gt: new Date(now - windowMs) } }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
+    const recent = await db.report.findMany({ where: { ...reporter, createdAt: { gt: new Date(now - windowMs) } }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
     if (recent.length < options.rateLimit.count) return { allowed: true };
     // A slot frees when the oldest of the last `count` submissions leaves the window.
     const freeAt = recent[options.rateLimit.count - 1]!.createdAt.getTime() + windowMs;
@@ -334,7 +335,7 @@ export function createReportsService(deps: {
   /** What the reporter is shown as the route: for an unrouted (blocked) report the route it would have had, so nothing gives the block away. */
   const shownRoute = async (report: LoadedReport): Promise<ReportRoute | null> => {
     if (report.routed) return storedRouteOf(report);
-    return routeFor(prisma, report.category.code, {
+    return routeFor(report.category.code, {
       roadCode: report.road?.code,
       houseNumber: report.houseNumber ?? undefined,
       neighbourhoodCode: report.neighbourhood?.code,
@@ -342,7 +343,8 @@ export function createReportsService(deps: {
     });
   };
 
-  const nearbyOpen = async (db: Db, categoryCode: string, place: ReportPlace): Promise<LoadedReport[]> => {
+  /** Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs. */
+  const nearbyOpen = async (db: Db, categoryCode: string, place: ReportPlace) => {
     const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
     const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     // The database narrows to reports that can pass the filter below (within a bounding box of the
@@ -369,7 +371,7 @@ export function createReportsService(deps: {
     if (near.length === 0) return [];
     const candidates = await db.report.findMany({
       where: { townCode, category: { code: categoryCode }, status: { in: OPEN_STATUSES }, createdAt: { gte: since }, OR: near },
-      include: reportInclude,
+      select: { id: true, reference: true, reporterId: true, latitude: true, longitude: true, houseNumber: true, road: { select: { code: true } }, neighbourhood: { select: { code: true } } },
       orderBy: [{ createdAt: "desc" }, { reference: "desc" }],
       take: NEARBY_CANDIDATES,
     });
@@ -409,54 +411,72 @@ export function createReportsService(deps: {
     return true;
   };
 
+  type ResidentUpdate = Omit<ResidentUpdatePayload, "reference" | "relation" | "locale" | "askFeedback"> & { askReporterForFeedback?: boolean };
+
   /** Queues one update per recipient (reporter and followers, minus `except`) in the caller's transaction. */
-  const notifyResidents = async (
+  const notifyResidents = async (tx: Tx, reportId: string, eventId: string, kind: ReportOutboxKind, content: ResidentUpdate, except?: string) => {
+    const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } } });
+    await queueResidentUpdates(tx, report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except);
+  };
+
+  /** {@link notifyResidents} for a caller that already holds the recipients (a report just created has only its reporter). */
+  const queueResidentUpdates = async (
     tx: Tx,
-    reportId: string,
+    report: { reference: string; reporterId: string },
+    recipients: { id: string; channel: string; chatId: string; locale: string }[],
     eventId: string,
     kind: ReportOutboxKind,
-    content: Omit<ResidentUpdatePayload, "reference" | "relation" | "locale" | "askFeedback"> & { askReporterForFeedback?: boolean },
+    content: ResidentUpdate,
     except?: string,
   ) => {
-    const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } } });
     const { askReporterForFeedback, ...rest } = content;
-    for (const user of [report.reporter, ...report.followers.map((f) => f.user)]) {
-      if (user.id === except) continue;
-      const relation = user.id === report.reporterId ? "reporter" : "follower";
-      const payload: ResidentUpdatePayload = {
-        ...rest,
-        reference: report.reference,
-        relation,
-        locale: user.locale === "en" ? "en" : "zh",
-        askFeedback: relation === "reporter" && askReporterForFeedback === true,
-      };
-      // The payload is plain JSON by construction; an interface just has no index signature for Prisma's Json type.
-      await tx.outboxMessage.create({
-        data: { dedupeKey: `${eventId}:${user.id}`, kind, channel: user.channel, chatId: user.chatId, payload: payload as unknown as Prisma.InputJsonObject, createdAt: clock(), nextAttemptAt: clock() },
+    const data = recipients
+      .filter((user) => user.id !== except)
+      .map((user) => {
+        const relation = user.id === report.reporterId ? "reporter" : "follower";
+        const payload: ResidentUpdatePayload = {
+          ...rest,
+          reference: report.reference,
+          relation,
+          locale: user.locale === "en" ? "en" : "zh",
+          askFeedback: relation === "reporter" && askReporterForFeedback === true,
+        };
+        // The payload is plain JSON by construction; an interface just has no index signature for Prisma's Json type.
+        return { dedupeKey: `${eventId}:${user.id}`, kind, channel: user.channel, chatId: user.chatId, payload: payload as unknown as Prisma.InputJsonObject, createdAt: clock(), nextAttemptAt: clock() };
       });
-    }
+    // One statement for every recipient, however many follow the case.
+    if (data.length > 0) await tx.outboxMessage.createMany({ data });
   };
 
   const nextReference = async (tx: Tx): Promise<string> => {
-    const town = await tx.town.findUniqueOrThrow({ where: { code: townCode }, select: { referencePrefix: true } });
     const year = new Date(clock().getTime() + TOWN_UTC_OFFSET_MS).getUTCFullYear();
     // One statement takes the number and moves the counter on: concurrent submissions queue on
     // the counter row and each gets its own number; a rolled-back submission gives its number back.
-    const [row] = await tx.$queryRaw<{ issued: number }[]>`
+    // The town's prefix comes with it, saving a query per report.
+    const [row] = await tx.$queryRaw<{ issued: number; prefix: string | null }[]>`
       INSERT INTO "ReferenceCounter" ("townCode", "year", "next") VALUES (${townCode}, ${year}, 2)
       ON CONFLICT ("townCode", "year") DO UPDATE SET "next" = "ReferenceCounter"."next" + 1
-      RETURNING "next" - 1 AS "issued"`;
-    return `${town.referencePrefix}-${year}-${String(row!.issued).padStart(6, "0")}`;
+      RETURNING "next" - 1 AS "issued", (SELECT "referencePrefix" FROM "Town" WHERE "code" = ${townCode}) AS "prefix"`;
+    if (!row?.prefix) throw new TownNotLoadedError(townCode);
+    return `${row.prefix}-${year}-${String(row.issued).padStart(6, "0")}`;
   };
 
-  /** Ids for the place's codes; codes come from {@link resolvePlace}, so they exist unless the town was re-imported meanwhile. */
-  const placeIds = async (tx: Tx, place: ReportPlace) => {
-    const codes = resolvePlace(grid.index, place);
-    const road = codes.roadCode ? await tx.road.findUnique({ where: { townCode_code: { townCode, code: codes.roadCode } }, select: { id: true } }) : null;
-    const district = codes.districtCode ? await tx.district.findUnique({ where: { townCode_code: { townCode, code: codes.districtCode } }, select: { id: true } }) : null;
-    const neighbourhood =
-      codes.neighbourhoodCode && district ? await tx.neighbourhood.findUnique({ where: { districtId_code: { districtId: district.id, code: codes.neighbourhoodCode } }, select: { id: true } }) : null;
-    return { codes, roadId: road?.id ?? null, districtId: district?.id ?? null, neighbourhoodId: neighbourhood?.id ?? null };
+  /**
+   * Ids for a new report's place codes (from {@link resolvePlace}, so they exist unless the town
+   * was re-imported meanwhile: then the missing ones are null) and for its route, in one query.
+   */
+  const submitIds = async (tx: Tx, codes: PlaceCodes, route: ReportRoute | null) => {
+    const roadCommitteeCode = route?.kind === "roadCommittee" ? route.code : null;
+    const routeDistrictCode = route?.kind === "districtCommittee" ? route.code : null;
+    const [row] = await tx.$queryRaw<{ roadId: string | null; districtId: string | null; neighbourhoodId: string | null; routedRoadCommitteeId: string | null; routedDistrictId: string | null }[]>`
+      SELECT
+        (SELECT "id" FROM "Road" WHERE "townCode" = ${townCode} AND "code" = ${codes.roadCode ?? null}) AS "roadId",
+        (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${codes.districtCode ?? null}) AS "districtId",
+        (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId"
+          WHERE d."townCode" = ${townCode} AND d."code" = ${codes.districtCode ?? null} AND n."code" = ${codes.neighbourhoodCode ?? null}) AS "neighbourhoodId",
+        (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = ${townCode} AND "code" = ${roadCommitteeCode}) AS "routedRoadCommitteeId",
+        (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${routeDistrictCode}) AS "routedDistrictId"`;
+    return row!;
   };
 
   const routeIds = async (db: Db, route: ReportRoute | null) => {
@@ -561,14 +581,21 @@ export function createReportsService(deps: {
       return rows.map((row) => ({ code: row.code, name: { zh: row.name, en: row.nameEn }, houseNumber: row.houseNumber }));
     },
 
-    routeFor: (categoryCode, place) => routeFor(prisma, categoryCode, place),
+    routeFor,
 
     async checkRateLimit(user) {
-      return rateLimit(prisma, (await findUser(prisma, user))?.id);
+      return rateLimit(prisma, { reporter: { channel: user.channel, channelUserId: user.userId } });
     },
 
     async findNearbyOpen(categoryCode, place) {
-      return (await nearbyOpen(prisma, categoryCode, place)).map(toNearby);
+      const near = await nearbyOpen(prisma, categoryCode, place);
+      // Most places have none; the few found are loaded in full for showing them.
+      if (near.length === 0) return [];
+      const loaded = new Map((await prisma.report.findMany({ where: { id: { in: near.map((report) => report.id) } }, include: reportInclude })).map((report) => [report.id, report]));
+      return near.flatMap((report) => {
+        const full = loaded.get(report.id);
+        return full ? [toNearby(full)] : [];
+      });
     },
 
     follow(reference, user) {
@@ -591,14 +618,14 @@ export function createReportsService(deps: {
         // The upsert also locks the user's row until commit, so one user's parallel submissions
         // are counted one after the other by the rate limit.
         const reporter = await upsertUser(tx, user);
-        const limit = await rateLimit(tx, reporter.id);
+        const limit = await rateLimit(tx, { reporterId: reporter.id });
         if (!limit.allowed) return { type: "rateLimited", retryAfterMinutes: limit.retryAfterMinutes };
         const category = await findCategory(tx, draft.categoryCode);
         if (!category) throw new UnknownCategoryError(townCode, draft.categoryCode);
-        const place = await placeIds(tx, draft.place);
+        const codes = resolvePlace(grid.index, draft.place);
         // Two residents filing the same problem at the same moment queue here, so the
         // second sees the first's report (committed before the lock is released) and follows it.
-        const spot = place.codes.roadCode ? `road:${place.codes.roadCode}` : `district:${place.codes.districtCode ?? "-"}`;
+        const spot = codes.roadCode ? `road:${codes.roadCode}` : `district:${codes.districtCode ?? "-"}`;
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`report:${townCode}:${category.code}:${spot}`}))`;
         const duplicate = (await nearbyOpen(tx, category.code, draft.place)).find((report) => !declined.has(report.reference));
         if (duplicate) {
@@ -607,8 +634,8 @@ export function createReportsService(deps: {
         }
         // A blocked reporter gets the same answer as anyone; the case is kept but reaches no committee.
         const blocked = reporter.blockedAt !== null;
-        const route = (await overrideRoute(tx, category)) ?? defaultRoute(grid.index, place.codes);
-        const routed = blocked ? null : await routeIds(tx, route);
+        const route = (await overrideRoute(tx, category)) ?? defaultRoute(grid.index, codes);
+        const ids = await submitIds(tx, codes, blocked ? null : route);
         const merchant = draft.merchantCode ? await tx.merchant.findUnique({ where: { townCode_code: { townCode, code: draft.merchantCode } }, select: { id: true, name: true, nameEn: true } }) : null;
         const now = clock();
         const reference = await nextReference(tx);
@@ -620,15 +647,15 @@ export function createReportsService(deps: {
             reporterId: reporter.id,
             contactAllowed: draft.contactAllowed,
             description: draft.description,
-            roadId: place.roadId,
+            roadId: ids.roadId,
             houseNumber: draft.place.houseNumber ?? null,
-            neighbourhoodId: place.neighbourhoodId,
-            districtId: place.districtId,
+            neighbourhoodId: ids.neighbourhoodId,
+            districtId: ids.districtId,
             latitude: draft.place.latitude ?? null,
             longitude: draft.place.longitude ?? null,
             merchantId: merchant?.id ?? null,
-            routedRoadCommitteeId: routed?.routedRoadCommitteeId ?? null,
-            routedDistrictId: routed?.routedDistrictId ?? null,
+            routedRoadCommitteeId: ids.routedRoadCommitteeId,
+            routedDistrictId: ids.routedDistrictId,
             routed: !blocked,
             createdAt: now,
             updatedAt: now,
@@ -638,7 +665,7 @@ export function createReportsService(deps: {
         const event = await tx.reportEvent.create({
           data: { reportId: report.id, type: "SUBMITTED", toStatus: "SUBMITTED", actorKind: "RESIDENT", actorId: reporter.id, createdAt: now },
         });
-        await notifyResidents(tx, report.id, event.id, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
+        await queueResidentUpdates(tx, report, [reporter], event.id, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
         if (!blocked) {
           await queueStaffAlerts(tx, {
             townCode,
@@ -647,7 +674,7 @@ export function createReportsService(deps: {
             createdAt: now,
             grid: grid.index,
             categoryCode: category.code,
-            codes: place.codes,
+            codes,
             houseNumber: draft.place.houseNumber,
             content: {
               reference,
@@ -662,7 +689,7 @@ export function createReportsService(deps: {
               route,
             },
           });
-          await queueMerchantNotices(tx, { reportId: report.id, eventId: event.id, createdAt: now });
+          if (merchant) await queueMerchantNotices(tx, { reportId: report.id, eventId: event.id, createdAt: now });
         }
         return { type: "created", reference, route };
       }, TRANSACTION_OPTIONS);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { normalizeMobile, type CohortView, type EnrolResult } from "../../domain/classes/classes.ts";
+import { normalizeMobile, type CohortInfo, type CohortView, type EnrolResult } from "../../domain/classes/classes.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
@@ -33,7 +33,7 @@ function ask(state: ClassesState, text: string, options?: ChoiceOption[]): Step<
   return { type: "continue", state, replies: [reply] };
 }
 
-function titleOf(cohort: Pick<CohortView, "course" | "title">, context: FlowContext): string {
+function titleOf(cohort: Pick<CohortInfo, "course" | "title">, context: FlowContext): string {
   return `${cohort.course[context.locale]} · ${cohort.title[context.locale]}`;
 }
 
@@ -83,7 +83,7 @@ async function details(cohortCode: string, context: FlowContext): Promise<Step<C
 /** Sign-up starts only while enrolment is open, so nobody types their details for a closed class. */
 async function startSignUp(cohortCode: string, context: FlowContext): Promise<Step<ClassesState>> {
   const c = context.t.classes;
-  const cohort = await context.services.classes.cohort(cohortCode);
+  const cohort = await context.services.classes.cohortInfo(cohortCode);
   if (!cohort) return say(c.unknownCohort);
   if (cohort.enrolment === "notOpenYet") return say(c.notOpenYet(townTime(cohort.enrolmentOpensAt, context.locale)));
   if (cohort.enrolment === "closed") return say(c.closed);
@@ -131,7 +131,7 @@ function enrolAnswer(result: EnrolResult, title: string, context: FlowContext): 
 async function enrol(state: ClassesState, skills: string[], context: FlowContext): Promise<Step<ClassesState>> {
   const { user, locale, services } = context;
   if (state.cohortCode === null) return ask({ ...state, stage: "availability", skills }, context.t.classes.askAvailability);
-  const cohort = await services.classes.cohort(state.cohortCode);
+  const cohort = await services.classes.cohortInfo(state.cohortCode);
   if (!cohort) return say(context.t.classes.unknownCohort);
   const result = await services.classes.enrol(state.cohortCode, { ...user, locale }, {
     name: state.name ?? "",

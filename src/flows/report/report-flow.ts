@@ -375,18 +375,29 @@ function answered(state: ReportState, changes: Partial<ReportState["draft"]>, co
   return proceed({ ...state, history, draft: { ...state.draft, ...changes } }, context);
 }
 
+type Shops = Awaited<ReturnType<FlowContext["services"]["reports"]["merchantsOnRoad"]>>;
+type Nearby = Awaited<ReturnType<typeof nearbyNotDeclined>>;
+/** What a step has already read for deciding where to go, so its question does not read it again. */
+interface Known {
+  shops?: Shops;
+  nearby?: Nearby;
+}
+
 /** Goes to the first unanswered step (skipping steps that do not apply) and asks it. */
 async function proceed(state: ReportState, context: FlowContext): Promise<Step<ReportState>> {
   const { draft } = state;
   let step: StepName = "summary";
+  // What decided the step is what its question shows: read once per step.
+  const known: Known = {};
   if (!draft.categoryCode) step = "category";
   else if (!draft.place) step = "location";
   else if (!draft.photosAnswered) step = "photos";
   else if (draft.description === undefined) step = "description";
-  else if (draft.merchantCode === undefined && draft.place.roadCode && (await context.services.reports.merchantsOnRoad(draft.place.roadCode)).length > 0) step = "shop";
+  else if (draft.merchantCode === undefined && draft.place.roadCode && (known.shops = await context.services.reports.merchantsOnRoad(draft.place.roadCode)).length > 0) step = "shop";
   else if (draft.contactAllowed === undefined) step = "contact";
-  else if (!state.duplicatesChecked && (await nearbyNotDeclined(state, context)).length > 0) step = "duplicates";
-  return ask({ ...state, step }, context);
+  else if (!state.duplicatesChecked && (known.nearby = await nearbyNotDeclined(state, context)).length > 0) step = "duplicates";
+  const next = { ...state, step };
+  return { type: "continue", state: next, replies: await question(next, context, known) };
 }
 
 /** Asks the current step's question again (after Back, on resume, or when moving to it). */
@@ -436,8 +447,8 @@ async function nearbyNotDeclined(state: ReportState, context: FlowContext) {
   return nearby.filter((report) => !state.declinedDuplicates.includes(report.reference)).slice(0, 3);
 }
 
-/** The messages that ask the current step's question. */
-async function question(state: ReportState, context: FlowContext): Promise<OutboundMessage[]> {
+/** The messages that ask the current step's question, using what the caller has just read. */
+async function question(state: ReportState, context: FlowContext, known: Known = {}): Promise<OutboundMessage[]> {
   const { t, services, locale } = context;
   const r = t.report;
   switch (state.step) {
@@ -476,7 +487,7 @@ async function question(state: ReportState, context: FlowContext): Promise<Outbo
     case "description":
       return [choices(r.askDescription, [], state, context)];
     case "shop": {
-      const merchants = await services.reports.merchantsOnRoad(state.draft.place?.roadCode ?? "");
+      const merchants = known.shops ?? (await services.reports.merchantsOnRoad(state.draft.place?.roadCode ?? ""));
       const houseNumber = state.draft.place?.houseNumber;
       const nearest = [...merchants]
         .sort((a, b) => (houseNumber === undefined ? 0 : Math.abs((a.houseNumber ?? 1e9) - houseNumber) - Math.abs((b.houseNumber ?? 1e9) - houseNumber)))
@@ -488,7 +499,7 @@ async function question(state: ReportState, context: FlowContext): Promise<Outbo
     case "contact":
       return [choices(r.askContact, [{ label: r.contactYes, value: `${P}contact:yes` }, { label: r.contactNo, value: `${P}contact:no` }], state, context)];
     case "duplicates": {
-      const nearby = await nearbyNotDeclined(state, context);
+      const nearby = known.nearby ?? (await nearbyNotDeclined(state, context));
       const lines = nearby.map((report) => r.duplicateLine(report.reference, r.status[report.status], report.supporters, report.place[locale]));
       return [
         choices([r.duplicatesFound, ...lines].join("\n"), [
