@@ -1,16 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../../src/config.ts";
-import { openDatabase, type Database } from "../../../../src/db/database.ts";
+import type { Database } from "../../../../src/db/database.ts";
 import { GridDirectory } from "../../../../src/domain/grid/directory.ts";
 import { createReportsService } from "../../../../src/domain/reports/reports.ts";
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
-import { startLinli } from "../../../../src/main.ts";
-import { createPostgresDatabase } from "../../../support/databases.ts";
+import { startTestApp, type TestApp } from "../../../support/app.ts";
 import { startFakeTelegram, type FakeChat, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
-import { SAMPLE_TOWN_FILE } from "../../../support/town.ts";
 
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const group: FakeChat = { id: -100_222, type: "group", title: "第二片区工作群" };
@@ -36,36 +30,23 @@ async function eventually<T>(read: () => T | Promise<T>, accept: (value: T) => b
 
 describe("staff on Telegram, end to end against a fake Bot API", () => {
   let fake: FakeTelegram;
-  let dir: string;
+  let app: TestApp;
   let db: Database;
-  let stopApp: () => Promise<void>;
 
   beforeAll(async () => {
     fake = await startFakeTelegram({ token: TOKEN });
     fake.addChat(group);
-    dir = await mkdtemp(path.join(tmpdir(), "linli-telegram-staff-"));
-    const townFile = path.join(dir, "town.yaml");
-    const sample = await readFile(SAMPLE_TOWN_FILE, "utf8");
-    await writeFile(
-      townFile,
-      sample.replace(
-        "alertDestinations: []",
-        `alertDestinations:\n  - code: d2-group\n    name: 第二片区工作群\n    telegramChatId: "${group.id}"\n    districts: [d2]`,
-      ),
-    );
-    const url = await createPostgresDatabase();
-    const app = await startLinli(
-      loadConfig({ DATA_DIR: dir, DATABASE_URL: url, PORT: "0", TOWN_DATA_FILE: townFile, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url, LOG_LEVEL: "silent" }),
-    );
-    stopApp = app.stop;
-    db = await openDatabase({ kind: "postgres", url });
+    app = await startTestApp({
+      env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url },
+      editTown: (sample) =>
+        sample.replace("alertDestinations: []", `alertDestinations:\n  - code: d2-group\n    name: 第二片区工作群\n    telegramChatId: "${group.id}"\n    districts: [d2]`),
+    });
+    db = app.db;
   });
 
   afterAll(async () => {
-    await stopApp();
-    await db.close();
+    await app?.stop();
     await fake.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("a clerk joins by link, and only they can claim and resolve the group alert, which is edited in place each time", async () => {

@@ -1,18 +1,15 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../../src/config.ts";
-import { openDatabase, type Database } from "../../../../src/db/database.ts";
+import type { Database } from "../../../../src/db/database.ts";
 import { GridDirectory } from "../../../../src/domain/grid/directory.ts";
 import { createReportsService } from "../../../../src/domain/reports/reports.ts";
 import { createCompactService } from "../../../../src/domain/compact/compact.ts";
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
-import { startLinli } from "../../../../src/main.ts";
-import { createPostgresDatabase } from "../../../support/databases.ts";
+import { startTestApp, type TestApp } from "../../../support/app.ts";
 import { replyCard, startFakeWecomBot, streamText, type FakeCallbackResult, type FakeWecomBot, type FakeWecomUser } from "../../../support/fake-wecom-bot.ts";
-import { SAMPLE_TOWN_FILE, TINY_PNG } from "../../../support/town.ts";
+import { TINY_PNG } from "../../../support/town.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 const resident: FakeWecomUser = { userid: "lisi" };
@@ -69,37 +66,19 @@ function townWithOpenClass(sample: string): string {
 
 describe("the WeCom intelligent bot, end to end against a simulated WeCom", () => {
   let fake: FakeWecomBot;
-  let dir: string;
+  let app: TestApp;
   let db: Database;
-  let stopApp: () => Promise<void>;
 
   beforeAll(async () => {
     fake = await startFakeWecomBot();
-    dir = await mkdtemp(path.join(tmpdir(), "linli-wecom-bot-"));
-    const townFile = path.join(dir, "town.yaml");
-    await writeFile(townFile, townWithOpenClass(await readFile(SAMPLE_TOWN_FILE, "utf8")));
-    const url = await createPostgresDatabase();
-    const app = await startLinli(
-      loadConfig({
-        DATA_DIR: dir,
-        DATABASE_URL: url,
-        PORT: "0",
-        TOWN_DATA_FILE: townFile,
-        WECOM_BOT_TOKEN: fake.token,
-        WECOM_BOT_ENCODING_AES_KEY: fake.encodingAesKey,
-        LOG_LEVEL: "silent",
-      }),
-    );
-    stopApp = app.stop;
+    app = await startTestApp({ env: { WECOM_BOT_TOKEN: fake.token, WECOM_BOT_ENCODING_AES_KEY: fake.encodingAesKey }, editTown: townWithOpenClass });
     fake.target(`${app.httpUrl}/wecom/callback`);
-    db = await openDatabase({ kind: "postgres", url });
+    db = app.db;
   });
 
   afterAll(async () => {
-    await stopApp();
-    await db.close();
+    await app?.stop();
     await fake.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("answers WeCom's URL verification with the decrypted echostr, as plain text", async () => {
@@ -153,9 +132,9 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     const report = await db.prisma.report.findUniqueOrThrow({ where: { reference: reference! }, include: { photos: true, reporter: true } });
     expect(report.reporter).toMatchObject({ channel: "wecom", channelUserId: "lisi", chatId: "lisi" });
     expect(report.photos).toHaveLength(1);
-    const [folder] = await readdir(path.join(dir, "media"));
-    const [file] = await readdir(path.join(dir, "media", folder!));
-    expect(await readFile(path.join(dir, "media", folder!, file!))).toEqual(photo);
+    const [folder] = await readdir(path.join(app.dir, "media"));
+    const [file] = await readdir(path.join(app.dir, "media", folder!));
+    expect(await readFile(path.join(app.dir, "media", folder!, file!))).toEqual(photo);
   });
 
   it("a resident signs up for a class by buttons and typed answers and gets a seat with a check-in code", async () => {
