@@ -37,11 +37,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const dataDir = path.join(dir, "data");
   const port = await freePort();
   await run(...asOwner("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]));
+  // synchronous_commit stays on: the cluster is crashed on purpose, and a commit
+  // acknowledged before its WAL was written would vanish and look like lost data.
   const start = () =>
     run(
       ...asOwner("pg_ctl", [
         "-D", dataDir, "-l", path.join(dir, "log"), "-w", "start",
-        "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`,
       ]),
     );
   const stop = () => run(...asOwner("pg_ctl", ["-D", dataDir, "-m", "immediate", "-w", "stop"]));
