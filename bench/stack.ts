@@ -1,10 +1,14 @@
+import cluster, { type Worker } from "node:cluster";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { announceReady, startWorkers } from "../src/cluster.ts";
 import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/log.ts";
 import { startLinli } from "../src/main.ts";
 
 /**
  * The process under test: the whole of Linli exactly as `npm start` composes it
- * (startLinli with the configuration from the environment), plus what only the
+ * (startLinli with the configuration from the environment; with WORKERS > 1 a
+ * primary and its workers, as src/cluster.ts runs them), plus what only the
  * process itself can see of itself. The benchmark driver forks it, so its RSS
  * and event-loop delay are Linli's alone, not the load generator's or the fake
  * Bot API's. It talks over the IPC channel:
@@ -27,6 +31,8 @@ export interface StackStats {
   externalMb: number;
   /** The kernel's high-water mark for the whole life of the process. */
   maxRssMb: number;
+  /** With WORKERS > 1, each worker's own figures; the fields above then add them up, the primary included. */
+  workers: StackStats[];
 }
 
 /** A message the driver sends to the stack process. */
@@ -35,34 +41,46 @@ export type StackCommand = { type: "phase" } | { type: "stats"; settle?: boolean
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 const send = (message: unknown) => process.send?.(message);
-const running = await startLinli(loadConfig(process.env));
-const delay = monitorEventLoopDelay({ resolution: 10 });
-delay.enable();
-let peakRss = 0;
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-}, 100);
+const config = loadConfig(process.env);
 
-process.on("message", (command: StackCommand) => {
-  if (command.type === "phase") {
-    delay.reset();
-    peakRss = process.memoryUsage.rss();
-  } else if (command.type === "stats") {
-    if (command.settle) globalThis.gc?.();
-    const memory = process.memoryUsage();
-    peakRss = Math.max(peakRss, memory.rss);
-    const stats: StackStats = {
-      type: "stats",
-      eventLoopDelayP99Ms: delay.count > 0 ? delay.percentile(99) / 1e6 : 0,
-      eventLoopDelayMaxMs: delay.count > 0 ? delay.max / 1e6 : 0,
-      peakRssMb: mb(peakRss),
-      rssMb: mb(memory.rss),
-      heapUsedMb: mb(memory.heapUsed),
-      externalMb: mb(memory.external),
-      maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
-    };
-    send(stats);
-  } else {
+if (config.workers > 1 && cluster.isPrimary) await relayForWorkers();
+else await runLinli();
+
+/** The process that runs Linli itself: alone, or as one worker of several. */
+async function runLinli() {
+  const running = await startLinli(config);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 100);
+
+  process.on("message", (command: StackCommand) => {
+    if (command.type === "phase") {
+      delay.reset();
+      peakRss = process.memoryUsage.rss();
+    } else if (command.type === "stats") {
+      if (command.settle) globalThis.gc?.();
+      const memory = process.memoryUsage();
+      peakRss = Math.max(peakRss, memory.rss);
+      const stats: StackStats = {
+        type: "stats",
+        eventLoopDelayP99Ms: delay.count > 0 ? delay.percentile(99) / 1e6 : 0,
+        eventLoopDelayMaxMs: delay.count > 0 ? delay.max / 1e6 : 0,
+        peakRssMb: mb(peakRss),
+        rssMb: mb(memory.rss),
+        heapUsedMb: mb(memory.heapUsed),
+        externalMb: mb(memory.external),
+        maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
+        workers: [],
+      };
+      send(stats);
+    } else stop();
+  });
+  // A worker is stopped by its primary with SIGTERM; it closes like `npm start` does, so a CPU profile is still written.
+  process.once("SIGTERM", stop);
+  function stop() {
     clearInterval(sampler);
     delay.disable();
     running.stop().then(
@@ -70,5 +88,52 @@ process.on("message", (command: StackCommand) => {
       () => process.exit(1),
     );
   }
-});
-send({ type: "ready", url: running.httpUrl });
+  if (cluster.isWorker) announceReady(running.httpUrl);
+  else send({ type: "ready", url: running.httpUrl });
+}
+
+/**
+ * The primary of a WORKERS > 1 deployment, started by the same code `npm start`
+ * uses: it passes the driver's commands to every worker and answers with their
+ * figures added up (memory) or at their worst (event-loop delay), the primary's
+ * own memory included, and each worker's figures beside them.
+ */
+async function relayForWorkers() {
+  const pool = await startWorkers({ count: config.workers, logger: createLogger({ level: config.logLevel, secrets: config.secrets }) });
+  const ask = (worker: Worker, command: StackCommand) =>
+    new Promise<StackStats>((resolve) => {
+      const onMessage = (message: StackStats) => {
+        if (message.type !== "stats") return;
+        worker.off("message", onMessage);
+        resolve(message);
+      };
+      worker.on("message", onMessage);
+      worker.send(command);
+    });
+  process.on("message", (command: StackCommand) => {
+    if (command.type === "phase") for (const worker of pool.workers()) worker.send(command);
+    else if (command.type === "stats") {
+      void Promise.all(pool.workers().map((worker) => ask(worker, command))).then((workers) => {
+        const own = process.memoryUsage();
+        const sum = (figure: (stats: StackStats) => number, primary: number) => Math.round((workers.reduce((total, stats) => total + figure(stats), 0) + primary) * 10) / 10;
+        send({
+          type: "stats",
+          eventLoopDelayP99Ms: Math.max(...workers.map((stats) => stats.eventLoopDelayP99Ms)),
+          eventLoopDelayMaxMs: Math.max(...workers.map((stats) => stats.eventLoopDelayMaxMs)),
+          peakRssMb: sum((stats) => stats.peakRssMb, mb(own.rss)),
+          rssMb: sum((stats) => stats.rssMb, mb(own.rss)),
+          heapUsedMb: sum((stats) => stats.heapUsedMb, mb(own.heapUsed)),
+          externalMb: sum((stats) => stats.externalMb, mb(own.external)),
+          maxRssMb: sum((stats) => stats.maxRssMb, mb(process.resourceUsage().maxRSS * 1024)),
+          workers,
+        } satisfies StackStats);
+      });
+    } else {
+      void pool.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    }
+  });
+  send({ type: "ready", url: pool.url });
+}

@@ -35,6 +35,8 @@ const envSchema = z
     REDIS_URL: optionalUrl(["redis:", "rediss:"]),
     TOWN_CODE: z.string().trim().regex(/^[a-z][a-z0-9-]{1,31}$/, "must be a lowercase code such as wujing").default("wujing"),
     TOWN_DATA_FILE: z.string().trim().min(1).default("data/wujing.sample.yaml"),
+    // Linli processes sharing the HTTP port; more than one needs state shared between them (PostgreSQL, Redis).
+    WORKERS: z.coerce.number().int().min(1).max(64).default(1),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
     TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC-DEF… as issued by @BotFather").optional()),
     TELEGRAM_API_ROOT: urlWithProtocols(["http:", "https:"]).default("https://api.telegram.org"),
@@ -106,6 +108,15 @@ const envSchema = z
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({ code: "custom", path: ["TELEGRAM_WEBHOOK_SECRET"], message: "is required when TELEGRAM_WEBHOOK_URL is set" });
     }
+    if (env.WORKERS > 1 && !env.DATABASE_URL) {
+      ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs DATABASE_URL: the embedded database belongs to one process" });
+    }
+    if (env.WORKERS > 1 && !env.REDIS_URL) {
+      ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs REDIS_URL: in-memory sessions belong to one process" });
+    }
+    if (env.WORKERS > 1 && env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_WEBHOOK_URL) {
+      ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs TELEGRAM_WEBHOOK_URL: Telegram allows one long-polling client per bot" });
+    }
     if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
       ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });
     }
@@ -121,6 +132,8 @@ export type Config = {
   dataDir: string;
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
   redisUrl: string | undefined;
+  /** How many Linli processes share the HTTP port (see src/cluster.ts); 1 runs everything in this process. */
+  workers: number;
   town: { code: string; dataFile: string };
   sessionIdleMs: number;
   telegram:
@@ -204,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "pglite", dataDir: path.join(dataDir, "pglite") },
     redisUrl: e.REDIS_URL,
+    workers: e.WORKERS,
     town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     telegram,

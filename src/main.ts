@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { pathToFileURL } from "node:url";
 import { createDispatcher } from "./bot/dispatch.ts";
 import { createTelegramChannel, TelegramStartError } from "./bot/channels/telegram/channel.ts";
@@ -14,6 +15,7 @@ import { startHttpServer } from "./bot/http/server.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
 import { createRedisStore } from "./bot/sessions/redis-store.ts";
 import type { SessionStore } from "./bot/sessions/store.ts";
+import { announceReady, startWorkers, WorkerStartError } from "./cluster.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { GridDirectory } from "./domain/grid/directory.ts";
@@ -51,7 +53,8 @@ export interface RunningLinli {
  * the benchmark start exactly what production starts.
  */
 export async function startLinli(config: Config, options: { logger?: Logger } = {}): Promise<RunningLinli> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets });
+  // Several workers write to one stream; each line says which one wrote it.
+  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets, fields: cluster.worker ? { worker: cluster.worker.id } : {} });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) {
@@ -188,6 +191,25 @@ async function loadTownIfEmpty(db: Database, config: Config, logger: Logger): Pr
   logger.info("loaded town data into an empty database", { file: config.town.dataFile });
 }
 
+/** Start-up failures whose message is for the operator as it is: printed without a stack, exit code 1. */
+const isOperatorError = (error: unknown) =>
+  error instanceof ConfigError || error instanceof TownDataError || error instanceof TelegramStartError || error instanceof WorkerStartError;
+
+/** Stops on the first SIGINT or SIGTERM, then exits 0 when stopping went well and 1 when it did not. */
+function stopOnSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -199,27 +221,23 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  let running: RunningLinli;
   try {
-    running = await startLinli(config);
+    if (config.workers > 1 && cluster.isPrimary) {
+      const pool = await startWorkers({ count: config.workers, logger: createLogger({ level: config.logLevel, secrets: config.secrets }) });
+      process.stdout.write(`Linli (邻里) is running: open ${pool.url} to chat. ${config.workers} processes share the port.\n`);
+      stopOnSignal(() => pool.stop());
+      return;
+    }
+    const running = await startLinli(config);
+    if (cluster.isWorker) announceReady(running.httpUrl);
+    else process.stdout.write(`Linli (邻里) is running: open ${running.httpUrl} to chat.\n`);
+    stopOnSignal(() => running.stop());
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof TownDataError || error instanceof TelegramStartError) {
-      process.stderr.write(`${error.message}\n`);
+    if (isOperatorError(error)) {
+      process.stderr.write(`${(error as Error).message}\n`);
       process.exit(1);
     }
     throw error;
-  }
-  process.stdout.write(`Linli (邻里) is running: open ${running.httpUrl} to chat.\n`);
-  let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      running.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
   }
 }
 

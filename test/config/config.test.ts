@@ -74,6 +74,26 @@ describe("configuration", () => {
   });
 });
 
+describe("several worker processes", () => {
+  const SERVER = { DATABASE_URL: "postgres://linli@127.0.0.1:5432/linli", REDIS_URL: "redis://127.0.0.1:6379" };
+
+  it("one process by default, and WORKERS runs more when PostgreSQL and Redis hold what they share", () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ ...SERVER, WORKERS: "2" }).workers).toBe(2);
+    expect(problemsOf({ ...SERVER, WORKERS: "0" })).toEqual(["WORKERS"]);
+    expect(problemsOf({ ...SERVER, WORKERS: "two" })).toEqual(["WORKERS"]);
+  });
+
+  it("more than one worker is refused on the embedded database, on in-memory sessions and with Telegram long polling, naming WORKERS", () => {
+    expect(problemsOf({ WORKERS: "2", REDIS_URL: SERVER.REDIS_URL })).toEqual(["WORKERS"]);
+    expect(problemsOf({ WORKERS: "2", DATABASE_URL: SERVER.DATABASE_URL })).toEqual(["WORKERS"]);
+    expect(problemsOf({ ...SERVER, WORKERS: "2", TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" })).toEqual(["WORKERS"]);
+    expect(
+      loadConfig({ ...SERVER, WORKERS: "2", TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook", TELEGRAM_WEBHOOK_SECRET: "a-long-enough-secret" }).workers,
+    ).toBe(2);
+  });
+});
+
 describe("WeCom intelligent bot configuration", () => {
   const KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
