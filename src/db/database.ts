@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type SqlConnection } from "./migrate.ts";
+import { pgliteSql, poolSql, type Sql } from "./sql.ts";
 
 /** Where the data lives: an embedded PGlite folder, or a PostgreSQL server. */
 export type DatabaseTarget = { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
@@ -11,6 +12,8 @@ export type DatabaseTarget = { kind: "pglite"; dataDir: string } | { kind: "post
 export interface Database {
   readonly kind: DatabaseTarget["kind"];
   readonly prisma: PrismaClient;
+  /** The same database through its driver, for the statements of the per-update hot path (see {@link Sql}). */
+  readonly sql: Sql;
   /** Answers true when a trivial query succeeds; used by /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -40,6 +43,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       kind: "pglite",
       prisma,
+      sql: pgliteSql(pglite),
       ping: () => ping(prisma),
       close: async () => {
         await prisma.$disconnect();
@@ -64,6 +68,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return {
     kind: "postgres",
     prisma,
+    sql: poolSql(pool),
     ping: () => ping(prisma),
     close: async () => {
       await prisma.$disconnect();

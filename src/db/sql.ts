@@ -1,0 +1,83 @@
+import type { PGlite, Transaction as PGliteTransaction } from "@electric-sql/pglite";
+import pg from "pg";
+
+/**
+ * SQL through the database driver, for the statements every conversation step
+ * runs (decision record 0005). A statement through Prisma 6's query builder
+ * costs about 0.8 ms of CPU in its WebAssembly query compiler; the same
+ * statement through the driver costs about 0.1 ms, and a step makes several.
+ * Everything else stays on Prisma: one schema and one migration history
+ * describe the tables both use.
+ *
+ * The contract is PostgreSQL's, on a server (pg) or embedded (PGlite), with
+ * one rule for both: Prisma's `DateTime` columns are `timestamp(3)` holding
+ * UTC, so parameters are passed as `Date` and such columns come back as `Date`
+ * read as UTC, whatever the process's time zone.
+ */
+export interface Sql {
+  /** Runs one statement with `$1`-style parameters and returns its rows. */
+  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Runs `work` in one transaction on one connection: committed when it
+   * resolves, rolled back when it throws. Inside, use only the `tx` it is
+   * given; on PGlite anything else waits for the transaction to end.
+   */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+/** PostgreSQL's type id of `timestamp without time zone`, the column type of Prisma's DateTime. */
+const TIMESTAMP_OID = 1114;
+
+/** A `timestamp(3)` as PostgreSQL prints it ("2026-11-27 03:00:00.123"), read as the UTC instant it stores. */
+const utcTimestamp = (value: string) => new Date(`${value.replace(" ", "T")}Z`);
+
+/** Dates go in as ISO text: PostgreSQL drops the trailing Z for a timestamp column, keeping the UTC wall time. */
+const toParam = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+const toParams = (params: readonly unknown[] | undefined) => (params ?? []).map(toParam);
+
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => (oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format))) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** SQL over a pg pool: each statement on any free connection, a transaction on one. */
+export function poolSql(pool: pg.Pool): Sql {
+  const on = (client: pg.Pool | pg.PoolClient): Sql["query"] => async <Row>(text: string, params?: readonly unknown[]) =>
+    (await client.query({ text, values: toParams(params), types: pgTypes })).rows as Row[];
+  return {
+    query: on(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        const tx: Sql = { query: on(client), transaction: (inner) => inner(tx) };
+        await client.query("BEGIN");
+        try {
+          const result = await work(tx);
+          await client.query("COMMIT");
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
+          throw error;
+        }
+      } finally {
+        // A connection that could not roll back is in an unknown state: the pool drops it instead of reusing it.
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+  };
+}
+
+/** SQL over PGlite, whose one connection runs one transaction at a time. */
+export function pgliteSql(pglite: PGlite): Sql {
+  const parsers = { [TIMESTAMP_OID]: utcTimestamp };
+  const on = (target: PGlite | PGliteTransaction): Sql["query"] => async <Row>(text: string, params?: readonly unknown[]) =>
+    (await target.query<Row>(text, toParams(params), { parsers })).rows;
+  return {
+    query: on(pglite),
+    transaction: (work) =>
+      pglite.transaction(async (transaction) => {
+        const tx: Sql = { query: on(transaction), transaction: (inner) => inner(tx) };
+        return work(tx);
+      }),
+  };
+}
