@@ -112,6 +112,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
       prisma: db.prisma,
+      sql: db.sql,
       render: renderOutboxRow,
       senders: {
         ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),

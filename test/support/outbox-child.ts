@@ -17,6 +17,7 @@ if (!url || !leaseMs) throw new Error("usage: outbox-child.ts <postgres url> <le
 const db = await openDatabase({ kind: "postgres", url });
 createOutboxWorker({
   prisma: db.prisma,
+  sql: db.sql,
   render: renderTextRow,
   senders: { wecom: createWecomRobotSender() },
   logger: createLogger({ level: "warn" }),

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
 import type { Logger } from "../../log.ts";
+import type { Sql } from "../../db/sql.ts";
 import { ALERT_DIGEST_KIND, DIGESTIBLE_KINDS, digestEntryOf, type AlertDigestPayload } from "./render-digest.ts";
 
 /** How one delivery attempt ended, as a channel sender reports it. */
@@ -89,12 +90,25 @@ export interface OutboxWorker {
 /** Everything the worker needs; `clock` is injectable so tests can move time without waiting. */
 export interface OutboxWorkerDeps {
   prisma: PrismaClient;
+  /** The same database through its driver: every delivered row writes its outcome, so that statement is on the hot path. */
+  sql: Sql;
   render: OutboxRender;
   /** Senders by channel id. Rows of a channel without a sender are left for an instance that has one. */
   senders: Partial<Record<string, ChannelSender>>;
   logger: Logger;
   clock?: () => Date;
   options?: Partial<OutboxWorkerOptions>;
+}
+
+/** What delivering a claimed row changes on it; a field left out keeps its value. */
+interface Settlement {
+  status?: "SENT" | "DEAD";
+  sentAt?: Date;
+  lastError?: string | null;
+  deliveredRef?: string | null;
+  nextAttemptAt?: Date;
+  /** The claim counted an attempt that did not happen (a rate limit or an older row of the chat held it back). */
+  giveBackAttempt?: true;
 }
 
 /** Transaction-level advisory lock that makes claims of concurrent workers take turns (see claim()). */
@@ -217,7 +231,7 @@ function errorText(error: unknown): string {
  *   retry-after answers then slow them down.
  */
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
-  const { prisma, render, senders } = deps;
+  const { prisma, sql, render, senders } = deps;
   const logger = deps.logger.child({ component: "outbox" });
   const clock = deps.clock ?? (() => new Date());
   const options: OutboxWorkerOptions = { ...DEFAULT_OUTBOX_WORKER_OPTIONS, ...deps.options };
@@ -347,18 +361,29 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   };
 
   /** Writes an outcome if the claim still holds; false when another worker has taken the row since. */
-  const settle = async (claim: Claim, data: Prisma.OutboxMessageUpdateManyMutationInput): Promise<boolean> => {
-    const { count } = await prisma.outboxMessage.updateMany({
-      where: { id: claim.row.id, status: "PENDING", attempts: claim.row.attempts, nextAttemptAt: claim.leaseUntil },
-      data,
-    });
-    if (count === 0) logger.warn("outbox row changed hands before its outcome was written", { id: claim.row.id });
-    return count === 1;
+  const settle = async (claim: Claim, outcome: Settlement): Promise<boolean> => {
+    const params: unknown[] = [claim.row.id, claim.row.attempts, claim.leaseUntil];
+    const assignments: string[] = [];
+    const assign = (column: string, value: unknown, cast = "") => {
+      params.push(value);
+      assignments.push(`"${column}" = $${params.length}${cast}`);
+    };
+    if (outcome.status !== undefined) assign("status", outcome.status, `::"OutboxStatus"`);
+    if (outcome.sentAt !== undefined) assign("sentAt", outcome.sentAt);
+    if (outcome.lastError !== undefined) assign("lastError", outcome.lastError);
+    if (outcome.deliveredRef !== undefined) assign("deliveredRef", outcome.deliveredRef);
+    if (outcome.nextAttemptAt !== undefined) assign("nextAttemptAt", outcome.nextAttemptAt);
+    if (outcome.giveBackAttempt) assignments.push(`"attempts" = "attempts" - 1`);
+    const settled = await sql.query(
+      `UPDATE "OutboxMessage" SET ${assignments.join(", ")} WHERE "id" = $1 AND "status" = 'PENDING' AND "attempts" = $2 AND "nextAttemptAt" = $3 RETURNING "id"`,
+      params,
+    );
+    if (settled.length === 0) logger.warn("outbox row changed hands before its outcome was written", { id: claim.row.id });
+    return settled.length === 1;
   };
 
   /** Gives a row back without counting the claim as an attempt. */
-  const release = (claim: Claim, until: Date, lastError?: string) =>
-    settle(claim, { attempts: { decrement: 1 }, nextAttemptAt: until, ...(lastError === undefined ? {} : { lastError }) });
+  const release = (claim: Claim, until: Date, lastError?: string) => settle(claim, { giveBackAttempt: true, nextAttemptAt: until, lastError });
 
   const deadLetter = async (claim: Claim, lastError: string): Promise<Outcome> => {
     if (await settle(claim, { status: "DEAD", lastError })) {

@@ -109,6 +109,7 @@ describe("the outbox worker on postgres, killed mid-batch", () => {
 
     const successor = createOutboxWorker({
       prisma: db.prisma,
+      sql: db.sql,
       render: renderTextRow,
       senders: { wecom: createWecomRobotSender() },
       logger: createLogger({ level: "silent" }),

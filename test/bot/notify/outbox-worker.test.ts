@@ -100,8 +100,8 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
 
   const telegram = (): ChannelSender => createTelegramSender({ token: TOKEN, apiRoot: fake.url, logger });
 
-  const worker = (options: Partial<OutboxWorkerOptions> = {}, sender: ChannelSender = telegram(), prisma = db.prisma) =>
-    createOutboxWorker({ prisma, render, senders: { telegram: sender }, logger, clock, options });
+  const worker = (options: Partial<OutboxWorkerOptions> = {}, sender: ChannelSender = telegram(), on: Database = db) =>
+    createOutboxWorker({ prisma: on.prisma, sql: on.sql, render, senders: { telegram: sender }, logger, clock, options });
 
   let queued = 0;
   /** Queues one row a millisecond apart, so their order is the order of the calls. */
@@ -411,7 +411,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
     const sendsA = { n: 0 };
     const sendsB = { n: 0 };
     const workerA = worker({ batchSize: 15 }, counted(sendsA));
-    const workerB = worker({ batchSize: 15 }, counted(sendsB), second.prisma);
+    const workerB = worker({ batchSize: 15 }, counted(sendsB), second);
     try {
       for (let pass = 0; pass < 30 && (await db.prisma.outboxMessage.count({ where: { status: "PENDING" } })) > 0; pass++) {
         await Promise.all([workerA.drainOnce(), workerB.drainOnce(), workerA.drainOnce(), workerB.drainOnce()]);
@@ -456,7 +456,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
 
   it("a started worker delivers rows queued while it runs, and stop waits for the pass in flight", async () => {
     now = new Date();
-    const outbox = createOutboxWorker({ prisma: db.prisma, render, senders: { telegram: telegram() }, logger, options: { pollMs: 20 } });
+    const outbox = createOutboxWorker({ prisma: db.prisma, sql: db.sql, render, senders: { telegram: telegram() }, logger, options: { pollMs: 20 } });
     outbox.start();
     const queuedRow = await enqueue(ALICE, "实时送达");
     await vi.waitFor(() => expect(texts(ALICE)).toEqual(["实时送达"]));
@@ -552,7 +552,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
     for (let note = 0; note < 30; note++) await enqueue(note % 2 === 0 ? ALICE : BOB, `note-${note}`);
     const second = kind === "postgres" ? await open() : db;
     const workerA = worker({ batchSize: 15 });
-    const workerB = worker({ batchSize: 15 }, telegram(), second.prisma);
+    const workerB = worker({ batchSize: 15 }, telegram(), second);
     try {
       for (let pass = 0; pass < 40 && (await db.prisma.outboxMessage.count({ where: { status: "PENDING" } })) > 0; pass++) {
         await Promise.all([workerA.drainOnce(), workerB.drainOnce(), workerA.drainOnce(), workerB.drainOnce()]);

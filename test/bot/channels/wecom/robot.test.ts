@@ -44,7 +44,7 @@ describe("WeCom group robots", () => {
       [],
     );
     if (result.type !== "created") throw new Error(result.type);
-    const worker = createOutboxWorker({ prisma: town.db.prisma, render: renderOutboxRow, senders: { wecom: createWecomRobotSender() }, logger: createLogger({ level: "silent" }) });
+    const worker = createOutboxWorker({ prisma: town.db.prisma, sql: town.db.sql, render: renderOutboxRow, senders: { wecom: createWecomRobotSender() }, logger: createLogger({ level: "silent" }) });
     await worker.drainOnce();
     const [markdown] = robot.received("d2-key");
     expect(markdown).toContain(`新举报 ${result.reference}：违规停车`);
