@@ -1,5 +1,6 @@
 import type { PGlite, Transaction as PGliteTransaction } from "@electric-sql/pglite";
 import pg from "pg";
+import type { Prisma } from "../generated/prisma/client.ts";
 
 /**
  * SQL through the database driver, for the statements every conversation step
@@ -80,4 +81,18 @@ export function pgliteSql(pglite: PGlite): Sql {
         return work(tx);
       }),
   };
+}
+
+/**
+ * A Prisma interactive transaction seen as {@link Sql}, so work that still runs
+ * on Prisma (imports, staff actions) shares the hot path's statements instead
+ * of keeping a second copy of them. Prisma reads `timestamp` columns back as UTC
+ * `Date`s, like the other two.
+ */
+export function prismaSql(tx: Prisma.TransactionClient): Sql {
+  const sql: Sql = {
+    query: <Row>(text: string, params?: readonly unknown[]) => tx.$queryRawUnsafe<Row[]>(text, ...toParams(params)),
+    transaction: (work) => work(sql),
+  };
+  return sql;
 }

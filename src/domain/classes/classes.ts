@@ -1,5 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
+import { prismaSql, type Sql } from "../../db/sql.ts";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
+import { upsertChatUser } from "../chat-users.ts";
 import type { GridDirectory } from "../grid/directory.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
@@ -285,7 +287,7 @@ const MAX_SESSION_MS = 12 * 3_600_000;
 const MAX_CAPACITY = 10_000;
 const MAX_TALENT_RESULTS = 50;
 const HOUR = 3_600_000;
-// A burst of sign-ups queues on one cohort's lock (and, on PGlite, on one connection): wait longer than Prisma's 5 s.
+// Staff changes queue behind a burst of sign-ups on one cohort's lock (and, on PGlite, on one connection): wait longer than Prisma's 5 s.
 const TRANSACTION_OPTIONS = { timeout: 60_000, maxWait: 60_000 };
 
 type Tx = Prisma.TransactionClient;
@@ -356,23 +358,48 @@ interface Catalogue {
 
 /** The row the enrolment reads under the cohort's lock. */
 type LockedCohort = { id: string; code: string; enrolmentOpensAt: Date; enrolmentClosesAt: Date; neighbourhoodCodes: string[] };
+/** A resident's earlier enrolment in a cohort, as a new sign-up checks it. */
+type EarlierEnrolment = { id: string; status: EnrolmentStatusName; queueNumber: number };
+/** What a sign-up writes into its enrolment, new or renewed. */
+type EnrolmentFields = { name: string; mobile: string; neighbourhoodCode: string; skills: string[]; status: "SEATED" | "WAITLISTED"; queueNumber: number; now: Date };
+/** {@link EnrolmentFields} as `$n` parameters, in the order both the insert and the update of a sign-up expect them after their own. */
+const enrolmentParams = (f: EnrolmentFields) => [f.name, f.mobile, f.neighbourhoodCode, f.skills, f.status, f.queueNumber, f.now, f.status === "SEATED" ? f.now : null];
+/** A resident's seated or waitlisted enrolment with what {@link MyEnrolment} shows of it. */
+type LiveEnrolment = {
+  cohortId: string;
+  status: "SEATED" | "WAITLISTED";
+  checkInCode: string;
+  completedAt: Date | null;
+  code: string;
+  title: string;
+  titleEn: string;
+  courseName: string;
+  courseNameEn: string;
+  attended: number;
+  waitlistPosition: number | null;
+};
+/** A stored session and its cohort, for {@link sessionInfo}. */
+type SessionRow = Parameters<typeof sessionInfo>[0] & { cohortId: string };
 
 /**
- * Creates the classes service of one town. `staff` defaults to the town's
- * staff registry on the same database; `timeZone` is the zone roster times are
+ * Creates the classes service of one town. `sql` is the same database as
+ * `prisma` through its driver: the resident steps (sign-up, cancellation, own
+ * enrolments) run on it. `staff` defaults to the town's staff registry on the
+ * same database; `timeZone` is the zone roster times are
  * written in (CSV cells carry no zone). With `grid`, the in-memory catalogue is
  * read again as soon as the grid has seen a re-import; without it, after
  * {@link CATALOGUE_MAX_AGE_MS}.
  */
 export function createClassesService(deps: {
   prisma: PrismaClient;
+  sql: Sql;
   townCode: string;
   clock?: () => Date;
   staff?: StaffRegistry;
   timeZone?: string;
   grid?: GridDirectory;
 }): ClassesService {
-  const { prisma, townCode } = deps;
+  const { prisma, sql, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
   const registry = deps.staff ?? createStaffRegistry({ prisma, townCode, clock });
   const localTime = new Intl.DateTimeFormat("sv-SE", {
@@ -392,20 +419,17 @@ export function createClassesService(deps: {
 
   const findCohort = (db: Db, code: string) => db.cohort.findUnique({ where: { townCode_code: { townCode, code } }, include: cohortInclude });
 
-  const findUser = (db: Db, user: Pick<ChatIdentity, "channel" | "userId">) =>
-    db.chatUser.findUnique({ where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } } });
-
-  const upsertUser = (db: Db, user: ChatIdentity) =>
-    db.chatUser.upsert({
-      where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } },
-      create: { channel: user.channel, channelUserId: user.userId, chatId: user.chatId, displayName: user.displayName, locale: user.locale },
-      update: { chatId: user.chatId, locale: user.locale, unreachableAt: null, ...(user.displayName ? { displayName: user.displayName } : {}) },
-    });
-
   const windowOf = (cohort: { enrolmentOpensAt: Date; enrolmentClosesAt: Date }, now: Date): EnrolmentWindow =>
     now < cohort.enrolmentOpensAt ? "notOpenYet" : now < cohort.enrolmentClosesAt ? "open" : "closed";
 
-  const waitlistPosition = (db: Db, cohortId: string, queueNumber: number) => db.enrolment.count({ where: { cohortId, status: "WAITLISTED", queueNumber: { lte: queueNumber } } });
+  /** 1 for the next to be seated: waitlisted enrolments that arrived no later than `queueNumber`. */
+  const waitlistPosition = async (db: Sql, cohortId: string, queueNumber: number) =>
+    (
+      await db.query<{ position: number }>(`SELECT COUNT(*)::int AS "position" FROM "Enrolment" WHERE "cohortId" = $1 AND "status" = 'WAITLISTED' AND "queueNumber" <= $2`, [
+        cohortId,
+        queueNumber,
+      ])
+    )[0]!.position;
 
   /** The cohort as the catalogue keeps it; `enrolment` is set again from the clock whenever it is shown. */
   const infoOf = (cohort: Omit<LoadedCohort, "capacity" | "queueCounter">): CohortInfo => ({
@@ -471,29 +495,44 @@ export function createClassesService(deps: {
   };
   const neighbourhoodNames = async () => (await catalogue()).neighbourhoods;
 
-  /** A check-in code no other enrolment of the cohort has; the caller holds the cohort lock. */
-  const newCheckInCode = async (tx: Tx, cohortId: string): Promise<string> => {
+  /**
+   * Creates the enrolment with a check-in code no other enrolment of the cohort
+   * has: a drawn code that is taken makes the insert do nothing, and another is
+   * drawn. The caller holds the cohort lock. Returns the code.
+   */
+  const insertEnrolment = async (tx: Sql, cohortId: string, userId: string, fields: EnrolmentFields): Promise<string> => {
     for (;;) {
       const code = Array.from({ length: CHECK_IN_CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("");
-      if ((await tx.enrolment.count({ where: { cohortId, checkInCode: code } })) === 0) return code;
+      const [row] = await tx.query<{ checkInCode: string }>(
+        `INSERT INTO "Enrolment" ("id", "cohortId", "userId", "checkInCode", "name", "mobile", "neighbourhoodCode", "skills", "status", "queueNumber", "privacyAcceptedAt", "createdAt", "seatedAt")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9::"EnrolmentStatus", $10, $11, $11, $12)
+         ON CONFLICT ("cohortId", "checkInCode") DO NOTHING
+         RETURNING "checkInCode"`,
+        [randomUUID(), cohortId, userId, code, ...enrolmentParams(fields)],
+      );
+      if (row) return row.checkInCode;
     }
   };
 
   /** Adds skills to the resident's talent-pool entry, creating it (with no availability yet) if needed. */
-  const addToTalentPool = async (tx: Tx, userId: string, person: { name: string; mobile: string; neighbourhoodCode: string; skills: string[] }, now: Date) => {
-    const existing = await tx.talentProfile.findUnique({ where: { townCode_userId: { townCode, userId } } });
+  const addToTalentPool = async (tx: Sql, userId: string, person: { name: string; mobile: string; neighbourhoodCode: string; skills: string[] }, now: Date) => {
+    const [existing] = await tx.query<{ skills: string[] }>(`SELECT "skills" FROM "TalentProfile" WHERE "townCode" = $1 AND "userId" = $2`, [townCode, userId]);
+    // Skills are merged here, not in SQL: two spellings of one skill are the same skill (normalize).
     const skills = cleanSkills([...(existing?.skills ?? []), ...person.skills]);
-    await tx.talentProfile.upsert({
-      where: { townCode_userId: { townCode, userId } },
-      create: { townCode, userId, ...person, skills, availability: "", consentAt: now, updatedAt: now },
-      update: { name: person.name, mobile: person.mobile, neighbourhoodCode: person.neighbourhoodCode, skills, consentAt: now, updatedAt: now },
-    });
+    await tx.query(
+      `INSERT INTO "TalentProfile" ("id", "townCode", "userId", "name", "mobile", "neighbourhoodCode", "skills", "availability", "consentAt", "updatedAt")
+       VALUES ($1, $2, $3, $4, $5, $6, $7::text[], '', $8, $8)
+       ON CONFLICT ("townCode", "userId") DO UPDATE SET
+         "name" = EXCLUDED."name", "mobile" = EXCLUDED."mobile", "neighbourhoodCode" = EXCLUDED."neighbourhoodCode",
+         "skills" = EXCLUDED."skills", "consentAt" = EXCLUDED."consentAt", "updatedAt" = EXCLUDED."updatedAt"`,
+      [randomUUID(), townCode, userId, person.name, person.mobile, person.neighbourhoodCode, skills, now],
+    );
   };
 
   return {
     async openCourses() {
       const closesAfter = clock();
-      const [{ cohorts }, figures] = await Promise.all([catalogue(), seatFigures(prisma, { townCode, closesAfter })]);
+      const [{ cohorts }, figures] = await Promise.all([catalogue(), seatFigures(sql, { townCode, closesAfter })]);
       const seats = new Map(figures.map((f) => [f.cohortId, f]));
       const courses = new Map<string, CourseView>();
       for (const { id, info, courseDescription } of cohorts) {
@@ -509,7 +548,7 @@ export function createClassesService(deps: {
 
     async cohort(cohortCode) {
       const entry = await catalogueCohort(cohortCode);
-      const [figures] = entry ? await seatFigures(prisma, { cohortId: entry.id }) : [];
+      const [figures] = entry ? await seatFigures(sql, { cohortId: entry.id }) : [];
       return entry && figures ? view(entry.info, figures) : undefined;
     },
 
@@ -523,11 +562,15 @@ export function createClassesService(deps: {
       if ("type" in person) return person;
       const skills = cleanSkills(signUp.skills);
       const neighbourhoods = await neighbourhoodNames();
-      return prisma.$transaction(async (tx): Promise<EnrolResult> => {
+      // One transaction on the driver, under the cohort's row lock (READ COMMITTED, as every seat change):
+      // concurrent sign-ups for the last seat queue on the lock and each sees the seats taken before it.
+      return sql.transaction(async (tx): Promise<EnrolResult> => {
         // One statement takes the cohort's lock (as lockCohort does) and reads what the refusals need.
-        const [cohort] = await tx.$queryRaw<LockedCohort[]>`
-          SELECT "id", "code", "enrolmentOpensAt", "enrolmentClosesAt", "neighbourhoodCodes" FROM "Cohort"
-          WHERE "townCode" = ${townCode} AND "code" = ${cohortCode} FOR UPDATE`;
+        const [cohort] = await tx.query<LockedCohort>(
+          `SELECT "id", "code", "enrolmentOpensAt", "enrolmentClosesAt", "neighbourhoodCodes" FROM "Cohort"
+           WHERE "townCode" = $1 AND "code" = $2 FOR UPDATE`,
+          [townCode, cohortCode],
+        );
         if (!cohort) return { type: "unknownCohort" };
         if (!neighbourhoods.has(signUp.neighbourhoodCode)) return { type: "unknownNeighbourhood" };
         // The clock is read under the lock: arrival order is the order residents got the lock.
@@ -538,8 +581,8 @@ export function createClassesService(deps: {
         if (cohort.neighbourhoodCodes.length > 0 && !cohort.neighbourhoodCodes.includes(signUp.neighbourhoodCode)) {
           return { type: "notEligible", neighbourhoodCodes: cohort.neighbourhoodCodes };
         }
-        const chatUser = await upsertUser(tx, user);
-        const existing = await tx.enrolment.findUnique({ where: { cohortId_userId: { cohortId: cohort.id, userId: chatUser.id } } });
+        const chatUser = await upsertChatUser(tx, user, now);
+        const [existing] = await tx.query<EarlierEnrolment>(`SELECT "id", "status", "queueNumber" FROM "Enrolment" WHERE "cohortId" = $1 AND "userId" = $2`, [cohort.id, chatUser.id]);
         if (existing && existing.status !== "CANCELLED") {
           const position = existing.status === "WAITLISTED" ? await waitlistPosition(tx, cohort.id, existing.queueNumber) : null;
           return { type: "alreadyEnrolled", cohortCode: cohort.code, status: existing.status, position };
@@ -549,74 +592,88 @@ export function createClassesService(deps: {
         // Seats freed without a promotion (there should be none) go to those already waiting, not to this arrival.
         const promoted = figures!.seated < figures!.capacity && figures!.waiting > 0 ? (await fillSeats(tx, cohort.id, now)).length : 0;
         const status = figures!.seated + promoted < figures!.capacity ? "SEATED" : "WAITLISTED";
-        const { queueCounter: queueNumber } = await tx.cohort.update({ where: { id: cohort.id }, data: { queueCounter: { increment: 1 } }, select: { queueCounter: true } });
-        const fields = {
-          name: person.name,
-          mobile: person.mobile,
-          neighbourhoodCode: signUp.neighbourhoodCode,
-          skills,
-          status,
-          queueNumber,
-          privacyAcceptedAt: now,
-          createdAt: now,
-          seatedAt: status === "SEATED" ? now : null,
-          cancelledAt: null,
-          completedAt: null,
-        } as const;
-        const enrolment = existing
-          ? await tx.enrolment.update({ where: { id: existing.id }, data: fields })
-          : await tx.enrolment.create({ data: { cohortId: cohort.id, userId: chatUser.id, checkInCode: await newCheckInCode(tx, cohort.id), ...fields } });
+        const [counter] = await tx.query<{ queueCounter: number }>(`UPDATE "Cohort" SET "queueCounter" = "queueCounter" + 1 WHERE "id" = $1 RETURNING "queueCounter"`, [cohort.id]);
+        const queueNumber = counter!.queueCounter;
+        const fields: EnrolmentFields = { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills, status, queueNumber, now };
+        const checkInCode = existing
+          ? (
+              await tx.query<{ checkInCode: string }>(
+                `UPDATE "Enrolment" SET "name" = $2, "mobile" = $3, "neighbourhoodCode" = $4, "skills" = $5::text[], "status" = $6::"EnrolmentStatus", "queueNumber" = $7,
+                   "privacyAcceptedAt" = $8, "createdAt" = $8, "seatedAt" = $9, "cancelledAt" = NULL, "completedAt" = NULL
+                 WHERE "id" = $1 RETURNING "checkInCode"`,
+                [existing.id, ...enrolmentParams(fields)],
+              )
+            )[0]!.checkInCode
+          : await insertEnrolment(tx, cohort.id, chatUser.id, fields);
         if (skills.length > 0) await addToTalentPool(tx, chatUser.id, { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills }, now);
-        if (status === "SEATED") return { type: "seated", cohortCode: cohort.code, checkInCode: enrolment.checkInCode };
-        return { type: "waitlisted", cohortCode: cohort.code, position: await waitlistPosition(tx, cohort.id, queueNumber), checkInCode: enrolment.checkInCode };
-      }, TRANSACTION_OPTIONS);
+        if (status === "SEATED") return { type: "seated", cohortCode: cohort.code, checkInCode };
+        return { type: "waitlisted", cohortCode: cohort.code, position: await waitlistPosition(tx, cohort.id, queueNumber), checkInCode };
+      });
     },
 
     async cancel(cohortCode, user) {
-      return prisma.$transaction(async (tx): Promise<CancelResult> => {
-        const cohort = await findCohort(tx, cohortCode);
+      return sql.transaction(async (tx): Promise<CancelResult> => {
+        // One statement takes the cohort's lock (as lockCohort does) and reads when its first session starts.
+        const [cohort] = await tx.query<{ id: string; firstStartsAt: Date | null }>(
+          `SELECT c."id", (SELECT s."startsAt" FROM "CohortSession" s WHERE s."cohortId" = c."id" ORDER BY s."position" LIMIT 1) AS "firstStartsAt"
+           FROM "Cohort" c WHERE c."townCode" = $1 AND c."code" = $2 FOR UPDATE`,
+          [townCode, cohortCode],
+        );
         if (!cohort) return { type: "unknownCohort" };
-        const chatUser = await findUser(tx, user);
-        if (!chatUser) return { type: "notEnrolled" };
-        await lockCohort(tx, cohort.id);
         const now = clock();
-        const enrolment = await tx.enrolment.findUnique({ where: { cohortId_userId: { cohortId: cohort.id, userId: chatUser.id } } });
+        const [enrolment] = await tx.query<{ id: string; status: EnrolmentStatusName }>(
+          `SELECT e."id", e."status" FROM "Enrolment" e JOIN "ChatUser" u ON u."id" = e."userId"
+           WHERE e."cohortId" = $1 AND u."channel" = $2 AND u."channelUserId" = $3`,
+          [cohort.id, user.channel, user.userId],
+        );
         if (!enrolment || enrolment.status === "CANCELLED") return { type: "notEnrolled" };
         const wasSeated = enrolment.status === "SEATED";
         // Leaving the waitlist harms nobody, so only a seat is held once the cohort has begun.
-        const first = cohort.sessions[0];
-        if (wasSeated && first && first.startsAt <= now) return { type: "cancelAfterStart" };
-        await tx.enrolment.update({ where: { id: enrolment.id }, data: { status: "CANCELLED", cancelledAt: now, seatedAt: null } });
+        if (wasSeated && cohort.firstStartsAt && cohort.firstStartsAt <= now) return { type: "cancelAfterStart" };
+        await tx.query(`UPDATE "Enrolment" SET "status" = 'CANCELLED', "cancelledAt" = $2, "seatedAt" = NULL WHERE "id" = $1`, [enrolment.id, now]);
         const promoted = wasSeated ? (await fillSeats(tx, cohort.id, now)).length : 0;
         return { type: "cancelled", wasSeated, promoted };
-      }, TRANSACTION_OPTIONS);
+      });
     },
 
     async myEnrolments(user) {
-      const chatUser = await findUser(prisma, user);
-      if (!chatUser) return [];
+      const rows = await sql.query<LiveEnrolment>(
+        `SELECT e."cohortId", e."status", e."checkInCode", e."completedAt", c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn",
+           (SELECT COUNT(*)::int FROM "Attendance" a WHERE a."enrolmentId" = e."id") AS "attended",
+           CASE WHEN e."status" = 'WAITLISTED' THEN
+             (SELECT COUNT(*)::int FROM "Enrolment" w WHERE w."cohortId" = e."cohortId" AND w."status" = 'WAITLISTED' AND w."queueNumber" <= e."queueNumber")
+           END AS "waitlistPosition"
+         FROM "Enrolment" e
+         JOIN "ChatUser" u ON u."id" = e."userId"
+         JOIN "Cohort" c ON c."id" = e."cohortId"
+         JOIN "Course" k ON k."id" = c."courseId"
+         WHERE u."channel" = $1 AND u."channelUserId" = $2 AND c."townCode" = $3 AND e."status" IN ('SEATED', 'WAITLISTED')`,
+        [user.channel, user.userId, townCode],
+      );
+      if (rows.length === 0) return [];
+      const sessions = await sql.query<SessionRow>(
+        `SELECT "id", "cohortId", "position", "startsAt", "endsAt", "place", "placeEn", "topic", "topicEn", "lecturerRole", "lecturerRoleEn"
+         FROM "CohortSession" WHERE "cohortId" = ANY($1::text[]) ORDER BY "position"`,
+        [rows.map((e) => e.cohortId)],
+      );
       const now = clock();
-      const rows = await prisma.enrolment.findMany({
-        where: { userId: chatUser.id, status: { in: ["SEATED", "WAITLISTED"] }, cohort: { townCode } },
-        include: { cohort: { include: cohortInclude }, _count: { select: { attendances: true } } },
-      });
-      const out: MyEnrolment[] = [];
-      for (const e of rows) {
-        const next = e.cohort.sessions.find((s) => s.endsAt > now);
+      const out = rows.map((e): MyEnrolment => {
+        const own = sessions.filter((s) => s.cohortId === e.cohortId);
+        const next = own.find((s) => s.endsAt > now);
         const seated = e.status === "SEATED";
-        out.push({
-          cohortCode: e.cohort.code,
-          course: { zh: e.cohort.course.name, en: e.cohort.course.nameEn },
-          cohort: { zh: e.cohort.title, en: e.cohort.titleEn },
+        return {
+          cohortCode: e.code,
+          course: { zh: e.courseName, en: e.courseNameEn },
+          cohort: { zh: e.title, en: e.titleEn },
           status: seated ? "SEATED" : "WAITLISTED",
-          waitlistPosition: seated ? null : await waitlistPosition(prisma, e.cohortId, e.queueNumber),
+          waitlistPosition: seated ? null : e.waitlistPosition,
           nextSession: next ? sessionInfo(next) : null,
           checkInCode: seated ? e.checkInCode : null,
-          attended: e._count.attendances,
-          sessions: e.cohort.sessions.length,
+          attended: e.attended,
+          sessions: own.length,
           completed: e.completedAt !== null,
-        });
-      }
+        };
+      });
       const firstStart = (m: MyEnrolment) => m.nextSession?.startsAt.getTime() ?? Number.POSITIVE_INFINITY;
       return out.sort((a, b) => firstStart(a) - firstStart(b));
     },
@@ -627,11 +684,11 @@ export function createClassesService(deps: {
       return prisma.$transaction(async (tx): Promise<SetCapacityResult> => {
         const cohort = await findCohort(tx, cohortCode);
         if (!cohort) return { type: "unknownCohort" };
-        await lockCohort(tx, cohort.id);
+        await lockCohort(prismaSql(tx), cohort.id);
         const seated = await tx.enrolment.count({ where: { cohortId: cohort.id, status: "SEATED" } });
         if (capacity < seated) return { type: "belowSeated", seated };
         await tx.cohort.update({ where: { id: cohort.id }, data: { capacity } });
-        const promoted = (await fillSeats(tx, cohort.id, clock())).length;
+        const promoted = (await fillSeats(prismaSql(tx), cohort.id, clock())).length;
         return { type: "updated", capacity, seated: seated + promoted, promoted };
       }, TRANSACTION_OPTIONS);
     },
@@ -662,7 +719,7 @@ export function createClassesService(deps: {
             cancelledAt: e.cancelledAt,
           }),
         );
-      const [figures] = await seatFigures(prisma, { cohortId: cohort.id });
+      const [figures] = await seatFigures(sql, { cohortId: cohort.id });
       return { type: "roster", cohort: view(infoOf(cohort), figures!), entries };
     },
 
@@ -841,8 +898,8 @@ export function createClassesService(deps: {
       if (skills.length === 0) return { type: "noSkills" };
       if (!(await neighbourhoodNames()).has(talent.neighbourhoodCode)) return { type: "unknownNeighbourhood" };
       return prisma.$transaction(async (tx): Promise<RegisterTalentResult> => {
-        const chatUser = await upsertUser(tx, user);
         const now = clock();
+        const chatUser = await upsertChatUser(prismaSql(tx), user, now);
         const fields = { ...person, neighbourhoodCode: talent.neighbourhoodCode, skills, availability: talent.availability.trim().slice(0, MAX_AVAILABILITY), consentAt: now, updatedAt: now };
         const existing = await tx.talentProfile.findUnique({ where: { townCode_userId: { townCode, userId: chatUser.id } }, select: { id: true } });
         if (existing) {

@@ -2,6 +2,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import { required, sync, type ImportCounts } from "../grid/import.ts";
 import { COMPLETION_SHARE_DEFAULT, type TownData } from "../grid/town-data.ts";
 import { fillSeats, lockCohort } from "./seats.ts";
+import { prismaSql } from "../../db/sql.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -102,7 +103,7 @@ export async function writeCourses(tx: Tx, data: TownData, now: Date): Promise<C
   const townCode = data.town.code;
   const existingCohorts = await tx.cohort.findMany({ where: { townCode }, select: { id: true, code: true } });
   // Lock first, so no sign-up changes a seat count between the check and the write.
-  for (const cohort of existingCohorts) await lockCohort(tx, cohort.id);
+  for (const cohort of existingCohorts) await lockCohort(prismaSql(tx), cohort.id);
   const conflicts = await findConflicts(tx, data);
   if (conflicts.length > 0) throw new CourseConflictError(townCode, conflicts);
 
@@ -167,7 +168,7 @@ export async function writeCourses(tx: Tx, data: TownData, now: Date): Promise<C
     }
     const removed = await tx.cohortSession.deleteMany({ where: { cohortId, position: { gt: cohort.sessions.length } } });
     sessions.removed += removed.count;
-    promoted += (await fillSeats(tx, cohortId, now)).length;
+    promoted += (await fillSeats(prismaSql(tx), cohortId, now)).length;
   }
 
   // findConflicts made sure no stale cohort has enrolments left; a stale course takes its (stale) cohorts with it.

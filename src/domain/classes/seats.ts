@@ -1,4 +1,5 @@
-import type { ChatUser, Prisma } from "../../generated/prisma/client.ts";
+import { randomUUID } from "node:crypto";
+import type { Sql } from "../../db/sql.ts";
 import type { Bilingual } from "../grid/index.ts";
 
 /*
@@ -7,7 +8,6 @@ import type { Bilingual } from "../grid/index.ts";
  * the waitlist the same way.
  */
 
-type Tx = Prisma.TransactionClient;
 
 /** Outbox kind telling a waitlisted resident they now have a seat. */
 export const CLASS_PROMOTED_KIND = "class.promoted";
@@ -47,8 +47,8 @@ export interface ClassPromotedPayload {
  * is seated (sign-up, cancellation, capacity, import) takes it first, so seat
  * counts read afterwards stay true until commit, on PostgreSQL and PGlite alike.
  */
-export async function lockCohort(tx: Tx, cohortId: string): Promise<void> {
-  await tx.$queryRaw`SELECT "id" FROM "Cohort" WHERE "id" = ${cohortId} FOR UPDATE`;
+export async function lockCohort(tx: Sql, cohortId: string): Promise<void> {
+  await tx.query(`SELECT "id" FROM "Cohort" WHERE "id" = $1 FOR UPDATE`, [cohortId]);
 }
 
 /** A cohort's capacity and how many residents sit in it and wait for it, as the database has them now. */
@@ -59,7 +59,12 @@ export interface SeatFigures {
   waiting: number;
 }
 
-type SeatFiguresRow = { cohortId: string; capacity: number; seated: number; waiting: number };
+// COUNT(…) FILTER counts both statuses in one pass; ::int keeps the counts plain numbers on every driver.
+const SEAT_FIGURES = `
+  SELECT c."id" AS "cohortId", c."capacity",
+    (COUNT(e."id") FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
+    (COUNT(e."id") FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
+  FROM "Cohort" c LEFT JOIN "Enrolment" e ON e."cohortId" = c."id"`;
 
 /**
  * Seat figures of one cohort (`cohortId`) or of a town's cohorts whose
@@ -69,31 +74,33 @@ type SeatFiguresRow = { cohortId: string; capacity: number; seated: number; wait
  * this runs as a statement of its own after it, so the counts include every
  * seat committed before the lock was granted.
  */
-export async function seatFigures(db: Tx, scope: { cohortId: string } | { townCode: string; closesAfter: Date }): Promise<SeatFigures[]> {
-  // COUNT(…) FILTER counts both statuses in one pass; ::int keeps the counts plain numbers on both drivers.
+export async function seatFigures(db: Sql, scope: { cohortId: string } | { townCode: string; closesAfter: Date }): Promise<SeatFigures[]> {
   return "cohortId" in scope
-    ? db.$queryRaw<SeatFiguresRow[]>`
-        SELECT c."id" AS "cohortId", c."capacity",
-          (COUNT(e."id") FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
-          (COUNT(e."id") FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
-        FROM "Cohort" c LEFT JOIN "Enrolment" e ON e."cohortId" = c."id"
-        WHERE c."id" = ${scope.cohortId}
-        GROUP BY c."id"`
-    : db.$queryRaw<SeatFiguresRow[]>`
-        SELECT c."id" AS "cohortId", c."capacity",
-          (COUNT(e."id") FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
-          (COUNT(e."id") FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
-        FROM "Cohort" c LEFT JOIN "Enrolment" e ON e."cohortId" = c."id"
-        WHERE c."townCode" = ${scope.townCode} AND c."enrolmentClosesAt" > ${scope.closesAfter}
-        GROUP BY c."id"`;
+    ? db.query<SeatFigures>(`${SEAT_FIGURES} WHERE c."id" = $1 GROUP BY c."id"`, [scope.cohortId])
+    : db.query<SeatFigures>(`${SEAT_FIGURES} WHERE c."townCode" = $1 AND c."enrolmentClosesAt" > $2 GROUP BY c."id"`, [scope.townCode, scope.closesAfter]);
 }
 
 /** The locale outbox rows are written in for a chat user. */
-export function localeOf(user: Pick<ChatUser, "locale">): "zh" | "en" {
+export function localeOf(user: { locale: string }): "zh" | "en" {
   return user.locale === "en" ? "en" : "zh";
 }
 
 const sessionPlace = (s: { place: string; placeEn: string }): Bilingual => ({ zh: s.place, en: s.placeEn });
+
+/** A waitlisted resident just seated, with where to tell them. */
+type PromotedRow = { id: string; queueNumber: number; checkInCode: string; channel: string; chatId: string; locale: string };
+
+/** The cohort as a promotion message names it, with its next session not yet started (null columns when none is left). */
+type PromotionCohortRow = {
+  code: string;
+  title: string;
+  titleEn: string;
+  courseName: string;
+  courseNameEn: string;
+  startsAt: Date | null;
+  place: string | null;
+  placeEn: string | null;
+};
 
 /**
  * Seats waitlisted residents, first come first served, while the cohort has
@@ -104,41 +111,44 @@ const sessionPlace = (s: { place: string; placeEn: string }): Bilingual => ({ zh
  *
  * @returns the ids of the enrolments seated now, in waitlist order
  */
-export async function fillSeats(tx: Tx, cohortId: string, now: Date): Promise<string[]> {
+export async function fillSeats(tx: Sql, cohortId: string, now: Date): Promise<string[]> {
   const [figures] = await seatFigures(tx, { cohortId });
   const free = figures ? figures.capacity - figures.seated : 0;
   // Most calls find the cohort full or nobody waiting: then nothing else is read.
   if (free <= 0 || figures!.waiting === 0) return [];
-  const next = await tx.enrolment.findMany({ where: { cohortId, status: "WAITLISTED" }, orderBy: { queueNumber: "asc" }, take: free, include: { user: true } });
-  const cohort = await tx.cohort.findUniqueOrThrow({
-    where: { id: cohortId },
-    include: { course: true, sessions: { where: { startsAt: { gt: now } }, orderBy: { position: "asc" }, take: 1 } },
-  });
-  const coming = cohort.sessions[0];
-  for (const enrolment of next) {
-    await tx.enrolment.update({ where: { id: enrolment.id }, data: { status: "SEATED", seatedAt: now } });
+  const promoted = await tx.query<PromotedRow>(
+    `WITH seated AS (
+       UPDATE "Enrolment" SET "status" = 'SEATED', "seatedAt" = $2
+       WHERE "id" IN (SELECT "id" FROM "Enrolment" WHERE "cohortId" = $1 AND "status" = 'WAITLISTED' ORDER BY "queueNumber" LIMIT $3)
+       RETURNING "id", "queueNumber", "checkInCode", "userId")
+     SELECT s."id", s."queueNumber", s."checkInCode", u."channel", u."chatId", u."locale"
+     FROM seated s JOIN "ChatUser" u ON u."id" = s."userId" ORDER BY s."queueNumber"`,
+    [cohortId, now, free],
+  );
+  const [cohort] = await tx.query<PromotionCohortRow>(
+    `SELECT c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn", s."startsAt", s."place", s."placeEn"
+     FROM "Cohort" c JOIN "Course" k ON k."id" = c."courseId"
+     LEFT JOIN LATERAL (SELECT "startsAt", "place", "placeEn" FROM "CohortSession" WHERE "cohortId" = c."id" AND "startsAt" > $2 ORDER BY "position" LIMIT 1) s ON true
+     WHERE c."id" = $1`,
+    [cohortId, now],
+  );
+  for (const enrolment of promoted) {
     const payload: ClassPromotedPayload = {
-      cohortCode: cohort.code,
-      course: { zh: cohort.course.name, en: cohort.course.nameEn },
-      cohort: { zh: cohort.title, en: cohort.titleEn },
+      cohortCode: cohort!.code,
+      course: { zh: cohort!.courseName, en: cohort!.courseNameEn },
+      cohort: { zh: cohort!.title, en: cohort!.titleEn },
       checkInCode: enrolment.checkInCode,
-      nextSessionStartsAt: coming ? coming.startsAt.toISOString() : null,
-      nextSessionPlace: coming ? sessionPlace(coming) : null,
-      locale: localeOf(enrolment.user),
+      nextSessionStartsAt: cohort!.startsAt ? cohort!.startsAt.toISOString() : null,
+      nextSessionPlace: cohort!.startsAt ? sessionPlace({ place: cohort!.place!, placeEn: cohort!.placeEn! }) : null,
+      locale: localeOf(enrolment),
     };
-    await tx.outboxMessage.create({
-      data: {
-        dedupeKey: `class-promoted:${enrolment.id}:${enrolment.queueNumber}`,
-        kind: CLASS_PROMOTED_KIND,
-        channel: enrolment.user.channel,
-        chatId: enrolment.user.chatId,
-        payload: payload as unknown as Prisma.InputJsonObject,
-        createdAt: now,
-        nextAttemptAt: now,
-      },
-    });
+    await tx.query(
+      `INSERT INTO "OutboxMessage" ("id", "dedupeKey", "kind", "channel", "chatId", "payload", "createdAt", "nextAttemptAt")
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7)`,
+      [randomUUID(), `class-promoted:${enrolment.id}:${enrolment.queueNumber}`, CLASS_PROMOTED_KIND, enrolment.channel, enrolment.chatId, JSON.stringify(payload), now],
+    );
   }
-  return next.map((e) => e.id);
+  return promoted.map((e) => e.id);
 }
 
 /** A stored session as {@link SessionInfo}. */

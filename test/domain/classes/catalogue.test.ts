@@ -13,8 +13,8 @@ describe.each(DATABASE_KINDS)("the class catalogue kept in memory on %s", (kind)
   it("shows seats taken and capacity changed through another instance at once, and a re-imported schedule once the grid has seen the import", async () => {
     const { db, grid } = await openSampleTown(kind);
     try {
-      const here = createClassesService({ prisma: db.prisma, townCode: "wujing", clock: () => now, grid });
-      const elsewhere = createClassesService({ prisma: db.prisma, townCode: "wujing", clock: () => now });
+      const here = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now, grid });
+      const elsewhere = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now });
       const before = (await here.cohort(COHORT))!;
       expect(before).toMatchObject({ capacity: 12, seated: 0, seatsLeft: 12, waitlistLength: 0 });
 

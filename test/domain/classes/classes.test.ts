@@ -53,7 +53,7 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
       if (invite.type !== "created") throw new Error("invite failed");
       await registry.redeem(invite.code, { ...who, chatId: who.userId, locale: "zh" });
     }
-    classes = createClassesService({ prisma: db.prisma, townCode: "wujing", clock: () => now });
+    classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now });
   });
   beforeEach(async () => {
     await db.prisma.enrolment.deleteMany();

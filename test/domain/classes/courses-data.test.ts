@@ -83,7 +83,7 @@ describe.each(DATABASE_KINDS)("importing courses on %s", (kind) => {
       await importTownData(db.prisma, sample.data, sample.hash);
       const before = await db.prisma.cohortSession.findMany({ orderBy: { id: "asc" } });
       const now = new Date("2026-12-01T02:00:00Z");
-      const classes = createClassesService({ prisma: db.prisma, townCode: "wujing", clock: () => now });
+      const classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now });
       for (let n = 0; n < 14; n++) {
         await classes.enrol("talent-2027-1", resident(n), { name: `居民${n}`, mobile: `1390000${String(n).padStart(4, "0")}`, neighbourhoodCode: "jinghong", privacyAccepted: true });
       }

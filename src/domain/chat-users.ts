@@ -1,0 +1,37 @@
+import { randomUUID } from "node:crypto";
+import type { Sql } from "../db/sql.ts";
+import type { ChatIdentity } from "./reports/service.ts";
+
+/** What the services that record a resident's action need of their chat account. */
+export interface ChatUserRow {
+  id: string;
+  channel: string;
+  chatId: string;
+  locale: string;
+  /** Set by staff: a blocked user's later reports are kept but not routed. */
+  blockedAt: Date | null;
+}
+
+/**
+ * Creates or refreshes the chat account behind `user` in one statement, on the
+ * `(channel, channelUserId)` key, and returns it. Writing to the bot again
+ * proves the chat reachable, so `unreachableAt` is cleared; a display name is
+ * only replaced by a non-empty one. The id is a UUID as Prisma's
+ * `@default(uuid())` makes, and `now` (the caller's clock) is the creation time
+ * of a new account, so nothing depends on the server's clock or time zone.
+ * Run it inside the caller's transaction, whose `tx` it takes.
+ */
+export async function upsertChatUser(tx: Sql, user: ChatIdentity, now: Date): Promise<ChatUserRow> {
+  const [row] = await tx.query<ChatUserRow>(
+    `INSERT INTO "ChatUser" ("id", "channel", "channelUserId", "chatId", "displayName", "locale", "createdAt")
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT ("channel", "channelUserId") DO UPDATE SET
+       "chatId" = EXCLUDED."chatId",
+       "locale" = EXCLUDED."locale",
+       "unreachableAt" = NULL,
+       "displayName" = COALESCE(NULLIF(EXCLUDED."displayName", ''), "ChatUser"."displayName")
+     RETURNING "id", "channel", "chatId", "locale", "blockedAt"`,
+    [randomUUID(), user.channel, user.userId, user.chatId, user.displayName ?? null, user.locale, now],
+  );
+  return row!;
+}
