@@ -86,8 +86,8 @@ export interface MediaStoreOptions {
  * of its SHA-256>/<sha256>.<ext>`, which spreads files over 256 folders and
  * makes identical photos one file. A file is written under a temporary name,
  * flushed and renamed, so a crash never leaves half an image under a real name;
- * the `Media` row is created after the file exists, under a transaction lock on
- * the hash, so two processes storing the same photo at once still make one row.
+ * the `Media` row is created after the file exists, and the unique index on the
+ * hash makes two processes storing the same photo at once share one row.
  */
 export function createMediaStore(options: MediaStoreOptions): MediaStore {
   const { root, prisma, maxBytes, logger } = options;
@@ -111,6 +111,19 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     }
   }
 
+  // The unique hash decides between two processes storing the same photo at once: the insert that
+  // loses does nothing, and the row that won is read instead. One statement when nobody races, and
+  // no error to tell apart (the PGlite adapter reports a unique violation unlike the pg one).
+  async function recordOnce(row: { sha256: string; mimeType: string; sizeBytes: number; path: string }): Promise<string> {
+    const id = randomUUID();
+    const inserted = await prisma.$executeRaw`
+      INSERT INTO "Media" ("id", "sha256", "mimeType", "sizeBytes", "path", "createdAt")
+      VALUES (${id}, ${row.sha256}, ${row.mimeType}, ${row.sizeBytes}, ${row.path}, ${new Date().toISOString()}::timestamp(3))
+      ON CONFLICT ("sha256") DO NOTHING`;
+    if (inserted === 1) return id;
+    return (await prisma.media.findUniqueOrThrow({ where: { sha256: row.sha256 }, select: { id: true } })).id;
+  }
+
   return {
     maxBytes,
     async put(bytes) {
@@ -118,19 +131,13 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       const image = detectImage(bytes);
       if (!image) return { ok: false, reason: "notImage" };
       const sha256 = createHash("sha256").update(bytes).digest("hex");
-      const known = await prisma.media.findFirst({ where: { sha256 }, select: { id: true } });
+      const known = await prisma.media.findUnique({ where: { sha256 }, select: { id: true } });
       if (known) return { ok: true, mediaId: known.id };
 
       const relative = path.posix.join(sha256.slice(0, 2), `${sha256}.${image.extension}`);
       await writeAtomically(relative, bytes, sha256);
       try {
-        const mediaId = await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`media:${sha256}`}))`;
-          const raced = await tx.media.findFirst({ where: { sha256 }, select: { id: true } });
-          if (raced) return raced.id;
-          const row = await tx.media.create({ data: { sha256, mimeType: image.mimeType, sizeBytes: bytes.length, path: relative }, select: { id: true } });
-          return row.id;
-        });
+        const mediaId = await recordOnce({ sha256, mimeType: image.mimeType, sizeBytes: bytes.length, path: relative });
         logger.debug("media stored", { mediaId, mimeType: image.mimeType, sizeBytes: bytes.length });
         return { ok: true, mediaId };
       } catch (error) {

@@ -209,8 +209,8 @@ const shopView = (m: ShopRow): ShopView => ({
   houseNumber: m.houseNumber,
 });
 
-/** Creates the compact service of one town; `timeZone` is the zone CSV times are written in. */
-export function createCompactService(deps: { prisma: PrismaClient; townCode: string; staff: StaffRegistry; clock?: () => Date; timeZone?: string }): CompactService {
+/** Creates the compact service of one town; `timeZone` is the zone CSV times are written in; `onShopAdded` hears of every shop staff add in chat. */
+export function createCompactService(deps: { prisma: PrismaClient; townCode: string; staff: StaffRegistry; clock?: () => Date; timeZone?: string; onShopAdded?: () => void }): CompactService {
   const { prisma, townCode, staff: registry } = deps;
   const clock = deps.clock ?? (() => new Date());
   const localTime = new Intl.DateTimeFormat("sv-SE", { timeZone: deps.timeZone ?? "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
@@ -322,6 +322,8 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
           },
           select: shopSelect,
         });
+        // The report flow's shop picker keeps the town's shops in memory (see ShopsCache).
+        deps.onShopAdded?.();
         return { type: "added", shop: shopView(created) };
       }
     },

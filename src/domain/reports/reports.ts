@@ -214,11 +214,19 @@ const MAX_NEARBY = 5;
 const METERS_PER_DEGREE_LATITUDE = 111_320;
 // The candidates a duplicate check looks at; a town files far fewer open reports of one category in the window.
 const NEARBY_CANDIDATES = 500;
+/** How old the shops a resident picks from may be; see shopsByRoad in {@link createReportsService}. */
+const SHOPS_MAX_AGE_MS = 30_000;
 // References as residents type them: any case, stray spaces.
 const WHITESPACE = /\s+/g;
 
 type Tx = Prisma.TransactionClient;
 type Db = PrismaClient | Tx;
+
+/** The reports service keeps the town's shops in memory; whoever adds a shop tells it here (see createCompactService's onShopAdded). */
+export interface ShopsCache {
+  /** Drops the shops read so far, so the next report step reads them again. */
+  forgetShops(): void;
+}
 
 const reportInclude = {
   category: true,
@@ -243,51 +251,94 @@ export function createReportsService(deps: {
   townCode: string;
   clock?: () => Date;
   options?: Partial<ReportsOptions>;
-}): ReportsService & StaffReportActions {
+}): ReportsService & StaffReportActions & ShopsCache {
   const { prisma, grid, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
   const options: ReportsOptions = { ...DEFAULT_REPORTS_OPTIONS, ...deps.options };
 
-  // Categories come from the town-data import, as the grid does, and every free-text message asks
-  // for them (the category guess): read them once per grid index (rebuilt after a re-import), not
-  // once per message. A failed read is not kept, so the next message tries the database again.
-  const readCategoryRows = () => prisma.reportCategory.findMany({ where: { townCode }, orderBy: { sortOrder: "asc" } });
-  let cachedCategories: { index: GridDirectory["index"]; rows: Promise<Awaited<ReturnType<typeof readCategoryRows>>> } | undefined;
-  const categoryRows = () => {
-    const index = grid.index;
-    if (cachedCategories?.index !== index) {
-      // Promise.resolve runs Prisma's lazy query once; every caller then shares the one result.
-      const rows = Promise.resolve(readCategoryRows());
-      cachedCategories = { index, rows };
-      rows.catch(() => {
-        if (cachedCategories?.rows === rows) cachedCategories = undefined;
+  /**
+   * `read` once per grid index (rebuilt after a re-import) and, when `maxAgeMs` is given, at most
+   * that old: what only an import changes is read once per import, not once per message. Concurrent
+   * callers share the one read; a failed read is not kept, so the next caller tries again.
+   */
+  const perGridIndex = <T>(read: () => Promise<T>, maxAgeMs = Number.POSITIVE_INFINITY): (() => Promise<T>) & { forget(): void } => {
+    let cached: { index: GridIndex; readAt: number; value: Promise<T> } | undefined;
+    const get = () => {
+      const index = grid.index;
+      const now = Date.now();
+      if (cached?.index === index && now - cached.readAt < maxAgeMs) return cached.value;
+      const entry = { index, readAt: now, value: read() };
+      cached = entry;
+      entry.value.catch(() => {
+        if (cached === entry) cached = undefined;
       });
-    }
-    return cachedCategories.rows;
+      return entry.value;
+    };
+    return Object.assign(get, {
+      forget: () => {
+        cached = undefined;
+      },
+    });
   };
 
-  const findCategory = (db: Db, code: string) => db.reportCategory.findUnique({ where: { townCode_code: { townCode, code } } });
+  // Categories come from the town-data import, as the grid does, and every free-text message asks
+  // for them (the category guess), as does every submission. A category a re-import removed is
+  // offered until the grid has seen that import (its timer), as the grid's places are.
+  const categoryRows = perGridIndex(async () => prisma.reportCategory.findMany({ where: { townCode }, orderBy: { sortOrder: "asc" } }));
+
+  // Reports and shops point at grid rows by id, the grid knows them by code. The ids of an import
+  // stay as they are on re-import (rows are matched by code), so one read per grid index maps them:
+  // no report read joins a road, neighbourhood, district or committee only for its code.
+  const gridIds = perGridIndex(async () => {
+    const byId = (rows: { id: string; code: string }[]) => new Map(rows.map((row) => [row.id, row.code]));
+    const [roads, neighbourhoods, districts, roadCommittees] = await Promise.all([
+      prisma.road.findMany({ where: { townCode }, select: { id: true, code: true } }),
+      prisma.neighbourhood.findMany({ where: { district: { townCode } }, select: { id: true, code: true } }),
+      prisma.district.findMany({ where: { townCode }, select: { id: true, code: true } }),
+      prisma.roadCommittee.findMany({ where: { townCode }, select: { id: true, code: true } }),
+    ]);
+    return { roads: byId(roads), neighbourhoods: byId(neighbourhoods), districts: byId(districts), roadCommittees: byId(roadCommittees) };
+  });
+  type GridIds = Awaited<ReturnType<typeof gridIds>>;
+  const codeOf = (codes: Map<string, string>, id: string | null) => (id === null ? undefined : codes.get(id));
+
+  // Shops change only by import or when staff add one in chat (src/domain/compact), yet the report
+  // flow asks for the shops on a road at the shop step and again at every summary. They are read
+  // for the whole town at once, per grid index and at most SHOPS_MAX_AGE_MS old: a shop staff add
+  // shows at once in this process (forgetShops) and within that time in any other Linli process on
+  // the same database. A report naming a shop is checked against the database when it is submitted.
+  const shopsByRoad = perGridIndex(async () => {
+    const [rows, ids] = await Promise.all([
+      prisma.merchant.findMany({ where: { townCode }, select: { code: true, name: true, nameEn: true, houseNumber: true, roadId: true }, orderBy: [{ houseNumber: "asc" }, { code: "asc" }] }),
+      gridIds(),
+    ]);
+    const byRoad = new Map<string, { code: string; name: Bilingual; houseNumber: number | null }[]>();
+    for (const row of rows) {
+      const roadCode = codeOf(ids.roads, row.roadId);
+      if (roadCode === undefined) continue;
+      const shops = byRoad.get(roadCode) ?? [];
+      shops.push({ code: row.code, name: { zh: row.name, en: row.nameEn }, houseNumber: row.houseNumber });
+      byRoad.set(roadCode, shops);
+    }
+    return byRoad;
+  }, SHOPS_MAX_AGE_MS);
 
   /** The category's override, if it has one; the committee's label comes from the grid. */
-  const overrideRoute = async (db: Db, category: { routeToRoadCommitteeId: string | null; routeToDistrictId: string | null }): Promise<ReportRoute | null> => {
+  const overrideRoute = (category: { routeToRoadCommitteeId: string | null; routeToDistrictId: string | null }, ids: GridIds): ReportRoute | null => {
     const index = grid.index;
-    if (category.routeToRoadCommitteeId) {
-      const row = await db.roadCommittee.findUnique({ where: { id: category.routeToRoadCommitteeId }, select: { code: true } });
-      const committee = row && index.snapshot.roadCommittees.find((c) => c.code === row.code);
-      if (committee) return { kind: "roadCommittee", code: committee.code, name: committee.name };
-    }
-    if (category.routeToDistrictId) {
-      const row = await db.district.findUnique({ where: { id: category.routeToDistrictId }, select: { code: true } });
-      const district = row && index.district(row.code);
-      if (district) return { kind: "districtCommittee", code: district.code, name: district.committee.name };
-    }
+    const committeeCode = codeOf(ids.roadCommittees, category.routeToRoadCommitteeId);
+    const committee = committeeCode === undefined ? undefined : index.snapshot.roadCommittees.find((c) => c.code === committeeCode);
+    if (committee) return { kind: "roadCommittee", code: committee.code, name: committee.name };
+    const districtCode = codeOf(ids.districts, category.routeToDistrictId);
+    const district = districtCode === undefined ? undefined : index.district(districtCode);
+    if (district) return { kind: "districtCommittee", code: district.code, name: district.committee.name };
     return null;
   };
 
   /** The route a report would take, for showing it (the summary, a blocked reporter's view); submit decides it afresh in its transaction. */
   const routeFor = async (categoryCode: string, place: ReportPlace): Promise<ReportRoute | null> => {
     const category = (await categoryRows()).find((row) => row.code === categoryCode);
-    return (category && (await overrideRoute(prisma, category))) ?? defaultRoute(grid.index, resolvePlace(grid.index, place));
+    return (category && overrideRoute(category, await gridIds())) ?? defaultRoute(grid.index, resolvePlace(grid.index, place));
   };
 
   const upsertUser = (db: Db, user: ChatIdentity) =>
@@ -312,15 +363,13 @@ export function createReportsService(deps: {
     return { allowed: false, retryAfterMinutes: Math.max(1, Math.ceil((freeAt - now) / MINUTE)) };
   };
 
-  const placeOf = (report: LoadedReport): Bilingual => {
-    if (report.road) {
-      const n = report.houseNumber;
-      return n ? { zh: `${report.road.name}${n}号`, en: `No. ${n}, ${report.road.nameEn}` } : { zh: report.road.name, en: report.road.nameEn };
-    }
-    if (report.neighbourhood) return { zh: report.neighbourhood.name, en: report.neighbourhood.nameEn };
-    if (report.district) return { zh: report.district.name, en: report.district.nameEn };
-    return { zh: "未指定地点", en: "no place given" };
-  };
+  const placeOf = (report: LoadedReport): Bilingual =>
+    placeLabel(
+      report.houseNumber,
+      report.road && { zh: report.road.name, en: report.road.nameEn },
+      report.neighbourhood && { zh: report.neighbourhood.name, en: report.neighbourhood.nameEn },
+      report.district && { zh: report.district.name, en: report.district.nameEn },
+    );
 
   const openCaseLine = (report: LoadedReport): OpenCaseLine => ({
     reference: report.reference,
@@ -343,8 +392,11 @@ export function createReportsService(deps: {
     });
   };
 
-  /** Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs. */
-  const nearbyOpen = async (db: Db, categoryCode: string, place: ReportPlace) => {
+  /**
+   * Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs.
+   * `idsOf` gives the grid ids once there are candidates; inside a transaction it must not read (PGlite has one connection).
+   */
+  const nearbyOpen = async (db: Db, categoryCode: string, place: ReportPlace, idsOf: () => Promise<GridIds>) => {
     const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
     const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     // The database narrows to reports that can pass the filter below (within a bounding box of the
@@ -371,34 +423,27 @@ export function createReportsService(deps: {
     if (near.length === 0) return [];
     const candidates = await db.report.findMany({
       where: { townCode, category: { code: categoryCode }, status: { in: OPEN_STATUSES }, createdAt: { gte: since }, OR: near },
-      select: { id: true, reference: true, reporterId: true, latitude: true, longitude: true, houseNumber: true, road: { select: { code: true } }, neighbourhood: { select: { code: true } } },
+      select: { id: true, reference: true, reporterId: true, latitude: true, longitude: true, houseNumber: true, roadId: true, neighbourhoodId: true },
       orderBy: [{ createdAt: "desc" }, { reference: "desc" }],
       take: NEARBY_CANDIDATES,
     });
+    if (candidates.length === 0) return [];
+    const ids = await idsOf();
     return candidates
+      .map((report) => ({ ...report, road: codeOf(ids.roads, report.roadId), neighbourhood: codeOf(ids.neighbourhoods, report.neighbourhoodId) }))
       .filter((report) => {
         if (hasPosition && report.latitude !== null && report.longitude !== null) {
           if (distanceMeters(place.latitude!, place.longitude!, report.latitude, report.longitude) <= options.duplicateDistanceMeters) return true;
         }
         if (place.roadCode) {
-          if (report.road?.code !== place.roadCode) return false;
+          if (report.road !== place.roadCode) return false;
           if (place.houseNumber === undefined || report.houseNumber === null) return true;
           return Math.abs(place.houseNumber - report.houseNumber) <= options.duplicateHouseNumberSpan;
         }
-        return place.neighbourhoodCode !== undefined && report.neighbourhood?.code === place.neighbourhoodCode;
+        return place.neighbourhoodCode !== undefined && report.neighbourhood === place.neighbourhoodCode;
       })
       .slice(0, MAX_NEARBY);
   };
-
-  const toNearby = (report: LoadedReport): NearbyReport => ({
-    reference: report.reference,
-    category: { zh: report.category.name, en: report.category.nameEn },
-    status: report.status,
-    place: placeOf(report),
-    description: maskPersonalNumbers(report.description),
-    supporters: report._count.followers,
-    createdAt: report.createdAt,
-  });
 
   /** Makes `userId` a follower of `reportId` once, with its timeline entry; false when they already were. */
   const addFollower = async (tx: Tx, reportId: string, userId: string, actorKind: ActorKind): Promise<boolean> => {
@@ -558,6 +603,8 @@ export function createReportsService(deps: {
     }, TRANSACTION_OPTIONS);
 
   return {
+    forgetShops: () => shopsByRoad.forget(),
+
     async categories() {
       return (await categoryRows()).map(toCategoryInfo);
     },
@@ -577,8 +624,7 @@ export function createReportsService(deps: {
     },
 
     async merchantsOnRoad(roadCode) {
-      const rows = await prisma.merchant.findMany({ where: { townCode, road: { code: roadCode } }, orderBy: [{ houseNumber: "asc" }, { code: "asc" }] });
-      return rows.map((row) => ({ code: row.code, name: { zh: row.name, en: row.nameEn }, houseNumber: row.houseNumber }));
+      return (await shopsByRoad()).get(roadCode) ?? [];
     },
 
     routeFor,
@@ -588,13 +634,44 @@ export function createReportsService(deps: {
     },
 
     async findNearbyOpen(categoryCode, place) {
-      const near = await nearbyOpen(prisma, categoryCode, place);
-      // Most places have none; the few found are loaded in full for showing them.
+      const near = await nearbyOpen(prisma, categoryCode, place, gridIds);
+      // Most places have none; the few found are read again with what showing them needs. Names
+      // come from the grid and the categories read per import, so this is one statement.
       if (near.length === 0) return [];
-      const loaded = new Map((await prisma.report.findMany({ where: { id: { in: near.map((report) => report.id) } }, include: reportInclude })).map((report) => [report.id, report]));
-      return near.flatMap((report) => {
+      const [rows, categories, ids] = await Promise.all([
+        prisma.report.findMany({
+          where: { id: { in: near.map((report) => report.id) } },
+          select: { id: true, reference: true, status: true, description: true, createdAt: true, categoryId: true, houseNumber: true, roadId: true, neighbourhoodId: true, districtId: true, _count: { select: { followers: true } } },
+        }),
+        categoryRows(),
+        gridIds(),
+      ]);
+      const loaded = new Map(rows.map((report) => [report.id, report]));
+      const index = grid.index;
+      return near.flatMap((report): NearbyReport[] => {
         const full = loaded.get(report.id);
-        return full ? [toNearby(full)] : [];
+        // A category imported after this index was built is unknown here until the grid refreshes: not shown meanwhile.
+        const category = full && categories.find((row) => row.id === full.categoryId);
+        if (!full || !category) return [];
+        const roadCode = codeOf(ids.roads, full.roadId);
+        const neighbourhoodCode = codeOf(ids.neighbourhoods, full.neighbourhoodId);
+        const districtCode = codeOf(ids.districts, full.districtId);
+        return [
+          {
+            reference: full.reference,
+            category: { zh: category.name, en: category.nameEn },
+            status: full.status,
+            place: placeLabel(
+              full.houseNumber,
+              roadCode === undefined ? undefined : index.road(roadCode)?.name,
+              neighbourhoodCode === undefined ? undefined : index.neighbourhood(neighbourhoodCode)?.name,
+              districtCode === undefined ? undefined : index.district(districtCode)?.name,
+            ),
+            description: maskPersonalNumbers(full.description),
+            supporters: full._count.followers,
+            createdAt: full.createdAt,
+          },
+        ];
       });
     },
 
@@ -614,27 +691,29 @@ export function createReportsService(deps: {
       if (!parsed.success) throw new InvalidReportDraftError(parsed.error.issues);
       const draft = parsed.data;
       const declined = new Set(declinedDuplicates.map(normalizeReference));
+      // Read before the transaction: on PGlite's one connection a read outside it would wait for it forever.
+      const [categories, placeIds] = await Promise.all([categoryRows(), gridIds()]);
       return prisma.$transaction(async (tx): Promise<SubmitResult> => {
         // The upsert also locks the user's row until commit, so one user's parallel submissions
         // are counted one after the other by the rate limit.
         const reporter = await upsertUser(tx, user);
         const limit = await rateLimit(tx, { reporterId: reporter.id });
         if (!limit.allowed) return { type: "rateLimited", retryAfterMinutes: limit.retryAfterMinutes };
-        const category = await findCategory(tx, draft.categoryCode);
+        const category = categories.find((row) => row.code === draft.categoryCode);
         if (!category) throw new UnknownCategoryError(townCode, draft.categoryCode);
         const codes = resolvePlace(grid.index, draft.place);
         // Two residents filing the same problem at the same moment queue here, so the
         // second sees the first's report (committed before the lock is released) and follows it.
         const spot = codes.roadCode ? `road:${codes.roadCode}` : `district:${codes.districtCode ?? "-"}`;
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`report:${townCode}:${category.code}:${spot}`}))`;
-        const duplicate = (await nearbyOpen(tx, category.code, draft.place)).find((report) => !declined.has(report.reference));
+        const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds)).find((report) => !declined.has(report.reference));
         if (duplicate) {
           if (duplicate.reporterId !== reporter.id) await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
           return { type: "followedExisting", reference: duplicate.reference };
         }
         // A blocked reporter gets the same answer as anyone; the case is kept but reaches no committee.
         const blocked = reporter.blockedAt !== null;
-        const route = (await overrideRoute(tx, category)) ?? defaultRoute(grid.index, codes);
+        const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
         const ids = await submitIds(tx, codes, blocked ? null : route);
         const merchant = draft.merchantCode ? await tx.merchant.findUnique({ where: { townCode_code: { townCode, code: draft.merchantCode } }, select: { id: true, name: true, nameEn: true } }) : null;
         const now = clock();
@@ -659,13 +738,15 @@ export function createReportsService(deps: {
             routed: !blocked,
             createdAt: now,
             updatedAt: now,
-            photos: { create: draft.photoIds.map((mediaId, position) => ({ mediaId, position })) },
           },
+          select: { id: true },
         });
+        // One statement for every photo; a nested create would insert them one by one and read the report back.
+        if (draft.photoIds.length > 0) await tx.reportPhoto.createMany({ data: draft.photoIds.map((mediaId, position) => ({ reportId: report.id, mediaId, position })) });
         const event = await tx.reportEvent.create({
           data: { reportId: report.id, type: "SUBMITTED", toStatus: "SUBMITTED", actorKind: "RESIDENT", actorId: reporter.id, createdAt: now },
         });
-        await queueResidentUpdates(tx, report, [reporter], event.id, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
+        await queueResidentUpdates(tx, { reference, reporterId: reporter.id }, [reporter], event.id, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
         if (!blocked) {
           await queueStaffAlerts(tx, {
             townCode,
@@ -887,6 +968,13 @@ function committeeRoute(index: GridIndex, target: { roadCommitteeCode: string } 
   }
   const district = index.district(target.districtCode);
   return district ? { kind: "districtCommittee", code: district.code, name: district.committee.name } : null;
+}
+
+/** How a report's place reads: road and house number, else the neighbourhood, else the district. */
+function placeLabel(houseNumber: number | null, road: Bilingual | null | undefined, neighbourhood: Bilingual | null | undefined, district: Bilingual | null | undefined): Bilingual {
+  if (road) return houseNumber ? { zh: `${road.zh}${houseNumber}号`, en: `No. ${houseNumber}, ${road.en}` } : { ...road };
+  const named = neighbourhood ?? district;
+  return named ? { ...named } : { zh: "未指定地点", en: "no place given" };
 }
 
 function toCategoryInfo(row: { code: string; name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string }): ReportCategoryInfo {
