@@ -3,7 +3,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { announceReady, startWorkers } from "../src/cluster.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
-import { startLinli } from "../src/main.ts";
+import { startLinli } from "../src/app.ts";
 
 /**
  * The process under test: the whole of Linli exactly as `npm start` composes it

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
-import { startLinli } from "../src/main.ts";
+import { startLinli } from "../src/app.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { GridDirectory } from "../src/domain/grid/directory.ts";
 import { createReportsService } from "../src/domain/reports/reports.ts";

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { en } from "../../src/flows/i18n/en.ts";
 import { zh } from "../../src/flows/i18n/zh.ts";
-import type { RunningLinli } from "../../src/main.ts";
+import type { RunningLinli } from "../../src/app.ts";
 import { freePort } from "../support/global-setup.ts";
 import { startFakeWecomRobot, type FakeWecomRobot } from "../support/fake-wecom-robot.ts";
 import { startRedisServer, type RedisServer } from "../support/redis-server.ts";

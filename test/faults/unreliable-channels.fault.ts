@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zh } from "../../src/flows/i18n/zh.ts";
-import type { RunningLinli } from "../../src/main.ts";
+import type { RunningLinli } from "../../src/app.ts";
 import { createPostgresDatabase } from "../support/databases.ts";
 import { startFakeTelegram, type FakeTelegram, type FakeUser } from "../support/fake-telegram.ts";
 import { startFakeWecomRobot, type FakeWecomRobot } from "../support/fake-wecom-robot.ts";

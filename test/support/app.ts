@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { openDatabase, type Database } from "../../src/db/database.ts";
-import { startLinli } from "../../src/main.ts";
+import { startLinli } from "../../src/app.ts";
 import { createPostgresDatabase } from "./databases.ts";
 import { SAMPLE_TOWN_FILE } from "./town.ts";
 

@@ -7,7 +7,7 @@ import { loadConfig } from "../../../src/config.ts";
 import { openDatabase } from "../../../src/db/database.ts";
 import type { Catalog } from "../../../src/flows/i18n/catalog.ts";
 import type { OutboundMessage } from "../../../src/flows/kit/messages.ts";
-import { startLinli, type RunningLinli } from "../../../src/main.ts";
+import { startLinli, type RunningLinli } from "../../../src/app.ts";
 import { shownText } from "../../support/conversation.ts";
 import { SAMPLE_TOWN_FILE } from "../../support/town.ts";
 import { collectingLogger } from "./logs.ts";

@@ -1,4 +1,4 @@
-import type { RunningLinli } from "../../../src/main.ts";
+import type { RunningLinli } from "../../../src/app.ts";
 import { createPostgresDatabase } from "../../support/databases.ts";
 import { startFakeTelegram, type FakeTelegram } from "../../support/fake-telegram.ts";
 import { freePort } from "../../support/global-setup.ts";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../../src/config.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
-import { startLinli } from "../../../../src/main.ts";
+import { startLinli } from "../../../../src/app.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
 import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
 import { SAMPLE_TOWN_FILE } from "../../../support/town.ts";

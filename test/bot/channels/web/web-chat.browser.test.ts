@@ -11,7 +11,7 @@ import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import { loadConfig } from "../../../../src/config.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
 import { createLogger } from "../../../../src/log.ts";
-import { startLinli } from "../../../../src/main.ts";
+import { startLinli } from "../../../../src/app.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../../support/town.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";

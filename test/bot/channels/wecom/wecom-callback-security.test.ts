@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createWecomCrypto } from "../../../../src/bot/channels/wecom/crypto.ts";
 import { loadConfig } from "../../../../src/config.ts";
 import { createLogger } from "../../../../src/log.ts";
-import { startLinli } from "../../../../src/main.ts";
+import { startLinli } from "../../../../src/app.ts";
 import { createPostgresDatabase } from "../../../support/databases.ts";
 import { startFakeWecomBot, streamText, type FakeWecomBot } from "../../../support/fake-wecom-bot.ts";
 import { SAMPLE_TOWN_FILE } from "../../../support/town.ts";

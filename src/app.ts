@@ -1,0 +1,191 @@
+import cluster from "node:cluster";
+import { createDispatcher } from "./bot/dispatch.ts";
+import { createTelegramChannel } from "./bot/channels/telegram/channel.ts";
+import { createWebChannel } from "./bot/channels/web/channel.ts";
+import { createWebInbox, createWebSender } from "./bot/channels/web/inbox.ts";
+import { createTelegramSender } from "./bot/channels/telegram/sender.ts";
+import { createWecomRobotSender } from "./bot/channels/wecom/robot.ts";
+import { createWecomBotChannel, createWecomSender } from "./bot/channels/wecom/channel.ts";
+import { createWecomImageFetcher } from "./bot/channels/wecom/files.ts";
+import { createOutboxWorker } from "./bot/notify/outbox-worker.ts";
+import { renderOutboxRow } from "./bot/notify/render.ts";
+import type { Route } from "./bot/http/route.ts";
+import { startHttpServer } from "./bot/http/server.ts";
+import { createMemoryStore } from "./bot/sessions/memory-store.ts";
+import { createRedisStore } from "./bot/sessions/redis-store.ts";
+import type { SessionStore } from "./bot/sessions/store.ts";
+import { ConfigError, type Config } from "./config.ts";
+import { openDatabase, type Database } from "./db/database.ts";
+import { GridDirectory } from "./domain/grid/directory.ts";
+import { importTownData } from "./domain/grid/import.ts";
+import { FLOWS } from "./flows/registry.ts";
+import { createMerchantReports } from "./domain/reports/merchant-answers.ts";
+import { createReportsService } from "./domain/reports/reports.ts";
+import { createAlertScheduler } from "./domain/reports/schedule.ts";
+import { createWorkingCalendar, type WorkingCalendar } from "./domain/time/working-time.ts";
+import { createClassesService } from "./domain/classes/classes.ts";
+import { createCompactService } from "./domain/compact/compact.ts";
+import { createStaffDesk } from "./domain/staff/desk.ts";
+import { createStaffRegistry } from "./domain/staff/registry.ts";
+import type { DeepLinks } from "./flows/kit/flow.ts";
+import { createMediaStore } from "./bot/media/store.ts";
+import { createPhotoSaver } from "./bot/media/photo-saver.ts";
+import { createTelegramFileFetcher } from "./bot/channels/telegram/files.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { readTownFile } from "./towndata/town-file.ts";
+
+/** How often a running bot looks for a re-imported town-data file. */
+const TOWN_DATA_REFRESH_MS = 60_000;
+/** How often escalations, deadline reminders and daily digests are looked for. */
+const SCHEDULER_INTERVAL_MS = 60_000;
+
+/** A started Linli: where its HTTP server listens, and how to stop everything in order. */
+export interface RunningLinli {
+  httpUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database → town data → sessions → flows →
+ * channels. Everything concrete is chosen here and nowhere else, so tests and
+ * the benchmark start exactly what production starts.
+ */
+export async function startLinli(config: Config, options: { logger?: Logger } = {}): Promise<RunningLinli> {
+  // Several workers write to one stream; each line says which one wrote it.
+  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets, fields: cluster.worker ? { worker: cluster.worker.id } : {} });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) {
+      await step().catch((error: unknown) => logger.error("shutdown step failed", { error }));
+    }
+  };
+  try {
+    const db = await openDatabase(config.database);
+    stops.push(() => db.close());
+    await loadTownIfEmpty(db, config, logger);
+    const grid = await GridDirectory.open(db.prisma, config.town.code);
+    const refresh = setInterval(() => {
+      grid.refreshIfChanged().then(
+        (changed) => changed && logger.info("town data changed; lookups now use the new import"),
+        (error: unknown) => logger.warn("could not check the town data for changes", { error }),
+      );
+    }, TOWN_DATA_REFRESH_MS);
+    refresh.unref();
+    stops.push(async () => clearInterval(refresh));
+
+    const store: SessionStore = config.redisUrl
+      ? await createRedisStore({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
+      : createMemoryStore();
+    stops.push(() => store.close());
+
+    const reports = createReportsService({ prisma: db.prisma, grid, townCode: config.town.code, options: config.reports });
+    const media = createMediaStore({ root: config.media.dir, prisma: db.prisma, maxBytes: config.media.maxBytes, logger: logger.child({ component: "media" }) });
+    // The web chat uploads photos before sending them, so its file ids already are media ids.
+    const photos = createPhotoSaver({
+      store: media,
+      fetchers: {
+        ...(config.telegram ? { telegram: createTelegramFileFetcher(config.telegram) } : {}),
+        ...(config.wecomBot ? { wecom: createWecomImageFetcher(config.wecomBot) } : {}),
+      },
+      preStored: ["web"],
+      logger: logger.child({ component: "photos" }),
+    });
+    const staff = createStaffRegistry({ prisma: db.prisma, townCode: config.town.code });
+    const classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, grid });
+    const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
+    // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
+    let telegramUsername: string | undefined;
+    // Known once the HTTP server listens (PUBLIC_URL when set, else its own address).
+    let webChatUrl: string | undefined = undefined;
+    const links: DeepLinks = {
+      telegram: (payload) => (telegramUsername ? `https://t.me/${telegramUsername}?start=${payload}` : undefined),
+      web: (payload) => (webChatUrl ? `${webChatUrl}?start=${encodeURIComponent(payload)}` : undefined),
+    };
+    const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, onShopAdded: reports.forgetShops });
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
+
+    const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
+    const inbox = createWebInbox(store);
+    const web = createWebChannel({ handler: dispatcher, media, inbox, logger: logger.child({ channel: "web" }) });
+    const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
+    const outbox = createOutboxWorker({
+      prisma: db.prisma,
+      sql: db.sql,
+      render: renderOutboxRow,
+      senders: {
+        ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),
+        web: createWebSender(inbox),
+        wecom: createWecomSender({ robot: createWecomRobotSender({ media }), bot: wecomBot ? wecomBot.sender : undefined }),
+      },
+      logger,
+    });
+    const health: Route = {
+      method: "GET",
+      path: "/healthz",
+      async handle() {
+        const [database, sessions] = await Promise.all([db.ping(), store.ping()]);
+        const ok = database && sessions;
+        return {
+          status: ok ? 200 : 503,
+          headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+          body: JSON.stringify({ status: ok ? "ok" : "degraded", database: { kind: db.kind, ok: database }, sessions: { kind: config.redisUrl ? "redis" : "memory", ok: sessions } }),
+        };
+      },
+    };
+    outbox.start();
+    stops.push(() => outbox.stop());
+    const scheduler = createAlertScheduler({
+      prisma: db.prisma,
+      townCode: config.town.code,
+      calendar: await workingCalendar(db, config),
+      dailyDigestAt: config.workingTime.dailyDigestAt,
+      logger,
+    });
+    let scheduled: Promise<unknown> | undefined;
+    const schedule = setInterval(() => {
+      // A run still working off a backlog is not overtaken by the next one.
+      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours), compact.queueCompactReminders()])
+        .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
+        .finally(() => {
+          scheduled = undefined;
+        });
+    }, SCHEDULER_INTERVAL_MS);
+    schedule.unref();
+    stops.push(async () => {
+      clearInterval(schedule);
+      await scheduled;
+    });
+    const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])], logger });
+    stops.push(() => http.close());
+    // The page is served at "/" and calls its API relatively, so a public URL may carry a path prefix.
+    webChatUrl = (config.http.publicUrl ?? http.url).replace(/\/?$/, "/");
+    if (telegram) {
+      await telegram.start();
+      telegramUsername = telegram.username();
+      stops.push(() => telegram.stop());
+    }
+    logger.info("Linli is running", { url: http.url, database: db.kind, sessions: config.redisUrl ? "redis" : "memory", telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off", wecomBot: wecomBot ? "on" : "off" });
+    return { httpUrl: http.url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The town's working calendar: the office week from the configuration, holidays and make-up working days from the imported town data. */
+async function workingCalendar(db: Database, config: Config): Promise<WorkingCalendar> {
+  const town = await db.prisma.town.findUniqueOrThrow({ where: { code: config.town.code }, select: { holidays: true, extraWorkingDays: true } });
+  const { workingDays, workingHours, timeZone } = config.workingTime;
+  return createWorkingCalendar({ timeZone, workingDays, workingHours, holidays: town.holidays, extraWorkingDays: town.extraWorkingDays });
+}
+
+/** A fresh database gets the configured town file, so `npm start` answers out of the box. */
+async function loadTownIfEmpty(db: Database, config: Config, logger: Logger): Promise<void> {
+  if (await db.prisma.town.findUnique({ where: { code: config.town.code }, select: { code: true } })) return;
+  const file = await readTownFile(config.town.dataFile);
+  if (file.data.town.code !== config.town.code) {
+    throw new ConfigError([{ variable: "TOWN_DATA_FILE", message: `describes town "${file.data.town.code}" but TOWN_CODE is "${config.town.code}"` }]);
+  }
+  await importTownData(db.prisma, file.data, file.hash);
+  logger.info("loaded town data into an empty database", { file: config.town.dataFile });
+}
