@@ -1,8 +1,8 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { execFile, fork, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import { TELEGRAM_WEBHOOK_PATH } from "../src/bot/channels/telegram/webhook.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
@@ -94,11 +94,16 @@ async function benchTown(dir: string): Promise<{ file: string; words: TownWords 
   return { file, words: { neighbourhoods: town.neighbourhoods.map((n) => n.name), roads: town.roads.map((r) => r.name), problems, cohortCodes } };
 }
 
+/** stack.ts bundled the way `npm start` bundles the bot, so the process under test runs on plain Node as in production. */
+const STACK_BUNDLE = path.resolve(import.meta.dirname, "../dist/bench-stack.js");
+await promisify(execFile)(process.execPath, [path.resolve(import.meta.dirname, "../scripts/bundle.mjs"), path.join(import.meta.dirname, "stack.ts"), STACK_BUNDLE]);
+
 /** The Linli process of one configuration and the IPC calls the driver makes to it. */
 async function startStack(env: Record<string, string>, profileDir: string | undefined) {
-  const child: ChildProcess = fork(path.join(import.meta.dirname, "stack.ts"), [], {
+  const child: ChildProcess = fork(STACK_BUNDLE, [], {
     env: { ...process.env, ...env },
-    execArgv: [...process.execArgv, "--expose-gc", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
+    // Not this process's flags: those load tsx, which the bundle does not need.
+    execArgv: ["--enable-source-maps", "--expose-gc", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { PROJECT_ROOT } from "../paths.ts";
 
 /** The two calls the migrator needs from a PostgreSQL connection (PGlite or pg). */
 export interface SqlConnection {
@@ -21,7 +22,7 @@ export class MigrationError extends Error {
   }
 }
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
 
 // Same table and checksum as `prisma migrate deploy`, so the Prisma CLI's view
 // (`migrate status`, `migrate diff --from-migrations`) agrees with what ran here.

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { townDataJsonSchema, validateTownData, type TownData } from "../domain/grid/town-data.ts";
+import { PROJECT_ROOT } from "../paths.ts";
 
 /** One problem in a town-data file, located in its source text (1-based line and column). */
 export interface TownFileIssue {
@@ -41,7 +42,7 @@ export interface TownFile {
 }
 
 /** Where `npm run schema:json` writes the editor schema; the sample file points at it. */
-export const TOWN_SCHEMA_FILE = path.resolve(import.meta.dirname, "../../data/town.schema.json");
+export const TOWN_SCHEMA_FILE = path.join(PROJECT_ROOT, "data/town.schema.json");
 
 /** The committed text of the town-data JSON Schema, generated from the zod schema so the two never drift. */
 export function renderTownSchemaJson(): string {

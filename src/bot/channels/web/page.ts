@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { PROJECT_ROOT } from "../../../paths.ts";
 
 /** Raised at start-up when the chat page cannot be served under its strict policy. */
 export class ChatPageError extends Error {
@@ -18,7 +21,7 @@ export interface ChatPage {
   contentSecurityPolicy: string;
 }
 
-const PAGE_FILE = new URL("./chat.html", import.meta.url);
+const PAGE_FILE = pathToFileURL(path.join(PROJECT_ROOT, "src/bot/channels/web/chat.html"));
 
 /** Where the page learns the upload limit; filled in at load, outside the hashed script. */
 const MAX_PHOTO_BYTES_SLOT = '<meta name="linli-max-photo-bytes" content="">';
