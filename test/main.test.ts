@@ -88,7 +88,7 @@ describe("closing the loop", () => {
       const reference = /WJ-\d{4}-\d{6}/.exec(replies.map((reply) => reply.text).join("\n"))![0];
 
       const grid = await GridDirectory.open(staffSide.prisma, "wujing");
-      const staff = createReportsService({ prisma: staffSide.prisma, grid, townCode: "wujing" });
+      const staff = createReportsService({ prisma: staffSide.prisma, sql: staffSide.sql, grid, townCode: "wujing" });
       expect((await staff.acknowledge(reference, { staffId: "s-1", label: "第二路管会" })).type).toBe("ok");
 
       let update = "";

@@ -26,6 +26,12 @@ export interface Sql {
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
+/**
+ * `column` as milliseconds since the epoch (a number on every transport), for
+ * statements that also run through {@link prismaSql}; `new Date(ms)` is the instant.
+ */
+export const epochMillis = (column: string) => `(EXTRACT(EPOCH FROM ${column}) * 1000)::float8`;
+
 /** PostgreSQL's type id of `timestamp without time zone`, the column type of Prisma's DateTime. */
 const TIMESTAMP_OID = 1114;
 
@@ -86,13 +92,43 @@ export function pgliteSql(pglite: PGlite): Sql {
 /**
  * A Prisma interactive transaction seen as {@link Sql}, so work that still runs
  * on Prisma (imports, staff actions) shares the hot path's statements instead
- * of keeping a second copy of them. Prisma reads `timestamp` columns back as UTC
- * `Date`s, like the other two.
+ * of keeping a second copy of them. One exception to the contract: Prisma's
+ * PGlite adapter reads a `timestamp` column in a raw query as local time, so a
+ * statement that may run here selects timestamps through {@link epochMillis}.
  */
 export function prismaSql(tx: Prisma.TransactionClient): Sql {
   const sql: Sql = {
-    query: <Row>(text: string, params?: readonly unknown[]) => tx.$queryRawUnsafe<Row[]>(text, ...toParams(params)),
+    query: async <Row>(text: string, params?: readonly unknown[]) => {
+      try {
+        return await tx.$queryRawUnsafe<Row[]>(text, ...toParams(params));
+      } catch (error) {
+        throw databaseErrorIn(error) ?? error;
+      }
+    },
     transaction: (work) => work(sql),
   };
   return sql;
+}
+
+/** A statement the database refused, with the database's own message and SQLSTATE code. */
+export class SqlStatementError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+    this.name = "SqlStatementError";
+  }
+}
+
+/**
+ * Prisma wraps a raw statement's failure as P2010 and, on PGlite, even loses
+ * the message ("Message: undefined"); the driver's error it keeps in `meta`
+ * is what an operator needs in the log.
+ */
+function databaseErrorIn(error: unknown): SqlStatementError | undefined {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { message?: unknown; code?: unknown } } } }).meta?.driverAdapterError?.cause;
+  if (typeof cause?.message !== "string") return undefined;
+  return new SqlStatementError(cause.message, typeof cause.code === "string" ? cause.code : undefined, { cause: error });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
+import { epochMillis, prismaSql, SqlStatementError } from "../../src/db/sql.ts";
 import { DATABASE_KINDS, freshDatabase } from "../support/databases.ts";
 
 describe.each(DATABASE_KINDS)("SQL through the driver on %s", (kind) => {
@@ -56,5 +57,21 @@ describe.each(DATABASE_KINDS)("SQL through the driver on %s", (kind) => {
     expect(await db.sql.query(`SELECT id FROM "ChatUser" WHERE channel = 'dup'`)).toEqual([]);
     for (let i = 0; i < 12; i++) await db.sql.transaction((tx) => tx.query(`SELECT 1`));
     expect(await db.prisma.chatUser.count({ where: { channel: "dup" } })).toBe(0);
+  });
+
+  it("work written for Sql runs inside a Prisma transaction too, and a refused statement reports the database's own message and code", async () => {
+    const written = await db.prisma.$transaction(async (tx) => {
+      const sql = prismaSql(tx);
+      await sql.query(`INSERT INTO "ChatUser" (id, channel, "channelUserId", "chatId", "createdAt") VALUES ('via-prisma', 'prisma', '1', '1', $1)`, [new Date("2026-11-27T00:00:00.000Z")]);
+      return sql.query<{ createdAt: number }>(`SELECT ${epochMillis(`"createdAt"`)} AS "createdAt" FROM "ChatUser" WHERE id = 'via-prisma'`);
+    });
+    expect(new Date(written[0]!.createdAt).toISOString()).toBe("2026-11-27T00:00:00.000Z");
+    // The same statement through the driver gives the same number.
+    const [direct] = await db.sql.query<{ createdAt: number }>(`SELECT ${epochMillis(`"createdAt"`)} AS "createdAt" FROM "ChatUser" WHERE id = 'via-prisma'`);
+    expect(direct?.createdAt).toBe(written[0]!.createdAt);
+
+    const refused = db.prisma.$transaction((tx) => prismaSql(tx).query(`DO $$ BEGIN RAISE EXCEPTION 'the outbox refuses this row'; END $$`));
+    await expect(refused).rejects.toBeInstanceOf(SqlStatementError);
+    await expect(refused).rejects.toMatchObject({ message: "the outbox refuses this row", code: "P0001" });
   });
 });

@@ -49,7 +49,7 @@ export async function openSampleServices(
 ): Promise<SampleServices> {
   const { db, grid } = await openSampleTown(options.kind);
   const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), prisma: db.prisma, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
-  const reports = createReportsService({ prisma: db.prisma, grid, townCode: "wujing", clock: options.clock, options: options.reports });
+  const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", clock: options.clock, options: options.reports });
   const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
@@ -112,7 +112,7 @@ export async function openSampleReports(
   options: { clock?: () => Date; reports?: Partial<ReportsOptions> } = {},
 ): Promise<{ db: Database; grid: GridDirectory; reports: ReportsService & StaffReportActions }> {
   const { db, grid } = await openSampleTown(kind);
-  return { db, grid, reports: createReportsService({ prisma: db.prisma, grid, townCode: "wujing", clock: options.clock, options: options.reports }) };
+  return { db, grid, reports: createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", clock: options.clock, options: options.reports }) };
 }
 
 /** A resident chatting on Telegram from a private chat; `n` tells residents apart. */

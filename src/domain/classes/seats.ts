@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
-import type { Sql } from "../../db/sql.ts";
+import { epochMillis, type Sql } from "../../db/sql.ts";
+import { queueOutboxRows } from "../outbox.ts";
 import type { Bilingual } from "../grid/index.ts";
 
 /*
@@ -97,7 +97,8 @@ type PromotionCohortRow = {
   titleEn: string;
   courseName: string;
   courseNameEn: string;
-  startsAt: Date | null;
+  /** Epoch milliseconds: this statement also runs inside Prisma transactions (see epochMillis). */
+  startsAt: number | null;
   place: string | null;
   placeEn: string | null;
 };
@@ -126,28 +127,25 @@ export async function fillSeats(tx: Sql, cohortId: string, now: Date): Promise<s
     [cohortId, now, free],
   );
   const [cohort] = await tx.query<PromotionCohortRow>(
-    `SELECT c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn", s."startsAt", s."place", s."placeEn"
+    `SELECT c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn", ${epochMillis(`s."startsAt"`)} AS "startsAt", s."place", s."placeEn"
      FROM "Cohort" c JOIN "Course" k ON k."id" = c."courseId"
      LEFT JOIN LATERAL (SELECT "startsAt", "place", "placeEn" FROM "CohortSession" WHERE "cohortId" = c."id" AND "startsAt" > $2 ORDER BY "position" LIMIT 1) s ON true
      WHERE c."id" = $1`,
     [cohortId, now],
   );
-  for (const enrolment of promoted) {
+  const rows = promoted.map((enrolment) => {
     const payload: ClassPromotedPayload = {
       cohortCode: cohort!.code,
       course: { zh: cohort!.courseName, en: cohort!.courseNameEn },
       cohort: { zh: cohort!.title, en: cohort!.titleEn },
       checkInCode: enrolment.checkInCode,
-      nextSessionStartsAt: cohort!.startsAt ? cohort!.startsAt.toISOString() : null,
-      nextSessionPlace: cohort!.startsAt ? sessionPlace({ place: cohort!.place!, placeEn: cohort!.placeEn! }) : null,
+      nextSessionStartsAt: cohort!.startsAt !== null ? new Date(cohort!.startsAt).toISOString() : null,
+      nextSessionPlace: cohort!.startsAt !== null ? sessionPlace({ place: cohort!.place!, placeEn: cohort!.placeEn! }) : null,
       locale: localeOf(enrolment),
     };
-    await tx.query(
-      `INSERT INTO "OutboxMessage" ("id", "dedupeKey", "kind", "channel", "chatId", "payload", "createdAt", "nextAttemptAt")
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7)`,
-      [randomUUID(), `class-promoted:${enrolment.id}:${enrolment.queueNumber}`, CLASS_PROMOTED_KIND, enrolment.channel, enrolment.chatId, JSON.stringify(payload), now],
-    );
-  }
+    return { dedupeKey: `class-promoted:${enrolment.id}:${enrolment.queueNumber}`, kind: CLASS_PROMOTED_KIND, channel: enrolment.channel, chatId: enrolment.chatId, payload };
+  });
+  await queueOutboxRows(tx, rows, now);
   return promoted.map((e) => e.id);
 }
 

@@ -1,3 +1,4 @@
+import type { Sql } from "../../db/sql.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Bilingual } from "../grid/index.ts";
 
@@ -40,17 +41,13 @@ export async function boundShopsOf(prisma: Reader, townCode: string, who: { chan
 }
 
 /** The accounts that receive a shop's notices; an account whose user cannot be reached any more is left out. */
-export async function recipientsOfShop(prisma: Reader, merchantId: string): Promise<ShopRecipient[]> {
-  const accounts = await prisma.merchantAccount.findMany({
-    where: { merchantId, revokedAt: null, chatUser: { unreachableAt: null } },
-    select: { id: true, chatUser: { select: { id: true, channel: true, chatId: true, locale: true } } },
-    orderBy: { boundAt: "asc" },
-  });
-  return accounts.map((account) => ({
-    accountId: account.id,
-    chatUserId: account.chatUser.id,
-    channel: account.chatUser.channel,
-    chatId: account.chatUser.chatId,
-    locale: account.chatUser.locale === "en" ? "en" : "zh",
-  }));
+export async function recipientsOfShop(db: Sql, merchantId: string): Promise<ShopRecipient[]> {
+  const rows = await db.query<Omit<ShopRecipient, "locale"> & { locale: string }>(
+    `SELECT a."id" AS "accountId", u."id" AS "chatUserId", u."channel", u."chatId", u."locale"
+     FROM "MerchantAccount" a JOIN "ChatUser" u ON u."id" = a."chatUserId"
+     WHERE a."merchantId" = $1 AND a."revokedAt" IS NULL AND u."unreachableAt" IS NULL
+     ORDER BY a."boundAt"`,
+    [merchantId],
+  );
+  return rows.map((row) => ({ ...row, locale: row.locale === "en" ? "en" : "zh" }));
 }

@@ -1,6 +1,8 @@
+import type { Sql } from "../../db/sql.ts";
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
 import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
+import { queueOutboxRows } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { caseAreaOf, storedRouteOf, type PlaceCodes } from "./place.ts";
 import type { ReportRoute } from "./service.ts";
@@ -82,13 +84,14 @@ export function reportsCoveredBy(destination: Subscriptions): Prisma.ReportWhere
  * `"handling"` the staff groups that get new alerts and reminders,
  * `"escalation"` the director's groups that get only escalations.
  */
-export async function destinationsFor(
-  db: Prisma.TransactionClient,
-  townCode: string,
-  scope: AlertScope,
-  audience: "handling" | "escalation",
-): Promise<AlertDestination[]> {
-  const destinations = await db.alertDestination.findMany({ where: { townCode, escalation: audience === "escalation" }, orderBy: { code: "asc" } });
+export async function destinationsFor(db: Sql, townCode: string, scope: AlertScope, audience: "handling" | "escalation"): Promise<AlertDestination[]> {
+  // Prisma leaves a list it was not given as NULL in the column and reads that as empty; so does this.
+  const destinations = await db.query<AlertDestination>(
+    `SELECT "id", "townCode", "code", "name", "channel", "address", "locale", "escalation", "managedInChat",
+       COALESCE("districtCodes", '{}') AS "districtCodes", COALESCE("roadCommitteeCodes", '{}') AS "roadCommitteeCodes", COALESCE("categoryCodes", '{}') AS "categoryCodes"
+     FROM "AlertDestination" WHERE "townCode" = $1 AND "escalation" = $2 ORDER BY "code"`,
+    [townCode, audience === "escalation"],
+  );
   return destinations.filter((destination) => destinationCovers(destination, scope));
 }
 
@@ -99,7 +102,7 @@ export async function destinationsFor(
  * hear of a case only when it is escalated. Never names the reporter.
  */
 export async function queueStaffAlerts(
-  tx: Prisma.TransactionClient,
+  tx: Sql,
   args: {
     townCode: string;
     reportId: string;
@@ -129,21 +132,14 @@ export async function queueStaffAlerts(
   if (destinations.length === 0) return 0;
   const description = maskPersonalNumbers(args.content.description);
   // One statement for every group: a busy area's report costs the same as a quiet one's.
-  await tx.outboxMessage.createMany({
-    data: destinations.map((destination) => {
+  await queueOutboxRows(
+    tx,
+    destinations.map((destination) => {
       const payload: StaffAlertPayload = { ...args.content, place, description, locale: localeOf(destination) };
-      return {
-        dedupeKey: `${args.eventId}:alert:${destination.id}`,
-        kind: "alert.new",
-        reportId: args.reportId,
-        channel: destination.channel,
-        chatId: destination.address,
-        payload: payload as unknown as Prisma.InputJsonObject,
-        createdAt: args.createdAt,
-        nextAttemptAt: args.createdAt,
-      };
+      return { dedupeKey: `${args.eventId}:alert:${destination.id}`, kind: "alert.new", reportId: args.reportId, channel: destination.channel, chatId: destination.address, payload };
     }),
-  });
+    args.createdAt,
+  );
   return destinations.length;
 }
 

@@ -1,6 +1,8 @@
 import type { Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
+import { prismaSql, type Sql } from "../../db/sql.ts";
 import { boundShopsOf, recipientsOfShop, type BoundShop } from "../compact/accounts.ts";
 import type { Bilingual } from "../grid/index.ts";
+import { queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { alertOf } from "./alert-updates.ts";
 import type { RejectReasonName } from "./reports.ts";
@@ -139,7 +141,7 @@ const caseInclude = { category: true, road: true, merchant: true } as const sati
 type CaseReport = Prisma.ReportGetPayload<{ include: typeof caseInclude }>;
 
 /** "永德路12号" / "No. 12, Yongde Road": road and number only, nothing that narrows down a resident's home. */
-function roadPlaceOf(report: Pick<CaseReport, "road" | "houseNumber">): Bilingual | null {
+function roadPlaceOf(report: { road: { name: string; nameEn: string } | null; houseNumber: number | null }): Bilingual | null {
   if (!report.road) return null;
   const n = report.houseNumber;
   return n !== null ? { zh: `${report.road.name}${n}号`, en: `No. ${n}, ${report.road.nameEn}` } : { zh: report.road.name, en: report.road.nameEn };
@@ -170,14 +172,25 @@ function normalizeReference(reference: string): string {
  * does. Nothing for a report naming no shop, an unrouted (blocked reporter's)
  * report or a shop without accounts. Returns how many were queued.
  */
-export async function queueMerchantNotices(tx: Tx, args: { reportId: string; eventId: string; createdAt: Date }): Promise<number> {
-  const report = await tx.report.findUniqueOrThrow({ where: { id: args.reportId }, include: caseInclude });
-  if (!report.merchant || !report.routed) return 0;
-  const recipients = await recipientsOfShop(tx, report.merchant.id);
-  for (const recipient of recipients) {
+export async function queueMerchantNotices(
+  tx: Sql,
+  report: {
+    id: string;
+    eventId: string;
+    reference: string;
+    createdAt: Date;
+    shop: { id: string; name: string; nameEn: string };
+    category: { name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string };
+    road: { name: string; nameEn: string } | null;
+    houseNumber: number | null;
+    description: string;
+  },
+): Promise<number> {
+  const recipients = await recipientsOfShop(tx, report.shop.id);
+  const rows = recipients.map((recipient) => {
     const payload: MerchantNoticePayload = {
       reference: report.reference,
-      shop: shopOf(report.merchant),
+      shop: shopOf(report.shop),
       category: { zh: report.category.name, en: report.category.nameEn },
       clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
       reportedAt: report.createdAt.toISOString(),
@@ -185,8 +198,9 @@ export async function queueMerchantNotices(tx: Tx, args: { reportId: string; eve
       description: maskPersonalNumbers(report.description),
       locale: recipient.locale,
     };
-    await queueRow(tx, { dedupeKey: `${args.eventId}:merchant:${recipient.accountId}`, kind: MERCHANT_REPORT_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload, at: args.createdAt });
-  }
+    return { dedupeKey: `${report.eventId}:merchant:${recipient.accountId}`, kind: MERCHANT_REPORT_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload };
+  });
+  await queueOutboxRows(tx, rows, report.createdAt);
   return recipients.length;
 }
 
@@ -195,31 +209,18 @@ export async function queueMerchantNotices(tx: Tx, args: { reportId: string; eve
  * transaction (the status change's). Other statuses are staff's own business.
  */
 export async function queueMerchantStatusNotices(tx: Tx, args: { reportId: string; eventId: string; status: ReportStatus; createdAt: Date }): Promise<number> {
-  if (args.status !== "RESOLVED" && args.status !== "REJECTED") return 0;
+  const status = args.status;
+  if (status !== "RESOLVED" && status !== "REJECTED") return 0;
   const report = await tx.report.findUniqueOrThrow({ where: { id: args.reportId }, include: { merchant: true } });
   if (!report.merchant || !report.routed) return 0;
-  const recipients = await recipientsOfShop(tx, report.merchant.id);
-  for (const recipient of recipients) {
-    const payload: MerchantStatusPayload = { reference: report.reference, shop: shopOf(report.merchant), status: args.status, rejectReason: report.rejectReason, locale: recipient.locale };
-    await queueRow(tx, { dedupeKey: `${args.eventId}:merchant-status:${recipient.accountId}`, kind: MERCHANT_STATUS_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload, at: args.createdAt });
-  }
-  return recipients.length;
-}
-
-async function queueRow(tx: Tx, row: { dedupeKey: string; kind: string; reportId: string; channel: string; chatId: string; payload: object; at: Date }): Promise<void> {
-  await tx.outboxMessage.create({
-    data: {
-      dedupeKey: row.dedupeKey,
-      kind: row.kind,
-      reportId: row.reportId,
-      channel: row.channel,
-      chatId: row.chatId,
-      // The payloads are plain JSON by construction; an interface just has no index signature for Prisma's Json type.
-      payload: row.payload as Prisma.InputJsonObject,
-      createdAt: row.at,
-      nextAttemptAt: row.at,
-    },
+  const merchant = report.merchant;
+  const recipients = await recipientsOfShop(prismaSql(tx), merchant.id);
+  const rows = recipients.map((recipient) => {
+    const payload: MerchantStatusPayload = { reference: report.reference, shop: shopOf(merchant), status, rejectReason: report.rejectReason, locale: recipient.locale };
+    return { dedupeKey: `${args.eventId}:merchant-status:${recipient.accountId}`, kind: MERCHANT_STATUS_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload };
   });
+  await queueOutboxRows(prismaSql(tx), rows, args.createdAt);
+  return recipients.length;
 }
 
 /** Creates the merchant side of the reports of one town. */
@@ -328,13 +329,15 @@ async function queueAnswerToStaff(
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
   const told = new Set<string>();
+  const answers: OutboxRow[] = [];
   for (const row of rows) {
     const alert = alertOf(row);
     const destination = `${row.channel}\u0000${row.chatId}`;
     if (!alert || told.has(destination)) continue;
     told.add(destination);
     const payload: MerchantAnswerAlertPayload = { reference: args.reference, shop: args.shop, answer: args.answer, note: maskPersonalNumbers(args.note), photoId: args.photoId, locale: alert.locale };
-    await queueRow(tx, { dedupeKey: `${args.eventId}:merchant-answer:${row.id}`, kind: MERCHANT_ANSWER_ALERT_KIND, reportId: args.reportId, channel: row.channel, chatId: row.chatId, payload, at: args.createdAt });
+    answers.push({ dedupeKey: `${args.eventId}:merchant-answer:${row.id}`, kind: MERCHANT_ANSWER_ALERT_KIND, reportId: args.reportId, channel: row.channel, chatId: row.chatId, payload });
   }
+  await queueOutboxRows(prismaSql(tx), answers, args.createdAt);
   return told.size;
 }

@@ -1,10 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { ActorKind, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
+import { prismaSql, type Sql } from "../../db/sql.ts";
+import { upsertChatUser } from "../chat-users.ts";
 import type { CompactStanding } from "../compact/standing.ts";
 import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
+import { queueOutboxRows } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
 import { queueStaffAlerts, shopStandingOf } from "./alerts.ts";
@@ -247,12 +251,14 @@ type LoadedReport = Prisma.ReportGetPayload<{ include: typeof reportInclude }>;
  */
 export function createReportsService(deps: {
   prisma: PrismaClient;
+  /** The same database through its driver: what every report's steps run (the checks, the submission) goes this way. */
+  sql: Sql;
   grid: GridDirectory;
   townCode: string;
   clock?: () => Date;
   options?: Partial<ReportsOptions>;
 }): ReportsService & StaffReportActions & ShopsCache {
-  const { prisma, grid, townCode } = deps;
+  const { prisma, sql, grid, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
   const options: ReportsOptions = { ...DEFAULT_REPORTS_OPTIONS, ...deps.options };
 
@@ -323,6 +329,10 @@ export function createReportsService(deps: {
     return byRoad;
   }, SHOPS_MAX_AGE_MS);
 
+  /** The shop a draft names, read from the database at submission (the cached list may be up to SHOPS_MAX_AGE_MS old); undefined when it is gone. */
+  const shopNamed = async (code: string) =>
+    (await sql.query<{ id: string; name: string; nameEn: string }>(`SELECT "id", "name", "nameEn" FROM "Merchant" WHERE "townCode" = $1 AND "code" = $2`, [townCode, code]))[0];
+
   /** The category's override, if it has one; the committee's label comes from the grid. */
   const overrideRoute = (category: { routeToRoadCommitteeId: string | null; routeToDistrictId: string | null }, ids: GridIds): ReportRoute | null => {
     const index = grid.index;
@@ -341,22 +351,25 @@ export function createReportsService(deps: {
     return (category && overrideRoute(category, await gridIds())) ?? defaultRoute(grid.index, resolvePlace(grid.index, place));
   };
 
-  const upsertUser = (db: Db, user: ChatIdentity) =>
-    db.chatUser.upsert({
-      where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } },
-      create: { channel: user.channel, channelUserId: user.userId, chatId: user.chatId, displayName: user.displayName, locale: user.locale },
-      // Writing to the bot again proves the chat reachable, whatever an earlier delivery saw.
-      update: { chatId: user.chatId, locale: user.locale, unreachableAt: null, ...(user.displayName ? { displayName: user.displayName } : {}) },
-    });
-
   const findUser = (db: Db, user: { channel: string; userId: string }) =>
     db.chatUser.findUnique({ where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } } });
 
   /** `reporter` names the reporter by id, or by chat account (one query, and none of a stranger's reports match). */
-  const rateLimit = async (db: Db, reporter: { reporterId: string } | { reporter: { channel: string; channelUserId: string } }): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }> => {
+  const rateLimit = async (db: Sql, reporter: { reporterId: string } | { reporter: { channel: string; channelUserId: string } }): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }> => {
     const now = clock().getTime();
     const windowMs = options.rateLimit.windowMinutes * MINUTE;
-    const recent = await db.report.findMany({ where: { ...reporter, createdAt: { gt: new Date(now - windowMs) } }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
+    const since = new Date(now - windowMs);
+    const recent =
+      "reporterId" in reporter
+        ? await db.query<{ createdAt: Date }>(
+            `SELECT "createdAt" FROM "Report" WHERE "reporterId" = $1 AND "createdAt" > $2 ORDER BY "createdAt" DESC LIMIT $3`,
+            [reporter.reporterId, since, options.rateLimit.count],
+          )
+        : await db.query<{ createdAt: Date }>(
+            `SELECT r."createdAt" FROM "Report" r JOIN "ChatUser" u ON u."id" = r."reporterId"
+             WHERE u."channel" = $1 AND u."channelUserId" = $2 AND r."createdAt" > $3 ORDER BY r."createdAt" DESC LIMIT $4`,
+            [reporter.reporter.channel, reporter.reporter.channelUserId, since, options.rateLimit.count],
+          );
     if (recent.length < options.rateLimit.count) return { allowed: true };
     // A slot frees when the oldest of the last `count` submissions leaves the window.
     const freeAt = recent[options.rateLimit.count - 1]!.createdAt.getTime() + windowMs;
@@ -396,37 +409,39 @@ export function createReportsService(deps: {
    * Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs.
    * `idsOf` gives the grid ids once there are candidates; inside a transaction it must not read (PGlite has one connection).
    */
-  const nearbyOpen = async (db: Db, categoryCode: string, place: ReportPlace, idsOf: () => Promise<GridIds>) => {
+  const nearbyOpen = async (db: Sql, categoryCode: string, place: ReportPlace, idsOf: () => Promise<GridIds>) => {
     const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
     const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     // The database narrows to reports that can pass the filter below (within a bounding box of the
     // distance, on the same road near the house number, or in the same neighbourhood), so a busy
     // category costs a few rows, not NEARBY_CANDIDATES fully loaded reports per check.
-    const near: Prisma.ReportWhereInput[] = [];
+    const params: unknown[] = [townCode, categoryCode, since, NEARBY_CANDIDATES];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const near: string[] = [];
     if (hasPosition) {
       const latitudeSpan = (options.duplicateDistanceMeters / METERS_PER_DEGREE_LATITUDE) * 1.01;
       const longitudeSpan = latitudeSpan / Math.max(Math.cos((place.latitude! * Math.PI) / 180), 0.01);
-      near.push({
-        latitude: { gte: place.latitude! - latitudeSpan, lte: place.latitude! + latitudeSpan },
-        longitude: { gte: place.longitude! - longitudeSpan, lte: place.longitude! + longitudeSpan },
-      });
+      near.push(
+        `(r."latitude" BETWEEN ${param(place.latitude! - latitudeSpan)} AND ${param(place.latitude! + latitudeSpan)} AND r."longitude" BETWEEN ${param(place.longitude! - longitudeSpan)} AND ${param(place.longitude! + longitudeSpan)})`,
+      );
     }
     if (place.roadCode) {
       const span = options.duplicateHouseNumberSpan;
-      near.push({
-        road: { code: place.roadCode },
-        ...(place.houseNumber === undefined ? {} : { OR: [{ houseNumber: null }, { houseNumber: { gte: place.houseNumber - span, lte: place.houseNumber + span } }] }),
-      });
+      const onRoad = `r."roadId" = (SELECT "id" FROM "Road" WHERE "townCode" = $1 AND "code" = ${param(place.roadCode)})`;
+      near.push(place.houseNumber === undefined ? `(${onRoad})` : `(${onRoad} AND (r."houseNumber" IS NULL OR r."houseNumber" BETWEEN ${param(place.houseNumber - span)} AND ${param(place.houseNumber + span)}))`);
     } else if (place.neighbourhoodCode !== undefined) {
-      near.push({ neighbourhood: { code: place.neighbourhoodCode } });
+      near.push(`r."neighbourhoodId" IN (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = $1 AND n."code" = ${param(place.neighbourhoodCode)})`);
     }
     if (near.length === 0) return [];
-    const candidates = await db.report.findMany({
-      where: { townCode, category: { code: categoryCode }, status: { in: OPEN_STATUSES }, createdAt: { gte: since }, OR: near },
-      select: { id: true, reference: true, reporterId: true, latitude: true, longitude: true, houseNumber: true, roadId: true, neighbourhoodId: true },
-      orderBy: [{ createdAt: "desc" }, { reference: "desc" }],
-      take: NEARBY_CANDIDATES,
-    });
+    const candidates = await db.query<{ id: string; reference: string; reporterId: string; latitude: number | null; longitude: number | null; houseNumber: number | null; roadId: string | null; neighbourhoodId: string | null }>(
+      `SELECT r."id", r."reference", r."reporterId", r."latitude", r."longitude", r."houseNumber", r."roadId", r."neighbourhoodId"
+       FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
+       WHERE r."townCode" = $1 AND c."code" = $2 AND r."status" IN (${OPEN_STATUSES.map((status) => `'${status}'`).join(", ")}) AND r."createdAt" >= $3
+         AND (${near.join(" OR ")})
+       ORDER BY r."createdAt" DESC, r."reference" DESC
+       LIMIT $4`,
+      params,
+    );
     if (candidates.length === 0) return [];
     const ids = await idsOf();
     return candidates
@@ -446,13 +461,21 @@ export function createReportsService(deps: {
   };
 
   /** Makes `userId` a follower of `reportId` once, with its timeline entry; false when they already were. */
-  const addFollower = async (tx: Tx, reportId: string, userId: string, actorKind: ActorKind): Promise<boolean> => {
-    const existing = await tx.reportFollower.findUnique({ where: { reportId_userId: { reportId, userId } } });
-    if (existing) return false;
+  const addFollower = async (tx: Sql, reportId: string, userId: string, actorKind: ActorKind): Promise<boolean> => {
     const now = clock();
-    await tx.reportFollower.create({ data: { reportId, userId, createdAt: now } });
-    await tx.reportEvent.create({ data: { reportId, type: "FOLLOWED", actorKind, actorId: actorKind === "RESIDENT" ? userId : null, createdAt: now } });
-    await tx.report.update({ where: { id: reportId }, data: { updatedAt: now } });
+    const added = await tx.query(
+      `INSERT INTO "ReportFollower" ("id", "reportId", "userId", "createdAt") VALUES ($1, $2, $3, $4) ON CONFLICT ("reportId", "userId") DO NOTHING RETURNING "id"`,
+      [randomUUID(), reportId, userId, now],
+    );
+    if (added.length === 0) return false;
+    await tx.query(`INSERT INTO "ReportEvent" ("id", "reportId", "type", "actorKind", "actorId", "createdAt") VALUES ($1, $2, 'FOLLOWED', $3::"ActorKind", $4, $5)`, [
+      randomUUID(),
+      reportId,
+      actorKind,
+      actorKind === "RESIDENT" ? userId : null,
+      now,
+    ]);
+    await tx.query(`UPDATE "Report" SET "updatedAt" = $2 WHERE "id" = $1`, [reportId, now]);
     return true;
   };
 
@@ -461,12 +484,12 @@ export function createReportsService(deps: {
   /** Queues one update per recipient (reporter and followers, minus `except`) in the caller's transaction. */
   const notifyResidents = async (tx: Tx, reportId: string, eventId: string, kind: ReportOutboxKind, content: ResidentUpdate, except?: string) => {
     const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } } });
-    await queueResidentUpdates(tx, report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except);
+    await queueResidentUpdates(prismaSql(tx), report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except);
   };
 
   /** {@link notifyResidents} for a caller that already holds the recipients (a report just created has only its reporter). */
   const queueResidentUpdates = async (
-    tx: Tx,
+    tx: Sql,
     report: { reference: string; reporterId: string },
     recipients: { id: string; channel: string; chatId: string; locale: string }[],
     eventId: string,
@@ -486,22 +509,23 @@ export function createReportsService(deps: {
           locale: user.locale === "en" ? "en" : "zh",
           askFeedback: relation === "reporter" && askReporterForFeedback === true,
         };
-        // The payload is plain JSON by construction; an interface just has no index signature for Prisma's Json type.
-        return { dedupeKey: `${eventId}:${user.id}`, kind, channel: user.channel, chatId: user.chatId, payload: payload as unknown as Prisma.InputJsonObject, createdAt: clock(), nextAttemptAt: clock() };
+        return { dedupeKey: `${eventId}:${user.id}`, kind, channel: user.channel, chatId: user.chatId, payload };
       });
     // One statement for every recipient, however many follow the case.
-    if (data.length > 0) await tx.outboxMessage.createMany({ data });
+    await queueOutboxRows(tx, data, clock());
   };
 
-  const nextReference = async (tx: Tx): Promise<string> => {
+  const nextReference = async (tx: Sql): Promise<string> => {
     const year = new Date(clock().getTime() + TOWN_UTC_OFFSET_MS).getUTCFullYear();
     // One statement takes the number and moves the counter on: concurrent submissions queue on
     // the counter row and each gets its own number; a rolled-back submission gives its number back.
     // The town's prefix comes with it, saving a query per report.
-    const [row] = await tx.$queryRaw<{ issued: number; prefix: string | null }[]>`
-      INSERT INTO "ReferenceCounter" ("townCode", "year", "next") VALUES (${townCode}, ${year}, 2)
-      ON CONFLICT ("townCode", "year") DO UPDATE SET "next" = "ReferenceCounter"."next" + 1
-      RETURNING "next" - 1 AS "issued", (SELECT "referencePrefix" FROM "Town" WHERE "code" = ${townCode}) AS "prefix"`;
+    const [row] = await tx.query<{ issued: number; prefix: string | null }>(
+      `INSERT INTO "ReferenceCounter" ("townCode", "year", "next") VALUES ($1, $2, 2)
+       ON CONFLICT ("townCode", "year") DO UPDATE SET "next" = "ReferenceCounter"."next" + 1
+       RETURNING "next" - 1 AS "issued", (SELECT "referencePrefix" FROM "Town" WHERE "code" = $1) AS "prefix"`,
+      [townCode, year],
+    );
     if (!row?.prefix) throw new TownNotLoadedError(townCode);
     return `${row.prefix}-${year}-${String(row.issued).padStart(6, "0")}`;
   };
@@ -510,17 +534,19 @@ export function createReportsService(deps: {
    * Ids for a new report's place codes (from {@link resolvePlace}, so they exist unless the town
    * was re-imported meanwhile: then the missing ones are null) and for its route, in one query.
    */
-  const submitIds = async (tx: Tx, codes: PlaceCodes, route: ReportRoute | null) => {
+  const submitIds = async (tx: Sql, codes: PlaceCodes, route: ReportRoute | null) => {
     const roadCommitteeCode = route?.kind === "roadCommittee" ? route.code : null;
     const routeDistrictCode = route?.kind === "districtCommittee" ? route.code : null;
-    const [row] = await tx.$queryRaw<{ roadId: string | null; districtId: string | null; neighbourhoodId: string | null; routedRoadCommitteeId: string | null; routedDistrictId: string | null }[]>`
-      SELECT
-        (SELECT "id" FROM "Road" WHERE "townCode" = ${townCode} AND "code" = ${codes.roadCode ?? null}) AS "roadId",
-        (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${codes.districtCode ?? null}) AS "districtId",
+    const [row] = await tx.query<{ roadId: string | null; districtId: string | null; neighbourhoodId: string | null; routedRoadCommitteeId: string | null; routedDistrictId: string | null }>(
+      `SELECT
+        (SELECT "id" FROM "Road" WHERE "townCode" = $1 AND "code" = $2) AS "roadId",
+        (SELECT "id" FROM "District" WHERE "townCode" = $1 AND "code" = $3) AS "districtId",
         (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId"
-          WHERE d."townCode" = ${townCode} AND d."code" = ${codes.districtCode ?? null} AND n."code" = ${codes.neighbourhoodCode ?? null}) AS "neighbourhoodId",
-        (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = ${townCode} AND "code" = ${roadCommitteeCode}) AS "routedRoadCommitteeId",
-        (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${routeDistrictCode}) AS "routedDistrictId"`;
+          WHERE d."townCode" = $1 AND d."code" = $3 AND n."code" = $4) AS "neighbourhoodId",
+        (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = $1 AND "code" = $5) AS "routedRoadCommitteeId",
+        (SELECT "id" FROM "District" WHERE "townCode" = $1 AND "code" = $6) AS "routedDistrictId"`,
+      [townCode, codes.roadCode ?? null, codes.districtCode ?? null, codes.neighbourhoodCode ?? null, roadCommitteeCode, routeDistrictCode],
+    );
     return row!;
   };
 
@@ -595,7 +621,7 @@ export function createReportsService(deps: {
         // Everyone waiting on the duplicate now waits on the original, and only there.
         const followers = await tx.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
         for (const userId of [report.reporterId, ...followers.map((f) => f.userId)]) {
-          if (userId !== original.reporterId) await addFollower(tx, original.id, userId, "SYSTEM");
+          if (userId !== original.reporterId) await addFollower(prismaSql(tx), original.id, userId, "SYSTEM");
         }
         await tx.reportFollower.deleteMany({ where: { reportId: report.id } });
       }
@@ -630,11 +656,11 @@ export function createReportsService(deps: {
     routeFor,
 
     async checkRateLimit(user) {
-      return rateLimit(prisma, { reporter: { channel: user.channel, channelUserId: user.userId } });
+      return rateLimit(sql, { reporter: { channel: user.channel, channelUserId: user.userId } });
     },
 
     async findNearbyOpen(categoryCode, place) {
-      const near = await nearbyOpen(prisma, categoryCode, place, gridIds);
+      const near = await nearbyOpen(sql, categoryCode, place, gridIds);
       // Most places have none; the few found are read again with what showing them needs. Names
       // come from the grid and the categories read per import, so this is one statement.
       if (near.length === 0) return [];
@@ -680,9 +706,9 @@ export function createReportsService(deps: {
         const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
         if (!report) return { type: "notFound" };
         if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference: report.reference };
-        const follower = await upsertUser(tx, user);
+        const follower = await upsertChatUser(prismaSql(tx), user, clock());
         if (report.reporterId === follower.id) return { type: "ownReport", reference: report.reference };
-        return { type: (await addFollower(tx, report.id, follower.id, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
+        return { type: (await addFollower(prismaSql(tx), report.id, follower.id, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
       }, TRANSACTION_OPTIONS);
     },
 
@@ -693,19 +719,23 @@ export function createReportsService(deps: {
       const declined = new Set(declinedDuplicates.map(normalizeReference));
       // Read before the transaction: on PGlite's one connection a read outside it would wait for it forever.
       const [categories, placeIds] = await Promise.all([categoryRows(), gridIds()]);
-      return prisma.$transaction(async (tx): Promise<SubmitResult> => {
+      const category = categories.find((row) => row.code === draft.categoryCode);
+      if (!category) throw new UnknownCategoryError(townCode, draft.categoryCode);
+      const shop = draft.merchantCode ? await shopNamed(draft.merchantCode) : undefined;
+      const now = clock();
+      // The shop's standing goes into the staff alert as it is when the report comes in.
+      const shopStanding = shop ? await shopStandingOf(prisma, townCode, shop.id, now) : null;
+      return sql.transaction(async (tx): Promise<SubmitResult> => {
         // The upsert also locks the user's row until commit, so one user's parallel submissions
         // are counted one after the other by the rate limit.
-        const reporter = await upsertUser(tx, user);
+        const reporter = await upsertChatUser(tx, user, now);
         const limit = await rateLimit(tx, { reporterId: reporter.id });
         if (!limit.allowed) return { type: "rateLimited", retryAfterMinutes: limit.retryAfterMinutes };
-        const category = categories.find((row) => row.code === draft.categoryCode);
-        if (!category) throw new UnknownCategoryError(townCode, draft.categoryCode);
         const codes = resolvePlace(grid.index, draft.place);
         // Two residents filing the same problem at the same moment queue here, so the
         // second sees the first's report (committed before the lock is released) and follows it.
         const spot = codes.roadCode ? `road:${codes.roadCode}` : `district:${codes.districtCode ?? "-"}`;
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`report:${townCode}:${category.code}:${spot}`}))`;
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`report:${townCode}:${category.code}:${spot}`]);
         const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds)).find((report) => !declined.has(report.reference));
         if (duplicate) {
           if (duplicate.reporterId !== reporter.id) await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
@@ -715,43 +745,53 @@ export function createReportsService(deps: {
         const blocked = reporter.blockedAt !== null;
         const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
         const ids = await submitIds(tx, codes, blocked ? null : route);
-        const merchant = draft.merchantCode ? await tx.merchant.findUnique({ where: { townCode_code: { townCode, code: draft.merchantCode } }, select: { id: true, name: true, nameEn: true } }) : null;
-        const now = clock();
         const reference = await nextReference(tx);
-        const report = await tx.report.create({
-          data: {
+        const reportId = randomUUID();
+        const eventId = randomUUID();
+        await tx.query(
+          `INSERT INTO "Report" ("id", "reference", "townCode", "categoryId", "reporterId", "contactAllowed", "description", "roadId", "houseNumber", "neighbourhoodId",
+             "districtId", "latitude", "longitude", "merchantId", "routedRoadCommitteeId", "routedDistrictId", "routed", "createdAt", "updatedAt")
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
+          [
+            reportId,
             reference,
             townCode,
-            categoryId: category.id,
-            reporterId: reporter.id,
-            contactAllowed: draft.contactAllowed,
-            description: draft.description,
-            roadId: ids.roadId,
-            houseNumber: draft.place.houseNumber ?? null,
-            neighbourhoodId: ids.neighbourhoodId,
-            districtId: ids.districtId,
-            latitude: draft.place.latitude ?? null,
-            longitude: draft.place.longitude ?? null,
-            merchantId: merchant?.id ?? null,
-            routedRoadCommitteeId: ids.routedRoadCommitteeId,
-            routedDistrictId: ids.routedDistrictId,
-            routed: !blocked,
-            createdAt: now,
-            updatedAt: now,
-          },
-          select: { id: true },
-        });
-        // One statement for every photo; a nested create would insert them one by one and read the report back.
-        if (draft.photoIds.length > 0) await tx.reportPhoto.createMany({ data: draft.photoIds.map((mediaId, position) => ({ reportId: report.id, mediaId, position })) });
-        const event = await tx.reportEvent.create({
-          data: { reportId: report.id, type: "SUBMITTED", toStatus: "SUBMITTED", actorKind: "RESIDENT", actorId: reporter.id, createdAt: now },
-        });
-        await queueResidentUpdates(tx, { reference, reporterId: reporter.id }, [reporter], event.id, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
+            category.id,
+            reporter.id,
+            draft.contactAllowed,
+            draft.description,
+            ids.roadId,
+            draft.place.houseNumber ?? null,
+            ids.neighbourhoodId,
+            ids.districtId,
+            draft.place.latitude ?? null,
+            draft.place.longitude ?? null,
+            shop?.id ?? null,
+            ids.routedRoadCommitteeId,
+            ids.routedDistrictId,
+            !blocked,
+            now,
+          ],
+        );
+        if (draft.photoIds.length > 0) {
+          const photos = draft.photoIds.flatMap((mediaId, position) => [randomUUID(), mediaId, position]);
+          await tx.query(
+            `INSERT INTO "ReportPhoto" ("id", "reportId", "mediaId", "position") VALUES ${draft.photoIds.map((_, i) => `($${3 * i + 2}, $1, $${3 * i + 3}, $${3 * i + 4})`).join(", ")}`,
+            [reportId, ...photos],
+          );
+        }
+        await tx.query(`INSERT INTO "ReportEvent" ("id", "reportId", "type", "toStatus", "actorKind", "actorId", "createdAt") VALUES ($1, $2, 'SUBMITTED', 'SUBMITTED', 'RESIDENT', $3, $4)`, [
+          eventId,
+          reportId,
+          reporter.id,
+          now,
+        ]);
+        await queueResidentUpdates(tx, { reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
         if (!blocked) {
           await queueStaffAlerts(tx, {
             townCode,
-            reportId: report.id,
-            eventId: event.id,
+            reportId,
+            eventId,
             createdAt: now,
             grid: grid.index,
             categoryCode: category.code,
@@ -763,17 +803,30 @@ export function createReportsService(deps: {
               clause: { ref: category.clauseRef, text: { zh: category.clauseText, en: category.clauseTextEn } },
               position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
               description: draft.description,
-              shop: merchant ? { zh: merchant.name, en: merchant.nameEn } : null,
-              shopStanding: await shopStandingOf(tx, townCode, merchant?.id ?? null, now),
+              shop: shop ? { zh: shop.name, en: shop.nameEn } : null,
+              shopStanding,
               photoIds: draft.photoIds,
               supporters: 0,
               route,
             },
           });
-          if (merchant) await queueMerchantNotices(tx, { reportId: report.id, eventId: event.id, createdAt: now });
+          if (shop) {
+            const road = codes.roadCode ? grid.index.road(codes.roadCode)?.name : undefined;
+            await queueMerchantNotices(tx, {
+              id: reportId,
+              eventId,
+              reference,
+              createdAt: now,
+              shop,
+              category,
+              road: road ? { name: road.zh, nameEn: road.en } : null,
+              houseNumber: draft.place.houseNumber ?? null,
+              description: draft.description,
+            });
+          }
         }
         return { type: "created", reference, route };
-      }, TRANSACTION_OPTIONS);
+      });
     },
 
     async myReports(user) {

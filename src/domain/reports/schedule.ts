@@ -1,4 +1,5 @@
 import type { AlertDestination, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
+import { prismaSql } from "../../db/sql.ts";
 import type { Logger } from "../../log.ts";
 import type { Bilingual } from "../grid/index.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
@@ -195,7 +196,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
       if (claimed === 0) return false;
       const report = await tx.report.findUniqueOrThrow({ where: { id }, include: STAFF_ALERT_REPORT_INCLUDE });
       const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
-      const destinations = await destinationsFor(tx, townCode, alertScopeOf(report), "escalation");
+      const destinations = await destinationsFor(prismaSql(tx), townCode, alertScopeOf(report), "escalation");
       const waitedMinutes = calendar.workingMinutesBetween(report.createdAt, now);
       if (destinations.length === 0) logger.info("unclaimed report has no director's group to escalate to", { reference: report.reference, waitedMinutes });
       await queue(
@@ -222,7 +223,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
       const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
       const workingDays = report.category.deadlineWorkingDays;
       const deadlineAt = calendar.addWorkingDays(report.createdAt, workingDays);
-      const destinations = await destinationsFor(tx, townCode, alertScopeOf(report), "handling");
+      const destinations = await destinationsFor(prismaSql(tx), townCode, alertScopeOf(report), "handling");
       await queue(
         tx,
         now,

@@ -15,6 +15,7 @@ import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { createPostgresDatabase } from "../../support/databases.ts";
 import { resident, SAMPLE_TOWN_FILE, TINY_PNG } from "../../support/town.ts";
+import { poolSql } from "../../../src/db/sql.ts";
 
 /**
  * Every statement Prisma sends costs CPU in its query compiler, so the report
@@ -47,7 +48,7 @@ describe("the statements the report flow sends", () => {
     });
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     const grid = await GridDirectory.open(prisma, file.data.town.code);
-    reports = createReportsService({ prisma, grid, townCode: file.data.town.code });
+    reports = createReportsService({ prisma, sql: poolSql(pool), grid, townCode: file.data.town.code });
     mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
     media = createMediaStore({ root: mediaRoot, prisma, maxBytes: 1024 * 1024, logger: createLogger({ level: "silent" }) });
   });

@@ -61,7 +61,7 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
     expect((await fake.nextBotMessage((m) => m.chat.id === clerk.id)).text).toContain("登记成功：第二片区网格员（片区工作人员）");
 
     const grid = await GridDirectory.open(db.prisma, "wujing");
-    const submitted = await createReportsService({ prisma: db.prisma, grid, townCode: "wujing" }).submit(
+    const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing" }).submit(
       { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
       { channel: "telegram", userId: "9001", chatId: "9001", locale: "zh" },
       [],

@@ -176,7 +176,7 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     // A WeCom resident who spoke to the bot within the hour: their report's updates use that message's unused response_url.
     const reporterHello = await fake.userSends(reporter, "/help");
     const grid = await GridDirectory.open(db.prisma, "wujing");
-    const submitted = await createReportsService({ prisma: db.prisma, grid, townCode: "wujing" }).submit(
+    const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing" }).submit(
       { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 201 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
       { channel: "wecom", userId: reporter.userid, chatId: reporter.userid, locale: "zh" },
       [],
