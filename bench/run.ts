@@ -1,4 +1,5 @@
 import { execFile, fork, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -94,6 +95,14 @@ async function benchTown(dir: string): Promise<{ file: string; words: TownWords 
   return { file, words: { neighbourhoods: town.neighbourhoods.map((n) => n.name), roads: town.roads.map((r) => r.name), problems, cohortCodes } };
 }
 
+/** The Node flags `npm start` runs the bundle with (package.json), e.g. the young-generation cap that keeps RSS down. */
+const START_FLAGS = (() => {
+  const start = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const flags = /\bnode ((?:--\S+ )*)dist\/main\.js/.exec(start)?.[1];
+  if (flags === undefined) throw new Error(`package.json's start script no longer runs "node [flags] dist/main.js": ${start}`);
+  return flags.trim().split(" ").filter((flag) => flag !== "");
+})();
+
 /** stack.ts bundled the way `npm start` bundles the bot, so the process under test runs on plain Node as in production. */
 const STACK_BUNDLE = path.resolve(import.meta.dirname, "../dist/bench-stack.js");
 await promisify(execFile)(process.execPath, [path.resolve(import.meta.dirname, "../scripts/bundle.mjs"), path.join(import.meta.dirname, "stack.ts"), STACK_BUNDLE]);
@@ -102,8 +111,8 @@ await promisify(execFile)(process.execPath, [path.resolve(import.meta.dirname, "
 async function startStack(env: Record<string, string>, profileDir: string | undefined) {
   const child: ChildProcess = fork(STACK_BUNDLE, [], {
     env: { ...process.env, ...env },
-    // Not this process's flags: those load tsx, which the bundle does not need.
-    execArgv: ["--enable-source-maps", "--expose-gc", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
+    // npm start's flags, not this process's (those load tsx, which the bundle does not need).
+    execArgv: [...START_FLAGS, "--expose-gc", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const url = await new Promise<string>((resolve, reject) => {
