@@ -14,8 +14,10 @@ export interface LoadBotApi {
   url: string;
   /** The bot messages sent to `chatId` since the last call, oldest first; reading empties the inbox. */
   takeInbox(chatId: number): BotMessage[];
-  /** How many calls of each method the bot made. */
+  /** How many calls of each method the bot made, those in its answers to webhook requests included. */
   counts(): Record<string, number>;
+  /** Performs the call the bot put in its answer to a webhook request (JSON with its `method`), as Telegram does. */
+  performWebhookReply(body: string): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,13 @@ export async function startLoadBotApi(token: string, photo: (fileId: string) => 
       return inbox;
     },
     counts: () => ({ ...counts }),
+    performWebhookReply(body) {
+      const { method, ...params } = JSON.parse(body) as Record<string, unknown>;
+      const handler = typeof method === "string" ? methods[method] : undefined;
+      if (typeof method !== "string" || !handler) throw new Error(`the bot answered a webhook request with an unknown method: ${String(method)}`);
+      counts[method] = (counts[method] ?? 0) + 1;
+      handler(params);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -272,8 +272,12 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
       const call = request(
         { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-telegram-bot-api-secret-token": options.secret } },
         (response) => {
-          response.resume();
-          response.on("end", () => resolve(response.statusCode ?? 0));
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => {
+            if ((response.headers["content-type"] ?? "").startsWith("application/json")) api.performWebhookReply(Buffer.concat(chunks).toString("utf8"));
+            resolve(response.statusCode ?? 0);
+          });
         },
       );
       call.on("error", reject);

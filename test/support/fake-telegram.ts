@@ -79,6 +79,8 @@ export interface FakeCall {
   method: string;
   params: Record<string, unknown>;
   ok: boolean;
+  /** Made by answering a webhook request rather than by a request of its own. */
+  viaWebhookReply?: true;
 }
 
 /**
@@ -384,13 +386,13 @@ export class FakeTelegram {
    * POSTs `update` to a webhook the way Telegram does, with the secret header
    * when `secret` is given, and returns the answer; for testing the receiving end.
    */
-  async deliverToWebhook(url: string, secret: string | undefined, update: FakeUpdate | string): Promise<{ status: number; body: string }> {
+  async deliverToWebhook(url: string, secret: string | undefined, update: FakeUpdate | string): Promise<{ status: number; body: string; contentType: string }> {
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }) },
       body: typeof update === "string" ? update : JSON.stringify(update),
     });
-    return { status: response.status, body: await response.text() };
+    return { status: response.status, body: await response.text(), contentType: response.headers.get("content-type") ?? "" };
   }
 
   /** Stops the server; pending long polls answer at once with no updates. */
@@ -519,6 +521,7 @@ export class FakeTelegram {
     if (this.webhook) {
       const answer = await this.deliverToWebhook(this.webhookRoute ?? this.webhook.url, this.webhook.secret, update);
       if (answer.status !== 200) throw new Error(`the webhook answered ${answer.status} ${answer.body}`);
+      if (answer.contentType.startsWith("application/json")) await this.performWebhookReply(JSON.parse(answer.body) as Record<string, unknown>);
       return update;
     }
     this.queue.push(update);
@@ -579,7 +582,8 @@ export class FakeTelegram {
   }
 
   /** The Bot API methods, named as Telegram names them. */
-  private readonly methods: Record<string, (params: Record<string, unknown>, response: ServerResponse) => unknown> = {
+  /** `response` is the HTTP request's own, absent for a call made in a webhook's answer. */
+  private readonly methods: Record<string, (params: Record<string, unknown>, response: ServerResponse | undefined) => unknown> = {
     getMe: () => ({ ...this.bot, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false }),
     getUpdates: (params, response) => {
       if (this.webhook) throw new BotApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
@@ -601,7 +605,7 @@ export class FakeTelegram {
         const timer = setTimeout(wake, timeoutSeconds * 1000);
         this.pollers.add(wake);
         // The client gave up (grammY aborts its poll on stop); nobody reads this answer.
-        response.on("close", wake);
+        response?.on("close", wake);
       });
     },
     sendMessage: (params) => {
@@ -698,6 +702,25 @@ export class FakeTelegram {
       return true;
     },
   };
+
+  /**
+   * A method call the bot put in its answer to a webhook request, performed as
+   * Telegram does: logged like any call, its result and any error never reach the bot.
+   */
+  private async performWebhookReply(body: Record<string, unknown>): Promise<void> {
+    const { method, ...params } = body;
+    const name = Object.keys(this.methods).find((known) => typeof method === "string" && known.toLowerCase() === method.toLowerCase());
+    const handler = name ? this.methods[name] : undefined;
+    if (!name || !handler) throw new Error(`the webhook answered with an unknown method: ${String(method)}`);
+    const call: FakeCall = { method: name, params, ok: false, viaWebhookReply: true };
+    this.log.push(call);
+    try {
+      await handler(params, undefined);
+      call.ok = true;
+    } catch (error) {
+      if (!(error instanceof BotApiError)) throw error;
+    }
+  }
 
   /** Entry point of the HTTP server. */
   async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -127,7 +127,9 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const apiRoot = options.apiRoot.replace(/\/+$/, "");
   const logger = options.logger.child({ channel: "telegram" });
   const describe = (error: unknown) => describeError(error, token);
-  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS } });
+  // Answering a button press needs no result, so in webhook mode it travels in the webhook's own
+  // answer instead of a request of its own (ctx.api only; nothing else qualifies).
+  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply: (method) => method === "answerCallbackQuery" } });
   // Without this a reply refused with 429 was lost: the resident never saw the answer to what they sent.
   bot.api.config.use(async (call, method, payload, signal) => {
     const response = await call(method, payload, signal);
@@ -178,7 +180,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     const answer = async (text: string | undefined) => {
       if (answered) return;
       answered = true;
-      await bot.api
+      await ctx.api
         .answerCallbackQuery(query.id, text === undefined ? {} : { text })
         .catch((error: unknown) => logger.warn("telegram answerCallbackQuery failed", { error: describe(error) }));
     };
@@ -210,12 +212,18 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
 
   bot.catch((error) => reportUpdateError(error.ctx.update.update_id, error.error));
 
-  const handleWebhookUpdate = (update: { update_id: number }) => {
+  const handleWebhookUpdate = async (update: { update_id: number }): Promise<string | undefined> => {
+    let reply: string | undefined;
     const task = bot
-      .handleUpdate(update as Update)
+      .handleUpdate(update as Update, {
+        send: async (payload) => {
+          reply = payload;
+        },
+      })
       .catch((error: unknown) => reportUpdateError(update.update_id, error instanceof BotError ? error.error : error));
     inFlight.add(task);
-    return task.finally(() => inFlight.delete(task));
+    await task.finally(() => inFlight.delete(task));
+    return reply;
   };
 
   const routes: Route[] = webhook

@@ -38,12 +38,14 @@ const text = (status: number, body: string): HttpResponse => ({ status, headers:
  * retries later), 400 for a body that is not an update, otherwise the update is
  * handled and answered with 200. `handle` must not reject: it logs its own
  * failures, and the route still answers 200 so Telegram does not redeliver a
- * poisonous update forever.
+ * poisonous update forever. What `handle` resolves to, when anything, is one
+ * Bot API call as JSON (with its `method`), which Telegram performs on receiving
+ * the answer: a "webhook reply", one outgoing request saved.
  */
 export function createWebhookRoute(options: {
   secret: string;
   isReady: () => boolean;
-  handle: (update: UpdateEnvelope) => Promise<void>;
+  handle: (update: UpdateEnvelope) => Promise<string | undefined>;
 }): Route {
   const expected = digest(options.secret);
   return {
@@ -60,8 +62,8 @@ export function createWebhookRoute(options: {
       }
       const update = updateEnvelope.safeParse(json);
       if (!update.success) return text(400, "body is not a Telegram update");
-      await options.handle(update.data);
-      return text(200, "ok");
+      const reply = await options.handle(update.data);
+      return reply === undefined ? text(200, "ok") : { status: 200, headers: { "content-type": "application/json" }, body: reply };
     },
   };
 }

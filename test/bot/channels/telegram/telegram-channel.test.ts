@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTelegramChannel, TelegramStartError, type TelegramChannel } from "../../../../src/bot/channels/telegram/channel.ts";
 import type { HttpRequest, Route } from "../../../../src/bot/http/route.ts";
+import { startHttpServer } from "../../../../src/bot/http/server.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
@@ -366,6 +367,27 @@ describe("the Telegram channel in webhook mode", () => {
 
     expect([malformed.status, notAnUpdate.status]).toEqual([400, 400]);
     expect(events).toEqual([]);
+  });
+
+  it("answers a button press inside its answer to the webhook, with no request of its own, and Telegram performing it stops the spinner", async () => {
+    await channel.start();
+    const http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: channel.routes, logger: capturingLogger().logger });
+    fake.routeWebhookTo(`${http.url}/telegram/webhook`);
+    try {
+      await fake.userSends(alice, "虹梅");
+      await fake.nextBotMessage(toChat(alice.id));
+      const question = await fake.nextBotMessage(toChat(alice.id));
+
+      const press = await fake.userPresses(question, "no");
+
+      expect((await fake.nextBotMessage(toChat(alice.id))).text).toBe("选择了 no");
+      expect(fake.calls("answerCallbackQuery")).toEqual([{ method: "answerCallbackQuery", params: { callback_query_id: press.callback_query?.id }, ok: true, viaWebhookReply: true }]);
+      // Only the answer to a press travels that way: the replies and the keyboard removal are requests of their own.
+      expect(fake.calls("sendMessage").every((call) => call.viaWebhookReply === undefined)).toBe(true);
+      expect(fake.calls("editMessageReplyMarkup")).toHaveLength(1);
+    } finally {
+      await http.close();
+    }
   });
 
   it("hands an update delivered twice to the handler twice with the same messageId, leaving dedupe to the dispatcher", async () => {
