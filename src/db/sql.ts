@@ -55,6 +55,10 @@ export function poolSql(pool: pg.Pool): Sql {
     async transaction(work) {
       const client = await pool.connect();
       let broken: unknown;
+      // A connection lost while checked out (the server restarting) emits "error" on the client;
+      // unheard, that would crash the process. The statement in flight rejects on its own.
+      const onLost = (error: Error) => (broken = error);
+      client.on("error", onLost);
       try {
         const tx: Sql = { query: on(client), transaction: (inner) => inner(tx) };
         await client.query("BEGIN");
@@ -67,7 +71,8 @@ export function poolSql(pool: pg.Pool): Sql {
           throw error;
         }
       } finally {
-        // A connection that could not roll back is in an unknown state: the pool drops it instead of reusing it.
+        client.off("error", onLost);
+        // A connection that broke or could not roll back is in an unknown state: the pool drops it instead of reusing it.
         client.release(broken instanceof Error ? broken : undefined);
       }
     },

@@ -74,4 +74,14 @@ describe.each(DATABASE_KINDS)("SQL through the driver on %s", (kind) => {
     await expect(refused).rejects.toBeInstanceOf(SqlStatementError);
     await expect(refused).rejects.toMatchObject({ message: "the outbox refuses this row", code: "P0001" });
   });
+
+  it.runIf(kind === "postgres")("a connection the server drops in the middle of a transaction fails that work only: nothing crashes and the next transaction runs", async () => {
+    const lost = db.sql.transaction(async (tx) => {
+      await tx.query(`INSERT INTO "ChatUser" (id, channel, "channelUserId", "chatId") VALUES ('lost-1', 'lost', '1', '1')`);
+      // The server ends this very connection, as a restart or a failover would.
+      await tx.query(`SELECT pg_terminate_backend(pg_backend_pid())`);
+    });
+    await expect(lost).rejects.toThrow();
+    expect(await db.sql.transaction((tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ChatUser" WHERE channel = 'lost'`))).toEqual([{ n: 0 }]);
+  });
 });
