@@ -1,18 +1,23 @@
 import { readdir, readFile } from "node:fs/promises";
+import { SourceMap } from "node:module";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
  * `tsx bench/profile-summary.ts <folder>`: summarises the V8 CPU profiles that
- * `npm run bench -- --profile` wrote (one per configuration's Linli process),
+ * `npm run bench -- --profile` wrote (one per Linli process; run.ts prints the
+ * summary itself after such a run),
  * so the question "where does an update's CPU go" has an answer in the terminal:
  * self time by package or source file, by function, and the inclusive time of
  * the project's own functions. Profiles that are nearly all idle (the module
- * loader's thread) are skipped.
+ * loader's thread, a cluster's primary) are skipped. The benchmark profiles the
+ * bundle `npm start` runs; its source map turns bundle positions back into
+ * src/ files and lines.
  */
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface CpuProfile {
@@ -33,8 +38,28 @@ function add(map: Map<string, number>, key: string, value: number) {
   map.set(key, (map.get(key) ?? 0) + value);
 }
 
-function summarise(profile: CpuProfile): string | undefined {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+/** The bundles' source maps, by the bundle's URL; undefined for code that is not bundled (node_modules, Node itself). */
+async function sourceMapsOf(profile: CpuProfile): Promise<Map<string, SourceMap>> {
+  const maps = new Map<string, SourceMap>();
+  const bundles = new Set(profile.nodes.map((node) => node.callFrame.url).filter((url) => url.startsWith(`${ROOT}dist/`) && url.endsWith(".js")));
+  for (const url of bundles) {
+    const text = await readFile(`${fileURLToPath(url)}.map`, "utf8").catch(() => undefined);
+    if (text) maps.set(url, new SourceMap(JSON.parse(text) as ConstructorParameters<typeof SourceMap>[0]));
+  }
+  return maps;
+}
+
+/** Where a frame's code was written: through the bundle's source map when it has one. */
+function originalFrame(frame: ProfileNode["callFrame"], maps: Map<string, SourceMap>): ProfileNode["callFrame"] {
+  const map = maps.get(frame.url);
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!entry || !("originalSource" in entry)) return frame;
+  const source = entry.originalSource.startsWith("file:") ? entry.originalSource : pathToFileURL(path.resolve(path.dirname(fileURLToPath(frame.url)), entry.originalSource)).href;
+  return { ...frame, url: source, lineNumber: entry.originalLine };
+}
+
+function summarise(profile: CpuProfile, maps: Map<string, SourceMap>): string | undefined {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, { ...node, callFrame: originalFrame(node.callFrame, maps) }]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const selfTime = new Map<number, number>();
@@ -81,8 +106,17 @@ async function profilesIn(folder: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile() && entry.name.endsWith(".cpuprofile")).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-const folder = process.argv[2] ?? path.resolve(import.meta.dirname, "../bench-results/profiles");
-for (const file of await profilesIn(folder)) {
-  const summary = summarise(JSON.parse(await readFile(file, "utf8")) as CpuProfile);
-  if (summary) process.stdout.write(`== ${path.relative(process.cwd(), file)}\n${summary}\n\n`);
+/** The summaries of every busy profile under `folder`, one after another. */
+export async function summariseProfiles(folder: string): Promise<string> {
+  const parts: string[] = [];
+  for (const file of await profilesIn(folder)) {
+    const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
+    const summary = summarise(profile, await sourceMapsOf(profile));
+    if (summary) parts.push(`== ${path.relative(process.cwd(), file)}\n${summary}\n`);
+  }
+  return parts.join("\n");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${await summariseProfiles(process.argv[2] ?? path.resolve(import.meta.dirname, "../bench-results/profiles"))}\n`);
 }

@@ -15,6 +15,7 @@ import { startLoadBotApi } from "./fake-bot-api.ts";
 import { createLoad, LONG_EDIT_ROUNDS, type Mix, type RunSummary, type TownWords } from "./load.ts";
 import { benchLookup } from "./lookup.ts";
 import { benchOutboxDrain } from "./outbox.ts";
+import { summariseProfiles } from "./profile-summary.ts";
 import type { StackCommand, StackStats } from "./stack.ts";
 
 /**
@@ -25,7 +26,8 @@ import type { StackCommand, StackStats } from "./stack.ts";
  * own process, and prints one table of the figures against the targets. The
  * figures of each configuration are also written to
  * bench-results/<config>.json (machine-specific, not committed). `--profile`
- * writes a V8 CPU profiles of the Linli processes to bench-results/profiles/.
+ * writes V8 CPU profiles of the Linli processes to bench-results/profiles/ and
+ * prints where their time went (bench/profile-summary.ts).
  * The server configuration runs WORKERS Linli processes, one per core unless
  * `--workers` says otherwise, as a deployment on this machine would.
  * Timings are measured here and only here, never in unit tests.
@@ -280,4 +282,5 @@ const machine = { cores: cpus().length, loadAverageBefore: loadBefore, loadAvera
 await mkdir(RESULTS, { recursive: true });
 for (const result of results) await writeFile(path.join(RESULTS, `${result.config}.json`), `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, lookup, ...result }, null, 2)}\n`);
 process.stdout.write(`${table(results, lookup)}\n`);
+if (args.profile) process.stdout.write(`\n${await summariseProfiles(path.join(RESULTS, "profiles"))}`);
 process.stdout.write(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${machine.loadAverageAfter.map((l) => l.toFixed(2)).join(" ")} on ${machine.cores} cores; JSON in ${path.relative(process.cwd(), RESULTS)}/<config>.json\n`);
