@@ -1,5 +1,5 @@
-import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
+import { httpRequest } from "../src/bot/http/client.ts";
 import { zh } from "../src/flows/i18n/zh.ts";
 import type { BotMessage, LoadBotApi } from "./fake-bot-api.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
@@ -93,8 +93,6 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
   let nextUserId = options.firstUserId;
   let nextUpdateId = 1;
   let nextMessageId = 1;
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-  const target = new URL(options.webhookUrl);
 
   /** The last replies of the first few stuck conversations, so a changed flow is easy to see in the JSON. */
   const stuckSamples: { label: string; replies: string[] }[] = [];
@@ -267,22 +265,12 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
     }
   };
 
-  const post = (body: string): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const call = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-telegram-bot-api-secret-token": options.secret } },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            if ((response.headers["content-type"] ?? "").startsWith("application/json")) api.performWebhookReply(Buffer.concat(chunks).toString("utf8"));
-            resolve(response.statusCode ?? 0);
-          });
-        },
-      );
-      call.on("error", reject);
-      call.end(body);
-    });
+  const post = async (body: string): Promise<number> => {
+    const answer = await httpRequest(options.webhookUrl, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": options.secret }, body });
+    const reply = await answer.body.text();
+    if (String(answer.headers["content-type"] ?? "").startsWith("application/json")) api.performWebhookReply(reply);
+    return answer.status;
+  };
 
   /** A run's results: per step label and per step number of the conversation. */
   class Recorder {
@@ -407,9 +395,6 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
       await Promise.all(inFlight);
       const drainSeconds = (performance.now() - started) / 1000 - elapsed;
       return { ...summary(recorder, elapsed, before), offeredPerSecond: run.rate, shed, drainSeconds };
-    },
-    close() {
-      agent.destroy();
     },
   };
 }

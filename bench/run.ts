@@ -197,7 +197,6 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
     const outbox = await benchOutboxDrain(outboxDb).finally(() => outboxDb.close());
     return { config, idle, closedLoop, openLoop, reports, longConversations, openSessions, withOpenSessions, lifetime, botApiCalls: api.counts(), stuckSamples: load.stuckSamples, outbox };
   } finally {
-    load.close();
     await api.close();
     await services.stop();
     await rm(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { MaybeInaccessibleMessage, Update } from "grammy/types";
 import { COMMAND_MENU } from "../../../flows/kit/commands.ts";
 import type { InboundEvent, Locale, OutboundMessage } from "../../../flows/kit/messages.ts";
 import type { Logger } from "../../../log.ts";
+import { botApiFetch } from "../../http/client.ts";
 import type { Route } from "../../http/route.ts";
 import type { MediaReader } from "../../media/store.ts";
 import type { UpdateHandler } from "../../update-handler.ts";
@@ -129,7 +130,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const describe = (error: unknown) => describeError(error, token);
   // Answering a button press needs no result, so in webhook mode it travels in the webhook's own
   // answer instead of a request of its own (ctx.api only; nothing else qualifies).
-  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply: (method) => method === "answerCallbackQuery" } });
+  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply: (method) => method === "answerCallbackQuery", fetch: botApiFetch } });
   // Without this a reply refused with 429 was lost: the resident never saw the answer to what they sent.
   bot.api.config.use(async (call, method, payload, signal) => {
     const response = await call(method, payload, signal);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpRequest, type HttpAnswer } from "../../http/client.ts";
 import { readCappedBody } from "../../media/download.ts";
 import { ChannelFileError, type ChannelFileFetcher } from "../../media/photo-saver.ts";
 
@@ -34,7 +35,7 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
  * size and a temporary path, then the bytes come from
  * `<apiRoot>/file/bot<token>/<path>`. A size that `getFile` reports over the
  * limit is refused without downloading; otherwise the download is cut off at
- * the limit. Plain `fetch` is enough here (grammY adds nothing to two GETs).
+ * the limit. Two plain GETs: grammY adds nothing to them.
  * Errors name the step and Telegram's answer but never a URL, since both URLs
  * carry the token.
  */
@@ -46,14 +47,14 @@ export function createTelegramFileFetcher(options: TelegramFileOptions): Channel
     if (info.result.file_size !== undefined && info.result.file_size > limits.maxBytes) return "tooLarge";
     if (!info.result.file_path) throw new ChannelFileError("telegram", "getFile gave no file path (the file may be too big for bots)");
 
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await fetch(`${apiRoot}/file/bot${token}/${info.result.file_path}`, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+      response = await httpRequest(`${apiRoot}/file/bot${token}/${info.result.file_path}`, { timeoutMs: DOWNLOAD_TIMEOUT_MS });
     } catch (error) {
       throw new ChannelFileError("telegram", `file download failed: ${describeFailure(error)}`);
     }
     if (!response.ok) {
-      await response.body?.cancel();
+      await response.body.dump();
       throw new ChannelFileError("telegram", `file download answered HTTP ${response.status}`);
     }
     try {
@@ -67,8 +68,8 @@ export function createTelegramFileFetcher(options: TelegramFileOptions): Channel
 async function getFile(url: string): Promise<z.infer<typeof getFileAnswer>> {
   let json: unknown;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(GET_FILE_TIMEOUT_MS) });
-    json = await response.json();
+    const response = await httpRequest(url, { timeoutMs: GET_FILE_TIMEOUT_MS });
+    json = await response.body.json();
   } catch (error) {
     throw new ChannelFileError("telegram", `getFile failed: ${describeFailure(error)}`);
   }
@@ -77,9 +78,9 @@ async function getFile(url: string): Promise<z.infer<typeof getFileAnswer>> {
   return parsed.data;
 }
 
-// Only the error's kind and code: undici's messages and causes may quote the URL.
+// Only the error's kind and code: messages may quote the URL, which holds the token.
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return "unknown error";
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  const code = (error as { code?: unknown }).code;
   return typeof code === "string" ? `${error.name} ${code}` : error.name;
 }

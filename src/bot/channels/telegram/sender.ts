@@ -1,6 +1,7 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import type { OutboundMessage } from "../../../flows/kit/messages.ts";
 import type { Logger } from "../../../log.ts";
+import { botApiFetch } from "../../http/client.ts";
 import type { ChannelSender, SendResult } from "../../notify/outbox-worker.ts";
 import type { MediaReader } from "../../media/store.ts";
 import { loadPhotos, performSend, type LoadedPhotos } from "./calls.ts";
@@ -78,7 +79,7 @@ function chatTarget(chatId: string): number | string {
 export function createTelegramSender(options: TelegramSenderOptions): ChannelSender {
   const { token, media } = options;
   const logger = options.logger.child({ channel: "telegram", component: "sender" });
-  const api = new Api(token, { apiRoot: options.apiRoot.replace(/\/+$/, ""), timeoutSeconds: SEND_TIMEOUT_SECONDS });
+  const api = new Api(token, { apiRoot: options.apiRoot.replace(/\/+$/, ""), timeoutSeconds: SEND_TIMEOUT_SECONDS, fetch: botApiFetch });
 
   return {
     ...TELEGRAM_SEND_LIMITS,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { ChoiceOption, InboundPayload, OutboundMessage } from "../../../flows/kit/messages.ts";
 import type { Logger } from "../../../log.ts";
+import { httpRequest } from "../../http/client.ts";
 import type { HttpRequest, HttpResponse } from "../../http/route.ts";
 import type { MountedRoute } from "../../http/server.ts";
 import type { ChannelSender, SendResult } from "../../notify/outbox-worker.ts";
@@ -163,12 +164,12 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
   /** POSTs one message to a response_url; true when WeCom took it. */
   const postToResponseUrl = async (url: string, body: object): Promise<boolean> => {
     try {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      const response = await httpRequest(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), timeoutMs });
       if (!response.ok) {
-        await response.body?.cancel();
+        await response.body.dump();
         return false;
       }
-      const answer = pushAnswer.safeParse(await response.json().catch(() => ({})));
+      const answer = pushAnswer.safeParse(await response.body.json().catch(() => ({})));
       return answer.success && (answer.data.errcode ?? 0) === 0;
     } catch {
       return false;

@@ -1,3 +1,4 @@
+import { httpRequest, type HttpAnswer } from "../../http/client.ts";
 import { readCappedBody } from "../../media/download.ts";
 import { ChannelFileError, type ChannelFileFetcher } from "../../media/photo-saver.ts";
 import { createWecomCrypto, type WecomCryptoOptions } from "./crypto.ts";
@@ -20,14 +21,14 @@ export function createWecomImageFetcher(options: WecomImageFetcherOptions): Chan
   const crypto = createWecomCrypto(options);
   const timeoutMs = options.timeoutMs ?? 30_000;
   return async (url, limits) => {
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await httpRequest(url, { timeoutMs });
     } catch (error) {
       throw new ChannelFileError("wecom", `image download failed: ${nameOf(error)}`);
     }
     if (!response.ok) {
-      await response.body?.cancel();
+      await response.body.dump();
       throw new ChannelFileError("wecom", `image download answered HTTP ${response.status}`);
     }
     let encrypted: Buffer | "tooLarge";

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { OutboundMessage } from "../../../flows/kit/messages.ts";
+import { httpRequest, type HttpAnswer } from "../../http/client.ts";
 import type { MediaReader } from "../../media/store.ts";
 import type { ChannelSender, SendResult } from "../../notify/outbox-worker.ts";
 
@@ -52,19 +53,22 @@ export interface WecomRobotSenderOptions {
  */
 export function createWecomRobotSender(options: WecomRobotSenderOptions = {}): ChannelSender {
   const post = async (webhookUrl: string, body: object): Promise<SendResult> => {
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await fetch(webhookUrl, {
+      response = await httpRequest(webhookUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+        timeoutMs: options.timeoutMs ?? 15_000,
       });
     } catch (error) {
       return { type: "failed", error: `WeCom robot unreachable: ${(error as Error).name}` };
     }
-    if (!response.ok) return { type: "failed", error: `WeCom robot answered HTTP ${response.status}` };
-    const answer = (await response.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+    if (!response.ok) {
+      await response.body.dump();
+      return { type: "failed", error: `WeCom robot answered HTTP ${response.status}` };
+    }
+    const answer = (await response.body.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
     if (answer.errcode === 0) return { type: "sent" };
     if (answer.errcode === RATE_LIMITED) return { type: "retryAfter", seconds: 60 };
     if (answer.errcode !== undefined && ROBOT_GONE.has(answer.errcode)) return { type: "recipientGone", error: `WeCom robot gone (errcode ${answer.errcode})` };
