@@ -79,7 +79,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     stops.push(() => store.close());
 
     const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: config.town.code, options: config.reports });
-    const media = createMediaStore({ root: config.media.dir, prisma: db.prisma, maxBytes: config.media.maxBytes, logger: logger.child({ component: "media" }) });
+    const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, logger: logger.child({ component: "media" }) });
     // The web chat uploads photos before sending them, so its file ids already are media ids.
     const photos = createPhotoSaver({
       store: media,

@@ -22,16 +22,28 @@ export interface ChatUserRow {
  * Run it inside the caller's transaction, whose `tx` it takes.
  */
 export async function upsertChatUser(tx: Sql, user: ChatIdentity, now: Date): Promise<ChatUserRow> {
-  const [row] = await tx.query<ChatUserRow>(
-    `INSERT INTO "ChatUser" ("id", "channel", "channelUserId", "chatId", "displayName", "locale", "createdAt")
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+  const upsert = chatUserUpsert(user, now, 1);
+  const [row] = await tx.query<ChatUserRow>(upsert.text, upsert.params);
+  return row!;
+}
+
+/**
+ * The statement of {@link upsertChatUser} with its parameters numbered from
+ * `$first`, for a caller that reads what belongs to the account in the same
+ * statement (`WITH "user" AS (<text>) SELECT … FROM "user" …`): one round trip
+ * instead of two. It returns the columns of {@link ChatUserRow}.
+ */
+export function chatUserUpsert(user: ChatIdentity, now: Date, first: number): { text: string; params: unknown[] } {
+  const $ = (n: number) => `$${first + n}`;
+  return {
+    text: `INSERT INTO "ChatUser" ("id", "channel", "channelUserId", "chatId", "displayName", "locale", "createdAt")
+     VALUES (${$(0)}, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)})
      ON CONFLICT ("channel", "channelUserId") DO UPDATE SET
        "chatId" = EXCLUDED."chatId",
        "locale" = EXCLUDED."locale",
        "unreachableAt" = NULL,
        "displayName" = COALESCE(NULLIF(EXCLUDED."displayName", ''), "ChatUser"."displayName")
      RETURNING "id", "channel", "chatId", "locale", "blockedAt"`,
-    [randomUUID(), user.channel, user.userId, user.chatId, user.displayName ?? null, user.locale, now],
-  );
-  return row!;
+    params: [randomUUID(), user.channel, user.userId, user.chatId, user.displayName ?? null, user.locale, now],
+  };
 }

@@ -28,7 +28,7 @@ export async function openMediaFixture(options: { kind?: (typeof DATABASE_KINDS)
   return {
     db,
     root,
-    store: createMediaStore({ root, prisma: db.prisma, maxBytes: options.maxBytes, logger }),
+    store: createMediaStore({ root, sql: db.sql, maxBytes: options.maxBytes, logger }),
     logger,
     logs,
     files: async () => (await readdir(root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name))).sort(),

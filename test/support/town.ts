@@ -48,7 +48,7 @@ export async function openSampleServices(
   options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number } = {},
 ): Promise<SampleServices> {
   const { db, grid } = await openSampleTown(options.kind);
-  const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), prisma: db.prisma, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
+  const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
   const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", clock: options.clock, options: options.reports });
   const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.

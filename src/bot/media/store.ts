@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Sql } from "../../db/sql.ts";
 import type { Logger } from "../../log.ts";
 
 /** An accepted image format: what staff browsers and every channel can show. */
@@ -76,7 +76,8 @@ export type MediaReader = Pick<MediaStore, "read">;
 export interface MediaStoreOptions {
   /** The folder holding the files (by default `DATA_DIR/media`); created when missing. */
   root: string;
-  prisma: PrismaClient;
+  /** The database through its driver: a photo is stored on the step that receives it (decision record 0005). */
+  sql: Sql;
   maxBytes: number;
   logger: Logger;
 }
@@ -90,7 +91,7 @@ export interface MediaStoreOptions {
  * hash makes two processes storing the same photo at once share one row.
  */
 export function createMediaStore(options: MediaStoreOptions): MediaStore {
-  const { root, prisma, maxBytes, logger } = options;
+  const { root, sql, maxBytes, logger } = options;
 
   async function writeAtomically(relative: string, bytes: Buffer, sha256: string): Promise<void> {
     const file = path.join(root, relative);
@@ -111,17 +112,21 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     }
   }
 
+  const idOf = async (sha256: string) => (await sql.query<{ id: string }>(`SELECT "id" FROM "Media" WHERE "sha256" = $1`, [sha256]))[0]?.id;
+
   // The unique hash decides between two processes storing the same photo at once: the insert that
   // loses does nothing, and the row that won is read instead. One statement when nobody races, and
-  // no error to tell apart (the PGlite adapter reports a unique violation unlike the pg one).
+  // no error to tell apart (PGlite reports a unique violation unlike pg).
   async function recordOnce(row: { sha256: string; mimeType: string; sizeBytes: number; path: string }): Promise<string> {
-    const id = randomUUID();
-    const inserted = await prisma.$executeRaw`
-      INSERT INTO "Media" ("id", "sha256", "mimeType", "sizeBytes", "path", "createdAt")
-      VALUES (${id}, ${row.sha256}, ${row.mimeType}, ${row.sizeBytes}, ${row.path}, ${new Date().toISOString()}::timestamp(3))
-      ON CONFLICT ("sha256") DO NOTHING`;
-    if (inserted === 1) return id;
-    return (await prisma.media.findUniqueOrThrow({ where: { sha256: row.sha256 }, select: { id: true } })).id;
+    const [inserted] = await sql.query<{ id: string }>(
+      `INSERT INTO "Media" ("id", "sha256", "mimeType", "sizeBytes", "path", "createdAt") VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT ("sha256") DO NOTHING RETURNING "id"`,
+      [randomUUID(), row.sha256, row.mimeType, row.sizeBytes, row.path, new Date()],
+    );
+    if (inserted) return inserted.id;
+    const winner = await idOf(row.sha256);
+    if (winner === undefined) throw new MediaStoreError(row.sha256, "the row that won the insert is gone");
+    return winner;
   }
 
   return {
@@ -131,8 +136,8 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       const image = detectImage(bytes);
       if (!image) return { ok: false, reason: "notImage" };
       const sha256 = createHash("sha256").update(bytes).digest("hex");
-      const known = await prisma.media.findUnique({ where: { sha256 }, select: { id: true } });
-      if (known) return { ok: true, mediaId: known.id };
+      const known = await idOf(sha256);
+      if (known !== undefined) return { ok: true, mediaId: known };
 
       const relative = path.posix.join(sha256.slice(0, 2), `${sha256}.${image.extension}`);
       await writeAtomically(relative, bytes, sha256);
@@ -145,10 +150,10 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       }
     },
     async has(mediaId) {
-      return (await prisma.media.count({ where: { id: mediaId } })) > 0;
+      return (await sql.query(`SELECT 1 FROM "Media" WHERE "id" = $1`, [mediaId])).length > 0;
     },
     async read(mediaId) {
-      const row = await prisma.media.findUnique({ where: { id: mediaId }, select: { path: true, mimeType: true } });
+      const [row] = await sql.query<{ path: string; mimeType: string }>(`SELECT "path", "mimeType" FROM "Media" WHERE "id" = $1`, [mediaId]);
       if (!row) return undefined;
       try {
         return { bytes: await readFile(path.join(root, row.path)), mimeType: row.mimeType };

@@ -1,14 +1,14 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { prismaSql, type Sql } from "../../db/sql.ts";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
-import { upsertChatUser } from "../chat-users.ts";
+import { chatUserUpsert, upsertChatUser } from "../chat-users.ts";
 import type { GridDirectory } from "../grid/directory.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import type { ChatIdentity } from "../reports/service.ts";
 import { CODE_ALPHABET, createStaffRegistry, normalizeCode, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "../staff/registry.ts";
 import { toCsv } from "./csv.ts";
-import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, seatFigures, sessionInfo, type SeatFigures, type SessionInfo } from "./seats.ts";
+import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, seatFigures, sessionInfo, takeQueueNumber, type SeatFigures, type SessionInfo } from "./seats.ts";
 
 /*
  * Community-talent classes (issue 5): residents browse the governance
@@ -581,19 +581,25 @@ export function createClassesService(deps: {
         if (cohort.neighbourhoodCodes.length > 0 && !cohort.neighbourhoodCodes.includes(signUp.neighbourhoodCode)) {
           return { type: "notEligible", neighbourhoodCodes: cohort.neighbourhoodCodes };
         }
-        const chatUser = await upsertChatUser(tx, user, now);
-        const [existing] = await tx.query<EarlierEnrolment>(`SELECT "id", "status", "queueNumber" FROM "Enrolment" WHERE "cohortId" = $1 AND "userId" = $2`, [cohort.id, chatUser.id]);
+        // The resident's account and their earlier enrolment in this cohort, if any, in one statement.
+        const upsert = chatUserUpsert(user, now, 2);
+        const [account] = await tx.query<{ userId: string; earlier: EarlierEnrolment | null }>(
+          `WITH "user" AS (${upsert.text})
+           SELECT u."id" AS "userId", CASE WHEN e."id" IS NULL THEN NULL ELSE json_build_object('id', e."id", 'status', e."status", 'queueNumber', e."queueNumber") END AS "earlier"
+           FROM "user" u LEFT JOIN "Enrolment" e ON e."cohortId" = $1 AND e."userId" = u."id"`,
+          [cohort.id, ...upsert.params],
+        );
+        const chatUser = { id: account!.userId };
+        const existing = account!.earlier ?? undefined;
         if (existing && existing.status !== "CANCELLED") {
           const position = existing.status === "WAITLISTED" ? await waitlistPosition(tx, cohort.id, existing.queueNumber) : null;
           return { type: "alreadyEnrolled", cohortCode: cohort.code, status: existing.status, position };
         }
         // Read after the lock was granted, so capacity and counts include every change committed before it.
-        const [figures] = await seatFigures(tx, { cohortId: cohort.id });
+        const { queueNumber, ...figures } = await takeQueueNumber(tx, cohort.id);
         // Seats freed without a promotion (there should be none) go to those already waiting, not to this arrival.
-        const promoted = figures!.seated < figures!.capacity && figures!.waiting > 0 ? (await fillSeats(tx, cohort.id, now)).length : 0;
-        const status = figures!.seated + promoted < figures!.capacity ? "SEATED" : "WAITLISTED";
-        const [counter] = await tx.query<{ queueCounter: number }>(`UPDATE "Cohort" SET "queueCounter" = "queueCounter" + 1 WHERE "id" = $1 RETURNING "queueCounter"`, [cohort.id]);
-        const queueNumber = counter!.queueCounter;
+        const promoted = figures.seated < figures.capacity && figures.waiting > 0 ? (await fillSeats(tx, cohort.id, now)).length : 0;
+        const status = figures.seated + promoted < figures.capacity ? "SEATED" : "WAITLISTED";
         const fields: EnrolmentFields = { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills, status, queueNumber, now };
         const checkInCode = existing
           ? (
@@ -607,7 +613,8 @@ export function createClassesService(deps: {
           : await insertEnrolment(tx, cohort.id, chatUser.id, fields);
         if (skills.length > 0) await addToTalentPool(tx, chatUser.id, { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills }, now);
         if (status === "SEATED") return { type: "seated", cohortCode: cohort.code, checkInCode };
-        return { type: "waitlisted", cohortCode: cohort.code, position: await waitlistPosition(tx, cohort.id, queueNumber), checkInCode };
+        // Everyone still waiting arrived before this resident (lower queue numbers, under the lock): their place is after them.
+        return { type: "waitlisted", cohortCode: cohort.code, position: figures.waiting - promoted + 1, checkInCode };
       });
     },
 

@@ -80,6 +80,22 @@ export async function seatFigures(db: Sql, scope: { cohortId: string } | { townC
     : db.query<SeatFigures>(`${SEAT_FIGURES} WHERE c."townCode" = $1 AND c."enrolmentClosesAt" > $2 GROUP BY c."id"`, [scope.townCode, scope.closesAfter]);
 }
 
+/**
+ * A sign-up's arrival number (the cohort's queue counter moved on) and the
+ * cohort's {@link SeatFigures}, in one statement. The caller holds
+ * {@link lockCohort}, so the figures include every seat committed before the
+ * lock was granted and every waitlisted enrolment has a lower number.
+ */
+export async function takeQueueNumber(tx: Sql, cohortId: string): Promise<SeatFigures & { queueNumber: number }> {
+  const [row] = await tx.query<SeatFigures & { queueNumber: number }>(
+    `WITH figures AS (${SEAT_FIGURES} WHERE c."id" = $1 GROUP BY c."id"),
+       counter AS (UPDATE "Cohort" SET "queueCounter" = "queueCounter" + 1 WHERE "id" = $1 RETURNING "queueCounter")
+     SELECT figures.*, counter."queueCounter" AS "queueNumber" FROM figures, counter`,
+    [cohortId],
+  );
+  return row!;
+}
+
 /** The locale outbox rows are written in for a chat user. */
 export function localeOf(user: { locale: string }): "zh" | "en" {
   return user.locale === "en" ? "en" : "zh";

@@ -2,7 +2,7 @@ import type { Sql } from "../../db/sql.ts";
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
 import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
-import { queueOutboxRows } from "../outbox.ts";
+import type { OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { caseAreaOf, storedRouteOf, type PlaceCodes } from "./place.ts";
 import type { ReportRoute } from "./service.ts";
@@ -96,25 +96,25 @@ export async function destinationsFor(db: Sql, townCode: string, scope: AlertSco
 }
 
 /**
- * Queues an alert for every staff group subscribed to where the report goes
- * (its road committee, or the district it lies in or is routed to) and to its
- * category, in the caller's transaction. Director's groups are left out: they
- * hear of a case only when it is escalated. Never names the reporter.
+ * The alerts for every staff group subscribed to where the report goes (its
+ * road committee, or the district it lies in or is routed to) and to its
+ * category, read in the caller's transaction, for the caller to queue with
+ * the report's other outbox rows in one statement. Director's groups are left
+ * out: they hear of a case only when it is escalated. Never names the reporter.
  */
-export async function queueStaffAlerts(
+export async function staffAlertRows(
   tx: Sql,
   args: {
     townCode: string;
     reportId: string;
     eventId: string;
-    createdAt: Date;
     grid: GridIndex;
     categoryCode: string;
     content: Omit<StaffAlertPayload, "locale" | "place" | "description"> & { description: string };
     codes: PlaceCodes;
     houseNumber: number | undefined;
   },
-): Promise<number> {
+): Promise<OutboxRow[]> {
   const { codes, grid } = args;
   const route = args.content.route;
   const scope: AlertScope = {
@@ -129,18 +129,11 @@ export async function queueStaffAlerts(
     district: codes.districtCode ? grid.district(codes.districtCode)?.name : undefined,
   });
   const destinations = await destinationsFor(tx, args.townCode, scope, "handling");
-  if (destinations.length === 0) return 0;
   const description = maskPersonalNumbers(args.content.description);
-  // One statement for every group: a busy area's report costs the same as a quiet one's.
-  await queueOutboxRows(
-    tx,
-    destinations.map((destination) => {
-      const payload: StaffAlertPayload = { ...args.content, place, description, locale: localeOf(destination) };
-      return { dedupeKey: `${args.eventId}:alert:${destination.id}`, kind: "alert.new", reportId: args.reportId, channel: destination.channel, chatId: destination.address, payload };
-    }),
-    args.createdAt,
-  );
-  return destinations.length;
+  return destinations.map((destination) => {
+    const payload: StaffAlertPayload = { ...args.content, place, description, locale: localeOf(destination) };
+    return { dedupeKey: `${args.eventId}:alert:${destination.id}`, kind: "alert.new", reportId: args.reportId, channel: destination.channel, chatId: destination.address, payload };
+  });
 }
 
 /** What a report must be loaded with to rebuild its staff alert ({@link staffAlertOf}). */

@@ -8,12 +8,12 @@ import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
-import { queueOutboxRows } from "../outbox.ts";
+import { queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
-import { queueStaffAlerts, shopStandingOf } from "./alerts.ts";
+import { shopStandingOf, staffAlertRows } from "./alerts.ts";
 import { queueMerchantNotices, queueMerchantStatusNotices } from "./merchant-answers.ts";
-import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf, type PlaceCodes } from "./place.ts";
+import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
 import type {
   ChatIdentity,
   FeedbackResult,
@@ -223,6 +223,28 @@ const SHOPS_MAX_AGE_MS = 30_000;
 // References as residents type them: any case, stray spaces.
 const WHITESPACE = /\s+/g;
 
+/** What the duplicate check reads of an open report near the spot. */
+interface NearbyCandidate {
+  id: string;
+  reference: string;
+  reporterId: string;
+  latitude: number | null;
+  longitude: number | null;
+  houseNumber: number | null;
+  roadId: string | null;
+  neighbourhoodId: string | null;
+}
+/** What showing a nearby report to a resident adds to {@link NearbyCandidate}. */
+interface NearbyShown {
+  status: ReportStatus;
+  description: string;
+  createdAt: Date;
+  districtId: string | null;
+  supporters: number;
+}
+// The follower count is a subquery on the follower index per candidate, and candidates are the few reports near one spot.
+const SHOWN_COLUMNS = `, r."status", r."description", r."createdAt", r."districtId", (SELECT COUNT(*)::int FROM "ReportFollower" f WHERE f."reportId" = r."id") AS "supporters"`;
+
 type Tx = Prisma.TransactionClient;
 type Db = PrismaClient | Tx;
 
@@ -406,10 +428,11 @@ export function createReportsService(deps: {
   };
 
   /**
-   * Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs.
+   * Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs,
+   * plus `columns` of each (e.g. {@link SHOWN_COLUMNS} for the resident's duplicate question), in the same statement.
    * `idsOf` gives the grid ids once there are candidates; inside a transaction it must not read (PGlite has one connection).
    */
-  const nearbyOpen = async (db: Sql, categoryCode: string, place: ReportPlace, idsOf: () => Promise<GridIds>) => {
+  const nearbyOpen = async <Row extends NearbyCandidate = NearbyCandidate>(db: Sql, categoryCode: string, place: ReportPlace, idsOf: () => Promise<GridIds>, columns = "") => {
     const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
     const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     // The database narrows to reports that can pass the filter below (within a bounding box of the
@@ -433,8 +456,8 @@ export function createReportsService(deps: {
       near.push(`r."neighbourhoodId" IN (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = $1 AND n."code" = ${param(place.neighbourhoodCode)})`);
     }
     if (near.length === 0) return [];
-    const candidates = await db.query<{ id: string; reference: string; reporterId: string; latitude: number | null; longitude: number | null; houseNumber: number | null; roadId: string | null; neighbourhoodId: string | null }>(
-      `SELECT r."id", r."reference", r."reporterId", r."latitude", r."longitude", r."houseNumber", r."roadId", r."neighbourhoodId"
+    const candidates = await db.query<Row>(
+      `SELECT r."id", r."reference", r."reporterId", r."latitude", r."longitude", r."houseNumber", r."roadId", r."neighbourhoodId"${columns}
        FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
        WHERE r."townCode" = $1 AND c."code" = $2 AND r."status" IN (${OPEN_STATUSES.map((status) => `'${status}'`).join(", ")}) AND r."createdAt" >= $3
          AND (${near.join(" OR ")})
@@ -484,21 +507,21 @@ export function createReportsService(deps: {
   /** Queues one update per recipient (reporter and followers, minus `except`) in the caller's transaction. */
   const notifyResidents = async (tx: Tx, reportId: string, eventId: string, kind: ReportOutboxKind, content: ResidentUpdate, except?: string) => {
     const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } } });
-    await queueResidentUpdates(prismaSql(tx), report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except);
+    // One statement for every recipient, however many follow the case.
+    await queueOutboxRows(prismaSql(tx), residentUpdateRows(report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except), clock());
   };
 
-  /** {@link notifyResidents} for a caller that already holds the recipients (a report just created has only its reporter). */
-  const queueResidentUpdates = async (
-    tx: Sql,
+  /** The outbox rows of {@link notifyResidents} for recipients the caller already holds (a report just created has only its reporter). */
+  const residentUpdateRows = (
     report: { reference: string; reporterId: string },
     recipients: { id: string; channel: string; chatId: string; locale: string }[],
     eventId: string,
     kind: ReportOutboxKind,
     content: ResidentUpdate,
     except?: string,
-  ) => {
+  ): OutboxRow[] => {
     const { askReporterForFeedback, ...rest } = content;
-    const data = recipients
+    return recipients
       .filter((user) => user.id !== except)
       .map((user) => {
         const relation = user.id === report.reporterId ? "reporter" : "follower";
@@ -511,8 +534,6 @@ export function createReportsService(deps: {
         };
         return { dedupeKey: `${eventId}:${user.id}`, kind, channel: user.channel, chatId: user.chatId, payload };
       });
-    // One statement for every recipient, however many follow the case.
-    await queueOutboxRows(tx, data, clock());
   };
 
   const nextReference = async (tx: Sql): Promise<string> => {
@@ -528,26 +549,6 @@ export function createReportsService(deps: {
     );
     if (!row?.prefix) throw new TownNotLoadedError(townCode);
     return `${row.prefix}-${year}-${String(row.issued).padStart(6, "0")}`;
-  };
-
-  /**
-   * Ids for a new report's place codes (from {@link resolvePlace}, so they exist unless the town
-   * was re-imported meanwhile: then the missing ones are null) and for its route, in one query.
-   */
-  const submitIds = async (tx: Sql, codes: PlaceCodes, route: ReportRoute | null) => {
-    const roadCommitteeCode = route?.kind === "roadCommittee" ? route.code : null;
-    const routeDistrictCode = route?.kind === "districtCommittee" ? route.code : null;
-    const [row] = await tx.query<{ roadId: string | null; districtId: string | null; neighbourhoodId: string | null; routedRoadCommitteeId: string | null; routedDistrictId: string | null }>(
-      `SELECT
-        (SELECT "id" FROM "Road" WHERE "townCode" = $1 AND "code" = $2) AS "roadId",
-        (SELECT "id" FROM "District" WHERE "townCode" = $1 AND "code" = $3) AS "districtId",
-        (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId"
-          WHERE d."townCode" = $1 AND d."code" = $3 AND n."code" = $4) AS "neighbourhoodId",
-        (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = $1 AND "code" = $5) AS "routedRoadCommitteeId",
-        (SELECT "id" FROM "District" WHERE "townCode" = $1 AND "code" = $6) AS "routedDistrictId"`,
-      [townCode, codes.roadCode ?? null, codes.districtCode ?? null, codes.neighbourhoodCode ?? null, roadCommitteeCode, routeDistrictCode],
-    );
-    return row!;
   };
 
   const routeIds = async (db: Db, route: ReportRoute | null) => {
@@ -660,44 +661,30 @@ export function createReportsService(deps: {
     },
 
     async findNearbyOpen(categoryCode, place) {
-      const near = await nearbyOpen(sql, categoryCode, place, gridIds);
-      // Most places have none; the few found are read again with what showing them needs. Names
-      // come from the grid and the categories read per import, so this is one statement.
+      // Most places have none; the few found come with what showing them needs. Names come from
+      // the grid and the categories read per import, so this is one statement.
+      const near = await nearbyOpen<NearbyCandidate & NearbyShown>(sql, categoryCode, place, gridIds, SHOWN_COLUMNS);
       if (near.length === 0) return [];
-      const [rows, categories, ids] = await Promise.all([
-        prisma.report.findMany({
-          where: { id: { in: near.map((report) => report.id) } },
-          select: { id: true, reference: true, status: true, description: true, createdAt: true, categoryId: true, houseNumber: true, roadId: true, neighbourhoodId: true, districtId: true, _count: { select: { followers: true } } },
-        }),
-        categoryRows(),
-        gridIds(),
-      ]);
-      const loaded = new Map(rows.map((report) => [report.id, report]));
-      const index = grid.index;
-      return near.flatMap((report): NearbyReport[] => {
-        const full = loaded.get(report.id);
-        // A category imported after this index was built is unknown here until the grid refreshes: not shown meanwhile.
-        const category = full && categories.find((row) => row.id === full.categoryId);
-        if (!full || !category) return [];
-        const roadCode = codeOf(ids.roads, full.roadId);
-        const neighbourhoodCode = codeOf(ids.neighbourhoods, full.neighbourhoodId);
-        const districtCode = codeOf(ids.districts, full.districtId);
-        return [
-          {
-            reference: full.reference,
-            category: { zh: category.name, en: category.nameEn },
-            status: full.status,
-            place: placeLabel(
-              full.houseNumber,
-              roadCode === undefined ? undefined : index.road(roadCode)?.name,
-              neighbourhoodCode === undefined ? undefined : index.neighbourhood(neighbourhoodCode)?.name,
-              districtCode === undefined ? undefined : index.district(districtCode)?.name,
-            ),
-            description: maskPersonalNumbers(full.description),
-            supporters: full._count.followers,
-            createdAt: full.createdAt,
-          },
-        ];
+      // A category imported after this index was built is unknown here until the grid refreshes: not shown meanwhile.
+      const category = (await categoryRows()).find((row) => row.code === categoryCode);
+      if (!category) return [];
+      const [ids, index] = [await gridIds(), grid.index];
+      return near.map((report): NearbyReport => {
+        const districtCode = codeOf(ids.districts, report.districtId);
+        return {
+          reference: report.reference,
+          category: { zh: category.name, en: category.nameEn },
+          status: report.status,
+          place: placeLabel(
+            report.houseNumber,
+            report.road === undefined ? undefined : index.road(report.road)?.name,
+            report.neighbourhood === undefined ? undefined : index.neighbourhood(report.neighbourhood)?.name,
+            districtCode === undefined ? undefined : index.district(districtCode)?.name,
+          ),
+          description: maskPersonalNumbers(report.description),
+          supporters: report.supporters,
+          createdAt: report.createdAt,
+        };
       });
     },
 
@@ -744,14 +731,34 @@ export function createReportsService(deps: {
         // A blocked reporter gets the same answer as anyone; the case is kept but reaches no committee.
         const blocked = reporter.blockedAt !== null;
         const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
-        const ids = await submitIds(tx, codes, blocked ? null : route);
+        const routed = blocked ? null : route;
         const reference = await nextReference(tx);
         const reportId = randomUUID();
         const eventId = randomUUID();
+        // The report, its photos and its first timeline entry in one statement. Grid ids come from the
+        // codes here, inside the transaction: codes from resolvePlace exist unless the town was
+        // re-imported meanwhile, and then the missing ones are null.
         await tx.query(
-          `INSERT INTO "Report" ("id", "reference", "townCode", "categoryId", "reporterId", "contactAllowed", "description", "roadId", "houseNumber", "neighbourhoodId",
-             "districtId", "latitude", "longitude", "merchantId", "routedRoadCommitteeId", "routedDistrictId", "routed", "createdAt", "updatedAt")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
+          `WITH report AS (
+             INSERT INTO "Report" ("id", "reference", "townCode", "categoryId", "reporterId", "contactAllowed", "description", "roadId", "houseNumber", "neighbourhoodId",
+               "districtId", "latitude", "longitude", "merchantId", "routedRoadCommitteeId", "routedDistrictId", "routed", "createdAt", "updatedAt")
+             VALUES ($1, $2, $3, $4, $5, $6, $7,
+               (SELECT "id" FROM "Road" WHERE "townCode" = $3 AND "code" = $8),
+               $9,
+               (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = $3 AND d."code" = $11 AND n."code" = $10),
+               (SELECT "id" FROM "District" WHERE "townCode" = $3 AND "code" = $11),
+               $12, $13, $14,
+               (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = $3 AND "code" = $15),
+               (SELECT "id" FROM "District" WHERE "townCode" = $3 AND "code" = $16),
+               $17, $18, $18)
+             RETURNING "id"
+           ), photos AS (
+             INSERT INTO "ReportPhoto" ("id", "reportId", "mediaId", "position")
+             SELECT photo."id", report."id", photo."mediaId", photo."position"::int - 1
+             FROM report, unnest($20::text[], $21::text[]) WITH ORDINALITY AS photo("id", "mediaId", "position")
+           )
+           INSERT INTO "ReportEvent" ("id", "reportId", "type", "toStatus", "actorKind", "actorId", "createdAt")
+           SELECT $19, report."id", 'SUBMITTED', 'SUBMITTED', 'RESIDENT', $5, $18 FROM report`,
           [
             reportId,
             reference,
@@ -760,56 +767,49 @@ export function createReportsService(deps: {
             reporter.id,
             draft.contactAllowed,
             draft.description,
-            ids.roadId,
+            codes.roadCode ?? null,
             draft.place.houseNumber ?? null,
-            ids.neighbourhoodId,
-            ids.districtId,
+            codes.neighbourhoodCode ?? null,
+            codes.districtCode ?? null,
             draft.place.latitude ?? null,
             draft.place.longitude ?? null,
             shop?.id ?? null,
-            ids.routedRoadCommitteeId,
-            ids.routedDistrictId,
+            routed?.kind === "roadCommittee" ? routed.code : null,
+            routed?.kind === "districtCommittee" ? routed.code : null,
             !blocked,
             now,
+            eventId,
+            draft.photoIds.map(() => randomUUID()),
+            draft.photoIds,
           ],
         );
-        if (draft.photoIds.length > 0) {
-          const photos = draft.photoIds.flatMap((mediaId, position) => [randomUUID(), mediaId, position]);
-          await tx.query(
-            `INSERT INTO "ReportPhoto" ("id", "reportId", "mediaId", "position") VALUES ${draft.photoIds.map((_, i) => `($${3 * i + 2}, $1, $${3 * i + 3}, $${3 * i + 4})`).join(", ")}`,
-            [reportId, ...photos],
-          );
-        }
-        await tx.query(`INSERT INTO "ReportEvent" ("id", "reportId", "type", "toStatus", "actorKind", "actorId", "createdAt") VALUES ($1, $2, 'SUBMITTED', 'SUBMITTED', 'RESIDENT', $3, $4)`, [
-          eventId,
-          reportId,
-          reporter.id,
-          now,
-        ]);
-        await queueResidentUpdates(tx, { reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
+        const reporterUpdate = residentUpdateRows({ reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
+        const alerts = blocked
+          ? []
+          : await staffAlertRows(tx, {
+              townCode,
+              reportId,
+              eventId,
+              grid: grid.index,
+              categoryCode: category.code,
+              codes,
+              houseNumber: draft.place.houseNumber,
+              content: {
+                reference,
+                category: { zh: category.name, en: category.nameEn },
+                clause: { ref: category.clauseRef, text: { zh: category.clauseText, en: category.clauseTextEn } },
+                position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
+                description: draft.description,
+                shop: shop ? { zh: shop.name, en: shop.nameEn } : null,
+                shopStanding,
+                photoIds: draft.photoIds,
+                supporters: 0,
+                route,
+              },
+            });
+        // The reporter's confirmation and every staff group's alert in one statement.
+        await queueOutboxRows(tx, [...reporterUpdate, ...alerts], now);
         if (!blocked) {
-          await queueStaffAlerts(tx, {
-            townCode,
-            reportId,
-            eventId,
-            createdAt: now,
-            grid: grid.index,
-            categoryCode: category.code,
-            codes,
-            houseNumber: draft.place.houseNumber,
-            content: {
-              reference,
-              category: { zh: category.name, en: category.nameEn },
-              clause: { ref: category.clauseRef, text: { zh: category.clauseText, en: category.clauseTextEn } },
-              position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
-              description: draft.description,
-              shop: shop ? { zh: shop.name, en: shop.nameEn } : null,
-              shopStanding,
-              photoIds: draft.photoIds,
-              supporters: 0,
-              route,
-            },
-          });
           if (shop) {
             const road = codes.roadCode ? grid.index.road(codes.roadCode)?.name : undefined;
             await queueMerchantNotices(tx, {
