@@ -120,8 +120,11 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
   };
 
   /**
-   * A report from free text with a photo. `editRounds` > 0 makes a long
-   * conversation: at the summary the user edits the description that many
+   * A report from free text with a photo. Shown reports of the same problem
+   * nearby, the user follows the first one, as a resident whose problem is
+   * already reported would; the report is complete once the bot confirms the
+   * follow. `editRounds` > 0 makes a long conversation instead: the user files
+   * a new report anyway and, at the summary, edits the description that many
    * times before confirming, so the draft's history grows step by step.
    */
   const report = (userId: number, labelPrefix = "report", editRounds = 0): Conversation => {
@@ -139,14 +142,17 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
           outcomes.reportsSubmitted += 1;
           return undefined;
         }
-        if (shows(replies, (text) => REFERENCE.test(text))) {
-          outcomes.reportsFollowed += 1;
-          return undefined;
-        }
         const press = (name: string, test: (data: string) => boolean): Action | undefined => {
           const found = findButton(replies, test);
           return found && { label: label(name), type: "press", ...found };
         };
+        const duplicates = findButton(replies, (data) => data === "rp:new");
+        if (duplicates) return editRounds > 0 ? press("file anyway", (data) => data === "rp:new") : press("follow", (data) => data.startsWith("rp:follow:"));
+        // The follow confirmed, or a report of the same problem filed in the meantime followed instead of a new one.
+        if (shows(replies, (text) => REFERENCE.test(text))) {
+          outcomes.reportsFollowed += 1;
+          return undefined;
+        }
         if (shows(replies, (text) => text === zh.report.askDescription)) return { label: label(edits > 0 ? "new description" : "description"), type: "text", text: `第${edits + 1}次补充：烧烤摊占用人行道，行人只能走机动车道` };
         const photos = findButton(replies, (data) => data === "rp:photos:done");
         if (photos && !photoSent) {
@@ -164,7 +170,6 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
           press("category", (data) => data === "rp:yes") ??
           press("shop", (data) => data === "rp:shop:none") ??
           press("contact", (data) => data === "rp:contact:no") ??
-          press("duplicates", (data) => data === "rp:new") ??
           press("place", (data) => data.startsWith("rp:place:")) ??
           press("category", (data) => data.startsWith("rp:cat:")) ??
           (findButton(replies, (data) => data === "rp:roads") ? { label: label("typed address"), type: "text", text: TYPED_ADDRESS } : undefined) ??
