@@ -146,6 +146,12 @@ describe("the statements each conversation step sends", () => {
     expect(lastChoices(second.replies).map((option) => option.value)).toContain("rp:new");
     expect(shownText(await second.step("duplicates", choice("rp:new")))).toContain("确认");
     expect(shownText(await second.step("confirm", choice("rp:confirm")))).toContain("已提交");
+
+    const third = await benchReport(104);
+    const follow = lastChoices(third.replies).find((option) => option.value === `rp:follow:${reference}`);
+    expect(shownText(await third.step("follow", choice(follow!.value)))).toContain(`已为您关注 ${reference}`);
+    const followed = await prisma.report.findUniqueOrThrow({ where: { reference }, include: { followers: true, events: { orderBy: { createdAt: "asc" } } } });
+    expect([followed.followers.length, followed.events.map((event) => event.type), followed.updatedAt]).toEqual([1, ["SUBMITTED", "FOLLOWED"], now]);
   });
 
   it("files a report by choosing the category, typing the place and writing the description", async () => {
@@ -199,7 +205,8 @@ describe("the statements each conversation step sends", () => {
  * Statements per step, the most any run of it sent. Before this test existed a
  * photo was two Prisma statements, nearby reports shown two (one on Prisma), a
  * confirmed report in a town with staff groups fourteen, and a class sign-up
- * eight (nine onto the waiting list).
+ * eight (nine onto the waiting list), and following a report shown as a
+ * duplicate seven, all through Prisma.
  */
 const BOUNDS: Record<string, number> = {
   "lookup: question": 0,
@@ -214,6 +221,8 @@ const BOUNDS: Record<string, number> = {
   "report: shop": 0,
   "report: contact": 1, // the nearby open reports, with what showing them needs
   "report: duplicates": 1, // the nearby reports declined
+  // BEGIN, the report, the follower's account, the follower with its timeline entry, COMMIT
+  "report: follow": 5,
   // BEGIN, reporter, rate limit, spot lock, duplicate check, reference, report with photos and timeline, staff groups, outbox, COMMIT
   "report: confirm": 10,
   "classes: list": 1, // seats from the database

@@ -483,23 +483,23 @@ export function createReportsService(deps: {
       .slice(0, MAX_NEARBY);
   };
 
-  /** Makes `userId` a follower of `reportId` once, with its timeline entry; false when they already were. */
+  /**
+   * Makes `userId` a follower of `reportId` once, with its timeline entry and the report's
+   * `updatedAt`, in one statement; false when they already were.
+   */
   const addFollower = async (tx: Sql, reportId: string, userId: string, actorKind: ActorKind): Promise<boolean> => {
-    const now = clock();
-    const added = await tx.query(
-      `INSERT INTO "ReportFollower" ("id", "reportId", "userId", "createdAt") VALUES ($1, $2, $3, $4) ON CONFLICT ("reportId", "userId") DO NOTHING RETURNING "id"`,
-      [randomUUID(), reportId, userId, now],
+    const [row] = await tx.query<{ added: number }>(
+      `WITH added AS (
+         INSERT INTO "ReportFollower" ("id", "reportId", "userId", "createdAt") VALUES ($1, $2, $3, $4) ON CONFLICT ("reportId", "userId") DO NOTHING RETURNING "id"
+       ), event AS (
+         INSERT INTO "ReportEvent" ("id", "reportId", "type", "actorKind", "actorId", "createdAt") SELECT $5, $2, 'FOLLOWED', $6::"ActorKind", $7, $4 FROM added
+       ), touched AS (
+         UPDATE "Report" SET "updatedAt" = $4 WHERE "id" = $2 AND EXISTS (SELECT 1 FROM added)
+       )
+       SELECT COUNT(*)::int AS "added" FROM added`,
+      [randomUUID(), reportId, userId, clock(), randomUUID(), actorKind, actorKind === "RESIDENT" ? userId : null],
     );
-    if (added.length === 0) return false;
-    await tx.query(`INSERT INTO "ReportEvent" ("id", "reportId", "type", "actorKind", "actorId", "createdAt") VALUES ($1, $2, 'FOLLOWED', $3::"ActorKind", $4, $5)`, [
-      randomUUID(),
-      reportId,
-      actorKind,
-      actorKind === "RESIDENT" ? userId : null,
-      now,
-    ]);
-    await tx.query(`UPDATE "Report" SET "updatedAt" = $2 WHERE "id" = $1`, [reportId, now]);
-    return true;
+    return row!.added > 0;
   };
 
   type ResidentUpdate = Omit<ResidentUpdatePayload, "reference" | "relation" | "locale" | "askFeedback"> & { askReporterForFeedback?: boolean };
@@ -689,14 +689,18 @@ export function createReportsService(deps: {
     },
 
     follow(reference, user) {
-      return prisma.$transaction(async (tx): Promise<FollowResult> => {
-        const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
+      // The last step of most reports in a busy street, so it runs on the driver (decision record 0005).
+      return sql.transaction(async (tx): Promise<FollowResult> => {
+        const [report] = await tx.query<{ id: string; reference: string; status: ReportStatus; reporterId: string }>(
+          `SELECT "id", "reference", "status", "reporterId" FROM "Report" WHERE "reference" = $1`,
+          [normalizeReference(reference)],
+        );
         if (!report) return { type: "notFound" };
         if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference: report.reference };
-        const follower = await upsertChatUser(prismaSql(tx), user, clock());
+        const follower = await upsertChatUser(tx, user, clock());
         if (report.reporterId === follower.id) return { type: "ownReport", reference: report.reference };
-        return { type: (await addFollower(prismaSql(tx), report.id, follower.id, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
-      }, TRANSACTION_OPTIONS);
+        return { type: (await addFollower(tx, report.id, follower.id, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
+      });
     },
 
     async submit(input: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult> {
