@@ -139,15 +139,19 @@ async function startStack(env: Record<string, string>, profileDir: string | unde
   };
 }
 
-/** Starts what a configuration needs besides Linli: nothing for embedded, PostgreSQL and Redis for server. */
+/**
+ * Starts what a configuration needs besides Linli: nothing for embedded,
+ * PostgreSQL and Redis for server, which Linli reaches through their Unix
+ * sockets, as a deployment with all three on one machine would.
+ */
 async function startServices(config: "embedded" | "server", dir: string): Promise<{ env: Record<string, string>; outboxDatabase: () => Promise<Database>; stop: () => Promise<void> }> {
   if (config === "embedded") {
     return { env: { DATA_DIR: dir }, outboxDatabase: () => openDatabase({ kind: "pglite", dataDir: "memory://" }), stop: async () => undefined };
   }
   const [postgres, redis] = await Promise.all([startPostgres(), freePort().then(startRedisServer)]);
   return {
-    env: { DATA_DIR: dir, DATABASE_URL: await createDatabaseIn(postgres.url, "linli_bench"), REDIS_URL: redis.url, WORKERS: String(SERVER_WORKERS) },
-    outboxDatabase: async (): Promise<Database> => openDatabase({ kind: "postgres", url: await createDatabaseIn(postgres.url, "linli_outbox") }),
+    env: { DATA_DIR: dir, DATABASE_URL: await createDatabaseIn(postgres.socketUrl, "linli_bench"), REDIS_URL: redis.socketUrl, WORKERS: String(SERVER_WORKERS) },
+    outboxDatabase: async (): Promise<Database> => openDatabase({ kind: "postgres", url: await createDatabaseIn(postgres.socketUrl, "linli_outbox") }),
     stop: async () => {
       await Promise.all([postgres.stop(), redis.kill()]);
     },

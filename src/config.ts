@@ -32,7 +32,7 @@ const envSchema = z
     PUBLIC_URL: optionalUrl(["https:", "http:"]),
     DATA_DIR: z.string().trim().min(1).default("./data"),
     DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
-    REDIS_URL: optionalUrl(["redis:", "rediss:"]),
+    REDIS_URL: optionalUrl(["redis:", "rediss:", "unix:"]),
     TOWN_CODE: z.string().trim().regex(/^[a-z][a-z0-9-]{1,31}$/, "must be a lowercase code such as wujing").default("wujing"),
     TOWN_DATA_FILE: z.string().trim().min(1).default("data/wujing.sample.yaml"),
     // Linli processes sharing the HTTP port; more than one needs state shared between them (PostgreSQL, Redis).
@@ -263,6 +263,8 @@ function parseWeekdays(text: string): number[] | undefined {
 }
 
 function passwordOf(url: string): string | undefined {
-  const password = new URL(url).password;
-  return password ? decodeURIComponent(password) : undefined;
+  const parsed = new URL(url);
+  // A Unix-socket Redis URL has no host to put credentials before, so its password is a query parameter.
+  const password = parsed.password ? decodeURIComponent(parsed.password) : parsed.searchParams.get("password");
+  return password || undefined;
 }

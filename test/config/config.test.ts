@@ -36,6 +36,16 @@ describe("configuration", () => {
     expect(config.secrets).toEqual(expect.arrayContaining(["pg-secret-1", "redis-secret-2"]));
   });
 
+  it("PostgreSQL and Redis on the same host can be reached through their Unix sockets, passwords still kept out of logs", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgresql:///linli?host=/var/run/postgresql&user=linli&password=pg-secret-3",
+      REDIS_URL: "unix:///run/redis/redis.sock?password=redis-secret-4",
+    });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgresql:///linli?host=/var/run/postgresql&user=linli&password=pg-secret-3" });
+    expect(config.redisUrl).toBe("unix:///run/redis/redis.sock?password=redis-secret-4");
+    expect(config.secrets).toEqual(expect.arrayContaining(["pg-secret-3", "redis-secret-4"]));
+  });
+
   it("each bad value is reported by the name of its variable", () => {
     expect(problemsOf({ PORT: "eighty" })).toEqual(["PORT"]);
     expect(problemsOf({ DATABASE_URL: "mysql://x" })).toEqual(["DATABASE_URL"]);

@@ -37,8 +37,12 @@ function asClusterOwner(command: string, args: string[]): [string, string[]] {
   return asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
 }
 
-/** Starts a throwaway PostgreSQL cluster (fsync off) in a temp folder on a free port; `stop` removes it. The benchmark starts its server this way too. */
-export async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * Starts a throwaway PostgreSQL cluster (fsync off) in a temp folder on a free
+ * port; `stop` removes it. `socketUrl` reaches the same cluster through its
+ * Unix socket. The benchmark starts its server this way too.
+ */
+export async function startPostgres(): Promise<{ url: string; socketUrl: string; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "linli-pg-"));
   if (asRoot) await chown(dir, Number((await run("id", ["-u", "postgres"])).stdout), Number((await run("id", ["-g", "postgres"])).stdout));
   const dataDir = path.join(dir, "data");
@@ -52,6 +56,7 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
   );
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    socketUrl: `postgresql:///postgres?host=${encodeURIComponent(dir)}&port=${port}&user=postgres`,
     stop: async () => {
       await run(...asClusterOwner("pg_ctl", ["-D", dataDir, "-m", "immediate", "stop"])).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });

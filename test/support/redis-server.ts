@@ -1,18 +1,28 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
-/** A redis-server child process on loopback, without persistence. */
+/** A redis-server child process on loopback and a Unix socket, without persistence. */
 export interface RedisServer {
   url: string;
+  /** The same server through its Unix socket, as `unix:///…/redis.sock`. */
+  socketUrl: string;
   port: number;
   /** Kills the server at once (SIGKILL), as a crash would; resolves when it has exited. */
   kill(): Promise<void>;
 }
 
-/** Starts redis-server on `port` and resolves once it accepts connections. */
+/** Starts redis-server on `port` and resolves once it accepts connections; the socket is removed when it exits. */
 export async function startRedisServer(port: number): Promise<RedisServer> {
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const dir = await mkdtemp(path.join(tmpdir(), "linli-redis-"));
+  const socket = path.join(dir, "redis.sock");
+  const child: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--unixsocket", socket, "--unixsocketperm", "700", "--save", "", "--appendonly", "no"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  child.once("exit", () => void rm(dir, { recursive: true, force: true }));
   await new Promise<void>((resolve, reject) => {
     child.once("error", (error) => reject(new Error(`redis-server could not start (install it: apt-get install redis-server): ${error.message}`)));
     child.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited with ${code}`)));
@@ -22,6 +32,7 @@ export async function startRedisServer(port: number): Promise<RedisServer> {
   });
   return {
     url: `redis://127.0.0.1:${port}`,
+    socketUrl: `unix://${socket}`,
     port,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

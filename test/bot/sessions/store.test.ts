@@ -456,6 +456,19 @@ describe("the Redis store across processes", () => {
     expect(sent).toEqual(Array.from({ length: 21 }, () => "evalsha"));
   });
 
+  it("a store on Redis's Unix socket shares sessions with one on its TCP port", async () => {
+    const server = await startRedisServer(await freePort());
+    cleanups.push(() => server.kill());
+    const keyPrefix = `test:${randomUUID()}:`;
+    const overSocket = await createRedisStore({ url: server.socketUrl, keyPrefix, logger: silent });
+    cleanups.push(() => overSocket.close());
+    const overTcp = await createRedisStore({ url: server.url, keyPrefix, logger: silent });
+    cleanups.push(() => overTcp.close());
+    await overSocket.withSession("telegram:7:7", "telegram:update:1", (session) => session.commit(kept("written over the socket")));
+    expect(await overTcp.withSession("telegram:7:7", "telegram:update:1", async () => "ran again")).toEqual({ type: "already-processed" });
+    expect(await overTcp.withSession("telegram:7:7", "telegram:update:2", async (session) => session.value)).toEqual({ type: "ran", result: "written over the socket" });
+  });
+
   it.each(holders)("a slow update holding its lock past the lock's TTL keeps it, so another process cannot get in ($name)", async ({ hold }) => {
     const prefix = `test:${randomUUID()}:`;
     const lockTtlMs = 100;
