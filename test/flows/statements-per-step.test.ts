@@ -215,14 +215,14 @@ const BOUNDS: Record<string, number> = {
   "report: category": 0,
   "report: typed address": 0,
   "report: place": 0,
-  "report: photo": 2, // the photo's hash looked up, then its row inserted
+  "report: photo": 1, // the photo's row inserted once its file is written
   "report: photos done": 0,
   "report: description": 0,
   "report: shop": 0,
   "report: contact": 1, // the nearby open reports, with what showing them needs
   "report: duplicates": 1, // the nearby reports declined
-  // BEGIN, the report, the follower's account, the follower with its timeline entry, COMMIT
-  "report: follow": 5,
+  // the follower's account with the report, then the follower with its timeline entry
+  "report: follow": 2,
   // BEGIN, reporter, rate limit, spot lock, duplicate check, reference, report with photos and timeline, staff groups, outbox, COMMIT
   "report: confirm": 10,
   "classes: list": 1, // seats from the database

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { ActorKind, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
 import { prismaSql, type Sql } from "../../db/sql.ts";
-import { upsertChatUser } from "../chat-users.ts";
+import { chatUserUpsert, upsertChatUser } from "../chat-users.ts";
 import type { CompactStanding } from "../compact/standing.ts";
 import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
@@ -688,19 +688,22 @@ export function createReportsService(deps: {
       });
     },
 
-    follow(reference, user) {
-      // The last step of most reports in a busy street, so it runs on the driver (decision record 0005).
-      return sql.transaction(async (tx): Promise<FollowResult> => {
-        const [report] = await tx.query<{ id: string; reference: string; status: ReportStatus; reporterId: string }>(
-          `SELECT "id", "reference", "status", "reporterId" FROM "Report" WHERE "reference" = $1`,
-          [normalizeReference(reference)],
-        );
-        if (!report) return { type: "notFound" };
-        if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference: report.reference };
-        const follower = await upsertChatUser(tx, user, clock());
-        if (report.reporterId === follower.id) return { type: "ownReport", reference: report.reference };
-        return { type: (await addFollower(tx, report.id, follower.id, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
-      });
+    async follow(reference, user): Promise<FollowResult> {
+      // The last step of most reports in a busy street: two statements, each atomic on its own, and no
+      // transaction around them (decision record 0005). Nothing is locked between them, as nothing was
+      // when this ran in one transaction: a report closed in between still gains the follower.
+      const upsert = chatUserUpsert(user, clock(), 2);
+      const [found] = await sql.query<{ userId: string; report: { id: string; reference: string; status: ReportStatus; reporterId: string } | null }>(
+        `WITH "user" AS (${upsert.text})
+         SELECT u."id" AS "userId", CASE WHEN r."id" IS NULL THEN NULL ELSE json_build_object('id', r."id", 'reference', r."reference", 'status', r."status", 'reporterId', r."reporterId") END AS "report"
+         FROM "user" u LEFT JOIN "Report" r ON r."reference" = $1`,
+        [normalizeReference(reference), ...upsert.params],
+      );
+      const { userId, report } = found!;
+      if (!report) return { type: "notFound" };
+      if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference: report.reference };
+      if (report.reporterId === userId) return { type: "ownReport", reference: report.reference };
+      return { type: (await addFollower(sql, report.id, userId, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
     },
 
     async submit(input: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult> {
