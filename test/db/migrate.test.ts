@@ -1,5 +1,10 @@
+import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
+import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "../../src/db/migrate.ts";
 import { schemaDrift } from "../../src/cli/new-migration.ts";
 import { DATABASE_KINDS, freshDatabase } from "../support/databases.ts";
 
@@ -23,4 +28,42 @@ describe("the committed migrations", () => {
   it("produce exactly the schema in prisma/schema.prisma (no change is missing a migration)", async () => {
     expect((await schemaDrift()).trim()).toBe("");
   }, 120_000);
+});
+
+describe("the migration that keeps a follower count on each report", () => {
+  it("starts every report already filed from the followers it has", async () => {
+    const pglite = await PGlite.create();
+    const connection: SqlConnection = {
+      exec: async (sql) => {
+        await pglite.exec(sql);
+      },
+      query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
+    };
+    const names = (await readdir(MIGRATIONS_DIR)).filter((name) => name !== "migration_lock.toml").sort();
+    const counting = names.findIndex((name) => name.endsWith("_report_follower_count"));
+    const earlier = await mkdtemp(path.join(tmpdir(), "linli-migrations-"));
+    try {
+      for (const name of names.slice(0, counting)) await cp(path.join(MIGRATIONS_DIR, name), path.join(earlier, name), { recursive: true });
+      await applyMigrations(connection, earlier);
+      await pglite.exec(`
+        INSERT INTO "Town" ("code", "name", "nameEn", "officeName", "officeNameEn", "officePhone", "officeHours", "officeHoursEn", "officeAddress", "isSample", "dataHash", "importedAt")
+          VALUES ('wujing', '吴泾镇', 'Wujing', '办', 'Office', '021', '9-5', '9-5', '路', true, 'h', now());
+        INSERT INTO "ReportCategory" ("id", "townCode", "code", "name", "nameEn", "clauseRef", "clauseText", "clauseTextEn", "sortOrder")
+          VALUES ('c1', 'wujing', 'stall', '占道', 'Stall', '1', '条', 'Clause', 1);
+        INSERT INTO "ChatUser" ("id", "channel", "channelUserId", "chatId") SELECT 'u' || g, 'telegram', 'u' || g, 'u' || g FROM generate_series(1, 4) g;
+        INSERT INTO "Report" ("id", "reference", "townCode", "categoryId", "reporterId", "contactAllowed", "description", "updatedAt")
+          VALUES ('r1', 'WJ-2026-000001', 'wujing', 'c1', 'u1', false, '占道', now()), ('r2', 'WJ-2026-000002', 'wujing', 'c1', 'u1', false, '占道', now());
+        INSERT INTO "ReportFollower" ("id", "reportId", "userId") VALUES ('f2', 'r1', 'u2'), ('f3', 'r1', 'u3'), ('f4', 'r1', 'u4');`);
+
+      await applyMigrations(connection);
+
+      expect((await pglite.query(`SELECT "id", "followerCount" FROM "Report" ORDER BY "id"`)).rows).toEqual([
+        { id: "r1", followerCount: 3 },
+        { id: "r2", followerCount: 0 },
+      ]);
+    } finally {
+      await rm(earlier, { recursive: true, force: true });
+      await pglite.close();
+    }
+  });
 });

@@ -151,7 +151,7 @@ describe("the statements each conversation step sends", () => {
     const follow = lastChoices(third.replies).find((option) => option.value === `rp:follow:${reference}`);
     expect(shownText(await third.step("follow", choice(follow!.value)))).toContain(`已为您关注 ${reference}`);
     const followed = await prisma.report.findUniqueOrThrow({ where: { reference }, include: { followers: true, events: { orderBy: { createdAt: "asc" } } } });
-    expect([followed.followers.length, followed.events.map((event) => event.type), followed.updatedAt]).toEqual([1, ["SUBMITTED", "FOLLOWED"], now]);
+    expect([followed.followers.length, followed.followerCount, followed.events.map((event) => event.type), followed.updatedAt]).toEqual([1, 1, ["SUBMITTED", "FOLLOWED"], now]);
   });
 
   it("files a report by choosing the category, typing the place and writing the description", async () => {

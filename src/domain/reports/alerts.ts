@@ -146,7 +146,6 @@ export const STAFF_ALERT_REPORT_INCLUDE = {
   routedRoadCommittee: true,
   routedDistrict: true,
   photos: { orderBy: { position: "asc" }, select: { mediaId: true } },
-  _count: { select: { followers: true } },
 } as const satisfies Prisma.ReportInclude;
 
 /** A report loaded with {@link STAFF_ALERT_REPORT_INCLUDE}. */
@@ -177,7 +176,7 @@ export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en", shop
     shop: bilingual(report.merchant) ?? null,
     ...(report.merchant && shopStanding ? { shopStanding } : {}),
     photoIds: report.photos.map((photo) => photo.mediaId),
-    supporters: report._count.followers,
+    supporters: report.followerCount,
     route,
     locale,
   };

@@ -242,8 +242,8 @@ interface NearbyShown {
   districtId: string | null;
   supporters: number;
 }
-// The follower count is a subquery on the follower index per candidate, and candidates are the few reports near one spot.
-const SHOWN_COLUMNS = `, r."status", r."description", r."createdAt", r."districtId", (SELECT COUNT(*)::int FROM "ReportFollower" f WHERE f."reportId" = r."id") AS "supporters"`;
+// A popular report is shown without counting its followers: the count is kept on the report.
+const SHOWN_COLUMNS = `, r."status", r."description", r."createdAt", r."districtId", r."followerCount" AS "supporters"`;
 
 type Tx = Prisma.TransactionClient;
 type Db = PrismaClient | Tx;
@@ -261,7 +261,7 @@ const reportInclude = {
   district: true,
   routedRoadCommittee: true,
   routedDistrict: true,
-  _count: { select: { followers: true, photos: true } },
+  _count: { select: { photos: true } },
 } as const;
 type LoadedReport = Prisma.ReportGetPayload<{ include: typeof reportInclude }>;
 
@@ -411,7 +411,7 @@ export function createReportsService(deps: {
     category: { zh: report.category.name, en: report.category.nameEn },
     status: report.status,
     place: placeOf(report),
-    supporters: report._count.followers,
+    supporters: report.followerCount,
     createdAt: report.createdAt,
   });
 
@@ -484,8 +484,9 @@ export function createReportsService(deps: {
   };
 
   /**
-   * Makes `userId` a follower of `reportId` once, with its timeline entry and the report's
-   * `updatedAt`, in one statement; false when they already were.
+   * Makes `userId` a follower of `reportId` once, with its timeline entry, the report's
+   * `updatedAt` and `followerCount`, in one statement; false when they already were. The only
+   * way a follower is added, which keeps the count right.
    */
   const addFollower = async (tx: Sql, reportId: string, userId: string, actorKind: ActorKind): Promise<boolean> => {
     const [row] = await tx.query<{ added: number }>(
@@ -494,7 +495,7 @@ export function createReportsService(deps: {
        ), event AS (
          INSERT INTO "ReportEvent" ("id", "reportId", "type", "actorKind", "actorId", "createdAt") SELECT $5, $2, 'FOLLOWED', $6::"ActorKind", $7, $4 FROM added
        ), touched AS (
-         UPDATE "Report" SET "updatedAt" = $4 WHERE "id" = $2 AND EXISTS (SELECT 1 FROM added)
+         UPDATE "Report" SET "updatedAt" = $4, "followerCount" = "followerCount" + 1 WHERE "id" = $2 AND EXISTS (SELECT 1 FROM added)
        )
        SELECT COUNT(*)::int AS "added" FROM added`,
       [randomUUID(), reportId, userId, clock(), randomUUID(), actorKind, actorKind === "RESIDENT" ? userId : null],
@@ -874,7 +875,7 @@ export function createReportsService(deps: {
         updatedAt: report.updatedAt,
         description: maskPersonalNumbers(report.description),
         route: await shownRoute(report),
-        supporters: report._count.followers,
+        supporters: report.followerCount,
         photoCount: report._count.photos,
         rejectReason: report.rejectReason,
         timeline: report.events.map((event) => ({
