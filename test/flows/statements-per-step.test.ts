@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { createPhotoSaver } from "../../src/bot/media/photo-saver.ts";
@@ -23,7 +23,7 @@ import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
-import { createPostgresDatabase } from "../support/databases.ts";
+import { createPostgresDatabase, statementRecordingPool } from "../support/databases.ts";
 import { SAMPLE_TOWN_FILE, TINY_PNG } from "../support/town.ts";
 
 /**
@@ -59,15 +59,7 @@ describe("the statements each conversation step sends", () => {
     const file = await readTownFile(townFile);
     await importTownData(setup.prisma, file.data, file.hash);
     await setup.close();
-    pool = new pg.Pool({ connectionString: url, max: 4 });
-    pool.on("connect", (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-        const config = args[0];
-        statements.push(typeof config === "string" ? config : (config as { text: string }).text);
-        return query(...args);
-      };
-    });
+    pool = statementRecordingPool(url, (statement) => statements.push(statement));
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     const sql = poolSql(pool);
     const clock = () => now;

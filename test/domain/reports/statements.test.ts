@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMediaStore, type MediaStore } from "../../../src/bot/media/store.ts";
 import { openDatabase } from "../../../src/db/database.ts";
@@ -13,7 +13,7 @@ import type { ReportDraft, ReportPlace, ReportsService } from "../../../src/doma
 import { PrismaClient } from "../../../src/generated/prisma/client.ts";
 import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
-import { createPostgresDatabase } from "../../support/databases.ts";
+import { createPostgresDatabase, statementRecordingPool } from "../../support/databases.ts";
 import { resident, SAMPLE_TOWN_FILE, TINY_PNG } from "../../support/town.ts";
 import { poolSql } from "../../../src/db/sql.ts";
 
@@ -37,15 +37,7 @@ describe("the statements the report flow sends", () => {
     const file = await readTownFile(SAMPLE_TOWN_FILE);
     await importTownData(setup.prisma, file.data, file.hash);
     await setup.close();
-    pool = new pg.Pool({ connectionString: url, max: 4 });
-    pool.on("connect", (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-        const config = args[0];
-        statements.push(typeof config === "string" ? config : (config as { text: string }).text);
-        return query(...args);
-      };
-    });
+    pool = statementRecordingPool(url, (statement) => statements.push(statement));
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     const grid = await GridDirectory.open(prisma, file.data.town.code);
     reports = createReportsService({ prisma, sql: poolSql(pool), grid, townCode: file.data.town.code });
