@@ -35,9 +35,15 @@ export function formatReportView(view: ReportView, t: Catalog, locale: Locale): 
   return lines.join("\n");
 }
 
+// Made once: toLocaleString builds a new formatter on every call, a visible cost where reports are listed.
+const TOWN_TIME: Record<Locale, Intl.DateTimeFormat> = {
+  zh: new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" }),
+  en: new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" }),
+};
+
 /** A moment as residents and staff of the town read it: their date and clock time, in the town's time zone. */
 export function townTime(at: Date, locale: Locale): string {
-  return at.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" });
+  return TOWN_TIME[locale].format(at);
 }
 
 /** One line of a case's history; `by` is who acted as the reader may see it (a role, or "resident"). */
