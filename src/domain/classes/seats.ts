@@ -62,8 +62,8 @@ export interface SeatFigures {
 // COUNT(…) FILTER counts both statuses in one pass; ::int keeps the counts plain numbers on every driver.
 const SEAT_FIGURES = `
   SELECT c."id" AS "cohortId", c."capacity",
-    (COUNT(e."id") FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
-    (COUNT(e."id") FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
+    (COUNT(*) FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
+    (COUNT(*) FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
   FROM "Cohort" c LEFT JOIN "Enrolment" e ON e."cohortId" = c."id"`;
 
 /**
