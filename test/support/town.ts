@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
@@ -41,6 +41,7 @@ export interface SampleServices {
   services: FlowServices;
   /** Puts bytes where the web channel keeps uploads and returns the file id a photo message carries. */
   uploadPhoto(bytes: Buffer): Promise<string>;
+  /** Closes the database and removes the folder of the photos stored meanwhile. */
   close(): Promise<void>;
 }
 
@@ -48,7 +49,8 @@ export async function openSampleServices(
   options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number } = {},
 ): Promise<SampleServices> {
   const { db, grid } = await openSampleTown(options.kind);
-  const media = createMediaStore({ root: await mkdtemp(path.join(tmpdir(), "linli-media-")), sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
+  const mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
+  const media = createMediaStore({ root: mediaRoot, sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
   const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", clock: options.clock, options: options.reports });
   const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
@@ -72,7 +74,10 @@ export async function openSampleServices(
       uploads.set(fileId, bytes);
       return fileId;
     },
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      await rm(mediaRoot, { recursive: true, force: true });
+    },
   };
 }
 
