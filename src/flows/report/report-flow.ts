@@ -39,6 +39,7 @@ const stateSchema = z.object({
   pendingRoad: z.string().optional(),
   /** Nearby open reports shown; the resident chose to submit a new one anyway. */
   declinedDuplicates: z.array(z.string()),
+  /** The check for the same problem nearby ran for the draft's category and place. */
   duplicatesChecked: z.boolean(),
 });
 type ReportState = z.infer<typeof stateSchema>;
@@ -61,9 +62,9 @@ const fresh = (): ReportState => ({
 });
 
 /**
- * Reporting a street-compact violation (/report): category, place, photos,
- * description, shop, contact preference, a check for the same problem nearby,
- * and a summary to confirm or edit. Back works at every step, and the draft
+ * Reporting a street-compact violation (/report): category, place, a check
+ * for the same problem nearby (offered to follow instead), photos,
+ * description, shop, contact preference, and a summary to confirm or edit. Back works at every step, and the draft
  * survives interruptions (the engine keeps it; /report resumes it).
  * `/report <reference>` shows a report's progress instead.
  */
@@ -372,7 +373,8 @@ function descriptionProblem(input: string, context: FlowContext): string | undef
 /** Records an answer and moves on to the first question still open. */
 function answered(state: ReportState, changes: Partial<ReportState["draft"]>, context: FlowContext): Promise<Step<ReportState>> {
   const history = state.history.at(-1) === state.step ? state.history : [...state.history, state.step];
-  return proceed({ ...state, history, draft: { ...state.draft, ...changes } }, context);
+  const movedProblem = "categoryCode" in changes || "place" in changes;
+  return proceed({ ...state, history, draft: { ...state.draft, ...changes }, duplicatesChecked: state.duplicatesChecked && !movedProblem }, context);
 }
 
 type Shops = Awaited<ReturnType<FlowContext["services"]["reports"]["merchantsOnRoad"]>>;
@@ -391,12 +393,14 @@ async function proceed(state: ReportState, context: FlowContext): Promise<Step<R
   const known: Known = {};
   if (!draft.categoryCode) step = "category";
   else if (!draft.place) step = "location";
+  // Asked as soon as the problem and its place are known: a resident whose problem is already
+  // reported learns it before taking photos and answering the rest.
+  else if (!state.duplicatesChecked && (known.nearby = await nearbyNotDeclined(state, context)).length > 0) step = "duplicates";
   else if (!draft.photosAnswered) step = "photos";
   else if (draft.description === undefined) step = "description";
   else if (draft.merchantCode === undefined && draft.place.roadCode && (known.shops = await context.services.reports.merchantsOnRoad(draft.place.roadCode)).length > 0) step = "shop";
   else if (draft.contactAllowed === undefined) step = "contact";
-  else if (!state.duplicatesChecked && (known.nearby = await nearbyNotDeclined(state, context)).length > 0) step = "duplicates";
-  const next = { ...state, step };
+  const next = { ...state, step, duplicatesChecked: state.duplicatesChecked || known.nearby?.length === 0 };
   return { type: "continue", state: next, replies: await question(next, context, known) };
 }
 
@@ -423,7 +427,7 @@ async function back(state: ReportState, context: FlowContext): Promise<Step<Repo
 
 async function edit(state: ReportState, field: string, context: FlowContext): Promise<Step<ReportState>> {
   const draft = { ...state.draft };
-  const base = { ...state, history: [...state.history, "summary" as const], duplicatesChecked: false };
+  const base = { ...state, history: [...state.history, "summary" as const] };
   switch (field) {
     case "category":
       return moveTo({ ...base, draft }, "category", context);
