@@ -52,7 +52,7 @@ export interface TownWords {
 }
 
 /** A conversation kind and how often it starts, relative to the others. */
-export type Mix = Partial<Record<"lookup" | "report" | "classes" | "longReport" | "openSession", number>>;
+export type Mix = Partial<Record<"lookup" | "report" | "newReport" | "classes" | "longReport" | "openSession", number>>;
 
 /** Edit rounds of a long report: with them a conversation runs past 30 steps. */
 export const LONG_EDIT_ROUNDS = 13;
@@ -123,11 +123,12 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
    * A report from free text with a photo. Shown reports of the same problem
    * nearby, the user follows the first one, as a resident whose problem is
    * already reported would; the report is complete once the bot confirms the
-   * follow. `editRounds` > 0 makes a long conversation instead: the user files
-   * a new report anyway and, at the summary, edits the description that many
-   * times before confirming, so the draft's history grows step by step.
+   * follow. With `fileAnyway` the user files a new report all the same, with
+   * its photo, as one whose problem differs would. `editRounds` > 0 makes a
+   * long conversation: at the summary the user edits the description that
+   * many times before confirming, so the draft's history grows step by step.
    */
-  const report = (userId: number, labelPrefix = "report", editRounds = 0): Conversation => {
+  const report = (userId: number, labelPrefix: string, { fileAnyway = false, editRounds = 0 } = {}): Conversation => {
     let step = 0;
     let photoSent = false;
     let edits = 0;
@@ -147,7 +148,7 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
           return found && { label: label(name), type: "press", ...found };
         };
         const duplicates = findButton(replies, (data) => data === "rp:new");
-        if (duplicates) return editRounds > 0 ? press("file anyway", (data) => data === "rp:new") : press("follow", (data) => data.startsWith("rp:follow:"));
+        if (duplicates) return fileAnyway ? press("file anyway", (data) => data === "rp:new") : press("follow", (data) => data.startsWith("rp:follow:"));
         // The follow confirmed, or a report of the same problem filed in the meantime followed instead of a new one.
         if (shows(replies, (text) => REFERENCE.test(text))) {
           outcomes.reportsFollowed += 1;
@@ -231,9 +232,10 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
 
   const factories = {
     lookup,
-    report: (userId: number) => report(userId),
+    report: (userId: number) => report(userId, "report"),
+    newReport: (userId: number) => report(userId, "new report", { fileAnyway: true }),
     classes,
-    longReport: (userId: number) => report(userId, "long report", LONG_EDIT_ROUNDS),
+    longReport: (userId: number) => report(userId, "long report", { fileAnyway: true, editRounds: LONG_EDIT_ROUNDS }),
     openSession,
   };
   const start = (mix: Mix): Conversation => {

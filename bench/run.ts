@@ -191,6 +191,7 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
     const closedLoop = await measured("closed loop", () => load.closedLoop({ mix: MIXED, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }));
     const openLoop = await measured(`open loop at ${OPEN_LOOP_RATE}/s`, () => load.openLoop({ mix: MIXED, rate: OPEN_LOOP_RATE, seconds: RUN_SECONDS }));
     const reports = await measured("reports only", () => load.closedLoop({ mix: { report: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }));
+    const newReports = await measured("new reports only", () => load.closedLoop({ mix: { newReport: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }));
     const longConversations = await measured("30-step conversations", () => load.closedLoop({ mix: { longReport: 1 }, concurrency: 16, conversations: quick ? 32 : 96 }));
     const openSessions = await measured(`${OPEN_SESSIONS} open sessions`, () => load.closedLoop({ mix: { openSession: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, conversations: OPEN_SESSIONS }));
     const withOpenSessions = await stack.stats(true);
@@ -199,7 +200,7 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
     process.stderr.write(`[${config}] outbox drain…\n`);
     const outboxDb = await services.outboxDatabase();
     const outbox = await benchOutboxDrain(outboxDb).finally(() => outboxDb.close());
-    return { config, idle, closedLoop, openLoop, reports, longConversations, openSessions, withOpenSessions, lifetime, botApiCalls: api.counts(), stuckSamples: load.stuckSamples, outbox };
+    return { config, idle, closedLoop, openLoop, reports, newReports, longConversations, openSessions, withOpenSessions, lifetime, botApiCalls: api.counts(), stuckSamples: load.stuckSamples, outbox };
   } finally {
     await api.close();
     await services.stop();
@@ -236,7 +237,10 @@ function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>) 
   const labels = [...new Set(results.flatMap((r) => Object.keys(r.openLoop.steps)))].sort();
   for (const label of labels) row(`  ${label}`, (r) => (r.openLoop.steps[label] ? triple(r.openLoop.steps[label]) : "—"));
   row("completed reports/s (reports only, 64 users): new + followed", (r) => `${perSecond((r.reports.outcomes.reportsSubmitted + r.reports.outcomes.reportsFollowed) / r.reports.seconds)}: ${perSecond(r.reports.outcomes.reportsSubmitted / r.reports.seconds)} + ${perSecond(r.reports.outcomes.reportsFollowed / r.reports.seconds)}`, "server ≥ 300");
+  row("  verdict", (r) => (r.config === "server" ? verdict((r.reports.outcomes.reportsSubmitted + r.reports.outcomes.reportsFollowed) / r.reports.seconds >= 300) : ""));
   row("  updates/s in that run", (r) => perSecond(r.reports.updatesPerSecond));
+  row("new reports/s with a photo (each filed past the nearby ones); followed instead", (r) => `${perSecond(r.newReports.outcomes.reportsSubmitted / r.newReports.seconds)}; ${perSecond(r.newReports.outcomes.reportsFollowed / r.newReports.seconds)}`);
+  row("  updates/s in that run", (r) => perSecond(r.newReports.updatesPerSecond));
   row("completed reports/s (mixed closed loop)", (r) => perSecond(r.closedLoop.outcomes.reportsSubmitted / r.closedLoop.seconds));
   row("class sign-ups: seated / waitlisted (all runs)", (r) => `${r.closedLoop.outcomes.classSeats + r.openLoop.outcomes.classSeats} / ${r.closedLoop.outcomes.classWaitlisted + r.openLoop.outcomes.classWaitlisted}`);
   row("step 1 vs step 30 p50 ms (30-step report)", (r) => {
@@ -266,7 +270,7 @@ function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>) 
   row("outbox: 300 alerts to 10 WeCom robots, s (fastest allowed)", (r) => `${(r.outbox.wecom.elapsedMs / 1000).toFixed(1)} (${(r.outbox.wecom.fastestAllowedMs / 1000).toFixed(1)})`);
   row("  refused; real seconds for 1,000", (r) => `${r.outbox.wecom.rejected}; ${r.outbox.realSeconds.toFixed(1)}`, "0 refused");
   row("errors: failed deliveries / error replies / stuck", (r) => {
-    const runs = [r.closedLoop, r.openLoop, r.reports, r.longConversations, r.openSessions];
+    const runs = [r.closedLoop, r.openLoop, r.reports, r.newReports, r.longConversations, r.openSessions];
     return `${runs.reduce((n, x) => n + x.failedDeliveries, 0)} / ${runs.reduce((n, x) => n + x.outcomes.errorReplies, 0)} / ${runs.reduce((n, x) => n + x.outcomes.stuck, 0)}`;
   }, "0 / 0 / 0");
   rows.push([`lookup, ${lookup.places} neighbourhoods and roads: mean / p50 / p99 µs`, ...columns.map((_, i) => (i === 0 ? `${(lookup.meanMs * 1000).toFixed(1)} / ${(lookup.p50Ms * 1000).toFixed(1)} / ${(lookup.p99Ms * 1000).toFixed(1)}` : "")), "< 100 µs"]);
