@@ -96,12 +96,22 @@ export interface MediaStoreOptions {
 export function createMediaStore(options: MediaStoreOptions): MediaStore {
   const { root, sql, maxBytes, logger } = options;
 
+  // The folder is made when the file cannot be opened for want of it: once per folder, not once per photo.
+  async function openCreatingFolder(file: string) {
+    try {
+      return await open(file, "wx");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      await mkdir(path.dirname(file), { recursive: true });
+      return open(file, "wx");
+    }
+  }
+
   async function writeAtomically(relative: string, bytes: Buffer, sha256: string): Promise<void> {
     const file = path.join(root, relative);
     const temporary = `${file}.${randomUUID()}.tmp`;
     try {
-      await mkdir(path.dirname(file), { recursive: true });
-      const handle = await open(temporary, "wx");
+      const handle = await openCreatingFolder(temporary);
       try {
         await handle.writeFile(bytes);
         await handle.sync();

@@ -95,6 +95,16 @@ describe.each(DATABASE_KINDS)("the media store on %s", (kind) => {
     expect(await media.db.prisma.media.count()).toBe(2);
   });
 
+  it("makes a photo's folder again when it was removed from outside after the folder's first photo", async () => {
+    const png = TINY_PNG(44);
+    const first = await media.store.put(png);
+    await rm(path.join(media.root, sha256(png).slice(0, 2)), { recursive: true });
+    const again = await media.store.put(png);
+    if (!first.ok || !again.ok) throw new Error("a photo was refused");
+    expect(again.mediaId).toBe(first.mediaId);
+    expect(await media.store.read(first.mediaId)).toEqual({ bytes: png, mimeType: "image/png" });
+  });
+
   it("answers an unknown id with nothing, and a row whose file was deleted with nothing and an error in the log", async () => {
     expect(await media.store.read("00000000-0000-4000-8000-000000000000")).toBeUndefined();
     expect(await media.store.has("00000000-0000-4000-8000-000000000000")).toBe(false);
