@@ -27,6 +27,8 @@ export interface StackStats {
   peakRssMb: number;
   rssMb: number;
   heapUsedMb: number;
+  /** The JS heap V8 holds from the system, used or not: the part of RSS a busy phase can leave behind. */
+  heapTotalMb: number;
   /** Memory outside the JS heap that V8 knows of: buffers and WebAssembly memories (Prisma's query compiler, PGlite). */
   externalMb: number;
   /** The kernel's high-water mark for the whole life of the process. */
@@ -71,6 +73,7 @@ async function runLinli() {
         peakRssMb: mb(peakRss),
         rssMb: mb(memory.rss),
         heapUsedMb: mb(memory.heapUsed),
+        heapTotalMb: mb(memory.heapTotal),
         externalMb: mb(memory.external),
         maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
         workers: [],
@@ -123,6 +126,7 @@ async function relayForWorkers() {
           peakRssMb: sum((stats) => stats.peakRssMb, mb(own.rss)),
           rssMb: sum((stats) => stats.rssMb, mb(own.rss)),
           heapUsedMb: sum((stats) => stats.heapUsedMb, mb(own.heapUsed)),
+          heapTotalMb: sum((stats) => stats.heapTotalMb, mb(own.heapTotal)),
           externalMb: sum((stats) => stats.externalMb, mb(own.external)),
           maxRssMb: sum((stats) => stats.maxRssMb, mb(process.resourceUsage().maxRSS * 1024)),
           workers,
