@@ -34,15 +34,20 @@ async function pastDuplicates(chat: ReturnType<typeof converse>, replies: Outbou
   return shownText(replies).includes("已经有人举报") ? chat.choose(option(replies, "仍然提交")) : replies;
 }
 
+/** From the photo question to the summary: no photos, the description, no shop, no contact. */
+async function skipPhotosToSummary(chat: ReturnType<typeof converse>, replies: OutboundMessage[], description: string): Promise<OutboundMessage[]> {
+  await chat.choose(option(replies, "跳过"));
+  replies = await chat.text(description);
+  if (shownText(replies).includes("哪家商户")) replies = await chat.choose(option(replies, "不涉及"));
+  return chat.choose(option(replies, "不用联系我"));
+}
+
 /** Walks a resident from /report to the summary: pavement trading at 永德路12号, no photos. */
 async function toSummary(chat: ReturnType<typeof converse>) {
   let replies = await chat.command("report");
   replies = await chat.choose(option(replies, "占道经营"));
   replies = await pastDuplicates(chat, await chat.text("永德路12号"));
-  replies = await chat.choose(option(replies, "跳过"));
-  replies = await chat.text("店门口摆了三张桌子，行人只能走机动车道");
-  if (shownText(replies).includes("哪家商户")) replies = await chat.choose(option(replies, "不涉及"));
-  return chat.choose(option(replies, "不用联系我"));
+  return skipPhotosToSummary(chat, replies, "店门口摆了三张桌子，行人只能走机动车道");
 }
 
 describe("reporting a street problem", () => {
@@ -78,10 +83,7 @@ describe("reporting a street problem", () => {
     expect(shownText(replies)).toContain("永德路没有9999号的记录");
     replies = await pastDuplicates(chat, await chat.text("351"));
     expect(shownText(replies)).toContain("最多 3 张现场照片");
-    replies = await chat.choose(option(replies, "跳过"));
-    replies = await chat.text("电动车把人行道全堵了");
-    if (shownText(replies).includes("哪家商户")) replies = await chat.choose(option(replies, "不涉及"));
-    replies = await chat.choose(option(replies, "不用联系我"));
+    replies = await skipPhotosToSummary(chat, replies, "电动车把人行道全堵了");
     expect(shownText(replies)).toContain("地点：永德路351号");
     const done = shownText(await chat.choose(option(replies, "确认提交")));
     expect(done).toMatch(/编号 (WJ-\d{4}-\d{6})/);
@@ -217,10 +219,7 @@ describe("reporting a street problem", () => {
     let replies = await first.command("report");
     replies = await first.choose(option(replies, "违规停车"));
     replies = await pastDuplicates(first, await first.text("华宁路100号"));
-    replies = await first.choose(option(replies, "跳过"));
-    replies = await first.text("好几辆车长期停在人行道上");
-    if (shownText(replies).includes("哪家商户")) replies = await first.choose(option(replies, "不涉及"));
-    replies = await first.choose(option(replies, "不用联系我"));
+    replies = await skipPhotosToSummary(first, replies, "好几辆车长期停在人行道上");
     const reference = /编号 (WJ-\d{4}-\d{6})/.exec(shownText(await first.choose(option(replies, "确认提交"))))![1]!;
 
     const second = converse(town.services, { userId: "dup-second" });
@@ -242,10 +241,7 @@ describe("reporting a street problem", () => {
       let replies = await chat.command("report");
       replies = await chat.choose(option(replies, "噪音扰民"));
       replies = await pastDuplicates(chat, await chat.text(`华宁路${houseNumber}号`));
-      replies = await chat.choose(option(replies, "跳过"));
-      replies = await chat.text("夜里施工的机器声很大");
-      if (shownText(replies).includes("哪家商户")) replies = await chat.choose(option(replies, "不涉及"));
-      replies = await chat.choose(option(replies, "不用联系我"));
+      replies = await skipPhotosToSummary(chat, replies, "夜里施工的机器声很大");
       return /编号 (WJ-\d{4}-\d{6})/.exec(shownText(await chat.choose(option(replies, "确认提交"))))![1]!;
     };
     const reference = await fileNoise("dup-anyway-first", 200);
@@ -257,10 +253,7 @@ describe("reporting a street problem", () => {
     expect(shownText(replies)).toContain(reference);
     replies = await second.choose(option(replies, "仍然提交"));
     expect(shownText(replies)).toContain("最多 3 张现场照片");
-    replies = await second.choose(option(replies, "跳过"));
-    replies = await second.text("工地的电锯声一直到半夜");
-    if (shownText(replies).includes("哪家商户")) replies = await second.choose(option(replies, "不涉及"));
-    replies = await second.choose(option(replies, "不用联系我"));
+    replies = await skipPhotosToSummary(second, replies, "工地的电锯声一直到半夜");
     expect(shownText(replies)).toContain("地点：华宁路202号");
     // Meanwhile someone else reports the same noise; the resident then moves the report along the road.
     const later = await fileNoise("dup-anyway-third", 204);
