@@ -4,7 +4,7 @@ import { startLinli } from "./app.ts";
 import { TelegramStartError } from "./bot/channels/telegram/channel.ts";
 import { announceReady, startWorkers, WorkerStartError } from "./cluster.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, type Logger } from "./log.ts";
 import { TownDataError } from "./towndata/town-file.ts";
 
 /*
@@ -18,16 +18,28 @@ import { TownDataError } from "./towndata/town-file.ts";
 const isOperatorError = (error: unknown) =>
   error instanceof ConfigError || error instanceof TownDataError || error instanceof TelegramStartError || error instanceof WorkerStartError;
 
-/** Stops on the first SIGINT or SIGTERM, then exits 0 when stopping went well and 1 when it did not. */
-function stopOnSignal(stop: () => Promise<void>): void {
+/**
+ * Stops on the first SIGINT or SIGTERM, saying so as the start did (workers
+ * leave that to their primary), then exits 0 when stopping went well and 1,
+ * with the reason logged, when it did not.
+ */
+function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
+  const say = (line: string) => cluster.isWorker || process.stdout.write(`${line}\n`);
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
+      say(`Linli (邻里) is stopping (${signal}): finishing the updates in hand.`);
       stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => {
+          say("Linli (邻里) has stopped.");
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error("Linli did not stop cleanly", { error });
+          process.exit(1);
+        },
       );
     });
   }
@@ -44,17 +56,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
   try {
     if (config.workers > 1 && cluster.isPrimary) {
-      const pool = await startWorkers({ count: config.workers, logger: createLogger({ level: config.logLevel, secrets: config.secrets }) });
+      const pool = await startWorkers({ count: config.workers, logger });
       process.stdout.write(`Linli (邻里) is running: open ${pool.url} to chat. ${config.workers} processes share the port.\n`);
-      stopOnSignal(() => pool.stop());
+      stopOnSignal(() => pool.stop(), logger);
       return;
     }
     const running = await startLinli(config);
     if (cluster.isWorker) announceReady(running.httpUrl);
     else process.stdout.write(`Linli (邻里) is running: open ${running.httpUrl} to chat.\n`);
-    stopOnSignal(() => running.stop());
+    stopOnSignal(() => running.stop(), logger);
   } catch (error) {
     if (isOperatorError(error)) {
       process.stderr.write(`${(error as Error).message}\n`);

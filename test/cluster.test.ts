@@ -16,6 +16,8 @@ interface Started {
   url: string;
   /** Every line the processes wrote to stderr so far (JSON log lines). */
   logLines(): Record<string, unknown>[];
+  /** What the processes wrote to stdout so far: the lines for the operator. */
+  stdout(): string;
 }
 
 const started: ChildProcess[] = [];
@@ -38,8 +40,8 @@ async function startTwoWorkers(): Promise<Started> {
   started.push(child);
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  let stdout = "";
   const url = await new Promise<string>((resolve, reject) => {
-    let stdout = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString("utf8");
       const ready = READY.exec(stdout);
@@ -55,7 +57,7 @@ async function startTwoWorkers(): Promise<Started> {
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { child, url, logLines };
+  return { child, url, logLines, stdout: () => stdout };
 }
 
 /** One web-chat message on a connection of its own, so the kernel hands each to whichever worker accepts it. */
@@ -129,9 +131,11 @@ describe("WORKERS: several Linli processes on one port", () => {
     await until("the replacement to listen", async () => (app.logLines().filter((line) => line.message === "http server listening").length >= 3 ? true : undefined));
     expect(await say(app.url, clientId, "紫竹半岛")).toContain("第四片区");
 
-    const exited = new Promise<number | null>((resolve) => app.child.once("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => app.child.once("close", (code) => resolve(code)));
     app.child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    // Said once, by the primary, not once per worker.
+    expect(app.stdout().match(/is stopping \(SIGTERM\)|has stopped\./g)).toEqual(["is stopping (SIGTERM)", "has stopped."]);
     for (const pid of replaced) expect(() => process.kill(pid, 0)).toThrow();
   });
 });

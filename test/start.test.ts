@@ -19,7 +19,8 @@ describe("npm start", () => {
     });
     let output = "";
     npm.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-    const exited = new Promise<void>((resolve) => npm.once("exit", () => resolve()));
+    // "close": npm and the bot it started share the output pipes, which close when both have exited.
+    const exited = new Promise<void>((resolve) => npm.once("close", () => resolve()));
     try {
       const url = await new Promise<string>((resolve, reject) => {
         npm.stdout.on("data", (chunk: Buffer) => {
@@ -46,6 +47,7 @@ describe("npm start", () => {
       process.kill(-npm.pid!, "SIGTERM");
       await exited;
     }
+    expect(output).toContain("Linli (邻里) has stopped.");
     expect(output).not.toMatch(/"level":"error"/);
   });
 });
