@@ -241,6 +241,7 @@ function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>) 
   row("  updates/s in that run", (r) => perSecond(r.reports.updatesPerSecond));
   row("new reports/s with a photo (each filed past the nearby ones); followed instead", (r) => `${perSecond(r.newReports.outcomes.reportsSubmitted / r.newReports.seconds)}; ${perSecond(r.newReports.outcomes.reportsFollowed / r.newReports.seconds)}`);
   row("  updates/s in that run", (r) => perSecond(r.newReports.updatesPerSecond));
+  row("Linli CPU per update, µs: closed loop / reports only / new reports", (r) => [r.closedLoop, r.reports, r.newReports].map((run) => (run.updates > 0 ? ((run.process.cpuMs * 1000) / run.updates).toFixed(0) : "—")).join(" / "), "all Linli processes, user + system");
   row("completed reports/s (mixed closed loop)", (r) => perSecond(r.closedLoop.outcomes.reportsSubmitted / r.closedLoop.seconds));
   row("class sign-ups: seated / waitlisted (all runs)", (r) => `${r.closedLoop.outcomes.classSeats + r.openLoop.outcomes.classSeats} / ${r.closedLoop.outcomes.classWaitlisted + r.openLoop.outcomes.classWaitlisted}`);
   row("step 1 vs step 30 p50 ms (30-step report)", (r) => {

@@ -33,6 +33,12 @@ export interface StackStats {
   externalMb: number;
   /** The kernel's high-water mark for the whole life of the process. */
   maxRssMb: number;
+  /**
+   * CPU time (user and system) spent since the phase started: divided by the
+   * updates handled, what an update costs, which a slower or busier host
+   * changes far less than it changes updates per second.
+   */
+  cpuMs: number;
   /** With WORKERS > 1, each worker's own figures; the fields above then add them up, the primary included. */
   workers: StackStats[];
 }
@@ -41,6 +47,10 @@ export interface StackStats {
 export type StackCommand = { type: "phase" } | { type: "stats"; settle?: boolean } | { type: "stop" };
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
 
 const send = (message: unknown) => process.send?.(message);
 const config = loadConfig(process.env);
@@ -54,6 +64,7 @@ async function runLinli() {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let peakRss = 0;
+  let phaseCpu = process.cpuUsage();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 100);
@@ -62,6 +73,7 @@ async function runLinli() {
     if (command.type === "phase") {
       delay.reset();
       peakRss = process.memoryUsage.rss();
+      phaseCpu = process.cpuUsage();
     } else if (command.type === "stats") {
       if (command.settle) globalThis.gc?.();
       const memory = process.memoryUsage();
@@ -76,6 +88,7 @@ async function runLinli() {
         heapTotalMb: mb(memory.heapTotal),
         externalMb: mb(memory.external),
         maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
+        cpuMs: cpuMsSince(phaseCpu),
         workers: [],
       };
       send(stats);
@@ -103,6 +116,7 @@ async function runLinli() {
  */
 async function relayForWorkers() {
   const pool = await startWorkers({ count: config.workers, logger: createLogger({ level: config.logLevel, secrets: config.secrets }) });
+  let primaryCpu = process.cpuUsage();
   const ask = (worker: Worker, command: StackCommand) =>
     new Promise<StackStats>((resolve) => {
       const onMessage = (message: StackStats) => {
@@ -114,7 +128,10 @@ async function relayForWorkers() {
       worker.send(command);
     });
   process.on("message", (command: StackCommand) => {
-    if (command.type === "phase") for (const worker of pool.workers()) worker.send(command);
+    if (command.type === "phase") {
+      primaryCpu = process.cpuUsage();
+      for (const worker of pool.workers()) worker.send(command);
+    }
     else if (command.type === "stats") {
       void Promise.all(pool.workers().map((worker) => ask(worker, command))).then((workers) => {
         const own = process.memoryUsage();
@@ -129,6 +146,7 @@ async function relayForWorkers() {
           heapTotalMb: sum((stats) => stats.heapTotalMb, mb(own.heapTotal)),
           externalMb: sum((stats) => stats.externalMb, mb(own.external)),
           maxRssMb: sum((stats) => stats.maxRssMb, mb(process.resourceUsage().maxRSS * 1024)),
+          cpuMs: sum((stats) => stats.cpuMs, cpuMsSince(primaryCpu)),
           workers,
         } satisfies StackStats);
       });
