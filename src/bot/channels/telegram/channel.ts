@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Bot, BotError, GrammyError, HttpError } from "grammy";
+import { type Api, Bot, BotError, GrammyError, HttpError } from "grammy";
 import type { MaybeInaccessibleMessage, Update } from "grammy/types";
 import { COMMAND_MENU } from "../../../flows/kit/commands.ts";
 import type { InboundEvent, Locale, OutboundMessage } from "../../../flows/kit/messages.ts";
@@ -128,9 +128,10 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const apiRoot = options.apiRoot.replace(/\/+$/, "");
   const logger = options.logger.child({ channel: "telegram" });
   const describe = (error: unknown) => describeError(error, token);
-  // Answering a button press needs no result, so in webhook mode it travels in the webhook's own
-  // answer instead of a request of its own (ctx.api only; nothing else qualifies).
-  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply: (method) => method === "answerCallbackQuery", fetch: botApiFetch } });
+  // In webhook mode one call per update can travel in the webhook's own answer instead of a request
+  // of its own (grammY does this for ctx.api only, and for the first call that qualifies): answering
+  // a button press, or else the last text message of the replies (see `render`).
+  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply: (method) => method === "answerCallbackQuery" || method === "sendMessage", fetch: botApiFetch } });
   // Without this a reply refused with 429 was lost: the resident never saw the answer to what they sent.
   bot.api.config.use(async (call, method, payload, signal) => {
     const response = await call(method, payload, signal);
@@ -159,12 +160,23 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     }
   };
 
-  const render = async (replies: readonly OutboundMessage[], event: InboundEvent, target: SendTarget) => {
+  /**
+   * Sends the replies in order. `updateApi` is the update's own `ctx.api`: the
+   * last request goes through it when it is a text message, so in webhook mode
+   * it rides in the webhook's answer (unless a button press's answer already
+   * took that place), which Telegram performs after every request before it.
+   * Its outcome is then unknown here, as with any webhook reply: a refusal
+   * (the resident blocked the bot, a 429) is neither logged nor retried. Only
+   * the last message qualifies, and only plain text: a photo needs an upload,
+   * and an edit's failure is answered by sending a new message instead.
+   */
+  const render = async (replies: readonly OutboundMessage[], event: InboundEvent, target: SendTarget, updateApi: Api) => {
     const plan = planReplies(replies, { isPrivate: event.chatType === "private" });
     const { photos } = await photosFor(plan, event.messageId);
-    for (const request of plan) {
+    for (const [index, request] of plan.entries()) {
+      const api = index === plan.length - 1 && request.method === "sendMessage" ? updateApi : bot.api;
       try {
-        await performSend(bot.api, target, request, photos);
+        await performSend(api, target, request, photos);
       } catch (error) {
         const detail = describe(error);
         logger.error("telegram send failed", { method: request.method, chatId: target.chatId, messageId: event.messageId, error: detail });
@@ -200,7 +212,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
       if (!event) return;
       const { notice, replies } = takeNotices(await handler.handle(event));
       await answer(notice);
-      await render(replies, event, targetOf(message));
+      await render(replies, event, targetOf(message), ctx.api);
     } finally {
       await answer(undefined);
     }
@@ -208,7 +220,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
 
   bot.on("message", async (ctx) => {
     const event = messageToEvent(ctx.update.update_id, ctx.message, ctx.me);
-    if (event) await render(await handler.handle(event), event, targetOf(ctx.message));
+    if (event) await render(await handler.handle(event), event, targetOf(ctx.message), ctx.api);
   });
 
   bot.catch((error) => reportUpdateError(error.ctx.update.update_id, error.error));

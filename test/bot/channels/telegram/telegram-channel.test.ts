@@ -369,21 +369,27 @@ describe("the Telegram channel in webhook mode", () => {
     expect(events).toEqual([]);
   });
 
-  it("answers a button press inside its answer to the webhook, with no request of its own, and Telegram performing it stops the spinner", async () => {
+  it("puts one call in its answer to each webhook request: a button press's answer, otherwise the last text reply, after every request before it", async () => {
     await channel.start();
     const http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: channel.routes, logger: capturingLogger().logger });
     fake.routeWebhookTo(`${http.url}/telegram/webhook`);
     try {
       await fake.userSends(alice, "虹梅");
-      await fake.nextBotMessage(toChat(alice.id));
+      const answer = await fake.nextBotMessage(toChat(alice.id));
       const question = await fake.nextBotMessage(toChat(alice.id));
+      expect([answer.text, question.text]).toEqual(["收到：虹梅", "是这个吗？"]);
 
       const press = await fake.userPresses(question, "no");
 
       expect((await fake.nextBotMessage(toChat(alice.id))).text).toBe("选择了 no");
       expect(fake.calls("answerCallbackQuery")).toEqual([{ method: "answerCallbackQuery", params: { callback_query_id: press.callback_query?.id }, ok: true, viaWebhookReply: true }]);
-      // Only the answer to a press travels that way: the replies and the keyboard removal are requests of their own.
-      expect(fake.calls("sendMessage").every((call) => call.viaWebhookReply === undefined)).toBe(true);
+      // The message's first reply is a request and its last rides in the answer; the press's answer took that
+      // place, so its reply and the keyboard removal are requests of their own.
+      expect(fake.calls("sendMessage").map((call) => [call.params.text, call.viaWebhookReply ?? false])).toEqual([
+        ["收到：虹梅", false],
+        ["是这个吗？", true],
+        ["选择了 no", false],
+      ]);
       expect(fake.calls("editMessageReplyMarkup")).toHaveLength(1);
     } finally {
       await http.close();
