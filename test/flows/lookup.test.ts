@@ -30,6 +30,16 @@ describe("who runs my district (谁管我这片)", () => {
     expect(shown).toContain("示例数据");
   });
 
+  it("the answer is one message with what to do next under it, and looking up another place asks again", async () => {
+    const chat = converse(services);
+    const replies = await chat.text("紫竹半岛");
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ type: "choices", text: expect.stringMatching(/^📍 紫竹半岛居民区 属于【第四片区】[\s\S]*\n\n还需要查别的地方吗？$/) });
+    const options = lastChoices(replies);
+    expect(options.map((option) => option.label)).toEqual(["🔎 再查一个地方", "🏠 主菜单"]);
+    expect(shownText(await chat.choose(options[0]!.value))).toContain("请告诉我您所在的小区或居民区名称");
+  });
+
   it("names match with or without 居民区/小区 suffixes and through aliases", async () => {
     for (const query of ["紫竹半岛居民区", "紫竹半岛小区", "我住在紫竹半岛", "虹梅新苑二居"]) {
       const shown = shownText(await converse(services).text(query));

@@ -75,11 +75,12 @@ function present(result: LookupResult, context: FlowContext, query: string): Ste
     case "found":
       return {
         type: "done",
+        // One message, the answer with what to do next under it: a second message would cost the
+        // most frequent question a second send.
         replies: [
-          { type: "text", text: formatAnswer(result.answer, t, locale) },
           {
             type: "choices",
-            text: t.lookup.next,
+            text: `${formatAnswer(result.answer, t, locale)}\n\n${t.lookup.next}`,
             options: [
               { label: t.lookup.again, value: startFlowChoice("lookup") },
               { label: t.lookup.mainMenu, value: ENGINE_CHOICES.mainMenu },
