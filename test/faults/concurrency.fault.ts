@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zh } from "../../src/flows/i18n/zh.ts";
 import type { FakeUser } from "../support/fake-telegram.ts";
-import { WEBHOOK_SECRET } from "./support/secrets.ts";
 import { startWebhookApp, type WebhookApp } from "./support/webhook-app.ts";
 
 const QUESTION = "紫竹半岛归哪个片区管？";
@@ -27,11 +26,11 @@ describe("the app under concurrent and repeated Telegram deliveries", () => {
   it("the same update delivered twice at the same moment is answered once", async () => {
     const resident = user(700_001);
     const update = stack.telegram.textUpdate(resident, QUESTION);
-    const answers = await Promise.all([0, 1].map(() => stack.telegram.deliverToWebhook(stack.webhookUrl, WEBHOOK_SECRET, update)));
-    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    // Both deliveries are answered 200 (deliver throws otherwise), with the answer in one of them only.
+    await Promise.all([0, 1].map(() => stack.telegram.deliver(update)));
     expect(answersTo(resident)).toBe(1);
     // A late third delivery of the same update is dropped as well.
-    expect((await stack.telegram.deliverToWebhook(stack.webhookUrl, WEBHOOK_SECRET, update)).status).toBe(200);
+    await stack.telegram.deliver(update);
     expect(answersTo(resident)).toBe(1);
   });
 
@@ -42,7 +41,7 @@ describe("the app under concurrent and repeated Telegram deliveries", () => {
     expect(failuresTo(resident)).toEqual([]);
     await stack.telegram.userSends(resident, "/lang en");
     await stack.telegram.userSends(resident, "紫竹半岛");
-    expect(textsTo(resident).at(-2)).toContain("Zizhu Peninsula Neighbourhood belongs to【District 4】");
+    expect(textsTo(resident).at(-1)).toContain("Zizhu Peninsula Neighbourhood belongs to【District 4】");
   });
 
   it("1,000 residents asking at once are each answered exactly once, with no error and no one left out", { timeout: 120_000 }, async () => {

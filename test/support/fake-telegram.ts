@@ -516,8 +516,13 @@ export class FakeTelegram {
     }
   }
 
-  /** Hands an update to the bot: to its webhook if one is set, otherwise to the getUpdates queue. */
-  private async deliver(update: FakeUpdate): Promise<FakeUpdate> {
+  /**
+   * Hands an update to the bot as Telegram does: to its webhook if one is set
+   * (performing the call the bot puts in its answer; any status but 200
+   * throws), otherwise to the getUpdates queue. Public for redelivering an
+   * update already sent, as Telegram does when it doubts the first arrived.
+   */
+  async deliver(update: FakeUpdate): Promise<FakeUpdate> {
     if (this.webhook) {
       const answer = await this.deliverToWebhook(this.webhookRoute ?? this.webhook.url, this.webhook.secret, update);
       if (answer.status !== 200) throw new Error(`the webhook answered ${answer.status} ${answer.body}`);
