@@ -87,6 +87,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     // them at once and let the dispatcher say "temporarily unavailable".
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick (several residents' updates beginning or committing at
+    // once) go out in one write: on a busy bot the socket writes, not Redis, were the cost.
+    enableAutoPipelining: true,
     commandTimeout: commandTimeoutMs,
     connectTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100),
