@@ -148,7 +148,7 @@ async function startServices(config: "embedded" | "server", dir: string): Promis
   if (config === "embedded") {
     return { env: { DATA_DIR: dir }, outboxDatabase: () => openDatabase({ kind: "pglite", dataDir: "memory://" }), stop: async () => undefined };
   }
-  const [postgres, redis] = await Promise.all([startPostgres(), freePort().then(startRedisServer)]);
+  const [postgres, redis] = await Promise.all([startPostgres({ durable: true }), freePort().then((port) => startRedisServer(port, { durable: true }))]);
   return {
     env: { DATA_DIR: dir, DATABASE_URL: await createDatabaseIn(postgres.socketUrl, "linli_bench"), REDIS_URL: redis.socketUrl, WORKERS: String(SERVER_WORKERS) },
     outboxDatabase: async (): Promise<Database> => openDatabase({ kind: "postgres", url: await createDatabaseIn(postgres.socketUrl, "linli_outbox") }),

@@ -38,11 +38,14 @@ function asClusterOwner(command: string, args: string[]): [string, string[]] {
 }
 
 /**
- * Starts a throwaway PostgreSQL cluster (fsync off) in a temp folder on a free
- * port; `stop` removes it. `socketUrl` reaches the same cluster through its
- * Unix socket. The benchmark starts its server this way too.
+ * Starts a throwaway PostgreSQL cluster in a temp folder on a free port;
+ * `stop` removes it. `socketUrl` reaches the same cluster through its Unix
+ * socket. Tests run it without flushing to disk (fsync, synchronous commit and
+ * full-page writes off), which a crash may cost data and tests do not care
+ * about; `durable` keeps PostgreSQL's defaults, as a production server runs,
+ * for the benchmark, whose figures must hold where committed means kept.
  */
-export async function startPostgres(): Promise<{ url: string; socketUrl: string; stop: () => Promise<void> }> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<{ url: string; socketUrl: string; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "linli-pg-"));
   if (asRoot) await chown(dir, Number((await run("id", ["-u", "postgres"])).stdout), Number((await run("id", ["-g", "postgres"])).stdout));
   const dataDir = path.join(dir, "data");
@@ -51,7 +54,7 @@ export async function startPostgres(): Promise<{ url: string; socketUrl: string;
   await run(
     ...asClusterOwner("pg_ctl", [
       "-D", dataDir, "-l", path.join(dir, "log"), "-w", "start",
-      "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${options.durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"}`,
     ]),
   );
   return {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-/** A redis-server child process on loopback and a Unix socket, without persistence. */
+/** A redis-server child process on loopback and a Unix socket. */
 export interface RedisServer {
   url: string;
   /** The same server through its Unix socket, as `unix:///…/redis.sock`. */
@@ -13,13 +13,19 @@ export interface RedisServer {
   kill(): Promise<void>;
 }
 
-/** Starts redis-server on `port` and resolves once it accepts connections; the socket is removed when it exits. */
-export async function startRedisServer(port: number): Promise<RedisServer> {
+/**
+ * Starts redis-server on `port` and resolves once it accepts connections; its
+ * folder and socket are removed when it exits. Tests run it without
+ * persistence; `durable` appends every write to a log flushed each second
+ * (`appendfsync everysec`), the usual production setting, for the benchmark.
+ */
+export async function startRedisServer(port: number, options: { durable?: boolean } = {}): Promise<RedisServer> {
   const dir = await mkdtemp(path.join(tmpdir(), "linli-redis-"));
   const socket = path.join(dir, "redis.sock");
+  const persistence = options.durable ? ["--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"];
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--unixsocket", socket, "--unixsocketperm", "700", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--unixsocket", socket, "--unixsocketperm", "700", "--save", "", ...persistence],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   child.once("exit", () => void rm(dir, { recursive: true, force: true }));
