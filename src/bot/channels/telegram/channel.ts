@@ -28,6 +28,13 @@ const START_TIMEOUT_MS = 30_000;
  * such a reply is given up and logged like any other refused send.
  */
 const MAX_REPLY_RETRY_AFTER_SECONDS = 5;
+/**
+ * How long replies stop riding in webhook answers after Telegram refused a
+ * call with 429 (longer when its `retry_after` says so). A refusal of a
+ * webhook answer's call goes unseen and unretried, and rate limiting is the
+ * refusal a retry would have mended.
+ */
+const WEBHOOK_REPLY_PAUSE_AFTER_429_MS = 60_000;
 
 /** How to reach Telegram and whom to hand parsed updates to. */
 export interface TelegramChannelOptions {
@@ -128,15 +135,20 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const apiRoot = options.apiRoot.replace(/\/+$/, "");
   const logger = options.logger.child({ channel: "telegram" });
   const describe = (error: unknown) => describeError(error, token);
+  let webhookRepliesPausedUntil = 0;
   // In webhook mode one call per update can travel in the webhook's own answer instead of a request
   // of its own (grammY does this for ctx.api only, and for the first call that qualifies): answering
-  // a button press, or else the last text message of the replies (see `render`).
-  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply: (method) => method === "answerCallbackQuery" || method === "sendMessage", fetch: botApiFetch } });
+  // a button press, or else the last text message of the replies (see `render`), unless Telegram
+  // has lately been limiting the bot's rate.
+  const canUseWebhookReply = (method: string) => method === "answerCallbackQuery" || (method === "sendMessage" && Date.now() >= webhookRepliesPausedUntil);
+  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply, fetch: botApiFetch } });
   // Without this a reply refused with 429 was lost: the resident never saw the answer to what they sent.
   bot.api.config.use(async (call, method, payload, signal) => {
     const response = await call(method, payload, signal);
     const retryAfter = response.ok ? undefined : response.parameters?.retry_after;
-    if (retryAfter === undefined || retryAfter > MAX_REPLY_RETRY_AFTER_SECONDS) return response;
+    if (retryAfter === undefined) return response;
+    webhookRepliesPausedUntil = Math.max(webhookRepliesPausedUntil, Date.now() + Math.max(WEBHOOK_REPLY_PAUSE_AFTER_429_MS, retryAfter * 1000));
+    if (retryAfter > MAX_REPLY_RETRY_AFTER_SECONDS) return response;
     await sleep(retryAfter * 1000);
     return call(method, payload, signal);
   });
@@ -165,10 +177,12 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
    * last request goes through it when it is a text message, so in webhook mode
    * it rides in the webhook's answer (unless a button press's answer already
    * took that place), which Telegram performs after every request before it.
-   * Its outcome is then unknown here, as with any webhook reply: a refusal
-   * (the resident blocked the bot, a 429) is neither logged nor retried. Only
-   * the last message qualifies, and only plain text: a photo needs an upload,
-   * and an edit's failure is answered by sending a new message instead.
+   * Its outcome is then unknown here, as with any webhook reply: a refusal is
+   * neither logged nor retried, which is why the answer is not used while
+   * Telegram limits the bot's rate (see WEBHOOK_REPLY_PAUSE_AFTER_429_MS); a
+   * resident who blocked the bot misses nothing either way. Only the last
+   * message qualifies, and only plain text: a photo needs an upload, and an
+   * edit's failure is answered by sending a new message instead.
    */
   const render = async (replies: readonly OutboundMessage[], event: InboundEvent, target: SendTarget, updateApi: Api) => {
     const plan = planReplies(replies, { isPrivate: event.chatType === "private" });

@@ -396,6 +396,28 @@ describe("the Telegram channel in webhook mode", () => {
     }
   });
 
+  it("sends every reply as a request of its own for a while after Telegram refused one with 429, so none goes unseen and unretried in a webhook answer", async () => {
+    await channel.start();
+    const http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: channel.routes, logger: capturingLogger().logger });
+    fake.routeWebhookTo(`${http.url}/telegram/webhook`);
+    try {
+      fake.failNextSends(1, { type: "retryAfter", seconds: 1 }, { chatId: alice.id });
+      await fake.userSends(alice, "虹梅");
+      await fake.userSends(alice, "紫竹");
+
+      expect(fake.deliveredTo(alice.id).map((message) => message.text)).toEqual(["收到：虹梅", "是这个吗？", "收到：紫竹", "是这个吗？"]);
+      expect(fake.calls("sendMessage").map((call) => [call.params.text, call.ok, call.viaWebhookReply ?? false])).toEqual([
+        ["收到：虹梅", false, false],
+        ["收到：虹梅", true, false],
+        ["是这个吗？", true, false],
+        ["收到：紫竹", true, false],
+        ["是这个吗？", true, false],
+      ]);
+    } finally {
+      await http.close();
+    }
+  });
+
   it("hands an update delivered twice to the handler twice with the same messageId, leaving dedupe to the dispatcher", async () => {
     await channel.start();
     const update = fake.textUpdate(alice, "紫竹半岛");
