@@ -223,8 +223,8 @@ const BOUNDS: Record<string, number> = {
   "report: duplicates": 1, // the nearby reports declined
   // the follower's account with the report, then the follower with its timeline entry
   "report: follow": 2,
-  // BEGIN, reporter, rate limit, spot lock, duplicate check, reference, report with photos and timeline, staff groups, outbox, COMMIT
-  "report: confirm": 10,
+  // BEGIN, reporter, rate limit, spot lock, duplicate check, staff groups, reference, report with photos, timeline and outbox, COMMIT
+  "report: confirm": 9,
   "classes: list": 1, // seats from the database
   "classes: cohort": 1, // seats from the database
   "classes: sign up": 0,

@@ -98,9 +98,12 @@ export async function destinationsFor(db: Sql, townCode: string, scope: AlertSco
 /**
  * The alerts for every staff group subscribed to where the report goes (its
  * road committee, or the district it lies in or is routed to) and to its
- * category, read in the caller's transaction, for the caller to queue with
- * the report's other outbox rows in one statement. Director's groups are left
- * out: they hear of a case only when it is escalated. Never names the reporter.
+ * category, for the caller to queue with the report's other outbox rows in
+ * one statement. The groups are read now, in the caller's transaction; the
+ * rows are built by the function returned, once the report's reference is
+ * known, so a caller can take the reference (whose counter row stays locked
+ * until commit) after every read. Director's groups are left out: they hear
+ * of a case only when it is escalated. Never names the reporter.
  */
 export async function staffAlertRows(
   tx: Sql,
@@ -110,11 +113,11 @@ export async function staffAlertRows(
     eventId: string;
     grid: GridIndex;
     categoryCode: string;
-    content: Omit<StaffAlertPayload, "locale" | "place" | "description"> & { description: string };
+    content: Omit<StaffAlertPayload, "locale" | "place" | "description" | "reference"> & { description: string };
     codes: PlaceCodes;
     houseNumber: number | undefined;
   },
-): Promise<OutboxRow[]> {
+): Promise<(reference: string) => OutboxRow[]> {
   const { codes, grid } = args;
   const route = args.content.route;
   const scope: AlertScope = {
@@ -130,10 +133,11 @@ export async function staffAlertRows(
   });
   const destinations = await destinationsFor(tx, args.townCode, scope, "handling");
   const description = maskPersonalNumbers(args.content.description);
-  return destinations.map((destination) => {
-    const payload: StaffAlertPayload = { ...args.content, place, description, locale: localeOf(destination) };
-    return { dedupeKey: `${args.eventId}:alert:${destination.id}`, kind: "alert.new", reportId: args.reportId, channel: destination.channel, chatId: destination.address, payload };
-  });
+  return (reference) =>
+    destinations.map((destination) => {
+      const payload: StaffAlertPayload = { ...args.content, reference, place, description, locale: localeOf(destination) };
+      return { dedupeKey: `${args.eventId}:alert:${destination.id}`, kind: "alert.new", reportId: args.reportId, channel: destination.channel, chatId: destination.address, payload };
+    });
 }
 
 /** What a report must be loaded with to rebuild its staff alert ({@link staffAlertOf}). */

@@ -167,17 +167,18 @@ function normalizeReference(reference: string): string {
 }
 
 /**
- * Queues the notice of a new report to every account of the shop it names, in
- * the submitting transaction, so the notice exists exactly when the report
- * does. Nothing for a report naming no shop, an unrouted (blocked reporter's)
- * report or a shop without accounts. Returns how many were queued.
+ * The notices of a new report to every account of the shop it names, for the
+ * submitting transaction to queue with the report, so a notice exists exactly
+ * when the report does. The accounts are read now, in that transaction; the
+ * rows are built by the function returned, once the report's reference is
+ * known (see staffAlertRows). The caller leaves out unrouted (blocked
+ * reporters') reports; a shop without accounts gets none.
  */
-export async function queueMerchantNotices(
+export async function merchantNoticeRows(
   tx: Sql,
   report: {
     id: string;
     eventId: string;
-    reference: string;
     createdAt: Date;
     shop: { id: string; name: string; nameEn: string };
     category: { name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string };
@@ -185,23 +186,22 @@ export async function queueMerchantNotices(
     houseNumber: number | null;
     description: string;
   },
-): Promise<number> {
+): Promise<(reference: string) => OutboxRow[]> {
   const recipients = await recipientsOfShop(tx, report.shop.id);
-  const rows = recipients.map((recipient) => {
-    const payload: MerchantNoticePayload = {
-      reference: report.reference,
-      shop: shopOf(report.shop),
-      category: { zh: report.category.name, en: report.category.nameEn },
-      clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
-      reportedAt: report.createdAt.toISOString(),
-      place: roadPlaceOf(report),
-      description: maskPersonalNumbers(report.description),
-      locale: recipient.locale,
-    };
-    return { dedupeKey: `${report.eventId}:merchant:${recipient.accountId}`, kind: MERCHANT_REPORT_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload };
-  });
-  await queueOutboxRows(tx, rows, report.createdAt);
-  return recipients.length;
+  return (reference) =>
+    recipients.map((recipient) => {
+      const payload: MerchantNoticePayload = {
+        reference,
+        shop: shopOf(report.shop),
+        category: { zh: report.category.name, en: report.category.nameEn },
+        clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
+        reportedAt: report.createdAt.toISOString(),
+        place: roadPlaceOf(report),
+        description: maskPersonalNumbers(report.description),
+        locale: recipient.locale,
+      };
+      return { dedupeKey: `${report.eventId}:merchant:${recipient.accountId}`, kind: MERCHANT_REPORT_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload };
+    });
 }
 
 /**

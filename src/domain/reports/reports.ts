@@ -8,11 +8,11 @@ import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
-import { queueOutboxRows, type OutboxRow } from "../outbox.ts";
+import { outboxInsert, queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
 import { shopStandingOf, staffAlertRows } from "./alerts.ts";
-import { queueMerchantNotices, queueMerchantStatusNotices } from "./merchant-answers.ts";
+import { merchantNoticeRows, queueMerchantStatusNotices } from "./merchant-answers.ts";
 import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
 import type {
   ChatIdentity,
@@ -740,12 +740,83 @@ export function createReportsService(deps: {
         const blocked = reporter.blockedAt !== null;
         const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
         const routed = blocked ? null : route;
-        const reference = await nextReference(tx);
         const reportId = randomUUID();
         const eventId = randomUUID();
-        // The report, its photos and its first timeline entry in one statement. Grid ids come from the
-        // codes here, inside the transaction: codes from resolvePlace exist unless the town was
-        // re-imported meanwhile, and then the missing ones are null.
+        const alertsFor = blocked
+          ? () => []
+          : await staffAlertRows(tx, {
+              townCode,
+              reportId,
+              eventId,
+              grid: grid.index,
+              categoryCode: category.code,
+              codes,
+              houseNumber: draft.place.houseNumber,
+              content: {
+                category: { zh: category.name, en: category.nameEn },
+                clause: { ref: category.clauseRef, text: { zh: category.clauseText, en: category.clauseTextEn } },
+                position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
+                description: draft.description,
+                shop: shop ? { zh: shop.name, en: shop.nameEn } : null,
+                shopStanding,
+                photoIds: draft.photoIds,
+                supporters: 0,
+                route,
+              },
+            });
+        const road = codes.roadCode ? grid.index.road(codes.roadCode)?.name : undefined;
+        const shopNoticesFor =
+          blocked || !shop
+            ? () => []
+            : await merchantNoticeRows(tx, {
+                id: reportId,
+                eventId,
+                createdAt: now,
+                shop,
+                category,
+                road: road ? { name: road.zh, nameEn: road.en } : null,
+                houseNumber: draft.place.houseNumber ?? null,
+                description: draft.description,
+              });
+        // Every submission in the town waits for the counter row from here until commit, so the
+        // reference is taken after every read, and one statement follows it.
+        const reference = await nextReference(tx);
+        // The report, its photos, its first timeline entry and its outbox rows (the reporter's
+        // confirmation, the staff groups' alerts, the shop's notices) in one statement. Grid ids come
+        // from the codes here, inside the transaction: codes from resolvePlace exist unless the town
+        // was re-imported meanwhile, and then the missing ones are null.
+        const reportParams = [
+          reportId,
+          reference,
+          townCode,
+          category.id,
+          reporter.id,
+          draft.contactAllowed,
+          draft.description,
+          codes.roadCode ?? null,
+          draft.place.houseNumber ?? null,
+          codes.neighbourhoodCode ?? null,
+          codes.districtCode ?? null,
+          draft.place.latitude ?? null,
+          draft.place.longitude ?? null,
+          shop?.id ?? null,
+          routed?.kind === "roadCommittee" ? routed.code : null,
+          routed?.kind === "districtCommittee" ? routed.code : null,
+          !blocked,
+          now,
+          eventId,
+          draft.photoIds.map(() => randomUUID()),
+          draft.photoIds,
+        ];
+        const outbox = outboxInsert(
+          [
+            ...residentUpdateRows({ reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false }),
+            ...alertsFor(reference),
+            ...shopNoticesFor(reference),
+          ],
+          now,
+          reportParams.length + 1,
+        );
         await tx.query(
           `WITH report AS (
              INSERT INTO "Report" ("id", "reference", "townCode", "categoryId", "reporterId", "contactAllowed", "description", "roadId", "houseNumber", "neighbourhoodId",
@@ -764,75 +835,11 @@ export function createReportsService(deps: {
              INSERT INTO "ReportPhoto" ("id", "reportId", "mediaId", "position")
              SELECT photo."id", report."id", photo."mediaId", photo."position"::int - 1
              FROM report, unnest($20::text[], $21::text[]) WITH ORDINALITY AS photo("id", "mediaId", "position")
-           )
+           ), outbox AS (${outbox.text})
            INSERT INTO "ReportEvent" ("id", "reportId", "type", "toStatus", "actorKind", "actorId", "createdAt")
            SELECT $19, report."id", 'SUBMITTED', 'SUBMITTED', 'RESIDENT', $5, $18 FROM report`,
-          [
-            reportId,
-            reference,
-            townCode,
-            category.id,
-            reporter.id,
-            draft.contactAllowed,
-            draft.description,
-            codes.roadCode ?? null,
-            draft.place.houseNumber ?? null,
-            codes.neighbourhoodCode ?? null,
-            codes.districtCode ?? null,
-            draft.place.latitude ?? null,
-            draft.place.longitude ?? null,
-            shop?.id ?? null,
-            routed?.kind === "roadCommittee" ? routed.code : null,
-            routed?.kind === "districtCommittee" ? routed.code : null,
-            !blocked,
-            now,
-            eventId,
-            draft.photoIds.map(() => randomUUID()),
-            draft.photoIds,
-          ],
+          [...reportParams, ...outbox.params],
         );
-        const reporterUpdate = residentUpdateRows({ reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false });
-        const alerts = blocked
-          ? []
-          : await staffAlertRows(tx, {
-              townCode,
-              reportId,
-              eventId,
-              grid: grid.index,
-              categoryCode: category.code,
-              codes,
-              houseNumber: draft.place.houseNumber,
-              content: {
-                reference,
-                category: { zh: category.name, en: category.nameEn },
-                clause: { ref: category.clauseRef, text: { zh: category.clauseText, en: category.clauseTextEn } },
-                position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
-                description: draft.description,
-                shop: shop ? { zh: shop.name, en: shop.nameEn } : null,
-                shopStanding,
-                photoIds: draft.photoIds,
-                supporters: 0,
-                route,
-              },
-            });
-        // The reporter's confirmation and every staff group's alert in one statement.
-        await queueOutboxRows(tx, [...reporterUpdate, ...alerts], now);
-        if (!blocked) {
-          if (shop) {
-            const road = codes.roadCode ? grid.index.road(codes.roadCode)?.name : undefined;
-            await queueMerchantNotices(tx, {
-              id: reportId,
-              eventId,
-              reference,
-              createdAt: now,
-              shop,
-              category,
-              road: road ? { name: road.zh, nameEn: road.en } : null,
-              houseNumber: draft.place.houseNumber ?? null,
-              description: draft.description,
-            });
-          }
-        }
         return { type: "created", reference, route };
       });
     },
