@@ -26,8 +26,10 @@ import { createWorkingCalendar, type WorkingCalendar } from "./domain/time/worki
 import { createClassesService } from "./domain/classes/classes.ts";
 import { createCompactService } from "./domain/compact/compact.ts";
 import { createStaffDesk } from "./domain/staff/desk.ts";
-import { createStaffRegistry } from "./domain/staff/registry.ts";
-import type { DeepLinks } from "./flows/kit/flow.ts";
+import { createStaffRegistry, type FirstAdminResult } from "./domain/staff/registry.ts";
+import { deepLinks, type DeepLinks } from "./flows/kit/flow.ts";
+import { invitationLines } from "./admin/commands.ts";
+import { startAdminServer } from "./admin/socket.ts";
 import { createMediaStore } from "./bot/media/store.ts";
 import { createPhotoSaver } from "./bot/media/photo-saver.ts";
 import { createTelegramFileFetcher } from "./bot/channels/telegram/files.ts";
@@ -42,8 +44,13 @@ const SCHEDULER_INTERVAL_MS = 60_000;
 /** A started Linli: where its HTTP server listens, and how to stop everything in order. */
 export interface RunningLinli {
   httpUrl: string;
+  /** Lines for the operator's terminal, not the log: the first admin's invitation on a town without one. */
+  notices: string[];
   stop(): Promise<void>;
 }
+
+/** The title the first admin's invitation grants; the admin can invite others with their own. */
+const FIRST_ADMIN_LABEL = "管理员";
 
 /**
  * The composition root: config → database → town data → sessions → flows →
@@ -60,7 +67,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     }
   };
   try {
-    const db = await openDatabase(config.database);
+    const db = await openDatabase(config.database, { purpose: "npm start" });
     stops.push(() => db.close());
     await loadTownIfEmpty(db, config, logger);
     const grid = await GridDirectory.open(db.prisma, config.town.code);
@@ -97,10 +104,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let telegramUsername: string | undefined;
     // Known once the HTTP server listens (PUBLIC_URL when set, else its own address).
     let webChatUrl: string | undefined = undefined;
-    const links: DeepLinks = {
-      telegram: (payload) => (telegramUsername ? `https://t.me/${telegramUsername}?start=${payload}` : undefined),
-      web: (payload) => (webChatUrl ? `${webChatUrl}?start=${encodeURIComponent(payload)}` : undefined),
-    };
+    const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => telegramUsername });
     const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, onShopAdded: reports.forgetShops });
     const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
 
@@ -155,6 +159,14 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       clearInterval(schedule);
       await scheduled;
     });
+    if (config.adminSocket) {
+      const admin = await startAdminServer(
+        config.adminSocket,
+        { db, townCode: config.town.code, links, backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined, afterImport: () => grid.refreshIfChanged().then(() => undefined) },
+        logger.child({ component: "admin" }),
+      );
+      stops.push(() => admin.close());
+    }
     const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])], logger });
     stops.push(() => http.close());
     // The page is served at "/" and calls its API relatively, so a public URL may carry a path prefix.
@@ -164,11 +176,27 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       telegramUsername = telegram.username();
       stops.push(() => telegram.stop());
     }
+    const notices = firstAdminNotice(await staff.inviteFirstAdmin(FIRST_ADMIN_LABEL), links);
     logger.info("Linli is running", { url: http.url, database: db.kind, sessions: config.redisUrl ? "redis" : "memory", telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off", wecomBot: wecomBot ? "on" : "off" });
-    return { httpUrl: http.url, stop };
+    return { httpUrl: http.url, notices, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** What the operator is told about the town's first admin: the invitation when one was just made, a reminder while it waits. */
+function firstAdminNotice(result: FirstAdminResult, links: DeepLinks): string[] {
+  switch (result.type) {
+    case "hasAdmin":
+      return [];
+    case "pending":
+      return [
+        `本镇尚无管理员：启动时打印过的管理员邀请仍有效至 ${result.expiresAt.toISOString()}；如已遗失，运行 npm run staff:invite -- --role admin --label ${FIRST_ADMIN_LABEL}`,
+        `This town has no admin yet: the admin invitation printed earlier is valid until ${result.expiresAt.toISOString()}; if it is lost, run npm run staff:invite -- --role admin --label ${FIRST_ADMIN_LABEL}`,
+      ];
+    case "created":
+      return ["本镇尚无管理员，这是第一位管理员的一次性邀请 / This town has no admin yet; here is the first admin's one-time invitation:", ...invitationLines(result.code, result.expiresAt, links)];
   }
 }
 

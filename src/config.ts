@@ -130,7 +130,13 @@ export type Config = {
   /** `publicUrl`: where people reach the web chat (PUBLIC_URL); undefined means the server's own address. */
   http: { port: number; host: string; publicUrl: string | undefined };
   dataDir: string;
-  database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
+  database: { kind: "pglite"; dataDir: string; backupDir: string } | { kind: "postgres"; url: string };
+  /**
+   * Where a running Linli on the embedded database answers the admin commands
+   * (`npm run staff:invite`, `import`, `backup`), so they never open the
+   * folder beside it; undefined on PostgreSQL, which takes several writers.
+   */
+  adminSocket: string | undefined;
   redisUrl: string | undefined;
   /** How many Linli processes share the HTTP port (see src/cluster.ts); 1 runs everything in this process. */
   workers: number;
@@ -215,7 +221,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL },
     dataDir,
-    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "pglite", dataDir: path.join(dataDir, "pglite") },
+    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "pglite", dataDir: path.join(dataDir, "pglite"), backupDir: path.join(dataDir, "backups") },
+    adminSocket: e.DATABASE_URL ? undefined : adminSocketIn(dataDir),
     redisUrl: e.REDIS_URL,
     workers: e.WORKERS,
     town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
@@ -246,6 +253,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       (s): s is string => typeof s === "string" && s.length > 0,
     ),
   };
+}
+
+/** The kernel takes Unix socket paths of at most 107 bytes. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/** Where a Linli on the embedded database in `dataDir` listens for admin commands; a folder too deep for a socket stops start-up. */
+function adminSocketIn(dataDir: string): string {
+  const socket = path.join(dataDir, "run", "admin.sock");
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+    throw new ConfigError([{ variable: "DATA_DIR", message: `is too long a path (${socket} must stay within ${MAX_SOCKET_PATH_BYTES} bytes for the admin socket); choose a shorter folder` }]);
+  }
+  return socket;
 }
 
 /** "1-5", "1,2,3,4,5,6" or "1-3,5": ISO weekday numbers, ascending without repeats; undefined when anything else is written. */

@@ -4,6 +4,8 @@ import { startLinli } from "./app.ts";
 import { TelegramStartError } from "./bot/channels/telegram/channel.ts";
 import { announceReady, startWorkers, WorkerStartError } from "./cluster.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { DataDirLockedError } from "./db/data-dir-lock.ts";
+import { EmbeddedDatabaseUnreadableError } from "./db/database.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { TownDataError } from "./towndata/town-file.ts";
 
@@ -16,7 +18,12 @@ import { TownDataError } from "./towndata/town-file.ts";
 
 /** Start-up failures whose message is for the operator as it is: printed without a stack, exit code 1. */
 const isOperatorError = (error: unknown) =>
-  error instanceof ConfigError || error instanceof TownDataError || error instanceof TelegramStartError || error instanceof WorkerStartError;
+  error instanceof ConfigError ||
+  error instanceof TownDataError ||
+  error instanceof TelegramStartError ||
+  error instanceof WorkerStartError ||
+  error instanceof DataDirLockedError ||
+  error instanceof EmbeddedDatabaseUnreadableError;
 
 /**
  * Stops on the first SIGINT or SIGTERM, saying so as the start did (workers
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
     const running = await startLinli(config);
     if (cluster.isWorker) announceReady(running.httpUrl);
     else process.stdout.write(`Linli (邻里) is running: open ${running.httpUrl} to chat.\n`);
+    for (const line of running.notices) process.stdout.write(`${line}\n`);
     stopOnSignal(() => running.stop(), logger);
   } catch (error) {
     if (isOperatorError(error)) {

@@ -49,7 +49,15 @@ const ADVISORY_LOCK_KEY = 7_245_110_301;
  *
  * @returns the names of the migrations applied now
  */
-export async function applyMigrations(db: SqlConnection, migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
+export async function applyMigrations(
+  db: SqlConnection,
+  options: {
+    migrationsDir?: string;
+    /** Runs once before the first pending migration of a database that already holds applied ones (a fresh database has nothing to keep). */
+    beforeApplying?: (pending: readonly string[]) => Promise<void>;
+  } = {},
+): Promise<string[]> {
+  const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   const names = (await readdir(migrationsDir, { withFileTypes: true }))
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
@@ -64,20 +72,25 @@ export async function applyMigrations(db: SqlConnection, migrationsDir = MIGRATI
         )
       ).map((row) => [row.migration_name, row]),
     );
-    const ran: string[] = [];
+    const pending: { name: string; sql: string; checksum: string }[] = [];
     for (const name of names) {
       const sql = await readFile(path.join(migrationsDir, name, "migration.sql"), "utf8");
       const checksum = createHash("sha256").update(sql).digest("hex");
       const previous = applied.get(name);
-      if (previous) {
-        if (!previous.finished_at) {
-          throw new MigrationError(`Migration ${name} started earlier but never finished; repair the database before starting.`, name);
-        }
-        if (previous.checksum !== checksum) {
-          throw new MigrationError(`Migration ${name} was edited after it was applied; add a new migration instead.`, name);
-        }
+      if (!previous) {
+        pending.push({ name, sql, checksum });
         continue;
       }
+      if (!previous.finished_at) {
+        throw new MigrationError(`Migration ${name} started earlier but never finished; repair the database before starting.`, name);
+      }
+      if (previous.checksum !== checksum) {
+        throw new MigrationError(`Migration ${name} was edited after it was applied; add a new migration instead.`, name);
+      }
+    }
+    if (pending.length > 0 && applied.size > 0) await options.beforeApplying?.(pending.map((migration) => migration.name));
+    const ran: string[] = [];
+    for (const { name, sql, checksum } of pending) {
       try {
         await db.exec(`BEGIN;\n${sql}\n;`);
         await db.query(

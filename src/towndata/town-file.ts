@@ -90,7 +90,11 @@ function offsetOf(doc: Document, fieldPath: readonly (string | number)[]): numbe
  * @param file path of the YAML file; messages name it as given
  */
 export async function readTownFile(file: string): Promise<TownFile> {
-  const bytes = await readFile(file);
+  return parseTownFile(file, await readFile(file));
+}
+
+/** {@link readTownFile} for bytes already read, e.g. sent by `npm run import` to a running Linli; `file` names them in messages. */
+export function parseTownFile(file: string, bytes: Buffer): TownFile {
   const hash = createHash("sha256").update(bytes).digest("hex");
   const lineCounter = new LineCounter();
   const doc = parseDocument(bytes.toString("utf8"), { lineCounter, prettyErrors: false });

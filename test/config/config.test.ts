@@ -23,7 +23,8 @@ function problemsOf(env: Record<string, string>): string[] {
 describe("configuration", () => {
   it("an empty environment gives the embedded defaults: PGlite under ./data, memory sessions, web chat on localhost:3000, Telegram off", () => {
     const config = loadConfig({});
-    expect(config.database).toEqual({ kind: "pglite", dataDir: path.resolve("data/pglite") });
+    expect(config.database).toEqual({ kind: "pglite", dataDir: path.resolve("data/pglite"), backupDir: path.resolve("data/backups") });
+    expect(config.adminSocket).toBe(path.resolve("data/run/admin.sock"));
     expect(config.redisUrl).toBeUndefined();
     expect(config.http).toEqual({ host: "127.0.0.1", port: 3000 });
     expect(config.telegram).toBeUndefined();

@@ -1,9 +1,9 @@
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Database } from "../../src/db/database.ts";
+import { openDatabase, type Database } from "../../src/db/database.ts";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "../../src/db/migrate.ts";
 import { schemaDrift } from "../../src/cli/new-migration.ts";
 import { DATABASE_KINDS, freshDatabase } from "../support/databases.ts";
@@ -44,7 +44,7 @@ describe("the migration that keeps a follower count on each report", () => {
     const earlier = await mkdtemp(path.join(tmpdir(), "linli-migrations-"));
     try {
       for (const name of names.slice(0, counting)) await cp(path.join(MIGRATIONS_DIR, name), path.join(earlier, name), { recursive: true });
-      await applyMigrations(connection, earlier);
+      await applyMigrations(connection, { migrationsDir: earlier });
       await pglite.exec(`
         INSERT INTO "Town" ("code", "name", "nameEn", "officeName", "officeNameEn", "officePhone", "officeHours", "officeHoursEn", "officeAddress", "isSample", "dataHash", "importedAt")
           VALUES ('wujing', '吴泾镇', 'Wujing', '办', 'Office', '021', '9-5', '9-5', '路', true, 'h', now());
@@ -66,4 +66,36 @@ describe("the migration that keeps a follower count on each report", () => {
       await pglite.close();
     }
   });
+});
+
+describe("an embedded database that migrations are about to change", () => {
+  it("is copied into its backups folder first, and the copy holds the data from before; a new database is not copied", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "linli-migrate-backup-"));
+    const dataDir = path.join(root, "pglite");
+    const backupDir = path.join(root, "backups");
+    const names = (await readdir(MIGRATIONS_DIR)).filter((name) => name !== "migration_lock.toml").sort();
+    const earlier = path.join(root, "earlier");
+    try {
+      for (const name of names.slice(0, -1)) await cp(path.join(MIGRATIONS_DIR, name), path.join(earlier, name), { recursive: true });
+      const pglite = await PGlite.create(dataDir);
+      await applyMigrations({ exec: async (sql) => void (await pglite.exec(sql)), query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows }, { migrationsDir: earlier });
+      await pglite.close();
+
+      const migrated = await openDatabase({ kind: "pglite", dataDir, backupDir });
+      await migrated.close();
+      const [backup, ...others] = await readdir(backupDir);
+      expect(others).toEqual([]);
+      expect(backup).toMatch(/^linli-.*-before-migration\.tar\.gz$/);
+      const copy = await PGlite.create(path.join(root, "copy"), { loadDataDir: new Blob([await readFile(path.join(backupDir, backup!))]) });
+      const applied = await copy.query<{ count: number }>(`SELECT count(*)::int AS count FROM "_prisma_migrations"`);
+      await copy.close();
+      expect(applied.rows[0]?.count).toBe(names.length - 1);
+
+      const fresh = await openDatabase({ kind: "pglite", dataDir: path.join(root, "fresh"), backupDir: path.join(root, "fresh-backups") });
+      await fresh.close();
+      await expect(readdir(path.join(root, "fresh-backups"))).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { chmod } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Locale } from "../../flows/kit/messages.ts";
@@ -14,20 +15,29 @@ export interface MountedRoute extends Route {
   maxBodyBytes?: number;
 }
 
+/**
+ * Where {@link startHttpServer} listens: a TCP address, or a Unix socket
+ * (the admin endpoint), which is made readable and writable by its owner only.
+ */
+export type ListenOn =
+  | {
+      host: string;
+      /** `0` lets the kernel pick a free port; the returned `url` names the real one. */
+      port: number;
+    }
+  | { socketPath: string };
+
 /** Options of {@link startHttpServer}. */
-export interface HttpServerOptions {
-  host: string;
-  /** `0` lets the kernel pick a free port; the returned `url` names the real one. */
-  port: number;
+export type HttpServerOptions = ListenOn & {
   routes: readonly MountedRoute[];
   logger: Logger;
   /** Largest request body accepted by routes without their own limit; a bigger one gets 413 without being read. Default 64 KiB. */
   maxBodyBytes?: number;
-}
+};
 
 /** A listening server; `close()` is the only way to stop it cleanly. */
 export interface RunningHttpServer {
-  /** `http://host:port` with the port actually bound. */
+  /** `http://host:port` with the port actually bound, or `unix:<path>` for a socket. */
   url: string;
   /**
    * Stops accepting connections, closes idle keep-alive sockets at once, lets
@@ -221,14 +231,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => {
+    const listening = () => {
       server.off("error", reject);
       resolve();
-    });
+    };
+    if ("socketPath" in options) server.listen(options.socketPath, listening);
+    else server.listen(options.port, options.host, listening);
   });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  let url: string;
+  if ("socketPath" in options) {
+    await chmod(options.socketPath, 0o600);
+    url = `unix:${options.socketPath}`;
+  } else {
+    const address = server.address() as AddressInfo;
+    const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    url = `http://${hostForUrl}:${address.port}`;
+  }
   logger.info("http server listening", { url });
 
   let closed: Promise<void> | undefined;

@@ -28,6 +28,8 @@ export interface StaffMemberInfo extends StaffGrant {
 }
 
 export type InviteResult = { type: "created"; code: string; expiresAt: Date } | { type: "notAllowed" };
+/** What {@link StaffRegistry.inviteFirstAdmin} found: a town that has an admin, one whose earlier invitation still waits, or a new invitation. */
+export type FirstAdminResult = { type: "hasAdmin" } | { type: "pending"; expiresAt: Date } | { type: "created"; code: string; expiresAt: Date };
 export type RedeemResult = { type: "bound"; staff: StaffMemberInfo } | { type: "invalid" } | { type: "expired" } | { type: "used" };
 
 /** The area a case lies in, for deciding who may act on it. */
@@ -45,6 +47,12 @@ export interface CaseArea {
 export interface StaffRegistry {
   /** An admin (or, with `bootstrap`, the command line) invites someone. */
   invite(by: StaffIdentity | "bootstrap", grant: StaffGrant, validHours?: number): Promise<InviteResult>;
+  /**
+   * A town without an admin gets one admin invitation from the command line's
+   * side, once: while an earlier one is unused and unexpired it is reported
+   * instead of a second code (the first may have been handed on already).
+   */
+  inviteFirstAdmin(label: string): Promise<FirstAdminResult>;
   redeem(code: string, who: StaffIdentity & { locale: "zh" | "en" }): Promise<RedeemResult>;
   /** The active staff record of a chat account, if any. */
   find(who: Pick<StaffIdentity, "channel" | "userId">): Promise<StaffMemberInfo | undefined>;
@@ -74,16 +82,31 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
     roadCommitteeCodes: row.roadCommitteeCodes,
   });
 
+  const invite: StaffRegistry["invite"] = async (by, grant, validHours = DEFAULT_INVITE_HOURS) => {
+    const admin = by === "bootstrap" ? null : await active(by);
+    if (by !== "bootstrap" && admin?.role !== "ADMIN") return { type: "notAllowed" };
+    const code = Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("");
+    const expiresAt = new Date(clock().getTime() + validHours * 3_600_000);
+    await prisma.staffInvite.create({
+      data: { townCode, codeHash: hashCode(code), ...grant, createdByStaffId: admin?.id ?? null, expiresAt, createdAt: clock() },
+    });
+    return { type: "created", code, expiresAt };
+  };
+
   return {
-    async invite(by, grant, validHours = DEFAULT_INVITE_HOURS) {
-      const admin = by === "bootstrap" ? null : await active(by);
-      if (by !== "bootstrap" && admin?.role !== "ADMIN") return { type: "notAllowed" };
-      const code = Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("");
-      const expiresAt = new Date(clock().getTime() + validHours * 3_600_000);
-      await prisma.staffInvite.create({
-        data: { townCode, codeHash: hashCode(code), ...grant, createdByStaffId: admin?.id ?? null, expiresAt, createdAt: clock() },
+    invite,
+
+    async inviteFirstAdmin(label) {
+      if (await prisma.staffMember.findFirst({ where: { townCode, role: "ADMIN", revokedAt: null }, select: { id: true } })) return { type: "hasAdmin" };
+      const waiting = await prisma.staffInvite.findFirst({
+        where: { townCode, role: "ADMIN", createdByStaffId: null, redeemedAt: null, expiresAt: { gt: clock() } },
+        orderBy: { expiresAt: "desc" },
+        select: { expiresAt: true },
       });
-      return { type: "created", code, expiresAt };
+      if (waiting) return { type: "pending", expiresAt: waiting.expiresAt };
+      const created = await invite("bootstrap", { role: "ADMIN", label, districtCodes: [], roadCommitteeCodes: [] });
+      if (created.type !== "created") throw new Error("the registry refused a bootstrap invitation");
+      return created;
     },
 
     async redeem(code, who) {

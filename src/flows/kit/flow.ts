@@ -37,6 +37,25 @@ export interface DeepLinks {
   web(payload: string): string | undefined;
 }
 
+/**
+ * {@link DeepLinks} from the addresses as far as they are known: the web
+ * chat's base URL (ending in "/") and the Telegram bot's username, each read
+ * when a link is made, since both become known only once the server listens
+ * and the bot has met Telegram.
+ */
+export function deepLinks(known: { webChatUrl(): string | undefined; telegramUsername(): string | undefined }): DeepLinks {
+  return {
+    telegram: (payload) => {
+      const username = known.telegramUsername();
+      return username ? `https://t.me/${username}?start=${payload}` : undefined;
+    },
+    web: (payload) => {
+      const url = known.webChatUrl();
+      return url ? `${url}?start=${encodeURIComponent(payload)}` : undefined;
+    },
+  };
+}
+
 /** The domain services a flow may use; nothing else reaches the outside world. */
 export interface FlowServices {
   grid: GridDirectory;

@@ -28,6 +28,18 @@ describe.each(DATABASE_KINDS)("the staff registry on %s", (kind) => {
     return result.staff;
   };
 
+  it("a town without an admin gets one first-admin invitation, is reminded of it while it waits, gets a new one once it expired, and none once bound", async () => {
+    const first = await registry.inviteFirstAdmin("管理员");
+    if (first.type !== "created") throw new Error(first.type);
+    expect(await registry.inviteFirstAdmin("管理员")).toEqual({ type: "pending", expiresAt: first.expiresAt });
+    now = new Date(first.expiresAt.getTime() + 1);
+    const second = await registry.inviteFirstAdmin("管理员");
+    if (second.type !== "created") throw new Error(second.type);
+    expect(second.code).not.toBe(first.code);
+    expect((await registry.redeem(second.code, person("first-admin"))).type).toBe("bound");
+    expect(await registry.inviteFirstAdmin("管理员")).toEqual({ type: "hasAdmin" });
+  });
+
   it("the first admin comes from a bootstrap invitation; only admins invite, and codes are stored only as hashes", async () => {
     const admin = await bind("admin-1", { role: "ADMIN", label: "镇管理员", districtCodes: [], roadCommitteeCodes: [] });
     expect(admin.role).toBe("ADMIN");

@@ -9,6 +9,8 @@ const READY = /is running: open (http:\/\/\S+) to chat\./;
 export interface AppProcess {
   /** Where its HTTP server listens. */
   readonly httpUrl: string;
+  /** Everything it wrote on stdout and stderr so far. */
+  output(): string;
   /** Kills the process with SIGKILL, as the kernel's OOM killer or a power cut would; resolves once it is gone. */
   kill(): Promise<void>;
 }
@@ -21,10 +23,11 @@ export interface AppProcess {
 export async function startAppProcess(name: string, env: Record<string, string>): Promise<AppProcess> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   collectChildOutput(name, child);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   const httpUrl = await new Promise<string>((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
+    const onData = () => {
       const ready = READY.exec(output);
       if (ready?.[1]) {
         child.stdout?.off("data", onData);
@@ -32,11 +35,11 @@ export async function startAppProcess(name: string, env: Record<string, string>)
       }
     };
     child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     child.once("exit", (code, signal) => reject(new Error(`the app exited (${code ?? signal}) before it was running:\n${output.slice(-2000)}`)));
   });
   return {
     httpUrl,
+    output: () => output,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
