@@ -9,7 +9,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const READY = /is running: open (http:\/\/\S+) to chat\./;
 
 describe("npm start", () => {
-  it("bundles the bot into dist/main.js and runs it from there: the chat page, the lookup and a clean stop", async () => {
+  it("bundles the bot into dist/main.js and runs it from there: the chat page, the lookup and a clean stop", { timeout: 90_000 }, async () => {
     const npm = spawn("npm", ["start"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-npm-start-")), PORT: "0", LOG_LEVEL: "warn" },

@@ -147,7 +147,7 @@ describe("start-up", () => {
     expect(result.stderr).toContain("PORT");
   });
 
-  it("a broken town-data file stops start-up naming file, line and field, and nothing is imported", async () => {
+  it("a broken town-data file stops start-up naming file, line and field, and nothing is imported", { timeout: 90_000 }, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "linli-start-"));
     const file = path.join(dir, "broken.yaml");
     await writeFile(file, "town:\n  code: wujing\n  name: 吴泾镇\ndistricts: 12\n");
