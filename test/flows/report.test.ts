@@ -275,6 +275,44 @@ describe("reporting a street problem", () => {
     expect(view).toContain("处理记录");
   });
 
+  it("/report <reference> shows the reporter, a follower and staff the description, the house number and the history, and anyone else only the kind, the road and the status", async () => {
+    const reporter = converse(town.services, { userId: "view-reporter" });
+    let replies = await reporter.command("report");
+    replies = await reporter.choose(option(replies, "违规停车"));
+    replies = await pastDuplicates(reporter, await reporter.text("鹤庆路150号"));
+    replies = await skipPhotosToSummary(reporter, replies, "白色面包车一直停在盲道上，车主电话13812345678");
+    const reference = /编号 (WJ-\d{4}-\d{6})/.exec(shownText(await reporter.choose(option(replies, "确认提交"))))![1]!;
+    await town.reports.acknowledge(reference, { staffId: "staff-view", label: "第二片区工作人员" });
+    await town.reports.startProgress(reference, { staffId: "staff-view", label: "第二片区工作人员" }, "已通知车主挪车");
+    const follower = converse(town.services, { userId: "view-follower" });
+    expect(shownText(await follower.command("report", reference))).not.toContain("盲道");
+    await town.reports.follow(reference, { channel: "web", userId: "view-follower", chatId: "view-follower", locale: "zh" });
+    const invitation = await town.staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第一片区工作人员", districtCodes: ["d1"], roadCommitteeCodes: [] });
+    if (invitation.type !== "created") throw new Error("expected an invitation");
+    await town.staff.redeem(invitation.code, { channel: "web", userId: "view-staff", chatId: "view-staff", locale: "zh" });
+
+    for (const userId of ["view-reporter", "view-follower", "view-staff"]) {
+      const view = shownText(await converse(town.services, { userId }).command("report", reference));
+      expect(view, userId).toContain(`举报 ${reference} · 处理中`);
+      expect(view, userId).toContain("地点：鹤庆路150号");
+      expect(view, userId).toContain("描述：白色面包车一直停在盲道上，车主电话138****5678");
+      expect(view, userId).toContain("处理记录");
+      expect(view, userId).toContain("已通知车主挪车");
+    }
+
+    const stranger = shownText(await converse(town.services, { userId: "view-stranger" }).command("report", reference.toLowerCase()));
+    expect(stranger).toContain(`举报 ${reference} · 处理中`);
+    expect(stranger).toContain("类别：违规停车");
+    expect(stranger).toContain("道路：鹤庆路");
+    expect(stranger).toContain("只有举报人、关注者和工作人员可以查看");
+    for (const hidden of ["150", "盲道", "5678", "处理记录：", "已通知车主挪车", "处理单位", "关注人数", "照片"]) expect(stranger).not.toContain(hidden);
+    const inEnglish = shownText(await converse(town.services, { userId: "view-stranger-en", locale: "en" }).command("report", reference));
+    expect(inEnglish).toContain(`Report ${reference} · In progress`);
+    expect(inEnglish).toContain("Road: Heqing Road");
+    expect(inEnglish).toContain("shown only to the reporter, followers and staff");
+    expect(inEnglish).not.toMatch(/150|History:|Handled by/);
+  });
+
   it("an English-speaking resident is asked everything in English", async () => {
     const chat = converse(town.services, { userId: "english", locale: "en" });
     const replies = await chat.command("report");

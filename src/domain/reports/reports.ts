@@ -19,6 +19,7 @@ import type {
   FeedbackResult,
   FollowResult,
   NearbyReport,
+  PublicReportView,
   ReportCategoryInfo,
   ReportDraft,
   ReportPlace,
@@ -415,6 +416,18 @@ export function createReportsService(deps: {
     createdAt: report.createdAt,
   });
 
+
+  /** Why this user may see a report in full (filed it, follows it, is on the town's staff), or "none". */
+  const relationTo = async (report: LoadedReport, user: ChatIdentity): Promise<ReportView["relation"] | "none"> => {
+    const me = await findUser(prisma, user);
+    if (!me) return "none";
+    if (report.reporterId === me.id) return "reporter";
+    const [following, staff] = await Promise.all([
+      prisma.reportFollower.findUnique({ where: { reportId_userId: { reportId: report.id, userId: me.id } }, select: { id: true } }),
+      prisma.staffMember.findFirst({ where: { townCode, chatUserId: me.id, revokedAt: null }, select: { id: true } }),
+    ]);
+    return following ? "follower" : staff ? "staff" : "none";
+  };
 
   /** What the reporter is shown as the route: for an unrouted (blocked) report the route it would have had, so nothing gives the block away. */
   const shownRoute = async (report: LoadedReport): Promise<ReportRoute | null> => {
@@ -866,26 +879,33 @@ export function createReportsService(deps: {
     },
 
     async viewForResident(reference, user) {
-      const report = await prisma.report.findUnique({
-        where: { reference: normalizeReference(reference) },
-        include: { ...reportInclude, events: { orderBy: { createdAt: "asc" } } },
-      });
+      const report = await prisma.report.findUnique({ where: { reference: normalizeReference(reference) }, include: reportInclude });
       if (!report) return undefined;
-      const me = await findUser(prisma, user);
-      const following = me && (await prisma.reportFollower.findUnique({ where: { reportId_userId: { reportId: report.id, userId: me.id } } }));
+      const relation = await relationTo(report, user);
+      if (relation === "none") {
+        const view: PublicReportView = {
+          relation,
+          reference: report.reference,
+          category: { zh: report.category.name, en: report.category.nameEn },
+          status: report.status,
+          road: report.road && { zh: report.road.name, en: report.road.nameEn },
+        };
+        return view;
+      }
+      const events = await prisma.reportEvent.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
       const view: ReportView = {
         reference: report.reference,
         category: { zh: report.category.name, en: report.category.nameEn },
         status: report.status,
         place: placeOf(report),
-        relation: me && report.reporterId === me.id ? "reporter" : following ? "follower" : "none",
+        relation,
         updatedAt: report.updatedAt,
         description: maskPersonalNumbers(report.description),
         route: await shownRoute(report),
         supporters: report.followerCount,
         photoCount: report._count.photos,
         rejectReason: report.rejectReason,
-        timeline: report.events.map((event) => ({
+        timeline: events.map((event) => ({
           at: event.createdAt,
           type: event.type,
           status: event.toStatus,

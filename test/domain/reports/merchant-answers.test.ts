@@ -4,7 +4,7 @@ import { createMerchantReports, MERCHANT_ANSWER_ALERT_KIND, MERCHANT_REPORT_KIND
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { acknowledgeCompact, bindShop, publishCompact, reportFiler, STAFF_GROUPS, withStaffGroups } from "../../support/shop-reports.ts";
-import { openSampleServices, TINY_PNG, type SampleServices } from "../../support/town.ts";
+import { fullView, openSampleServices, TINY_PNG, type SampleServices } from "../../support/town.ts";
 
 const STAFF = { staffId: "staff-1", label: "第一路管会网格员" };
 
@@ -82,8 +82,8 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     const second = await merchants.answer(manager, reference, { kind: "disputed", note: "桌子在店内范围" });
     expect(second).toMatchObject({ type: "ok", answer: "disputed" });
 
-    const view = await town.reports.viewForResident(reference, reporter);
-    const merchantEntries = view!.timeline.filter((entry) => entry.by === "merchant");
+    const view = fullView(await town.reports.viewForResident(reference, reporter));
+    const merchantEntries = view.timeline.filter((entry) => entry.by === "merchant");
     expect(merchantEntries.map((entry) => [entry.type, entry.note])).toEqual([
       ["MERCHANT_RECTIFIED", "桌子已收回，有问题请打139****5678"],
       ["MERCHANT_DISPUTED", "桌子在店内范围"],
