@@ -275,6 +275,22 @@ describe("reporting a street problem", () => {
     expect(view).toContain("处理记录");
   });
 
+  it("a phone number in the words is never read as a house number, whether the place comes with the first message or is typed when asked", async () => {
+    const freeText = converse(town.services, { userId: "phone-in-text" });
+    let replies = await freeText.text("华宁路门口天天有人摆摊占道经营，我电话13816602375");
+    replies = await pastDuplicates(freeText, await freeText.choose(option(replies, "是的")));
+    expect(shownText(replies)).not.toContain("13816号");
+    replies = await skipPhotosToSummary(freeText, replies, "华宁路门口天天有人摆摊占道经营，我电话13816602375");
+    expect(shownText(replies)).toContain("地点：华宁路\n");
+
+    const typed = converse(town.services, { userId: "phone-in-address" });
+    replies = await typed.command("report");
+    replies = await typed.choose(option(replies, "违规停车"));
+    replies = await pastDuplicates(typed, await typed.text("华宁路，我电话 １３８ １６６０ ２３７５"));
+    expect(shownText(replies)).not.toMatch(/没有\d+号的记录/);
+    expect(shownText(replies)).toContain("最多 3 张现场照片");
+  });
+
   it("/report <reference> shows the reporter, a follower and staff the description, the house number and the history, and anyone else only the kind, the road and the status", async () => {
     const reporter = converse(town.services, { userId: "view-reporter" });
     let replies = await reporter.command("report");
