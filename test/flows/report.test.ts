@@ -264,6 +264,45 @@ describe("reporting a street problem", () => {
     expect(shownText(await second.choose(option(replies, "仍然提交")))).toContain("地点：华宁路206号");
   });
 
+  it("a resident who files anyway is never made a follower of a nearby report they were not shown, only of one filed after they were shown the list", async () => {
+    /** Files a fumes report at the house number on 景洪路, past any report shown nearby; its reference. */
+    const fileFumes = async (userId: string, houseNumber: number) => {
+      const chat = converse(town.services, { userId });
+      let replies = await chat.command("report");
+      replies = await chat.choose(option(replies, "油烟"));
+      replies = await pastDuplicates(chat, await chat.text(`景洪路${houseNumber}号`));
+      replies = await skipPhotosToSummary(chat, replies, "饭店的油烟直接排到楼道里");
+      return /编号 (WJ-\d{4}-\d{6})/.exec(shownText(await chat.choose(option(replies, "确认提交"))))![1]!;
+    };
+    const earlier = [];
+    for (const [n, houseNumber] of [100, 102, 104, 106].entries()) earlier.push(await fileFumes(`declined-earlier-${n}`, houseNumber));
+
+    /** A resident shown the nearby reports who files anyway, up to the summary; what they were shown. */
+    const anyway = async (userId: string) => {
+      const chat = converse(town.services, { userId });
+      let replies = await chat.command("report");
+      replies = await chat.choose(option(replies, "油烟"));
+      replies = await chat.text("景洪路103号");
+      const shown = shownText(replies);
+      expect(shown).toContain("已经有人举报");
+      replies = await chat.choose(option(replies, "仍然提交"));
+      return { chat, shown, summary: await skipPhotosToSummary(chat, replies, "楼下饭店油烟呛得开不了窗") };
+    };
+
+    const declined = await anyway("declined-anyway");
+    // Three are shown; the oldest of the four is not.
+    expect(earlier.filter((reference) => declined.shown.includes(reference))).toEqual(earlier.slice(1));
+    const done = shownText(await declined.chat.choose(option(declined.summary, "确认提交")));
+    expect(done).toMatch(/已提交，编号 WJ-\d{4}-\d{6}/);
+    expect(earlier.some((reference) => done.includes(reference))).toBe(false);
+    expect(shownText(await declined.chat.command("myreports"))).not.toMatch(new RegExp(earlier.join("|")));
+
+    const meanwhile = await anyway("declined-meanwhile");
+    const later = await fileFumes("declined-later", 110);
+    const folded = shownText(await meanwhile.chat.choose(option(meanwhile.summary, "确认提交")));
+    expect(folded).toContain(`刚刚已有人提交了同一个问题（${later}）`);
+  });
+
   it("/myreports lists the resident's reports and opens one with its timeline", async () => {
     const chat = converse(town.services, { userId: "mine" });
     expect(shownText(await chat.command("myreports"))).toContain("还没有提交或关注任何举报");

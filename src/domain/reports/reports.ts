@@ -16,6 +16,7 @@ import { merchantNoticeRows, queueMerchantStatusNotices } from "./merchant-answe
 import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
 import type {
   ChatIdentity,
+  DuplicateCheck,
   FeedbackResult,
   FollowResult,
   NearbyReport,
@@ -442,11 +443,19 @@ export function createReportsService(deps: {
 
   /**
    * Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs,
-   * plus `columns` of each (e.g. {@link SHOWN_COLUMNS} for the resident's duplicate question), in the same statement.
-   * `idsOf` gives the grid ids once there are candidates; inside a transaction it must not read (PGlite has one connection).
+   * plus `columns` of each (e.g. {@link SHOWN_COLUMNS} for the resident's duplicate question), in the same statement;
+   * with `filedSince`, only those filed at or after it. `idsOf` gives the grid ids once there are candidates; inside a
+   * transaction it must not read (PGlite has one connection).
    */
-  const nearbyOpen = async <Row extends NearbyCandidate = NearbyCandidate>(db: Sql, categoryCode: string, place: ReportPlace, idsOf: () => Promise<GridIds>, columns = "") => {
-    const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
+  const nearbyOpen = async <Row extends NearbyCandidate = NearbyCandidate>(
+    db: Sql,
+    categoryCode: string,
+    place: ReportPlace,
+    idsOf: () => Promise<GridIds>,
+    { columns = "", filedSince }: { columns?: string; filedSince?: Date } = {},
+  ) => {
+    const windowStart = clock().getTime() - options.duplicateWindowDays * DAY;
+    const since = new Date(Math.max(windowStart, filedSince?.getTime() ?? windowStart));
     const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     // The database narrows to reports that can pass the filter below (within a bounding box of the
     // distance, on the same road near the house number, or in the same neighbourhood), so a busy
@@ -677,7 +686,7 @@ export function createReportsService(deps: {
     async findNearbyOpen(categoryCode, place) {
       // Most places have none; the few found come with what showing them needs. Names come from
       // the grid and the categories read per import, so this is one statement.
-      const near = await nearbyOpen<NearbyCandidate & NearbyShown>(sql, categoryCode, place, gridIds, SHOWN_COLUMNS);
+      const near = await nearbyOpen<NearbyCandidate & NearbyShown>(sql, categoryCode, place, gridIds, { columns: SHOWN_COLUMNS });
       if (near.length === 0) return [];
       // A category imported after this index was built is unknown here until the grid refreshes: not shown meanwhile.
       const category = (await categoryRows()).find((row) => row.code === categoryCode);
@@ -720,11 +729,11 @@ export function createReportsService(deps: {
       return { type: (await addFollower(sql, report.id, userId, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
     },
 
-    async submit(input: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult> {
+    async submit(input: ReportDraft, user: ChatIdentity, duplicates: DuplicateCheck): Promise<SubmitResult> {
       const parsed = draftSchema.safeParse(input);
       if (!parsed.success) throw new InvalidReportDraftError(parsed.error.issues);
       const draft = parsed.data;
-      const declined = new Set(declinedDuplicates.map(normalizeReference));
+      const declined = new Set(duplicates.declined.map(normalizeReference));
       // Read before the transaction: on PGlite's one connection a read outside it would wait for it forever.
       const [categories, placeIds] = await Promise.all([categoryRows(), gridIds()]);
       const category = categories.find((row) => row.code === draft.categoryCode);
@@ -744,7 +753,11 @@ export function createReportsService(deps: {
         // second sees the first's report (committed before the lock is released) and follows it.
         const spot = codes.roadCode ? `road:${codes.roadCode}` : `district:${codes.districtCode ?? "-"}`;
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`report:${townCode}:${category.code}:${spot}`]);
-        const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds)).find((report) => !declined.has(report.reference));
+        // Only what was filed since the resident was shown the nearby reports: one they were never shown
+        // (there were more than the question lists) is not chosen for them, whatever its age.
+        const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds, { filedSince: duplicates.checkedAt })).find(
+          (report) => !declined.has(report.reference),
+        );
         if (duplicate) {
           if (duplicate.reporterId !== reporter.id) await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
           return { type: "followedExisting", reference: duplicate.reference };

@@ -63,6 +63,14 @@ export interface NearbyReport {
   createdAt: Date;
 }
 
+/** What a resident was told about the same problem nearby before confirming a report. */
+export interface DuplicateCheck {
+  /** When the resident was last shown the open reports nearby, or the check found none. */
+  checkedAt: Date;
+  /** References of nearby reports the resident was shown and chose not to follow. */
+  declined: string[];
+}
+
 export type SubmitResult =
   | { type: "created"; reference: string; route: ReportRoute | null }
   /** Someone filed the same problem a moment earlier: the resident now follows it instead. */
@@ -136,10 +144,12 @@ export interface ReportsService {
   follow(reference: string, user: ChatIdentity): Promise<FollowResult>;
   /**
    * Files the report with a new reference and its first timeline entry. If an
-   * open duplicate appeared since the resident was shown the nearby ones (not in
-   * `declinedDuplicates`), the resident follows it instead.
+   * open report of the same problem nearby was filed since `duplicates.checkedAt`
+   * and is not among `duplicates.declined`, the resident follows it instead:
+   * reports there before the check were shown to the resident (or were too many
+   * to show) and are never chosen for them.
    */
-  submit(draft: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult>;
+  submit(draft: ReportDraft, user: ChatIdentity, duplicates: DuplicateCheck): Promise<SubmitResult>;
   myReports(user: ChatIdentity): Promise<ReportSummary[]>;
   /**
    * A report by reference, as much of it as this user may see: in full for its

@@ -4,7 +4,7 @@ import { DEFAULT_REPORTS_OPTIONS, type ResidentUpdatePayload, type StaffReportAc
 import type { ChatIdentity, ReportDraft, ReportsService } from "../../../src/domain/reports/service.ts";
 import { createStaffRegistry } from "../../../src/domain/staff/registry.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
-import { fullView, openSampleReports, resident } from "../../support/town.ts";
+import { declining, fullView, openSampleReports, resident } from "../../support/town.ts";
 import { failOutboxRowsTo, stopFailingOutboxRows } from "../../support/outbox-faults.ts";
 
 const DAY = 24 * 60 * 60_000;
@@ -29,7 +29,7 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
   /** A new report by a new reporter, with `followers` new followers. */
   const fileReport = async (followers = 0, over: Partial<ReportDraft> = {}) => {
     const reporter = someone();
-    const result = await reports.submit(draft(over), reporter, await openReferences());
+    const result = await reports.submit(draft(over), reporter, declining(await openReferences()));
     if (result.type !== "created") throw new Error(`expected a new report, got ${result.type}`);
     const fans: ChatIdentity[] = [];
     for (let i = 0; i < followers; i++) {
@@ -287,7 +287,7 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
 
   it("lists a resident's own and followed reports, most recently changed first", async () => {
     const me = someone();
-    const mine = await reports.submit(draft({ place: { roadCode: "heqing", houseNumber: 200 } }), me, await openReferences());
+    const mine = await reports.submit(draft({ place: { roadCode: "heqing", houseNumber: 200 } }), me, declining(await openReferences()));
     if (mine.type !== "created") throw new Error("expected a new report");
     const theirs = await fileReport(0, { place: { roadCode: "lanping", houseNumber: 3 } });
     now = new Date(now.getTime() + 60_000);
