@@ -755,16 +755,20 @@ export function createReportsService(deps: {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`report:${townCode}:${category.code}:${spot}`]);
         // Only what was filed since the resident was shown the nearby reports: one they were never shown
         // (there were more than the question lists) is not chosen for them, whatever its age.
+        const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
         const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds, { filedSince: duplicates.checkedAt })).find(
           (report) => !declined.has(report.reference),
         );
+        // The resident's own report since the check is this submission made before: its commit went through
+        // but the answer was lost (the database or the connection failed on the way back), and the draft was
+        // confirmed again. It is their report, not someone else's to follow.
+        if (duplicate?.reporterId === reporter.id) return { type: "created", reference: duplicate.reference, route };
         if (duplicate) {
-          if (duplicate.reporterId !== reporter.id) await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
+          await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
           return { type: "followedExisting", reference: duplicate.reference };
         }
         // A blocked reporter gets the same answer as anyone; the case is kept but reaches no committee.
         const blocked = reporter.blockedAt !== null;
-        const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
         const routed = blocked ? null : route;
         const reportId = randomUUID();
         const eventId = randomUUID();

@@ -72,6 +72,10 @@ export interface DuplicateCheck {
 }
 
 export type SubmitResult =
+  /**
+   * The resident's report is filed: by this call, or by an earlier one of theirs
+   * since the duplicate check whose answer they never got (a retried confirm).
+   */
   | { type: "created"; reference: string; route: ReportRoute | null }
   /** Someone filed the same problem a moment earlier: the resident now follows it instead. */
   | { type: "followedExisting"; reference: string }

@@ -201,6 +201,17 @@ describe.each(DATABASE_KINDS)("submitting reports on %s", (kind) => {
     expect(await reports.submit(draft({ place: { roadCode: "yongde", houseNumber: 13 } }), someone(), check)).toEqual({ type: "followedExisting", reference: after.reference });
   });
 
+  it("answers a confirm made again after its answer was lost with the resident's own report as their submission, not as someone else's", async () => {
+    const resident = someone();
+    const check = { checkedAt: now, declined: [] };
+    const first = created(await reports.submit(draft(), resident, check));
+    now = new Date(now.getTime() + MINUTE);
+    expect(await reports.submit(draft(), resident, check)).toEqual(first);
+    expect(await db.prisma.report.count()).toBe(1);
+    expect(await db.prisma.reportFollower.count()).toBe(0);
+    expect(await db.prisma.reportEvent.count()).toBe(1);
+  });
+
   it("files one case with one follower when two residents submit the same problem at the same moment", async () => {
     const [a, b] = [someone(), someone()];
     const results = await Promise.all([reports.submit(draft(), a, declining()), reports.submit(draft({ place: { roadCode: "yongde", houseNumber: 16 } }), b, declining())]);
