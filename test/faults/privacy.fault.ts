@@ -112,4 +112,17 @@ describe("residents' privacy in the running app", () => {
     expect(asking.text).not.toMatch(/\d+号的记录/);
     expect(asking.text).toContain("华宁路");
   });
+
+  it("zero-width and bidirectional-override characters typed into a report are not stored, nor shown to the staff group", async () => {
+    const resident = webResident(stack.app.httpUrl);
+    const invisible = /[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+    await reportUntilSummary(resident, "\u202e景洪路60号\u200b门口的\u2066烧烤摊\u2069油烟\u200d很大\ufeff，\u202d每晚\u2068到两点\u2060", zh);
+    const reference = REFERENCE.exec((await resident.press(zh.report.confirm)).text)?.[0];
+    expect(reference).toBeDefined();
+    const [stored] = await queryDatabase<{ description: string }>(stack.databaseUrl, `SELECT "description" FROM "Report" WHERE "reference" = $1`, [reference]);
+    expect(stored!.description).toBe("景洪路60号门口的烧烤摊油烟很大，每晚到两点");
+    const alert = await stack.telegram.nextBotMessage((message) => message.chat.id === GROUP.id && message.text?.includes(reference!) === true, 10_000);
+    expect(alert.text).toContain("景洪路60号门口的烧烤摊油烟很大，每晚到两点");
+    expect(alert.text).not.toMatch(invisible);
+  });
 });

@@ -6,7 +6,7 @@ import { chatUserUpsert, upsertChatUser } from "../chat-users.ts";
 import type { CompactStanding } from "../compact/standing.ts";
 import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
-import { normalize } from "../grid/text.ts";
+import { normalize, storedText } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { outboxInsert, queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -187,7 +187,7 @@ const draftSchema = z.object({
       longitude: z.number().min(-180).max(180).optional(),
     })
     .refine((place) => (place.latitude === undefined) === (place.longitude === undefined), "latitude and longitude come together"),
-  description: z.string().max(MAX_DESCRIPTION_LENGTH),
+  description: z.string().max(MAX_DESCRIPTION_LENGTH).transform(storedText),
   photoIds: z.array(z.string().min(1)).max(MAX_PHOTOS),
   merchantCode: z.string().min(1).optional(),
   contactAllowed: z.boolean(),
@@ -1017,23 +1017,26 @@ export function createReportsService(deps: {
 
     acknowledge: (reference, actor) => transition(reference, actor, "ACKNOWLEDGED", {}),
 
-    startProgress: (reference, actor, note) => transition(reference, actor, "IN_PROGRESS", { note: note?.trim() || undefined }),
+    startProgress: (reference, actor, note) => transition(reference, actor, "IN_PROGRESS", { note: (note && storedText(note)) || undefined }),
 
-    async resolve(reference, actor, note, photoId) {
-      if (note.trim() === "") return { type: "noteRequired" };
-      return transition(reference, actor, "RESOLVED", { note: note.trim(), photoId });
+    async resolve(reference, actor, written, photoId) {
+      const note = storedText(written);
+      if (note === "") return { type: "noteRequired" };
+      return transition(reference, actor, "RESOLVED", { note, photoId });
     },
 
-    async reject(reference, actor, reason, note, duplicateOfReference) {
-      if (note.trim() === "") return { type: "noteRequired" };
+    async reject(reference, actor, reason, written, duplicateOfReference) {
+      const note = storedText(written);
+      if (note === "") return { type: "noteRequired" };
       if (reason === "DUPLICATE" && !duplicateOfReference) return { type: "unknownTarget" };
-      return transition(reference, actor, "REJECTED", { note: note.trim(), rejectReason: reason, duplicateOfReference: reason === "DUPLICATE" ? duplicateOfReference : undefined });
+      return transition(reference, actor, "REJECTED", { note, rejectReason: reason, duplicateOfReference: reason === "DUPLICATE" ? duplicateOfReference : undefined });
     },
 
-    async reroute(reference, actor, target, note) {
+    async reroute(reference, actor, target, written) {
       const route = committeeRoute(grid.index, target);
       if (!route) return { type: "unknownTarget" };
-      if (note.trim() === "") return { type: "noteRequired" };
+      const note = storedText(written);
+      if (note === "") return { type: "noteRequired" };
       return prisma.$transaction(async (tx): Promise<StaffActionResult> => {
         const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
         if (!report) return { type: "notFound" };
@@ -1045,9 +1048,9 @@ export function createReportsService(deps: {
         const moved = await tx.report.updateMany({ where: { id: report.id, status: report.status }, data: { ...ids, routed: true, updatedAt: now } });
         if (moved.count === 0) return { type: "conflict" };
         const event = await tx.reportEvent.create({
-          data: { reportId: report.id, type: "REROUTED", note: note.trim(), actorKind: "STAFF", actorId: actor.staffId, actorLabel: actor.label, createdAt: now },
+          data: { reportId: report.id, type: "REROUTED", note, actorKind: "STAFF", actorId: actor.staffId, actorLabel: actor.label, createdAt: now },
         });
-        await notifyResidents(tx, report.id, event.id, "report.rerouted", { status: report.status, note: maskPersonalNumbers(note.trim()), rejectReason: null, duplicateOf: null, route, reopened: false });
+        await notifyResidents(tx, report.id, event.id, "report.rerouted", { status: report.status, note: maskPersonalNumbers(note), rejectReason: null, duplicateOf: null, route, reopened: false });
         return { type: "ok", reference: report.reference, status: report.status };
       }, TRANSACTION_OPTIONS);
     },

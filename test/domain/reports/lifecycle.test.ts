@@ -181,6 +181,19 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     expect(rerouted.map((row) => row.payload.route?.code)).toEqual(["d2", "rc2"]);
   });
 
+  it("stores staff notes without zero-width and bidirectional control characters, and refuses a note that is nothing else", async () => {
+    const { reference } = await fileReport();
+    await reports.acknowledge(reference, CLERK);
+    expect(await reports.startProgress(reference, CLERK, "\u202e已联系\u200b店主\u2066")).toMatchObject({ type: "ok" });
+    expect(await reports.reroute(reference, CLERK, { roadCommitteeCode: "rc2" }, "\u2067转\ufeff第二路管会\u2069")).toMatchObject({ type: "ok" });
+    expect(await reports.resolve(reference, CLERK, "\u200b\u202e\u2066\u2069\ufeff ")).toEqual({ type: "noteRequired" });
+    expect(await reports.resolve(reference, CLERK, "纸箱\u200d已清走\u202c")).toMatchObject({ type: "ok" });
+    const events = await db.prisma.reportEvent.findMany({ where: { report: { reference }, note: { not: null } }, orderBy: { createdAt: "asc" } });
+    expect(events.map((event) => event.note)).toEqual(["已联系店主", "转第二路管会", "纸箱已清走"]);
+    const sent = (await statusUpdates(reference)).map((row) => row.payload.note).filter((note) => note !== null);
+    expect(sent).toEqual(["已联系店主", "转第二路管会", "纸箱已清走"]);
+  });
+
   it("reopens a resolved case when the reporter says it is not fixed within the window, and tells the followers", async () => {
     const { reference, reporter, fans } = await fileReport(1);
     await reports.acknowledge(reference, CLERK);

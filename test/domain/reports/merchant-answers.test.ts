@@ -73,6 +73,13 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     expect(await merchants.answer(owner, unrouted, { kind: "disputed", note: "不是我们" })).toEqual({ type: "notFound" });
   });
 
+  it("an answer's note is stored without zero-width and bidirectional control characters", async () => {
+    const reference = await file("yd-noodles", reporter, { place: { roadCode: "yongde", houseNumber: 38 } });
+    expect(await merchants.answer(owner, reference, { kind: "disputed", note: "\u202e桌子在\u200b店内\u2066范围\u2069\ufeff" })).toMatchObject({ type: "ok" });
+    const event = await town.db.prisma.reportEvent.findFirstOrThrow({ where: { report: { reference }, actorKind: "MERCHANT" } });
+    expect(event.note).toBe("桌子在店内范围");
+  });
+
   it("an answer goes into the case timeline residents read, and to every staff group alerted about the case", async () => {
     const reference = await file("yd-noodles", reporter, { place: { roadCode: "yongde", houseNumber: 36 } });
     const photo = await town.media.put(TINY_PNG(61));

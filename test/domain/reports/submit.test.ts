@@ -115,6 +115,15 @@ describe.each(DATABASE_KINDS)("submitting reports on %s", (kind) => {
     expect(outbox[0]!.payload).toMatchObject({ reference: result.reference, status: "SUBMITTED", relation: "reporter", route: { kind: "roadCommittee", code: "rc1" } });
   });
 
+  it("stores a description without zero-width, bidirectional-override and isolate characters, and so alerts it", async () => {
+    const invisible = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"];
+    const written = `\u202e门口\u200b摆摊${invisible.join("")}占道，\u2066电话\u2069138\u200b1234\u200b5678\ufeff`;
+    const result = created(await reports.submit(draft({ description: written }), someone(), declining()));
+    const stored = await db.prisma.report.findUniqueOrThrow({ where: { reference: result.reference } });
+    expect(stored.description).toBe("门口摆摊占道，电话13812345678");
+    expect(fullView(await reports.viewForResident(result.reference, resident(`${kind}-${residents}`))).description).toBe("门口摆摊占道，电话138****5678");
+  });
+
   it("keeps the exact position only when the flow passes it (the resident consented)", async () => {
     const result = created(await reports.submit(draft(), someone(), declining()));
     expect(await db.prisma.report.findUniqueOrThrow({ where: { reference: result.reference } })).toMatchObject({ latitude: null, longitude: null });
