@@ -42,12 +42,27 @@ function plainDigits(text: string): string {
 
 /** Each kind of personal number with how it is shown masked; IDs first, since an ID's tail can look like a mobile. */
 const PERSONAL_NUMBERS: { pattern: RegExp; mask(groups: (string | undefined)[]): string }[] = [
-  // Keeps the first three and last two characters (310*************34), as ID numbers are usually shown.
-  { pattern: ID_CARD, mask: ([id]) => { const n = plainDigits(id!); return `${n.slice(0, 3)}${"*".repeat(n.length - 5)}${n.slice(-2)}`; } },
-  // Keeps the first three and last four digits (138****5678), enough for staff to tell numbers apart.
-  { pattern: MOBILE, mask: ([mobile]) => { const n = plainDigits(mobile!); return `${n.slice(0, 3)}****${n.slice(-4)}`; } },
-  // Keeps the area code and the last two digits (021-****34).
-  { pattern: LANDLINE, mask: ([abroad, bracketed, dialled, local]) => `0${plainDigits((abroad ?? bracketed ?? dialled)!)}-****${plainDigits(local!).slice(-2)}` },
+  {
+    // Keeps the first three and last two characters (310*************34), as ID numbers are usually shown.
+    pattern: ID_CARD,
+    mask: ([id]) => {
+      const n = plainDigits(id!);
+      return `${n.slice(0, 3)}${"*".repeat(n.length - 5)}${n.slice(-2)}`;
+    },
+  },
+  {
+    // Keeps the first three and last four digits (138****5678), enough for staff to tell numbers apart.
+    pattern: MOBILE,
+    mask: ([mobile]) => {
+      const n = plainDigits(mobile!);
+      return `${n.slice(0, 3)}****${n.slice(-4)}`;
+    },
+  },
+  {
+    // Keeps the area code and the last two digits (021-****34).
+    pattern: LANDLINE,
+    mask: ([abroad, bracketed, dialled, local]) => `0${plainDigits((abroad ?? bracketed ?? dialled)!)}-****${plainDigits(local!).slice(-2)}`,
+  },
 ];
 
 /**
