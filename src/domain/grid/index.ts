@@ -161,7 +161,7 @@ export class GridIndex {
    * partial, with or without suffix, one typo), optionally with a house number.
    */
   lookup(query: string): LookupResult {
-    // A phone or ID number in the text ("华宁路…我电话13816602375") is no house number: it goes before
+    // A phone or ID number in the text ("…门口，我电话13816602375") is no house number: it goes before
     // normalising joins its groups and the digits around it.
     const normalized = normalize(withoutPersonalNumbers(query));
     if (normalized.length === 0) return { type: "noQuery" };
