@@ -145,6 +145,7 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
     const submitted = await resident.pressValue(confirm);
     const reference = REFERENCE.exec(submitted.text)?.[0];
     expect(reference, submitted.text).toBeDefined();
+    expect(submitted.text).toContain(`Submitted as ${reference}`);
     const rows = await reportRows();
     expect(rows.filter((row) => row.reference === reference)).toEqual([{ reference, description }]);
     expect(await count("Report")).toBe(before.reports + 1);
@@ -155,6 +156,38 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
     expect(await count("Report")).toBe(before.reports + 1);
     await eventually("the alert at the robot", () => (robot.received(ROBOT_KEY).some((markdown) => markdown.includes(reference!)) ? true : undefined));
     expect(robot.received(ROBOT_KEY).filter((markdown) => markdown.includes(reference!))).toHaveLength(1);
+  });
+
+  it("PostgreSQL stopped after a report's commit was written but before the app heard of it: the resident is asked to try again, and the retry after the restart answers with their own report as their submission, not as someone else's", async () => {
+    const resident = webResident(app.httpUrl);
+    const before = await count("Report");
+    await reportUntilSummary(resident, "兰坪路30号的饭店油烟天天排进楼道", zh);
+    const confirm = resident.optionValue(zh.report.confirm);
+
+    // Commits now wait for a standby that does not exist: the commit record is written, its answer never comes.
+    await cluster.query(`ALTER SYSTEM SET synchronous_standby_names = 'absent_standby'`);
+    await cluster.query(`SELECT pg_reload_conf()`);
+    const confirming = resident.pressValue(confirm);
+    await eventually("the report's commit to wait for the standby", async () =>
+      (await cluster.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event = 'SyncRep'`)).length > 0 ? true : undefined,
+    );
+    // The next start runs without the standby again; the waiting commit waits on until the crash.
+    await cluster.query(`ALTER SYSTEM RESET synchronous_standby_names`);
+    await cluster.crash();
+    expect(await confirming).toMatchObject({ status: 200, text: zh.errors.generic });
+
+    await cluster.restart();
+    // The commit was written before the crash, so the report is there although the app was told nothing.
+    expect(await count("Report")).toBe(before + 1);
+    const [filed] = await cluster.query<{ reference: string }>(`SELECT reference FROM "Report" ORDER BY "createdAt" DESC LIMIT 1`);
+    await eventually("the app to reach PostgreSQL again", async () => ((await health(app.httpUrl)).status === 200 ? true : undefined));
+
+    const retried = await resident.pressValue(confirm);
+    expect(retried.status).toBe(200);
+    expect(retried.text).toContain(`已提交，编号 ${filed!.reference}`);
+    expect(retried.text).not.toContain(zh.report.followedInstead(filed!.reference));
+    expect(await count("Report")).toBe(before + 1);
+    expect(await cluster.query(`SELECT 1 FROM "ReportFollower" f JOIN "Report" r ON r.id = f."reportId" WHERE r.reference = $1`, [filed!.reference])).toEqual([]);
   });
 
   it("after PostgreSQL died under a transaction the app still stops promptly: the dead connection was not left checked out of the pool", async () => {

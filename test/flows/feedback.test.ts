@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogFor } from "../../src/flows/i18n/catalog.ts";
 import { feedbackChoices } from "../../src/flows/feedback/feedback-flow.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
-import { openSampleServices, type SampleServices } from "../support/town.ts";
+import { declining, openSampleServices, type SampleServices } from "../support/town.ts";
 
 let town: SampleServices;
 const now = new Date("2026-06-01T09:00:00+08:00");
@@ -20,7 +20,7 @@ async function resolvedReport(userId: string) {
   const result = await town.reports.submit(
     { categoryCode: "noise", place: { roadCode: "heqing", houseNumber: Math.floor(Math.random() * 300) + 1 }, description: "半夜装修声音很大", photoIds: [], contactAllowed: false },
     { channel: "web", userId, chatId: userId, locale: "zh" },
-    [],
+    declining(),
   );
   if (result.type !== "created") throw new Error(result.type);
   await town.reports.acknowledge(result.reference, staff);

@@ -5,7 +5,7 @@ import type { StaffGrant } from "../../src/domain/staff/registry.ts";
 import type { OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { decodeCell } from "../domain/compact/qr-decode.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
-import { openSampleServices, type SampleServices } from "../support/town.ts";
+import { declining, openSampleServices, type SampleServices } from "../support/town.ts";
 
 let town: SampleServices;
 let now = new Date("2026-11-26T02:00:00Z");
@@ -19,7 +19,7 @@ beforeAll(async () => {
   const submitted = await town.reports.submit(
     { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "面馆门口占道，联系我 13812345678", photoIds: [], contactAllowed: true },
     { channel: "telegram", userId: "reporter-9", chatId: "reporter-9", displayName: "王小明", locale: "zh" },
-    [],
+    declining(),
   );
   if (submitted.type !== "created") throw new Error(submitted.type);
 });

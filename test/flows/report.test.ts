@@ -264,6 +264,45 @@ describe("reporting a street problem", () => {
     expect(shownText(await second.choose(option(replies, "仍然提交")))).toContain("地点：华宁路206号");
   });
 
+  it("a resident who files anyway is never made a follower of a nearby report they were not shown, only of one filed after they were shown the list", async () => {
+    /** Files a fumes report at the house number on 景洪路, past any report shown nearby; its reference. */
+    const fileFumes = async (userId: string, houseNumber: number) => {
+      const chat = converse(town.services, { userId });
+      let replies = await chat.command("report");
+      replies = await chat.choose(option(replies, "油烟"));
+      replies = await pastDuplicates(chat, await chat.text(`景洪路${houseNumber}号`));
+      replies = await skipPhotosToSummary(chat, replies, "饭店的油烟直接排到楼道里");
+      return /编号 (WJ-\d{4}-\d{6})/.exec(shownText(await chat.choose(option(replies, "确认提交"))))![1]!;
+    };
+    const earlier = [];
+    for (const [n, houseNumber] of [100, 102, 104, 106].entries()) earlier.push(await fileFumes(`declined-earlier-${n}`, houseNumber));
+
+    /** A resident shown the nearby reports who files anyway, up to the summary; what they were shown. */
+    const anyway = async (userId: string) => {
+      const chat = converse(town.services, { userId });
+      let replies = await chat.command("report");
+      replies = await chat.choose(option(replies, "油烟"));
+      replies = await chat.text("景洪路103号");
+      const shown = shownText(replies);
+      expect(shown).toContain("已经有人举报");
+      replies = await chat.choose(option(replies, "仍然提交"));
+      return { chat, shown, summary: await skipPhotosToSummary(chat, replies, "楼下饭店油烟呛得开不了窗") };
+    };
+
+    const declined = await anyway("declined-anyway");
+    // Three are shown; the oldest of the four is not.
+    expect(earlier.filter((reference) => declined.shown.includes(reference))).toEqual(earlier.slice(1));
+    const done = shownText(await declined.chat.choose(option(declined.summary, "确认提交")));
+    expect(done).toMatch(/已提交，编号 WJ-\d{4}-\d{6}/);
+    expect(earlier.some((reference) => done.includes(reference))).toBe(false);
+    expect(shownText(await declined.chat.command("myreports"))).not.toMatch(new RegExp(earlier.join("|")));
+
+    const meanwhile = await anyway("declined-meanwhile");
+    const later = await fileFumes("declined-later", 110);
+    const folded = shownText(await meanwhile.chat.choose(option(meanwhile.summary, "确认提交")));
+    expect(folded).toContain(`刚刚已有人提交了同一个问题（${later}）`);
+  });
+
   it("/myreports lists the resident's reports and opens one with its timeline", async () => {
     const chat = converse(town.services, { userId: "mine" });
     expect(shownText(await chat.command("myreports"))).toContain("还没有提交或关注任何举报");
@@ -273,6 +312,60 @@ describe("reporting a street problem", () => {
     const view = shownText(await chat.choose(option(list, reference)));
     expect(view).toContain(`举报 ${reference}`);
     expect(view).toContain("处理记录");
+  });
+
+  it("a phone number in the words is never read as a house number, whether the place comes with the first message or is typed when asked", async () => {
+    const freeText = converse(town.services, { userId: "phone-in-text" });
+    let replies = await freeText.text("华宁路门口天天有人摆摊占道经营，我电话13816602375");
+    replies = await pastDuplicates(freeText, await freeText.choose(option(replies, "是的")));
+    expect(shownText(replies)).not.toContain("13816号");
+    replies = await skipPhotosToSummary(freeText, replies, "华宁路门口天天有人摆摊占道经营，我电话13816602375");
+    expect(shownText(replies)).toContain("地点：华宁路\n");
+
+    const typed = converse(town.services, { userId: "phone-in-address" });
+    replies = await typed.command("report");
+    replies = await typed.choose(option(replies, "违规停车"));
+    replies = await pastDuplicates(typed, await typed.text("华宁路，我电话 １３８ １６６０ ２３７５"));
+    expect(shownText(replies)).not.toMatch(/没有\d+号的记录/);
+    expect(shownText(replies)).toContain("最多 3 张现场照片");
+  });
+
+  it("/report <reference> shows the reporter, a follower and staff the description, the house number and the history, and anyone else only the kind, the road and the status", async () => {
+    const reporter = converse(town.services, { userId: "view-reporter" });
+    let replies = await reporter.command("report");
+    replies = await reporter.choose(option(replies, "违规停车"));
+    replies = await pastDuplicates(reporter, await reporter.text("鹤庆路150号"));
+    replies = await skipPhotosToSummary(reporter, replies, "白色面包车一直停在盲道上，车主电话13812345678");
+    const reference = /编号 (WJ-\d{4}-\d{6})/.exec(shownText(await reporter.choose(option(replies, "确认提交"))))![1]!;
+    await town.reports.acknowledge(reference, { staffId: "staff-view", label: "第二片区工作人员" });
+    await town.reports.startProgress(reference, { staffId: "staff-view", label: "第二片区工作人员" }, "已通知车主挪车");
+    const follower = converse(town.services, { userId: "view-follower" });
+    expect(shownText(await follower.command("report", reference))).not.toContain("盲道");
+    await town.reports.follow(reference, { channel: "web", userId: "view-follower", chatId: "view-follower", locale: "zh" });
+    const invitation = await town.staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第一片区工作人员", districtCodes: ["d1"], roadCommitteeCodes: [] });
+    if (invitation.type !== "created") throw new Error("expected an invitation");
+    await town.staff.redeem(invitation.code, { channel: "web", userId: "view-staff", chatId: "view-staff", locale: "zh" });
+
+    for (const userId of ["view-reporter", "view-follower", "view-staff"]) {
+      const view = shownText(await converse(town.services, { userId }).command("report", reference));
+      expect(view, userId).toContain(`举报 ${reference} · 处理中`);
+      expect(view, userId).toContain("地点：鹤庆路150号");
+      expect(view, userId).toContain("描述：白色面包车一直停在盲道上，车主电话138****5678");
+      expect(view, userId).toContain("处理记录");
+      expect(view, userId).toContain("已通知车主挪车");
+    }
+
+    const stranger = shownText(await converse(town.services, { userId: "view-stranger" }).command("report", reference.toLowerCase()));
+    expect(stranger).toContain(`举报 ${reference} · 处理中`);
+    expect(stranger).toContain("类别：违规停车");
+    expect(stranger).toContain("道路：鹤庆路");
+    expect(stranger).toContain("只有举报人、关注者和工作人员可以查看");
+    for (const hidden of ["150", "盲道", "5678", "处理记录：", "已通知车主挪车", "处理单位", "关注人数", "照片"]) expect(stranger).not.toContain(hidden);
+    const inEnglish = shownText(await converse(town.services, { userId: "view-stranger-en", locale: "en" }).command("report", reference));
+    expect(inEnglish).toContain(`Report ${reference} · In progress`);
+    expect(inEnglish).toContain("Road: Heqing Road");
+    expect(inEnglish).toContain("shown only to the reporter, followers and staff");
+    expect(inEnglish).not.toMatch(/150|History:|Handled by/);
   });
 
   it("an English-speaking resident is asked everything in English", async () => {

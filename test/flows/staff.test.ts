@@ -6,7 +6,7 @@ import type { OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { caseActionChoice } from "../../src/flows/staff/case-actions.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
-import { openSampleServices, SAMPLE_TOWN_FILE, TINY_PNG, type SampleServices } from "../support/town.ts";
+import { declining, openSampleServices, SAMPLE_TOWN_FILE, TINY_PNG, type SampleServices } from "../support/town.ts";
 
 let town: SampleServices;
 let now = new Date("2026-11-26T02:00:00Z");
@@ -45,7 +45,7 @@ async function submitOnYongde(description: string, contactAllowed = false, repor
     { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description, photoIds: [], contactAllowed },
     { channel: "telegram", userId: reporterId, chatId: reporterId, displayName: "王小明", locale: "zh" },
     // Every test files at the same spot; each report here is meant to be a new case.
-    (await town.db.prisma.report.findMany({ select: { reference: true } })).map((report) => report.reference),
+    declining((await town.db.prisma.report.findMany({ select: { reference: true } })).map((report) => report.reference)),
   );
   if (result.type !== "created") throw new Error(result.type);
   return result.reference;

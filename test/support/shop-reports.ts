@@ -2,7 +2,7 @@ import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
 import type { ReportDraft } from "../../src/domain/reports/service.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
-import { SAMPLE_TOWN_FILE, type SampleServices } from "./town.ts";
+import { declining, SAMPLE_TOWN_FILE, type SampleServices } from "./town.ts";
 
 /** A chat account as the flows see it: `userId` on `channel`, private chat `chatId`. */
 export interface TestAccount {
@@ -75,7 +75,7 @@ export function reportFiler(town: SampleServices) {
       ...(merchantCode ? { merchantCode } : {}),
       ...overrides,
     };
-    const result = await town.reports.submit(draft, reporter, filed);
+    const result = await town.reports.submit(draft, reporter, declining(filed));
     if (result.type !== "created") throw new Error(`expected a new report, got ${result.type}`);
     filed.push(result.reference);
     return result.reference;

@@ -10,7 +10,7 @@ import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
 import { createMerchantReports } from "../../src/domain/reports/merchant-answers.ts";
 import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
-import type { ChatIdentity, ReportsService } from "../../src/domain/reports/service.ts";
+import type { ChatIdentity, DuplicateCheck, PublicReportView, ReportsService, ReportView } from "../../src/domain/reports/service.ts";
 import { createClassesService } from "../../src/domain/classes/classes.ts";
 import { createCompactService } from "../../src/domain/compact/compact.ts";
 import { createStaffDesk } from "../../src/domain/staff/desk.ts";
@@ -123,4 +123,19 @@ export async function openSampleReports(
 /** A resident chatting on Telegram from a private chat; `n` tells residents apart. */
 export function resident(n: number | string, locale: "zh" | "en" = "zh"): ChatIdentity {
   return { channel: "telegram", userId: `user-${n}`, chatId: `chat-${n}`, locale };
+}
+
+/** A report's full view, failing the test when the viewer was given only the public one (or none). */
+export function fullView(view: ReportView | PublicReportView | undefined): ReportView {
+  if (!view || view.relation === "none") throw new Error(`expected the full view of a report, got ${JSON.stringify(view)}`);
+  return view;
+}
+
+/**
+ * The duplicate check of a submission made straight through the domain: as if
+ * the resident had been shown the open reports nearby before any was filed and
+ * declined `declined`, so any other open report nearby takes the submission.
+ */
+export function declining(declined: string[] = []): DuplicateCheck {
+  return { checkedAt: new Date(0), declined };
 }

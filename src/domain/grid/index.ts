@@ -1,4 +1,5 @@
 import type { CommitteeRole, HouseNumberParity } from "../../generated/prisma/client.ts";
+import { withoutPersonalNumbers } from "../privacy.ts";
 import { editDistanceWithin, normalize, stripFiller, stripPlaceSuffix } from "./text.ts";
 
 /** A name in both languages; flows pick one by the user's locale. */
@@ -95,7 +96,9 @@ interface Key {
 const MAX_CANDIDATES = 8;
 /** Shorter names are too easy to hit by accident with one wrong character. */
 const MIN_TYPO_KEY_LENGTH = 3;
-const HOUSE_NUMBER = /(\d{1,5})(?:号|弄|號|hao|no)?/;
+// A whole run of at most five digits: the first five of a longer number (an order number, a phone
+// typed in a way masking does not know) are no house number.
+const HOUSE_NUMBER = /(?<!\d)(\d{1,5})(?!\d)/;
 
 /**
  * An in-memory index of a town's grid, built once from a {@link GridSnapshot}.
@@ -158,7 +161,9 @@ export class GridIndex {
    * partial, with or without suffix, one typo), optionally with a house number.
    */
   lookup(query: string): LookupResult {
-    const normalized = normalize(query);
+    // A phone or ID number in the text ("…门口，我电话13816602375") is no house number: it goes before
+    // normalising joins its groups and the digits around it.
+    const normalized = normalize(withoutPersonalNumbers(query));
     if (normalized.length === 0) return { type: "noQuery" };
     const houseNumber = parseHouseNumber(normalized);
     const withoutNumber = normalized.replace(/\d+/g, "");

@@ -1,16 +1,29 @@
 /**
  * Text normalisation shared by the grid index and its queries, so that what a
- * resident types and what the town data says are compared on equal terms.
+ * resident types and what the town data says are compared on equal terms, and
+ * the cleaning of words before they are stored.
  */
 
-// Zero-width and bidi controls that paste from chat apps carries along invisibly.
-const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\u00AD]/g;
+// Zero-width characters, bidirectional embeddings, overrides and isolates, word joiners, the byte-order
+// mark and soft hyphens: paste from chat apps carries them along invisibly, and they can hide or reorder
+// what a reader sees.
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF\u00AD]/g;
 // Everything that is neither a letter nor a digit (punctuation, spaces, emoji).
 const NOT_WORD = /[^\p{L}\p{N}]/gu;
 
 /** Folds width and case, drops invisible characters, punctuation, spaces and emoji. */
 export function normalize(text: string): string {
   return text.normalize("NFKC").replace(INVISIBLE, "").toLowerCase().replace(NOT_WORD, "");
+}
+
+/**
+ * Words as they are stored (a report's description, a staff or shop note):
+ * trimmed and without zero-width and bidirectional control characters,
+ * otherwise as written, so no reader is shown text reordered or hidden by
+ * characters they cannot see. Empty when nothing visible was written.
+ */
+export function storedText(written: string): string {
+  return written.replace(INVISIBLE, "").trim();
 }
 
 // Longest first, so 第二居民区 loses 居民区 before 区 could be considered.

@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/
 import { prismaSql, type Sql } from "../../db/sql.ts";
 import { boundShopsOf, recipientsOfShop, type BoundShop } from "../compact/accounts.ts";
 import type { Bilingual } from "../grid/index.ts";
+import { storedText } from "../grid/text.ts";
 import { queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { alertOf } from "./alert-updates.ts";
@@ -279,7 +280,7 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
     },
 
     async answer(who, reference, answer) {
-      const note = answer.note.trim();
+      const note = storedText(answer.note);
       if (note.length < MIN_ANSWER_NOTE || note.length > MAX_ANSWER_NOTE) return { type: "invalidNote" };
       return prisma.$transaction(async (tx): Promise<MerchantAnswerResult> => {
         const shops = await boundShopsOf(tx, townCode, who);

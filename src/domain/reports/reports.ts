@@ -6,7 +6,7 @@ import { chatUserUpsert, upsertChatUser } from "../chat-users.ts";
 import type { CompactStanding } from "../compact/standing.ts";
 import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
-import { normalize } from "../grid/text.ts";
+import { normalize, storedText } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { outboxInsert, queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -16,9 +16,11 @@ import { merchantNoticeRows, queueMerchantStatusNotices } from "./merchant-answe
 import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
 import type {
   ChatIdentity,
+  DuplicateCheck,
   FeedbackResult,
   FollowResult,
   NearbyReport,
+  PublicReportView,
   ReportCategoryInfo,
   ReportDraft,
   ReportPlace,
@@ -185,7 +187,7 @@ const draftSchema = z.object({
       longitude: z.number().min(-180).max(180).optional(),
     })
     .refine((place) => (place.latitude === undefined) === (place.longitude === undefined), "latitude and longitude come together"),
-  description: z.string().max(MAX_DESCRIPTION_LENGTH),
+  description: z.string().max(MAX_DESCRIPTION_LENGTH).transform(storedText),
   photoIds: z.array(z.string().min(1)).max(MAX_PHOTOS),
   merchantCode: z.string().min(1).optional(),
   contactAllowed: z.boolean(),
@@ -416,6 +418,18 @@ export function createReportsService(deps: {
   });
 
 
+  /** Why this user may see a report in full (filed it, follows it, is on the town's staff), or "none". */
+  const relationTo = async (report: LoadedReport, user: ChatIdentity): Promise<ReportView["relation"] | "none"> => {
+    const me = await findUser(prisma, user);
+    if (!me) return "none";
+    if (report.reporterId === me.id) return "reporter";
+    const [following, staff] = await Promise.all([
+      prisma.reportFollower.findUnique({ where: { reportId_userId: { reportId: report.id, userId: me.id } }, select: { id: true } }),
+      prisma.staffMember.findFirst({ where: { townCode, chatUserId: me.id, revokedAt: null }, select: { id: true } }),
+    ]);
+    return following ? "follower" : staff ? "staff" : "none";
+  };
+
   /** What the reporter is shown as the route: for an unrouted (blocked) report the route it would have had, so nothing gives the block away. */
   const shownRoute = async (report: LoadedReport): Promise<ReportRoute | null> => {
     if (report.routed) return storedRouteOf(report);
@@ -429,11 +443,19 @@ export function createReportsService(deps: {
 
   /**
    * Open reports of the category near the place, newest first, at most MAX_NEARBY, with only what the check itself needs,
-   * plus `columns` of each (e.g. {@link SHOWN_COLUMNS} for the resident's duplicate question), in the same statement.
-   * `idsOf` gives the grid ids once there are candidates; inside a transaction it must not read (PGlite has one connection).
+   * plus `columns` of each (e.g. {@link SHOWN_COLUMNS} for the resident's duplicate question), in the same statement;
+   * with `filedSince`, only those filed at or after it. `idsOf` gives the grid ids once there are candidates; inside a
+   * transaction it must not read (PGlite has one connection).
    */
-  const nearbyOpen = async <Row extends NearbyCandidate = NearbyCandidate>(db: Sql, categoryCode: string, place: ReportPlace, idsOf: () => Promise<GridIds>, columns = "") => {
-    const since = new Date(clock().getTime() - options.duplicateWindowDays * DAY);
+  const nearbyOpen = async <Row extends NearbyCandidate = NearbyCandidate>(
+    db: Sql,
+    categoryCode: string,
+    place: ReportPlace,
+    idsOf: () => Promise<GridIds>,
+    { columns = "", filedSince }: { columns?: string; filedSince?: Date } = {},
+  ) => {
+    const windowStart = clock().getTime() - options.duplicateWindowDays * DAY;
+    const since = new Date(Math.max(windowStart, filedSince?.getTime() ?? windowStart));
     const hasPosition = place.latitude !== undefined && place.longitude !== undefined;
     // The database narrows to reports that can pass the filter below (within a bounding box of the
     // distance, on the same road near the house number, or in the same neighbourhood), so a busy
@@ -664,7 +686,7 @@ export function createReportsService(deps: {
     async findNearbyOpen(categoryCode, place) {
       // Most places have none; the few found come with what showing them needs. Names come from
       // the grid and the categories read per import, so this is one statement.
-      const near = await nearbyOpen<NearbyCandidate & NearbyShown>(sql, categoryCode, place, gridIds, SHOWN_COLUMNS);
+      const near = await nearbyOpen<NearbyCandidate & NearbyShown>(sql, categoryCode, place, gridIds, { columns: SHOWN_COLUMNS });
       if (near.length === 0) return [];
       // A category imported after this index was built is unknown here until the grid refreshes: not shown meanwhile.
       const category = (await categoryRows()).find((row) => row.code === categoryCode);
@@ -707,11 +729,11 @@ export function createReportsService(deps: {
       return { type: (await addFollower(sql, report.id, userId, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
     },
 
-    async submit(input: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult> {
+    async submit(input: ReportDraft, user: ChatIdentity, duplicates: DuplicateCheck): Promise<SubmitResult> {
       const parsed = draftSchema.safeParse(input);
       if (!parsed.success) throw new InvalidReportDraftError(parsed.error.issues);
       const draft = parsed.data;
-      const declined = new Set(declinedDuplicates.map(normalizeReference));
+      const declined = new Set(duplicates.declined.map(normalizeReference));
       // Read before the transaction: on PGlite's one connection a read outside it would wait for it forever.
       const [categories, placeIds] = await Promise.all([categoryRows(), gridIds()]);
       const category = categories.find((row) => row.code === draft.categoryCode);
@@ -731,14 +753,22 @@ export function createReportsService(deps: {
         // second sees the first's report (committed before the lock is released) and follows it.
         const spot = codes.roadCode ? `road:${codes.roadCode}` : `district:${codes.districtCode ?? "-"}`;
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`report:${townCode}:${category.code}:${spot}`]);
-        const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds)).find((report) => !declined.has(report.reference));
+        // Only what was filed since the resident was shown the nearby reports: one they were never shown
+        // (there were more than the question lists) is not chosen for them, whatever its age.
+        const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
+        const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds, { filedSince: duplicates.checkedAt })).find(
+          (report) => !declined.has(report.reference),
+        );
+        // The resident's own report since the check is this submission made before: its commit went through
+        // but the answer was lost (the database or the connection failed on the way back), and the draft was
+        // confirmed again. It is their report, not someone else's to follow.
+        if (duplicate?.reporterId === reporter.id) return { type: "created", reference: duplicate.reference, route };
         if (duplicate) {
-          if (duplicate.reporterId !== reporter.id) await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
+          await addFollower(tx, duplicate.id, reporter.id, "RESIDENT");
           return { type: "followedExisting", reference: duplicate.reference };
         }
         // A blocked reporter gets the same answer as anyone; the case is kept but reaches no committee.
         const blocked = reporter.blockedAt !== null;
-        const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
         const routed = blocked ? null : route;
         const reportId = randomUUID();
         const eventId = randomUUID();
@@ -866,26 +896,33 @@ export function createReportsService(deps: {
     },
 
     async viewForResident(reference, user) {
-      const report = await prisma.report.findUnique({
-        where: { reference: normalizeReference(reference) },
-        include: { ...reportInclude, events: { orderBy: { createdAt: "asc" } } },
-      });
+      const report = await prisma.report.findUnique({ where: { reference: normalizeReference(reference) }, include: reportInclude });
       if (!report) return undefined;
-      const me = await findUser(prisma, user);
-      const following = me && (await prisma.reportFollower.findUnique({ where: { reportId_userId: { reportId: report.id, userId: me.id } } }));
+      const relation = await relationTo(report, user);
+      if (relation === "none") {
+        const view: PublicReportView = {
+          relation,
+          reference: report.reference,
+          category: { zh: report.category.name, en: report.category.nameEn },
+          status: report.status,
+          road: report.road && { zh: report.road.name, en: report.road.nameEn },
+        };
+        return view;
+      }
+      const events = await prisma.reportEvent.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
       const view: ReportView = {
         reference: report.reference,
         category: { zh: report.category.name, en: report.category.nameEn },
         status: report.status,
         place: placeOf(report),
-        relation: me && report.reporterId === me.id ? "reporter" : following ? "follower" : "none",
+        relation,
         updatedAt: report.updatedAt,
         description: maskPersonalNumbers(report.description),
         route: await shownRoute(report),
         supporters: report.followerCount,
         photoCount: report._count.photos,
         rejectReason: report.rejectReason,
-        timeline: report.events.map((event) => ({
+        timeline: events.map((event) => ({
           at: event.createdAt,
           type: event.type,
           status: event.toStatus,
@@ -980,23 +1017,26 @@ export function createReportsService(deps: {
 
     acknowledge: (reference, actor) => transition(reference, actor, "ACKNOWLEDGED", {}),
 
-    startProgress: (reference, actor, note) => transition(reference, actor, "IN_PROGRESS", { note: note?.trim() || undefined }),
+    startProgress: (reference, actor, note) => transition(reference, actor, "IN_PROGRESS", { note: (note && storedText(note)) || undefined }),
 
-    async resolve(reference, actor, note, photoId) {
-      if (note.trim() === "") return { type: "noteRequired" };
-      return transition(reference, actor, "RESOLVED", { note: note.trim(), photoId });
+    async resolve(reference, actor, written, photoId) {
+      const note = storedText(written);
+      if (note === "") return { type: "noteRequired" };
+      return transition(reference, actor, "RESOLVED", { note, photoId });
     },
 
-    async reject(reference, actor, reason, note, duplicateOfReference) {
-      if (note.trim() === "") return { type: "noteRequired" };
+    async reject(reference, actor, reason, written, duplicateOfReference) {
+      const note = storedText(written);
+      if (note === "") return { type: "noteRequired" };
       if (reason === "DUPLICATE" && !duplicateOfReference) return { type: "unknownTarget" };
-      return transition(reference, actor, "REJECTED", { note: note.trim(), rejectReason: reason, duplicateOfReference: reason === "DUPLICATE" ? duplicateOfReference : undefined });
+      return transition(reference, actor, "REJECTED", { note, rejectReason: reason, duplicateOfReference: reason === "DUPLICATE" ? duplicateOfReference : undefined });
     },
 
-    async reroute(reference, actor, target, note) {
+    async reroute(reference, actor, target, written) {
       const route = committeeRoute(grid.index, target);
       if (!route) return { type: "unknownTarget" };
-      if (note.trim() === "") return { type: "noteRequired" };
+      const note = storedText(written);
+      if (note === "") return { type: "noteRequired" };
       return prisma.$transaction(async (tx): Promise<StaffActionResult> => {
         const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
         if (!report) return { type: "notFound" };
@@ -1008,9 +1048,9 @@ export function createReportsService(deps: {
         const moved = await tx.report.updateMany({ where: { id: report.id, status: report.status }, data: { ...ids, routed: true, updatedAt: now } });
         if (moved.count === 0) return { type: "conflict" };
         const event = await tx.reportEvent.create({
-          data: { reportId: report.id, type: "REROUTED", note: note.trim(), actorKind: "STAFF", actorId: actor.staffId, actorLabel: actor.label, createdAt: now },
+          data: { reportId: report.id, type: "REROUTED", note, actorKind: "STAFF", actorId: actor.staffId, actorLabel: actor.label, createdAt: now },
         });
-        await notifyResidents(tx, report.id, event.id, "report.rerouted", { status: report.status, note: maskPersonalNumbers(note.trim()), rejectReason: null, duplicateOf: null, route, reopened: false });
+        await notifyResidents(tx, report.id, event.id, "report.rerouted", { status: report.status, note: maskPersonalNumbers(note), rejectReason: null, duplicateOf: null, route, reopened: false });
         return { type: "ok", reference: report.reference, status: report.status };
       }, TRANSACTION_OPTIONS);
     },

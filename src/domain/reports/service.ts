@@ -63,7 +63,19 @@ export interface NearbyReport {
   createdAt: Date;
 }
 
+/** What a resident was told about the same problem nearby before confirming a report. */
+export interface DuplicateCheck {
+  /** When the resident was last shown the open reports nearby, or the check found none. */
+  checkedAt: Date;
+  /** References of nearby reports the resident was shown and chose not to follow. */
+  declined: string[];
+}
+
 export type SubmitResult =
+  /**
+   * The resident's report is filed: by this call, or by an earlier one of theirs
+   * since the duplicate check whose answer they never got (a retried confirm).
+   */
   | { type: "created"; reference: string; route: ReportRoute | null }
   /** Someone filed the same problem a moment earlier: the resident now follows it instead. */
   | { type: "followedExisting"; reference: string }
@@ -81,15 +93,33 @@ export interface ReportSummary {
   updatedAt: Date;
 }
 
-/** A report as shown to a resident: no identities, free text masked. `none`: the viewer neither filed nor follows it. */
+/**
+ * A report in full, for its reporter, its followers and staff: no identities,
+ * free text masked. `staff`: the viewer is on the town's staff.
+ */
 export interface ReportView extends Omit<ReportSummary, "relation"> {
-  relation: ReportSummary["relation"] | "none";
+  relation: ReportSummary["relation"] | "staff";
   description: string;
   route: ReportRoute | null;
   supporters: number;
   photoCount: number;
   rejectReason: "NOT_OUR_RESPONSIBILITY" | "DUPLICATE" | "INVALID" | null;
   timeline: { at: Date; type: "SUBMITTED" | "STATUS_CHANGED" | "REROUTED" | "FOLLOWED" | "REOPENED" | "RATED" | "CONFIRMED_FIXED" | "NOTE" | "MERCHANT_RECTIFIED" | "MERCHANT_DISPUTED"; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "merchant" | "system" }[];
+}
+
+/**
+ * What anyone else may see of a report by its reference: that it exists, its
+ * kind, its road and its status. References run in sequence, so whatever this
+ * shows can be listed for every report: no description, house number, notes,
+ * route or photos.
+ */
+export interface PublicReportView {
+  relation: "none";
+  reference: string;
+  category: Bilingual;
+  status: ReportStatusName;
+  /** The road it is on, without the house number; null when it was placed by neighbourhood or location. */
+  road: Bilingual | null;
 }
 
 export type FeedbackResult =
@@ -118,13 +148,19 @@ export interface ReportsService {
   follow(reference: string, user: ChatIdentity): Promise<FollowResult>;
   /**
    * Files the report with a new reference and its first timeline entry. If an
-   * open duplicate appeared since the resident was shown the nearby ones (not in
-   * `declinedDuplicates`), the resident follows it instead.
+   * open report of the same problem nearby was filed since `duplicates.checkedAt`
+   * and is not among `duplicates.declined`, the resident follows it instead:
+   * reports there before the check were shown to the resident (or were too many
+   * to show) and are never chosen for them.
    */
-  submit(draft: ReportDraft, user: ChatIdentity, declinedDuplicates: string[]): Promise<SubmitResult>;
+  submit(draft: ReportDraft, user: ChatIdentity, duplicates: DuplicateCheck): Promise<SubmitResult>;
   myReports(user: ChatIdentity): Promise<ReportSummary[]>;
-  /** A report for a resident: any report by reference, identities never included. */
-  viewForResident(reference: string, user: ChatIdentity): Promise<ReportView | undefined>;
+  /**
+   * A report by reference, as much of it as this user may see: in full for its
+   * reporter, its followers and the town's staff, else only its public view.
+   * Identities are never included; undefined for an unknown reference.
+   */
+  viewForResident(reference: string, user: ChatIdentity): Promise<ReportView | PublicReportView | undefined>;
   /** The reporter's answer after resolution: fixed or not (reopens within the window), and a 1-5 rating. */
   recordFeedback(reference: string, user: ChatIdentity, feedback: { fixed: boolean } | { rating: number }): Promise<FeedbackResult>;
 }

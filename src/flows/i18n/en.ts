@@ -158,6 +158,8 @@ export const en: Catalog = {
     status: { SUBMITTED: "Submitted", ACKNOWLEDGED: "Acknowledged", IN_PROGRESS: "In progress", RESOLVED: "Resolved", REJECTED: "Not accepted" },
     rejectReasons: { NOT_OUR_RESPONSIBILITY: "not within our remit", DUPLICATE: "duplicate report", INVALID: "invalid information" },
     viewTitle: (reference, status) => `Report ${reference} · ${status}`,
+    viewRoad: (road) => `Road: ${road}`,
+    viewPublicOnly: "To protect the reporter, the description, the exact place and the history are shown only to the reporter, followers and staff.",
     viewRoute: (committee) => `Handled by: ${committee}`,
     viewSupporters: (count) => `Following: ${count}`,
     viewRejected: (reason) => `Not accepted because: ${reason}`,

@@ -156,6 +156,8 @@ export const zh = {
     status: { SUBMITTED: "已提交", ACKNOWLEDGED: "已受理", IN_PROGRESS: "处理中", RESOLVED: "已解决", REJECTED: "未受理" },
     rejectReasons: { NOT_OUR_RESPONSIBILITY: "不属于受理范围", DUPLICATE: "重复举报", INVALID: "信息无效" },
     viewTitle: (reference: string, status: string) => `举报 ${reference} · ${status}`,
+    viewRoad: (road: string) => `道路：${road}`,
+    viewPublicOnly: "为保护举报人，详细描述、具体位置和处理记录只有举报人、关注者和工作人员可以查看。",
     viewRoute: (committee: string) => `处理单位：${committee}`,
     viewSupporters: (count: number) => `关注人数：${count}`,
     viewRejected: (reason: string) => `未受理原因：${reason}`,

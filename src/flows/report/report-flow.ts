@@ -39,8 +39,11 @@ const stateSchema = z.object({
   pendingRoad: z.string().optional(),
   /** Nearby open reports shown; the resident chose to submit a new one anyway. */
   declinedDuplicates: z.array(z.string()),
-  /** The check for the same problem nearby ran for the draft's category and place. */
-  duplicatesChecked: z.boolean(),
+  /**
+   * When (epoch ms) the resident was last shown the open reports nearby for the draft's category and
+   * place, or the check found none; null until it ran. Submitting folds only into reports filed since.
+   */
+  duplicatesCheckedAt: z.number().nullable(),
 });
 type ReportState = z.infer<typeof stateSchema>;
 
@@ -58,7 +61,7 @@ const fresh = (): ReportState => ({
   consented: false,
   roadPage: 0,
   declinedDuplicates: [],
-  duplicatesChecked: false,
+  duplicatesCheckedAt: null,
 });
 
 /**
@@ -70,7 +73,8 @@ const fresh = (): ReportState => ({
  */
 export const reportFlow: Flow<ReportState> = {
   id: "report",
-  version: 1,
+  // 2: the duplicate check keeps when it ran, not only that it did.
+  version: 2,
   stateSchema,
   command: "report",
 
@@ -222,12 +226,15 @@ const handlers: Record<StepName, Handler> = {
           return { type: "done", replies: [text(t.report.ownReport(result.reference))] };
         case "closed":
         case "notFound":
-          return keep({ ...state, duplicatesChecked: false }, [text(t.report.stale)], context);
+          return keep({ ...state, duplicatesCheckedAt: null }, [text(t.report.stale)], context);
       }
     }
     if (value === `${P}new`) {
       const shown = (await nearbyNotDeclined(state, context)).map((report) => report.reference);
-      return proceed({ ...state, history: [...state.history, "duplicates"], declinedDuplicates: [...state.declinedDuplicates, ...shown], duplicatesChecked: true }, context);
+      return proceed(
+        { ...state, history: [...state.history, "duplicates"], declinedDuplicates: [...state.declinedDuplicates, ...shown], duplicatesCheckedAt: context.now.getTime() },
+        context,
+      );
     }
     return keep(state, [text(t.report.expectChoice)], context);
   },
@@ -238,7 +245,9 @@ const handlers: Record<StepName, Handler> = {
     if (value?.startsWith(`${P}edit:`)) return edit(state, value.slice(`${P}edit:`.length), context);
     if (value !== `${P}confirm`) return keep(state, [text(t.report.expectChoice)], context);
     const { draft } = state;
-    if (!draft.categoryCode || !draft.place || draft.description === undefined || draft.contactAllowed === undefined) return proceed(state, context);
+    if (!draft.categoryCode || !draft.place || draft.description === undefined || draft.contactAllowed === undefined || state.duplicatesCheckedAt === null) {
+      return proceed(state, context);
+    }
     const result = await services.reports.submit(
       {
         categoryCode: draft.categoryCode,
@@ -249,7 +258,7 @@ const handlers: Record<StepName, Handler> = {
         contactAllowed: draft.contactAllowed,
       },
       identity(context),
-      state.declinedDuplicates,
+      { checkedAt: new Date(state.duplicatesCheckedAt), declined: state.declinedDuplicates },
     );
     switch (result.type) {
       case "created":
@@ -374,7 +383,7 @@ function descriptionProblem(input: string, context: FlowContext): string | undef
 function answered(state: ReportState, changes: Partial<ReportState["draft"]>, context: FlowContext): Promise<Step<ReportState>> {
   const history = state.history.at(-1) === state.step ? state.history : [...state.history, state.step];
   const movedProblem = "categoryCode" in changes || "place" in changes;
-  return proceed({ ...state, history, draft: { ...state.draft, ...changes }, duplicatesChecked: state.duplicatesChecked && !movedProblem }, context);
+  return proceed({ ...state, history, draft: { ...state.draft, ...changes }, duplicatesCheckedAt: movedProblem ? null : state.duplicatesCheckedAt }, context);
 }
 
 type Shops = Awaited<ReturnType<FlowContext["services"]["reports"]["merchantsOnRoad"]>>;
@@ -395,12 +404,12 @@ async function proceed(state: ReportState, context: FlowContext): Promise<Step<R
   else if (!draft.place) step = "location";
   // Asked as soon as the problem and its place are known: a resident whose problem is already
   // reported learns it before taking photos and answering the rest.
-  else if (!state.duplicatesChecked && (known.nearby = await nearbyNotDeclined(state, context)).length > 0) step = "duplicates";
+  else if (state.duplicatesCheckedAt === null && (known.nearby = await nearbyNotDeclined(state, context)).length > 0) step = "duplicates";
   else if (!draft.photosAnswered) step = "photos";
   else if (draft.description === undefined) step = "description";
   else if (draft.merchantCode === undefined && draft.place.roadCode && (known.shops = await context.services.reports.merchantsOnRoad(draft.place.roadCode)).length > 0) step = "shop";
   else if (draft.contactAllowed === undefined) step = "contact";
-  const next = { ...state, step, duplicatesChecked: state.duplicatesChecked || known.nearby?.length === 0 };
+  const next = { ...state, step, duplicatesCheckedAt: state.duplicatesCheckedAt ?? (known.nearby?.length === 0 ? context.now.getTime() : null) };
   return { type: "continue", state: next, replies: await question(next, context, known) };
 }
 

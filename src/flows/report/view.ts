@@ -1,5 +1,5 @@
 import type { GridIndex } from "../../domain/grid/index.ts";
-import type { ReportPlace, ReportView } from "../../domain/reports/service.ts";
+import type { PublicReportView, ReportPlace, ReportView } from "../../domain/reports/service.ts";
 import type { Catalog } from "../i18n/catalog.ts";
 import type { Locale } from "../kit/messages.ts";
 
@@ -17,9 +17,18 @@ export function placeLabel(place: ReportPlace, grid: GridIndex, t: Catalog, loca
   return t.report.placeLabel.unknown;
 }
 
-/** A report with its timeline, as a resident sees it: no identities, free text already masked. */
-export function formatReportView(view: ReportView, t: Catalog, locale: Locale): string {
+/**
+ * A report as the domain lets this reader see it: in full with its timeline
+ * (no identities, free text already masked), or only its kind, road and status.
+ */
+export function formatReportView(view: ReportView | PublicReportView, t: Catalog, locale: Locale): string {
   const r = t.report;
+  if (view.relation === "none") {
+    const lines = [r.viewTitle(view.reference, r.status[view.status]), r.summaryCategory(view.category[locale])];
+    if (view.road) lines.push(r.viewRoad(view.road[locale]));
+    lines.push("", r.viewPublicOnly);
+    return lines.join("\n");
+  }
   const lines = [
     r.viewTitle(view.reference, r.status[view.status]),
     r.summaryCategory(view.category[locale]),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOutboxRow, UnreadableOutboxRowError } from "../../../src/bot/notify/render.ts";
 import { lastChoices, shownText } from "../../support/conversation.ts";
-import { openSampleServices, type SampleServices } from "../../support/town.ts";
+import { declining, openSampleServices, type SampleServices } from "../../support/town.ts";
 
 let town: SampleServices;
 
@@ -19,7 +19,7 @@ describe("rendering queued updates for residents", () => {
     const submitted = await town.reports.submit(
       { categoryCode: "noise", place: { roadCode: "heqing", houseNumber: 77 }, description: "夜里施工太吵", photoIds: [], contactAllowed: false },
       reporter,
-      [],
+      declining(),
     );
     if (submitted.type !== "created") throw new Error(submitted.type);
     await town.reports.follow(submitted.reference, follower);

@@ -33,3 +33,27 @@ describe("the grid directory", () => {
     expect(await grid.refreshIfChanged()).toBe(false);
   });
 });
+
+describe("reading a house number from what a resident typed", () => {
+  it("never reads a phone or ID number as a house number, however it is written", () => {
+    for (const text of [
+      "华宁路门口一直有人摆摊，我电话13816602375",
+      "华宁路，我电话１３８１６６０２３７５",
+      "华宁路 联系 138 1660 2375",
+      "华宁路 联系138.1660.2375",
+      "华宁路 +86 138-1660-2375",
+      "华宁路 店里电话(021)5432-1234",
+      "华宁路 身份证310104 19900101 1234",
+      "华宁路 订单号20261207001",
+    ]) {
+      const result = grid.index.lookup(text);
+      expect(result, text).toMatchObject({ type: "found", answer: { road: { code: "huaning", houseNumber: null } } });
+    }
+  });
+
+  it("still reads the house number beside a phone number, before or after it", () => {
+    for (const text of ["华宁路128号，我电话13816602375", "我电话 138 1660 2375，华宁路128号", "华宁路１２８号 电话(021)5432-1234"]) {
+      expect(grid.index.lookup(text), text).toMatchObject({ type: "found", answer: { road: { code: "huaning", houseNumber: 128 } } });
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
 import { importTownData } from "../../../src/domain/grid/import.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
-import { openSampleServices, SAMPLE_TOWN_FILE, type SampleServices } from "../../support/town.ts";
+import { declining, openSampleServices, SAMPLE_TOWN_FILE, type SampleServices } from "../../support/town.ts";
 
 let town: SampleServices;
 const reporter = { channel: "telegram", userId: "alert-reporter", chatId: "alert-reporter", displayName: "王小明", locale: "zh" as const };
@@ -30,7 +30,7 @@ describe("staff alerts for new reports", () => {
     const result = await town.reports.submit(
       { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "门口摆摊，摊主电话13812345678", photoIds: [], contactAllowed: true },
       reporter,
-      [],
+      declining(),
     );
     if (result.type !== "created") throw new Error(result.type);
     const rows = await alertsFor(result.reference);
@@ -47,7 +47,7 @@ describe("staff alerts for new reports", () => {
     const result = await town.reports.submit(
       { categoryCode: "noise", place: { latitude: 31.01, longitude: 121.47 }, description: "半夜施工噪音", photoIds: [], contactAllowed: false },
       { ...reporter, userId: "alert-2", chatId: "alert-2" },
-      [],
+      declining(),
     );
     if (result.type !== "created") throw new Error(result.type);
     const rows = await alertsFor(result.reference);
@@ -60,10 +60,10 @@ describe("staff alerts for new reports", () => {
 
   it("a blocked resident's report raises no alert", async () => {
     const blocked = { ...reporter, userId: "alert-blocked", chatId: "alert-blocked" };
-    const first = await town.reports.submit({ categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 201 }, description: "又在摆摊占道", photoIds: [], contactAllowed: false }, blocked, []);
+    const first = await town.reports.submit({ categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 201 }, description: "又在摆摊占道", photoIds: [], contactAllowed: false }, blocked, declining());
     if (first.type !== "created") throw new Error(first.type);
     await town.reports.blockUser({ channel: "telegram", userId: "alert-blocked" }, { staffId: "s", label: "管理员" }, "恶意举报");
-    const second = await town.reports.submit({ categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 401 }, description: "又在摆摊占道", photoIds: [], contactAllowed: false }, blocked, []);
+    const second = await town.reports.submit({ categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 401 }, description: "又在摆摊占道", photoIds: [], contactAllowed: false }, blocked, declining());
     if (second.type !== "created") throw new Error(second.type);
     expect(await alertsFor(second.reference)).toEqual([]);
   });

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../../src/db/database.ts";
 import { DEFAULT_REPORTS_OPTIONS, type ResidentUpdatePayload, type StaffReportActions } from "../../../src/domain/reports/reports.ts";
 import type { ChatIdentity, ReportDraft, ReportsService } from "../../../src/domain/reports/service.ts";
+import { createStaffRegistry } from "../../../src/domain/staff/registry.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
-import { openSampleReports, resident } from "../../support/town.ts";
+import { declining, fullView, openSampleReports, resident } from "../../support/town.ts";
 import { failOutboxRowsTo, stopFailingOutboxRows } from "../../support/outbox-faults.ts";
 
 const DAY = 24 * 60 * 60_000;
@@ -28,7 +29,7 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
   /** A new report by a new reporter, with `followers` new followers. */
   const fileReport = async (followers = 0, over: Partial<ReportDraft> = {}) => {
     const reporter = someone();
-    const result = await reports.submit(draft(over), reporter, await openReferences());
+    const result = await reports.submit(draft(over), reporter, declining(await openReferences()));
     if (result.type !== "created") throw new Error(`expected a new report, got ${result.type}`);
     const fans: ChatIdentity[] = [];
     for (let i = 0; i < followers; i++) {
@@ -174,10 +175,23 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     const report = await db.prisma.report.findUniqueOrThrow({ where: { reference }, include: { events: { orderBy: { createdAt: "asc" } }, routedRoadCommittee: true } });
     expect(report).toMatchObject({ status: "ACKNOWLEDGED", routedDistrictId: null, routedRoadCommittee: { code: "rc2" } });
     expect(report.events.map((e) => e.type)).toEqual(["SUBMITTED", "STATUS_CHANGED", "REROUTED", "REROUTED"]);
-    const view = await reports.viewForResident(reference, reporter);
-    expect(view?.route).toMatchObject({ kind: "roadCommittee", code: "rc2" });
+    const view = fullView(await reports.viewForResident(reference, reporter));
+    expect(view.route).toMatchObject({ kind: "roadCommittee", code: "rc2" });
     const rerouted = (await statusUpdates(reference)).filter((row) => row.kind === "report.rerouted");
     expect(rerouted.map((row) => row.payload.route?.code)).toEqual(["d2", "rc2"]);
+  });
+
+  it("stores staff notes without zero-width and bidirectional control characters, and refuses a note that is nothing else", async () => {
+    const { reference } = await fileReport();
+    await reports.acknowledge(reference, CLERK);
+    expect(await reports.startProgress(reference, CLERK, "\u202e已联系\u200b店主\u2066")).toMatchObject({ type: "ok" });
+    expect(await reports.reroute(reference, CLERK, { roadCommitteeCode: "rc2" }, "\u2067转\ufeff第二路管会\u2069")).toMatchObject({ type: "ok" });
+    expect(await reports.resolve(reference, CLERK, "\u200b\u202e\u2066\u2069\ufeff ")).toEqual({ type: "noteRequired" });
+    expect(await reports.resolve(reference, CLERK, "纸箱\u200d已清走\u202c")).toMatchObject({ type: "ok" });
+    const events = await db.prisma.reportEvent.findMany({ where: { report: { reference }, note: { not: null } }, orderBy: { createdAt: "asc" } });
+    expect(events.map((event) => event.note)).toEqual(["已联系店主", "转第二路管会", "纸箱已清走"]);
+    const sent = (await statusUpdates(reference)).map((row) => row.payload.note).filter((note) => note !== null);
+    expect(sent).toEqual(["已联系店主", "转第二路管会", "纸箱已清走"]);
   });
 
   it("reopens a resolved case when the reporter says it is not fixed within the window, and tells the followers", async () => {
@@ -222,40 +236,71 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     expect(report.events.slice(-2).map((e) => e.type)).toEqual(["CONFIRMED_FIXED", "RATED"]);
   });
 
-  it("shows a report to any resident without identities, with masked text and who acted only as resident, staff or system", async () => {
+  it("shows a report in full to its reporter, its followers and staff, without identities, with masked text and who acted only as resident, staff or system", async () => {
     const { reference, reporter, fans } = await fileReport(1);
     await reports.acknowledge(reference, CLERK);
     await reports.startProgress(reference, CLERK, "已联系店主，电话13987654321");
+    const staffMember = someone();
+    const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const invitation = await staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第二片区工作人员", districtCodes: ["d2"], roadCommitteeCodes: [] });
+    if (invitation.type !== "created") throw new Error("expected an invitation");
+    expect(await staff.redeem(invitation.code, staffMember)).toMatchObject({ type: "bound" });
 
+    for (const [viewer, relation] of [[reporter, "reporter"], [fans[0]!, "follower"], [staffMember, "staff"]] as const) {
+      const view = fullView(await reports.viewForResident(reference.toLowerCase(), viewer));
+      expect(view).toMatchObject({
+        reference,
+        status: "IN_PROGRESS",
+        relation,
+        description: "门口堆满纸箱，店主电话138****5678",
+        place: { zh: "永德路12号", en: "No. 12, Yongde Road" },
+        route: { kind: "roadCommittee", code: "rc1" },
+        supporters: 1,
+        photoCount: 0,
+        rejectReason: null,
+      });
+      expect(view.timeline.map((entry) => [entry.type, entry.status, entry.by, entry.note])).toEqual([
+        ["SUBMITTED", "SUBMITTED", "resident", null],
+        ["FOLLOWED", null, "resident", null],
+        ["STATUS_CHANGED", "ACKNOWLEDGED", "staff", null],
+        ["STATUS_CHANGED", "IN_PROGRESS", "staff", "已联系店主，电话139****4321"],
+      ]);
+      const shown = JSON.stringify(view);
+      for (const secret of [reporter.userId, reporter.chatId, fans[0]!.userId, CLERK.staffId, CLERK.label, "13812345678", "13987654321"]) expect(shown).not.toContain(secret);
+    }
+  });
+
+  it("shows anyone else, and revoked staff, only the kind, the road and the status of a report they know the reference of", async () => {
+    const { reference } = await fileReport(1);
+    await reports.acknowledge(reference, CLERK);
+    await reports.startProgress(reference, CLERK, "已联系店主，电话13987654321");
     const stranger = someone();
-    const view = await reports.viewForResident(reference.toLowerCase(), stranger);
-    expect(view).toMatchObject({
-      reference,
-      status: "IN_PROGRESS",
-      relation: "none",
-      description: "门口堆满纸箱，店主电话138****5678",
-      place: { zh: "永德路12号", en: "No. 12, Yongde Road" },
-      route: { kind: "roadCommittee", code: "rc1" },
-      supporters: 1,
-      photoCount: 0,
-      rejectReason: null,
-    });
-    expect(view!.timeline.map((entry) => [entry.type, entry.status, entry.by, entry.note])).toEqual([
-      ["SUBMITTED", "SUBMITTED", "resident", null],
-      ["FOLLOWED", null, "resident", null],
-      ["STATUS_CHANGED", "ACKNOWLEDGED", "staff", null],
-      ["STATUS_CHANGED", "IN_PROGRESS", "staff", "已联系店主，电话139****4321"],
-    ]);
-    const shown = JSON.stringify(view);
-    for (const secret of [reporter.userId, reporter.chatId, fans[0]!.userId, CLERK.staffId, CLERK.label, "13812345678", "13987654321"]) expect(shown).not.toContain(secret);
-    expect((await reports.viewForResident(reference, reporter))?.relation).toBe("reporter");
-    expect((await reports.viewForResident(reference, fans[0]!))?.relation).toBe("follower");
+    const former = someone();
+    const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const invitation = await staff.invite("bootstrap", { role: "ADMIN", label: "管理员", districtCodes: [], roadCommitteeCodes: [] });
+    if (invitation.type !== "created") throw new Error("expected an invitation");
+    const bound = await staff.redeem(invitation.code, former);
+    if (bound.type !== "bound") throw new Error("expected the invitation to bind");
+    await db.prisma.staffMember.update({ where: { id: bound.staff.staffId }, data: { revokedAt: new Date() } });
+
+    for (const viewer of [stranger, former]) {
+      const view = await reports.viewForResident(reference, viewer);
+      expect(view).toEqual({
+        relation: "none",
+        reference,
+        category: expect.objectContaining({ zh: expect.any(String), en: expect.any(String) }),
+        status: "IN_PROGRESS",
+        road: { zh: "永德路", en: "Yongde Road" },
+      });
+    }
+    const placedByNeighbourhood = await fileReport(0, { place: { neighbourhoodCode: "zizhu-peninsula" } });
+    expect(await reports.viewForResident(placedByNeighbourhood.reference, stranger)).toMatchObject({ relation: "none", road: null });
     expect(await reports.viewForResident("WJ-2026-999999", stranger)).toBeUndefined();
   });
 
   it("lists a resident's own and followed reports, most recently changed first", async () => {
     const me = someone();
-    const mine = await reports.submit(draft({ place: { roadCode: "heqing", houseNumber: 200 } }), me, await openReferences());
+    const mine = await reports.submit(draft({ place: { roadCode: "heqing", houseNumber: 200 } }), me, declining(await openReferences()));
     if (mine.type !== "created") throw new Error("expected a new report");
     const theirs = await fileReport(0, { place: { roadCode: "lanping", houseNumber: 3 } });
     now = new Date(now.getTime() + 60_000);

@@ -4,7 +4,7 @@ import { createMerchantReports, MERCHANT_ANSWER_ALERT_KIND, MERCHANT_REPORT_KIND
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { acknowledgeCompact, bindShop, publishCompact, reportFiler, STAFF_GROUPS, withStaffGroups } from "../../support/shop-reports.ts";
-import { openSampleServices, TINY_PNG, type SampleServices } from "../../support/town.ts";
+import { fullView, openSampleServices, TINY_PNG, type SampleServices } from "../../support/town.ts";
 
 const STAFF = { staffId: "staff-1", label: "第一路管会网格员" };
 
@@ -73,6 +73,13 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     expect(await merchants.answer(owner, unrouted, { kind: "disputed", note: "不是我们" })).toEqual({ type: "notFound" });
   });
 
+  it("an answer's note is stored without zero-width and bidirectional control characters", async () => {
+    const reference = await file("yd-noodles", reporter, { place: { roadCode: "yongde", houseNumber: 38 } });
+    expect(await merchants.answer(owner, reference, { kind: "disputed", note: "\u202e桌子在\u200b店内\u2066范围\u2069\ufeff" })).toMatchObject({ type: "ok" });
+    const event = await town.db.prisma.reportEvent.findFirstOrThrow({ where: { report: { reference }, actorKind: "MERCHANT" } });
+    expect(event.note).toBe("桌子在店内范围");
+  });
+
   it("an answer goes into the case timeline residents read, and to every staff group alerted about the case", async () => {
     const reference = await file("yd-noodles", reporter, { place: { roadCode: "yongde", houseNumber: 36 } });
     const photo = await town.media.put(TINY_PNG(61));
@@ -82,8 +89,8 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     const second = await merchants.answer(manager, reference, { kind: "disputed", note: "桌子在店内范围" });
     expect(second).toMatchObject({ type: "ok", answer: "disputed" });
 
-    const view = await town.reports.viewForResident(reference, reporter);
-    const merchantEntries = view!.timeline.filter((entry) => entry.by === "merchant");
+    const view = fullView(await town.reports.viewForResident(reference, reporter));
+    const merchantEntries = view.timeline.filter((entry) => entry.by === "merchant");
     expect(merchantEntries.map((entry) => [entry.type, entry.note])).toEqual([
       ["MERCHANT_RECTIFIED", "桌子已收回，有问题请打139****5678"],
       ["MERCHANT_DISPUTED", "桌子在店内范围"],

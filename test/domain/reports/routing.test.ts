@@ -6,7 +6,7 @@ import type { StaffReportActions } from "../../../src/domain/reports/reports.ts"
 import type { ReportsService } from "../../../src/domain/reports/service.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
-import { openSampleReports, resident, SAMPLE_TOWN_FILE } from "../../support/town.ts";
+import { declining, openSampleReports, resident, SAMPLE_TOWN_FILE } from "../../support/town.ts";
 
 describe.each(DATABASE_KINDS)("routing reports on %s", (kind) => {
   let db: Database;
@@ -41,7 +41,7 @@ describe.each(DATABASE_KINDS)("routing reports on %s", (kind) => {
         const committee = committeeOfRoad(road.code);
         expect(await reports.routeFor(plain, { roadCode: road.code, houseNumber })).toEqual({ kind: "roadCommittee", code: committee.code, name: { zh: committee.name, en: committee.nameEn } });
 
-        const result = await reports.submit({ categoryCode: plain, place: { roadCode: road.code, houseNumber }, description: "stretch", photoIds: [], contactAllowed: false }, resident(`${road.code}-${houseNumber}`), filed);
+        const result = await reports.submit({ categoryCode: plain, place: { roadCode: road.code, houseNumber }, description: "stretch", photoIds: [], contactAllowed: false }, resident(`${road.code}-${houseNumber}`), declining(filed));
         expect(result).toMatchObject({ type: "created", route: { kind: "roadCommittee", code: committee.code } });
         const stored = await db.prisma.report.findUniqueOrThrow({
           where: { reference: (result as { reference: string }).reference },
@@ -76,7 +76,7 @@ describe.each(DATABASE_KINDS)("routing reports on %s", (kind) => {
       for (const segment of road.segments) expect(await reports.routeFor(overridden.code, { roadCode: road.code, houseNumber: firstNumberOf(segment) })).toMatchObject(expected);
     }
     for (const neighbourhood of data.neighbourhoods) expect(await reports.routeFor(overridden.code, { neighbourhoodCode: neighbourhood.code })).toMatchObject(expected);
-    const result = await reports.submit({ categoryCode: overridden.code, place: { neighbourhoodCode: data.neighbourhoods[0]!.code }, description: "override", photoIds: [], contactAllowed: true }, resident("override"), []);
+    const result = await reports.submit({ categoryCode: overridden.code, place: { neighbourhoodCode: data.neighbourhoods[0]!.code }, description: "override", photoIds: [], contactAllowed: true }, resident("override"), declining());
     expect(result).toMatchObject({ type: "created", route: expected });
   });
 

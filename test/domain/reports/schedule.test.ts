@@ -13,7 +13,7 @@ import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
-import { openSampleServices, resident, SAMPLE_TOWN_FILE, type SampleServices } from "../../support/town.ts";
+import { declining, openSampleServices, resident, SAMPLE_TOWN_FILE, type SampleServices } from "../../support/town.ts";
 
 /** An instant given as Shanghai wall-clock time (UTC+8 all year). */
 const shanghai = (local: string) => new Date(`${local}+08:00`);
@@ -54,7 +54,7 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
 
   const submit = async (at: Date, place: ReportPlace, categoryCode = "pavement-trading") => {
     now = at;
-    const result = await town.reports.submit({ categoryCode, place, description: "门口摆摊，摊主电话13812345678", photoIds: [], contactAllowed: false }, resident(`sched-${++residents}`), []);
+    const result = await town.reports.submit({ categoryCode, place, description: "门口摆摊，摊主电话13812345678", photoIds: [], contactAllowed: false }, resident(`sched-${++residents}`), declining());
     if (result.type !== "created") throw new Error(`expected a new report, got ${result.type}`);
     return result.reference;
   };

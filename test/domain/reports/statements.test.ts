@@ -14,7 +14,7 @@ import { PrismaClient } from "../../../src/generated/prisma/client.ts";
 import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../../support/databases.ts";
-import { resident, SAMPLE_TOWN_FILE, TINY_PNG } from "../../support/town.ts";
+import { declining, resident, SAMPLE_TOWN_FILE, TINY_PNG } from "../../support/town.ts";
 import { poolSql } from "../../../src/db/sql.ts";
 
 /**
@@ -71,7 +71,7 @@ describe("the statements the report flow sends", () => {
     if (place.roadCode) await reports.merchantsOnRoad(place.roadCode);
     // No shop named: what a named shop adds to the submission (its standing, its owners' notices) is not the flow's.
     const draft: ReportDraft = { categoryCode: category.code, place, description: "店门口摆了三张桌子", photoIds: [stored.mediaId], contactAllowed: false };
-    return reports.submit(draft, user, []);
+    return reports.submit(draft, user, declining());
   };
 
   const tables = (sql: string) => [...sql.matchAll(/(?:FROM|JOIN|INTO)\s+(?:"public"\.)?"(\w+)"/g)].map((match) => match[1]);
@@ -127,7 +127,7 @@ describe("the statements the report flow sends", () => {
 
   it("shows a nearby open report from one read of the reports once they are found, with its place named from the grid", async () => {
     const category = (await reports.categories())[0]!;
-    const filed = await reports.submit({ categoryCode: category.code, place: { roadCode: "yongde", houseNumber: 200 }, description: "门口堆放杂物", photoIds: [], contactAllowed: false }, resident("statements-nearby"), []);
+    const filed = await reports.submit({ categoryCode: category.code, place: { roadCode: "yongde", houseNumber: 200 }, description: "门口堆放杂物", photoIds: [], contactAllowed: false }, resident("statements-nearby"), declining());
     if (filed.type !== "created") throw new Error(`expected a new report, got ${filed.type}`);
     statements = [];
 

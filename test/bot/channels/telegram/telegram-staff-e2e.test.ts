@@ -5,6 +5,7 @@ import { createReportsService } from "../../../../src/domain/reports/reports.ts"
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
 import { startTestApp, type TestApp } from "../../../support/app.ts";
 import { startFakeTelegram, type FakeChat, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
+import { declining } from "../../../support/town.ts";
 
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const group: FakeChat = { id: -100_222, type: "group", title: "第二片区工作群" };
@@ -64,7 +65,7 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
     const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing" }).submit(
       { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
       { channel: "telegram", userId: "9001", chatId: "9001", locale: "zh" },
-      [],
+      declining(),
     );
     if (submitted.type !== "created") throw new Error(submitted.type);
     const alert = await fake.nextBotMessage((m) => m.chat.id === group.id && (m.text ?? "").includes(submitted.reference));

@@ -12,7 +12,7 @@ import { createOutboxWorker } from "../../../../src/bot/notify/outbox-worker.ts"
 import { renderOutboxRow } from "../../../../src/bot/notify/render.ts";
 import { createLogger } from "../../../../src/log.ts";
 import { FAKE_WECOM_LIMITS, startFakeWecomRobot, type FakeWecomRobot } from "../../../support/fake-wecom-robot.ts";
-import { openSampleServices, TINY_PNG, type SampleServices } from "../../../support/town.ts";
+import { declining, openSampleServices, TINY_PNG, type SampleServices } from "../../../support/town.ts";
 
 let robot: FakeWecomRobot;
 let town: SampleServices;
@@ -41,7 +41,7 @@ describe("WeCom group robots", () => {
     const result = await town.reports.submit(
       { categoryCode: "parking", place: { roadCode: "heqing", houseNumber: 30 }, description: "车辆**长期**停在人行道上 [链接](http://evil.example)", photoIds: [], contactAllowed: false },
       { channel: "web", userId: "robot-reporter", chatId: "robot-reporter", locale: "zh" },
-      [],
+      declining(),
     );
     if (result.type !== "created") throw new Error(result.type);
     const worker = createOutboxWorker({ prisma: town.db.prisma, sql: town.db.sql, render: renderOutboxRow, senders: { wecom: createWecomRobotSender() }, logger: createLogger({ level: "silent" }) });

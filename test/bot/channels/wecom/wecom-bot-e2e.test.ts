@@ -9,7 +9,7 @@ import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
 import { startTestApp, type TestApp } from "../../../support/app.ts";
 import { replyCard, startFakeWecomBot, streamText, type FakeCallbackResult, type FakeWecomBot, type FakeWecomUser } from "../../../support/fake-wecom-bot.ts";
-import { TINY_PNG } from "../../../support/town.ts";
+import { declining, TINY_PNG } from "../../../support/town.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 const resident: FakeWecomUser = { userid: "lisi" };
@@ -179,7 +179,7 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing" }).submit(
       { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 201 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
       { channel: "wecom", userId: reporter.userid, chatId: reporter.userid, locale: "zh" },
-      [],
+      declining(),
     );
     if (submitted.type !== "created") throw new Error(submitted.type);
     const alert = await fake.nextPush((p) => p.code === hello.responseCode);
