@@ -9,6 +9,8 @@ const READY = /is running: open (http:\/\/\S+) to chat\./;
 export interface AppProcess {
   /** Where its HTTP server listens. */
   readonly httpUrl: string;
+  /** Its process id (with WORKERS > 1, the primary's). */
+  readonly pid: number;
   /** Kills the process with SIGKILL, as the kernel's OOM killer or a power cut would; resolves once it is gone. */
   kill(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function startAppProcess(name: string, env: Record<string, string>)
   });
   return {
     httpUrl,
+    pid: child.pid!,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
