@@ -34,7 +34,7 @@ async function main(args: string[]): Promise<number> {
     err(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  const role = ROLES[values.role ?? ""];
+  const role = Object.hasOwn(ROLES, values.role ?? "") ? ROLES[values.role ?? ""] : undefined;
   const label = values.label?.trim() ?? "";
   const hours = values.hours === undefined ? 72 : Number(values.hours);
   const grant = { districtCodes: codes(values.districts), roadCommitteeCodes: codes(values["road-committees"]) };

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zh } from "../../src/flows/i18n/zh.ts";
 import { startFakeWecomRobot, type FakeWecomRobot } from "../support/fake-wecom-robot.ts";
 import type { FakeUser } from "../support/fake-telegram.ts";
+import { PROTOTYPE_NAMES } from "../support/prototype-names.ts";
 import { TINY_PNG } from "../support/town.ts";
 import { health, reportUntilSummary, subscribeWholeTown, webResident } from "./support/app.ts";
+import { collectedLines } from "./support/logs.ts";
 import { PHONE_NUMBERS, WEBHOOK_SECRET, WECOM_ROBOT_KEYS } from "./support/secrets.ts";
 import { startWebhookApp, type WebhookApp } from "./support/webhook-app.ts";
 
@@ -103,6 +105,31 @@ describe("hostile input on every public endpoint", () => {
     expect(markdown).toContain("\\[点我\\]\\(http://evil.example\\)");
     expect(markdown).toContain("\\*星号\\*");
     expect(markdown).not.toContain(PHONE_NUMBERS[1]);
+  });
+
+  it("the names every JavaScript object inherits, sent as commands, language words and button values on Telegram and the web chat, get polite answers and log no error", async () => {
+    const errorsLogged = async () => (await collectedLines()).filter(({ file, line }) => file.startsWith("hostile-input") && /"level":"error"/.test(line)).length;
+    const errorsBefore = await errorsLogged();
+    const resident: FakeUser = { id: 990_003, first_name: "原型", language_code: "zh-hans" };
+    for (const name of PROTOTYPE_NAMES) {
+      // One web resident per name keeps each under the web chat's per-browser rate limit.
+      const web = webResident(stack.app.httpUrl);
+      for (const text of [`/lang ${name}`, `/${name}`, `/start ${name}`, name]) {
+        const before = stack.telegram.deliveredTo(resident.id).length;
+        await stack.telegram.userSends(resident, text);
+        const replies = stack.telegram.deliveredTo(resident.id).slice(before);
+        expect(replies.length, `no answer to ${text} on Telegram`).toBeGreaterThan(0);
+        for (const reply of replies) expect(reply.text ?? "", text).not.toContain(zh.errors.generic);
+        const answer = await web.say(text);
+        expect([answer.status, answer.text.includes(zh.errors.generic)], text).toEqual([200, false]);
+      }
+      expect((await web.say(`/lang ${name}`)).text).toContain(zh.lang.prompt);
+      expect((await web.pressValue(`flow:${name}`)).text).toBe(zh.errors.staleChoice);
+      expect((await web.pressValue(`lang:${name}`)).text).toContain(zh.lang.prompt);
+      // Still Chinese: no prototype name was taken for a language.
+      expect((await web.say("/help")).text).toBe(zh.help);
+    }
+    expect(await errorsLogged()).toBe(errorsBefore);
   });
 
   it("very long and odd Unicode text on Telegram and in the web chat is answered within Telegram's limits, never with an error", async () => {
