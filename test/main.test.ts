@@ -93,7 +93,7 @@ describe("closing the loop", () => {
 
       let update = "";
       for (let attempt = 0; attempt < 100 && !update; attempt++) {
-        const polled = (await (await fetch(`${running.httpUrl}/api/updates?clientId=${clientId}`)).json()) as { replies: { text: string }[] };
+        const polled = (await (await fetch(`${running.httpUrl}/api/updates`, { headers: { "x-client-id": clientId } })).json()) as { replies: { text: string }[] };
         update = polled.replies.map((reply) => reply.text).join("\n");
         if (!update) await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -190,6 +190,25 @@ describe("the web chat page against the real Linli", () => {
     }
   });
 
+  it("the page collects report updates with its client id in a header, never in the address", async () => {
+    const polls: { url: string; clientId: string | undefined; status: number }[] = [];
+    const { context, page } = await openChat(app.httpUrl, { locale: "zh-CN" });
+    try {
+      page.on("response", (response) => {
+        const request = response.request();
+        if (request.url().includes("/api/updates")) polls.push({ url: request.url(), clientId: request.headers()["x-client-id"], status: response.status() });
+      });
+      await botMessages(page).first().waitFor();
+      // The page polls when it becomes visible again, as after switching back to its tab.
+      await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+      await expect.poll(() => polls.length).toBeGreaterThan(0);
+      const clientId = await page.evaluate(() => window.localStorage.getItem("linli.clientId"));
+      expect(polls[0]).toEqual({ url: `${app.httpUrl}/api/updates`, clientId, status: 200 });
+    } finally {
+      await context.close();
+    }
+  });
+
   it("a shop's QR link opens the chat on its invitation, and the code leaves the address bar so a reload does not send it again", async () => {
     const { context, page, violations } = await openChat(`${app.httpUrl}/?start=merchant-ZZZZZZZZZZ`, { locale: "zh-CN" });
     try {
