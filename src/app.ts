@@ -123,16 +123,30 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       },
       logger,
     });
+    // The web chat and the WeCom callback serve as soon as the HTTP server listens; Telegram only once start() registered its webhook or began polling.
+    const channelsReady = (): Record<string, { ready: boolean }> => ({
+      web: { ready: true },
+      ...(telegram ? { telegram: { ready: telegram.ready() } } : {}),
+      ...(wecomBot ? { wecom: { ready: true } } : {}),
+    });
     const health: Route = {
       method: "GET",
       path: "/healthz",
       async handle() {
         const [database, sessions] = await Promise.all([db.ping(), store.ping()]);
-        const ok = database && sessions;
+        const channels = channelsReady();
+        const notReady = Object.keys(channels).filter((channel) => !channels[channel]?.ready);
+        const ok = database && sessions && notReady.length === 0;
         return {
           status: ok ? 200 : 503,
           headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-          body: JSON.stringify({ status: ok ? "ok" : "degraded", database: { kind: db.kind, ok: database }, sessions: { kind: config.redisUrl ? "redis" : "memory", ok: sessions } }),
+          body: JSON.stringify({
+            status: ok ? "ok" : database && sessions ? "not ready" : "degraded",
+            database: { kind: db.kind, ok: database },
+            sessions: { kind: config.redisUrl ? "redis" : "memory", ok: sessions },
+            channels,
+            ...(notReady.length > 0 ? { notReady } : {}),
+          }),
         };
       },
     };

@@ -14,8 +14,8 @@ import type { Logger } from "./log.ts";
  * the town data changes or after a short age.
  *
  * The primary here only starts, restarts and stops workers; it never handles
- * an update. Each worker runs the same {@link main} path `npm start` runs with
- * one process, and tells the primary once it listens.
+ * an update, nor a connection. Each worker runs the same {@link main} path
+ * `npm start` runs with one process, and tells the primary once it listens.
  */
 
 /** What a worker sends the primary once its HTTP server listens. */
@@ -68,6 +68,13 @@ const HEALTHY_AFTER_MS = 60_000;
  */
 export async function startWorkers(options: { count: number; logger: Logger }): Promise<WorkerPool> {
   const { count, logger } = options;
+  // Node's default on Linux has the primary accept every connection and pass it
+  // to a worker. A connection passed to a worker that was just killed, before the
+  // primary saw it go, is then held by the primary and never answered nor closed.
+  // With the workers accepting from the shared socket themselves, a dead worker
+  // takes nothing new: what waits in the kernel's queue goes to a live one, and
+  // what it had accepted is closed by the kernel with it, so clients can retry.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const slots = new Map<number, Worker>();
   let stopping = false;
   let url = "";

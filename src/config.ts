@@ -2,6 +2,13 @@ import path from "node:path";
 import { z } from "zod";
 import { isKnownTimeZone, parseClockTime } from "./domain/time/working-time.ts";
 
+/**
+ * The shortest secret (token, password) Linli accepts. A shorter one is easy to
+ * guess, and the logs could not be kept free of it without blanking ordinary
+ * words that happen to contain it.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
 const optionalString = z
   .string()
   .trim()
@@ -44,7 +51,13 @@ const envSchema = z
     TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
       z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -").optional(),
     ),
-    WECOM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{3,32}$/, "must be the 3-32 letters and digits set as the intelligent bot's Token").optional()),
+    // WeCom accepts a Token of 3 characters; its own generated ones have 32.
+    WECOM_BOT_TOKEN: optionalString.pipe(
+      z
+        .string()
+        .regex(new RegExp(`^[A-Za-z0-9]{${MIN_SECRET_LENGTH},32}$`), `must be the ${MIN_SECRET_LENGTH}-32 letters and digits set as the intelligent bot's Token (a shorter one is easy to guess; let WeCom generate one)`)
+        .optional(),
+    ),
     WECOM_BOT_ENCODING_AES_KEY: optionalString.pipe(
       z.string().regex(/^[A-Za-z0-9]{43}$/, "must be the 43 letters and digits set as the intelligent bot's EncodingAESKey").optional(),
     ),
@@ -116,6 +129,12 @@ const envSchema = z
     }
     if (env.WORKERS > 1 && env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_WEBHOOK_URL) {
       ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs TELEGRAM_WEBHOOK_URL: Telegram allows one long-polling client per bot" });
+    }
+    for (const variable of ["DATABASE_URL", "REDIS_URL"] as const) {
+      const password = env[variable] && passwordOf(env[variable]);
+      if (password !== undefined && password.length < MIN_SECRET_LENGTH) {
+        ctx.addIssue({ code: "custom", path: [variable], message: `has a password shorter than ${MIN_SECRET_LENGTH} characters: it is easy to guess and could not be kept out of the logs; use a longer one` });
+      }
     }
     if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
       ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });

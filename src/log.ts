@@ -15,12 +15,41 @@ export interface Logger {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 
-/** Removes secrets and personal numbers from a string bound for a log line. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
+const jsonEscaped = (text: string) => JSON.stringify(text).slice(1, -1);
+
+/**
+ * Every way a secret can be spelled in a JSON log line: as it is, escaped
+ * inside a JSON string (a `"` becomes `\"`, a `\` becomes `\\`), escaped
+ * twice (a JSON body quoted in an error message), and percent-encoded (a URL
+ * in a message). Longest first, so a longer spelling is replaced whole before
+ * a shorter one could cut into it.
+ */
+function spellingsOf(secrets: readonly string[]): string[] {
+  const spellings = new Set<string>();
   for (const secret of secrets) {
-    if (secret.length >= 6) out = out.split(secret).join("[redacted]");
+    if (secret === "") continue;
+    for (const form of [secret, encodeURIComponent(secret)]) {
+      spellings.add(form);
+      spellings.add(jsonEscaped(form));
+      spellings.add(jsonEscaped(jsonEscaped(form)));
+    }
   }
+  return [...spellings].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Removes secrets, however a JSON line spells them, and personal numbers from
+ * a string bound for a log line. Every secret counts, however short: the
+ * configuration refuses short ones (see MIN_SECRET_LENGTH in config.ts), since
+ * redacting a short word would also blank out ordinary text.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  return redactSpellings(text, spellingsOf(secrets));
+}
+
+function redactSpellings(text: string, spellings: readonly string[]): string {
+  let out = text;
+  for (const spelling of spellings) out = out.split(spelling).join("[redacted]");
   return maskPersonalNumbers(out);
 }
 
@@ -29,7 +58,7 @@ export function redact(text: string, secrets: readonly string[]): string {
  * are replaced wherever they appear, including inside error messages and stacks.
  */
 export function createLogger(options: { level: LogLevel; secrets?: readonly string[]; sink?: (line: string) => void; fields?: Record<string, unknown> }): Logger {
-  const secrets = options.secrets ?? [];
+  const spellings = spellingsOf(options.secrets ?? []);
   const sink = options.sink ?? ((line: string) => process.stderr.write(`${line}\n`));
   const threshold = ORDER[options.level];
   const base = options.fields ?? {};
@@ -38,7 +67,7 @@ export function createLogger(options: { level: LogLevel; secrets?: readonly stri
     const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...fields }, (_key, value: unknown) =>
       value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
     );
-    sink(redact(line, secrets));
+    sink(redactSpellings(line, spellings));
   };
   return {
     debug: (message, fields) => write("debug", message, fields),

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, readdir } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createPostgresDatabase } from "./support/databases.ts";
+import { workerPids } from "./support/processes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const READY = /is running: open (http:\/\/\S+) to chat\. (\d+) processes share the port\./;
@@ -77,20 +78,6 @@ function say(url: string, clientId: string, text: string): Promise<string> {
   });
 }
 
-/** The primary's worker processes: its children running src/main.ts (tsx's own helper processes are not workers). */
-async function workerPids(primary: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (parent !== primary) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes("src/main.ts")) pids.push(Number(entry));
-  }
-  return pids;
-}
-
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -119,7 +106,7 @@ describe("WORKERS: several Linli processes on one port", () => {
     const primary = app.child.pid!;
     const [victim, survivor] = await workerPids(primary);
     process.kill(victim!, "SIGKILL");
-    // A connection handed to the worker in the instant it died is lost with it (the channel retries); once the primary knows, the survivor takes them all.
+    // The workers accept from the shared socket themselves, so the survivor takes every connection; test/faults/worker-kill.fault.ts sends them in the instant after the kill.
     await until("the primary to notice", async () => (app.logLines().some((line) => line.message === "a Linli worker stopped; restarting it" && line.signal === "SIGKILL") ? true : undefined));
     const clientId = `client-${randomUUID().slice(0, 8)}`;
     for (let i = 0; i < 4; i++) expect(await say(app.url, clientId, "永德路12号")).toContain("永德路12号 属于【第二片区】");

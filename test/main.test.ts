@@ -9,6 +9,8 @@ import { openDatabase } from "../src/db/database.ts";
 import { GridDirectory } from "../src/domain/grid/directory.ts";
 import { createReportsService } from "../src/domain/reports/reports.ts";
 import { createPostgresDatabase } from "./support/databases.ts";
+import { startFakeTelegram } from "./support/fake-telegram.ts";
+import { freePort } from "./support/global-setup.ts";
 
 async function ask(httpUrl: string, clientId: string, text: string): Promise<string> {
   const response = await fetch(`${httpUrl}/api/chat`, {
@@ -35,7 +37,7 @@ describe("the server deployment (PostgreSQL and Redis)", () => {
       expect(await ask(first.httpUrl, `client-${randomUUID().slice(0, 8)}`, "紫竹半岛归哪个片区管？")).toContain("紫竹半岛居民区 属于【第四片区】");
       const health = await fetch(`${first.httpUrl}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: "ok", database: { kind: "postgres", ok: true }, sessions: { kind: "redis", ok: true } });
+      expect(await health.json()).toEqual({ status: "ok", database: { kind: "postgres", ok: true }, sessions: { kind: "redis", ok: true }, channels: { web: { ready: true } } });
     } finally {
       await first.stop();
     }
@@ -93,7 +95,7 @@ describe("closing the loop", () => {
 
       let update = "";
       for (let attempt = 0; attempt < 100 && !update; attempt++) {
-        const polled = (await (await fetch(`${running.httpUrl}/api/updates?clientId=${clientId}`)).json()) as { replies: { text: string }[] };
+        const polled = (await (await fetch(`${running.httpUrl}/api/updates`, { headers: { "x-client-id": clientId } })).json()) as { replies: { text: string }[] };
         update = polled.replies.map((reply) => reply.text).join("\n");
         if (!update) await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -110,9 +112,56 @@ describe("the embedded deployment", () => {
     const running = await startLinli(loadConfig({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-embedded-")), PORT: "0", LOG_LEVEL: "silent" }));
     try {
       const health = await fetch(`${running.httpUrl}/healthz`);
-      expect(await health.json()).toEqual({ status: "ok", database: { kind: "pglite", ok: true }, sessions: { kind: "memory", ok: true } });
+      expect(await health.json()).toEqual({ status: "ok", database: { kind: "pglite", ok: true }, sessions: { kind: "memory", ok: true }, channels: { web: { ready: true } } });
     } finally {
       await running.stop();
+    }
+  });
+});
+
+describe("readiness", () => {
+  it("GET /healthz is 503 naming Telegram until its webhook is registered, while the webhook itself answers 503, and 200 once start-up finished", async () => {
+    const telegram = await startFakeTelegram({ token: "123456:READINESS-test-token_abcdefghij" });
+    const port = await freePort();
+    const release = telegram.holdCalls("setWebhook");
+    const starting = startLinli(
+      loadConfig({
+        DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-readiness-")),
+        PORT: String(port),
+        LOG_LEVEL: "silent",
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_API_ROOT: telegram.url,
+        TELEGRAM_WEBHOOK_URL: "https://linli.example.org/telegram/webhook",
+        TELEGRAM_WEBHOOK_SECRET: "readiness-webhook-secret",
+      }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      // The HTTP server listens before Telegram's start-up is done; setWebhook is held, so it cannot be done.
+      await expect.poll(() => fetch(`${url}/healthz`).then((response) => response.status, () => undefined), { timeout: 20_000 }).toBe(503);
+      const notReady = await fetch(`${url}/healthz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toMatchObject({ status: "not ready", channels: { web: { ready: true }, telegram: { ready: false } }, notReady: ["telegram"] });
+      const webhook = await fetch(`${url}/telegram/webhook`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": "readiness-webhook-secret" },
+        body: JSON.stringify(telegram.textUpdate({ id: 7001, first_name: "早到" }, "紫竹半岛")),
+      });
+      expect(webhook.status).toBe(503);
+
+      release();
+      const running = await starting;
+      try {
+        const ready = await fetch(`${running.httpUrl}/healthz`);
+        expect(ready.status).toBe(200);
+        expect(await ready.json()).toMatchObject({ status: "ok", channels: { web: { ready: true }, telegram: { ready: true } } });
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      release();
+      await starting.catch(() => undefined);
+      await telegram.close();
     }
   });
 });

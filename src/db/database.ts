@@ -190,6 +190,7 @@ export async function restoreEmbeddedDatabase(dataDir: string, file: string): Pr
 async function openServer(url: string): Promise<ServerDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   releaseDeadConnections(pool);
+  oneQueryAtATime(pool);
   const client = await pool.connect();
   try {
     await applyMigrations({
@@ -238,6 +239,37 @@ function releaseDeadConnections(pool: pg.Pool): void {
       };
       client.release(new Error("the connection ended while it was checked out"));
     });
+  });
+}
+
+type Callback = (error: Error | null, result?: unknown) => void;
+
+/**
+ * Makes the statements sent on one connection wait for each other. Prisma's
+ * query interpreter sends the queries of a read's relations all at once, and
+ * in a transaction they all go to the transaction's one connection: pg then
+ * queues them itself, but warns that this is deprecated, and pg 9 refuses it.
+ * Both ways of calling `query` (a promise, or a callback as the pool's own
+ * `query` uses) are queued; a submittable (a cursor, a stream) manages its own
+ * flow and goes straight through.
+ */
+function oneQueryAtATime(pool: pg.Pool): void {
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    let previous: Promise<unknown> = Promise.resolve();
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      if (typeof (args[0] as { submit?: unknown } | null)?.submit === "function") return query(...args);
+      const callback = typeof args.at(-1) === "function" ? (args.pop() as Callback) : undefined;
+      const result = previous.then(() => query(...args) as Promise<unknown>);
+      previous = result.catch(() => undefined);
+      if (!callback) return result;
+      // Called outside the promise chain, so an exception in it is thrown as pg would throw it, not swallowed.
+      result.then(
+        (value) => process.nextTick(callback, null, value),
+        (error: Error) => process.nextTick(callback, error),
+      );
+      return undefined;
+    };
   });
 }
 

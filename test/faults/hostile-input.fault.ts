@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zh } from "../../src/flows/i18n/zh.ts";
 import { startFakeWecomRobot, type FakeWecomRobot } from "../support/fake-wecom-robot.ts";
 import type { FakeUser } from "../support/fake-telegram.ts";
+import { PROTOTYPE_NAMES } from "../support/prototype-names.ts";
 import { TINY_PNG } from "../support/town.ts";
 import { health, reportUntilSummary, subscribeWholeTown, webResident } from "./support/app.ts";
+import { collectedLines } from "./support/logs.ts";
 import { PHONE_NUMBERS, WEBHOOK_SECRET, WECOM_ROBOT_KEYS } from "./support/secrets.ts";
 import { startWebhookApp, type WebhookApp } from "./support/webhook-app.ts";
 
@@ -70,7 +72,8 @@ describe("hostile input on every public endpoint", () => {
       { name: "upload without a client id", method: "POST", path: "/api/upload", headers: { "content-type": "image/png" }, body: new Uint8Array(TINY_PNG(1)), expected: [400] },
       { name: "upload of a script called an image", method: "POST", path: "/api/upload", headers: { "content-type": "image/png", "x-client-id": "hostile-client-2" }, body: "<?php system($_GET['c']); ?>", expected: [415] },
       { name: "upload over the size limit", method: "POST", path: "/api/upload", headers: { "content-type": "image/png", "x-client-id": "hostile-client-2" }, body: new Uint8Array(MEDIA_MAX_BYTES + 1).fill(1), expected: [413] },
-      { name: "updates for a client id with a path", method: "GET", path: "/api/updates?clientId=..%2F..%2Fetc", expected: [400] },
+      { name: "updates for a client id with a path", method: "GET", path: "/api/updates", headers: { "x-client-id": "../../etc" }, expected: [400] },
+      { name: "updates with the client id in the address, where proxies log it", method: "GET", path: "/api/updates?clientId=hostile-client-3", headers: { "x-client-id": "hostile-client-3" }, expected: [400] },
       { name: "media outside the store", method: "GET", path: "/api/media/..%2F..%2F..%2Fetc%2Fpasswd", expected: [404] },
       { name: "media by an unknown id", method: "GET", path: "/api/media/00000000-0000-4000-8000-000000000000", expected: [404] },
       { name: "a dot-dot path", method: "GET", path: "/../../etc/passwd", expected: [404] },
@@ -103,6 +106,31 @@ describe("hostile input on every public endpoint", () => {
     expect(markdown).toContain("\\[点我\\]\\(http://evil.example\\)");
     expect(markdown).toContain("\\*星号\\*");
     expect(markdown).not.toContain(PHONE_NUMBERS[1]);
+  });
+
+  it("the names every JavaScript object inherits, sent as commands, language words and button values on Telegram and the web chat, get polite answers and log no error", async () => {
+    const errorsLogged = async () => (await collectedLines()).filter(({ file, line }) => file.startsWith("hostile-input") && /"level":"error"/.test(line)).length;
+    const errorsBefore = await errorsLogged();
+    const resident: FakeUser = { id: 990_003, first_name: "原型", language_code: "zh-hans" };
+    for (const name of PROTOTYPE_NAMES) {
+      // One web resident per name keeps each under the web chat's per-browser rate limit.
+      const web = webResident(stack.app.httpUrl);
+      for (const text of [`/lang ${name}`, `/${name}`, `/start ${name}`, name]) {
+        const before = stack.telegram.deliveredTo(resident.id).length;
+        await stack.telegram.userSends(resident, text);
+        const replies = stack.telegram.deliveredTo(resident.id).slice(before);
+        expect(replies.length, `no answer to ${text} on Telegram`).toBeGreaterThan(0);
+        for (const reply of replies) expect(reply.text ?? "", text).not.toContain(zh.errors.generic);
+        const answer = await web.say(text);
+        expect([answer.status, answer.text.includes(zh.errors.generic)], text).toEqual([200, false]);
+      }
+      expect((await web.say(`/lang ${name}`)).text).toContain(zh.lang.prompt);
+      expect((await web.pressValue(`flow:${name}`)).text).toBe(zh.errors.staleChoice);
+      expect((await web.pressValue(`lang:${name}`)).text).toContain(zh.lang.prompt);
+      // Still Chinese: no prototype name was taken for a language.
+      expect((await web.say("/help")).text).toBe(zh.help);
+    }
+    expect(await errorsLogged()).toBe(errorsBefore);
   });
 
   it("very long and odd Unicode text on Telegram and in the web chat is answered within Telegram's limits, never with an error", async () => {

@@ -189,6 +189,8 @@ export class FakeTelegram {
   private readonly sendFailures: { failure: FakeSendFailure; chatId: number | undefined; left: number }[] = [];
   private readonly delivered = new Map<number, FakeMessage[]>();
   private readonly hung = new Set<() => void>();
+  /** Methods whose calls wait, by lower-case name, until the promise settles. */
+  private readonly held = new Map<string, Promise<void>>();
   private readonly rateLimits: boolean;
   private readonly now: () => number;
   /** When accepted messages were sent, overall and per group chat, newest last. */
@@ -249,6 +251,19 @@ export class FakeTelegram {
   /** Someone deletes a message from the chat; editing it then fails with "message to edit not found", as in Telegram. */
   deleteMessage(chatId: number, messageId: number): void {
     this.messages.delete(`${chatId}:${messageId}`);
+  }
+
+  /**
+   * Makes calls to `method` wait before they are performed, as a slow Bot API
+   * does, until the returned function is called; then they go through as usual.
+   */
+  holdCalls(method: string): () => void {
+    let release!: () => void;
+    this.held.set(method.toLowerCase(), new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.held.delete(method.toLowerCase());
+      release();
+    };
   }
 
   /** Ends every hung send (see {@link FakeSendFailure}) by closing its connection, as a dying proxy would. */
@@ -746,6 +761,7 @@ export class FakeTelegram {
     } catch {
       return answer(response, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse request body" });
     }
+    await this.held.get(name.toLowerCase());
     const call: FakeCall = { method: name, params, ok: false };
     this.log.push(call);
     const failure = SEND_METHODS.has(name) ? this.takeSendFailure(params) : undefined;

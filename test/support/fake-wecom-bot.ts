@@ -63,6 +63,20 @@ export interface FakeWecomBot {
   userSends(user: FakeWecomUser, text: string): Promise<FakeCallbackResult>;
   /** The user sends an image: the fake serves it encrypted at a URL, as WeCom does. */
   userSendsImage(user: FakeWecomUser, bytes: Buffer): Promise<FakeCallbackResult>;
+  /**
+   * Delivers a callback as WeCom does when the app is slow: a try that gets no
+   * answer within `answerWithinMs` is given up (its connection closed) and the
+   * same message is delivered again with a fresh timestamp and nonce, at most
+   * `attempts` times in all. Resolves with the answer of the last try, or
+   * undefined when no try was answered in time, and how many were given up.
+   * `via` lists callback URLs taken in turn, try by try, as a load balancer in
+   * front of several instances would; the target set by {@link target} otherwise.
+   */
+  deliverWithRetries(payload: object, options: { answerWithinMs: number; attempts: number; via?: string[] }): Promise<{ abandoned: number; result: FakeCallbackResult | undefined }>;
+  /** Builds the payload of a user's image message (not sent), so a test can deliver it its own way. */
+  imageMessage(user: FakeWecomUser, bytes: Buffer): object;
+  /** Serves images only after `ms`, as a slow WeCom file server would; 0 serves them at once again. */
+  delayImages(ms: number): void;
   /** Serves `bytes` encrypted the way WeCom serves an image message's picture, and returns its URL. */
   hostImage(bytes: Buffer): string;
   /** The user clicks a button of a card. */
@@ -111,6 +125,7 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
   let downloads = 0;
   let callbackUrl = "";
   let counter = 0;
+  let imageDelayMs = 0;
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -120,8 +135,10 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
       const [, kind, id = ""] = url.pathname.split("/");
       if (kind === "media" && req.method === "GET" && images.has(id)) {
         downloads++;
-        res.writeHead(200, { "content-type": "application/octet-stream" });
-        res.end(images.get(id));
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/octet-stream" });
+          res.end(images.get(id));
+        }, imageDelayMs);
         return;
       }
       if (kind === "response" && req.method === "POST") {
@@ -152,8 +169,8 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
 
   const seal = (plaintext: string, id = receiveId) => encrypt(encodingAesKey, plaintext, id);
 
-  const raw = async (query: string, body: string, method: "GET" | "POST" = "POST") => {
-    const response = await fetch(`${callbackUrl}?${query}`, method === "POST" ? { method, body, headers: { "content-type": "application/json" } } : { method });
+  const raw = async (query: string, body: string, method: "GET" | "POST" = "POST", signal?: AbortSignal) => {
+    const response = await fetch(`${callbackUrl}?${query}`, method === "POST" ? { method, body, headers: { "content-type": "application/json" }, signal } : { method, signal });
     return { status: response.status, text: await response.text() };
   };
 
@@ -173,10 +190,10 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
     return JSON.parse(opened.message) as Record<string, unknown>;
   };
 
-  const callback = async (payload: object | string, options: CallbackOptions = {}): Promise<FakeCallbackResult> => {
+  const callback = async (payload: object | string, options: CallbackOptions = {}, signal?: AbortSignal): Promise<FakeCallbackResult> => {
     const plaintext = typeof payload === "string" ? payload : JSON.stringify(payload);
     const ciphertext = options.encrypt ?? seal(plaintext, options.receiveId);
-    const result = await raw(signedQuery(ciphertext, options).toString(), JSON.stringify({ encrypt: ciphertext }));
+    const result = await raw(signedQuery(ciphertext, options).toString(), JSON.stringify({ encrypt: ciphertext }), "POST", signal);
     const responseCode = typeof payload === "object" ? (String((payload as { response_url?: string }).response_url ?? "").split("/").pop() ?? "") : "";
     return { status: result.status, text: result.text, reply: result.status === 200 ? openReply(result.text) : undefined, responseCode };
   };
@@ -213,6 +230,25 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
     },
     userSendsImage(user, bytes) {
       return callback({ ...envelopeOf(user), msgtype: "image", image: { url: hostImage(bytes) } });
+    },
+    imageMessage(user, bytes) {
+      return { ...envelopeOf(user), msgtype: "image", image: { url: hostImage(bytes) } };
+    },
+    async deliverWithRetries(payload, { answerWithinMs, attempts, via }) {
+      let abandoned = 0;
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        if (via && via.length > 0) callbackUrl = via[attempt % via.length]!;
+        try {
+          return { abandoned, result: await callback(payload, {}, AbortSignal.timeout(answerWithinMs)) };
+        } catch (error) {
+          if (!(error instanceof DOMException && error.name === "TimeoutError")) throw error;
+          abandoned++;
+        }
+      }
+      return { abandoned, result: undefined };
+    },
+    delayImages(ms) {
+      imageDelayMs = ms;
     },
     hostImage,
     userClicks(user, card, buttonText) {

@@ -316,7 +316,8 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function flattenHeaders(headers: IncomingMessage["headers"]): Record<string, string | undefined> {
-  const flat: Record<string, string | undefined> = {};
+  // No prototype: a route reading a header nobody sent gets undefined, whatever its name.
+  const flat: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
   for (const [name, value] of Object.entries(headers)) {
     flat[name] = Array.isArray(value) ? value.join(", ") : value;
   }

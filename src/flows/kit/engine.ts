@@ -142,7 +142,7 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
     if (value.startsWith(ENGINE_CHOICES.flowPrefix)) {
       // `flow:<id>` starts a flow; `flow:<id>:<argument>` starts it with the argument as a choice.
       const [id, ...argument] = value.slice(ENGINE_CHOICES.flowPrefix.length).split(":");
-      const flow = (deps.flows as Record<string, Flow<unknown> | undefined>)[id ?? ""];
+      const flow = flowById(deps.flows, id ?? "");
       if (flow) await startFlow(flow, argument.length > 0 ? { type: "choice", value: argument.join(":") } : undefined);
       else replies.push(text(t().errors.staleChoice));
     } else if (value.startsWith(ENGINE_CHOICES.languagePrefix)) {
@@ -187,13 +187,32 @@ function isEngineChoice(value: string): boolean {
 
 /** The flow and validated state of a stored slot; undefined when the flow is gone, changed or the state is unreadable. */
 function validSlot(slot: z.infer<typeof flowSlot>, flows: FlowRegistry): { flow: Flow<unknown>; state: unknown } | undefined {
-  const flow = (flows as Record<string, Flow<unknown> | undefined>)[slot.flow];
+  const flow = flowById(flows, slot.flow);
   if (!flow || flow.version !== slot.version) return undefined;
   const parsed = flow.stateSchema.safeParse(slot.state);
   return parsed.success ? { flow, state: parsed.data } : undefined;
 }
 
-const LANGUAGE_WORDS: Record<string, Locale> = { zh: "zh", cn: "zh", 中文: "zh", chinese: "zh", en: "en", english: "en", 英文: "en", 英语: "en" };
+/**
+ * The flow registered under `id`, which may come from a button value anyone can
+ * forge or from stored JSON: only the registry's own keys count, never what every
+ * object inherits (`constructor`, `__proto__`, `toString`…).
+ */
+function flowById(flows: FlowRegistry, id: string): Flow<unknown> | undefined {
+  return Object.hasOwn(flows, id) ? (flows as Record<string, Flow<unknown>>)[id] : undefined;
+}
+
+// A Map, because the word is whatever the user typed after /lang.
+const LANGUAGE_WORDS: ReadonlyMap<string, Locale> = new Map([
+  ["zh", "zh"],
+  ["cn", "zh"],
+  ["中文", "zh"],
+  ["chinese", "zh"],
+  ["en", "en"],
+  ["english", "en"],
+  ["英文", "en"],
+  ["英语", "en"],
+]);
 
 function handleUniversalCommand(
   command: string,
@@ -217,7 +236,7 @@ function handleUniversalCommand(
       session.suspended = null;
       return;
     case "lang": {
-      const chosen = LANGUAGE_WORDS[args.trim().toLowerCase()];
+      const chosen = LANGUAGE_WORDS.get(args.trim().toLowerCase());
       if (!chosen) {
         replies.push(languagePicker(t()));
         return;

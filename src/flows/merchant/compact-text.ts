@@ -28,7 +28,7 @@ export function receiptText(receipt: AcknowledgementReceipt, t: Catalog, locale:
     townDate(receipt.effectiveFrom),
     shortHash(receipt.contentHash),
     townTime(receipt.acknowledgedAt, locale),
-    t.compact.channels[receipt.channel] ?? receipt.channel,
+    new Map(Object.entries(t.compact.channels)).get(receipt.channel) ?? receipt.channel,
     receipt.signerName,
   );
 }

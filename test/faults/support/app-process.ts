@@ -11,6 +11,8 @@ export interface AppProcess {
   readonly httpUrl: string;
   /** Everything it wrote on stdout and stderr so far. */
   output(): string;
+  /** Its process id (with WORKERS > 1, the primary's). */
+  readonly pid: number;
   /** Kills the process with SIGKILL, as the kernel's OOM killer or a power cut would; resolves once it is gone. */
   kill(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function startAppProcess(name: string, env: Record<string, string>)
   return {
     httpUrl,
     output: () => output,
+    pid: child.pid!,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

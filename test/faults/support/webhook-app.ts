@@ -4,7 +4,7 @@ import { startFakeTelegram, type FakeTelegram } from "../../support/fake-telegra
 import { freePort } from "../../support/global-setup.ts";
 import { startRedisServer, type RedisServer } from "../../support/redis-server.ts";
 import { startApp } from "./app.ts";
-import { TELEGRAM_TOKEN, WEBHOOK_SECRET } from "./secrets.ts";
+import { TELEGRAM_TOKEN, WEBHOOK_SECRET, withDatabasePassword } from "./secrets.ts";
 
 /** The app in Telegram webhook mode (the scale-out deployment) on PostgreSQL and a redis-server of its own. */
 export interface WebhookApp {
@@ -26,7 +26,7 @@ export async function startWebhookApp(name: string, env: Record<string, string> 
   const redis: RedisServer = await startRedisServer(await freePort());
   const databaseUrl = await createPostgresDatabase();
   const app = await startApp(name, {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: withDatabasePassword(databaseUrl),
     REDIS_URL: redis.url,
     TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
     TELEGRAM_API_ROOT: telegram.url,

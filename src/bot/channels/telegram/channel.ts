@@ -65,6 +65,12 @@ export interface TelegramChannel {
   /** The bot's @username as getMe reported it; only valid after {@link TelegramChannel.start} resolved. */
   username(): string;
   /**
+   * Whether updates flow: {@link TelegramChannel.start} finished (the webhook
+   * is registered or polling runs) and {@link TelegramChannel.stop} was not
+   * called. Until then the webhook answers 503.
+   */
+  ready(): boolean;
+  /**
    * Stops taking updates (polling ends, the webhook answers 503 so Telegram
    * retries elsewhere or later) and resolves when updates in flight are handled.
    * The webhook stays registered: other instances may still be serving it.
@@ -253,9 +259,8 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     return reply;
   };
 
-  const routes: Route[] = webhook
-    ? [createWebhookRoute({ secret: webhook.secret, isReady: () => ready && !stopping, handle: handleWebhookUpdate })]
-    : [];
+  const isReady = () => ready && !stopping;
+  const routes: Route[] = webhook ? [createWebhookRoute({ secret: webhook.secret, isReady, handle: handleWebhookUpdate })] : [];
 
   const publishCommandMenu = async () => {
     // The menu speaks the language replies will be in. Replies follow the
@@ -295,6 +300,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   return {
     routes,
     username: () => bot.botInfo.username,
+    ready: isReady,
     async start() {
       try {
         // grammY types its signal with its AbortController polyfill; Node's own signal works the same at run time.

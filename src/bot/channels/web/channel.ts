@@ -54,7 +54,8 @@ export const UPLOAD_ADDRESS_RATE_LIMIT: RateLimit = { limit: 30, windowMs: 60_00
  * The built-in web chat: `GET /` (the page), `POST /api/chat` (one message in,
  * the replies out), `POST /api/upload` (a photo's bytes in, its `fileId` out)
  * `GET /api/commands` (the command menu for the page's help),
- * `GET /api/updates` (report updates waiting for this browser) and
+ * `GET /api/updates` (report updates waiting for the browser named by its
+ * `x-client-id` header) and
  * `GET /api/media/<media id>` (a stored photo a `photo` reply shows). The API is
  * documented in docs/web-chat.md. It holds no conversation state; everything
  * goes through `handler`, exactly like the other channels.
@@ -90,18 +91,23 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
   const updates = async (request: HttpRequest): Promise<HttpResponse> => {
     const address = byAddress.hit(request.remoteAddress ?? "unknown");
     if (!address.allowed) return tooManyRequests(address.retryAfterSeconds);
-    const clientId = clientIdSchema.safeParse(request.query.get("clientId"));
-    if (!clientId.success) {
+    // Refused rather than ignored, so a client still sending it learns to stop.
+    if (request.query.has("clientId")) {
       return jsonError(
         400,
         "invalid_request",
-        { zh: "请求格式不正确：clientId 须为 8–64 个字符，只能包含字母、数字、_ 和 -。", en: "The request is not valid: clientId must be 8–64 characters of A–Z, a–z, 0–9, _ and -." },
+        {
+          zh: "请求格式不正确：clientId 须放在 x-client-id 请求头中，不能放在地址里（地址会被代理服务器记录）。",
+          en: "The request is not valid: send clientId in the x-client-id header, not in the address (proxies log addresses).",
+        },
         { details: { field: "clientId" } },
       );
     }
-    const client = updatesByClient.hit(clientId.data);
+    const clientId = clientIdHeader(request);
+    if (!clientId.ok) return clientId.response;
+    const client = updatesByClient.hit(clientId.value);
     if (!client.allowed) return tooManyRequests(client.retryAfterSeconds);
-    return json200(JSON.stringify({ replies: await inbox.take(clientId.data) }));
+    return json200(JSON.stringify({ replies: await inbox.take(clientId.value) }));
   };
 
   const chat = async (request: HttpRequest): Promise<HttpResponse> => {
@@ -142,18 +148,11 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
       logger.warn("web upload rate limited", { by: "address", remoteAddress: request.remoteAddress });
       return tooManyRequests(address.retryAfterSeconds);
     }
-    const clientId = clientIdSchema.safeParse(request.headers["x-client-id"]);
-    if (!clientId.success) {
-      return jsonError(
-        400,
-        "invalid_request",
-        { zh: "请求格式不正确：x-client-id 请求头须为 8–64 个字符，只能包含字母、数字、_ 和 -。", en: "The request is not valid: the x-client-id header must be 8–64 characters of A–Z, a–z, 0–9, _ and -." },
-        { details: { field: "x-client-id" } },
-      );
-    }
+    const clientId = clientIdHeader(request);
+    if (!clientId.ok) return clientId.response;
     // The declared type only screens out obvious mistakes; the bytes decide below.
     if (!request.headers["content-type"]?.trim().toLowerCase().startsWith("image/")) return notAnImage();
-    const client = uploadsByClient.hit(clientId.data);
+    const client = uploadsByClient.hit(clientId.value);
     if (!client.allowed) {
       logger.warn("web upload rate limited", { by: "client" });
       return tooManyRequests(client.retryAfterSeconds);
@@ -191,6 +190,24 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
       { method: "GET", path: "/api/updates", handle: updates },
       { method: "GET", path: `${MEDIA_ROUTE_PREFIX}*`, handle: mediaFile },
     ],
+  };
+}
+
+/**
+ * The browser's id from the `x-client-id` header, which requests without a JSON
+ * body carry it in: a header, unlike the address, stays out of proxies' access logs.
+ */
+function clientIdHeader(request: HttpRequest): { ok: true; value: string } | { ok: false; response: HttpResponse } {
+  const clientId = clientIdSchema.safeParse(request.headers["x-client-id"]);
+  if (clientId.success) return { ok: true, value: clientId.data };
+  return {
+    ok: false,
+    response: jsonError(
+      400,
+      "invalid_request",
+      { zh: "请求格式不正确：x-client-id 请求头须为 8–64 个字符，只能包含字母、数字、_ 和 -。", en: "The request is not valid: the x-client-id header must be 8–64 characters of A–Z, a–z, 0–9, _ and -." },
+      { details: { field: "x-client-id" } },
+    ),
   };
 }
 

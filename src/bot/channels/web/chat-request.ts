@@ -64,7 +64,7 @@ const FIELD_RULES: Record<string, Record<Locale, string>> = {
 /** Turns the first problem zod found into a field name and a bilingual sentence about it. */
 export function describeChatRequestError(error: z.ZodError): { field: string; message: Record<Locale, string> } {
   const field = (error.issues[0]?.path ?? []).map(String).join(".");
-  const rule = FIELD_RULES[field];
+  const rule = Object.hasOwn(FIELD_RULES, field) ? FIELD_RULES[field] : undefined;
   return {
     field,
     message: rule

@@ -52,6 +52,13 @@ export const WECOM_CALLBACK_MAX_BODY_BYTES = 64 * 1024;
 const RESPONSE_URL_TTL_MS = 55 * 60_000;
 /** Longer than WeCom's retries of one callback. */
 const MSGID_TTL_MS = 26 * 60 * 60_000;
+/**
+ * How long the answer to a message is kept for WeCom's redeliveries of it.
+ * WeCom waits about five seconds for an answer, then delivers the message
+ * again, up to three times; ten minutes covers that with room to spare, and
+ * replies (which may quote a report) are not kept longer than needed.
+ */
+const FIRST_ANSWER_TTL_MS = 10 * 60_000;
 /** How long typed numbers keep meaning the options of the last choice, and a card's buttons their labels. */
 const CHOICES_TTL_MS = 24 * 60 * 60_000;
 
@@ -64,6 +71,8 @@ const ENVELOPE = z.object({ encrypt: z.string().min(1).max(WECOM_CALLBACK_MAX_BO
 const rememberedChoices = z.array(z.object({ label: z.string(), value: z.string() }));
 const rememberedCard = z.object({ title: z.string(), options: rememberedChoices });
 const pushAnswer = z.looseObject({ errcode: z.number().optional() });
+/** The plain passive reply a message got (null: answered with an empty body), kept for its redeliveries. */
+const firstAnswer = z.object({ reply: z.record(z.string(), z.unknown()).nullable() });
 
 const plain = (status: number, body: string): HttpResponse => ({ status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }, body });
 
@@ -72,6 +81,7 @@ const inboxId = (chatId: string) => `wecom:${chatId}`;
 const pushKey = (chatId: string) => `wecombot:push:${chatId}`;
 const choicesKey = (origin: Pick<CallbackOrigin, "chatId" | "userId">) => `wecombot:choices:${origin.chatId}:${origin.userId}`;
 const cardKey = (taskId: string) => `wecombot:card:${taskId}`;
+const answerKey = (msgid: string) => `wecombot:answer:${msgid}`;
 
 /**
  * The WeCom intelligent bot (智能机器人) in API mode, at one callback path:
@@ -79,9 +89,12 @@ const cardKey = (taskId: string) => `wecombot:card:${taskId}`;
  * encrypted messages and card clicks. Every request passes, in this order:
  * query and envelope shape (400), signature in constant time (401), timestamp
  * within the window (401), decryption and receive id (400/403), nonce not seen
- * before (409), callback JSON (400), msgid not seen before (409). Only then is
- * anything handled, so a forged, stale, replayed or broken request changes
- * nothing and learns nothing.
+ * before (409), callback JSON (400). Only then is anything handled, so a
+ * forged, stale, replayed or broken request changes nothing and learns nothing.
+ * A msgid seen before is WeCom delivering again a message whose answer it did
+ * not get in time: it waits for the first delivery to finish (under the
+ * msgid's lock, bounded by the store's lock wait) and gets the first answer
+ * again, handled once; after the redelivery window it gets 409.
  *
  * Replies: a message gets the encrypted passive reply (a finished stream, plus
  * a button card for the last choice). Its response_url stays unused and is kept
@@ -189,7 +202,7 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
     return undefined;
   };
 
-  const handleMessage = async (msgid: string, origin: CallbackOrigin, payloads: InboundPayload[], responseUrl: string | undefined): Promise<HttpResponse> => {
+  const handleMessage = async (msgid: string, origin: CallbackOrigin, payloads: InboundPayload[], responseUrl: string | undefined): Promise<object | undefined> => {
     const waiting = await inbox.take(inboxId(origin.chatId));
     const replies: OutboundMessage[] = [...waiting];
     for (const [index, payload] of payloads.entries()) {
@@ -200,10 +213,10 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
     await rememberNumbers(origin, rendered.numbered);
     await rememberCard(rendered.card, rendered.numbered);
     if (responseUrl) await store.write(pushKey(origin.chatId), JSON.stringify({ url: responseUrl }), RESPONSE_URL_TTL_MS);
-    return sealed(passiveMessageReply(rendered, randomBytes(8).toString("hex")));
+    return passiveMessageReply(rendered, randomBytes(8).toString("hex"));
   };
 
-  const handleClick = async (msgid: string, origin: CallbackOrigin, key: string, taskId: string, responseUrl: string | undefined): Promise<HttpResponse> => {
+  const handleClick = async (msgid: string, origin: CallbackOrigin, key: string, taskId: string, responseUrl: string | undefined): Promise<object> => {
     const card = await readJson(cardKey(taskId), rememberedCard);
     const replies = await handler.handle({ channel: "wecom", ...origin, messageId: `wecom:${msgid}`, payload: { type: "choice", value: key } });
     // The flow's new version of the clicked card (an alert after an action) replaces it in place, like an edit on Telegram.
@@ -223,7 +236,7 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
       await rememberNumbers(origin, rendered.numbered);
       await push(origin.chatId, responseUrl, others);
     }
-    return sealed({ response_type: "update_template_card", template_card: updated });
+    return { response_type: "update_template_card", template_card: updated };
   };
 
   const verify: MountedRoute = {
@@ -264,13 +277,16 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
         const action = parseCallback(message);
         const mark = `wecombot:msg:${message.msgid}`;
         return await store.withLock(mark, async () => {
-          if (await store.wasProcessed(mark)) return plain(409, "already processed");
-          let response: HttpResponse;
-          if (action.type === "events") response = await handleMessage(message.msgid, action.origin, action.payloads, message.response_url);
-          else if (action.type === "click") response = await handleClick(message.msgid, action.origin, action.key, action.taskId, message.response_url);
-          else response = plain(200, "");
+          if (await store.wasProcessed(mark)) {
+            const first = await readJson(answerKey(message.msgid), firstAnswer);
+            return first ? sealed(first.reply ?? undefined) : plain(409, "already processed");
+          }
+          let reply: object | undefined;
+          if (action.type === "events") reply = await handleMessage(message.msgid, action.origin, action.payloads, message.response_url);
+          else if (action.type === "click") reply = await handleClick(message.msgid, action.origin, action.key, action.taskId, message.response_url);
+          await store.write(answerKey(message.msgid), JSON.stringify({ reply: reply ?? null }), FIRST_ANSWER_TTL_MS);
           await store.markProcessed(mark, MSGID_TTL_MS);
-          return response;
+          return sealed(reply);
         });
       }),
   };

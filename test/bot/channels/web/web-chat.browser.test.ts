@@ -3,7 +3,7 @@ import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts"
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
 import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
@@ -36,7 +36,10 @@ afterAll(async () => {
 });
 
 /** Opens the chat page in a fresh profile and collects any policy violation the page reports. */
-async function openChat(url: string, options: { locale: string; geolocation?: "granted" | "denied" }): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
+async function openChat(
+  url: string,
+  options: { locale: string; geolocation?: "granted" | "denied"; beforeOpening?: (context: BrowserContext, page: Page) => Promise<void> },
+): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
   const context = await browser.newContext({
     locale: options.locale,
     viewport: { width: 420, height: 860 },
@@ -48,6 +51,7 @@ async function openChat(url: string, options: { locale: string; geolocation?: "g
     if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
   });
   page.on("pageerror", (error) => violations.push(error.message));
+  await options.beforeOpening?.(context, page);
   await page.goto(url);
   return { context, page, violations };
 }
@@ -115,6 +119,91 @@ describe("the web chat page against the real Linli", () => {
       await expect(page.locator("#log .msg.user").last().textContent()).resolves.toBe("你说：<b>x</b>");
       expect(await page.locator("#log b").count()).toBe(0);
       expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a message whose request hangs is sent again, with the same message id, once its deadline passes, and the resident reads the answer", async () => {
+    const bodies: string[] = [];
+    let held: Route | undefined;
+    const { context, page, violations } = await openChat(app.httpUrl, {
+      locale: "zh-CN",
+      beforeOpening: async (context, page) => {
+        await page.clock.install();
+        await context.route("**/api/chat", async (route) => {
+          const body = route.request().postData() ?? "";
+          if (!body.includes("紫竹半岛")) return route.continue();
+          bodies.push(body);
+          // The first try never gets an answer, as when the server process holding it died.
+          if (bodies.length === 1) held = route;
+          else await route.continue();
+        });
+      },
+    });
+    try {
+      await botMessages(page).first().waitFor();
+      await page.getByRole("textbox", { name: "输入消息" }).fill("紫竹半岛归哪个片区管？");
+      await page.getByRole("button", { name: "发送" }).click();
+      await expect.poll(() => bodies.length).toBe(1);
+      await page.clock.runFor(19_000);
+      expect(bodies).toHaveLength(1);
+      await page.clock.runFor(3_000);
+      await botMessages(page).filter({ hasText: expected.committee }).waitFor();
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toBe(bodies[0]);
+      expect(await page.locator("#log .msg.system").allTextContents()).toEqual([]);
+      expect(violations).toEqual([]);
+    } finally {
+      await held?.abort().catch(() => undefined);
+      await context.close();
+    }
+  });
+
+  it("when a message's answer is lost after the server handled it, the retry is not handled twice and the resident is told to ask again", async () => {
+    const bodies: string[] = [];
+    const { context, page } = await openChat(app.httpUrl, {
+      locale: "zh-CN",
+      beforeOpening: async (context) => {
+        await context.route("**/api/chat", async (route) => {
+          const body = route.request().postData() ?? "";
+          if (!body.includes("紫竹半岛")) return route.continue();
+          bodies.push(body);
+          if (bodies.length > 1) return route.continue();
+          // The server answers; the connection drops before the answer reaches the page.
+          await route.fetch();
+          await route.abort("connectionreset");
+        });
+      },
+    });
+    try {
+      await botMessages(page).first().waitFor();
+      const before = await botMessages(page).count();
+      await page.getByRole("textbox", { name: "输入消息" }).fill("紫竹半岛归哪个片区管？");
+      await page.getByRole("button", { name: "发送" }).click();
+      await page.locator("#log .msg.system").filter({ hasText: "回复没能显示出来" }).waitFor();
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toBe(bodies[0]);
+      expect(await botMessages(page).count()).toBe(before);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("the page collects report updates with its client id in a header, never in the address", async () => {
+    const polls: { url: string; clientId: string | undefined; status: number }[] = [];
+    const { context, page } = await openChat(app.httpUrl, { locale: "zh-CN" });
+    try {
+      page.on("response", (response) => {
+        const request = response.request();
+        if (request.url().includes("/api/updates")) polls.push({ url: request.url(), clientId: request.headers()["x-client-id"], status: response.status() });
+      });
+      await botMessages(page).first().waitFor();
+      // The page polls when it becomes visible again, as after switching back to its tab.
+      await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+      await expect.poll(() => polls.length).toBeGreaterThan(0);
+      const clientId = await page.evaluate(() => window.localStorage.getItem("linli.clientId"));
+      expect(polls[0]).toEqual({ url: `${app.httpUrl}/api/updates`, clientId, status: 200 });
     } finally {
       await context.close();
     }

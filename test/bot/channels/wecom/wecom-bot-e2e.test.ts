@@ -137,6 +137,26 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     expect(await readFile(path.join(app.dir, "media", folder!, file!))).toEqual(photo);
   });
 
+  it("a photo that takes longer than WeCom waits is delivered again; the repeat waits for the first delivery and gets its answer, and the photo counts once", async () => {
+    const slowSender: FakeWecomUser = { userid: "zhaoliu" };
+    const suggestion = await fake.userSends(slowSender, "永德路40号门口堆满纸箱，行人过不去");
+    await fake.userClicks(slowSender, replyCard(suggestion)!, zh.report.yes);
+    const downloadsBefore = fake.downloads();
+    // WeCom gives up on a try after its wait; the image server takes longer than that, so the first try is abandoned mid-way.
+    fake.delayImages(3_000);
+    try {
+      const { abandoned, result } = await fake.deliverWithRetries(fake.imageMessage(slowSender, TINY_PNG(92)), { answerWithinMs: 2_000, attempts: 3 });
+      expect(abandoned).toBe(1);
+      expect(result?.status).toBe(200);
+      expect(said(result!)).toContain(zh.report.photoSaved(1));
+    } finally {
+      fake.delayImages(0);
+    }
+    expect(fake.downloads()).toBe(downloadsBefore + 1);
+    // The next photo is the second: the repeat was not handled as a photo of its own.
+    expect(said(await fake.userSendsImage(slowSender, TINY_PNG(93)))).toContain(zh.report.photoSaved(2));
+  });
+
   it("a resident signs up for a class by buttons and typed answers and gets a seat with a check-in code", async () => {
     const list = await fake.userSends(learner, "/classes");
     const details = await fake.userClicks(learner, replyCard(list)!, "测试课程 · 第一期");
