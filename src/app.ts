@@ -11,6 +11,8 @@ import { createOutboxWorker } from "./bot/notify/outbox-worker.ts";
 import { renderOutboxRow } from "./bot/notify/render.ts";
 import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
+import { createMemoryLimiter, type RateLimiter } from "./bot/limits/limiter.ts";
+import { createRedisLimiter } from "./bot/limits/redis-limiter.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
 import { createRedisStore } from "./bot/sessions/redis-store.ts";
 import type { SessionStore } from "./bot/sessions/store.ts";
@@ -77,6 +79,11 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       ? await createRedisStore({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
       : createMemoryStore();
     stops.push(() => store.close());
+    // Limits are shared state: with Redis, every worker and machine counts in the same windows.
+    const limiter: RateLimiter = config.redisUrl
+      ? await createRedisLimiter({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
+      : createMemoryLimiter();
+    stops.push(() => limiter.close());
 
     const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: config.town.code, options: config.reports });
     const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, logger: logger.child({ component: "media" }) });
@@ -106,12 +113,13 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
     const inbox = createWebInbox(store);
-    const web = createWebChannel({ handler: dispatcher, media, inbox, logger: logger.child({ channel: "web" }) });
+    const web = createWebChannel({ handler: dispatcher, media, inbox, limiter, logger: logger.child({ channel: "web" }) });
     const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
       prisma: db.prisma,
       sql: db.sql,
       render: renderOutboxRow,
+      limiter,
       senders: {
         ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),
         web: createWebSender(inbox),
