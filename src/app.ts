@@ -86,7 +86,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     stops.push(() => limiter.close());
 
     const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: config.town.code, options: config.reports });
-    const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, logger: logger.child({ component: "media" }) });
+    const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, limits: config.media.limits, logger: logger.child({ component: "media" }) });
     // The web chat uploads photos before sending them, so its file ids already are media ids.
     const photos = createPhotoSaver({
       store: media,
@@ -131,12 +131,12 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       method: "GET",
       path: "/healthz",
       async handle() {
-        const [database, sessions] = await Promise.all([db.ping(), store.ping()]);
+        const [database, sessions, photos] = await Promise.all([db.ping(), store.ping(), media.usage().catch(() => undefined)]);
         const ok = database && sessions;
         return {
           status: ok ? 200 : 503,
           headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-          body: JSON.stringify({ status: ok ? "ok" : "degraded", database: { kind: db.kind, ok: database }, sessions: { kind: config.redisUrl ? "redis" : "memory", ok: sessions } }),
+          body: JSON.stringify({ status: ok ? "ok" : "degraded", database: { kind: db.kind, ok: database }, sessions: { kind: config.redisUrl ? "redis" : "memory", ok: sessions }, media: photos }),
         };
       },
     };
@@ -152,7 +152,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let scheduled: Promise<unknown> | undefined;
     const schedule = setInterval(() => {
       // A run still working off a backlog is not overtaken by the next one.
-      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours), compact.queueCompactReminders()])
+      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours), compact.queueCompactReminders(), media.sweepUnattached()])
         .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
         .finally(() => {
           scheduled = undefined;

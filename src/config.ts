@@ -59,6 +59,16 @@ const envSchema = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     MEDIA_DIR: optionalString,
     MEDIA_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+    // The media folder's bound: no new photo is kept once the stored ones take this much.
+    MEDIA_MAX_TOTAL_BYTES: z.coerce.number().int().min(16 * 1024 * 1024).max(2 ** 40).default(2 * 1024 ** 3),
+    // Photos uploaded (or sent) but attached to no report are deleted this long after they arrived.
+    UPLOAD_UNATTACHED_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
+    // Unattached photos of everyone together, in bytes.
+    UPLOAD_UNATTACHED_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).max(2 ** 40).default(256 * 1024 * 1024),
+    // Unattached web uploads one visitor may hold (a report takes up to 3 photos).
+    UPLOAD_UNATTACHED_PER_CLIENT: z.coerce.number().int().min(3).max(1000).default(6),
+    // Unattached web uploads all visitors behind one address may hold: room for a shared network, not for a script.
+    UPLOAD_UNATTACHED_PER_ADDRESS: z.coerce.number().int().min(3).max(100_000).default(60),
     REPORT_RATE_LIMIT_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
     REPORT_RATE_LIMIT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
     DUPLICATE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
@@ -117,6 +127,18 @@ const envSchema = z
     if (env.WORKERS > 1 && env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_WEBHOOK_URL) {
       ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs TELEGRAM_WEBHOOK_URL: Telegram allows one long-polling client per bot" });
     }
+    if (env.MEDIA_MAX_TOTAL_BYTES < env.MEDIA_MAX_BYTES) {
+      ctx.addIssue({ code: "custom", path: ["MEDIA_MAX_TOTAL_BYTES"], message: "must be at least MEDIA_MAX_BYTES, or no photo fits" });
+    }
+    if (env.UPLOAD_UNATTACHED_MAX_BYTES > env.MEDIA_MAX_TOTAL_BYTES) {
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_MAX_BYTES"], message: "must not exceed MEDIA_MAX_TOTAL_BYTES" });
+    }
+    if (env.UPLOAD_UNATTACHED_PER_ADDRESS < env.UPLOAD_UNATTACHED_PER_CLIENT) {
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_PER_ADDRESS"], message: "must be at least UPLOAD_UNATTACHED_PER_CLIENT: an address holds one visitor or more" });
+    }
+    if (env.UPLOAD_UNATTACHED_MINUTES <= env.SESSION_IDLE_MINUTES) {
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_MINUTES"], message: "must be longer than SESSION_IDLE_MINUTES, or the photos of a report still being written could be deleted" });
+    }
     if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
       ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });
     }
@@ -156,7 +178,12 @@ export type Config = {
       }
     | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
-  media: { dir: string; maxBytes: number };
+  /** Where photos are kept and how much of them; see MediaLimits in src/bot/media/store.ts. */
+  media: {
+    dir: string;
+    maxBytes: number;
+    limits: { maxTotalBytes: number; unattachedMaxBytes: number; unattachedPerClient: number; unattachedPerAddress: number; unattachedTtlMs: number };
+  };
   reports: {
     rateLimit: { count: number; windowMinutes: number };
     duplicateWindowDays: number;
@@ -232,7 +259,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : undefined,
     logLevel: e.LOG_LEVEL,
-    media: { dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, "media")), maxBytes: e.MEDIA_MAX_BYTES },
+    media: {
+      dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, "media")),
+      maxBytes: e.MEDIA_MAX_BYTES,
+      limits: {
+        maxTotalBytes: e.MEDIA_MAX_TOTAL_BYTES,
+        unattachedMaxBytes: e.UPLOAD_UNATTACHED_MAX_BYTES,
+        unattachedPerClient: e.UPLOAD_UNATTACHED_PER_CLIENT,
+        unattachedPerAddress: e.UPLOAD_UNATTACHED_PER_ADDRESS,
+        unattachedTtlMs: e.UPLOAD_UNATTACHED_MINUTES * 60_000,
+      },
+    },
     reports: {
       rateLimit: { count: e.REPORT_RATE_LIMIT_COUNT, windowMinutes: e.REPORT_RATE_LIMIT_MINUTES },
       duplicateWindowDays: e.DUPLICATE_WINDOW_DAYS,

@@ -25,6 +25,7 @@ import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../support/databases.ts";
 import { SAMPLE_TOWN_FILE, TINY_PNG } from "../support/town.ts";
+import { loadConfig } from "../../src/config.ts";
 
 /**
  * Every statement a conversation step sends costs CPU twice: in PostgreSQL's
@@ -65,7 +66,7 @@ describe("the statements each conversation step sends", () => {
     const clock = () => now;
     const grid = await GridDirectory.open(prisma, file.data.town.code);
     const reports = createReportsService({ prisma, sql, grid, townCode: "wujing", clock });
-    const media = createMediaStore({ root: mediaRoot, sql, maxBytes: 1024 * 1024, logger: createLogger({ level: "silent" }) });
+    const media = createMediaStore({ root: mediaRoot, sql, maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
     // Each Telegram photo is a new picture, as the benchmark's residents send.
     const photos = createPhotoSaver({ store: media, fetchers: { telegram: async () => TINY_PNG(++photoSeed) }, logger: createLogger({ level: "silent" }) });
     const staff = createStaffRegistry({ prisma, townCode: "wujing", clock });

@@ -163,9 +163,28 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
       logger.warn("web upload rate limited", { by: "client" });
       return tooManyRequests(client);
     }
-    const stored = await media.put(request.body);
+    const stored = await media.put(request.body, { clientId: clientId.data, address: addressOf(request) });
     if (stored.ok) return json200(JSON.stringify({ fileId: stored.mediaId }));
     if (stored.reason === "notImage") return notAnImage();
+    if (stored.reason === "uploaderQuota") {
+      logger.warn("web upload refused: too many photos not used in a report", { limit: stored.limit });
+      const minutes = Math.ceil(stored.retryAfterSeconds / 60);
+      return jsonError(
+        429,
+        "upload_quota",
+        {
+          zh: `您已上传了 ${stored.limit} 张还没有用在举报里的照片。请先提交举报，或 ${minutes} 分钟后再上传。`,
+          en: `You have uploaded ${stored.limit} photos not yet used in a report. Please submit your report first, or upload again in ${minutes} minutes.`,
+        },
+        { headers: { "Retry-After": String(stored.retryAfterSeconds) }, details: { limit: stored.limit } },
+      );
+    }
+    if (stored.reason === "storageFull") {
+      return jsonError(507, "storage_full", {
+        zh: "照片存储空间暂时已满，现在无法上传照片。您仍然可以不带照片提交举报。",
+        en: "Photo storage is full for now, so photos cannot be uploaded. You can still submit your report without a photo.",
+      });
+    }
     // The server refuses such a body first (the route limit is the store's); this keeps the answer exhaustive.
     return jsonError(
       413,
