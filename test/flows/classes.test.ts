@@ -16,8 +16,12 @@ afterAll(async () => {
 
 const resident = (userId: string, locale: "zh" | "en" = "zh") => converse(town.services, { userId, locale, now: () => now });
 
+/** A mobile number of each resident's own: one place is kept per number. */
+const mobiles = new Map<string, string>();
+const mobileOf = (userId: string) => mobiles.get(userId) ?? mobiles.set(userId, `1381234${String(mobiles.size).padStart(4, "0")}`).get(userId)!;
+
 /** Walks a resident through sign-up for the talent class and returns the final replies. */
-async function signUp(userId: string, mobile = "13812345678") {
+async function signUp(userId: string, mobile = mobileOf(userId)) {
   const chat = resident(userId);
   await chat.choose(`flow:classes:signup:${COHORT}`);
   await chat.choose("privacy:yes");
