@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { createDispatcher } from "./bot/dispatch.ts";
+import { createDispatcher, sessionKey } from "./bot/dispatch.ts";
 import { createTelegramChannel } from "./bot/channels/telegram/channel.ts";
 import { createWebChannel } from "./bot/channels/web/channel.ts";
 import { createWebInbox, createWebSender } from "./bot/channels/web/inbox.ts";
@@ -13,6 +13,7 @@ import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
 import { createMemoryLimiter, type RateLimiter } from "./bot/limits/limiter.ts";
 import { createRedisLimiter } from "./bot/limits/redis-limiter.ts";
+import { createOriginBudgets } from "./bot/limits/origin-budgets.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
 import { createRedisStore } from "./bot/sessions/redis-store.ts";
 import type { SessionStore } from "./bot/sessions/store.ts";
@@ -77,7 +78,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
 
     const store: SessionStore = config.redisUrl
       ? await createRedisStore({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
-      : createMemoryStore();
+      : createMemoryStore({ maxEntries: config.memorySessionsMax });
     stops.push(() => store.close());
     // Limits are shared state: with Redis, every worker and machine counts in the same windows.
     const limiter: RateLimiter = config.redisUrl
@@ -109,11 +110,22 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       web: (payload) => (webChatUrl ? `${webChatUrl}?start=${encodeURIComponent(payload)}` : undefined),
     };
     const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, onShopAdded: reports.forgetShops });
-    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links, budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }) }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
     const inbox = createWebInbox(store);
-    const web = createWebChannel({ handler: dispatcher, media, inbox, limiter, logger: logger.child({ channel: "web" }) });
+    const web = createWebChannel({
+      handler: dispatcher,
+      media,
+      inbox,
+      limiter,
+      // A web client id with a session has spoken before; one without spends its address's budget.
+      newClients: {
+        isKnown: async (clientId) => (await store.read(sessionKey({ channel: "web", chatId: clientId, userId: clientId }))) !== undefined,
+        perAddressPerHour: config.web.newClientsPerAddressPerHour,
+      },
+      logger: logger.child({ channel: "web" }),
+    });
     const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
       prisma: db.prisma,

@@ -38,6 +38,12 @@ const envSchema = z
     // Linli processes sharing the HTTP port; more than one needs state shared between them (PostgreSQL, Redis).
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+    // Sessions kept at most in memory (no REDIS_URL); the least recently used go first.
+    MEMORY_SESSIONS_MAX: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+    // A web client id is free to make up: new ones per address an hour, generous for a shared network.
+    WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+    // Class sign-ups from one web address an hour, whatever the client ids.
+    WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
     TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC-DEF… as issued by @BotFather").optional()),
     TELEGRAM_API_ROOT: urlWithProtocols(["http:", "https:"]).default("https://api.telegram.org"),
     TELEGRAM_WEBHOOK_URL: optionalUrl(["https:", "http:"]),
@@ -158,6 +164,10 @@ export type Config = {
   workers: number;
   town: { code: string; dataFile: string };
   sessionIdleMs: number;
+  /** Sessions the in-memory store keeps at most (embedded mode). */
+  memorySessionsMax: number;
+  /** Allowances per web client address, whatever client ids it makes up. */
+  web: { newClientsPerAddressPerHour: number; signUpsPerAddressPerHour: number };
   telegram:
     | {
         token: string;
@@ -247,6 +257,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: e.WORKERS,
     town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    memorySessionsMax: e.MEMORY_SESSIONS_MAX,
+    web: { newClientsPerAddressPerHour: e.WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR, signUpsPerAddressPerHour: e.WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR },
     telegram,
     wecomBot:
       e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY

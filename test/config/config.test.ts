@@ -87,6 +87,15 @@ describe("configuration", () => {
     expect(problemsOf({ UPLOAD_UNATTACHED_PER_CLIENT: "many" })).toEqual(["UPLOAD_UNATTACHED_PER_CLIENT"]);
   });
 
+  it("web identities and in-memory sessions have generous bounds by default, and bad ones name their variable", () => {
+    const config = loadConfig({});
+    expect(config.web).toEqual({ newClientsPerAddressPerHour: 60, signUpsPerAddressPerHour: 30 });
+    expect(config.memorySessionsMax).toBe(100_000);
+    expect(problemsOf({ WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR: "0" })).toEqual(["WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR"]);
+    expect(problemsOf({ WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR: "lots" })).toEqual(["WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR"]);
+    expect(problemsOf({ MEMORY_SESSIONS_MAX: "10" })).toEqual(["MEMORY_SESSIONS_MAX"]);
+  });
+
   it("webhook mode needs a token and a secret", () => {
     expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]);
     const config = loadConfig({

@@ -20,6 +20,8 @@ import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
 import { loadConfig } from "../../src/config.ts";
+import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
+import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
@@ -72,7 +74,7 @@ export async function openSampleServices(
     media,
     mediaRoot,
     staff,
-    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
+    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);

@@ -19,7 +19,16 @@ export interface WebChannelOptions {
   logger: Logger;
   /** Where the per-client and per-address windows are counted: shared by all processes (Redis) when there are several. Default: this process's memory. */
   limiter?: RateLimiter;
+  /**
+   * The budget of new client ids per address. A client id is whatever the
+   * browser sends, so without it one address could make up any number of
+   * residents; `isKnown` says whether an id already has a conversation.
+   * Without this option new ids cost nothing.
+   */
+  newClients?: { isKnown(clientId: string): Promise<boolean>; perAddressPerHour: number };
 }
+
+const HOUR_MS = 60 * 60_000;
 
 /** Per browser: a person typing and pressing buttons stays far below this. */
 export const CLIENT_RATE_LIMIT: WindowRule = { limit: 20, windowMs: 10_000 };
@@ -137,7 +146,25 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
       logger.warn("web chat rate limited", { by: "client" });
       return tooManyRequests(client);
     }
-    const replies = await handler.handle(toInboundEvent(parsed.data));
+    const { newClients } = options;
+    if (newClients && !(await newClients.isKnown(parsed.data.clientId))) {
+      const budget = await hit({ limit: newClients.perAddressPerHour, windowMs: HOUR_MS }, "new-client", addressOf(request));
+      if (!budget.allowed) {
+        logger.warn("web chat refused a new client id: its address made too many", { remoteAddress: request.remoteAddress });
+        const seconds = retryAfterSeconds(budget);
+        const minutes = Math.ceil(seconds / 60);
+        return jsonError(
+          429,
+          "new_client_limited",
+          {
+            zh: `从您所在的网络新开的对话太多了，请 ${minutes} 分钟后再试。已经开始的对话不受影响。`,
+            en: `Too many new chats were started from your network. Please try again in ${minutes} minutes; chats already under way are not affected.`,
+          },
+          { headers: { "Retry-After": String(seconds) } },
+        );
+      }
+    }
+    const replies = await handler.handle(toInboundEvent(parsed.data, `web:${addressOf(request)}`));
     return json200(JSON.stringify({ replies }));
   };
 
