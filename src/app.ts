@@ -119,9 +119,14 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       media,
       inbox,
       limiter,
-      // A web client id with a session has spoken before; one without spends its address's budget.
+      // A web client id with a session has spoken before; one without spends its address's budget. While the
+      // store is down the dispatcher answers "temporarily unavailable" anyway, so nobody's budget is spent.
       newClients: {
-        isKnown: async (clientId) => (await store.read(sessionKey({ channel: "web", chatId: clientId, userId: clientId }))) !== undefined,
+        isKnown: (clientId) =>
+          store.read(sessionKey({ channel: "web", chatId: clientId, userId: clientId })).then(
+            (session) => session !== undefined,
+            () => true,
+          ),
         perAddressPerHour: config.web.newClientsPerAddressPerHour,
       },
       logger: logger.child({ channel: "web" }),
