@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { createDispatcher } from "./bot/dispatch.ts";
+import { createDispatcher, sessionKey } from "./bot/dispatch.ts";
 import { createTelegramChannel } from "./bot/channels/telegram/channel.ts";
 import { createWebChannel } from "./bot/channels/web/channel.ts";
 import { createWebInbox, createWebSender } from "./bot/channels/web/inbox.ts";
@@ -11,6 +11,9 @@ import { createOutboxWorker } from "./bot/notify/outbox-worker.ts";
 import { renderOutboxRow } from "./bot/notify/render.ts";
 import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
+import { createMemoryLimiter, type RateLimiter } from "./bot/limits/limiter.ts";
+import { createRedisLimiter } from "./bot/limits/redis-limiter.ts";
+import { createOriginBudgets } from "./bot/limits/origin-budgets.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
 import { createRedisStore } from "./bot/sessions/redis-store.ts";
 import type { SessionStore } from "./bot/sessions/store.ts";
@@ -82,11 +85,16 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
 
     const store: SessionStore = config.redisUrl
       ? await createRedisStore({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
-      : createMemoryStore();
+      : createMemoryStore({ maxEntries: config.memorySessionsMax });
     stops.push(() => store.close());
+    // Limits are shared state: with Redis, every worker and machine counts in the same windows.
+    const limiter: RateLimiter = config.redisUrl
+      ? await createRedisLimiter({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
+      : createMemoryLimiter();
+    stops.push(() => limiter.close());
 
     const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: config.town.code, options: config.reports });
-    const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, logger: logger.child({ component: "media" }) });
+    const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, limits: config.media.limits, logger: logger.child({ component: "media" }) });
     // The web chat uploads photos before sending them, so its file ids already are media ids.
     const photos = createPhotoSaver({
       store: media,
@@ -106,16 +114,33 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let webChatUrl: string | undefined = undefined;
     const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => telegramUsername });
     const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, onShopAdded: reports.forgetShops });
-    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links }, logger, idleMs: config.sessionIdleMs });
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links, budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }) }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
     const inbox = createWebInbox(store);
-    const web = createWebChannel({ handler: dispatcher, media, inbox, logger: logger.child({ channel: "web" }) });
+    const web = createWebChannel({
+      handler: dispatcher,
+      media,
+      inbox,
+      limiter,
+      // A web client id with a session has spoken before; one without spends its address's budget. While the
+      // store is down the dispatcher answers "temporarily unavailable" anyway, so nobody's budget is spent.
+      newClients: {
+        isKnown: (clientId) =>
+          store.read(sessionKey({ channel: "web", chatId: clientId, userId: clientId })).then(
+            (session) => session !== undefined,
+            () => true,
+          ),
+        perAddressPerHour: config.web.newClientsPerAddressPerHour,
+      },
+      logger: logger.child({ channel: "web" }),
+    });
     const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
       prisma: db.prisma,
       sql: db.sql,
       render: renderOutboxRow,
+      limiter,
       senders: {
         ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),
         web: createWebSender(inbox),
@@ -133,7 +158,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       method: "GET",
       path: "/healthz",
       async handle() {
-        const [database, sessions] = await Promise.all([db.ping(), store.ping()]);
+        const [database, sessions, photos] = await Promise.all([db.ping(), store.ping(), media.usage().catch(() => undefined)]);
         const channels = channelsReady();
         const notReady = Object.keys(channels).filter((channel) => !channels[channel]?.ready);
         const ok = database && sessions && notReady.length === 0;
@@ -146,6 +171,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
             sessions: { kind: config.redisUrl ? "redis" : "memory", ok: sessions },
             channels,
             ...(notReady.length > 0 ? { notReady } : {}),
+            media: photos,
           }),
         };
       },
@@ -162,7 +188,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let scheduled: Promise<unknown> | undefined;
     const schedule = setInterval(() => {
       // A run still working off a backlog is not overtaken by the next one.
-      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours), compact.queueCompactReminders()])
+      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours), compact.queueCompactReminders(), media.sweepUnattached()])
         .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
         .finally(() => {
           scheduled = undefined;

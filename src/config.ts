@@ -45,6 +45,12 @@ const envSchema = z
     // Linli processes sharing the HTTP port; more than one needs state shared between them (PostgreSQL, Redis).
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+    // Sessions kept at most in memory (no REDIS_URL); the least recently used go first.
+    MEMORY_SESSIONS_MAX: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+    // A web client id is free to make up: new ones per address an hour, generous for a shared network.
+    WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+    // Class sign-ups from one web address an hour, whatever the client ids.
+    WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
     TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC-DEF… as issued by @BotFather").optional()),
     TELEGRAM_API_ROOT: urlWithProtocols(["http:", "https:"]).default("https://api.telegram.org"),
     TELEGRAM_WEBHOOK_URL: optionalUrl(["https:", "http:"]),
@@ -72,6 +78,16 @@ const envSchema = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     MEDIA_DIR: optionalString,
     MEDIA_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+    // The media folder's bound: no new photo is kept once the stored ones take this much.
+    MEDIA_MAX_TOTAL_BYTES: z.coerce.number().int().min(16 * 1024 * 1024).max(2 ** 40).default(2 * 1024 ** 3),
+    // Photos uploaded (or sent) but attached to no report are deleted this long after they arrived.
+    UPLOAD_UNATTACHED_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
+    // Unattached photos of everyone together, in bytes.
+    UPLOAD_UNATTACHED_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).max(2 ** 40).default(256 * 1024 * 1024),
+    // Unattached web uploads one visitor may hold (a report takes up to 3 photos).
+    UPLOAD_UNATTACHED_PER_CLIENT: z.coerce.number().int().min(3).max(1000).default(6),
+    // Unattached web uploads all visitors behind one address may hold: room for a shared network, not for a script.
+    UPLOAD_UNATTACHED_PER_ADDRESS: z.coerce.number().int().min(3).max(100_000).default(60),
     REPORT_RATE_LIMIT_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
     REPORT_RATE_LIMIT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
     DUPLICATE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
@@ -136,6 +152,18 @@ const envSchema = z
         ctx.addIssue({ code: "custom", path: [variable], message: `has a password shorter than ${MIN_SECRET_LENGTH} characters: it is easy to guess and could not be kept out of the logs; use a longer one` });
       }
     }
+    if (env.MEDIA_MAX_TOTAL_BYTES < env.MEDIA_MAX_BYTES) {
+      ctx.addIssue({ code: "custom", path: ["MEDIA_MAX_TOTAL_BYTES"], message: "must be at least MEDIA_MAX_BYTES, or no photo fits" });
+    }
+    if (env.UPLOAD_UNATTACHED_MAX_BYTES > env.MEDIA_MAX_TOTAL_BYTES) {
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_MAX_BYTES"], message: "must not exceed MEDIA_MAX_TOTAL_BYTES" });
+    }
+    if (env.UPLOAD_UNATTACHED_PER_ADDRESS < env.UPLOAD_UNATTACHED_PER_CLIENT) {
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_PER_ADDRESS"], message: "must be at least UPLOAD_UNATTACHED_PER_CLIENT: an address holds one visitor or more" });
+    }
+    if (env.UPLOAD_UNATTACHED_MINUTES <= env.SESSION_IDLE_MINUTES) {
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_MINUTES"], message: "must be longer than SESSION_IDLE_MINUTES, or the photos of a report still being written could be deleted" });
+    }
     if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
       ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });
     }
@@ -161,6 +189,10 @@ export type Config = {
   workers: number;
   town: { code: string; dataFile: string };
   sessionIdleMs: number;
+  /** Sessions the in-memory store keeps at most (embedded mode). */
+  memorySessionsMax: number;
+  /** Allowances per web client address, whatever client ids it makes up. */
+  web: { newClientsPerAddressPerHour: number; signUpsPerAddressPerHour: number };
   telegram:
     | {
         token: string;
@@ -181,7 +213,12 @@ export type Config = {
       }
     | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
-  media: { dir: string; maxBytes: number };
+  /** Where photos are kept and how much of them; see MediaLimits in src/bot/media/store.ts. */
+  media: {
+    dir: string;
+    maxBytes: number;
+    limits: { maxTotalBytes: number; unattachedMaxBytes: number; unattachedPerClient: number; unattachedPerAddress: number; unattachedTtlMs: number };
+  };
   reports: {
     rateLimit: { count: number; windowMinutes: number };
     duplicateWindowDays: number;
@@ -246,6 +283,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: e.WORKERS,
     town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    memorySessionsMax: e.MEMORY_SESSIONS_MAX,
+    web: { newClientsPerAddressPerHour: e.WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR, signUpsPerAddressPerHour: e.WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR },
     telegram,
     wecomBot:
       e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY
@@ -258,7 +297,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : undefined,
     logLevel: e.LOG_LEVEL,
-    media: { dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, "media")), maxBytes: e.MEDIA_MAX_BYTES },
+    media: {
+      dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, "media")),
+      maxBytes: e.MEDIA_MAX_BYTES,
+      limits: {
+        maxTotalBytes: e.MEDIA_MAX_TOTAL_BYTES,
+        unattachedMaxBytes: e.UPLOAD_UNATTACHED_MAX_BYTES,
+        unattachedPerClient: e.UPLOAD_UNATTACHED_PER_CLIENT,
+        unattachedPerAddress: e.UPLOAD_UNATTACHED_PER_ADDRESS,
+        unattachedTtlMs: e.UPLOAD_UNATTACHED_MINUTES * 60_000,
+      },
+    },
     reports: {
       rateLimit: { count: e.REPORT_RATE_LIMIT_COUNT, windowMinutes: e.REPORT_RATE_LIMIT_MINUTES },
       duplicateWindowDays: e.DUPLICATE_WINDOW_DAYS,

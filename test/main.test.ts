@@ -37,7 +37,13 @@ describe("the server deployment (PostgreSQL and Redis)", () => {
       expect(await ask(first.httpUrl, `client-${randomUUID().slice(0, 8)}`, "紫竹半岛归哪个片区管？")).toContain("紫竹半岛居民区 属于【第四片区】");
       const health = await fetch(`${first.httpUrl}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: "ok", database: { kind: "postgres", ok: true }, sessions: { kind: "redis", ok: true }, channels: { web: { ready: true } } });
+      expect(await health.json()).toEqual({
+        status: "ok",
+        database: { kind: "postgres", ok: true },
+        sessions: { kind: "redis", ok: true },
+        channels: { web: { ready: true } },
+        media: { bytesUsed: 0, maxTotalBytes: 2 * 1024 ** 3, unattached: 0, unattachedBytes: 0 },
+      });
     } finally {
       await first.stop();
     }
@@ -108,11 +114,17 @@ describe("closing the loop", () => {
 });
 
 describe("the embedded deployment", () => {
-  it("GET /healthz reports the embedded database and memory sessions", async () => {
+  it("GET /healthz reports the embedded database, memory sessions and the media folder's use", async () => {
     const running = await startLinli(loadConfig({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-embedded-")), PORT: "0", LOG_LEVEL: "silent" }));
     try {
       const health = await fetch(`${running.httpUrl}/healthz`);
-      expect(await health.json()).toEqual({ status: "ok", database: { kind: "pglite", ok: true }, sessions: { kind: "memory", ok: true }, channels: { web: { ready: true } } });
+      expect(await health.json()).toEqual({
+        status: "ok",
+        database: { kind: "pglite", ok: true },
+        sessions: { kind: "memory", ok: true },
+        channels: { web: { ready: true } },
+        media: { bytesUsed: 0, maxTotalBytes: 2 * 1024 ** 3, unattached: 0, unattachedBytes: 0 },
+      });
     } finally {
       await running.stop();
     }

@@ -6,8 +6,14 @@ import type { Logger } from "../log.ts";
 import { LockTimeoutError, SessionStoreUnavailableError, type SessionStore } from "./sessions/store.ts";
 import type { UpdateHandler } from "./update-handler.ts";
 
-/** How long a user's language choice outlives their last message. */
+/** How long a user's language choice (or a conversation set aside) outlives their last message. */
 const SESSION_TTL_MS = 90 * 24 * 60 * 60 * 1000;
+/**
+ * How long a session holding nothing (no language chosen, no conversation
+ * going or set aside) outlives its last message: a visitor who never did
+ * anything costs storage for a day, not a season.
+ */
+const EMPTY_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 /** Longer than any channel's redelivery window (Telegram keeps updates 24 h). */
 const DEDUPE_TTL_MS = 26 * 60 * 60 * 1000;
 
@@ -49,7 +55,8 @@ export function createDispatcher(deps: DispatcherDeps): UpdateHandler {
           const t = catalogFor(result.session.locale ?? event.localeHint ?? "zh");
           const replies: OutboundMessage[] = discarded ? [{ type: "text", text: t.session.reset }, ...result.replies] : result.replies;
           try {
-            await stored.commit({ value: JSON.stringify(result.session), ttlMs: SESSION_TTL_MS, processedTtlMs: DEDUPE_TTL_MS });
+            const empty = result.session.locale === null && result.session.active === null && result.session.suspended === null;
+            await stored.commit({ value: JSON.stringify(result.session), ttlMs: empty ? EMPTY_SESSION_TTL_MS : SESSION_TTL_MS, processedTtlMs: DEDUPE_TTL_MS });
           } catch (error) {
             if (!(error instanceof SessionStoreUnavailableError)) throw error;
             // The step already happened (a report filed, a seat taken) and cannot be undone; answering

@@ -169,3 +169,23 @@ describe("when Redis goes away", () => {
     }
   });
 });
+
+describe("how long the dispatcher keeps a session", () => {
+  it("a visitor who only asked something is forgotten after a day, one who chose a language is remembered", async () => {
+    let clock = Date.parse("2026-12-07T08:00:00Z");
+    const store = createMemoryStore({ now: () => clock });
+    const now = () => new Date(clock);
+    const passer = converse(services, { store, now, userId: "passer-by" });
+    const regular = converse(services, { store, now, userId: "regular" });
+    expect(shownText(await passer.text("紫竹半岛"))).toContain("属于【第四片区】");
+    await regular.command("lang", "en");
+    const keyOf = (userId: string) => sessionKey({ channel: "web", chatId: userId, userId });
+    clock += 24 * 60 * 60_000 - 1;
+    expect(await store.read(keyOf("passer-by"))).toBeDefined();
+    clock += 2;
+    expect(await store.read(keyOf("passer-by"))).toBeUndefined();
+    clock += 30 * 24 * 60 * 60_000;
+    expect(JSON.parse((await store.read(keyOf("regular")))!)).toMatchObject({ locale: "en" });
+    await store.close();
+  });
+});

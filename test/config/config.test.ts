@@ -73,6 +73,30 @@ describe("configuration", () => {
     expect(loadConfig({ CLASS_REMINDER_LEAD_HOURS: "48" }).classReminderLeadHours).toBe(48);
   });
 
+  it("photos no report uses are bounded by default, and bounds that contradict each other name their variable", () => {
+    expect(loadConfig({}).media.limits).toEqual({
+      maxTotalBytes: 2 * 1024 ** 3,
+      unattachedMaxBytes: 256 * 1024 ** 2,
+      unattachedPerClient: 6,
+      unattachedPerAddress: 60,
+      unattachedTtlMs: 60 * 60_000,
+    });
+    expect(problemsOf({ MEDIA_MAX_TOTAL_BYTES: String(20 * 1024 ** 2), UPLOAD_UNATTACHED_MAX_BYTES: String(10 * 1024 ** 2), MEDIA_MAX_BYTES: String(50 * 1024 ** 2) })).toEqual(["MEDIA_MAX_TOTAL_BYTES"]);
+    expect(problemsOf({ MEDIA_MAX_TOTAL_BYTES: String(100 * 1024 ** 2) })).toEqual(["UPLOAD_UNATTACHED_MAX_BYTES"]);
+    expect(problemsOf({ UPLOAD_UNATTACHED_PER_ADDRESS: "4" })).toEqual(["UPLOAD_UNATTACHED_PER_ADDRESS"]);
+    expect(problemsOf({ UPLOAD_UNATTACHED_MINUTES: "30" })).toEqual(["UPLOAD_UNATTACHED_MINUTES"]);
+    expect(problemsOf({ UPLOAD_UNATTACHED_PER_CLIENT: "many" })).toEqual(["UPLOAD_UNATTACHED_PER_CLIENT"]);
+  });
+
+  it("web identities and in-memory sessions have generous bounds by default, and bad ones name their variable", () => {
+    const config = loadConfig({});
+    expect(config.web).toEqual({ newClientsPerAddressPerHour: 60, signUpsPerAddressPerHour: 30 });
+    expect(config.memorySessionsMax).toBe(100_000);
+    expect(problemsOf({ WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR: "0" })).toEqual(["WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR"]);
+    expect(problemsOf({ WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR: "lots" })).toEqual(["WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR"]);
+    expect(problemsOf({ MEMORY_SESSIONS_MAX: "10" })).toEqual(["MEMORY_SESSIONS_MAX"]);
+  });
+
   it("webhook mode needs a token and a secret", () => {
     expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]);
     const config = loadConfig({

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOutboxRow } from "../../src/bot/notify/render.ts";
+import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
+import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { openSampleServices, type SampleServices } from "../support/town.ts";
 
@@ -16,9 +18,12 @@ afterAll(async () => {
 
 const resident = (userId: string, locale: "zh" | "en" = "zh") => converse(town.services, { userId, locale, now: () => now });
 
+/** A mobile number of each resident's own: one place is kept per number. */
+const mobiles = new Map<string, string>();
+const mobileOf = (userId: string) => mobiles.get(userId) ?? mobiles.set(userId, `1381234${String(mobiles.size).padStart(4, "0")}`).get(userId)!;
+
 /** Walks a resident through sign-up for the talent class and returns the final replies. */
-async function signUp(userId: string, mobile = "13812345678") {
-  const chat = resident(userId);
+async function signUp(userId: string, mobile = mobileOf(userId), chat = resident(userId)) {
   await chat.choose(`flow:classes:signup:${COHORT}`);
   await chat.choose("privacy:yes");
   await chat.text("王芳");
@@ -182,6 +187,27 @@ describe("the community talent pool", () => {
     expect(found).toContain("周华 13912345678");
     expect(shownText(await teacher.command("talents", "木工"))).toContain("资源库中没有");
     expect(shownText(await resident("talent-1").command("talents", "摄影"))).toContain("仅限治理学院工作人员");
+  });
+  it("made-up identities from one web address take no more sign-ups an hour than its allowance; the last one's details are kept and another address is not affected", async () => {
+    // An allowance of two an hour on a clock of the test's own, so the hour passes at once.
+    const services = { ...town.services, budgets: createOriginBudgets(createMemoryLimiter({ now: () => now.getTime() }), { signUpsPerHour: 2 }) };
+    const from = (userId: string, origin: string) => converse(services, { userId, now: () => now, origin });
+    const office = "web:198.51.100.9";
+    const before = await town.db.prisma.enrolment.count();
+    for (const userId of ["office-1", "office-2"]) expect(shownText((await signUp(userId, undefined, from(userId, office))).replies)).toMatch(/报名成功|候补/);
+    const last = from("office-3", office);
+    const { replies } = await signUp("office-3", undefined, last);
+    expect(shownText(replies)).toContain("报名的人数已达上限");
+    expect(lastChoices(replies).map((option) => option.value)).toEqual(["skills:none"]);
+    expect(await town.db.prisma.enrolment.count()).toBe(before + 2);
+    expect(shownText((await signUp("elsewhere", undefined, from("elsewhere", "web:203.0.113.50"))).replies)).toMatch(/报名成功|候补/);
+    // Asking again while the hour lasts keeps the conversation alive; once it is over, the kept details go in.
+    for (const minutes of [25, 25]) {
+      now = new Date(now.getTime() + minutes * 60_000);
+      expect(shownText(await last.choose("skills:none"))).toContain("报名的人数已达上限");
+    }
+    now = new Date(now.getTime() + 11 * 60_000);
+    expect(shownText(await last.choose("skills:none"))).toMatch(/报名成功|候补/);
   });
 });
 

@@ -25,6 +25,9 @@ import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../support/databases.ts";
 import { SAMPLE_TOWN_FILE, TINY_PNG } from "../support/town.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
+import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 
 /**
  * Every statement a conversation step sends costs CPU twice: in PostgreSQL's
@@ -65,7 +68,7 @@ describe("the statements each conversation step sends", () => {
     const clock = () => now;
     const grid = await GridDirectory.open(prisma, file.data.town.code);
     const reports = createReportsService({ prisma, sql, grid, townCode: "wujing", clock });
-    const media = createMediaStore({ root: mediaRoot, sql, maxBytes: 1024 * 1024, logger: createLogger({ level: "silent" }) });
+    const media = createMediaStore({ root: mediaRoot, sql, maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
     // Each Telegram photo is a new picture, as the benchmark's residents send.
     const photos = createPhotoSaver({ store: media, fetchers: { telegram: async () => TINY_PNG(++photoSeed) }, logger: createLogger({ level: "silent" }) });
     const staff = createStaffRegistry({ prisma, townCode: "wujing", clock });
@@ -78,6 +81,7 @@ describe("the statements each conversation step sends", () => {
       classes: createClassesService({ prisma, sql, townCode: "wujing", clock, staff, grid }),
       desk: createStaffDesk({ prisma, townCode: "wujing", registry: staff, reports, clock }),
       compact: createCompactService({ prisma, townCode: "wujing", staff, clock }),
+      budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }),
       links: { telegram: () => undefined, web: () => undefined },
     };
   });
@@ -170,15 +174,18 @@ describe("the statements each conversation step sends", () => {
   });
 
   /** The benchmark's sign-up, from the list of classes to skipping the skills question; the answer to the last step. */
+  let signUps = 0;
   const signUp = async (skills: string) => {
     const step = resident("classes");
+    // One place is kept per mobile number, so each resident brings their own.
+    const mobile = `1391234${String(++signUps).padStart(4, "0")}`;
     const listed = lastChoices(await step("list", { type: "command", command: "classes", args: "" }));
     const cohort = listed.find((option) => option.value.endsWith(COHORT))!;
     await step("cohort", choice(cohort.value));
     await step("sign up", choice(`flow:classes:signup:${COHORT}`));
     await step("privacy", choice("privacy:yes"));
     await step("name", text("陈静"));
-    await step("mobile", text("13912345678"));
+    await step("mobile", text(mobile));
     expect(lastChoices(await step("neighbourhood", text("紫竹半岛"))).map((option) => option.value)).toContain("skills:none");
     return shownText(await step(skills, choice("skills:none")));
   };

@@ -12,7 +12,7 @@ import { createLogger } from "../../src/log.ts";
  */
 export function converse(
   services: FlowServices,
-  options: { store?: SessionStore; locale?: Locale; now?: () => Date; idleMs?: number; userId?: string; channel?: ChannelId; chatId?: string; chatType?: "private" | "group" } = {},
+  options: { store?: SessionStore; locale?: Locale; now?: () => Date; idleMs?: number; userId?: string; channel?: ChannelId; chatId?: string; chatType?: "private" | "group"; origin?: string } = {},
 ) {
   const store = options.store ?? createMemoryStore();
   const dispatcher = createDispatcher({
@@ -33,6 +33,7 @@ export function converse(
       chatType: options.chatType ?? "private",
       messageId: `${userId}:m${++sequence}`,
       localeHint: options.locale ?? "zh",
+      ...(options.origin ? { origin: options.origin } : {}),
       payload,
     });
   return {

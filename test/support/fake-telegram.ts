@@ -79,6 +79,8 @@ export interface FakeCall {
   method: string;
   params: Record<string, unknown>;
   ok: boolean;
+  /** When the fake received the call, on its clock (`now`). */
+  at: number;
   /** Made by answering a webhook request rather than by a request of its own. */
   viaWebhookReply?: true;
 }
@@ -732,7 +734,7 @@ export class FakeTelegram {
     const name = Object.keys(this.methods).find((known) => typeof method === "string" && known.toLowerCase() === method.toLowerCase());
     const handler = name ? this.methods[name] : undefined;
     if (!name || !handler) throw new Error(`the webhook answered with an unknown method: ${String(method)}`);
-    const call: FakeCall = { method: name, params, ok: false, viaWebhookReply: true };
+    const call: FakeCall = { method: name, params, ok: false, at: this.now(), viaWebhookReply: true };
     this.log.push(call);
     try {
       await handler(params, undefined);
@@ -762,7 +764,7 @@ export class FakeTelegram {
       return answer(response, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse request body" });
     }
     await this.held.get(name.toLowerCase());
-    const call: FakeCall = { method: name, params, ok: false };
+    const call: FakeCall = { method: name, params, ok: false, at: this.now() };
     this.log.push(call);
     const failure = SEND_METHODS.has(name) ? this.takeSendFailure(params) : undefined;
     if (failure) return this.failSend(failure, request, response);

@@ -5,6 +5,7 @@ import { createMediaStore, type MediaStore } from "../../src/bot/media/store.ts"
 import type { Database } from "../../src/db/database.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
 import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
+import { loadConfig } from "../../src/config.ts";
 
 /** A media store on a fresh database and an empty temporary folder, plus what it logged. */
 export interface MediaFixture {
@@ -28,7 +29,7 @@ export async function openMediaFixture(options: { kind?: (typeof DATABASE_KINDS)
   return {
     db,
     root,
-    store: createMediaStore({ root, sql: db.sql, maxBytes: options.maxBytes, logger }),
+    store: createMediaStore({ root, sql: db.sql, maxBytes: options.maxBytes, limits: loadConfig({}).media.limits, logger }),
     logger,
     logs,
     files: async () => (await readdir(root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name))).sort(),

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
-import { createMediaStore, type MediaStore } from "../../src/bot/media/store.ts";
+import { createMediaStore, type MediaLimits, type MediaStore } from "../../src/bot/media/store.ts";
 import { createPhotoSaver } from "../../src/bot/media/photo-saver.ts";
 import type { Database } from "../../src/db/database.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
@@ -19,6 +19,9 @@ import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
+import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
@@ -37,6 +40,8 @@ export interface SampleServices {
   grid: GridDirectory;
   reports: ReportsService & StaffReportActions;
   media: MediaStore;
+  /** The folder the media store writes to. */
+  mediaRoot: string;
   staff: StaffRegistry;
   services: FlowServices;
   /** Puts bytes where the web channel keeps uploads and returns the file id a photo message carries. */
@@ -46,11 +51,11 @@ export interface SampleServices {
 }
 
 export async function openSampleServices(
-  options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number } = {},
+  options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number; mediaLimits?: Partial<MediaLimits> } = {},
 ): Promise<SampleServices> {
   const { db, grid } = await openSampleTown(options.kind);
   const mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
-  const media = createMediaStore({ root: mediaRoot, sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, logger: createLogger({ level: "silent" }) });
+  const media = createMediaStore({ root: mediaRoot, sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, limits: { ...loadConfig({}).media.limits, ...options.mediaLimits }, now: options.clock, logger: createLogger({ level: "silent" }) });
   const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", clock: options.clock, options: options.reports });
   const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
@@ -67,8 +72,9 @@ export async function openSampleServices(
     grid,
     reports,
     media,
+    mediaRoot,
     staff,
-    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
+    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);

@@ -73,7 +73,9 @@ export function createPhotoSaver(options: PhotoSaverOptions): PhotoSaver {
         const bytes = await fetcher(photo.fileId, { maxBytes: store.maxBytes });
         if (bytes === "tooLarge") return tooLarge;
         const stored = await store.put(bytes);
-        return stored.ok ? { ok: true, mediaId: stored.mediaId } : stored;
+        if (stored.ok) return { ok: true, mediaId: stored.mediaId };
+        // A full store is the operator's to mend; for the resident it is a photo that cannot be kept now.
+        return stored.reason === "tooLarge" || stored.reason === "notImage" ? stored : unavailable;
       } catch (error) {
         // A channel hiccup is routine; a failing disk or database needs an operator.
         if (error instanceof ChannelFileError) logger.warn("could not fetch a photo from its channel", { channel, error });

@@ -33,7 +33,46 @@ export function detectImage(bytes: Buffer): ImageType | undefined {
 }
 
 /** What {@link MediaStore.put} did with some bytes. */
-export type PutResult = { ok: true; mediaId: string } | { ok: false; reason: "tooLarge"; maxBytes: number } | { ok: false; reason: "notImage" };
+export type PutResult =
+  | { ok: true; mediaId: string }
+  | { ok: false; reason: "tooLarge"; maxBytes: number }
+  | { ok: false; reason: "notImage" }
+  /** The uploader (or their address) already holds `limit` uploads not attached to any report. */
+  | { ok: false; reason: "uploaderQuota"; limit: number; retryAfterSeconds: number }
+  /** The folder is at its size bound, or the unattached uploads of everyone together are at theirs. */
+  | { ok: false; reason: "storageFull" };
+
+/** Why {@link MediaStore.put} kept nothing. */
+type Refusal = Exclude<PutResult, { ok: true }>;
+
+/** Who sent an upload: its web visitor and address. Only hashes of both are kept, and only to count. */
+export interface Uploader {
+  clientId: string;
+  address: string;
+}
+
+/** How full the store is, for `/healthz`. */
+export interface MediaUsage {
+  bytesUsed: number;
+  maxTotalBytes: number;
+  /** Images attached to no report (yet): uploads in progress, and abandoned ones until they are swept. */
+  unattached: number;
+  unattachedBytes: number;
+}
+
+/** Bounds of the store; an upload over any of them is refused, and unattached uploads do not stay. */
+export interface MediaLimits {
+  /** The whole folder: no new image once the stored ones take this many bytes. */
+  maxTotalBytes: number;
+  /** Unattached images of everyone together, in bytes. */
+  unattachedMaxBytes: number;
+  /** Unattached images one web visitor (client id) may hold. */
+  unattachedPerClient: number;
+  /** Unattached images all visitors from one address may hold together. */
+  unattachedPerAddress: number;
+  /** An image still attached to no report this long after it was stored is deleted. */
+  unattachedTtlMs: number;
+}
 
 /** Raised when an image that passed every check cannot be written to disk or recorded; keeps the content hash for the log. */
 export class MediaStoreError extends Error {
@@ -55,14 +94,28 @@ export interface MediaStore {
    * Keeps an image and returns its media id. The same bytes always give the
    * same id (one row, one file), so a retried upload or a photo sent twice
    * costs nothing. Refuses anything over `maxBytes` and anything whose bytes
-   * are not JPEG, PNG, WebP or GIF. Throws {@link MediaStoreError} when the disk
+   * are not JPEG, PNG, WebP or GIF, and a new image over the store's
+   * {@link MediaLimits} (an `uploader`'s own quotas apply only when given;
+   * the same bytes again always pass, they cost nothing). The bounds are
+   * checked before writing, so concurrent uploads may pass them by at most
+   * their own number. Throws {@link MediaStoreError} when the disk
    * or the database fails.
    */
-  put(bytes: Buffer): Promise<PutResult>;
+  put(bytes: Buffer, uploader?: Uploader): Promise<PutResult>;
   /** Whether `mediaId` names a stored image; lets a channel that uploads first refer to it later. */
   has(mediaId: string): Promise<boolean>;
   /** The image and its detected type, or `undefined` for an unknown id or a file gone from disk. */
   read(mediaId: string): Promise<{ bytes: Buffer; mimeType: string } | undefined>;
+  /** How full the store is. */
+  usage(): Promise<MediaUsage>;
+  /**
+   * Deletes the images stored more than `unattachedTtlMs` ago that no report
+   * or report event refers to, rows first and then files; resolves with how
+   * many it deleted. Idempotent and safe to run from several processes at once:
+   * each row is deleted by one statement that checks again that nothing refers
+   * to it, so a photo attached meanwhile stays.
+   */
+  sweepUnattached(): Promise<number>;
 }
 
 /**
@@ -79,8 +132,20 @@ export interface MediaStoreOptions {
   /** The database through its driver: a photo is stored on the step that receives it (decision record 0005). */
   sql: Sql;
   maxBytes: number;
+  limits: MediaLimits;
   logger: Logger;
+  /** The clock ages are measured on; tests inject one. */
+  now?: () => Date;
 }
+
+/** Rows a sweep deletes at most, so one pass never holds the database long; the next pass takes the rest. */
+const SWEEP_BATCH = 500;
+
+// A row is unattached when no report photo and no timeline entry refers to it.
+const UNATTACHED = `NOT EXISTS (SELECT 1 FROM "ReportPhoto" p WHERE p."mediaId" = m."id") AND NOT EXISTS (SELECT 1 FROM "ReportEvent" e WHERE e."photoId" = m."id")`;
+
+/** Only hashes of who uploaded are kept: enough to count, nothing to read back. */
+const uploaderHash = (kind: string, value: string) => createHash("sha256").update(`${kind}:${value}`).digest("hex").slice(0, 32);
 
 /**
  * A content-addressed folder: an image lives at `<root>/<first two hex digits
@@ -94,7 +159,8 @@ export interface MediaStoreOptions {
  * photo sent again rewrites identical bytes under the same name.
  */
 export function createMediaStore(options: MediaStoreOptions): MediaStore {
-  const { root, sql, maxBytes, logger } = options;
+  const { root, sql, maxBytes, limits, logger } = options;
+  const now = options.now ?? (() => new Date());
 
   // The folder is made when the file cannot be opened for want of it: once per folder, not once per photo.
   async function openCreatingFolder(file: string) {
@@ -127,37 +193,81 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
 
   const idOf = async (sha256: string) => (await sql.query<{ id: string }>(`SELECT "id" FROM "Media" WHERE "sha256" = $1`, [sha256]))[0]?.id;
 
-  // The unique hash decides between two processes storing the same photo at once: the insert that
-  // loses does nothing, and the row that won is read instead. One statement when nobody races, and
-  // no error to tell apart (PGlite reports a unique violation unlike pg).
-  async function recordOnce(row: { sha256: string; mimeType: string; sizeBytes: number; path: string }): Promise<string> {
-    const [inserted] = await sql.query<{ id: string }>(
-      `INSERT INTO "Media" ("id", "sha256", "mimeType", "sizeBytes", "path", "createdAt") VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT ("sha256") DO NOTHING RETURNING "id"`,
-      [randomUUID(), row.sha256, row.mimeType, row.sizeBytes, row.path, new Date()],
+  /**
+   * Records the image unless it would cross a bound, in one statement: the
+   * folder's bytes, and among rows young enough to be unattached uploads
+   * (older ones are swept), the unattached bytes and this uploader's count.
+   * The unique hash decides between two processes storing the same photo at
+   * once: the insert that loses does nothing, and the row that won is read
+   * instead (PGlite reports a unique violation unlike pg, so none is raised).
+   * Known bytes pass every bound: they take no more room.
+   */
+  async function recordWithinBounds(row: { sha256: string; mimeType: string; sizeBytes: number; path: string; uploadedBy: string | null; uploadedFrom: string | null }): Promise<{ mediaId: string } | Refusal> {
+    const at = now();
+    const [result] = await sql.query<{ id: string | null; totalBytes: string; unattachedBytes: string; byClient: number; fromAddress: number }>(
+      `WITH usage AS (
+         SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM "Media") AS "totalBytes", COALESCE(SUM(m."sizeBytes"), 0) AS "unattachedBytes",
+           (COUNT(*) FILTER (WHERE m."uploadedBy" = $7))::int AS "byClient", (COUNT(*) FILTER (WHERE m."uploadedFrom" = $8))::int AS "fromAddress"
+         FROM "Media" m WHERE m."createdAt" > $9 AND ${UNATTACHED}
+       ), inserted AS (
+         INSERT INTO "Media" ("id", "sha256", "mimeType", "sizeBytes", "path", "createdAt", "uploadedBy", "uploadedFrom")
+         SELECT $1, $2, $3, $4::int, $5, $6, $7, $8 FROM usage
+         WHERE ($7::text IS NULL OR usage."byClient" < $10::int) AND ($8::text IS NULL OR usage."fromAddress" < $11::int)
+           AND usage."totalBytes" + $4::int <= $12::bigint AND usage."unattachedBytes" + $4::int <= $13::bigint
+         ON CONFLICT ("sha256") DO NOTHING RETURNING "id"
+       )
+       SELECT (SELECT "id" FROM inserted) AS "id", "totalBytes"::text, "unattachedBytes"::text, "byClient", "fromAddress" FROM usage`,
+      [
+        randomUUID(),
+        row.sha256,
+        row.mimeType,
+        row.sizeBytes,
+        row.path,
+        at,
+        row.uploadedBy,
+        row.uploadedFrom,
+        new Date(at.getTime() - limits.unattachedTtlMs),
+        limits.unattachedPerClient,
+        limits.unattachedPerAddress,
+        limits.maxTotalBytes,
+        limits.unattachedMaxBytes,
+      ],
     );
-    if (inserted) return inserted.id;
-    const winner = await idOf(row.sha256);
-    if (winner === undefined) throw new MediaStoreError(row.sha256, "the row that won the insert is gone");
-    return winner;
+    if (result?.id) return { mediaId: result.id };
+    const known = await idOf(row.sha256);
+    if (known !== undefined) return { mediaId: known };
+    if (!result) throw new MediaStoreError(row.sha256, "the bounds of the store could not be read");
+    const retryAfterSeconds = Math.ceil(limits.unattachedTtlMs / 1000);
+    if (row.uploadedBy !== null && result.byClient >= limits.unattachedPerClient) return { ok: false, reason: "uploaderQuota", limit: limits.unattachedPerClient, retryAfterSeconds };
+    if (row.uploadedFrom !== null && result.fromAddress >= limits.unattachedPerAddress) return { ok: false, reason: "uploaderQuota", limit: limits.unattachedPerAddress, retryAfterSeconds };
+    logger.warn("an image was refused: the media store is at its bound", { totalBytes: Number(result.totalBytes), unattachedBytes: Number(result.unattachedBytes) });
+    return { ok: false, reason: "storageFull" };
   }
 
   return {
     maxBytes,
-    async put(bytes) {
+    async put(bytes, uploader) {
       if (bytes.length > maxBytes) return { ok: false, reason: "tooLarge", maxBytes };
       const image = detectImage(bytes);
       if (!image) return { ok: false, reason: "notImage" };
       const sha256 = createHash("sha256").update(bytes).digest("hex");
+      const uploadedBy = uploader ? uploaderHash("client", uploader.clientId) : null;
+      const uploadedFrom = uploader ? uploaderHash("address", uploader.address) : null;
       const relative = path.posix.join(sha256.slice(0, 2), `${sha256}.${image.extension}`);
       await writeAtomically(relative, bytes, sha256);
+      let recorded: { mediaId: string } | Refusal;
       try {
-        const mediaId = await recordOnce({ sha256, mimeType: image.mimeType, sizeBytes: bytes.length, path: relative });
-        logger.debug("media stored", { mediaId, mimeType: image.mimeType, sizeBytes: bytes.length });
-        return { ok: true, mediaId };
+        recorded = await recordWithinBounds({ sha256, mimeType: image.mimeType, sizeBytes: bytes.length, path: relative, uploadedBy, uploadedFrom });
       } catch (error) {
         throw new MediaStoreError(sha256, "could not record the stored image", { cause: error });
       }
+      if (!("mediaId" in recorded)) {
+        // Written before the bounds were known, so that a new photo costs one statement; a refused one leaves nothing.
+        await rm(path.join(root, relative), { force: true });
+        return recorded;
+      }
+      logger.debug("media stored", { mediaId: recorded.mediaId, mimeType: image.mimeType, sizeBytes: bytes.length });
+      return { ok: true, mediaId: recorded.mediaId };
     },
     async has(mediaId) {
       return (await sql.query(`SELECT 1 FROM "Media" WHERE "id" = $1`, [mediaId])).length > 0;
@@ -172,6 +282,34 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
         logger.error("a stored image is missing from disk", { mediaId, path: row.path });
         return undefined;
       }
+    },
+    async usage() {
+      const [row] = await sql.query<{ bytesUsed: string; unattached: number; unattachedBytes: string }>(
+        `SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM "Media")::text AS "bytesUsed",
+           COUNT(*)::int AS "unattached", COALESCE(SUM(m."sizeBytes"), 0)::text AS "unattachedBytes"
+         FROM "Media" m WHERE ${UNATTACHED}`,
+      );
+      return { bytesUsed: Number(row?.bytesUsed ?? 0), maxTotalBytes: limits.maxTotalBytes, unattached: row?.unattached ?? 0, unattachedBytes: Number(row?.unattachedBytes ?? 0) };
+    },
+    async sweepUnattached() {
+      const before = new Date(now().getTime() - limits.unattachedTtlMs);
+      const candidates = await sql.query<{ id: string }>(`SELECT m."id" FROM "Media" m WHERE m."createdAt" <= $1 AND ${UNATTACHED} ORDER BY m."createdAt" LIMIT ${SWEEP_BATCH}`, [before]);
+      let deleted = 0;
+      for (const { id } of candidates) {
+        // One row a statement: a report attaching this photo at the same moment makes only this delete fail.
+        const gone = await sql
+          .query<{ path: string }>(`DELETE FROM "Media" m WHERE m."id" = $1 AND m."createdAt" <= $2 AND ${UNATTACHED} RETURNING m."path"`, [id, before])
+          .catch((error: unknown) => {
+            logger.warn("an unattached image could not be deleted; the next sweep tries again", { mediaId: id, error });
+            return [];
+          });
+        for (const row of gone) {
+          await rm(path.join(root, row.path), { force: true });
+          deleted += 1;
+        }
+      }
+      if (deleted > 0) logger.info("deleted images no report used", { deleted });
+      return deleted;
     },
   };
 }

@@ -3,6 +3,7 @@ import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
 import type { Logger } from "../../log.ts";
 import type { Sql } from "../../db/sql.ts";
+import { createMemoryLimiter, type RateLimiter, type WindowLimit } from "../limits/limiter.ts";
 import { ALERT_DIGEST_KIND, DIGESTIBLE_KINDS, digestEntryOf, type AlertDigestPayload } from "./render-digest.ts";
 
 /** How one delivery attempt ended, as a channel sender reports it. */
@@ -96,6 +97,12 @@ export interface OutboxWorkerDeps {
   /** Senders by channel id. Rows of a channel without a sender are left for an instance that has one. */
   senders: Partial<Record<string, ChannelSender>>;
   logger: Logger;
+  /**
+   * Where the per-destination and per-channel windows are counted. Workers on
+   * several processes or machines must share one (Redis) to stay within one
+   * limit together; by default a memory limiter on `clock`, for one process.
+   */
+  limiter?: RateLimiter;
   clock?: () => Date;
   options?: Partial<OutboxWorkerOptions>;
 }
@@ -134,50 +141,6 @@ interface Claim {
 
 /** What happened to one row, as far as the rows after it to the same chat are concerned. */
 type Outcome = { type: "done" } | { type: "waiting"; until: Date };
-
-/**
- * At most `limit` messages in any `windowMs`, the way Telegram and WeCom count
- * ("20 a minute into one group"): unlike a token bucket, which would let a full
- * burst go and then refill, no sliding window ever holds more than the limit.
- * Time comes from the caller so an injected clock drives it.
- */
-class SlidingWindowLimit {
-  /** Send times inside the window, oldest first. */
-  private readonly sentAt: number[] = [];
-
-  constructor(
-    readonly capacity: number,
-    private readonly windowMs: number,
-  ) {}
-
-  private prune(now: number): void {
-    while (this.sentAt.length > 0 && this.sentAt[0]! <= now - this.windowMs) this.sentAt.shift();
-  }
-
-  /** Milliseconds until `cost` more messages fit (0: now). */
-  waitMs(cost: number, now: number): number {
-    this.prune(now);
-    const excess = this.sentAt.length + cost - this.capacity;
-    return excess <= 0 ? 0 : this.sentAt[excess - 1]! + this.windowMs - now;
-  }
-
-  /** The messages that could go out at once. */
-  available(now: number): number {
-    this.prune(now);
-    return this.capacity - this.sentAt.length;
-  }
-
-  take(cost: number, now: number): void {
-    this.prune(now);
-    for (let i = 0; i < cost; i++) this.sentAt.push(now);
-  }
-
-  /** Nothing sent inside the window: the limit may be forgotten, a new one behaves the same. */
-  isIdle(now: number): boolean {
-    this.prune(now);
-    return this.sentAt.length === 0;
-  }
-}
 
 const destinationKey = (channel: string, chatId: string) => `${channel}\u0000${chatId}`;
 
@@ -225,10 +188,10 @@ function errorText(error: unknown): string {
  *   lock so two workers never take consecutive rows of one chat at once.
  * - A row rendering to several messages is retried as a whole, so a recipient
  *   may see its first messages twice after a failure in the middle.
- * - Rate limits are sliding windows in this process's memory, per destination
- *   and per channel. With several instances each enforces the limits on its own
- *   sends, so together they may exceed them by that factor; a channel's
- *   retry-after answers then slow them down.
+ * - Rate limits are sliding windows per destination (a minute) and per
+ *   channel (a second), counted in `limiter` before every send: with a shared
+ *   limiter any number of workers together stay within each limit. A row whose
+ *   windows are full is given back until the limiter says it fits.
  */
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { prisma, sql, render, senders } = deps;
@@ -237,28 +200,16 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const options: OutboxWorkerOptions = { ...DEFAULT_OUTBOX_WORKER_OPTIONS, ...deps.options };
   const channels = Object.keys(senders).filter((channel) => senders[channel] !== undefined);
 
-  const destinationLimits = new Map<string, SlidingWindowLimit>();
-  const channelLimits = new Map<string, SlidingWindowLimit>();
+  const limiter = deps.limiter ?? createMemoryLimiter({ now: () => clock().getTime() });
 
-  const limitsFor = (channel: string, chatId: string, sender: ChannelSender): [SlidingWindowLimit, SlidingWindowLimit] => {
-    const key = destinationKey(channel, chatId);
-    let destination = destinationLimits.get(key);
-    if (!destination) {
-      destination = new SlidingWindowLimit(sender.perDestinationPerMinute, 60_000);
-      destinationLimits.set(key, destination);
-    }
-    let overall = channelLimits.get(channel);
-    if (!overall) {
-      overall = new SlidingWindowLimit(sender.perSecondOverall, 1_000);
-      channelLimits.set(channel, overall);
-    }
-    return [destination, overall];
-  };
-
-  /** An idle limit behaves like a missing one, so dropping it keeps memory bounded by recently active chats. */
-  const forgetIdleLimits = (now: number) => {
-    for (const [key, limit] of destinationLimits) if (limit.isIdle(now)) destinationLimits.delete(key);
-  };
+  /**
+   * A destination's window and its channel's. A WeCom robot's chat id is its
+   * secret webhook URL, so keys carry a hash of the chat id, never the id.
+   */
+  const limitsFor = (channel: string, chatId: string, sender: ChannelSender): [WindowLimit, WindowLimit] => [
+    { key: `outbox:${channel}:chat:${createHash("sha256").update(chatId).digest("hex").slice(0, 32)}`, limit: sender.perDestinationPerMinute, windowMs: 60_000 },
+    { key: `outbox:${channel}:all`, limit: sender.perSecondOverall, windowMs: 1_000 },
+  ];
 
   /** The smallest per-destination limit of our channels: no destination with fewer pending rows can have a backlog. */
   const smallestPerMinute = Math.min(...channels.map((channel) => senders[channel]?.perDestinationPerMinute ?? Infinity));
@@ -327,7 +278,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     for (const { channel, chatId, pending } of crowded) {
       const sender = senders[channel];
       if (!sender) continue;
-      const available = destinationLimits.get(destinationKey(channel, chatId))?.available(now.getTime()) ?? sender.perDestinationPerMinute;
+      const [destination] = limitsFor(channel, chatId, sender);
+      const available = await limiter.available(destination);
       if (pending > sender.perDestinationPerMinute) await foldDestination(tx, channel, chatId, Math.max(0, available - 1), now);
     }
   };
@@ -417,16 +369,13 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       await release(claim, new Date(now));
       return { type: "done" };
     }
-    const [destination, overall] = limitsFor(row.channel, row.chatId, sender);
-    const cost = Math.min(messages.length, destination.capacity, overall.capacity);
-    const wait = Math.max(destination.waitMs(cost, now), overall.waitMs(cost, now));
-    if (wait > 0) {
-      const until = new Date(now + wait);
+    const limits = limitsFor(row.channel, row.chatId, sender);
+    const decision = await limiter.take(limits, Math.min(messages.length, ...limits.map((limit) => limit.limit)));
+    if (!decision.allowed) {
+      const until = new Date(now + decision.retryAfterMs);
       await release(claim, until);
       return { type: "waiting", until };
     }
-    destination.take(cost, now);
-    overall.take(cost, now);
 
     let result: SendResult;
     try {
@@ -474,7 +423,6 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   };
 
   const drainOnce = async (): Promise<number> => {
-    forgetIdleLimits(clock().getTime());
     const claims = await claim();
     const byDestination = new Map<string, Claim[]>();
     for (const item of claims) {

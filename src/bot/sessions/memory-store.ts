@@ -8,6 +8,12 @@ export interface MemoryStoreOptions {
   sweepIntervalMs?: number;
   /** Longest wait for a key's lock before a `LockTimeoutError`. Default 10 seconds. */
   lockWaitMs?: number;
+  /**
+   * Sessions, and delivery marks, kept at most. Beyond it the one written
+   * least recently (the longest idle) is dropped, so made-up identities cost
+   * bounded memory; its owner starts afresh. Default 100,000.
+   */
+  maxEntries?: number;
 }
 
 /** The memory store, plus what tests and diagnostics need to see that nothing leaks. */
@@ -31,9 +37,20 @@ interface Entry {
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemorySessionStore {
   const now = options.now ?? Date.now;
   const lockWaitMs = options.lockWaitMs ?? 10_000;
+  const maxEntries = options.maxEntries ?? 100_000;
   const sessions = new Map<string, Entry>();
   const processed = new Map<string, number>();
   const queue = createKeyedQueue();
+
+  // Map order is insertion order and every write re-inserts, so the first key is the least recently written.
+  const bounded = <V>(map: Map<string, V>, key: string, value: V) => {
+    map.delete(key);
+    map.set(key, value);
+    for (const oldest of map.keys()) {
+      if (map.size <= maxEntries) break;
+      map.delete(oldest);
+    }
+  };
 
   const live = (key: string): Entry | undefined => {
     const entry = sessions.get(key);
@@ -79,8 +96,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemorySessi
         return runStep(
           live(key)?.value,
           async ({ value, ttlMs, processedTtlMs }) => {
-            sessions.set(key, { value, expiresAt: now() + ttlMs });
-            processed.set(deliveryId, now() + processedTtlMs);
+            bounded(sessions, key, { value, expiresAt: now() + ttlMs });
+            bounded(processed, deliveryId, now() + processedTtlMs);
           },
           step,
         );
@@ -91,7 +108,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemorySessi
     },
     async write(key, value, ttlMs) {
       assertTtl(ttlMs);
-      sessions.set(key, { value, expiresAt: now() + ttlMs });
+      bounded(sessions, key, { value, expiresAt: now() + ttlMs });
     },
     async delete(key) {
       sessions.delete(key);
@@ -104,7 +121,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemorySessi
     },
     async markProcessed(deliveryId, ttlMs) {
       assertTtl(ttlMs);
-      processed.set(deliveryId, now() + ttlMs);
+      bounded(processed, deliveryId, now() + ttlMs);
     },
     async ping() {
       return true;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Logger } from "../../log.ts";
+import { closeRedis, connectRedis, describeWithoutCredentials, messageOf, type RedisConnection } from "../redis/connect.ts";
 import { assertTtl, createKeyedQueue, LockLostError, LockTimeoutError, runStep, SessionStoreUnavailableError, type SessionStore } from "./store.ts";
 
 /** Where and how {@link createRedisStore} keeps its data. */
@@ -78,52 +79,26 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
   const lockWaitMs = options.lockWaitMs ?? 10_000;
   const commandTimeoutMs = options.commandTimeoutMs ?? 2_000;
   assertTtl(lockTtlMs);
-  const where = describeWithoutCredentials(options.url);
-  const logger = options.logger.child({ component: "redis-session-store", redis: where });
-
-  const client = new Redis(ioredisTarget(options.url), {
-    lazyConnect: true,
-    // Queued commands would hold residents' updates hostage to an outage; fail
-    // them at once and let the dispatcher say "temporarily unavailable".
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    // Commands issued in the same tick (several residents' updates beginning or committing at
-    // once) go out in one write: on a busy bot the socket writes, not Redis, were the cost.
-    enableAutoPipelining: true,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 5_000,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100),
-    scripts: {
-      linliReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
-      linliExtendLock: { lua: EXTEND_LOCK, numberOfKeys: 1 },
-      linliBeginUpdate: { lua: BEGIN_UPDATE, numberOfKeys: 3 },
-      linliCommitUpdate: { lua: COMMIT_UPDATE, numberOfKeys: 3 },
-    },
-  }) as Redis & LockScripts;
-
-  let lastConnectionError: Error | undefined;
-  let connected = false;
-  client.on("error", (error) => {
-    lastConnectionError = error;
-    logger.debug("Redis client error", { error });
-  });
-  client.on("reconnecting", () => {
-    if (connected) logger.warn("Lost the connection to Redis; session operations fail until it is back", { error: lastConnectionError });
-    connected = false;
-  });
-  client.on("ready", () => {
-    if (!connected) logger.info("Connected to Redis");
-    connected = true;
-  });
-
+  const logger = options.logger.child({ component: "redis-session-store", redis: describeWithoutCredentials(options.url) });
+  let connection: RedisConnection;
   try {
-    await client.connect();
+    connection = await connectRedis({
+      url: options.url,
+      commandTimeoutMs,
+      logger,
+      what: "session operations",
+      scripts: {
+        linliReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
+        linliExtendLock: { lua: EXTEND_LOCK, numberOfKeys: 1 },
+        linliBeginUpdate: { lua: BEGIN_UPDATE, numberOfKeys: 3 },
+        linliCommitUpdate: { lua: COMMIT_UPDATE, numberOfKeys: 3 },
+      },
+    });
   } catch (error) {
-    // Stop the retry loop, or the failed client would keep the process alive.
-    client.disconnect();
-    const cause = lastConnectionError ?? error;
-    throw new SessionStoreUnavailableError(`Cannot connect to Redis at ${where} (REDIS_URL): ${messageOf(cause)}`, { cause });
+    throw new SessionStoreUnavailableError(messageOf(error), { cause: error });
   }
+  const { where } = connection;
+  const client = connection.client as Redis & LockScripts;
 
   const run = async <T>(what: string, command: () => Promise<T>): Promise<T> => {
     try {
@@ -251,37 +226,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
       }
     },
     async close() {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
+      await closeRedis(client);
     },
   };
-}
-
-/**
- * What ioredis connects to for `url`: a `redis:`/`rediss:` URL as it is, and
- * `unix:///path/redis.sock[?password=…]` as the socket's path with its query,
- * the only form of a socket ioredis understands. A Redis on the same host is
- * cheaper over its Unix socket: on this project's 2-core machine a Lua script
- * call cost the client 7 µs of system time over loopback TCP and 2.5 µs over
- * the socket.
- */
-function ioredisTarget(url: string): string {
-  const parsed = new URL(url);
-  return parsed.protocol === "unix:" ? `${decodeURIComponent(parsed.pathname)}${parsed.search}` : url;
-}
-
-function describeWithoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
-  } catch {
-    return "(unparseable URL)";
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

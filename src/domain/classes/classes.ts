@@ -76,6 +76,7 @@ export type EnrolResult =
   | { type: "seated"; cohortCode: string; checkInCode: string }
   /** `position` is 1 for the next person to get a seat. */
   | { type: "waitlisted"; cohortCode: string; position: number; checkInCode: string }
+  /** The resident, or anyone with the same mobile number on another chat account, already holds this place. */
   | { type: "alreadyEnrolled"; cohortCode: string; status: "SEATED" | "WAITLISTED"; position: number | null }
   | { type: "unknownCohort" }
   | { type: "notOpenYet"; opensAt: Date }
@@ -241,7 +242,11 @@ export interface ClassesService {
    * re-import, shows within {@link CATALOGUE_MAX_AGE_MS}).
    */
   cohortInfo(cohortCode: string): Promise<CohortInfo | undefined>;
-  /** Seats the resident when a seat is free and nobody waits, otherwise waitlists them. */
+  /**
+   * Seats the resident when a seat is free and nobody waits, otherwise waitlists
+   * them. One place per person per cohort: a mobile number that holds a place
+   * (from any chat account) is answered with that place.
+   */
   enrol(cohortCode: string, user: ChatIdentity, signUp: SignUp): Promise<EnrolResult>;
   /** Gives up a seat or waitlist place; a freed seat goes to the first waitlisted resident at once. */
   cancel(cohortCode: string, user: Pick<ChatIdentity, "channel" | "userId">): Promise<CancelResult>;
@@ -361,6 +366,10 @@ type LockedCohort = { id: string; code: string; enrolmentOpensAt: Date; enrolmen
 /** A resident's earlier enrolment in a cohort, as a new sign-up checks it. */
 type EarlierEnrolment = { id: string; status: EnrolmentStatusName; queueNumber: number };
 /** What a sign-up writes into its enrolment, new or renewed. */
+/** An enrolment that holds a seat or a waiting place. */
+const holdsPlace = (enrolment: EarlierEnrolment | null | undefined): enrolment is EarlierEnrolment & { status: "SEATED" | "WAITLISTED" } =>
+  enrolment !== null && enrolment !== undefined && enrolment.status !== "CANCELLED";
+
 type EnrolmentFields = { name: string; mobile: string; neighbourhoodCode: string; skills: string[]; status: "SEATED" | "WAITLISTED"; queueNumber: number; now: Date };
 /** {@link EnrolmentFields} as `$n` parameters, in the order both the insert and the update of a sign-up expect them after their own. */
 const enrolmentParams = (f: EnrolmentFields) => [f.name, f.mobile, f.neighbourhoodCode, f.skills, f.status, f.queueNumber, f.now, f.status === "SEATED" ? f.now : null];
@@ -581,19 +590,24 @@ export function createClassesService(deps: {
         if (cohort.neighbourhoodCodes.length > 0 && !cohort.neighbourhoodCodes.includes(signUp.neighbourhoodCode)) {
           return { type: "notEligible", neighbourhoodCodes: cohort.neighbourhoodCodes };
         }
-        // The resident's account and their earlier enrolment in this cohort, if any, in one statement.
-        const upsert = chatUserUpsert(user, now, 2);
-        const [account] = await tx.query<{ userId: string; earlier: EarlierEnrolment | null }>(
+        // The resident's account, their earlier enrolment in this cohort and a place someone holds
+        // with this mobile number (one person, one place, however many chat accounts), in one statement.
+        const upsert = chatUserUpsert(user, now, 3);
+        const [account] = await tx.query<{ userId: string; earlier: EarlierEnrolment | null; sameMobile: EarlierEnrolment | null }>(
           `WITH "user" AS (${upsert.text})
-           SELECT u."id" AS "userId", CASE WHEN e."id" IS NULL THEN NULL ELSE json_build_object('id', e."id", 'status', e."status", 'queueNumber', e."queueNumber") END AS "earlier"
+           SELECT u."id" AS "userId", CASE WHEN e."id" IS NULL THEN NULL ELSE json_build_object('id', e."id", 'status', e."status", 'queueNumber', e."queueNumber") END AS "earlier",
+             (SELECT json_build_object('id', m."id", 'status', m."status", 'queueNumber', m."queueNumber") FROM "Enrolment" m
+              WHERE m."cohortId" = $1 AND m."mobile" = $2 AND m."status" <> 'CANCELLED' AND m."userId" <> u."id" LIMIT 1) AS "sameMobile"
            FROM "user" u LEFT JOIN "Enrolment" e ON e."cohortId" = $1 AND e."userId" = u."id"`,
-          [cohort.id, ...upsert.params],
+          [cohort.id, person.mobile, ...upsert.params],
         );
         const chatUser = { id: account!.userId };
         const existing = account!.earlier ?? undefined;
-        if (existing && existing.status !== "CANCELLED") {
-          const position = existing.status === "WAITLISTED" ? await waitlistPosition(tx, cohort.id, existing.queueNumber) : null;
-          return { type: "alreadyEnrolled", cohortCode: cohort.code, status: existing.status, position };
+        // Sign-ups of a cohort queue on its lock, so no second place with this mobile can appear before commit.
+        const held = [existing, account!.sameMobile].find(holdsPlace);
+        if (held) {
+          const position = held.status === "WAITLISTED" ? await waitlistPosition(tx, cohort.id, held.queueNumber) : null;
+          return { type: "alreadyEnrolled", cohortCode: cohort.code, status: held.status, position };
         }
         // Read after the lock was granted, so capacity and counts include every change committed before it.
         const { queueNumber, ...figures } = await takeQueueNumber(tx, cohort.id);

@@ -863,8 +863,10 @@ export function createReportsService(deps: {
              RETURNING "id"
            ), photos AS (
              INSERT INTO "ReportPhoto" ("id", "reportId", "mediaId", "position")
-             SELECT photo."id", report."id", photo."mediaId", photo."position"::int - 1
+             SELECT photo."id", report."id", photo."mediaId", (ROW_NUMBER() OVER (ORDER BY photo."position"))::int - 1
              FROM report, unnest($20::text[], $21::text[]) WITH ORDINALITY AS photo("id", "mediaId", "position")
+             -- An upload left unattached past its time is swept; the report goes in without it.
+             WHERE EXISTS (SELECT 1 FROM "Media" m WHERE m."id" = photo."mediaId")
            ), outbox AS (${outbox.text})
            INSERT INTO "ReportEvent" ("id", "reportId", "type", "toStatus", "actorKind", "actorId", "createdAt")
            SELECT $19, report."id", 'SUBMITTED', 'SUBMITTED', 'RESIDENT', $5, $18 FROM report`,

@@ -133,6 +133,8 @@ async function enrol(state: ClassesState, skills: string[], context: FlowContext
   if (state.cohortCode === null) return ask({ ...state, stage: "availability", skills }, context.t.classes.askAvailability);
   const cohort = await services.classes.cohortInfo(state.cohortCode);
   if (!cohort) return say(context.t.classes.unknownCohort);
+  // Made-up identities from one place must not take every seat; the details typed so far are kept for a retry.
+  if (context.origin !== undefined && !(await services.budgets.takeSignUp(context.origin))) return ask(state, context.t.classes.signUpsFromHereUsedUp, [{ label: context.t.classes.skip, value: "skills:none" }]);
   const result = await services.classes.enrol(state.cohortCode, { ...user, locale }, {
     name: state.name ?? "",
     mobile: state.mobile ?? "",

@@ -342,6 +342,7 @@ export const en: Catalog = {
     seated: (title, code) => `✅ You are signed up: ${title}\nCheck-in code: ${code} (show it at each session). Send /myclasses for the schedule.`,
     waitlisted: (title, position) => `${title} is full; you are number ${position} on the waiting list. We will tell you at once when a seat frees up.`,
     alreadyEnrolled: (title, position) => (position === null ? `You are already signed up for ${title}; send /myclasses to see it.` : `You are already on the waiting list for ${title}, number ${position}.`),
+    signUpsFromHereUsedUp: "Many sign-ups came from your network in the last hour. What you typed is kept: a little later, send your skills again or tap “Skip” to finish.",
     notOpenYet: (at) => `Sign-up for this class opens ${at}; please come back then.`,
     closed: "Sign-up for this class has closed.",
     notEligible: "This class is only for residents of certain neighbourhoods, and yours is not one of them.",

@@ -342,6 +342,7 @@ export const zh = {
     seated: (title: string, code: string) => `✅ 报名成功：${title}\n签到码：${code}（上课签到时出示）。发送 /myclasses 查看课程安排。`,
     waitlisted: (title: string, position: number) => `${title} 名额已满，您已进入候补第 ${position} 位。有人退出时会立即通知您。`,
     alreadyEnrolled: (title: string, position: number | null) => (position === null ? `您已经报名了 ${title}，发送 /myclasses 查看。` : `您已在 ${title} 的候补名单中，第 ${position} 位。`),
+    signUpsFromHereUsedUp: "您所在的网络近一小时内报名的人数已达上限。已填写的信息会保留，请稍后再发送您的特长或点“跳过”完成报名。",
     notOpenYet: (at: string) => `本期将于 ${at} 开放报名，请届时再来。`,
     closed: "本期报名已截止。",
     notEligible: "本期只面向指定居民区的居民报名，您所在的居民区不在其中。",

@@ -72,7 +72,7 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
   const replies: OutboundMessage[] = [];
   const localeOf = (): Locale => session.locale ?? event.localeHint ?? "zh";
   const user = { channel: event.channel, userId: event.userId, chatId: event.chatId, chatType: event.chatType };
-  const contextOf = (): FlowContext => ({ user, locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now });
+  const contextOf = (): FlowContext => ({ user, locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now, origin: event.origin });
 
   if (session.suspended && !validSlot(session.suspended, deps.flows)) session.suspended = null;
   let active = session.active && validSlot(session.active, deps.flows);

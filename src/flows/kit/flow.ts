@@ -69,6 +69,13 @@ export interface FlowServices {
   staff: StaffRegistry;
   desk: StaffDesk;
   links: DeepLinks;
+  budgets: OriginBudgets;
+}
+
+/** Allowances shared by everyone behind one origin (see InboundEvent.origin). */
+export interface OriginBudgets {
+  /** Counts one class sign-up from `origin`; false when that origin's allowance is used up for now. */
+  takeSignUp(origin: string): Promise<boolean>;
 }
 
 /** What a flow gets besides its state and the event: who is talking, in which language, and the services. */
@@ -78,6 +85,8 @@ export interface FlowContext {
   t: Catalog;
   services: FlowServices;
   now: Date;
+  /** The event's origin, when its channel gives one. */
+  origin: string | undefined;
 }
 
 /**

@@ -29,6 +29,13 @@ export interface InboundEvent {
   messageId: string;
   /** The language the user's client reports, used until they choose one with /lang. */
   localeHint?: Locale;
+  /**
+   * Where the message came from, when an identity there costs nothing to make
+   * (the web chat's client address): allowances that must hold however many
+   * identities someone makes up are counted by it. Channels whose accounts are
+   * costly to make leave it out.
+   */
+  origin?: string;
   payload: InboundPayload;
 }
 

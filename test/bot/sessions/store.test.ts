@@ -316,6 +316,20 @@ describe("the memory store on its own", () => {
     expect(store.sweep()).toBe(0);
   });
 
+  it("a flood of new identities keeps at most its maximum of sessions and delivery marks, dropping the longest idle first", async () => {
+    const store = createMemoryStore({ maxEntries: 1_000 });
+    cleanups.push(() => store.close());
+    await store.write("regular", "kept", 60_000);
+    for (let i = 0; i < 5_000; i += 1) {
+      if (i % 500 === 0) await store.write("regular", "kept", 60_000);
+      await store.withSession(`web:flood-${i}:flood-${i}`, `flood-${i}:m1`, async ({ commit }) => commit({ value: "{}", ttlMs: 60_000, processedTtlMs: 60_000 }));
+    }
+    expect(store.stats()).toMatchObject({ sessions: 1_000, processed: 1_000 });
+    expect(await store.read("regular")).toBe("kept");
+    expect(await store.read("web:flood-0:flood-0")).toBeUndefined();
+    expect(await store.read("web:flood-4999:flood-4999")).toBe("{}");
+  });
+
   it("no lock bookkeeping is left behind once every key is idle again", async () => {
     const store = createMemoryStore({ lockWaitMs: 50 });
     cleanups.push(() => store.close());

@@ -162,6 +162,19 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     expect(await db.prisma.enrolment.count()).toBe(0);
   });
 
+  it("one place per mobile number: a second chat account with the same mobile is answered with the place it holds, on any channel, until it is cancelled", async () => {
+    const first = resident(`${kind}-phone-a`);
+    expect(await classes.enrol(COHORT, first, signUp(7))).toMatchObject({ type: "seated" });
+    const again = await classes.enrol(COHORT, { ...resident(`${kind}-phone-b`), channel: "web" }, signUp(7, { name: "另一个名字", mobile: "138 0000 0007" }));
+    expect(again).toEqual({ type: "alreadyEnrolled", cohortCode: COHORT, status: "SEATED", position: null });
+    // Twelve at once with one number from twelve accounts: one place.
+    const rush = await Promise.all(Array.from({ length: 12 }, (_, i) => classes.enrol(COHORT, resident(`${kind}-phone-rush-${i}`), signUp(8))));
+    expect(rush.filter((result) => result.type === "seated")).toHaveLength(1);
+    expect(await db.prisma.enrolment.count({ where: { mobile: "13800000008" } })).toBe(1);
+    await classes.cancel(COHORT, first);
+    expect(await classes.enrol(COHORT, resident(`${kind}-phone-b`), signUp(7))).toMatchObject({ type: "seated" });
+  });
+
   it("a second sign-up by the same resident is answered with their place, and re-joining after cancelling works", async () => {
     const who = resident(`${kind}-twice`);
     const first = await classes.enrol(COHORT, who, signUp(1));

@@ -16,6 +16,7 @@ import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../../support/databases.ts";
 import { declining, resident, SAMPLE_TOWN_FILE, TINY_PNG } from "../../support/town.ts";
 import { poolSql } from "../../../src/db/sql.ts";
+import { loadConfig } from "../../../src/config.ts";
 
 /**
  * Every statement Prisma sends costs CPU in its query compiler, so the report
@@ -42,7 +43,7 @@ describe("the statements the report flow sends", () => {
     const grid = await GridDirectory.open(prisma, file.data.town.code);
     reports = createReportsService({ prisma, sql: poolSql(pool), grid, townCode: file.data.town.code });
     mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
-    media = createMediaStore({ root: mediaRoot, sql: poolSql(pool), maxBytes: 1024 * 1024, logger: createLogger({ level: "silent" }) });
+    media = createMediaStore({ root: mediaRoot, sql: poolSql(pool), maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
   });
   beforeEach(() => {
     statements = [];
@@ -98,8 +99,9 @@ describe("the statements the report flow sends", () => {
     expect(reads("ReportCategory")).toEqual([]);
     expect(reads("Merchant")).toEqual([]);
     expect(advisoryLocks()).toHaveLength(2);
-    // Each new photo: one insert, with no transaction around it.
-    expect(touching("Media")).toHaveLength(2);
+    // Each new photo: one insert (its bounds checked in it), with no transaction around it; each
+    // report's own insert looks the photos up, leaving out one swept meanwhile.
+    expect(touching("Media").filter((sql) => !placeIdsOfNewReport(sql))).toHaveLength(2);
   });
 
   it("reads the town's shops once for every road and step, and again once told a shop was added", async () => {
@@ -118,10 +120,10 @@ describe("the statements the report flow sends", () => {
 
   it("stores a new photo in one statement and finds a known one in two", async () => {
     const first = await media.put(TINY_PNG(100));
-    expect(statements.map((sql) => sql.trim().split(/\s+/)[0])).toEqual(["INSERT"]);
+    expect(statements.map((sql) => sql.trim().split(/\s+/)[0])).toEqual(["WITH"]);
     statements = [];
     expect(await media.put(TINY_PNG(100))).toEqual(first);
-    expect(statements.map((sql) => sql.trim().split(/\s+/)[0])).toEqual(["INSERT", "SELECT"]);
+    expect(statements.map((sql) => sql.trim().split(/\s+/)[0])).toEqual(["WITH", "SELECT"]);
     expect(advisoryLocks()).toEqual([]);
   });
 

@@ -80,15 +80,17 @@ const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:\s+([\s\S]*))?$/;
 /**
  * Maps a validated request to the dispatcher's event. The client id is both
  * user and chat (the web chat has private chats only) and prefixes the message
- * id, so two browsers can never collide in the dispatcher's dedupe.
+ * id, so two browsers can never collide in the dispatcher's dedupe. `origin`
+ * names the client's address: a client id is free to make up, an address is not.
  */
-export function toInboundEvent(request: ChatRequest): InboundEvent {
+export function toInboundEvent(request: ChatRequest, origin: string): InboundEvent {
   return {
     channel: "web",
     userId: request.clientId,
     chatId: request.clientId,
     chatType: "private",
     messageId: `web:${request.clientId}:${request.messageId}`,
+    origin,
     ...(request.locale ? { localeHint: request.locale } : {}),
     payload: toPayload(request.message),
   };

@@ -65,6 +65,7 @@ describe("the web chat API", () => {
         chatType: "private",
         messageId: `web:${CLIENT}:m0000001`,
         localeHint: "zh",
+        origin: "web:127.0.0.1",
         payload: { type: "text", text: "紫竹半岛归哪个片区管？" },
       },
     ]);
