@@ -382,7 +382,7 @@ describe("the Telegram channel in webhook mode", () => {
       const press = await fake.userPresses(question, "no");
 
       expect((await fake.nextBotMessage(toChat(alice.id))).text).toBe("选择了 no");
-      expect(fake.calls("answerCallbackQuery")).toEqual([{ method: "answerCallbackQuery", params: { callback_query_id: press.callback_query?.id }, ok: true, viaWebhookReply: true }]);
+      expect(fake.calls("answerCallbackQuery")).toEqual([{ method: "answerCallbackQuery", params: { callback_query_id: press.callback_query?.id }, ok: true, viaWebhookReply: true, at: expect.any(Number) }]);
       // The message's first reply is a request and its last rides in the answer; the press's answer took that
       // place, so its reply and the keyboard removal are requests of their own.
       expect(fake.calls("sendMessage").map((call) => [call.params.text, call.viaWebhookReply ?? false])).toEqual([
