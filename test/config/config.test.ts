@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig, MIN_SECRET_LENGTH } from "../../src/config.ts";
 import { openDatabase } from "../../src/db/database.ts";
 
 const run = promisify(execFile);
@@ -21,6 +21,17 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe("configuration", () => {
+  it(`refuses a WeCom Token or a database or Redis password shorter than ${MIN_SECRET_LENGTH} characters, naming the variable`, () => {
+    const key = "A".repeat(43);
+    expect(problemsOf({ WECOM_BOT_TOKEN: "abc1234", WECOM_BOT_ENCODING_AES_KEY: key })).toEqual(["WECOM_BOT_TOKEN"]);
+    expect(problemsOf({ WECOM_BOT_TOKEN: "abcd1234", WECOM_BOT_ENCODING_AES_KEY: key })).toEqual([]);
+    expect(problemsOf({ DATABASE_URL: "postgres://linli:linli@db/linli" })).toEqual(["DATABASE_URL"]);
+    expect(problemsOf({ DATABASE_URL: "postgresql:///linli?host=/run/postgresql&password=short" })).toEqual(["DATABASE_URL"]);
+    expect(problemsOf({ REDIS_URL: "redis://:pw@cache:6379" })).toEqual(["REDIS_URL"]);
+    expect(problemsOf({ DATABASE_URL: "postgres://linli@db/linli", REDIS_URL: "redis://cache:6379" })).toEqual([]);
+    expect(problemsOf({ DATABASE_URL: `postgres://linli:${encodeURIComponent('long"enough\\pw')}@db/linli` })).toEqual([]);
+  });
+
   it("an empty environment gives the embedded defaults: PGlite under ./data, memory sessions, web chat on localhost:3000, Telegram off", () => {
     const config = loadConfig({});
     expect(config.database).toEqual({ kind: "pglite", dataDir: path.resolve("data/pglite"), backupDir: path.resolve("data/backups") });
