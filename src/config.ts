@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
-import { isKnownTimeZone, parseClockTime } from "./domain/time/working-time.ts";
+import { parseClockTime } from "./domain/time/working-time.ts";
+import { isKnownTimeZone } from "./domain/time/zone.ts";
 
 /**
  * The shortest secret (token, password) Linli accepts. A shorter one is easy to

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseLocalDate } from "../time/working-time.ts";
+import { parseLocalDate } from "../time/zone.ts";
 
 /*
  * The town-data file: one town's grid map (districts, their committees,

@@ -7,13 +7,14 @@
  * the director on Saturday. Pure arithmetic: the zone conversion uses Intl, no I/O.
  */
 
+import { isKnownTimeZone, parseLocalDate, zoneClock } from "./zone.ts";
+
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 /** How far a search for working time goes before deciding the calendar has none (ten years). */
 const SEARCH_LIMIT_DAYS = 3_660;
 /** Working intervals remembered per calendar; a scheduler looks at a few weeks around today. */
 const INTERVAL_CACHE_LIMIT = 4_096;
-const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** How a town works; {@link DEFAULT_WORKING_TIME} is the Shanghai office week. */
 export interface WorkingTimeSettings {
@@ -101,28 +102,6 @@ export function parseClockTime(text: string): number | undefined {
   return hours * 60 + minutes;
 }
 
-/** A local date (YYYY-MM-DD) that exists in the calendar, as its day number since 1970-01-01; undefined otherwise. */
-export function parseLocalDate(text: string): number | undefined {
-  const match = LOCAL_DATE.exec(text);
-  if (!match) return undefined;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const ms = Date.UTC(year, month - 1, day);
-  const back = new Date(ms);
-  // Date.UTC rolls 2026-02-30 over to 2 March; a date that does not come back unchanged does not exist.
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) return undefined;
-  return ms / DAY_MS;
-}
-
-/** True for an IANA time-zone name this runtime knows. */
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const dateOfDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 const isoWeekday = (day: number) => ((new Date(day * DAY_MS).getUTCDay() + 6) % 7) + 1;
 
@@ -148,20 +127,7 @@ export function createWorkingCalendar(settings: WorkingTimeSettings): WorkingCal
   const extraWorkingDays = daysOf(settings.extraWorkingDays, "extraWorkingDays");
   const weekdays = new Set(workingDays);
 
-  const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
-  /** The local wall-clock reading of an instant, expressed as if it were UTC milliseconds. */
-  const wallClock = (ms: number): number => {
-    const parts: Record<string, number> = {};
-    for (const part of format.formatToParts(new Date(ms))) if (part.type !== "literal") parts[part.type] = Number(part.value);
-    return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) + (((ms % 1000) + 1000) % 1000);
-  };
-  const offsetAt = (ms: number) => wallClock(ms) - ms;
-  /** The instant a local wall-clock reading names; in a zone with summer time a skipped hour moves forward. */
-  const instantOf = (wall: number): number => {
-    const guess = wall - offsetAt(wall);
-    const corrected = offsetAt(guess);
-    return corrected === offsetAt(wall) ? guess : wall - corrected;
-  };
+  const { wallClock, instantOf } = zoneClock(timeZone);
   const dayOf = (ms: number) => Math.floor(wallClock(ms) / DAY_MS);
 
   const isWorkingDayNumber = (day: number) => extraWorkingDays.has(day) || (!holidays.has(day) && weekdays.has(isoWeekday(day)));

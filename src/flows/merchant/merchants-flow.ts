@@ -3,7 +3,7 @@ import type { NewShop, RoadReportResult } from "../../domain/compact/compact.ts"
 import { compactContentHash, parseChineseClauses, parseEnglishLines, shortHash, type CompactContent } from "../../domain/compact/content.ts";
 import { renderQrSheets } from "../../domain/compact/qr-sheet.ts";
 import { startOfTownDay } from "../../domain/compact/versions.ts";
-import { parseLocalDate } from "../../domain/time/working-time.ts";
+import { parseLocalDate } from "../../domain/time/zone.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import type { ChoiceOption, OutboundMessage } from "../kit/messages.ts";
 import { townDate } from "./compact-text.ts";

@@ -5,8 +5,8 @@ import {
   InvalidWorkingTimeError,
   NoWorkingTimeError,
   parseClockTime,
-  parseLocalDate,
 } from "../../../src/domain/time/working-time.ts";
+import { parseLocalDate } from "../../../src/domain/time/zone.ts";
 
 /** An instant given as Shanghai wall-clock time (UTC+8 all year). */
 const shanghai = (local: string) => new Date(`${local}+08:00`);
