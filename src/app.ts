@@ -93,7 +93,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       : createMemoryLimiter();
     stops.push(() => limiter.close());
 
-    const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: config.town.code, options: config.reports });
+    const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: config.town.code, timeZone: config.workingTime.timeZone, options: config.reports });
     const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, limits: config.media.limits, logger: logger.child({ component: "media" }) });
     // The web chat uploads photos before sending them, so its file ids already are media ids.
     const photos = createPhotoSaver({

@@ -24,7 +24,7 @@ import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../support/databases.ts";
-import { SAMPLE_TOWN_FILE, TINY_PNG } from "../support/town.ts";
+import { SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../support/town.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
 import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
@@ -67,7 +67,7 @@ describe("the statements each conversation step sends", () => {
     const sql = poolSql(pool);
     const clock = () => now;
     const grid = await GridDirectory.open(prisma, file.data.town.code);
-    const reports = createReportsService({ prisma, sql, grid, townCode: "wujing", clock });
+    const reports = createReportsService({ prisma, sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock });
     const media = createMediaStore({ root: mediaRoot, sql, maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
     // Each Telegram photo is a new picture, as the benchmark's residents send.
     const photos = createPhotoSaver({ store: media, fetchers: { telegram: async () => TINY_PNG(++photoSeed) }, logger: createLogger({ level: "silent" }) });
@@ -78,9 +78,9 @@ describe("the statements each conversation step sends", () => {
       merchantReports: createMerchantReports({ prisma, townCode: "wujing", clock }),
       photos,
       staff,
-      classes: createClassesService({ prisma, sql, townCode: "wujing", clock, staff, grid }),
+      classes: createClassesService({ prisma, sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock, staff, grid }),
       desk: createStaffDesk({ prisma, townCode: "wujing", registry: staff, reports, clock }),
-      compact: createCompactService({ prisma, townCode: "wujing", staff, clock }),
+      compact: createCompactService({ prisma, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff, clock }),
       budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }),
       links: { telegram: () => undefined, web: () => undefined },
     };

@@ -23,6 +23,9 @@ import { loadConfig } from "../../src/config.ts";
 import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
 import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 
+/** The zone the town's dates are read in when TIME_ZONE is not set, as production loads it. */
+export const TOWN_TIME_ZONE = loadConfig({}).workingTime.timeZone;
+
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
 
@@ -51,12 +54,13 @@ export interface SampleServices {
 }
 
 export async function openSampleServices(
-  options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number; mediaLimits?: Partial<MediaLimits> } = {},
+  options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number; mediaLimits?: Partial<MediaLimits> } = {},
 ): Promise<SampleServices> {
   const { db, grid } = await openSampleTown(options.kind);
+  const timeZone = options.timeZone ?? TOWN_TIME_ZONE;
   const mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
   const media = createMediaStore({ root: mediaRoot, sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, limits: { ...loadConfig({}).media.limits, ...options.mediaLimits }, now: options.clock, logger: createLogger({ level: "silent" }) });
-  const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", clock: options.clock, options: options.reports });
+  const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone, clock: options.clock, options: options.reports });
   const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
@@ -74,7 +78,7 @@ export async function openSampleServices(
     media,
     mediaRoot,
     staff,
-    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
+    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, timeZone, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock, timeZone, onShopAdded: reports.forgetShops }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);
@@ -120,10 +124,10 @@ function crc32(bytes: Buffer): number {
 /** The sample town's reports service alone, on a fresh database of the given kind, with the clock and rules a test sets. */
 export async function openSampleReports(
   kind: (typeof DATABASE_KINDS)[number],
-  options: { clock?: () => Date; reports?: Partial<ReportsOptions> } = {},
+  options: { clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions> } = {},
 ): Promise<{ db: Database; grid: GridDirectory; reports: ReportsService & StaffReportActions }> {
   const { db, grid } = await openSampleTown(kind);
-  return { db, grid, reports: createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", clock: options.clock, options: options.reports }) };
+  return { db, grid, reports: createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone: options.timeZone ?? TOWN_TIME_ZONE, clock: options.clock, options: options.reports }) };
 }
 
 /** A resident chatting on Telegram from a private chat; `n` tells residents apart. */

@@ -7,6 +7,7 @@ import type { Bilingual } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import type { ChatIdentity } from "../reports/service.ts";
 import { CODE_ALPHABET, createStaffRegistry, normalizeCode, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "../staff/registry.ts";
+import { localDateTimeOf } from "../time/zone.ts";
 import { toCsv } from "./csv.ts";
 import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, seatFigures, sessionInfo, takeQueueNumber, type SeatFigures, type SessionInfo } from "./seats.ts";
 
@@ -405,21 +406,12 @@ export function createClassesService(deps: {
   townCode: string;
   clock?: () => Date;
   staff?: StaffRegistry;
-  timeZone?: string;
+  timeZone: string;
   grid?: GridDirectory;
 }): ClassesService {
   const { prisma, sql, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
   const registry = deps.staff ?? createStaffRegistry({ prisma, townCode, clock });
-  const localTime = new Intl.DateTimeFormat("sv-SE", {
-    timeZone: deps.timeZone ?? "Asia/Shanghai",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  });
 
   const academyStaff = async (who: StaffWho): Promise<StaffMemberInfo | undefined> => {
     const staff = await registry.find(who);
@@ -748,7 +740,7 @@ export function createClassesService(deps: {
       const roster = await this.roster(staff, cohortCode);
       if (roster.type !== "roster") return roster;
       const status: Record<EnrolmentStatusName, string> = { SEATED: "已入座 Seated", WAITLISTED: "候补 Waitlisted", CANCELLED: "已取消 Cancelled" };
-      const time = (d: Date | null) => (d ? localTime.format(d) : "");
+      const time = (d: Date | null) => (d ? localDateTimeOf(d, deps.timeZone) : "");
       const rows = [
         ["状态 Status", "候补顺位 Waitlist", "姓名 Name", "手机 Mobile", "居民区 Neighbourhood", "技能特长 Skills", "签到码 Check-in code", `出勤 Attended (/${roster.cohort.sessions.length})`, "结业 Completed", "报名时间 Enrolled at", "取消时间 Cancelled at"],
         ...roster.entries.map((e) => [

@@ -7,6 +7,7 @@ import { boundShopsOf } from "./accounts.ts";
 import { clausesOf, type ClauseView, type CompactContent } from "./content.ts";
 import { compactStandingOf, versionInForce, type CompactStanding } from "./standing.ts";
 import { COMPACT_REMINDER_DAYS, queueCompactNotices, writeCompactVersion } from "./versions.ts";
+import { localDateTimeOf } from "../time/zone.ts";
 
 /*
  * The street compact's acknowledgement side (issue 6): staff add shops and
@@ -210,10 +211,9 @@ const shopView = (m: ShopRow): ShopView => ({
 });
 
 /** Creates the compact service of one town; `timeZone` is the zone CSV times are written in; `onShopAdded` hears of every shop staff add in chat. */
-export function createCompactService(deps: { prisma: PrismaClient; townCode: string; staff: StaffRegistry; clock?: () => Date; timeZone?: string; onShopAdded?: () => void }): CompactService {
+export function createCompactService(deps: { prisma: PrismaClient; townCode: string; staff: StaffRegistry; clock?: () => Date; timeZone: string; onShopAdded?: () => void }): CompactService {
   const { prisma, townCode, staff: registry } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const localTime = new Intl.DateTimeFormat("sv-SE", { timeZone: deps.timeZone ?? "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
   const versionView = (v: { id: string; version: number; title: string; titleEn: string; clauses: unknown; contentHash: string; effectiveFrom: Date }): CompactVersionView => ({
     id: v.id,
@@ -469,7 +469,7 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
           label[s.standing],
           s.acknowledgedVersion === null ? "" : String(s.acknowledgedVersion),
           s.signerName ?? "",
-          s.acknowledgedAt ? localTime.format(s.acknowledgedAt) : "",
+          s.acknowledgedAt ? localDateTimeOf(s.acknowledgedAt, deps.timeZone) : "",
           String(s.accounts),
         ]),
       ];

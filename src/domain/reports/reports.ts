@@ -10,6 +10,7 @@ import { normalize, storedText } from "../grid/text.ts";
 import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
 import { outboxInsert, queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
+import { localYearOf } from "../time/zone.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
 import { shopStandingOf, staffAlertRows } from "./alerts.ts";
 import { merchantNoticeRows, queueMerchantStatusNotices } from "./merchant-answers.ts";
@@ -213,8 +214,6 @@ const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-// References carry the year in the town's own time: a report at 07:00 on 1 January in Wujing is next year's.
-const TOWN_UTC_OFFSET_MS = 8 * 60 * MINUTE;
 const MAX_NEARBY = 5;
 /** A degree of latitude is about this long everywhere; a degree of longitude shrinks with cos(latitude). */
 const METERS_PER_DEGREE_LATITUDE = 111_320;
@@ -279,6 +278,8 @@ export function createReportsService(deps: {
   sql: Sql;
   grid: GridDirectory;
   townCode: string;
+  /** The town's IANA zone (config TIME_ZONE): a reference carries the year as the town reads it. */
+  timeZone: string;
   clock?: () => Date;
   options?: Partial<ReportsOptions>;
 }): ReportsService & StaffReportActions & ShopsCache {
@@ -560,7 +561,7 @@ export function createReportsService(deps: {
   };
 
   const nextReference = async (tx: Sql): Promise<string> => {
-    const year = new Date(clock().getTime() + TOWN_UTC_OFFSET_MS).getUTCFullYear();
+    const year = localYearOf(clock(), deps.timeZone);
     // One statement takes the number and moves the counter on: concurrent submissions queue on
     // the counter row and each gets its own number; a rolled-back submission gives its number back.
     // The town's prefix comes with it, saving a query per report.

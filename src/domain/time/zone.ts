@@ -89,6 +89,18 @@ export function localDateOf(at: Date, timeZone: string): string {
   return new Date(Math.floor(zoneClock(timeZone).wallClock(at.getTime()) / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 }
 
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "YYYY-MM-DD HH:MM" (24-hour) of an instant in `timeZone`: how files such as a roster CSV write a local time. */
+export function localDateTimeOf(at: Date, timeZone: string): string {
+  let format = dateTimeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("sv-SE", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    dateTimeFormats.set(timeZone, format);
+  }
+  return format.format(at);
+}
+
 /** The calendar year of an instant in `timeZone`. */
 export function localYearOf(at: Date, timeZone: string): number {
   return new Date(zoneClock(timeZone).wallClock(at.getTime())).getUTCFullYear();

@@ -3,7 +3,7 @@ import type { Database } from "../../../src/db/database.ts";
 import { createClassesService, normalizeMobile, sessionsToComplete, type ClassesService, type SignUp } from "../../../src/domain/classes/classes.ts";
 import { CODE_ALPHABET, createStaffRegistry } from "../../../src/domain/staff/registry.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
-import { openSampleTown, resident } from "../../support/town.ts";
+import { openSampleTown, resident, TOWN_TIME_ZONE } from "../../support/town.ts";
 import { parseCsv } from "../../support/csv.ts";
 
 const COHORT = "talent-2027-1";
@@ -53,7 +53,7 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
       if (invite.type !== "created") throw new Error("invite failed");
       await registry.redeem(invite.code, { ...who, chatId: who.userId, locale: "zh" });
     }
-    classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now });
+    classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock: () => now });
   });
   beforeEach(async () => {
     await db.prisma.enrolment.deleteMany();

@@ -7,7 +7,7 @@ import { CourseConflictError } from "../../../src/domain/classes/import.ts";
 import { importTownData } from "../../../src/domain/grid/import.ts";
 import { readTownFile, TownDataError } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
-import { resident, SAMPLE_TOWN_FILE } from "../../support/town.ts";
+import { resident, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 let sampleText: string;
 let dir: string;
@@ -83,7 +83,7 @@ describe.each(DATABASE_KINDS)("importing courses on %s", (kind) => {
       await importTownData(db.prisma, sample.data, sample.hash);
       const before = await db.prisma.cohortSession.findMany({ orderBy: { id: "asc" } });
       const now = new Date("2026-12-01T02:00:00Z");
-      const classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now });
+      const classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock: () => now });
       for (let n = 0; n < 14; n++) {
         await classes.enrol("talent-2027-1", resident(n), { name: `居民${n}`, mobile: `1390000${String(n).padStart(4, "0")}`, neighbourhoodCode: "jinghong", privacyAccepted: true });
       }

@@ -3,7 +3,7 @@ import type { Database } from "../../../src/db/database.ts";
 import { createClassesService, type ClassesService, type SignUp } from "../../../src/domain/classes/classes.ts";
 import type { PrismaClient } from "../../../src/generated/prisma/client.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
-import { openSampleTown, resident } from "../../support/town.ts";
+import { openSampleTown, resident, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 const COHORT = "talent-2027-1";
 // Inside talent-2027-1's enrolment window, with milliseconds, which timestamp(3) keeps.
@@ -47,7 +47,7 @@ describe.each(DATABASE_KINDS)("a class sign-up through the driver on %s", (kind)
     ({ db } = await openSampleTown(kind));
     const watched = watchedPrisma(db.prisma);
     watch = watched.state;
-    classes = createClassesService({ prisma: watched.client, sql: db.sql, townCode: "wujing", clock: () => SIGN_UP_TIME });
+    classes = createClassesService({ prisma: watched.client, sql: db.sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock: () => SIGN_UP_TIME });
   });
   beforeEach(async () => {
     await db.prisma.enrolment.deleteMany();

@@ -15,7 +15,7 @@ import type { TownData } from "../../../src/domain/grid/town-data.ts";
 import { createStaffRegistry, type StaffGrant } from "../../../src/domain/staff/registry.ts";
 import { readTownFile, TownDataError } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
-import { openSampleTown, SAMPLE_TOWN_FILE } from "../../support/town.ts";
+import { openSampleTown, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 const ADMIN = { channel: "telegram", userId: "admin-1" };
 const YONGDE_STAFF = { channel: "telegram", userId: "d2-clerk" };
@@ -103,7 +103,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     await bindStaff(YONGDE_STAFF, { role: "DISTRICT_STAFF", label: "第二片区网格员", districtCodes: ["d2"], roadCommitteeCodes: [] });
     await bindStaff(FAR_STAFF, { role: "DISTRICT_STAFF", label: "第七路管会", districtCodes: [], roadCommitteeCodes: ["rc7"] });
     const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
-    compact = createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: () => now });
+    compact = createCompactService({ prisma: db.prisma, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff, clock: () => now });
   });
   afterAll(async () => {
     await db.close();

@@ -14,7 +14,7 @@ import { PrismaClient } from "../../../src/generated/prisma/client.ts";
 import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../../support/databases.ts";
-import { declining, resident, SAMPLE_TOWN_FILE, TINY_PNG } from "../../support/town.ts";
+import { declining, resident, SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../../support/town.ts";
 import { poolSql } from "../../../src/db/sql.ts";
 import { loadConfig } from "../../../src/config.ts";
 
@@ -41,7 +41,7 @@ describe("the statements the report flow sends", () => {
     pool = statementRecordingPool(url, (statement) => statements.push(statement));
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     const grid = await GridDirectory.open(prisma, file.data.town.code);
-    reports = createReportsService({ prisma, sql: poolSql(pool), grid, townCode: file.data.town.code });
+    reports = createReportsService({ prisma, sql: poolSql(pool), grid, townCode: file.data.town.code, timeZone: TOWN_TIME_ZONE });
     mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
     media = createMediaStore({ root: mediaRoot, sql: poolSql(pool), maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
   });
