@@ -114,7 +114,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let webChatUrl: string | undefined = undefined;
     const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => telegramUsername });
     const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, onShopAdded: reports.forgetShops });
-    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links, budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }) }, logger, idleMs: config.sessionIdleMs });
+    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links, budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }), timeZone: config.workingTime.timeZone }, logger, idleMs: config.sessionIdleMs });
 
     const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
     const inbox = createWebInbox(store);
@@ -139,7 +139,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const outbox = createOutboxWorker({
       prisma: db.prisma,
       sql: db.sql,
-      render: renderOutboxRow,
+      render: (row) => renderOutboxRow(row, config.workingTime.timeZone),
       limiter,
       senders: {
         ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),
@@ -202,7 +202,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     if (config.adminSocket) {
       const admin = await startAdminServer(
         config.adminSocket,
-        { db, townCode: config.town.code, links, backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined, afterImport: () => grid.refreshIfChanged().then(() => undefined) },
+        { db, townCode: config.town.code, timeZone: config.workingTime.timeZone, links, backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined, afterImport: () => grid.refreshIfChanged().then(() => undefined) },
         logger.child({ component: "admin" }),
       );
       stops.push(() => admin.close());
@@ -254,6 +254,6 @@ async function loadTownIfEmpty(db: Database, config: Config, logger: Logger): Pr
   if (file.data.town.code !== config.town.code) {
     throw new ConfigError([{ variable: "TOWN_DATA_FILE", message: `describes town "${file.data.town.code}" but TOWN_CODE is "${config.town.code}"` }]);
   }
-  await importTownData(db.prisma, file.data, file.hash);
+  await importTownData(db.prisma, file.data, file.hash, config.workingTime.timeZone);
   logger.info("loaded town data into an empty database", { file: config.town.dataFile });
 }

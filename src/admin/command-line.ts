@@ -63,7 +63,7 @@ async function runHere(command: AdminCommand, purpose: string, config: Config): 
     const configured = config.http.publicUrl ?? (config.http.port === 0 ? undefined : `http://${config.http.host}:${config.http.port}`);
     const webChatUrl = configured?.replace(/\/?$/, "/");
     const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => (config.telegram ? "<机器人用户名 bot username>" : undefined) });
-    return await runAdminCommand(command, { db, townCode: config.town.code, links, backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined });
+    return await runAdminCommand(command, { db, townCode: config.town.code, timeZone: config.workingTime.timeZone, links, backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined });
   } finally {
     await db.close();
   }

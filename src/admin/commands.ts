@@ -47,6 +47,8 @@ export interface AdminOutcome {
 export interface AdminContext {
   db: Database;
   townCode: string;
+  /** The town's IANA zone (config TIME_ZONE): an imported compact takes effect at midnight there. */
+  timeZone: string;
   /** Invitation links on the channels that are on; a command-line process knows the web chat's address only. */
   links: DeepLinks;
   /** Where `backup` writes; undefined on PostgreSQL (pg_dump's job). */
@@ -137,7 +139,7 @@ async function importTown(command: Extract<AdminCommand, { command: "import" }>,
     throw error;
   }
   const { data, hash } = town;
-  const result = await importTownData(context.db.prisma, data, hash);
+  const result = await importTownData(context.db.prisma, data, hash, context.timeZone);
   if (result.status === "imported") await context.afterImport?.();
   const notes = data.town.sample ? ["注意：这是示例数据，其中的联系方式均为示例 / note: this is sample data; its contacts are examples"] : [];
   const warnings =

@@ -7,7 +7,7 @@ import { createStaffRegistry } from "../../src/domain/staff/registry.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { freshDatabase } from "../support/databases.ts";
-import { SAMPLE_TOWN_FILE } from "../support/town.ts";
+import { SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../support/town.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -28,7 +28,7 @@ let url: string;
 beforeAll(async () => {
   db = await freshDatabase("postgres");
   const file = await readTownFile(SAMPLE_TOWN_FILE);
-  await importTownData(db.prisma, file.data, file.hash);
+  await importTownData(db.prisma, file.data, file.hash, TOWN_TIME_ZONE);
   const [row] = await db.prisma.$queryRaw<{ name: string }[]>`SELECT current_database()::text AS name`;
   const parsed = new URL(inject("postgresUrl"));
   parsed.pathname = `/${row!.name}`;

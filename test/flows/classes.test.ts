@@ -3,7 +3,7 @@ import { renderOutboxRow } from "../../src/bot/notify/render.ts";
 import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
 import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
-import { openSampleServices, type SampleServices } from "../support/town.ts";
+import { openSampleServices, type SampleServices, TOWN_TIME_ZONE } from "../support/town.ts";
 
 const COHORT = "talent-2027-1";
 let town: SampleServices;
@@ -86,7 +86,7 @@ describe("community classes in the chat", () => {
     expect(shownText(await leaver.choose("yes"))).toContain("已取消报名");
 
     const promoted = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.promoted", chatId: "waiting" } });
-    expect(shownText(renderOutboxRow(promoted)!)).toMatch(/您已从候补转为正式学员：社区达人精品班 · 2027 年第一期\n签到码：[A-Z2-9]{6}/);
+    expect(shownText(renderOutboxRow(promoted, TOWN_TIME_ZONE)!)).toMatch(/您已从候补转为正式学员：社区达人精品班 · 2027 年第一期\n签到码：[A-Z2-9]{6}/);
     expect(shownText(await waiting.chat.command("myclasses"))).toContain("签到码");
   });
 
@@ -137,7 +137,7 @@ describe("academy staff running a class in the chat", () => {
     await teacher.choose(lastChoices(roster).find((option) => option.label === "📢 群发通知")!.value);
     expect(shownText(await teacher.text("下周六的课改在二楼多功能厅"))).toContain("已发送给 12 位学员");
     const message = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.broadcast", chatId: "signer" } });
-    expect(shownText(renderOutboxRow(message)!)).toContain("（治理学院老师）：\n下周六的课改在二楼多功能厅");
+    expect(shownText(renderOutboxRow(message, TOWN_TIME_ZONE)!)).toContain("（治理学院老师）：\n下周六的课改在二楼多功能厅");
 
     const [file] = await teacher.choose(lastChoices(roster).find((option) => option.label === "📄 导出名单（CSV）")!.value);
     if (file?.type !== "document") throw new Error(`expected a document, got ${file?.type}`);
@@ -165,7 +165,7 @@ describe("academy staff running a class in the chat", () => {
     await teacher.text("2027-03-14 09:00-11:30");
     expect(shownText(await teacher.text("二楼多功能厅"))).toContain("第 2 讲已调整，已通知 12 位学员");
     const changed = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.changed", chatId: "signer" } });
-    expect(shownText(renderOutboxRow(changed)!)).toMatch(/课程调整：社区达人精品班 · 2027 年第一期 第 2 讲「[^」]+」改为\n时间：2027\/3\/14 09:00\n地点：二楼多功能厅/);
+    expect(shownText(renderOutboxRow(changed, TOWN_TIME_ZONE)!)).toMatch(/课程调整：社区达人精品班 · 2027 年第一期 第 2 讲「[^」]+」改为\n时间：2027\/3\/14 09:00\n地点：二楼多功能厅/);
   });
 });
 

@@ -5,7 +5,7 @@ import type { StaffGrant } from "../../src/domain/staff/registry.ts";
 import type { OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { decodeCell } from "../domain/compact/qr-decode.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
-import { declining, openSampleServices, type SampleServices } from "../support/town.ts";
+import { declining, openSampleServices, type SampleServices, TOWN_TIME_ZONE } from "../support/town.ts";
 
 let town: SampleServices;
 let now = new Date("2026-11-26T02:00:00Z");
@@ -191,7 +191,7 @@ describe("a merchant binds their account and acknowledges the compact", () => {
     expect(shownText(await admin.choose("pub:confirm"))).toContain("已发布第 2 版，已通知 1 个商户账号重新签署");
 
     const notice = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "compact.reack", chatId: "noodle-owner" } });
-    const rendered = renderOutboxRow(notice)!;
+    const rendered = renderOutboxRow(notice, TOWN_TIME_ZONE)!;
     toMerchants.push(...rendered);
     expect(shownText(rendered)).toContain("《永德路街区自治公约（第二版示例）》发布了第 2 版（2026-11-26 起施行）。请为 永德路示例面馆 阅读并重新签署");
 

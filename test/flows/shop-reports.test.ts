@@ -5,7 +5,7 @@ import type { OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { shopReportChoice } from "../../src/flows/shop-reports/shop-reports-flow.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { bindShop, reportFiler, withStaffGroups } from "../support/shop-reports.ts";
-import { openSampleServices, TINY_PNG, type SampleServices } from "../support/town.ts";
+import { openSampleServices, TINY_PNG, type SampleServices, TOWN_TIME_ZONE } from "../support/town.ts";
 
 let town: SampleServices;
 let file: ReturnType<typeof reportFiler>;
@@ -28,7 +28,7 @@ const merchantChat = (locale: "zh" | "en" = "zh") => converse(town.services, { c
 
 async function outboxMessages(reference: string, kind: string): Promise<OutboundMessage[]> {
   const rows = await town.db.prisma.outboxMessage.findMany({ where: { kind, payload: { path: ["reference"], equals: reference } } });
-  return rows.flatMap((row) => renderOutboxRow(row) ?? []);
+  return rows.flatMap((row) => renderOutboxRow(row, TOWN_TIME_ZONE) ?? []);
 }
 
 describe("/shopreports for a merchant", () => {

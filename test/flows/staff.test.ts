@@ -6,7 +6,7 @@ import type { OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { caseActionChoice } from "../../src/flows/staff/case-actions.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
-import { declining, openSampleServices, SAMPLE_TOWN_FILE, TINY_PNG, type SampleServices } from "../support/town.ts";
+import { declining, openSampleServices, SAMPLE_TOWN_FILE, TINY_PNG, type SampleServices, TOWN_TIME_ZONE } from "../support/town.ts";
 
 let town: SampleServices;
 let now = new Date("2026-11-26T02:00:00Z");
@@ -22,7 +22,7 @@ beforeAll(async () => {
     { code: "d2-group", name: "第二片区工作群", telegramChatId: D2_GROUP, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [] },
     { code: "d2-robot", name: "第二片区企业微信群", wecomRobotUrl: WECOM_ROBOT, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [] },
   ];
-  await importTownData(town.db.prisma, { ...data, alertDestinations }, "staff-flow-destinations");
+  await importTownData(town.db.prisma, { ...data, alertDestinations }, "staff-flow-destinations", TOWN_TIME_ZONE);
   await town.grid.refreshIfChanged();
 });
 afterAll(async () => {
@@ -155,11 +155,11 @@ describe("acting on a case from a group alert", () => {
 
     const updates = await town.db.prisma.outboxMessage.findMany({ where: { kind: { in: ["alert.update", "alert.status"] }, reportId: telegramAlert.reportId } });
     expect(updates.map((row) => [row.kind, row.chatId]).sort()).toEqual([["alert.status", WECOM_ROBOT], ["alert.update", D2_GROUP]]);
-    const [edit] = renderOutboxRow(updates.find((row) => row.kind === "alert.update")!)!;
+    const [edit] = renderOutboxRow(updates.find((row) => row.kind === "alert.update")!, TOWN_TIME_ZONE)!;
     expect(edit).toMatchObject({ type: "replace", messageRef: "4242" });
     expect(shownText([edit!])).toContain("当前状态：已受理（第二片区网格员）");
     expect(edit?.type === "replace" && edit.options.map((option) => option.label)).toEqual(["处理中", "已解决", "驳回"]);
-    expect(shownText(renderOutboxRow(updates.find((row) => row.kind === "alert.status")!)!)).toBe(`📌 ${reference} 状态更新：已受理（第二片区网格员）`);
+    expect(shownText(renderOutboxRow(updates.find((row) => row.kind === "alert.status")!, TOWN_TIME_ZONE)!)).toBe(`📌 ${reference} 状态更新：已受理（第二片区网格员）`);
   });
 
   it("resolving asks for a note in the group, takes a photo, and tells the reporter", async () => {
@@ -175,7 +175,7 @@ describe("acting on a case from a group alert", () => {
     expect(report.events.at(-1)).toMatchObject({ note: "已联系店主清理完毕，恢复通行", actorLabel: "第二片区网格员" });
     expect(report.events.at(-1)?.photoId).not.toBeNull();
     const update = await town.db.prisma.outboxMessage.findFirst({ where: { kind: "report.status", chatId: "reporter-resolve", payload: { path: ["status"], equals: "RESOLVED" } } });
-    expect(shownText(renderOutboxRow(update!)!)).toContain("已联系店主清理完毕");
+    expect(shownText(renderOutboxRow(update!, TOWN_TIME_ZONE)!)).toContain("已联系店主清理完毕");
   });
 
   it("rejecting as a duplicate asks for the original again when it is mistyped, keeping the case open until done", async () => {
@@ -257,7 +257,7 @@ describe("alert groups managed in chat", () => {
     expect(await town.db.prisma.alertDestination.findFirst({ where: { address: NEW_GROUP } })).toMatchObject({ managedInChat: true, districtCodes: ["d2"], channel: "telegram" });
 
     const { data } = await readTownFile(SAMPLE_TOWN_FILE);
-    await importTownData(town.db.prisma, { ...data, alertDestinations: [] }, "file-without-groups");
+    await importTownData(town.db.prisma, { ...data, alertDestinations: [] }, "file-without-groups", TOWN_TIME_ZONE);
     const reference = await submitOnYongde("在新群订阅后提交的占道举报");
     expect(await town.db.prisma.outboxMessage.count({ where: { kind: "alert.new", chatId: NEW_GROUP, payload: { path: ["reference"], equals: reference } } })).toBe(1);
 
@@ -273,6 +273,7 @@ describe("alert groups managed in chat", () => {
       town.db.prisma,
       { ...data, alertDestinations: [{ code: "d2-robot", name: "第二片区企业微信群", wecomRobotUrl: WECOM_ROBOT, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [], escalation: false }, { code: "d2-group", name: "第二片区工作群", telegramChatId: D2_GROUP, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [], escalation: false }] },
       "file-with-groups-again",
+      TOWN_TIME_ZONE,
     );
     expect(shownText(await inGroup("alerts-admin").command("alerts"))).toContain("写在镇数据文件中");
     const list = shownText(await converse(town.services, { channel: "telegram", userId: "alerts-admin" }).command("alerts"));

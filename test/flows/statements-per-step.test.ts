@@ -60,7 +60,7 @@ describe("the statements each conversation step sends", () => {
     const townFile = path.join(mediaRoot, "town.yaml");
     await writeFile(townFile, stringify(data));
     const file = await readTownFile(townFile);
-    await importTownData(setup.prisma, file.data, file.hash);
+    await importTownData(setup.prisma, file.data, file.hash, TOWN_TIME_ZONE);
     await setup.close();
     pool = statementRecordingPool(url, (statement) => statements.push(statement));
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -83,6 +83,7 @@ describe("the statements each conversation step sends", () => {
       compact: createCompactService({ prisma, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff, clock }),
       budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }),
       links: { telegram: () => undefined, web: () => undefined },
+      timeZone: TOWN_TIME_ZONE,
     };
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { importTownData } from "../../src/domain/grid/import.ts";
 import type { ReportDraft } from "../../src/domain/reports/service.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
-import { declining, SAMPLE_TOWN_FILE, type SampleServices } from "./town.ts";
+import { declining, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "./town.ts";
 
 /** A chat account as the flows see it: `userId` on `channel`, private chat `chatId`. */
 export interface TestAccount {
@@ -55,7 +55,7 @@ export async function withStaffGroups(town: SampleServices): Promise<void> {
     { code: "rc1-group", name: "第一路管会工作群", telegramChatId: STAFF_GROUPS.rc1, locale: "zh" as const, districts: [], roadCommittees: ["rc1"], categories: [] },
     { code: "d2-group", name: "District 2 staff", telegramChatId: STAFF_GROUPS.d2, locale: "en" as const, districts: ["d2"], roadCommittees: [], categories: [] },
   ];
-  await importTownData(town.db.prisma, { ...data, alertDestinations }, "shop-reports-groups");
+  await importTownData(town.db.prisma, { ...data, alertDestinations }, "shop-reports-groups", TOWN_TIME_ZONE);
   await town.grid.refreshIfChanged();
 }
 

@@ -33,7 +33,7 @@ export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wu
 export async function openSampleTown(kind: (typeof DATABASE_KINDS)[number] = "pglite"): Promise<{ db: Database; grid: GridDirectory }> {
   const db = await freshDatabase(kind);
   const file = await readTownFile(SAMPLE_TOWN_FILE);
-  await importTownData(db.prisma, file.data, file.hash);
+  await importTownData(db.prisma, file.data, file.hash, TOWN_TIME_ZONE);
   return { db, grid: await GridDirectory.open(db.prisma, file.data.town.code) };
 }
 
@@ -78,7 +78,7 @@ export async function openSampleServices(
     media,
     mediaRoot,
     staff,
-    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, timeZone, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock, timeZone, onShopAdded: reports.forgetShops }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` } },
+    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, timeZone, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock, timeZone, onShopAdded: reports.forgetShops }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` }, timeZone },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);

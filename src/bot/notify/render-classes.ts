@@ -32,20 +32,20 @@ const reminder = z.object({
 
 const broadcast = z.object({ cohortCode: z.string(), course: bilingual, cohort: bilingual, text: z.string(), from: z.string(), locale });
 
-/** A resident's message about their class, in their language. */
-export function renderClassRow(row: { kind: string; payload: unknown }): OutboundMessage[] {
+/** A resident's message about their class, in their language, its times in the town's zone `timeZone`. */
+export function renderClassRow(row: { kind: string; payload: unknown }, timeZone: string): OutboundMessage[] {
   if (row.kind === CLASS_PROMOTED_KIND) {
     const p = parsePayload(promoted, row);
     const c = catalogFor(p.locale).classes;
     const lines = [c.promoted(`${p.course[p.locale]} · ${p.cohort[p.locale]}`, p.checkInCode)];
-    if (p.nextSessionStartsAt && p.nextSessionPlace) lines.push(c.nextSession(townTime(new Date(p.nextSessionStartsAt), p.locale), p.nextSessionPlace[p.locale]));
+    if (p.nextSessionStartsAt && p.nextSessionPlace) lines.push(c.nextSession(townTime(new Date(p.nextSessionStartsAt), p.locale, timeZone), p.nextSessionPlace[p.locale]));
     return [{ type: "text", text: lines.join("\n") }];
   }
   if (row.kind === CLASS_REMINDER_KIND || row.kind === CLASS_CHANGED_KIND) {
     const p = parsePayload(reminder, row);
     const c = catalogFor(p.locale).classes;
     const say = row.kind === CLASS_REMINDER_KIND ? c.reminder : c.sessionChanged;
-    return [{ type: "text", text: say(`${p.course[p.locale]} · ${p.cohort[p.locale]}`, p.sessionIndex, p.topic[p.locale], townTime(new Date(p.startsAt), p.locale), p.place[p.locale]) }];
+    return [{ type: "text", text: say(`${p.course[p.locale]} · ${p.cohort[p.locale]}`, p.sessionIndex, p.topic[p.locale], townTime(new Date(p.startsAt), p.locale, timeZone), p.place[p.locale]) }];
   }
   if (row.kind === CLASS_BROADCAST_KIND) {
     const p = parsePayload(broadcast, row);

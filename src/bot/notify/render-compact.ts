@@ -3,7 +3,7 @@ import { COMPACT_REACK_KIND, COMPACT_REMINDER_KIND } from "../../domain/compact/
 import { catalogFor } from "../../flows/i18n/catalog.ts";
 import { startFlowChoice } from "../../flows/kit/menu.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
-import { townDate } from "../../flows/merchant/compact-text.ts";
+import { localDateOf } from "../../domain/time/zone.ts";
 import { bilingual, locale, parsePayload, UnreadableOutboxRowError } from "./payload.ts";
 
 /** Outbox kinds the compact domain queues for merchant accounts; renderOutboxRow hands them over. */
@@ -26,7 +26,7 @@ const compactNotice = z.object({
  * shop has not signed it), with a button that opens the reading and signing
  * conversation for that shop.
  */
-export function renderCompactRow(row: { kind: string; payload: unknown }): OutboundMessage[] {
+export function renderCompactRow(row: { kind: string; payload: unknown }, timeZone: string): OutboundMessage[] {
   if (!COMPACT_KINDS.includes(row.kind)) throw new UnreadableOutboxRowError(row.kind, "not a compact notice kind");
   const p = parsePayload(compactNotice, row);
   const c = catalogFor(p.locale).compact;
@@ -34,6 +34,6 @@ export function renderCompactRow(row: { kind: string; payload: unknown }): Outbo
   const text =
     row.kind === COMPACT_REMINDER_KIND && p.reminderDay !== null
       ? c.notice.reminder(p.title[p.locale], p.version, p.reminderDay, shop)
-      : c.notice.reack(p.title[p.locale], p.version, townDate(new Date(p.effectiveFrom)), shop);
+      : c.notice.reack(p.title[p.locale], p.version, localDateOf(new Date(p.effectiveFrom), timeZone), shop);
   return [{ type: "choices", text, options: [{ label: c.notice.button, value: `${startFlowChoice("shop")}:ack:${p.merchantCode}` }] }];
 }

@@ -45,7 +45,7 @@ const answer = z.object({
  * buttons to answer it or view it; the shop's notice that the case is closed;
  * and the shop's answer to the staff groups, with its photo.
  */
-export function renderMerchantRow(row: { kind: string; payload: unknown }): OutboundMessage[] {
+export function renderMerchantRow(row: { kind: string; payload: unknown }, timeZone: string): OutboundMessage[] {
   if (row.kind === MERCHANT_REPORT_KIND) {
     const p = parsePayload(notice, row);
     const t = catalogFor(p.locale);
@@ -54,7 +54,7 @@ export function renderMerchantRow(row: { kind: string; payload: unknown }): Outb
       s.noticeTitle(p.shop[p.locale], p.reference),
       t.report.summaryCategory(p.category[p.locale]),
       t.alerts.clause(p.clause.ref, p.clause.text[p.locale]),
-      s.time(townTime(new Date(p.reportedAt), p.locale)),
+      s.time(townTime(new Date(p.reportedAt), p.locale, timeZone)),
       t.report.summaryPlace(p.place?.[p.locale] ?? s.noPlace),
       t.report.summaryDescription(p.description),
       "",

@@ -47,14 +47,15 @@ const alertStatus = z.object({
 /**
  * Turns a queued outbox row into the messages its recipient reads, in the
  * recipient's language. `undefined` means there is nothing to send (the
- * resident was already told in the conversation that caused the row).
+ * resident was already told in the conversation that caused the row). Dates
+ * and times are written in `timeZone`, the town's (config TIME_ZONE).
  */
-export function renderOutboxRow(row: { kind: string; payload: unknown }): OutboundMessage[] | undefined {
+export function renderOutboxRow(row: { kind: string; payload: unknown }, timeZone: string): OutboundMessage[] | undefined {
   if (row.kind === "report.submitted") return undefined;
   if (SCHEDULED_KINDS.includes(row.kind)) return renderScheduledRow(row);
-  if (CLASS_KINDS.includes(row.kind)) return renderClassRow(row);
-  if (COMPACT_KINDS.includes(row.kind)) return renderCompactRow(row);
-  if (MERCHANT_KINDS.includes(row.kind)) return renderMerchantRow(row);
+  if (CLASS_KINDS.includes(row.kind)) return renderClassRow(row, timeZone);
+  if (COMPACT_KINDS.includes(row.kind)) return renderCompactRow(row, timeZone);
+  if (MERCHANT_KINDS.includes(row.kind)) return renderMerchantRow(row, timeZone);
   if (row.kind === ALERT_DIGEST_KIND) return renderAlertDigest(parsePayload(alertDigestPayload, row));
   if (row.kind === "alert.new") return renderStaffAlert(parsePayload(staffAlert, row));
   if (row.kind === "alert.update") {

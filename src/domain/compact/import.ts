@@ -1,6 +1,7 @@
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { TownData } from "../grid/town-data.ts";
-import { startOfTownDay, writeCompactVersion, type WriteVersionResult } from "./versions.ts";
+import { startOfLocalDay } from "../time/zone.ts";
+import { writeCompactVersion, type WriteVersionResult } from "./versions.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -51,15 +52,16 @@ export async function refuseDroppingAcknowledgedShops(tx: Tx, data: TownData): P
  * Publishes the file's compact as a new version when its content hash
  * matches no existing version (re-importing the same text, or going back to
  * an older text, adds nothing); bound merchants are asked to acknowledge it
- * in the same transaction.
+ * in the same transaction. The file's effective date takes effect at
+ * midnight in `timeZone`, the town's.
  */
-export async function importCompact(tx: Tx, data: TownData, now: Date): Promise<WriteVersionResult | undefined> {
+export async function importCompact(tx: Tx, data: TownData, now: Date, timeZone: string): Promise<WriteVersionResult | undefined> {
   const compact = data.compact;
   if (!compact) return undefined;
   return writeCompactVersion(tx, {
     townCode: data.town.code,
     content: { title: compact.title, titleEn: compact.titleEn, clauses: compact.clauses },
-    effectiveFrom: startOfTownDay(compact.effectiveFrom),
+    effectiveFrom: startOfLocalDay(compact.effectiveFrom, timeZone),
     publishedByStaffId: null,
     now,
   });

@@ -38,15 +38,6 @@ export interface CompactNoticePayload {
   locale: "zh" | "en";
 }
 
-/** The town's offset from UTC: China keeps UTC+8 all year, so a date in the file means midnight there. */
-const CHINA_UTC_OFFSET_MS = 8 * 3_600_000;
-
-/** Midnight at the start of a `YYYY-MM-DD` date in the town (UTC+8). */
-export function startOfTownDay(date: string): Date {
-  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(year, month - 1, day) - CHINA_UTC_OFFSET_MS);
-}
-
 export type WriteVersionResult =
   | { type: "published"; versionId: string; version: number; contentHash: string; noticesQueued: number }
   /** A version with exactly this content already exists; nothing was written. */

@@ -130,7 +130,7 @@ async function refuseRemovingUsedCategories(tx: Tx, data: TownData): Promise<voi
   }
 }
 
-async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Exclude<TownImportResult, { status: "unchanged" }>> {
+async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: string): Promise<Exclude<TownImportResult, { status: "unchanged" }>> {
   await refuseRemovingUsedCategories(tx, data);
   await refuseDroppingAcknowledgedShops(tx, data);
   const t = data.town;
@@ -306,7 +306,7 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
   await tx.alertDestination.deleteMany({ where: { id: { in: destinations.stale } } });
 
   const courses = await writeCourses(tx, data, new Date());
-  const compact = await importCompact(tx, data, new Date());
+  const compact = await importCompact(tx, data, new Date(), timeZone);
 
   // Reports of a dropped merchant keep the report and lose the shop (SetNull); refuseRemovingUsedCategories
   // made sure no stale category has reports.
@@ -358,13 +358,14 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string): Promise<Excl
  *
  * @param data the output of `validateTownData` — references are assumed resolved
  * @param dataHash identifies the file content, e.g. SHA-256 hex of its bytes
+ * @param timeZone the town's IANA zone (config TIME_ZONE): the compact's effective date is midnight there
  */
-export async function importTownData(prisma: PrismaClient, data: TownData, dataHash: string): Promise<TownImportResult> {
+export async function importTownData(prisma: PrismaClient, data: TownData, dataHash: string, timeZone: string): Promise<TownImportResult> {
   return prisma.$transaction(
     async (tx) => {
       const existing = await tx.town.findUnique({ where: { code: data.town.code }, select: { dataHash: true } });
       if (existing?.dataHash === dataHash) return { status: "unchanged", townCode: data.town.code };
-      return writeTown(tx, data, dataHash);
+      return writeTown(tx, data, dataHash, timeZone);
     },
     { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
   );

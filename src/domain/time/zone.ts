@@ -78,10 +78,15 @@ export function localTimeToInstant(timeZone: string, local: { year: number; mont
   return new Date(zoneClock(timeZone).instantOf(dayNumber * DAY_MS + (hour * 60 + minute) * MINUTE_MS));
 }
 
-/** Midnight at the start of a local date (YYYY-MM-DD) in `timeZone`; undefined for a date that does not exist. */
-export function startOfLocalDay(date: string, timeZone: string): Date | undefined {
+/**
+ * Midnight at the start of a local date (YYYY-MM-DD) in `timeZone`. Callers
+ * pass a date already checked with {@link parseLocalDate}; any other text is a
+ * programming error and throws a RangeError.
+ */
+export function startOfLocalDay(date: string, timeZone: string): Date {
   const day = parseLocalDate(date);
-  return day === undefined ? undefined : new Date(zoneClock(timeZone).instantOf(day * DAY_MS));
+  if (day === undefined) throw new RangeError(`"${date}" is not a date written YYYY-MM-DD`);
+  return new Date(zoneClock(timeZone).instantOf(day * DAY_MS));
 }
 
 /** The local date (YYYY-MM-DD) of an instant in `timeZone`. */

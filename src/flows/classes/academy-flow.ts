@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CheckInResult, RosterEntry } from "../../domain/classes/classes.ts";
+import { localTimeToInstant } from "../../domain/time/zone.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption } from "../kit/messages.ts";
@@ -21,7 +22,6 @@ const ACTION_PREFIX = "do:";
 const END_CHECK_IN = "checkin:end";
 const UNCHANGED = "unchanged";
 /** Wujing keeps China Standard Time all year. */
-const TOWN_UTC_OFFSET_HOURS = 8;
 
 function say(text: string): Step<never> {
   return { type: "done", replies: [{ type: "text", text }] };
@@ -77,7 +77,7 @@ async function startAction(action: string, cohortCode: string, context: FlowCont
     return ask(
       action === "checkin" ? { stage: "pickSession", cohortCode } : { stage: "moveSession", cohortCode },
       action === "checkin" ? t.academy.pickSession : t.academy.pickSessionToMove,
-      cohort.sessions.map((s) => ({ label: t.academy.sessionButton(s.index, townTime(s.startsAt, locale)), value: `session:${s.index}` })),
+      cohort.sessions.map((s) => ({ label: t.academy.sessionButton(s.index, townTime(s.startsAt, locale, context.services.timeZone)), value: `session:${s.index}` })),
     );
   }
   if (action === "broadcast") return ask({ stage: "broadcast", cohortCode }, t.academy.askBroadcast);
@@ -96,17 +96,14 @@ async function exportCsv(cohortCode: string, title: string, context: FlowContext
   };
 }
 
-/** "2027-03-13 14:00-16:30" in the town's time (UTC+8, no daylight saving) as two instants. */
-function parseSessionTime(text: string): { startsAt: number; endsAt: number } | undefined {
+/** "2027-03-13 14:00-16:30" in the town's zone `timeZone` as two instants; undefined for a date or time that does not exist. */
+function parseSessionTime(text: string, timeZone: string): { startsAt: number; endsAt: number } | undefined {
   const match = /^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$/.exec(text.trim());
   if (!match) return undefined;
   const [year, month, day, startHour, startMinute, endHour, endMinute] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
-  const at = (hour: number, minute: number) => Date.UTC(year, month - 1, day, hour - TOWN_UTC_OFFSET_HOURS, minute);
-  const startsAt = at(startHour, startMinute);
-  const check = new Date(startsAt + TOWN_UTC_OFFSET_HOURS * 3_600_000);
-  // Date.UTC rolls 2027-02-30 over into March; such a date is a typo, not a wish.
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || startHour > 23 || endHour > 23 || startMinute > 59 || endMinute > 59) return undefined;
-  return { startsAt, endsAt: at(endHour, endMinute) };
+  const startsAt = localTimeToInstant(timeZone, { year, month, day, hour: startHour, minute: startMinute });
+  const endsAt = localTimeToInstant(timeZone, { year, month, day, hour: endHour, minute: endMinute });
+  return startsAt && endsAt ? { startsAt: startsAt.getTime(), endsAt: endsAt.getTime() } : undefined;
 }
 
 async function moveSession(state: Extract<AcademyState, { stage: "movePlace" }>, place: string | undefined, context: FlowContext): Promise<Step<AcademyState>> {
@@ -206,12 +203,12 @@ export const academyFlow: Flow<AcademyState> = {
         const index = payload.type === "choice" && payload.value.startsWith("session:") ? Number(payload.value.slice("session:".length)) : NaN;
         const session = (await services.classes.cohort(state.cohortCode))?.sessions.find((s) => s.index === index);
         if (!session) return startAction("move", state.cohortCode, context);
-        return ask({ stage: "moveTime", cohortCode: state.cohortCode, sessionIndex: index }, t.academy.askTime(townTime(session.startsAt, context.locale)), [{ label: t.academy.unchanged, value: UNCHANGED }]);
+        return ask({ stage: "moveTime", cohortCode: state.cohortCode, sessionIndex: index }, t.academy.askTime(townTime(session.startsAt, context.locale, context.services.timeZone)), [{ label: t.academy.unchanged, value: UNCHANGED }]);
       }
       case "moveTime": {
         const session = (await services.classes.cohort(state.cohortCode))?.sessions.find((s) => s.index === state.sessionIndex);
         if (!session) return say(t.academy.unknownCohort(state.cohortCode));
-        const time = payload.type === "choice" && payload.value === UNCHANGED ? { startsAt: session.startsAt.getTime(), endsAt: session.endsAt.getTime() } : text ? parseSessionTime(text) : undefined;
+        const time = payload.type === "choice" && payload.value === UNCHANGED ? { startsAt: session.startsAt.getTime(), endsAt: session.endsAt.getTime() } : text ? parseSessionTime(text, context.services.timeZone) : undefined;
         if (!time) return ask(state, t.academy.timeInvalid, [{ label: t.academy.unchanged, value: UNCHANGED }]);
         return ask({ ...state, stage: "movePlace", ...time }, t.academy.askPlace(session.place[context.locale]), [{ label: t.academy.unchanged, value: UNCHANGED }]);
       }

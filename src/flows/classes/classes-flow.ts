@@ -39,7 +39,7 @@ function titleOf(cohort: Pick<CohortInfo, "course" | "title">, context: FlowCont
 
 function availability(cohort: CohortView, context: FlowContext): string {
   const c = context.t.classes;
-  if (cohort.enrolment === "notOpenYet") return c.opensAt(townTime(cohort.enrolmentOpensAt, context.locale));
+  if (cohort.enrolment === "notOpenYet") return c.opensAt(townTime(cohort.enrolmentOpensAt, context.locale, context.services.timeZone));
   if (cohort.enrolment === "closed") return c.closedLabel;
   return cohort.seatsLeft > 0 ? c.seatsLeft(cohort.seatsLeft) : c.waitlist(cohort.waitlistLength);
 }
@@ -69,11 +69,11 @@ async function details(cohortCode: string, context: FlowContext): Promise<Step<C
     titleOf(cohort, context),
     c.detailPlace(cohort.location[locale]),
     c.detailSeats(cohort.capacity, cohort.seated, cohort.waitlistLength),
-    c.detailWindow(townTime(cohort.enrolmentOpensAt, locale), townTime(cohort.enrolmentClosesAt, locale)),
+    c.detailWindow(townTime(cohort.enrolmentOpensAt, locale, context.services.timeZone), townTime(cohort.enrolmentClosesAt, locale, context.services.timeZone)),
     c.detailEligibility(cohort.eligibility[locale]),
     "",
     c.detailSessions,
-    ...cohort.sessions.map((s) => c.sessionLine(s.index, townTime(s.startsAt, locale), s.topic[locale], s.lecturerRole[locale], s.place[locale])),
+    ...cohort.sessions.map((s) => c.sessionLine(s.index, townTime(s.startsAt, locale, context.services.timeZone), s.topic[locale], s.lecturerRole[locale], s.place[locale])),
   ];
   const options: ChoiceOption[] = [{ label: c.back, value: startFlowChoice("classes") }];
   if (cohort.enrolment === "open") options.unshift({ label: c.signUp, value: `${startFlowChoice("classes")}:${SIGN_UP_PREFIX}${cohort.code}` });
@@ -85,7 +85,7 @@ async function startSignUp(cohortCode: string, context: FlowContext): Promise<St
   const c = context.t.classes;
   const cohort = await context.services.classes.cohortInfo(cohortCode);
   if (!cohort) return say(c.unknownCohort);
-  if (cohort.enrolment === "notOpenYet") return say(c.notOpenYet(townTime(cohort.enrolmentOpensAt, context.locale)));
+  if (cohort.enrolment === "notOpenYet") return say(c.notOpenYet(townTime(cohort.enrolmentOpensAt, context.locale, context.services.timeZone)));
   if (cohort.enrolment === "closed") return say(c.closed);
   return privacyNotice(cohortCode, context);
 }
@@ -109,7 +109,7 @@ function enrolAnswer(result: EnrolResult, title: string, context: FlowContext): 
     case "alreadyEnrolled":
       return say(c.alreadyEnrolled(title, result.status === "WAITLISTED" ? result.position : null));
     case "notOpenYet":
-      return say(c.notOpenYet(townTime(result.opensAt, context.locale)));
+      return say(c.notOpenYet(townTime(result.opensAt, context.locale, context.services.timeZone)));
     case "enrolmentClosed":
       return say(c.closed);
     case "notEligible":

@@ -26,7 +26,7 @@ function describe(enrolment: MyEnrolment, context: FlowContext): string {
       : c.mineWaitlisted(title, enrolment.waitlistPosition ?? 0),
   ];
   if (enrolment.completed) lines.push(c.mineCompleted);
-  if (enrolment.nextSession) lines.push(c.mineNext(townTime(enrolment.nextSession.startsAt, context.locale), enrolment.nextSession.place[context.locale]));
+  if (enrolment.nextSession) lines.push(c.mineNext(townTime(enrolment.nextSession.startsAt, context.locale, context.services.timeZone), enrolment.nextSession.place[context.locale]));
   return lines.join("\n");
 }
 

@@ -70,6 +70,8 @@ export interface FlowServices {
   desk: StaffDesk;
   links: DeepLinks;
   budgets: OriginBudgets;
+  /** The town's IANA zone (config TIME_ZONE): every date and time a flow shows or reads is local to it. */
+  timeZone: string;
 }
 
 /** Allowances shared by everyone behind one origin (see InboundEvent.origin). */

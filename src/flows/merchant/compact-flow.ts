@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { localDateOf } from "../../domain/time/zone.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption } from "../kit/messages.ts";
-import { townDate } from "./compact-text.ts";
 import { ACK_PREFIX } from "./shop-flow.ts";
 import { townTime } from "../report/view.ts";
 
@@ -19,7 +19,7 @@ async function merchantView(context: FlowContext): Promise<Step<CompactState> | 
   for (const shop of mine) {
     const name = shop.shop.name[locale];
     lines.push(t.compact.myShop(name, t.compact.standing[shop.standing]));
-    if (shop.lastAcknowledged) lines.push(t.compact.lastSigned(shop.lastAcknowledged.version, townTime(shop.lastAcknowledged.at, locale), shop.lastAcknowledged.signerName));
+    if (shop.lastAcknowledged) lines.push(t.compact.lastSigned(shop.lastAcknowledged.version, townTime(shop.lastAcknowledged.at, locale, context.services.timeZone), shop.lastAcknowledged.signerName));
     if (shop.standing !== "current") options.push({ label: t.compact.signNow(name), value: `${startFlowChoice("shop")}:${ACK_PREFIX}${shop.shop.code}` });
   }
   const text = lines.join("\n");
@@ -32,7 +32,7 @@ async function publicView(context: FlowContext): Promise<Step<CompactState>> {
   const inForce = await services.compact.inForce();
   if (!inForce) return { type: "done", replies: [{ type: "text", text: t.compact.publicNone }] };
   const counts = await services.compact.publicCounts();
-  const lines = [t.compact.publicTitle(inForce.title[locale], inForce.version, townDate(inForce.effectiveFrom)), ...counts.map((c) => t.compact.publicLine(c.road[locale], c.signed, c.total))];
+  const lines = [t.compact.publicTitle(inForce.title[locale], inForce.version, localDateOf(inForce.effectiveFrom, context.services.timeZone)), ...counts.map((c) => t.compact.publicLine(c.road[locale], c.signed, c.total))];
   return { type: "done", replies: [{ type: "text", text: lines.join("\n") }] };
 }
 

@@ -2,11 +2,9 @@ import { z } from "zod";
 import type { NewShop, RoadReportResult } from "../../domain/compact/compact.ts";
 import { compactContentHash, parseChineseClauses, parseEnglishLines, shortHash, type CompactContent } from "../../domain/compact/content.ts";
 import { renderQrSheets } from "../../domain/compact/qr-sheet.ts";
-import { startOfTownDay } from "../../domain/compact/versions.ts";
-import { parseLocalDate } from "../../domain/time/zone.ts";
+import { localDateOf, parseLocalDate, startOfLocalDay } from "../../domain/time/zone.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import type { ChoiceOption, OutboundMessage } from "../kit/messages.ts";
-import { townDate } from "./compact-text.ts";
 import { MERCHANT_DEEP_LINK_PREFIX } from "./shop-flow.ts";
 
 /** How long shop invitations work: a month covers a round of visits along a street. */
@@ -65,7 +63,7 @@ async function showRoad(roadCode: string, context: FlowContext): Promise<Step<Me
   const lines = [
     s.roadTitle(report.road[locale], report.inForce === null ? s.noneInForce : s.inForce(report.inForce), report.counts.current, report.counts.outdated, report.counts.none),
     ...report.shops.map((shop, i) =>
-      s.shopLine(i + 1, `${shop.name[locale]}${shop.houseNumber === null ? "" : ` ${shop.houseNumber}`}`, t.compact.standing[shop.standing], shop.signerName, shop.acknowledgedAt ? townDate(shop.acknowledgedAt) : null),
+      s.shopLine(i + 1, `${shop.name[locale]}${shop.houseNumber === null ? "" : ` ${shop.houseNumber}`}`, t.compact.standing[shop.standing], shop.signerName, shop.acknowledgedAt ? localDateOf(shop.acknowledgedAt, context.services.timeZone) : null),
     ),
   ];
   return ask({ stage: "action", roadCode }, lines.join("\n"), [
@@ -179,7 +177,7 @@ function preview(state: Extract<MerchantsState, { stage: "pubConfirm" }>, contex
 
 async function publish(state: Extract<MerchantsState, { stage: "pubConfirm" }>, context: FlowContext): Promise<Step<MerchantsState>> {
   const s = context.t.compact.staff;
-  const result = await context.services.compact.publish(context.user, { title: state.title, titleEn: state.titleEn, clauses: state.clauses }, startOfTownDay(state.effectiveFrom));
+  const result = await context.services.compact.publish(context.user, { title: state.title, titleEn: state.titleEn, clauses: state.clauses }, startOfLocalDay(state.effectiveFrom, context.services.timeZone));
   switch (result.type) {
     case "published":
       return say(s.published(result.version, result.noticesQueued));

@@ -28,7 +28,7 @@ function askName(merchantCode: string, suggestion: string | null, context: FlowC
 
 function showPage(state: ReadState, version: CompactVersionView, context: FlowContext, before: OutboundMessage[] = []): Step<ShopState> {
   const page = Math.min(state.page, pageCount(version) - 1);
-  const { text, options } = compactPage(version, page, context.t, context.locale);
+  const { text, options } = compactPage(version, page, context.t, context.locale, context.services.timeZone);
   return { type: "continue", state: { ...state, page, versionId: version.id }, replies: [...before, { type: "choices", text, options }] };
 }
 
@@ -69,9 +69,9 @@ async function acknowledge(state: ReadState, context: FlowContext): Promise<Step
   const result = await services.compact.acknowledge(user, state.signerName, state.merchantCode);
   switch (result.type) {
     case "acknowledged":
-      return say(receiptText(result.receipt, t, locale));
+      return say(receiptText(result.receipt, t, locale, services.timeZone));
     case "alreadyAcknowledged":
-      return say(`${t.compact.alreadySigned}\n${receiptText(result.receipt, t, locale)}`);
+      return say(`${t.compact.alreadySigned}\n${receiptText(result.receipt, t, locale, services.timeZone)}`);
     case "notBound":
       return say(t.compact.notBound);
     case "noCompact":

@@ -584,7 +584,7 @@ function text(value: string): OutboundMessage {
 async function viewReport(reference: string, context: FlowContext): Promise<Step<ReportState>> {
   const view = await context.services.reports.viewForResident(reference, identity(context));
   if (!view) return { type: "done", replies: [text(context.t.report.notFound(reference))] };
-  return { type: "done", replies: [text(formatReportView(view, context.t, context.locale))] };
+  return { type: "done", replies: [text(formatReportView(view, context.t, context.locale, context.services.timeZone))] };
 }
 
 /** What to tell someone whose photo was not kept, and why. */

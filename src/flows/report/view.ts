@@ -21,7 +21,7 @@ export function placeLabel(place: ReportPlace, grid: GridIndex, t: Catalog, loca
  * A report as the domain lets this reader see it: in full with its timeline
  * (no identities, free text already masked), or only its kind, road and status.
  */
-export function formatReportView(view: ReportView | PublicReportView, t: Catalog, locale: Locale): string {
+export function formatReportView(view: ReportView | PublicReportView, t: Catalog, locale: Locale, timeZone: string): string {
   const r = t.report;
   if (view.relation === "none") {
     const lines = [r.viewTitle(view.reference, r.status[view.status]), r.summaryCategory(view.category[locale])];
@@ -40,24 +40,29 @@ export function formatReportView(view: ReportView | PublicReportView, t: Catalog
   lines.push(r.viewSupporters(view.supporters));
   if (view.rejectReason) lines.push(r.viewRejected(r.rejectReasons[view.rejectReason]));
   lines.push("", r.timelineTitle);
-  for (const entry of view.timeline) lines.push(timelineLine(entry, r.timelineBy[entry.by], t, locale));
+  for (const entry of view.timeline) lines.push(timelineLine(entry, r.timelineBy[entry.by], t, locale, timeZone));
   return lines.join("\n");
 }
 
-// Made once: toLocaleString builds a new formatter on every call, a visible cost where reports are listed.
-const TOWN_TIME: Record<Locale, Intl.DateTimeFormat> = {
-  zh: new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" }),
-  en: new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" }),
-};
+// Made once per zone: toLocaleString builds a new formatter on every call, a visible cost where reports are listed.
+const townTimeFormats = new Map<string, Record<Locale, Intl.DateTimeFormat>>();
 
-/** A moment as residents and staff of the town read it: their date and clock time, in the town's time zone. */
-export function townTime(at: Date, locale: Locale): string {
-  return TOWN_TIME[locale].format(at);
+/** A moment as residents and staff of the town read it: their date and clock time, in the town's zone `timeZone`. */
+export function townTime(at: Date, locale: Locale, timeZone: string): string {
+  let formats = townTimeFormats.get(timeZone);
+  if (!formats) {
+    formats = {
+      zh: new Intl.DateTimeFormat("zh-CN", { timeZone, dateStyle: "short", timeStyle: "short" }),
+      en: new Intl.DateTimeFormat("en-GB", { timeZone, dateStyle: "short", timeStyle: "short" }),
+    };
+    townTimeFormats.set(timeZone, formats);
+  }
+  return formats[locale].format(at);
 }
 
 /** One line of a case's history; `by` is who acted as the reader may see it (a role, or "resident"). */
-export function timelineLine(entry: Omit<ReportView["timeline"][number], "by">, by: string, t: Catalog, locale: Locale): string {
+export function timelineLine(entry: Omit<ReportView["timeline"][number], "by">, by: string, t: Catalog, locale: Locale, timeZone: string): string {
   const r = t.report;
   const what = entry.status && entry.type === "STATUS_CHANGED" ? r.status[entry.status] : r.timelineEvent[entry.type];
-  return `· ${townTime(entry.at, locale)} ${what}（${by}）${entry.note ? `：${entry.note}` : ""}`;
+  return `· ${townTime(entry.at, locale, timeZone)} ${what}（${by}）${entry.note ? `：${entry.note}` : ""}`;
 }

@@ -48,7 +48,7 @@ async function showList(context: FlowContext): Promise<Step<ShopReportsState>> {
       severalShops ? `${report.shop[locale]} · ${report.category[locale]}` : report.category[locale],
       t.report.status[report.status],
       report.place?.[locale] ?? s.noPlace,
-      townTime(report.reportedAt, locale),
+      townTime(report.reportedAt, locale, context.services.timeZone),
     );
   const lines = [s.title(result.shops.map((shop) => shop.name[locale]).join("、")), ""];
   lines.push(...(result.open.length > 0 ? [s.openTitle(result.open.length), ...result.open.map(line)] : [s.noOpen]));
@@ -69,12 +69,12 @@ function viewMessage(view: MerchantCaseView, context: FlowContext): OutboundMess
     s.shop(view.shop[locale]),
     t.report.summaryCategory(view.category[locale]),
     t.alerts.clause(view.clause.ref, view.clause.text[locale]),
-    s.time(townTime(view.reportedAt, locale)),
+    s.time(townTime(view.reportedAt, locale, context.services.timeZone)),
     t.report.summaryPlace(view.place?.[locale] ?? s.noPlace),
     t.report.summaryDescription(view.description),
   ];
   if (view.rejectReason) lines.push(t.report.viewRejected(t.report.rejectReasons[view.rejectReason]));
-  lines.push(s.identity, "", t.report.timelineTitle, ...view.timeline.map((entry) => timelineLine(entry, t.report.timelineBy[entry.by], t, locale)));
+  lines.push(s.identity, "", t.report.timelineTitle, ...view.timeline.map((entry) => timelineLine(entry, t.report.timelineBy[entry.by], t, locale, context.services.timeZone)));
   const open = view.status !== "RESOLVED" && view.status !== "REJECTED";
   const options: ChoiceOption[] = [
     ...(open ? [{ label: s.rectify, value: shopReportChoice("rectify", view.reference) }, { label: s.dispute, value: shopReportChoice("dispute", view.reference) }] : []),

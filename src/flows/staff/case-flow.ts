@@ -46,13 +46,13 @@ function caseMessages(view: StaffCaseView, context: FlowContext): OutboundMessag
   const a = t.alerts;
   const lines = [
     t.staff.case.title(view.reference, t.report.status[view.status]),
-    t.staff.case.submittedAt(townTime(view.createdAt, locale)),
+    t.staff.case.submittedAt(townTime(view.createdAt, locale, context.services.timeZone)),
     a.case(view.reference, view.category[locale]),
     ...caseFactLines({ ...view, photoCount: view.photoIds.length }, t, locale),
   ];
   if (view.rejectReason) lines.push(t.report.viewRejected(t.report.rejectReasons[view.rejectReason]));
   lines.push(contactLine(view, context), "", t.report.timelineTitle);
-  for (const entry of view.timeline) lines.push(timelineLine(entry, entry.actorLabel ?? t.report.timelineBy[entry.by], t, locale));
+  for (const entry of view.timeline) lines.push(timelineLine(entry, entry.actorLabel ?? t.report.timelineBy[entry.by], t, locale, context.services.timeZone));
   const actions = actionsFor(view.status);
   const main: OutboundMessage =
     actions.length > 0

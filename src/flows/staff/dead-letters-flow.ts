@@ -25,9 +25,9 @@ function recipientText(recipient: DeadLetter["recipient"], t: Catalog): string {
   }
 }
 
-function line(index: number, letter: DeadLetter, t: Catalog, locale: Locale): string {
+function line(index: number, letter: DeadLetter, t: Catalog, locale: Locale, timeZone: string): string {
   const error = letter.lastError === null ? t.staff.deadLetters.noError : letter.lastError.length > MAX_ERROR_CHARS ? `${letter.lastError.slice(0, MAX_ERROR_CHARS)}…` : letter.lastError;
-  return t.staff.deadLetters.line(index, townTime(letter.createdAt, locale), letter.kind, recipientText(letter.recipient, t), letter.attempts, error);
+  return t.staff.deadLetters.line(index, townTime(letter.createdAt, locale, timeZone), letter.kind, recipientText(letter.recipient, t), letter.attempts, error);
 }
 
 /**
@@ -51,7 +51,7 @@ export const deadLettersFlow: Flow<z.infer<typeof stateSchema>> = {
     const result = await services.desk.deadLetters(user, MAX_LISTED);
     if (result.type === "notAllowed") return finish(t.staff.adminOnly);
     if (result.total === 0) return finish(t.staff.deadLetters.empty);
-    const lines = result.letters.map((letter, i) => line(i + 1, letter, t, locale));
+    const lines = result.letters.map((letter, i) => line(i + 1, letter, t, locale, services.timeZone));
     return {
       type: "done",
       replies: [

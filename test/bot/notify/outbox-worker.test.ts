@@ -9,6 +9,7 @@ import { openDatabase, type Database } from "../../../src/db/database.ts";
 import { createLogger } from "../../../src/log.ts";
 import { createPostgresDatabase, DATABASE_KINDS } from "../../support/databases.ts";
 import { startFakeTelegram, type FakeTelegram } from "../../support/fake-telegram.ts";
+import { TOWN_TIME_ZONE } from "../../support/town.ts";
 
 const SECRET = "SECRET-outbox-token-value";
 const TOKEN = `4242:${SECRET}`;
@@ -25,7 +26,7 @@ const logger = createLogger({ level: "silent" });
  * `broken` ones cannot be rendered. Alerts and digests are rendered as in production.
  */
 const render: OutboxRender = (row) => {
-  if (row.kind !== "test.note") return renderOutboxRow(row);
+  if (row.kind !== "test.note") return renderOutboxRow(row, TOWN_TIME_ZONE);
   const payload = row.payload as { text: string; silent?: boolean; broken?: boolean };
   if (payload.broken) throw new Error(`cannot render ${row.kind}`);
   if (payload.silent) return undefined;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOutboxRow, UnreadableOutboxRowError } from "../../../src/bot/notify/render.ts";
 import { lastChoices, shownText } from "../../support/conversation.ts";
-import { declining, openSampleServices, type SampleServices } from "../../support/town.ts";
+import { declining, openSampleServices, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 let town: SampleServices;
 
@@ -28,8 +28,8 @@ describe("rendering queued updates for residents", () => {
     await town.reports.resolve(submitted.reference, staff, "已要求停工，施工方电话 13912345678");
 
     const rows = await town.db.prisma.outboxMessage.findMany({ where: { kind: "report.status", payload: { path: ["status"], equals: "RESOLVED" } } });
-    const toReporter = renderOutboxRow(rows.find((row) => row.chatId === "r-1")!)!;
-    const toFollower = renderOutboxRow(rows.find((row) => row.chatId === "f-1")!)!;
+    const toReporter = renderOutboxRow(rows.find((row) => row.chatId === "r-1")!, TOWN_TIME_ZONE)!;
+    const toFollower = renderOutboxRow(rows.find((row) => row.chatId === "f-1")!, TOWN_TIME_ZONE)!;
 
     expect(shownText(toReporter)).toContain(`您的举报 ${submitted.reference} 有新进展：已解决`);
     expect(shownText(toReporter)).toContain("处理说明：已要求停工，施工方电话 139****5678");
@@ -39,11 +39,11 @@ describe("rendering queued updates for residents", () => {
   });
 
   it("the confirmation of a new report is not sent again (the resident saw it in the chat)", () => {
-    expect(renderOutboxRow({ kind: "report.submitted", payload: {} })).toBeUndefined();
+    expect(renderOutboxRow({ kind: "report.submitted", payload: {} }, TOWN_TIME_ZONE)).toBeUndefined();
   });
 
   it("an unknown kind or a payload that does not parse is refused with the reason", () => {
-    expect(() => renderOutboxRow({ kind: "mystery", payload: {} })).toThrow(UnreadableOutboxRowError);
-    expect(() => renderOutboxRow({ kind: "report.status", payload: { reference: 1 } })).toThrow(/reference/);
+    expect(() => renderOutboxRow({ kind: "mystery", payload: {} }, TOWN_TIME_ZONE)).toThrow(UnreadableOutboxRowError);
+    expect(() => renderOutboxRow({ kind: "report.status", payload: { reference: 1 } }, TOWN_TIME_ZONE)).toThrow(/reference/);
   });
 });

@@ -27,7 +27,7 @@ describe.each(DATABASE_KINDS)("the class catalogue kept in memory on %s", (kind)
       const changed = structuredClone(sample.data);
       changed.courses[0]!.cohorts[0]!.capacity = 14;
       changed.courses[0]!.cohorts[0]!.title = "2027 年第一期（扩班）";
-      await importTownData(db.prisma, changed, "catalogue-changed");
+      await importTownData(db.prisma, changed, "catalogue-changed", TOWN_TIME_ZONE);
       // Capacity and seats are read from the database on every view; the names wait for the grid to see the import.
       expect(await here.cohort(COHORT)).toMatchObject({ capacity: 14, seated: 13, waitlistLength: 0, title: before.title });
       await grid.refreshIfChanged();

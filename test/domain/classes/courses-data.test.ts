@@ -80,7 +80,7 @@ describe.each(DATABASE_KINDS)("importing courses on %s", (kind) => {
     const db = await freshDatabase(kind);
     try {
       const sample = await readTownFile(SAMPLE_TOWN_FILE);
-      await importTownData(db.prisma, sample.data, sample.hash);
+      await importTownData(db.prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
       const before = await db.prisma.cohortSession.findMany({ orderBy: { id: "asc" } });
       const now = new Date("2026-12-01T02:00:00Z");
       const classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock: () => now });
@@ -91,7 +91,7 @@ describe.each(DATABASE_KINDS)("importing courses on %s", (kind) => {
       const lowered = structuredClone(sample.data);
       lowered.courses[0]!.cohorts[0]!.capacity = 10;
       lowered.courses[0]!.cohorts[0]!.sessions[0]!.topic = "新的主题";
-      const error = await importTownData(db.prisma, lowered, "lowered").then(
+      const error = await importTownData(db.prisma, lowered, "lowered", TOWN_TIME_ZONE).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -101,11 +101,11 @@ describe.each(DATABASE_KINDS)("importing courses on %s", (kind) => {
 
       const dropped = structuredClone(sample.data);
       dropped.courses[0]!.cohorts.splice(0, 1);
-      await expect(importTownData(db.prisma, dropped, "dropped")).rejects.toThrow(/cohort "talent-2027-1" has 14 enrolment/);
+      await expect(importTownData(db.prisma, dropped, "dropped", TOWN_TIME_ZONE)).rejects.toThrow(/cohort "talent-2027-1" has 14 enrolment/);
 
       const raised = structuredClone(sample.data);
       raised.courses[0]!.cohorts[0]!.capacity = 13;
-      const result = await importTownData(db.prisma, raised, "raised");
+      const result = await importTownData(db.prisma, raised, "raised", TOWN_TIME_ZONE);
       expect(result.status === "imported" && result.courses).toMatchObject({ cohorts: { created: 0, updated: 5, removed: 0 }, sessions: { created: 0, updated: 26, removed: 0 }, promoted: 1 });
       expect(await db.prisma.cohortSession.findMany({ orderBy: { id: "asc" } })).toEqual(before);
       expect(await classes.cohort("talent-2027-1")).toMatchObject({ capacity: 13, seated: 13, waitlistLength: 1 });

@@ -78,7 +78,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
   let now = new Date("2026-11-26T02:00:00Z");
   let importCount = 0;
 
-  const reimport = (changed: TownData) => importTownData(db.prisma, changed, `edited-${++importCount}`);
+  const reimport = (changed: TownData) => importTownData(db.prisma, changed, `edited-${++importCount}`, TOWN_TIME_ZONE);
   const withClauseText = (text: string): TownData => ({ ...data, compact: { ...data.compact!, clauses: data.compact!.clauses.map((c, i) => (i === 0 ? { ...c, text } : c)) } });
 
   async function bindStaff(who: { channel: string; userId: string }, grant: StaffGrant) {
@@ -269,11 +269,11 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     const rows = await db.prisma.outboxMessage.findMany({ where: { kind: { in: [COMPACT_REACK_KIND, COMPACT_REMINDER_KIND] } } });
     expect(rows).toHaveLength(await db.prisma.merchantAccount.count({ where: { revokedAt: null } }));
     for (const row of rows) {
-      const text = JSON.stringify(renderOutboxRow(row));
+      const text = JSON.stringify(renderOutboxRow(row, TOWN_TIME_ZONE));
       expect(text).toMatch(/永德路|示例/);
       for (const secret of ["王小明", "resident", "13812345678", "user-"]) expect(text).not.toContain(secret);
     }
-    const rendered = renderOutboxRow(rows.find((r) => r.chatId === "shopkeeper-noodles")!)!;
+    const rendered = renderOutboxRow(rows.find((r) => r.chatId === "shopkeeper-noodles")!, TOWN_TIME_ZONE)!;
     expect(rendered[0]).toMatchObject({ type: "choices", options: [{ label: "📝 阅读并签署", value: "flow:shop:ack:yd-noodles" }] });
     expect(rendered[0]?.type === "choices" && rendered[0].text).toContain("请为 永德路示例面馆 阅读并重新签署");
   });

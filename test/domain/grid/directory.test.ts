@@ -3,7 +3,7 @@ import type { Database } from "../../../src/db/database.ts";
 import type { GridDirectory } from "../../../src/domain/grid/directory.ts";
 import { importTownData } from "../../../src/domain/grid/import.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
-import { openSampleTown, SAMPLE_TOWN_FILE } from "../../support/town.ts";
+import { openSampleTown, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 let db: Database;
 let grid: GridDirectory;
@@ -26,7 +26,7 @@ describe("the grid directory", () => {
       ...road,
       segments: road.segments.map((segment) => (segment.neighbourhood === "zizhu-peninsula" ? { ...segment, neighbourhood: undefined } : segment)),
     }));
-    await importTownData(db.prisma, withoutZizhu, "edited-file-hash");
+    await importTownData(db.prisma, withoutZizhu, "edited-file-hash", TOWN_TIME_ZONE);
 
     expect(await grid.refreshIfChanged()).toBe(true);
     expect(grid.index.lookup("紫竹半岛居民区").type).not.toBe("found");

@@ -6,6 +6,7 @@ import { CategoryInUseError, importTownData } from "../../../src/domain/grid/imp
 import type { TownData } from "../../../src/domain/grid/town-data.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
+import { TOWN_TIME_ZONE } from "../../support/town.ts";
 
 const SAMPLE = path.resolve(import.meta.dirname, "../../../data/wujing.sample.yaml");
 
@@ -68,7 +69,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
 
   it("the sample creates the whole grid, and importing the same file again changes nothing", async () => {
     const prisma = await open();
-    const first = await importTownData(prisma, sample.data, sample.hash);
+    const first = await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
     expect(first).toEqual({
       status: "imported",
       townCode: "wujing",
@@ -107,13 +108,13 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
     expect(before.districts.find((d) => d.code === "d1")!.boundary).toEqual(sample.data.districts[0]!.boundary);
     expect(before.neighbourhoods.find((n) => n.code === "zizhu-peninsula")!.aliases).toContain("紫竹半岛");
 
-    expect(await importTownData(prisma, sample.data, sample.hash)).toEqual({ status: "unchanged", townCode: "wujing" });
+    expect(await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE)).toEqual({ status: "unchanged", townCode: "wujing" });
     expect(await snapshot(prisma)).toEqual(before);
   });
 
   it("re-importing edited content keeps every id and rewrites the edited fields", async () => {
     const prisma = await open();
-    await importTownData(prisma, sample.data, sample.hash);
+    await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
     const before = await snapshot(prisma);
 
     const data = edited();
@@ -124,7 +125,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
     noise.keywords.push("蹦迪");
     noise.routeTo = { district: "d2" };
     data.merchants.find((m) => m.code === "yd-noodles")!.houseNumber = 14;
-    const result = await importTownData(prisma, data, "edited");
+    const result = await importTownData(prisma, data, "edited", TOWN_TIME_ZONE);
     expect(result).toMatchObject({
       status: "imported",
       townCreated: false,
@@ -151,7 +152,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
 
   it("a re-import without a neighbourhood deletes it and leaves the others in place", async () => {
     const prisma = await open();
-    await importTownData(prisma, sample.data, sample.hash);
+    await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
     const before = await snapshot(prisma);
 
     const data = edited();
@@ -159,7 +160,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
     for (const segment of data.roads.flatMap((r) => r.segments)) {
       if (segment.neighbourhood === "zixing") delete segment.neighbourhood;
     }
-    const result = await importTownData(prisma, data, "without-zixing");
+    const result = await importTownData(prisma, data, "without-zixing", TOWN_TIME_ZONE);
     expect(result).toMatchObject({ neighbourhoods: { created: 0, updated: data.neighbourhoods.length, removed: 1 } });
 
     const after = await snapshot(prisma);
@@ -171,7 +172,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
 
   it("a neighbourhood moved to another district keeps its id, and a dropped road and road committee are deleted", async () => {
     const prisma = await open();
-    await importTownData(prisma, sample.data, sample.hash);
+    await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
     const before = await snapshot(prisma);
 
     const data = edited();
@@ -182,7 +183,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
     data.roads = data.roads.filter((r) => r.code !== "baoxiu");
     data.roadCommittees = data.roadCommittees.filter((c) => c.code !== "rc6");
     data.roadCommittees.find((c) => c.code === "rc5")!.roads.push("dongchuan");
-    const result = await importTownData(prisma, data, "moved");
+    const result = await importTownData(prisma, data, "moved", TOWN_TIME_ZONE);
     expect(result).toMatchObject({ roadCommittees: { removed: 1 }, roads: { removed: 1 }, neighbourhoods: { removed: 0 } });
 
     const after = await snapshot(prisma);
@@ -199,14 +200,14 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
 
   it("a category and a merchant left out of the file are deleted, and a report about the shop keeps its category", async () => {
     const prisma = await open();
-    await importTownData(prisma, sample.data, sample.hash);
+    await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
     const report = await fileReport(prisma, "pavement-trading", "yd-noodles");
     const before = await snapshot(prisma);
 
     const data = edited();
     data.categories = data.categories.filter((c) => c.code !== "signage");
     data.merchants = data.merchants.filter((m) => m.code !== "yd-noodles");
-    const result = await importTownData(prisma, data, "fewer");
+    const result = await importTownData(prisma, data, "fewer", TOWN_TIME_ZONE);
     expect(result).toMatchObject({ categories: { updated: 8, removed: 1 }, merchants: { updated: sample.data.merchants.length - 1, removed: 1 } });
 
     const after = await snapshot(prisma);
@@ -222,7 +223,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
 
   it("a file that drops a category reports still use is refused with the category named, and nothing changes", async () => {
     const prisma = await open();
-    await importTownData(prisma, sample.data, sample.hash);
+    await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
     await fileReport(prisma, "parking");
     await fileReport(prisma, "parking");
     const before = await snapshot(prisma);
@@ -230,7 +231,7 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
     const data = edited();
     data.categories = data.categories.filter((c) => c.code !== "parking" && c.code !== "signage");
     data.districts[0]!.name = "改名的第一片区";
-    const error = await importTownData(prisma, data, "without-parking").then(
+    const error = await importTownData(prisma, data, "without-parking", TOWN_TIME_ZONE).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -244,14 +245,14 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
 
   it("an import that fails part-way leaves the previous data exactly as it was", async () => {
     const prisma = await open();
-    await importTownData(prisma, sample.data, sample.hash);
+    await importTownData(prisma, sample.data, sample.hash, TOWN_TIME_ZONE);
     const before = await snapshot(prisma);
 
     // Validation would refuse this; skipping it forces a failure after the town row was already rewritten.
     const data = edited();
     data.districts[0]!.name = "改名的第一片区";
     data.roads[0]!.segments.push({ from: 9000, to: 9001, parity: "all", district: "d9" });
-    await expect(importTownData(prisma, data, "broken")).rejects.toThrow(/d9/);
+    await expect(importTownData(prisma, data, "broken", TOWN_TIME_ZONE)).rejects.toThrow(/d9/);
     expect(await snapshot(prisma)).toEqual(before);
   });
 });

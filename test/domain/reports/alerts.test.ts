@@ -3,7 +3,7 @@ import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
 import { importTownData } from "../../../src/domain/grid/import.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
-import { declining, openSampleServices, SAMPLE_TOWN_FILE, type SampleServices } from "../../support/town.ts";
+import { declining, openSampleServices, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 let town: SampleServices;
 const reporter = { channel: "telegram", userId: "alert-reporter", chatId: "alert-reporter", displayName: "王小明", locale: "zh" as const };
@@ -16,7 +16,7 @@ beforeAll(async () => {
     { code: "d4-group", name: "District 4 staff", telegramChatId: "-1001000000004", locale: "en" as const, districts: ["d4"], roadCommittees: [], categories: [] },
     { code: "noise-only", name: "噪音专班", telegramChatId: "-1001000000009", locale: "zh" as const, districts: [], roadCommittees: [], categories: ["noise"] },
   ];
-  await importTownData(town.db.prisma, { ...data, alertDestinations }, "with-alert-destinations");
+  await importTownData(town.db.prisma, { ...data, alertDestinations }, "with-alert-destinations", TOWN_TIME_ZONE);
   await town.grid.refreshIfChanged();
 });
 afterAll(async () => {
@@ -35,7 +35,7 @@ describe("staff alerts for new reports", () => {
     if (result.type !== "created") throw new Error(result.type);
     const rows = await alertsFor(result.reference);
     expect(rows.map((row) => row.chatId)).toEqual(["-1001000000001"]);
-    const text = shownText(renderOutboxRow(rows[0]!)!);
+    const text = shownText(renderOutboxRow(rows[0]!, TOWN_TIME_ZONE)!);
     expect(text).toContain(`新举报 ${result.reference}：占道经营`);
     expect(text).toContain("地点：永德路12号（第二片区）");
     expect(text).toContain("138****5678");
@@ -52,7 +52,7 @@ describe("staff alerts for new reports", () => {
     if (result.type !== "created") throw new Error(result.type);
     const rows = await alertsFor(result.reference);
     expect(rows.map((row) => row.chatId).sort()).toEqual(["-1001000000004", "-1001000000009"]);
-    const english = renderOutboxRow(rows.find((row) => row.chatId === "-1001000000004")!)!;
+    const english = renderOutboxRow(rows.find((row) => row.chatId === "-1001000000004")!, TOWN_TIME_ZONE)!;
     expect(english[0]).toMatchObject({ type: "choices", options: [{ label: "Claim" }, { label: "Reject" }] });
     expect(shownText(english)).toContain("Map: https://uri.amap.com/marker?position=121.47,31.01&coordinate=wgs84");
     expect(shownText(english)).toContain(`New report ${result.reference}: Noise`);

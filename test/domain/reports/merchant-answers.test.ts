@@ -4,7 +4,7 @@ import { createMerchantReports, MERCHANT_ANSWER_ALERT_KIND, MERCHANT_REPORT_KIND
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { acknowledgeCompact, bindShop, publishCompact, reportFiler, STAFF_GROUPS, withStaffGroups } from "../../support/shop-reports.ts";
-import { fullView, openSampleServices, TINY_PNG, type SampleServices } from "../../support/town.ts";
+import { fullView, openSampleServices, TINY_PNG, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 const STAFF = { staffId: "staff-1", label: "第一路管会网格员" };
 
@@ -38,12 +38,12 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     const rows = await rowsOf(reference, MERCHANT_REPORT_KIND);
     expect(rows.map((row) => row.chatId)).toEqual([manager.chatId, owner.chatId]);
     for (const row of rows) expect(JSON.stringify(row.payload)).not.toMatch(/欧阳娜娜|reporter-7731|13812345678|contactAllowed/);
-    const chinese = renderOutboxRow(rows.find((row) => row.chatId === owner.chatId)!)!;
+    const chinese = renderOutboxRow(rows.find((row) => row.chatId === owner.chatId)!, TOWN_TIME_ZONE)!;
     expect(shownText(chinese)).toContain(`与「永德路示例面馆」有关的问题（${reference}）`);
     expect(shownText(chinese)).toContain("地点：永德路12号");
     expect(shownText(chinese)).toContain("138****5678");
     expect(chinese[0]).toMatchObject({ type: "choices", options: [{ label: "✅ 已整改" }, { label: "❓ 有异议" }, { label: "🔎 查看" }] });
-    expect(shownText(renderOutboxRow(rows.find((row) => row.chatId === manager.chatId)!)!)).toContain("concerning Sample Noodle Shop");
+    expect(shownText(renderOutboxRow(rows.find((row) => row.chatId === manager.chatId)!, TOWN_TIME_ZONE)!)).toContain("concerning Sample Noodle Shop");
   });
 
   it("the notice is written in the submitting transaction: when it cannot be written, the report is not filed either", async () => {
@@ -103,11 +103,11 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
 
     const staffRows = await rowsOf(reference, MERCHANT_ANSWER_ALERT_KIND);
     expect(staffRows.map((row) => row.chatId).sort()).toEqual([STAFF_GROUPS.rc1, STAFF_GROUPS.rc1, STAFF_GROUPS.d2, STAFF_GROUPS.d2].sort());
-    const rectified = renderOutboxRow(staffRows.find((row) => row.chatId === STAFF_GROUPS.rc1 && (row.payload as { answer: string }).answer === "rectified")!)!;
+    const rectified = renderOutboxRow(staffRows.find((row) => row.chatId === STAFF_GROUPS.rc1 && (row.payload as { answer: string }).answer === "rectified")!, TOWN_TIME_ZONE)!;
     expect(shownText(rectified)).toContain(`永德路示例面馆 表示 ${reference} 已整改`);
     expect(shownText(rectified)).toContain("139****5678");
     expect(rectified[1]).toEqual({ type: "photo", mediaId: photo.mediaId, caption: `${reference} 商户整改照片` });
-    const english = renderOutboxRow(staffRows.find((row) => row.chatId === STAFF_GROUPS.d2 && (row.payload as { answer: string }).answer === "disputed")!)!;
+    const english = renderOutboxRow(staffRows.find((row) => row.chatId === STAFF_GROUPS.d2 && (row.payload as { answer: string }).answer === "disputed")!, TOWN_TIME_ZONE)!;
     expect(shownText(english)).toContain(`Sample Noodle Shop disputes ${reference}`);
 
     const staffView = await town.reports.caseForStaff(reference);
@@ -141,7 +141,7 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     await town.reports.resolve(reference, STAFF, "已与居民欧阳娜娜核实，桌子已收回");
     const rows = await rowsOf(reference, MERCHANT_STATUS_KIND);
     expect(rows.map((row) => row.chatId)).toEqual([manager.chatId, owner.chatId]);
-    const text = shownText(renderOutboxRow(rows.find((row) => row.chatId === owner.chatId)!)!);
+    const text = shownText(renderOutboxRow(rows.find((row) => row.chatId === owner.chatId)!, TOWN_TIME_ZONE)!);
     expect(text).toContain(`与「永德路示例面馆」有关的举报 ${reference} 已办结：已解决`);
     expect(text).not.toContain("欧阳娜娜");
   });
@@ -182,7 +182,7 @@ describe("staff alerts about a shop say whether it signed the compact in force",
 
   const alertText = async (reference: string) => {
     const row = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "alert.new", chatId: STAFF_GROUPS.rc1, payload: { path: ["reference"], equals: reference } } });
-    return shownText(renderOutboxRow(row)!);
+    return shownText(renderOutboxRow(row, TOWN_TIME_ZONE)!);
   };
 
   it("a shop that never signed, one that signed only an earlier version, and one that signed the current version", async () => {

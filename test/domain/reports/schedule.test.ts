@@ -13,7 +13,7 @@ import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
-import { declining, openSampleServices, resident, SAMPLE_TOWN_FILE, type SampleServices } from "../../support/town.ts";
+import { declining, openSampleServices, resident, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 /** An instant given as Shanghai wall-clock time (UTC+8 all year). */
 const shanghai = (local: string) => new Date(`${local}+08:00`);
@@ -41,7 +41,7 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     now = shanghai("2026-03-02T09:00:00");
     town = await openSampleServices({ kind, clock: () => now });
     const { data } = await readTownFile(SAMPLE_TOWN_FILE);
-    await importTownData(town.db.prisma, { ...data, alertDestinations: DESTINATIONS }, "with-director-groups");
+    await importTownData(town.db.prisma, { ...data, alertDestinations: DESTINATIONS }, "with-director-groups", TOWN_TIME_ZONE);
     await town.grid.refreshIfChanged();
     // The sample's own calendar: Labour Day 1–5 May 2026 off, Saturday 9 May worked.
     const calendar = createWorkingCalendar({ ...DEFAULT_WORKING_TIME, holidays: data.holidays, extraWorkingDays: data.extraWorkingDays });
@@ -64,7 +64,7 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
   };
   const rows = (kind: string) => town.db.prisma.outboxMessage.findMany({ where: { kind }, orderBy: [{ chatId: "asc" }, { createdAt: "asc" }] });
   const report = (reference: string) => town.db.prisma.report.findUniqueOrThrow({ where: { reference } });
-  const render = (row: { kind: string; payload: unknown }) => renderOutboxRow(row) as OutboundMessage[];
+  const render = (row: { kind: string; payload: unknown }) => renderOutboxRow(row, TOWN_TIME_ZONE) as OutboundMessage[];
   const buttons = (messages: OutboundMessage[]) => (messages[0]?.type === "choices" ? messages[0].options.map((option) => option.label) : []);
 
   it("a report of Friday 17:00 waits out the weekend and is escalated on Monday after two working hours, to its district's director", async () => {
@@ -244,8 +244,8 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
   });
 
   it("a scheduled row whose payload is not what the scheduler writes cannot be rendered", () => {
-    expect(() => renderOutboxRow({ kind: "alert.escalated", payload: { waitedMinutes: 5 } })).toThrow(UnreadableOutboxRowError);
-    expect(() => renderOutboxRow({ kind: "digest.daily", payload: { date: "2026-03-10" } })).toThrow(UnreadableOutboxRowError);
+    expect(() => renderOutboxRow({ kind: "alert.escalated", payload: { waitedMinutes: 5 } }, TOWN_TIME_ZONE)).toThrow(UnreadableOutboxRowError);
+    expect(() => renderOutboxRow({ kind: "digest.daily", payload: { date: "2026-03-10" } }, TOWN_TIME_ZONE)).toThrow(UnreadableOutboxRowError);
   });
 });
 
@@ -295,7 +295,7 @@ describe.each(DATABASE_KINDS)("escalation settings in town data on %s", (kind) =
     expect(file.data.extraWorkingDays).toEqual(["2026-10-10"]);
     const db = await freshDatabase(kind);
     try {
-      await importTownData(db.prisma, file.data, file.hash);
+      await importTownData(db.prisma, file.data, file.hash, TOWN_TIME_ZONE);
       const categories = await db.prisma.reportCategory.findMany({ where: { townCode: "testtown" }, orderBy: { sortOrder: "asc" } });
       expect(categories.map((c) => [c.code, c.escalateAfterMinutes, c.deadlineWorkingDays])).toEqual([
         ["stalls", 30, 2],

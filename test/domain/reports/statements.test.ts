@@ -36,7 +36,7 @@ describe("the statements the report flow sends", () => {
     const url = await createPostgresDatabase();
     const setup = await openDatabase({ kind: "postgres", url });
     const file = await readTownFile(SAMPLE_TOWN_FILE);
-    await importTownData(setup.prisma, file.data, file.hash);
+    await importTownData(setup.prisma, file.data, file.hash, TOWN_TIME_ZONE);
     await setup.close();
     pool = statementRecordingPool(url, (statement) => statements.push(statement));
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -12,7 +12,7 @@ import { createOutboxWorker } from "../../../../src/bot/notify/outbox-worker.ts"
 import { renderOutboxRow } from "../../../../src/bot/notify/render.ts";
 import { createLogger } from "../../../../src/log.ts";
 import { FAKE_WECOM_LIMITS, startFakeWecomRobot, type FakeWecomRobot } from "../../../support/fake-wecom-robot.ts";
-import { declining, openSampleServices, TINY_PNG, type SampleServices } from "../../../support/town.ts";
+import { declining, openSampleServices, TINY_PNG, type SampleServices, TOWN_TIME_ZONE } from "../../../support/town.ts";
 
 let robot: FakeWecomRobot;
 let town: SampleServices;
@@ -44,7 +44,7 @@ describe("WeCom group robots", () => {
       declining(),
     );
     if (result.type !== "created") throw new Error(result.type);
-    const worker = createOutboxWorker({ prisma: town.db.prisma, sql: town.db.sql, render: renderOutboxRow, senders: { wecom: createWecomRobotSender() }, logger: createLogger({ level: "silent" }) });
+    const worker = createOutboxWorker({ prisma: town.db.prisma, sql: town.db.sql, render: (row) => renderOutboxRow(row, TOWN_TIME_ZONE), senders: { wecom: createWecomRobotSender() }, logger: createLogger({ level: "silent" }) });
     await worker.drainOnce();
     const [markdown] = robot.received("d2-key");
     expect(markdown).toContain(`新举报 ${result.reference}：违规停车`);
