@@ -20,11 +20,18 @@ import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
 import { loadConfig } from "../../src/config.ts";
+import type { WorkingTimeSettings } from "../../src/domain/time/working-time.ts";
 import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
 import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 
 /** The zone the town's dates are read in when TIME_ZONE is not set, as production loads it. */
 export const TOWN_TIME_ZONE = loadConfig({}).workingTime.timeZone;
+
+/** The working week an unconfigured town keeps (config defaults), with no holidays: what app.ts builds before the town file's. */
+export const DEFAULT_WORKING_TIME: WorkingTimeSettings = (() => {
+  const { timeZone, workingDays, workingHours } = loadConfig({}).workingTime;
+  return { timeZone, workingDays, workingHours, holidays: [], extraWorkingDays: [] };
+})();
 
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");

@@ -16,9 +16,9 @@ const SEARCH_LIMIT_DAYS = 3_660;
 /** Working intervals remembered per calendar; a scheduler looks at a few weeks around today. */
 const INTERVAL_CACHE_LIMIT = 4_096;
 
-/** How a town works; {@link DEFAULT_WORKING_TIME} is the Shanghai office week. */
+/** How a town works; app.ts builds it from config.workingTime and the town file's holidays. */
 export interface WorkingTimeSettings {
-  /** An IANA zone such as Asia/Shanghai; the calendar's days and hours are local to it. */
+  /** An IANA zone (config TIME_ZONE); the calendar's days and hours are local to it. */
   timeZone: string;
   /** ISO weekday numbers that are working days: 1 Monday … 7 Sunday. */
   workingDays: readonly number[];
@@ -29,15 +29,6 @@ export interface WorkingTimeSettings {
   /** Local dates (YYYY-MM-DD) worked although their weekday is not a working day (调休); they win over `holidays`. */
   extraWorkingDays: readonly string[];
 }
-
-/** Monday to Friday, 09:00–17:30, Asia/Shanghai, no holidays. */
-export const DEFAULT_WORKING_TIME: WorkingTimeSettings = {
-  timeZone: "Asia/Shanghai",
-  workingDays: [1, 2, 3, 4, 5],
-  workingHours: { start: 9 * 60, end: 17 * 60 + 30 },
-  holidays: [],
-  extraWorkingDays: [],
-};
 
 /** Raised for settings no calendar can be built from; the message says which setting and why. */
 export class InvalidWorkingTimeError extends Error {

@@ -7,13 +7,13 @@ import { importTownData } from "../../../src/domain/grid/import.ts";
 import { validateTownData, type TownAlertDestination } from "../../../src/domain/grid/town-data.ts";
 import { createAlertScheduler, type AlertScheduler, type DailyDigestPayload, type EscalationPayload, type OverduePayload } from "../../../src/domain/reports/schedule.ts";
 import type { ReportPlace } from "../../../src/domain/reports/service.ts";
-import { createWorkingCalendar, DEFAULT_WORKING_TIME } from "../../../src/domain/time/working-time.ts";
+import { createWorkingCalendar } from "../../../src/domain/time/working-time.ts";
 import type { OutboundMessage } from "../../../src/flows/kit/messages.ts";
 import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
-import { declining, openSampleServices, resident, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";
+import { declining, DEFAULT_WORKING_TIME, openSampleServices, resident, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";
 
 /** An instant given as Shanghai wall-clock time (UTC+8 all year). */
 const shanghai = (local: string) => new Date(`${local}+08:00`);

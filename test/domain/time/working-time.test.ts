@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   createWorkingCalendar,
-  DEFAULT_WORKING_TIME,
   InvalidWorkingTimeError,
   NoWorkingTimeError,
   parseClockTime,
 } from "../../../src/domain/time/working-time.ts";
 import { parseLocalDate } from "../../../src/domain/time/zone.ts";
+import { DEFAULT_WORKING_TIME } from "../../support/town.ts";
 
 /** An instant given as Shanghai wall-clock time (UTC+8 all year). */
 const shanghai = (local: string) => new Date(`${local}+08:00`);
