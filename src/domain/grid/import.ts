@@ -252,6 +252,8 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: str
       clauseText: c.clause.text,
       clauseTextEn: c.clause.textEn,
       keywords: c.keywords,
+      examples: c.examples,
+      excludes: c.excludes,
       routeToRoadCommitteeId: target?.roadCommittee === undefined ? null : required(roadCommittees.ids, target.roadCommittee),
       routeToDistrictId: target?.district === undefined ? null : required(districts.ids, target.district),
       escalateAfterMinutes: c.escalateAfterMinutes ?? ESCALATE_AFTER_MINUTES_DEFAULT,

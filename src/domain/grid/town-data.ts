@@ -222,6 +222,9 @@ const routeTo = z
     ),
   );
 
+/** Longer examples are pastes, not the way a resident writes one message. */
+const MAX_EXAMPLE_LENGTH = 200;
+
 const category = z
   .strictObject({
     code: code(`举报类别代码，文件内唯一；必须有一个 ${FALLBACK_CATEGORY_CODE}（其他）`, `Report category code, unique in the file; one must be ${FALLBACK_CATEGORY_CODE}`),
@@ -235,6 +238,24 @@ const category = z
         help(
           "居民描述问题时常用的词（中英文均可），用于根据文字推荐类别，如“摆摊”“占道”",
           "Words residents use when describing the problem (Chinese or English), used to suggest the category from free text, e.g. 摆摊, stall",
+        ),
+      ),
+    examples: z
+      .array(z.string().trim().min(1).max(MAX_EXAMPLE_LENGTH))
+      .default([])
+      .describe(
+        help(
+          "居民反映这类问题时可能发的原话（可选），用于理解居民用自己的话描述的问题，如“店门口又支了张桌子卖水果”",
+          "Messages as residents would write them about this problem (optional), so Linli understands it in residents' own words, e.g. 店门口又支了张桌子卖水果",
+        ),
+      ),
+    excludes: z
+      .array(z.string().trim().min(1))
+      .default([])
+      .describe(
+        help(
+          "出现时说明不是这一类的词（可选），如环境卫生类的“卫生间”",
+          "Words whose presence means the message is not about this category (optional), e.g. 卫生间 (a bathroom) for street sanitation",
         ),
       ),
     routeTo: routeTo.optional(),
