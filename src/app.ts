@@ -38,6 +38,7 @@ import { createPhotoSaver } from "./bot/media/photo-saver.ts";
 import { createTelegramFileFetcher } from "./bot/channels/telegram/files.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { readTownFile } from "./towndata/town-file.ts";
+import { DEVELOPMENT_MESSAGES_FILE, readLabelledMessages } from "./towndata/labelled-messages.ts";
 
 /** How often a running bot looks for a re-imported town-data file. */
 const TOWN_DATA_REFRESH_MS = 60_000;
@@ -73,7 +74,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const db = await openDatabase(config.database, { purpose: "npm start" });
     stops.push(() => db.close());
     await loadTownIfEmpty(db, config, logger);
-    const grid = await GridDirectory.open(db.prisma, config.town.code);
+    const grid = await GridDirectory.open(db.prisma, config.town.code, await readLabelledMessages(DEVELOPMENT_MESSAGES_FILE));
     const refresh = setInterval(() => {
       grid.refreshIfChanged().then(
         (changed) => changed && logger.info("town data changed; lookups now use the new import"),

@@ -11,7 +11,7 @@ import { createReportsService } from "../src/domain/reports/reports.ts";
 import { createPostgresDatabase } from "./support/databases.ts";
 import { startFakeTelegram } from "./support/fake-telegram.ts";
 import { freePort } from "./support/global-setup.ts";
-import { TOWN_TIME_ZONE } from "./support/town.ts";
+import { LABELLED_MESSAGES, TOWN_TIME_ZONE } from "./support/town.ts";
 
 async function ask(httpUrl: string, clientId: string, text: string): Promise<string> {
   const response = await fetch(`${httpUrl}/api/chat`, {
@@ -96,7 +96,7 @@ describe("closing the loop", () => {
       replies = await press(replies, "确认提交");
       const reference = /WJ-\d{4}-\d{6}/.exec(replies.map((reply) => reply.text).join("\n"))![0];
 
-      const grid = await GridDirectory.open(staffSide.prisma, "wujing");
+      const grid = await GridDirectory.open(staffSide.prisma, "wujing", LABELLED_MESSAGES);
       const staff = createReportsService({ prisma: staffSide.prisma, sql: staffSide.sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE });
       expect((await staff.acknowledge(reference, { staffId: "s-1", label: "第二路管会" })).type).toBe("ok");
 

@@ -1,18 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { townDataJsonSchema, validateTownData, type TownData } from "../domain/grid/town-data.ts";
 import { PROJECT_ROOT } from "../paths.ts";
-
-/** One problem in a town-data file, located in its source text (1-based line and column). */
-export interface TownFileIssue {
-  line: number;
-  column: number;
-  /** The field in the document, e.g. `districts[2].members[0].role`; `(yaml)` for a syntax error. */
-  field: string;
-  message: string;
-}
+import { readYamlData, type DataFileIssue } from "./yaml-data.ts";
 
 /**
  * Raised when a town-data file cannot be used. It carries every problem found,
@@ -23,7 +14,7 @@ export interface TownFileIssue {
 export class TownDataError extends Error {
   constructor(
     readonly file: string,
-    readonly issues: readonly TownFileIssue[],
+    readonly issues: readonly DataFileIssue[],
   ) {
     super(
       [
@@ -49,39 +40,6 @@ export function renderTownSchemaJson(): string {
   return `${JSON.stringify(townDataJsonSchema(), null, 2)}\n`;
 }
 
-/** `["districts", 2, "members", 0, "role"]` → `districts[2].members[0].role`, the way the file's author thinks of it. */
-function fieldName(fieldPath: readonly (string | number)[]): string {
-  if (fieldPath.length === 0) return "(root)";
-  return fieldPath.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? key : `.${key}`)).join("");
-}
-
-/**
- * The source offset of the deepest part of `fieldPath` that exists in the
- * document: a map entry's key (so a bad value points at its field name), a
- * sequence item, or the nearest parent when the field is missing altogether.
- */
-function offsetOf(doc: Document, fieldPath: readonly (string | number)[]): number {
-  let node: unknown = doc.contents;
-  let offset = isNode(node) ? (node.range?.[0] ?? 0) : 0;
-  for (const key of fieldPath) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === String(key));
-      if (!pair) break;
-      if (isNode(pair.key) && pair.key.range) offset = pair.key.range[0];
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === "number") {
-      const item: unknown = node.items[key];
-      if (!isNode(item) || !item.range) break;
-      offset = item.range[0];
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
 /**
  * Reads, parses and validates one town-data YAML file. YAML syntax errors and
  * every schema or cross-reference problem are thrown together as one
@@ -96,31 +54,7 @@ export async function readTownFile(file: string): Promise<TownFile> {
 /** {@link readTownFile} for bytes already read, e.g. sent by `npm run import` to a running Linli; `file` names them in messages. */
 export function parseTownFile(file: string, bytes: Buffer): TownFile {
   const hash = createHash("sha256").update(bytes).digest("hex");
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(bytes.toString("utf8"), { lineCounter, prettyErrors: false });
-  const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  if (doc.errors.length > 0) {
-    throw new TownDataError(
-      file,
-      doc.errors.map((error) => ({ ...at(error.pos[0]), field: "(yaml)", message: `YAML 语法错误 / YAML syntax error: ${error.message}` })),
-    );
-  }
-  let input: unknown;
-  try {
-    input = doc.toJS();
-  } catch (error) {
-    // toJS refuses documents that expand aliases excessively (a "billion laughs" file).
-    throw new TownDataError(file, [{ line: 1, column: 1, field: "(yaml)", message: `无法读取 YAML / unreadable YAML: ${(error as Error).message}` }]);
-  }
-  const result = validateTownData(input);
-  if (!result.success) {
-    const issues = result.issues
-      .map((issue) => ({ ...at(offsetOf(doc, issue.path)), field: fieldName(issue.path), message: issue.message }))
-      .sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new TownDataError(file, issues);
-  }
+  const result = readYamlData(bytes, validateTownData);
+  if (!result.success) throw new TownDataError(file, result.issues);
   return { data: result.data, hash };
 }

@@ -24,7 +24,7 @@ import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../support/databases.ts";
-import { SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../support/town.ts";
+import { LABELLED_MESSAGES, SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../support/town.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
 import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
@@ -66,7 +66,7 @@ describe("the statements each conversation step sends", () => {
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     const sql = poolSql(pool);
     const clock = () => now;
-    const grid = await GridDirectory.open(prisma, file.data.town.code);
+    const grid = await GridDirectory.open(prisma, file.data.town.code, LABELLED_MESSAGES);
     const reports = createReportsService({ prisma, sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock });
     const media = createMediaStore({ root: mediaRoot, sql, maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
     // Each Telegram photo is a new picture, as the benchmark's residents send.

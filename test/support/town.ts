@@ -18,6 +18,7 @@ import { createStaffRegistry, type StaffRegistry } from "../../src/domain/staff/
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
+import { DEVELOPMENT_MESSAGES_FILE, readLabelledMessages } from "../../src/towndata/labelled-messages.ts";
 import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { WorkingTimeSettings } from "../../src/domain/time/working-time.ts";
@@ -33,6 +34,9 @@ export const DEFAULT_WORKING_TIME: WorkingTimeSettings = (() => {
   return { timeZone, workingDays, workingHours, holidays: [], extraWorkingDays: [] };
 })();
 
+/** The labelled messages production learns from, so tests read free text as the running bot does. */
+export const LABELLED_MESSAGES = await readLabelledMessages(DEVELOPMENT_MESSAGES_FILE);
+
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
 
@@ -41,7 +45,7 @@ export async function openSampleTown(kind: (typeof DATABASE_KINDS)[number] = "pg
   const db = await freshDatabase(kind);
   const file = await readTownFile(SAMPLE_TOWN_FILE);
   await importTownData(db.prisma, file.data, file.hash, TOWN_TIME_ZONE);
-  return { db, grid: await GridDirectory.open(db.prisma, file.data.town.code) };
+  return { db, grid: await GridDirectory.open(db.prisma, file.data.town.code, LABELLED_MESSAGES) };
 }
 
 /** The sample town with every service the flows use, as main.ts builds them. */

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readTownFile, renderTownSchemaJson, TOWN_SCHEMA_FILE, TownDataError, type TownFileIssue } from "../../src/towndata/town-file.ts";
+import { readTownFile, renderTownSchemaJson, TOWN_SCHEMA_FILE, TownDataError } from "../../src/towndata/town-file.ts";
+import type { DataFileIssue } from "../../src/towndata/yaml-data.ts";
 
 const SAMPLE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
 
@@ -288,7 +289,7 @@ describe("problems in a town-data file", () => {
     const text = edit(sampleText, from, to);
     const { file, error } = await issuesOf(text);
     const expected = { ...positionOf(text, marker), field };
-    expect(error.issues).toContainEqual<TownFileIssue>({ ...expected, message: expect.any(String) as string });
+    expect(error.issues).toContainEqual<DataFileIssue>({ ...expected, message: expect.any(String) as string });
     expect(error.file).toBe(file);
     expect(error.message).toContain(`${file}:${expected.line}:${expected.column} ${field}: `);
   });

@@ -1,5 +1,8 @@
 import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { Understanding, type LabelledMessage } from "../understanding/understanding.ts";
+import { loadTownVocabulary } from "../understanding/vocabulary.ts";
 import { GridIndex, type GridSnapshot } from "./index.ts";
+import { FALLBACK_CATEGORY_CODE } from "./town-data.ts";
 
 /** Raised when the configured town has no data in the database yet. */
 export class TownNotLoadedError extends Error {
@@ -77,41 +80,58 @@ export async function loadGridSnapshot(prisma: PrismaClient, townCode: string): 
 }
 
 /**
- * The "who runs my district" service the flows use. It answers from an
- * in-memory {@link GridIndex} and rebuilds it on {@link GridDirectory.reload},
- * e.g. after an import, so no lookup waits on the database.
+ * The town as the flows read it: the "who runs my district" index and the
+ * understanding of free text, both in memory, rebuilt together on
+ * {@link GridDirectory.refreshIfChanged} after an import, so no lookup and no
+ * reading of a message waits on the database.
  */
 export class GridDirectory {
   private constructor(
     private readonly prisma: PrismaClient,
     private readonly townCode: string,
-    private current: GridIndex,
+    private readonly labelled: readonly LabelledMessage[],
+    private current: { index: GridIndex; understanding: Understanding },
     private dataHash: string,
   ) {}
 
-  static async open(prisma: PrismaClient, townCode: string): Promise<GridDirectory> {
+  /**
+   * @param labelled the project's labelled messages the understanding learns from (data/understanding/dev.yaml)
+   */
+  static async open(prisma: PrismaClient, townCode: string, labelled: readonly LabelledMessage[]): Promise<GridDirectory> {
     const dataHash = await currentDataHash(prisma, townCode);
-    return new GridDirectory(prisma, townCode, new GridIndex(await loadGridSnapshot(prisma, townCode)), dataHash);
+    return new GridDirectory(prisma, townCode, labelled, await build(prisma, townCode, labelled), dataHash);
   }
 
   get index(): GridIndex {
-    return this.current;
+    return this.current.index;
+  }
+
+  /** Reads residents' free text in this town's words; see {@link Understanding}. */
+  get understanding(): Understanding {
+    return this.current.understanding;
   }
 
   /**
-   * Rebuilds the index when the town's data was re-imported since it was built
-   * (by `npm run import` in another process, or another instance). Costs one
-   * primary-key read when nothing changed, so it can run on a timer.
+   * Rebuilds the index and the understanding when the town's data was
+   * re-imported since they were built (by `npm run import` in another process,
+   * or another instance). Costs one primary-key read when nothing changed, so
+   * it can run on a timer.
    *
-   * @returns whether the index was rebuilt
+   * @returns whether they were rebuilt
    */
   async refreshIfChanged(): Promise<boolean> {
     const dataHash = await currentDataHash(this.prisma, this.townCode);
     if (dataHash === this.dataHash) return false;
-    this.current = new GridIndex(await loadGridSnapshot(this.prisma, this.townCode));
+    this.current = await build(this.prisma, this.townCode, this.labelled);
     this.dataHash = dataHash;
     return true;
   }
+}
+
+async function build(prisma: PrismaClient, townCode: string, labelled: readonly LabelledMessage[]) {
+  const [snapshot, vocabulary] = await Promise.all([loadGridSnapshot(prisma, townCode), loadTownVocabulary(prisma, townCode)]);
+  const index = new GridIndex(snapshot);
+  return { index, understanding: new Understanding(index, vocabulary, labelled, FALLBACK_CATEGORY_CODE) };
 }
 
 async function currentDataHash(prisma: PrismaClient, townCode: string): Promise<string> {

@@ -1,4 +1,5 @@
 import type { CommitteeRole, HouseNumberParity } from "../../generated/prisma/client.ts";
+import { pinyin } from "pinyin-pro";
 import { withoutPersonalNumbers } from "../privacy.ts";
 import { editDistanceWithin, normalize, stripFiller, stripPlaceSuffix } from "./text.ts";
 
@@ -99,6 +100,25 @@ const MIN_TYPO_KEY_LENGTH = 3;
 // A whole run of at most five digits: the first five of a longer number (an order number, a phone
 // typed in a way masking does not know) are no house number.
 const HOUSE_NUMBER = /(?<!\d)(\d{1,5})(?!\d)/;
+// In a whole message, only a number right after the road's name ("路128号", "路128") or one written as a
+// house number ("128号", "128弄") is a house number: "等了2个小时" is not.
+const NUMBER_AFTER_ROAD = /^路?(\d{1,5})(?!\d)/;
+const NUMBERED_HOUSE = /(?<!\d)(\d{1,5})(?:号|弄)/;
+const HAN = /\p{Script=Han}/u;
+/** Fewer syllables or letters of pinyin match too many ordinary words. */
+const MIN_PINYIN_PREFIX_SYLLABLES = 2;
+const MIN_PINYIN_PREFIX_LETTERS = 5;
+/** Shorter starts of a name are too common in ordinary words. */
+const MIN_NAME_PREFIX_LENGTH = 4;
+
+/** The places a message names (codes, in the order written) and the house number written with a road. */
+export interface PlaceMentions {
+  roads: string[];
+  neighbourhoods: string[];
+  houseNumber: number | null;
+  /** Where the names stand in `normalize(withoutPersonalNumbers(text))`, [start, end), so a reader can set them aside. */
+  spans: [number, number][];
+}
 
 /**
  * An in-memory index of a town's grid, built once from a {@link GridSnapshot}.
@@ -119,6 +139,10 @@ export class GridIndex {
   private readonly roadsByCode = new Map<string, Road>();
   private readonly roadCommitteesByCode = new Map<string, RoadCommitteeInfo>();
   private readonly roadCommitteesOfNeighbourhood = new Map<string, RoadCommitteeInfo[]>();
+  /** Starts of names (in characters or pinyin syllables) → the places so named: free text names places by them. */
+  private readonly mentionPrefixes = new Map<string, Key[]>();
+  /** Lengths of every key and prefix, longest first, for reading names out of a whole message. */
+  private mentionLengths: number[] = [];
 
   constructor(readonly snapshot: GridSnapshot) {
     for (const district of snapshot.districts) this.districtsByCode.set(district.code, district);
@@ -139,19 +163,35 @@ export class GridIndex {
       }
     }
     this.keyLengths = [...new Set([...this.keysByText.keys()].map((text) => text.length))].sort((a, b) => b - a);
+    this.mentionLengths = [...new Set([...this.keyLengths, ...[...this.mentionPrefixes.keys()].map((text) => text.length)])].sort((a, b) => b - a);
   }
 
   private addKeys(entity: Entity, names: string[]): void {
     const seen = new Set<string>();
+    const add = (text: string) => {
+      if (text.length < 2 || seen.has(text)) return;
+      seen.add(text);
+      const key = { text, entity };
+      append(this.keysByText, text, key);
+      for (const character of new Set(text)) append(this.keysByCharacter, character, key);
+      if (text.length >= MIN_TYPO_KEY_LENGTH) for (const variant of oneDeletionVariants(text)) append(this.keysByDeletion, variant, key);
+    };
     for (const name of names) {
       const full = normalize(name);
-      for (const text of [full, stripPlaceSuffix(full)]) {
-        if (text.length < 2 || seen.has(text)) continue;
-        seen.add(text);
-        const key = { text, entity };
-        append(this.keysByText, text, key);
-        for (const character of new Set(text)) append(this.keysByCharacter, character, key);
-        if (text.length >= MIN_TYPO_KEY_LENGTH) for (const variant of oneDeletionVariants(text)) append(this.keysByDeletion, variant, key);
+      const stripped = stripPlaceSuffix(full);
+      add(full);
+      add(stripped);
+      if (!HAN.test(stripped)) continue;
+      // Residents who type Latin letters write the name's pinyin ("zizhu bandao"), often only its first syllables.
+      const syllables = pinyin(stripped, { toneType: "none", type: "array", nonZh: "consecutive" }).map(normalize);
+      add(syllables.join(""));
+      for (let count = MIN_PINYIN_PREFIX_SYLLABLES; count < syllables.length; count++) {
+        const prefix = syllables.slice(0, count).join("");
+        if (prefix.length >= MIN_PINYIN_PREFIX_LETTERS) append(this.mentionPrefixes, prefix, { text: prefix, entity });
+      }
+      // The start of a long name ("虹梅新苑" of 虹梅新苑第一/第二居民区) names every place that begins with it.
+      for (let length = MIN_NAME_PREFIX_LENGTH; length < stripped.length; length++) {
+        append(this.mentionPrefixes, stripped.slice(0, length), { text: stripped.slice(0, length), entity });
       }
     }
   }
@@ -179,6 +219,53 @@ export class GridIndex {
       if (typo.length > 0) return this.answerFor(typo, houseNumber);
     }
     return { type: "notFound", suggestions: this.closest(core.length > 0 ? core : withoutNumber) };
+  }
+
+  /**
+   * The places a whole message names, read left to right, longest name first:
+   * full names, aliases, the start of a long name, pinyin. No partial or typo
+   * matching, which would find some place in any long message. The house
+   * number is the one written with a road ("XX路128号", "128号") once phone and
+   * ID numbers are taken out.
+   */
+  mentions(text: string): PlaceMentions {
+    const compact = normalize(withoutPersonalNumbers(text));
+    const roads: string[] = [];
+    const neighbourhoods: string[] = [];
+    let houseNumber: number | null = null;
+    const spans: [number, number][] = [];
+    for (let start = 0; start < compact.length; ) {
+      const hit = this.longestNameAt(compact, start);
+      if (!hit) {
+        start++;
+        continue;
+      }
+      for (const entity of hit.entities) {
+        const list = entity.kind === "road" ? roads : neighbourhoods;
+        if (!list.includes(entity.item.code)) list.push(entity.item.code);
+      }
+      spans.push([start, start + hit.length]);
+      start += hit.length;
+      if (houseNumber === null && hit.entities.some((entity) => entity.kind === "road")) {
+        const written = NUMBER_AFTER_ROAD.exec(compact.slice(start));
+        if (written?.[1]) houseNumber = Number(written[1]);
+      }
+    }
+    if (houseNumber === null && roads.length > 0) {
+      const written = NUMBERED_HOUSE.exec(compact);
+      if (written?.[1]) houseNumber = Number(written[1]);
+    }
+    return { roads, neighbourhoods, houseNumber, spans };
+  }
+
+  private longestNameAt(text: string, start: number): { entities: Entity[]; length: number } | undefined {
+    for (const length of this.mentionLengths) {
+      if (start + length > text.length) continue;
+      const slice = text.slice(start, start + length);
+      const keys = this.keysByText.get(slice) ?? this.mentionPrefixes.get(slice);
+      if (keys) return { entities: uniqueEntities(keys), length };
+    }
+    return undefined;
   }
 
   /** A district by code, for labels of places the flows already resolved. */

@@ -26,10 +26,14 @@ export function storedText(written: string): string {
   return written.replace(INVISIBLE, "").trim();
 }
 
-// Longest first, so 第二居民区 loses 居民区 before 区 could be considered.
-const PLACE_SUFFIXES = ["居民委员会", "居委会", "居民区", "小区", "社区", "公路", "大道", "路", "街", "村"];
+// Longest first, so 第二居民区 loses 居民区 before 区 could be considered; English names are compared
+// normalised, without spaces ("xx road" → "xxroad").
+const PLACE_SUFFIXES = [
+  "居民委员会", "居委会", "居民区", "小区", "社区", "公路", "大道", "路", "街", "村",
+  "residentscommittee", "neighbourhood", "neighborhood", "community", "estate", "avenue", "street", "road", "lane",
+];
 
-/** The name without its generic suffix (紫竹半岛居民区 → 紫竹半岛, 永德路 → 永德); never shorter than two characters. */
+/** The name without its generic suffix (XX半岛居民区 → XX半岛, XX路 → XX, xxroad → xx); never shorter than two characters. */
 export function stripPlaceSuffix(name: string): string {
   for (const suffix of PLACE_SUFFIXES) {
     if (name.length - suffix.length >= 2 && name.endsWith(suffix)) return name.slice(0, -suffix.length);

@@ -14,7 +14,7 @@ import { PrismaClient } from "../../../src/generated/prisma/client.ts";
 import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../../support/databases.ts";
-import { declining, resident, SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../../support/town.ts";
+import { LABELLED_MESSAGES, declining, resident, SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../../support/town.ts";
 import { poolSql } from "../../../src/db/sql.ts";
 import { loadConfig } from "../../../src/config.ts";
 
@@ -40,7 +40,7 @@ describe("the statements the report flow sends", () => {
     await setup.close();
     pool = statementRecordingPool(url, (statement) => statements.push(statement));
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    const grid = await GridDirectory.open(prisma, file.data.town.code);
+    const grid = await GridDirectory.open(prisma, file.data.town.code, LABELLED_MESSAGES);
     reports = createReportsService({ prisma, sql: poolSql(pool), grid, townCode: file.data.town.code, timeZone: TOWN_TIME_ZONE });
     mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
     media = createMediaStore({ root: mediaRoot, sql: poolSql(pool), maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });

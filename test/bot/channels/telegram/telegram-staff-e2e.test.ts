@@ -5,7 +5,7 @@ import { createReportsService } from "../../../../src/domain/reports/reports.ts"
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
 import { startTestApp, type TestApp } from "../../../support/app.ts";
 import { startFakeTelegram, type FakeChat, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
-import { declining, TOWN_TIME_ZONE } from "../../../support/town.ts";
+import { LABELLED_MESSAGES, declining, TOWN_TIME_ZONE } from "../../../support/town.ts";
 
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const group: FakeChat = { id: -100_222, type: "group", title: "第二片区工作群" };
@@ -61,7 +61,7 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
     await fake.userSends(clerk, `/start staff-${invite.code}`);
     expect((await fake.nextBotMessage((m) => m.chat.id === clerk.id)).text).toContain("登记成功：第二片区网格员（片区工作人员）");
 
-    const grid = await GridDirectory.open(db.prisma, "wujing");
+    const grid = await GridDirectory.open(db.prisma, "wujing", LABELLED_MESSAGES);
     const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE }).submit(
       { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
       { channel: "telegram", userId: "9001", chatId: "9001", locale: "zh" },

@@ -9,7 +9,7 @@ import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
 import { startTestApp, type TestApp } from "../../../support/app.ts";
 import { replyCard, startFakeWecomBot, streamText, type FakeCallbackResult, type FakeWecomBot, type FakeWecomUser } from "../../../support/fake-wecom-bot.ts";
-import { declining, TINY_PNG, TOWN_TIME_ZONE } from "../../../support/town.ts";
+import { LABELLED_MESSAGES, declining, TINY_PNG, TOWN_TIME_ZONE } from "../../../support/town.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 const resident: FakeWecomUser = { userid: "lisi" };
@@ -195,7 +195,7 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
 
     // A WeCom resident who spoke to the bot within the hour: their report's updates use that message's unused response_url.
     const reporterHello = await fake.userSends(reporter, "/help");
-    const grid = await GridDirectory.open(db.prisma, "wujing");
+    const grid = await GridDirectory.open(db.prisma, "wujing", LABELLED_MESSAGES);
     const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE }).submit(
       { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 201 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
       { channel: "wecom", userId: reporter.userid, chatId: reporter.userid, locale: "zh" },

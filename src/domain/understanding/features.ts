@@ -1,0 +1,136 @@
+import { withoutPersonalNumbers } from "../privacy.ts";
+import type { PlaceMentions } from "../grid/index.ts";
+import { normalize } from "../grid/text.ts";
+import { INTENT_CUES } from "./cues.ts";
+import { INTENTS, type Intent } from "./reading.ts";
+
+// Stand-ins for what a message names, so what is learnt from one town's messages ("<place>的<shop>门口")
+// carries over to any other town's names.
+const PLACE = "Ⓟ";
+const HOUSE = "Ⓝ";
+const SHOP = "Ⓢ";
+const COURSE = "Ⓒ";
+const COMPACT = "Ⓚ";
+const HAN_RUN = new RegExp(`[\\p{Script=Han}${PLACE}${HOUSE}${SHOP}${COURSE}${COMPACT}]+`, "gu");
+const LATIN_WORD = /[a-z]+(?:'[a-z]+)?/g;
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF\u00AD]/g;
+
+/** A message prepared for reading: its forms and the features the classifiers see. */
+export interface Prepared {
+  /** Letters and digits only, lower case, with phone and ID numbers and named things replaced by stand-ins. */
+  compact: string;
+  /** English words, lower case, in order, between single spaces and padded with one, for whole-word matching. */
+  words: string;
+  features: string[];
+  /** A report reference written in the text, as the town writes them (PREFIX-2026-000123). */
+  reference: string | undefined;
+}
+
+/** Names in the town's data that stand for one thing wherever they appear. */
+export interface NamedThings {
+  shops: readonly string[];
+  courses: readonly string[];
+  compactTitles: readonly string[];
+}
+
+/**
+ * Turns text into features: Chinese characters and character pairs, English
+ * word stems and word pairs, one feature per group of cue words that occurs,
+ * and stand-ins for places, house numbers, shops, courses, the compact, phone
+ * numbers and report references. Character pairs need no word list and cope
+ * with typos and run-together text; stand-ins keep town names out of what is
+ * learnt.
+ */
+export class Featurizer {
+  private readonly names: { text: string; standIn: string }[];
+  private readonly referencePattern: RegExp;
+  private readonly compactReferencePattern: RegExp;
+
+  constructor(
+    named: NamedThings,
+    private readonly referencePrefix: string,
+  ) {
+    // Typed with or without dashes, spaces or leading zeros: "wj 2026 123" is WJ-2026-000123.
+    this.referencePattern = new RegExp(`(?<![a-z])${escapeRegExp(referencePrefix.toLowerCase())}[-_ ]*(\\d{4})[-_ ]*(\\d{1,6})(?!\\d)`);
+    this.compactReferencePattern = new RegExp(`${escapeRegExp(normalize(referencePrefix))}\\d{5,10}`);
+    this.names = [
+      ...named.shops.map((text) => ({ text: normalize(text), standIn: SHOP })),
+      ...named.courses.map((text) => ({ text: normalize(text), standIn: COURSE })),
+      ...named.compactTitles.map((text) => ({ text: normalize(text), standIn: COMPACT })),
+    ]
+      .filter((name) => name.text.length >= 2)
+      .sort((a, b) => b.text.length - a.text.length);
+  }
+
+  /**
+   * @param findPlaces reads the places in the text (GridIndex.mentions); its spans index the text's normalised form
+   */
+  prepare(text: string, findPlaces: (text: string) => PlaceMentions): Prepared & { places: PlaceMentions } {
+    const features: string[] = [];
+    const lower = text.normalize("NFKC").replace(INVISIBLE, "").toLowerCase();
+    const written = this.referencePattern.exec(lower);
+    if (written) features.push("⟨ref⟩");
+    if (withoutPersonalNumbers(lower) !== lower) features.push("⟨phone⟩");
+    const places = findPlaces(lower);
+    let compact = replaceSpans(normalize(withoutPersonalNumbers(lower)), places.spans, PLACE).replace(this.compactReferencePattern, "");
+    for (const name of this.names) {
+      if (compact.includes(name.text)) compact = compact.split(name.text).join(name.standIn);
+    }
+    compact = compact.replace(/\d+(?=号|弄|栋|幢|室)/g, HOUSE).replace(new RegExp(`(?<=${PLACE})\\d+`, "g"), HOUSE);
+    if (/\d/.test(compact)) features.push("⟨digits⟩");
+
+    for (const run of compact.match(HAN_RUN) ?? []) {
+      const characters = [...run];
+      characters.forEach((character, i) => {
+        features.push(`u:${character}`);
+        if (i > 0) features.push(`b:${characters[i - 1]}${character}`);
+      });
+    }
+    const wordList = (lower.replace(this.referencePattern, " ").match(LATIN_WORD) ?? []).map(stem);
+    wordList.forEach((word, i) => {
+      features.push(`w:${word}`);
+      if (i > 0) features.push(`w2:${wordList[i - 1]}_${word}`);
+    });
+    const words = ` ${wordList.join(" ")} `;
+    for (const intent of INTENTS) {
+      if (CUE_MATCHERS[intent].zh.some((cue) => compact.includes(cue)) || CUE_MATCHERS[intent].en.some((cue) => words.includes(cue))) {
+        features.push(`cue:${intent}`, `cue:${intent}`);
+      }
+    }
+    const reference = written ? `${this.referencePrefix}-${written[1]}-${written[2]!.padStart(6, "0")}` : undefined;
+    return { compact, words, features, reference, places };
+  }
+}
+
+/** An English phrase as it appears in {@link Prepared.words}: stemmed, between spaces. */
+export function wordPhrase(phrase: string): string {
+  return ` ${(phrase.toLowerCase().match(LATIN_WORD) ?? []).map(stem).join(" ")} `;
+}
+
+const CUE_MATCHERS = Object.fromEntries(
+  INTENTS.map((intent) => [intent, { zh: INTENT_CUES[intent].zh.map(normalize), en: INTENT_CUES[intent].en.map(wordPhrase) }]),
+) as Record<Intent, { zh: string[]; en: string[] }>;
+
+/** A crude English stem: enough that "smells", "smelled" and "smelling" meet "smell". */
+function stem(word: string): string {
+  const base = word.replace(/'s$/, "");
+  if (base.length > 5 && base.endsWith("ing")) return base.slice(0, -3);
+  if (base.length > 4 && base.endsWith("ed")) return base.slice(0, -2);
+  if (base.length > 4 && base.endsWith("es") && /(ch|sh|x|ss)es$/.test(base)) return base.slice(0, -2);
+  if (base.length > 3 && base.endsWith("s") && !base.endsWith("ss")) return base.slice(0, -1);
+  return base;
+}
+
+function replaceSpans(text: string, spans: readonly [number, number][], standIn: string): string {
+  let out = "";
+  let at = 0;
+  for (const [start, end] of spans) {
+    out += text.slice(at, start) + standIn;
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,140 @@
+import type { GridIndex } from "../grid/index.ts";
+import { normalize } from "../grid/text.ts";
+import { NaiveBayes, ranked } from "./bayes.ts";
+import { Featurizer, wordPhrase, type Prepared } from "./features.ts";
+import { INTENTS, type Intent, type Reading } from "./reading.ts";
+import type { TownVocabulary } from "./vocabulary.ts";
+
+/** A message with what it means, as people labelled it; the classifiers learn from these. */
+export interface LabelledMessage {
+  text: string;
+  intent: Intent;
+  /** The report category's code, for reports. */
+  category?: string;
+}
+
+/**
+ * Settings of the classifiers, chosen on the development messages (see
+ * `npm run eval:understanding`).
+ */
+export const TUNING = {
+  intentSmoothing: 0.3,
+  categorySmoothing: 0.3,
+  /** Log-odds added per character of a category keyword found in the text. */
+  keywordWeight: 1.2,
+  /** Log-odds taken from a category whose excluding word is in the text. */
+  excludePenalty: 6,
+  /** Below this probability of the top intent, Linli asks instead of acting. */
+  sureAbove: 0.6,
+} as const;
+
+interface CategoryWords {
+  code: string;
+  zh: string[];
+  en: string[];
+  excludes: string[];
+}
+
+/**
+ * Reads a first message: what it asks for (intent), which report category it
+ * describes, which places it names, which report reference it quotes. Built
+ * per town from its grid and vocabulary plus the project's labelled
+ * messages; pure and in memory, a few microseconds a message.
+ */
+export class Understanding {
+  private readonly featurizer: Featurizer;
+  private readonly intents: NaiveBayes<Intent>;
+  private readonly categories: NaiveBayes<string>;
+  private readonly categoryWords: CategoryWords[];
+  private readonly fallbackCategory: string | undefined;
+
+  /**
+   * @param labelled messages to learn from; categories the town does not have are left out
+   * @param fallbackCategory the town's "other" category: chosen when the words fit none better, never from a keyword
+   */
+  constructor(
+    private readonly grid: GridIndex,
+    vocabulary: TownVocabulary,
+    labelled: readonly LabelledMessage[],
+    fallbackCategory: string,
+  ) {
+    this.featurizer = new Featurizer(
+      { shops: vocabulary.shops.flatMap((shop) => shop.names), courses: vocabulary.courses, compactTitles: vocabulary.compactTitles },
+      vocabulary.referencePrefix,
+    );
+    const codes = vocabulary.categories.map((category) => category.code);
+    this.fallbackCategory = codes.includes(fallbackCategory) ? fallbackCategory : undefined;
+    this.categoryWords = vocabulary.categories.map((category) => ({
+      code: category.code,
+      zh: category.keywords.map(normalize).filter((word) => /\p{Script=Han}/u.test(word)),
+      en: category.keywords.filter((word) => !/\p{Script=Han}/u.test(word)).map(wordPhrase),
+      excludes: category.excludes.map(normalize),
+    }));
+
+    const prepared = labelled.map((message) => ({ message, prepared: this.prepare(message.text) }));
+    const townExamples = vocabulary.categories.flatMap((category) =>
+      [...category.examples, ...category.names, ...category.keywords].map((text) => ({ code: category.code, prepared: this.prepare(text) })),
+    );
+    this.intents = new NaiveBayes(
+      [
+        ...prepared.map(({ message, prepared }) => ({ label: message.intent, features: prepared.features })),
+        ...townExamples.filter((example) => example.prepared.features.length > 2).map((example) => ({ label: "report" as const, features: example.prepared.features })),
+      ],
+      INTENTS,
+      TUNING.intentSmoothing,
+    );
+    this.categories = new NaiveBayes(
+      [
+        ...prepared
+          .filter(({ message }) => message.intent === "report" && message.category !== undefined && codes.includes(message.category))
+          .map(({ message, prepared }) => ({ label: message.category!, features: prepared.features })),
+        ...townExamples.map((example) => ({ label: example.code, features: example.prepared.features })),
+      ],
+      codes,
+      TUNING.categorySmoothing,
+    );
+  }
+
+  /** How Linli reads `text`; see {@link Reading}. */
+  read(text: string): Reading {
+    const prepared = this.prepare(text);
+    const keywordHits = this.keywordHits(prepared);
+    const features = keywordHits.size > 0 ? [...prepared.features, "⟨keyword⟩", "⟨keyword⟩"] : prepared.features;
+    const intents = ranked(this.intents.scores(features));
+    const top = intents[0]!;
+    const categoryScores = this.categories.scores(prepared.features);
+    for (const [code, score] of categoryScores) {
+      const hit = keywordHits.get(code) ?? 0;
+      const excluded = this.categoryWords.find((words) => words.code === code)!.excludes.some((word) => prepared.compact.includes(word));
+      categoryScores.set(code, score + TUNING.keywordWeight * hit - (excluded ? TUNING.excludePenalty : 0));
+    }
+    const [category] = this.categoryWords.length > 0 ? ranked(categoryScores) : [];
+    return {
+      intent: top.label,
+      confidence: top.probability,
+      sure: top.probability >= TUNING.sureAbove,
+      alternatives: intents.slice(1, 3).map((entry) => entry.label),
+      category: category && { code: category.label, confidence: category.probability },
+      place: { roads: prepared.places.roads, neighbourhoods: prepared.places.neighbourhoods, houseNumber: prepared.places.houseNumber },
+      reference: prepared.reference,
+    };
+  }
+
+  private prepare(text: string): Prepared & { places: ReturnType<GridIndex["mentions"]> } {
+    return this.featurizer.prepare(text, (cleaned) => this.grid.mentions(cleaned));
+  }
+
+  /** Characters of each category's keywords found in the text, not counting words inside the category's excluding words. */
+  private keywordHits(prepared: Prepared): Map<string, number> {
+    const hits = new Map<string, number>();
+    for (const words of this.categoryWords) {
+      if (words.code === this.fallbackCategory) continue;
+      const compact = words.excludes.reduce((text, word) => text.split(word).join(" "), prepared.compact);
+      const length =
+        words.zh.filter((word) => word.length > 0 && compact.includes(word)).reduce((sum, word) => sum + word.length, 0) +
+        words.en.filter((phrase) => prepared.words.includes(phrase)).reduce((sum, phrase) => sum + 2 * (phrase.trim().split(" ").length), 0);
+      if (length > 0) hits.set(words.code, length);
+    }
+    return hits;
+  }
+}
