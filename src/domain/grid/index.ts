@@ -103,8 +103,11 @@ const HOUSE_NUMBER = /(?<!\d)(\d{1,5})(?!\d)/;
 // In a whole message, only a number right after the road's name ("路128号", "路128") or one written as a
 // house number ("128号", "128弄") is a house number: "等了2个小时" is not.
 const NUMBER_AFTER_ROAD = /^路?(\d{1,5})(?!\d)/;
-const NUMBERED_HOUSE = /(?<!\d)(\d{1,5})(?:号|弄)/;
+const NUMBERED_HOUSE = /(?<!\d)(\d{1,5})(?:号|弄|hao)|no(\d{1,5})(?!\d)/;
 const HAN = /\p{Script=Han}/u;
+// Normalised as messages are (no spaces or punctuation), in Chinese, English and pinyin.
+const NEIGHBOURHOOD_SUFFIXES = ["居民区", "居委会", "居委", "小区", "residentscommittee", "residentcommittee", "committee", "neighbourhood", "neighborhood", "juweihui", "juwei", "xiaoqu"];
+const ROAD_SUFFIXES = ["路", "road", "rd", "lu", "street", "st"];
 /** Fewer syllables or letters of pinyin match too many ordinary words. */
 const MIN_PINYIN_PREFIX_SYLLABLES = 2;
 const MIN_PINYIN_PREFIX_LETTERS = 5;
@@ -149,11 +152,11 @@ export class GridIndex {
     for (const committee of snapshot.roadCommittees) this.roadCommitteesByCode.set(committee.code, committee);
     for (const neighbourhood of snapshot.neighbourhoods) {
       this.neighbourhoodsByCode.set(neighbourhood.code, neighbourhood);
-      this.addKeys({ kind: "neighbourhood", item: neighbourhood }, [neighbourhood.name.zh, neighbourhood.name.en, ...neighbourhood.aliases]);
+      this.addKeys({ kind: "neighbourhood", item: neighbourhood }, [neighbourhood.name.zh, neighbourhood.name.en, ...neighbourhood.aliases], NEIGHBOURHOOD_SUFFIXES);
     }
     for (const road of snapshot.roads) {
       this.roadsByCode.set(road.code, road);
-      this.addKeys({ kind: "road", item: road }, [road.name.zh, road.name.en, ...road.aliases]);
+      this.addKeys({ kind: "road", item: road }, [road.name.zh, road.name.en, ...road.aliases], ROAD_SUFFIXES);
       const committee = this.roadCommitteesByCode.get(road.roadCommitteeCode);
       for (const segment of road.segments) {
         if (!segment.neighbourhoodCode || !committee) continue;
@@ -166,7 +169,11 @@ export class GridIndex {
     this.mentionLengths = [...new Set([...this.keyLengths, ...[...this.mentionPrefixes.keys()].map((text) => text.length)])].sort((a, b) => b - a);
   }
 
-  private addKeys(entity: Entity, names: string[]): void {
+  /**
+   * @param suffixes generic words that, written after a name, say which kind of place it is ("XX居委" is the
+   * neighbourhood where a road shares the name)
+   */
+  private addKeys(entity: Entity, names: string[], suffixes: readonly string[]): void {
     const seen = new Set<string>();
     const add = (text: string) => {
       if (text.length < 2 || seen.has(text)) return;
@@ -179,12 +186,16 @@ export class GridIndex {
     for (const name of names) {
       const full = normalize(name);
       const stripped = stripPlaceSuffix(full);
+      const withSuffixes = (base: string) => {
+        add(base);
+        for (const suffix of suffixes) add(base + suffix);
+      };
       add(full);
-      add(stripped);
+      withSuffixes(stripped);
       if (!HAN.test(stripped)) continue;
       // Residents who type Latin letters write the name's pinyin ("zizhu bandao"), often only its first syllables.
       const syllables = pinyin(stripped, { toneType: "none", type: "array", nonZh: "consecutive" }).map(normalize);
-      add(syllables.join(""));
+      withSuffixes(syllables.join(""));
       for (let count = MIN_PINYIN_PREFIX_SYLLABLES; count < syllables.length; count++) {
         const prefix = syllables.slice(0, count).join("");
         if (prefix.length >= MIN_PINYIN_PREFIX_LETTERS) append(this.mentionPrefixes, prefix, { text: prefix, entity });
@@ -253,7 +264,8 @@ export class GridIndex {
     }
     if (houseNumber === null && roads.length > 0) {
       const written = NUMBERED_HOUSE.exec(compact);
-      if (written?.[1]) houseNumber = Number(written[1]);
+      const digits = written?.[1] ?? written?.[2];
+      if (digits) houseNumber = Number(digits);
     }
     return { roads, neighbourhoods, houseNumber, spans };
   }

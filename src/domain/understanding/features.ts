@@ -26,9 +26,16 @@ export interface Prepared {
   reference: string | undefined;
 }
 
+/** A shop the town's data names, and where it is. */
+export interface NamedShop {
+  names: readonly string[];
+  roadCode: string;
+  houseNumber: number | null;
+}
+
 /** Names in the town's data that stand for one thing wherever they appear. */
 export interface NamedThings {
-  shops: readonly string[];
+  shops: readonly NamedShop[];
   courses: readonly string[];
   compactTitles: readonly string[];
 }
@@ -42,7 +49,7 @@ export interface NamedThings {
  * learnt.
  */
 export class Featurizer {
-  private readonly names: { text: string; standIn: string }[];
+  private readonly names: { text: string; standIn: string; shop?: NamedShop }[];
   private readonly referencePattern: RegExp;
   private readonly compactReferencePattern: RegExp;
 
@@ -54,7 +61,7 @@ export class Featurizer {
     this.referencePattern = new RegExp(`(?<![a-z])${escapeRegExp(referencePrefix.toLowerCase())}[-_ ]*(\\d{4})[-_ ]*(\\d{1,6})(?!\\d)`);
     this.compactReferencePattern = new RegExp(`${escapeRegExp(normalize(referencePrefix))}\\d{5,10}`);
     this.names = [
-      ...named.shops.map((text) => ({ text: normalize(text), standIn: SHOP })),
+      ...named.shops.flatMap((shop) => shop.names.map((text) => ({ text: normalize(text), standIn: SHOP, shop }))),
       ...named.courses.map((text) => ({ text: normalize(text), standIn: COURSE })),
       ...named.compactTitles.map((text) => ({ text: normalize(text), standIn: COMPACT })),
     ]
@@ -65,17 +72,27 @@ export class Featurizer {
   /**
    * @param findPlaces reads the places in the text (GridIndex.mentions); its spans index the text's normalised form
    */
-  prepare(text: string, findPlaces: (text: string) => PlaceMentions): Prepared & { places: PlaceMentions } {
+  prepare(text: string, findPlaces: (text: string) => PlaceMentions): Prepared & { places: PlaceMentions; shops: NamedShop[] } {
     const features: string[] = [];
     const lower = text.normalize("NFKC").replace(INVISIBLE, "").toLowerCase();
     const written = this.referencePattern.exec(lower);
     if (written) features.push("⟨ref⟩");
     if (withoutPersonalNumbers(lower) !== lower) features.push("⟨phone⟩");
     const places = findPlaces(lower);
-    let compact = replaceSpans(normalize(withoutPersonalNumbers(lower)), places.spans, PLACE).replace(this.compactReferencePattern, "");
+    const base = normalize(withoutPersonalNumbers(lower));
+    // A shop's name often holds its road's: the whole name stands in, not the road inside it.
+    const spans: { start: number; end: number; standIn: string }[] = [];
+    const shops: NamedShop[] = [];
+    const free = (start: number, end: number) => spans.every((span) => end <= span.start || start >= span.end);
     for (const name of this.names) {
-      if (compact.includes(name.text)) compact = compact.split(name.text).join(name.standIn);
+      for (let at = base.indexOf(name.text); at >= 0; at = base.indexOf(name.text, at + name.text.length)) {
+        if (!free(at, at + name.text.length)) continue;
+        spans.push({ start: at, end: at + name.text.length, standIn: name.standIn });
+        if (name.shop && !shops.includes(name.shop)) shops.push(name.shop);
+      }
     }
+    for (const [start, end] of places.spans) if (free(start, end)) spans.push({ start, end, standIn: PLACE });
+    let compact = standIn(base, spans).replace(this.compactReferencePattern, "");
     compact = compact.replace(/\d+(?=号|弄|栋|幢|室)/g, HOUSE).replace(new RegExp(`(?<=${PLACE})\\d+`, "g"), HOUSE);
     if (/\d/.test(compact)) features.push("⟨digits⟩");
 
@@ -98,7 +115,7 @@ export class Featurizer {
       }
     }
     const reference = written ? `${this.referencePrefix}-${written[1]}-${written[2]!.padStart(6, "0")}` : undefined;
-    return { compact, words, features, reference, places };
+    return { compact, words, features, reference, places, shops };
   }
 }
 
@@ -121,12 +138,13 @@ function stem(word: string): string {
   return base;
 }
 
-function replaceSpans(text: string, spans: readonly [number, number][], standIn: string): string {
+/** The text with each span replaced by its one stand-in character. */
+function standIn(text: string, spans: { start: number; end: number; standIn: string }[]): string {
   let out = "";
   let at = 0;
-  for (const [start, end] of spans) {
-    out += text.slice(at, start) + standIn;
-    at = end;
+  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+    out += text.slice(at, span.start) + span.standIn;
+    at = span.end;
   }
   return out + text.slice(at);
 }

@@ -1,8 +1,8 @@
-import type { GridIndex } from "../grid/index.ts";
+import type { GridIndex, PlaceMentions } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { NaiveBayes, ranked } from "./bayes.ts";
-import { Featurizer, wordPhrase, type Prepared } from "./features.ts";
-import { INTENTS, type Intent, type Reading } from "./reading.ts";
+import { Featurizer, wordPhrase, type NamedShop, type Prepared } from "./features.ts";
+import { INTENTS, type Intent, type Reading, type ReadPlace } from "./reading.ts";
 import type { TownVocabulary } from "./vocabulary.ts";
 
 /** A message with what it means, as people labelled it; the classifiers learn from these. */
@@ -59,7 +59,7 @@ export class Understanding {
     fallbackCategory: string,
   ) {
     this.featurizer = new Featurizer(
-      { shops: vocabulary.shops.flatMap((shop) => shop.names), courses: vocabulary.courses, compactTitles: vocabulary.compactTitles },
+      { shops: vocabulary.shops, courses: vocabulary.courses, compactTitles: vocabulary.compactTitles },
       vocabulary.referencePrefix,
     );
     const codes = vocabulary.categories.map((category) => category.code);
@@ -115,12 +115,12 @@ export class Understanding {
       sure: top.probability >= TUNING.sureAbove,
       alternatives: intents.slice(1, 3).map((entry) => entry.label),
       category: category && { code: category.label, confidence: category.probability },
-      place: { roads: prepared.places.roads, neighbourhoods: prepared.places.neighbourhoods, houseNumber: prepared.places.houseNumber },
+      place: placeOf(prepared.places, prepared.shops),
       reference: prepared.reference,
     };
   }
 
-  private prepare(text: string): Prepared & { places: ReturnType<GridIndex["mentions"]> } {
+  private prepare(text: string): ReturnType<Featurizer["prepare"]> {
     return this.featurizer.prepare(text, (cleaned) => this.grid.mentions(cleaned));
   }
 
@@ -137,4 +137,11 @@ export class Understanding {
     }
     return hits;
   }
+}
+
+/** The places named, with a named shop standing for its road and, unless one is written, its house number. */
+function placeOf(places: PlaceMentions, shops: readonly NamedShop[]): ReadPlace {
+  const roads = [...new Set([...shops.map((shop) => shop.roadCode), ...places.roads])];
+  const shopNumber = shops.find((shop) => shop.houseNumber !== null)?.houseNumber ?? null;
+  return { roads, neighbourhoods: places.neighbourhoods, houseNumber: places.houseNumber ?? shopNumber };
 }
