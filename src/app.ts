@@ -21,6 +21,7 @@ import { ConfigError, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { GridDirectory } from "./domain/grid/directory.ts";
 import { importTownData } from "./domain/grid/import.ts";
+import { commandsFor, declaredCommands } from "./flows/kit/commands.ts";
 import { FLOWS } from "./flows/registry.ts";
 import { createMerchantReports } from "./domain/reports/merchant-answers.ts";
 import { createReportsService } from "./domain/reports/reports.ts";
@@ -117,12 +118,15 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, onShopAdded: reports.forgetShops });
     const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links, budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }), timeZone: config.workingTime.timeZone }, logger, idleMs: config.sessionIdleMs });
 
-    const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, logger });
+    // Menus list the public commands; staff find theirs in /help.
+    const menu = commandsFor(declaredCommands(FLOWS));
+    const telegram = config.telegram && createTelegramChannel({ ...config.telegram, handler: dispatcher, media, menu, logger });
     const inbox = createWebInbox(store);
     const web = createWebChannel({
       handler: dispatcher,
       media,
       inbox,
+      menu,
       limiter,
       // A web client id with a session has spoken before; one without spends its address's budget. While the
       // store is down the dispatcher answers "temporarily unavailable" anyway, so nobody's budget is spent.

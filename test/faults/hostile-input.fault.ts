@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zh } from "../../src/flows/i18n/zh.ts";
+import { declaredCommands, helpText } from "../../src/flows/kit/commands.ts";
+import { FLOWS } from "../../src/flows/registry.ts";
 import { startFakeWecomRobot, type FakeWecomRobot } from "../support/fake-wecom-robot.ts";
 import type { FakeUser } from "../support/fake-telegram.ts";
 import { PROTOTYPE_NAMES } from "../support/prototype-names.ts";
@@ -128,7 +130,7 @@ describe("hostile input on every public endpoint", () => {
       expect((await web.pressValue(`flow:${name}`)).text).toBe(zh.errors.staleChoice);
       expect((await web.pressValue(`lang:${name}`)).text).toContain(zh.lang.prompt);
       // Still Chinese: no prototype name was taken for a language.
-      expect((await web.say("/help")).text).toBe(zh.help);
+      expect((await web.say("/help")).text).toBe(helpText(declaredCommands(FLOWS), "zh"));
     }
     expect(await errorsLogged()).toBe(errorsBefore);
   });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import { zh } from "../../src/flows/i18n/zh.ts";
+import { declaredCommands, helpText } from "../../src/flows/kit/commands.ts";
+import type { FlowServices } from "../../src/flows/kit/flow.ts";
+import { FLOWS } from "../../src/flows/registry.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { PROTOTYPE_NAMES } from "../support/prototype-names.ts";
 import { openSampleServices, type SampleServices } from "../support/town.ts";
@@ -23,7 +25,7 @@ describe("names of Object.prototype typed or sent as button values", () => {
     expect(shown).toContain(zh.lang.prompt);
     expect(shown).not.toContain(zh.errors.generic);
     // The language stayed Chinese: the next answer is still in Chinese.
-    expect(shownText(await chat.command("help"))).toBe(zh.help);
+    expect(shownText(await chat.command("help"))).toBe(helpText(declaredCommands(FLOWS), "zh"));
   });
 
   it.each(PROTOTYPE_NAMES)("/%s is an unknown command", async (name) => {

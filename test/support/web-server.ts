@@ -4,10 +4,12 @@ import { startHttpServer, type RunningHttpServer } from "../../src/bot/http/serv
 import type { MediaStore } from "../../src/bot/media/store.ts";
 import { createMemoryStore } from "../../src/bot/sessions/memory-store.ts";
 import type { UpdateHandler } from "../../src/bot/update-handler.ts";
+import { commandsFor, declaredCommands } from "../../src/flows/kit/commands.ts";
+import { FLOWS } from "../../src/flows/registry.ts";
 import { createLogger } from "../../src/log.ts";
 
 /** The web channel alone on a local HTTP server, in front of a handler of the test's choosing. */
 export async function startWebChannelServer(handler: UpdateHandler, media: MediaStore, inbox: WebInbox = createWebInbox(createMemoryStore())): Promise<RunningHttpServer> {
   const logger = createLogger({ level: "silent" });
-  return startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media, inbox, logger }).routes, logger });
+  return startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media, inbox, menu: commandsFor(declaredCommands(FLOWS)), logger }).routes, logger });
 }

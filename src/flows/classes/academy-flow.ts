@@ -163,7 +163,7 @@ export const academyFlow: Flow<AcademyState> = {
   id: "academy",
   version: 1,
   stateSchema,
-  command: "cohort",
+  command: { name: "cohort", audience: "academyStaff" },
 
   async start(context, input) {
     const { t, user, services } = context;

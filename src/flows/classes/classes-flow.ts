@@ -234,7 +234,7 @@ export const classesFlow: Flow<ClassesState> = {
   id: "classes",
   version: 1,
   stateSchema,
-  command: "classes",
+  command: { name: "classes", audience: "everyone" },
 
   async start(context, input) {
     if (input?.type === "choice" && input.value.startsWith(COHORT_PREFIX)) return details(input.value.slice(COHORT_PREFIX.length), context);
@@ -254,7 +254,7 @@ export const talentFlow: Flow<ClassesState> = {
   id: "talent",
   version: 1,
   stateSchema,
-  command: "talent",
+  command: { name: "talent", audience: "everyone" },
 
   async start(context) {
     return privacyNotice(null, context);

@@ -39,7 +39,7 @@ export const myClassesFlow: Flow<MyClassesState> = {
   id: "myClasses",
   version: 1,
   stateSchema,
-  command: "myclasses",
+  command: { name: "myclasses", audience: "everyone" },
 
   async start(context, input) {
     const { t, user, services } = context;

@@ -16,7 +16,7 @@ export const talentSearchFlow: Flow<z.infer<typeof stateSchema>> = {
   id: "talentSearch",
   version: 1,
   stateSchema,
-  command: "talents",
+  command: { name: "talents", audience: "academyStaff" },
 
   async start(context, input) {
     const { t, user, locale, services } = context;

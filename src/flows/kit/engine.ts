@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { catalogFor, type Catalog } from "../i18n/catalog.ts";
+import { declaredCommands, helpText } from "./commands.ts";
 import type { Flow, FlowContext, FlowId, FlowServices, Step } from "./flow.ts";
 import { flowForFreeText } from "./intent.ts";
 import { ENGINE_CHOICES, languagePicker, mainMenu } from "./menu.ts";
@@ -72,7 +73,8 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
   const replies: OutboundMessage[] = [];
   const localeOf = (): Locale => session.locale ?? event.localeHint ?? "zh";
   const user = { channel: event.channel, userId: event.userId, chatId: event.chatId, chatType: event.chatType };
-  const contextOf = (): FlowContext => ({ user, locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now, origin: event.origin });
+  const commands = declaredCommands(deps.flows);
+  const contextOf = (): FlowContext => ({ user, locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now, origin: event.origin, commands });
 
   if (session.suspended && !validSlot(session.suspended, deps.flows)) session.suspended = null;
   let active = session.active && validSlot(session.active, deps.flows);
@@ -85,7 +87,7 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
     if (!active) return;
     if (active.flow.resume && active.flow.command) {
       session.suspended = session.active;
-      replies.push(text(notice(contextOf().t.flowNames[active.flow.id], active.flow.command)));
+      replies.push(text(notice(contextOf().t.flowNames[active.flow.id], active.flow.command.name)));
     } else if (otherwise) {
       replies.push(text(otherwise));
     }
@@ -125,8 +127,11 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
 
   const payload = event.payload;
   const t = (): Catalog => contextOf().t;
+  // Staff see their own commands too; asking costs one lookup, so only /help asks.
+  const help = async () => helpText(commands, localeOf(), (await deps.services.staff.find(user))?.role);
+  const universal: UniversalContext = { session, replies, t, localeOf, help };
   if (payload.type === "command") {
-    const flow = Object.values(deps.flows).find((f) => f.command === payload.command);
+    const flow = Object.values(deps.flows).find((f) => f.command?.name === payload.command);
     const deepLink = payload.command === "start" ? deepLinkFlow(deps.flows, payload.args.trim()) : undefined;
     if (deepLink) {
       await startFlow(deepLink.flow, { type: "text", text: deepLink.rest });
@@ -135,7 +140,7 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
       await startFlow(flow, args ? { type: "text", text: args } : undefined);
     } else {
       if (payload.command === "start") setAside(contextOf().t.session.setAside, undefined);
-      handleUniversalCommand(payload.command, payload.args, session, replies, t, localeOf);
+      await handleUniversalCommand(payload.command, payload.args, universal);
     }
   } else if (payload.type === "choice" && isEngineChoice(payload.value)) {
     const value = payload.value;
@@ -146,12 +151,12 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
       if (flow) await startFlow(flow, argument.length > 0 ? { type: "choice", value: argument.join(":") } : undefined);
       else replies.push(text(t().errors.staleChoice));
     } else if (value.startsWith(ENGINE_CHOICES.languagePrefix)) {
-      handleUniversalCommand("lang", value.slice(ENGINE_CHOICES.languagePrefix.length), session, replies, t, localeOf);
+      await handleUniversalCommand("lang", value.slice(ENGINE_CHOICES.languagePrefix.length), universal);
     } else if (value === ENGINE_CHOICES.help) {
-      handleUniversalCommand("help", "", session, replies, t, localeOf);
+      await handleUniversalCommand("help", "", universal);
     } else {
       setAside(contextOf().t.session.setAside, undefined);
-      handleUniversalCommand("start", "", session, replies, t, localeOf);
+      await handleUniversalCommand("start", "", universal);
     }
   } else if (active) {
     const current = active;
@@ -214,21 +219,24 @@ const LANGUAGE_WORDS: ReadonlyMap<string, Locale> = new Map([
   ["英语", "en"],
 ]);
 
-function handleUniversalCommand(
-  command: string,
-  args: string,
-  session: Session,
-  replies: OutboundMessage[],
-  t: () => Catalog,
-  localeOf: () => Locale,
-): void {
+/** What the universal commands read and change: the session, the replies so far, the language and the /help text. */
+interface UniversalContext {
+  session: Session;
+  replies: OutboundMessage[];
+  t: () => Catalog;
+  localeOf: () => Locale;
+  help: () => Promise<string>;
+}
+
+/** The commands of UNIVERSAL_COMMANDS (kit/commands.ts); anything else is an unknown command. */
+async function handleUniversalCommand(command: string, args: string, { session, replies, t, localeOf, help }: UniversalContext): Promise<void> {
   switch (command) {
     case "start":
       session.active = null;
       replies.push(mainMenu(t(), localeOf()));
       return;
     case "help":
-      replies.push(text(t().help));
+      replies.push(text(await help()));
       return;
     case "cancel":
       replies.push(text(session.active || session.suspended ? t().cancel.done : t().cancel.nothing));

@@ -6,6 +6,7 @@ import type { ReportsService } from "../../domain/reports/service.ts";
 import type { StaffDesk } from "../../domain/staff/desk.ts";
 import type { StaffRegistry } from "../../domain/staff/registry.ts";
 import type { Catalog } from "../i18n/catalog.ts";
+import type { CommandDeclaration, CommandEntry } from "./commands.ts";
 import type { InboundEvent, InboundPayload, Locale, OutboundMessage } from "./messages.ts";
 
 /** Every conversation Linli can hold; the engine looks flows up by this id. */
@@ -89,6 +90,8 @@ export interface FlowContext {
   now: Date;
   /** The event's origin, when its channel gives one. */
   origin: string | undefined;
+  /** Every command Linli answers, for flows that tell people which commands they have (see kit/commands.ts). */
+  commands: readonly CommandEntry[];
 }
 
 /**
@@ -115,8 +118,11 @@ export interface Flow<S> {
   readonly id: FlowId;
   readonly version: number;
   readonly stateSchema: StateSchema<S>;
-  /** The slash command that starts this flow from anywhere, without the slash. */
-  readonly command?: string;
+  /**
+   * The slash command that starts this flow from anywhere, and who it is for:
+   * menus, /help and the docs list it from here (see kit/commands.ts).
+   */
+  readonly command?: CommandDeclaration;
   /**
    * A deep link's start payload beginning with this prefix (`/start staff-ABC…`)
    * starts this flow with the rest of the payload as text.

@@ -26,7 +26,7 @@ export const lookupFlow: Flow<LookupState> = {
   version: 1,
   stateSchema,
 
-  command: "lookup",
+  command: { name: "lookup", audience: "everyone" },
 
   async start(context, input) {
     if (input?.type === "text") return answerQuery(input.text, context);

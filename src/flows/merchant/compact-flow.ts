@@ -46,7 +46,7 @@ export const compactFlow: Flow<CompactState> = {
   id: "compact",
   version: 1,
   stateSchema,
-  command: "compact",
+  command: { name: "compact", audience: "everyone" },
 
   async start(context) {
     return (await merchantView(context)) ?? publicView(context);

@@ -203,7 +203,7 @@ export const merchantsFlow: Flow<MerchantsState> = {
   id: "merchants",
   version: 1,
   stateSchema,
-  command: "merchants",
+  command: { name: "merchants", audience: "districtStaff" },
 
   async start(context) {
     const { t, user, services } = context;

@@ -92,7 +92,7 @@ export const shopFlow: Flow<ShopState> = {
   id: "shop",
   version: 1,
   stateSchema,
-  command: "shop",
+  command: { name: "shop", audience: "shops" },
   deepLinkPrefix: MERCHANT_DEEP_LINK_PREFIX,
 
   async start(context, input) {

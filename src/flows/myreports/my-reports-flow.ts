@@ -15,7 +15,7 @@ export const myReportsFlow: Flow<z.infer<typeof stateSchema>> = {
   id: "myReports",
   version: 1,
   stateSchema,
-  command: "myreports",
+  command: { name: "myreports", audience: "everyone" },
 
   async start(context) {
     const { t, locale, services, user } = context;

@@ -76,7 +76,7 @@ export const reportFlow: Flow<ReportState> = {
   // 2: the duplicate check keeps when it ran, not only that it did.
   version: 2,
   stateSchema,
-  command: "report",
+  command: { name: "report", audience: "everyone" },
 
   async start(context, input) {
     const { t, services } = context;

@@ -145,7 +145,7 @@ export const shopReportsFlow: Flow<ShopReportsState> = {
   id: "shopReports",
   version: 1,
   stateSchema,
-  command: "shopreports",
+  command: { name: "shopreports", audience: "shops" },
 
   async start(context, input) {
     if (context.user.chatType !== "private") return done(context.t.shopReports.privateOnly);

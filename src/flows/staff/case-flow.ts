@@ -118,7 +118,7 @@ export const caseFlow: Flow<CaseState> = {
   id: "case",
   version: 1,
   stateSchema,
-  command: "case",
+  command: { name: "case", audience: "districtStaff" },
 
   async start(context, input) {
     if (input?.type === "choice") {

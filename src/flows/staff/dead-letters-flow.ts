@@ -38,7 +38,7 @@ export const deadLettersFlow: Flow<z.infer<typeof stateSchema>> = {
   id: "deadLetters",
   version: 1,
   stateSchema,
-  command: "deadletters",
+  command: { name: "deadletters", audience: "admins" },
 
   async start(context, input) {
     const { t, locale, user, services } = context;

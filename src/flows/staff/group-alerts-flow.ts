@@ -41,7 +41,7 @@ export const groupAlertsFlow: Flow<GroupAlertsState> = {
   id: "groupAlerts",
   version: 1,
   stateSchema,
-  command: "alerts",
+  command: { name: "alerts", audience: "admins" },
 
   async start(context) {
     const { t, user, services } = context;

@@ -76,7 +76,7 @@ export const inviteFlow: Flow<InviteState> = {
   id: "invite",
   version: 1,
   stateSchema,
-  command: "invite",
+  command: { name: "invite", audience: "admins" },
 
   async start(context) {
     const { t, user, services } = context;

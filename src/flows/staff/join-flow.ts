@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { staffCommandsText } from "../kit/commands.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { finish } from "./common.ts";
 
@@ -13,7 +14,7 @@ async function redeem(code: string, context: FlowContext): Promise<Step<JoinStat
   const result = await services.staff.redeem(code, { channel: user.channel, userId: user.userId, chatId: user.chatId, locale });
   switch (result.type) {
     case "bound":
-      return finish(`${t.staff.join.bound(result.staff.label, t.staff.roles[result.staff.role])}\n${t.staff.commands}`);
+      return finish(`${t.staff.join.bound(result.staff.label, t.staff.roles[result.staff.role])}\n${staffCommandsText(context.commands, locale, result.staff.role)}`);
     case "invalid":
       return { type: "continue", state: { stage: "code" }, replies: [{ type: "text", text: t.staff.join.invalid }] };
     case "expired":
@@ -32,7 +33,7 @@ export const joinStaffFlow: Flow<JoinState> = {
   id: "joinStaff",
   version: 1,
   stateSchema,
-  command: "join",
+  command: { name: "join", audience: "staff" },
   deepLinkPrefix: STAFF_DEEP_LINK_PREFIX,
 
   async start(context, input) {

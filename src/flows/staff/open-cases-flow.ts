@@ -14,7 +14,7 @@ export const openCasesFlow: Flow<z.infer<typeof stateSchema>> = {
   id: "openCases",
   version: 1,
   stateSchema,
-  command: "open",
+  command: { name: "open", audience: "districtStaff" },
 
   async start(context) {
     const { t, locale, user, services, now } = context;

@@ -54,7 +54,7 @@ export const staffFlow: Flow<StaffState> = {
   id: "staff",
   version: 1,
   stateSchema,
-  command: "staff",
+  command: { name: "staff", audience: "admins" },
 
   async start(context, input) {
     const { t, user, services } = context;

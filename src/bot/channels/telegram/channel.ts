@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Api, Bot, BotError, GrammyError, HttpError } from "grammy";
 import type { MaybeInaccessibleMessage, Update } from "grammy/types";
-import { COMMAND_MENU } from "../../../flows/kit/commands.ts";
+import type { CommandEntry } from "../../../flows/kit/commands.ts";
 import type { InboundEvent, Locale, OutboundMessage } from "../../../flows/kit/messages.ts";
 import type { Logger } from "../../../log.ts";
 import { botApiFetch } from "../../http/client.ts";
@@ -49,6 +49,8 @@ export interface TelegramChannelOptions {
    * the store has lost a file) a photo is replaced by its caption as text.
    */
   media?: MediaReader | undefined;
+  /** The commands to publish as the bot's menu, in order (`commandsFor(declaredCommands(FLOWS))`). */
+  menu: readonly CommandEntry[];
   logger: Logger;
 }
 
@@ -111,8 +113,8 @@ function describeError(error: unknown, token: string): TelegramErrorDetail {
   return { name: "Error", message: scrub(String(error)) };
 }
 
-function menuIn(locale: Locale) {
-  return COMMAND_MENU.map((entry) => ({ command: entry.command, description: entry.description[locale] }));
+function menuIn(menu: readonly CommandEntry[], locale: Locale) {
+  return menu.map((entry) => ({ command: entry.name, description: entry.description[locale] }));
 }
 
 /** Where replies to an update go: the chat, and the forum topic when the update came from one. */
@@ -269,8 +271,8 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     // other client the English default, never a menu in one language and
     // answers in the other.
     try {
-      await bot.api.setMyCommands(menuIn("en"));
-      await bot.api.setMyCommands(menuIn("zh"), { language_code: "zh" });
+      await bot.api.setMyCommands(menuIn(options.menu, "en"));
+      await bot.api.setMyCommands(menuIn(options.menu, "zh"), { language_code: "zh" });
     } catch (error) {
       // A missing menu is cosmetic; the commands still work when typed.
       logger.warn("telegram command menu not published", { error: describe(error) });

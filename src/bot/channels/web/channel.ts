@@ -1,4 +1,4 @@
-import { COMMAND_MENU } from "../../../flows/kit/commands.ts";
+import type { CommandEntry } from "../../../flows/kit/commands.ts";
 import type { Logger } from "../../../log.ts";
 import type { HttpRequest, HttpResponse } from "../../http/route.ts";
 import { jsonError, type MountedRoute } from "../../http/server.ts";
@@ -16,6 +16,8 @@ export interface WebChannelOptions {
   media: MediaStore;
   /** Where report updates wait until the page polls `GET /api/updates`. */
   inbox: WebInbox;
+  /** The commands the page's help lists, in order (`commandsFor(declaredCommands(FLOWS))`). */
+  menu: readonly CommandEntry[];
   logger: Logger;
   /** Where the per-client and per-address windows are counted: shared by all processes (Redis) when there are several. Default: this process's memory. */
   limiter?: RateLimiter;
@@ -84,7 +86,7 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
   const byAddress = (request: HttpRequest) => hit(ADDRESS_RATE_LIMIT, "address", addressOf(request));
   const uploadsByClient = (clientId: string) => hit(UPLOAD_CLIENT_RATE_LIMIT, "upload-client", clientId);
   const uploadsByAddress = (request: HttpRequest) => hit(UPLOAD_ADDRESS_RATE_LIMIT, "upload-address", addressOf(request));
-  const commandsBody = JSON.stringify({ commands: COMMAND_MENU });
+  const commandsBody = JSON.stringify({ commands: options.menu.map(({ name, description }) => ({ command: name, description })) });
   const updatesByClient = (clientId: string) => hit(UPDATES_CLIENT_RATE_LIMIT, "updates-client", clientId);
   const mediaByAddress = (request: HttpRequest) => hit(MEDIA_ADDRESS_RATE_LIMIT, "media-address", addressOf(request));
 

@@ -3,13 +3,15 @@ import { createTelegramChannel, TelegramStartError, type TelegramChannel } from 
 import type { HttpRequest, Route } from "../../../../src/bot/http/route.ts";
 import { startHttpServer } from "../../../../src/bot/http/server.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
-import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
+import { commandsFor, declaredCommands } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
+import { FLOWS } from "../../../../src/flows/registry.ts";
 import { createLogger } from "../../../../src/log.ts";
 import { startFakeTelegram, type FakeChat, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 import { TINY_PNG } from "../../../support/town.ts";
 
+const MENU = commandsFor(declaredCommands(FLOWS));
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const SECRET = "webhook-secret-0123456789";
 const WEBHOOK_URL = "https://linli.example.org/telegram/webhook";
@@ -80,7 +82,7 @@ describe("the Telegram channel in polling mode", () => {
     const captured = capturingLogger();
     events = scripted.events;
     lines = captured.lines;
-    channel = createTelegramChannel({ token: TOKEN, apiRoot: fake.url, handler: scripted.handler, logger: captured.logger });
+    channel = createTelegramChannel({ token: TOKEN, apiRoot: fake.url, menu: MENU, handler: scripted.handler, logger: captured.logger });
     await channel.start();
   });
 
@@ -218,8 +220,8 @@ describe("the Telegram channel in polling mode", () => {
     const published = fake.calls("setMyCommands").map((call) => call.params);
 
     expect(published).toEqual([
-      { commands: COMMAND_MENU.map((entry) => ({ command: entry.command, description: entry.description.en })) },
-      { commands: COMMAND_MENU.map((entry) => ({ command: entry.command, description: entry.description.zh })), language_code: "zh" },
+      { commands: MENU.map((entry) => ({ command: entry.name, description: entry.description.en })) },
+      { commands: MENU.map((entry) => ({ command: entry.name, description: entry.description.zh })), language_code: "zh" },
     ]);
   });
 
@@ -271,7 +273,7 @@ describe("the Telegram channel in polling mode", () => {
     const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
     const slow = createTelegramChannel({
       token: TOKEN,
-      apiRoot: fake.url,
+      apiRoot: fake.url, menu: MENU,
       logger: capturingLogger().logger,
       handler: {
         async handle() {
@@ -315,7 +317,7 @@ describe("the Telegram channel in webhook mode", () => {
     events = scripted.events;
     channel = createTelegramChannel({
       token: TOKEN,
-      apiRoot: fake.url,
+      apiRoot: fake.url, menu: MENU,
       webhook: { url: WEBHOOK_URL, secret: SECRET },
       handler: scripted.handler,
       logger: capturingLogger().logger,
@@ -437,7 +439,7 @@ describe("starting the Telegram channel", () => {
   it("fails with a TelegramStartError naming getMe, and not the token, when Telegram rejects the token", async () => {
     const fake = await startFakeTelegram({ token: TOKEN });
     const revoked = "123456:REVOKED-TOKEN-abcdefghijklmnop";
-    const channel = createTelegramChannel({ token: revoked, apiRoot: fake.url, handler: scriptedHandler().handler, logger: capturingLogger().logger });
+    const channel = createTelegramChannel({ token: revoked, apiRoot: fake.url, menu: MENU, handler: scriptedHandler().handler, logger: capturingLogger().logger });
     try {
       const failure = await channel.start().then(
         () => undefined,
@@ -475,7 +477,7 @@ describe("the Telegram channel's photo replies", () => {
     fake = await startFakeTelegram({ token: TOKEN });
     channel = createTelegramChannel({
       token: TOKEN,
-      apiRoot: fake.url,
+      apiRoot: fake.url, menu: MENU,
       media: media.store,
       logger: capturingLogger().logger,
       handler: {

@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../../src/config.ts";
+import { en } from "../../../../src/flows/i18n/en.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
+import { UNIVERSAL_COMMANDS } from "../../../../src/flows/kit/commands.ts";
+import { FLOWS } from "../../../../src/flows/registry.ts";
 import { startLinli } from "../../../../src/app.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
 import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
@@ -87,6 +90,26 @@ describe("Linli on Telegram, end to end against a fake Bot API", () => {
     expect(fake.currentMessage(resident.id, choices.message_id)?.reply_markup).toBeUndefined();
     expect(fake.calls("sendMessage").every((call) => call.params.parse_mode === undefined)).toBe(true);
     expect(fake.calls("setMyCommands").map((call) => call.params.language_code)).toEqual([undefined, "zh"]);
+  });
+
+  it("the menu Linli registers with the Bot API and the web chat's help both list every command for residents and shops, in Chinese and English, and no staff command", async () => {
+    const app = await startApp();
+    // Read from the flows' and the engine's own declarations, not from the list the app builds.
+    const declared = [...UNIVERSAL_COMMANDS.leading, ...Object.values(FLOWS).flatMap((flow) => (flow.command ? [flow.command] : [])), ...UNIVERSAL_COMMANDS.trailing];
+    const byCommand = (a: { command: string }, b: { command: string }) => a.command.localeCompare(b.command);
+    const expected = declared
+      .filter((command) => command.audience === "everyone" || command.audience === "shops")
+      .map((command) => ({ command: command.name, description: { zh: zh.commands[command.name], en: en.commands[command.name] } }))
+      .sort(byCommand);
+    const published = (languageCode: string | undefined) => {
+      const call = fake.calls("setMyCommands").find((c) => c.params.language_code === languageCode);
+      return [...((call?.params.commands ?? []) as { command: string; description: string }[])].sort(byCommand);
+    };
+
+    expect(published(undefined)).toEqual(expected.map(({ command, description }) => ({ command, description: description.en })));
+    expect(published("zh")).toEqual(expected.map(({ command, description }) => ({ command, description: description.zh })));
+    const help = (await (await fetch(`${app.httpUrl}/api/commands`)).json()) as { commands: { command: string }[] };
+    expect([...help.commands].sort(byCommand)).toEqual(expected);
   });
 
   it("in webhook mode a wrong secret gets 401 and the right one gets the resident an answer", async () => {

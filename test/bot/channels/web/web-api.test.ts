@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningHttpServer } from "../../../../src/bot/http/server.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
-import { COMMAND_MENU } from "../../../../src/flows/kit/commands.ts";
+import { commandsFor, declaredCommands } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
+import { FLOWS } from "../../../../src/flows/registry.ts";
 import { startWebChannelServer } from "../../../support/web-server.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 
@@ -168,10 +169,11 @@ describe("the web chat API", () => {
     expect(handler.events).toHaveLength(120);
   });
 
-  it("serves the command menu for the page's help", async () => {
+  it("serves the command menu it was given for the page's help, each command with its zh and en descriptions", async () => {
     const response = await fetch(`${server.url}/api/commands`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ commands: COMMAND_MENU });
+    const menu = commandsFor(declaredCommands(FLOWS));
+    expect(await response.json()).toEqual({ commands: menu.map((entry) => ({ command: entry.name, description: { zh: entry.description.zh, en: entry.description.en } })) });
   });
 
   it("serves the page under a policy that admits exactly its own inline script and style", async () => {

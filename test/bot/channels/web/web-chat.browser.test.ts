@@ -9,7 +9,9 @@ import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
 import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
 import type { UpdateHandler } from "../../../../src/bot/update-handler.ts";
 import { loadConfig } from "../../../../src/config.ts";
+import { commandsFor, declaredCommands } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
+import { FLOWS } from "../../../../src/flows/registry.ts";
 import { createLogger } from "../../../../src/log.ts";
 import { startLinli } from "../../../../src/app.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
@@ -260,7 +262,7 @@ describe("the web chat page with a scripted handler", () => {
     const stored = await media.store.put(Buffer.from(ONE_PIXEL_GIF, "base64"));
     if (!stored.ok) throw new Error(`the sample GIF was refused: ${stored.reason}`);
     handler.photoId = stored.mediaId;
-    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), logger }).routes, logger });
+    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), menu: commandsFor(declaredCommands(FLOWS)), logger }).routes, logger });
   });
   afterAll(async () => {
     await server?.close();
@@ -365,7 +367,7 @@ describe("the web chat page with a scripted handler", () => {
     }
   });
 
-  it("lists the commands in the help panel and sends one when pressed, all from the keyboard", async () => {
+  it("lists every command of the menu in the help panel, /report and /myreports among them, and sends one when pressed, all from the keyboard", async () => {
     const { context, page } = await openChat(server.url, { locale: "zh-CN" });
     try {
       await botMessages(page).nth(4).waitFor();
@@ -374,7 +376,9 @@ describe("the web chat page with a scripted handler", () => {
       const help = page.getByRole("button", { name: "/help" });
       await help.waitFor();
       expect(await page.getByRole("button", { name: "帮助" }).getAttribute("aria-expanded")).toBe("true");
-      expect(await page.locator("#commands").textContent()).toContain("使用帮助");
+      const menu = commandsFor(declaredCommands(FLOWS));
+      expect(await page.locator("#commands li").allTextContents()).toEqual(menu.map((entry) => `/${entry.name}${entry.description.zh}`));
+      expect(menu.map((entry) => entry.name)).toEqual(expect.arrayContaining(["report", "myreports"]));
       await help.focus();
       await page.keyboard.press("Enter");
       await page.waitForFunction(() => document.querySelectorAll("#log .msg.bot").length > 5);
