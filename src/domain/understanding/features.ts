@@ -1,8 +1,10 @@
+import { pinyin } from "pinyin-pro";
 import { withoutPersonalNumbers } from "../privacy.ts";
 import type { PlaceMentions } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { INTENT_CUES } from "./cues.ts";
 import { INTENTS, type Intent } from "./reading.ts";
+import { TUNING } from "./tuning.ts";
 
 // Stand-ins for what a message names, so what is learnt from one town's messages ("<place>的<shop>门口")
 // carries over to any other town's names.
@@ -109,11 +111,14 @@ export class Featurizer {
       if (i > 0) features.push(`w2:${wordList[i - 1]}_${word}`);
     });
     const words = ` ${wordList.join(" ")} `;
+    const latin = compact.replace(NOT_LATIN, "");
     for (const intent of INTENTS) {
-      if (CUE_MATCHERS[intent].zh.some((cue) => compact.includes(cue)) || CUE_MATCHERS[intent].en.some((cue) => words.includes(cue))) {
-        features.push(`cue:${intent}`, `cue:${intent}`);
+      const cues = CUE_MATCHERS[intent];
+      if (cues.zh.some((cue) => compact.includes(cue)) || cues.en.some((cue) => words.includes(cue)) || cues.pinyin.some((cue) => latin.includes(cue))) {
+        for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push(`cue:${intent}`);
       }
     }
+    if (features.length === 0) features.push("⟨nothing⟩");
     const reference = written ? `${this.referencePrefix}-${written[1]}-${written[2]!.padStart(6, "0")}` : undefined;
     return { compact, words, features, reference, places, shops };
   }
@@ -124,9 +129,25 @@ export function wordPhrase(phrase: string): string {
   return ` ${(phrase.toLowerCase().match(LATIN_WORD) ?? []).map(stem).join(" ")} `;
 }
 
+const NOT_LATIN = /[^a-z]/g;
+
+/**
+ * A Chinese word written in pinyin without tones or spaces ("tousu" for 投诉), as residents type it without a
+ * Chinese keyboard; undefined when that is too short to tell apart from parts of other words.
+ */
+export function pinyinSpelling(word: string): string | undefined {
+  if (!/^\p{Script=Han}+$/u.test(word)) return undefined;
+  const spelled = pinyin(word, { toneType: "none", type: "array" }).join("");
+  return spelled.length >= MIN_PINYIN_CUE_LETTERS ? spelled : undefined;
+}
+const MIN_PINYIN_CUE_LETTERS = 5;
+
 const CUE_MATCHERS = Object.fromEntries(
-  INTENTS.map((intent) => [intent, { zh: INTENT_CUES[intent].zh.map(normalize), en: INTENT_CUES[intent].en.map(wordPhrase) }]),
-) as Record<Intent, { zh: string[]; en: string[] }>;
+  INTENTS.map((intent) => {
+    const zh = INTENT_CUES[intent].zh.map(normalize);
+    return [intent, { zh, en: INTENT_CUES[intent].en.map(wordPhrase), pinyin: zh.flatMap((cue) => pinyinSpelling(cue) ?? []) }];
+  }),
+) as Record<Intent, { zh: string[]; en: string[]; pinyin: string[] }>;
 
 /** A crude English stem: enough that "smells", "smelled" and "smelling" meet "smell". */
 function stem(word: string): string {

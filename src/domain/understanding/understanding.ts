@@ -1,8 +1,9 @@
 import type { GridIndex, PlaceMentions } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { NaiveBayes, ranked } from "./bayes.ts";
-import { Featurizer, wordPhrase, type NamedShop, type Prepared } from "./features.ts";
+import { Featurizer, pinyinSpelling, wordPhrase, type NamedShop, type Prepared } from "./features.ts";
 import { INTENTS, type Intent, type Reading, type ReadPlace } from "./reading.ts";
+import { TUNING } from "./tuning.ts";
 import type { TownVocabulary } from "./vocabulary.ts";
 
 /** A message with what it means, as people labelled it; the classifiers learn from these. */
@@ -13,25 +14,11 @@ export interface LabelledMessage {
   category?: string;
 }
 
-/**
- * Settings of the classifiers, chosen on the development messages (see
- * `npm run eval:understanding`).
- */
-export const TUNING = {
-  intentSmoothing: 0.3,
-  categorySmoothing: 0.3,
-  /** Log-odds added per character of a category keyword found in the text. */
-  keywordWeight: 1.2,
-  /** Log-odds taken from a category whose excluding word is in the text. */
-  excludePenalty: 6,
-  /** Below this probability of the top intent, Linli asks instead of acting. */
-  sureAbove: 0.6,
-} as const;
-
 interface CategoryWords {
   code: string;
   zh: string[];
   en: string[];
+  pinyin: string[];
   excludes: string[];
 }
 
@@ -67,6 +54,7 @@ export class Understanding {
     this.categoryWords = vocabulary.categories.map((category) => ({
       code: category.code,
       zh: category.keywords.map(normalize).filter((word) => /\p{Script=Han}/u.test(word)),
+      pinyin: category.keywords.map(normalize).flatMap((word) => pinyinSpelling(word) ?? []),
       en: category.keywords.filter((word) => !/\p{Script=Han}/u.test(word)).map(wordPhrase),
       excludes: category.excludes.map(normalize),
     }));
@@ -87,8 +75,8 @@ export class Understanding {
       [
         ...prepared
           .filter(({ message }) => message.intent === "report" && message.category !== undefined && codes.includes(message.category))
-          .map(({ message, prepared }) => ({ label: message.category!, features: prepared.features })),
-        ...townExamples.map((example) => ({ label: example.code, features: example.prepared.features })),
+          .map(({ message, prepared }) => ({ label: message.category!, features: prepared.features.filter(describesTheProblem) })),
+        ...townExamples.map((example) => ({ label: example.code, features: example.prepared.features.filter(describesTheProblem) })),
       ],
       codes,
       TUNING.categorySmoothing,
@@ -99,10 +87,11 @@ export class Understanding {
   read(text: string): Reading {
     const prepared = this.prepare(text);
     const keywordHits = this.keywordHits(prepared);
-    const features = keywordHits.size > 0 ? [...prepared.features, "⟨keyword⟩", "⟨keyword⟩"] : prepared.features;
+    // A category's keyword is a cue for a report, the same as the built-in ones; counted once with them.
+    const features = keywordHits.size > 0 && !prepared.features.includes("cue:report") ? [...prepared.features, ...Array<string>(TUNING.cueWeight).fill("cue:report")] : prepared.features;
     const intents = ranked(this.intents.scores(features));
     const top = intents[0]!;
-    const categoryScores = this.categories.scores(prepared.features);
+    const categoryScores = this.categories.scores(prepared.features.filter(describesTheProblem));
     for (const [code, score] of categoryScores) {
       const hit = keywordHits.get(code) ?? 0;
       const excluded = this.categoryWords.find((words) => words.code === code)!.excludes.some((word) => prepared.compact.includes(word));
@@ -127,12 +116,13 @@ export class Understanding {
   /** Characters of each category's keywords found in the text, not counting words inside the category's excluding words. */
   private keywordHits(prepared: Prepared): Map<string, number> {
     const hits = new Map<string, number>();
+    const latin = prepared.compact.replace(/[^a-z]/g, "");
     for (const words of this.categoryWords) {
-      if (words.code === this.fallbackCategory) continue;
       const compact = words.excludes.reduce((text, word) => text.split(word).join(" "), prepared.compact);
       const length =
         words.zh.filter((word) => word.length > 0 && compact.includes(word)).reduce((sum, word) => sum + word.length, 0) +
-        words.en.filter((phrase) => prepared.words.includes(phrase)).reduce((sum, phrase) => sum + 2 * (phrase.trim().split(" ").length), 0);
+        words.en.filter((phrase) => prepared.words.includes(phrase)).reduce((sum, phrase) => sum + 2 * phrase.trim().split(" ").length, 0) +
+        words.pinyin.filter((spelled) => latin.includes(spelled)).reduce((sum, spelled) => sum + spelled.length / 3, 0);
       if (length > 0) hits.set(words.code, length);
     }
     return hits;
@@ -144,4 +134,9 @@ function placeOf(places: PlaceMentions, shops: readonly NamedShop[]): ReadPlace 
   const roads = [...new Set([...shops.map((shop) => shop.roadCode), ...places.roads])];
   const shopNumber = shops.find((shop) => shop.houseNumber !== null)?.houseNumber ?? null;
   return { roads, neighbourhoods: places.neighbourhoods, houseNumber: places.houseNumber ?? shopNumber };
+}
+
+/** Cue groups say what a message asks for, not what kind of problem it describes: categories do without them. */
+function describesTheProblem(feature: string): boolean {
+  return !feature.startsWith("cue:");
 }
