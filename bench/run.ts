@@ -14,6 +14,7 @@ import { SAMPLE_TOWN_FILE } from "../test/support/town.ts";
 import { startLoadBotApi } from "./fake-bot-api.ts";
 import { createLoad, LONG_EDIT_ROUNDS, type Mix, type RunSummary, type TownWords } from "./load.ts";
 import { benchLookup } from "./lookup.ts";
+import { benchUnderstanding } from "./understanding.ts";
 import { benchOutboxDrain } from "./outbox.ts";
 import { summariseProfiles } from "./profile-summary.ts";
 import type { StackCommand, StackStats } from "./stack.ts";
@@ -225,7 +226,7 @@ function longConversationFigures(run: RunSummary) {
   return { step1, step30 };
 }
 
-function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>) {
+function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>, understanding: Awaited<ReturnType<typeof benchUnderstanding>>) {
   const columns = results.map((r) => r.config);
   const rows: [string, ...string[]][] = [];
   const row = (figure: string, value: (r: ConfigResult) => string, target = "") => rows.push([figure, ...results.map(value), target]);
@@ -275,6 +276,11 @@ function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>) 
     return `${runs.reduce((n, x) => n + x.failedDeliveries, 0)} / ${runs.reduce((n, x) => n + x.outcomes.errorReplies, 0)} / ${runs.reduce((n, x) => n + x.outcomes.stuck, 0)}`;
   }, "0 / 0 / 0");
   rows.push([`lookup, ${lookup.places} neighbourhoods and roads: mean / p50 / p99 µs`, ...columns.map((_, i) => (i === 0 ? `${(lookup.meanMs * 1000).toFixed(1)} / ${(lookup.p50Ms * 1000).toFixed(1)} / ${(lookup.p99Ms * 1000).toFixed(1)}` : "")), "< 100 µs"]);
+  rows.push([
+    `understanding one message (${understanding.messages} reads of the labelled messages): mean / p50 / p99 µs`,
+    ...columns.map((_, i) => (i === 0 ? `${(understanding.meanMs * 1000).toFixed(1)} / ${(understanding.p50Ms * 1000).toFixed(1)} / ${(understanding.p99Ms * 1000).toFixed(1)}` : "")),
+    "p99 < 1000 µs",
+  ]);
 
   const header: [string, ...string[]] = ["figure", ...columns, "target"];
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => [...(r[i] ?? "")].length)));
@@ -284,11 +290,12 @@ function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>) 
 
 const loadBefore = loadavg();
 const lookup = benchLookup(250, 20);
+const understanding = await benchUnderstanding(20);
 const results: ConfigResult[] = [];
 for (const [i, config] of CONFIGS.entries()) results.push(await benchConfig(config, 1 + i));
 const machine = { cores: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg(), node: process.version, quick };
 await mkdir(RESULTS, { recursive: true });
-for (const result of results) await writeFile(path.join(RESULTS, `${result.config}.json`), `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, lookup, ...result }, null, 2)}\n`);
-process.stdout.write(`${table(results, lookup)}\n`);
+for (const result of results) await writeFile(path.join(RESULTS, `${result.config}.json`), `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, lookup, understanding, ...result }, null, 2)}\n`);
+process.stdout.write(`${table(results, lookup, understanding)}\n`);
 if (args.profile) process.stdout.write(`\n${await summariseProfiles(path.join(RESULTS, "profiles"))}`);
 process.stdout.write(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${machine.loadAverageAfter.map((l) => l.toFixed(2)).join(" ")} on ${machine.cores} cores; JSON in ${path.relative(process.cwd(), RESULTS)}/<config>.json\n`);

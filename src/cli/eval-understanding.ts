@@ -10,7 +10,7 @@ import { evaluate, type Evaluation } from "../domain/understanding/evaluation.ts
 import { INTENTS } from "../domain/understanding/reading.ts";
 import { Understanding, type LabelledMessage } from "../domain/understanding/understanding.ts";
 import { loadTownVocabulary } from "../domain/understanding/vocabulary.ts";
-import { DEVELOPMENT_MESSAGES_FILE, readLabelledMessages, TEST_MESSAGES_FILE } from "../towndata/labelled-messages.ts";
+import { DEVELOPMENT_MESSAGES_FILE, readLabelledMessages, TEST_MESSAGES_FILE, type EvaluationMessage } from "../towndata/labelled-messages.ts";
 import { readTownFile } from "../towndata/town-file.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 
@@ -39,15 +39,7 @@ const FOLDS = 5;
  * by one that learnt from all development messages.
  */
 export async function evaluateSampleTown(): Promise<{ development: Evaluation; test: Evaluation }> {
-  const db = await openDatabase({ kind: "pglite", dataDir: "memory://" }, { purpose: "npm run eval:understanding" });
-  try {
-    const town = await readTownFile(SAMPLE_TOWN_FILE);
-    // Dates play no part in reading text; the default zone keeps the import as `npm start` does it.
-    await importTownData(db.prisma, town.data, town.hash, loadConfig({}).workingTime.timeZone);
-    const [snapshot, vocabulary] = await Promise.all([loadGridSnapshot(db.prisma, town.data.town.code), loadTownVocabulary(db.prisma, town.data.town.code)]);
-    const index = new GridIndex(snapshot);
-    const learnFrom = (messages: readonly LabelledMessage[]) => new Understanding(index, vocabulary, messages, FALLBACK_CATEGORY_CODE);
-    const development = await readLabelledMessages(DEVELOPMENT_MESSAGES_FILE);
+  return withSampleTown(async ({ learnFrom, development, test }) => {
     const folds = Array.from({ length: FOLDS }, (_, fold) => {
       const understanding = learnFrom(development.filter((_, i) => i % FOLDS !== fold));
       return evaluate(
@@ -56,7 +48,30 @@ export async function evaluateSampleTown(): Promise<{ development: Evaluation; t
       );
     });
     const everything = learnFrom(development);
-    return { development: combine(folds), test: evaluate(await readLabelledMessages(TEST_MESSAGES_FILE), (text) => everything.read(text)) };
+    return { development: combine(folds), test: evaluate(test, (text) => everything.read(text)) };
+  });
+}
+
+/**
+ * Runs `use` with the sample town imported into an in-memory database: a
+ * way to build its understanding from any labelled messages, and both
+ * labelled sets.
+ */
+export async function withSampleTown<T>(
+  use: (town: { learnFrom: (messages: readonly LabelledMessage[]) => Understanding; development: EvaluationMessage[]; test: EvaluationMessage[] }) => Promise<T>,
+): Promise<T> {
+  const db = await openDatabase({ kind: "pglite", dataDir: "memory://" }, { purpose: "npm run eval:understanding" });
+  try {
+    const town = await readTownFile(SAMPLE_TOWN_FILE);
+    // Dates play no part in reading text; the default zone keeps the import as `npm start` does it.
+    await importTownData(db.prisma, town.data, town.hash, loadConfig({}).workingTime.timeZone);
+    const [snapshot, vocabulary] = await Promise.all([loadGridSnapshot(db.prisma, town.data.town.code), loadTownVocabulary(db.prisma, town.data.town.code)]);
+    const index = new GridIndex(snapshot);
+    return await use({
+      learnFrom: (messages) => new Understanding(index, vocabulary, messages, FALLBACK_CATEGORY_CODE),
+      development: await readLabelledMessages(DEVELOPMENT_MESSAGES_FILE),
+      test: await readLabelledMessages(TEST_MESSAGES_FILE),
+    });
   } finally {
     await db.close();
   }

@@ -144,8 +144,8 @@ export class GridIndex {
   private readonly roadCommitteesOfNeighbourhood = new Map<string, RoadCommitteeInfo[]>();
   /** Starts of names (in characters or pinyin syllables) → the places so named: free text names places by them. */
   private readonly mentionPrefixes = new Map<string, Key[]>();
-  /** Lengths of every key and prefix, longest first, for reading names out of a whole message. */
-  private mentionLengths: number[] = [];
+  /** First character → lengths of the keys and prefixes starting with it, longest first, for reading names out of a whole message. */
+  private readonly mentionLengths = new Map<string, number[]>();
 
   constructor(readonly snapshot: GridSnapshot) {
     for (const district of snapshot.districts) this.districtsByCode.set(district.code, district);
@@ -166,7 +166,12 @@ export class GridIndex {
       }
     }
     this.keyLengths = [...new Set([...this.keysByText.keys()].map((text) => text.length))].sort((a, b) => b - a);
-    this.mentionLengths = [...new Set([...this.keyLengths, ...[...this.mentionPrefixes.keys()].map((text) => text.length)])].sort((a, b) => b - a);
+    for (const text of [...this.keysByText.keys(), ...this.mentionPrefixes.keys()]) {
+      const lengths = this.mentionLengths.get(text[0]!) ?? [];
+      if (!lengths.includes(text.length)) lengths.push(text.length);
+      this.mentionLengths.set(text[0]!, lengths);
+    }
+    for (const lengths of this.mentionLengths.values()) lengths.sort((a, b) => b - a);
   }
 
   /**
@@ -271,7 +276,7 @@ export class GridIndex {
   }
 
   private longestNameAt(text: string, start: number): { entities: Entity[]; length: number } | undefined {
-    for (const length of this.mentionLengths) {
+    for (const length of this.mentionLengths.get(text[start]!) ?? []) {
       if (start + length > text.length) continue;
       const slice = text.slice(start, start + length);
       const keys = this.keysByText.get(slice) ?? this.mentionPrefixes.get(slice);

@@ -5,10 +5,9 @@
  * training carry no weight either way.
  */
 export class NaiveBayes<Label extends string> {
-  private readonly logPrior = new Map<Label, number>();
-  private readonly logLikelihood = new Map<Label, Map<string, number>>();
-  private readonly logUnseen = new Map<Label, number>();
-  private readonly vocabulary = new Set<string>();
+  private readonly logPrior: Float64Array;
+  /** Per feature, its log-likelihood under each label, in the order of `labels`. */
+  private readonly logLikelihood = new Map<string, Float64Array>();
 
   /**
    * @param documents labelled feature lists; a feature listed twice counts twice
@@ -19,39 +18,37 @@ export class NaiveBayes<Label extends string> {
     readonly labels: readonly Label[],
     smoothing: number,
   ) {
-    const counts = new Map<Label, Map<string, number>>(labels.map((label) => [label, new Map()]));
-    const documentsPer = new Map<Label, number>(labels.map((label) => [label, 0]));
+    const indexOf = new Map(labels.map((label, i) => [label, i]));
+    const counts = new Map<string, Float64Array>();
+    const documentsPer = new Float64Array(labels.length);
+    const totals = new Float64Array(labels.length);
     for (const { label, features } of documents) {
-      documentsPer.set(label, (documentsPer.get(label) ?? 0) + 1);
-      const perLabel = counts.get(label)!;
+      const c = indexOf.get(label);
+      if (c === undefined) continue;
+      documentsPer[c]!++;
       for (const feature of features) {
-        perLabel.set(feature, (perLabel.get(feature) ?? 0) + 1);
-        this.vocabulary.add(feature);
+        let row = counts.get(feature);
+        if (!row) counts.set(feature, (row = new Float64Array(labels.length)));
+        row[c]!++;
+        totals[c]!++;
       }
     }
-    for (const label of labels) {
-      // Every label keeps a little prior mass, so one without examples can still win on strong evidence.
-      this.logPrior.set(label, Math.log(((documentsPer.get(label) ?? 0) + 1) / (documents.length + labels.length)));
-      const perLabel = counts.get(label)!;
-      const total = [...perLabel.values()].reduce((sum, n) => sum + n, 0) + smoothing * this.vocabulary.size;
-      this.logLikelihood.set(label, new Map([...perLabel].map(([feature, n]) => [feature, Math.log((n + smoothing) / total)])));
-      this.logUnseen.set(label, Math.log(smoothing / total));
+    // Every label keeps a little prior mass, so one without examples can still win on strong evidence.
+    this.logPrior = Float64Array.from(documentsPer, (n) => Math.log((n + 1) / (documents.length + labels.length)));
+    const denominators = Float64Array.from(totals, (total) => total + smoothing * counts.size);
+    for (const [feature, row] of counts) {
+      this.logLikelihood.set(feature, Float64Array.from(row, (n, c) => Math.log((n + smoothing) / denominators[c]!)));
     }
   }
 
-  /** Log-probability (unnormalised) of each label given the features. */
+  /** Log-probability (unnormalised) of each label given the features; features never seen in training are skipped. */
   scores(features: readonly string[]): Map<Label, number> {
-    const out = new Map<Label, number>();
-    for (const label of this.labels) {
-      const likelihood = this.logLikelihood.get(label)!;
-      const unseen = this.logUnseen.get(label)!;
-      let score = this.logPrior.get(label)!;
-      for (const feature of features) {
-        if (this.vocabulary.has(feature)) score += likelihood.get(feature) ?? unseen;
-      }
-      out.set(label, score);
+    const totals = Float64Array.from(this.logPrior);
+    for (const feature of features) {
+      const row = this.logLikelihood.get(feature);
+      if (row) for (let c = 0; c < totals.length; c++) totals[c]! += row[c]!;
     }
-    return out;
+    return new Map(this.labels.map((label, c) => [label, totals[c]!]));
   }
 }
 

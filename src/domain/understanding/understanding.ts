@@ -118,7 +118,9 @@ export class Understanding {
     const hits = new Map<string, number>();
     const latin = prepared.compact.replace(/[^a-z]/g, "");
     for (const words of this.categoryWords) {
-      const compact = words.excludes.reduce((text, word) => text.split(word).join(" "), prepared.compact);
+      const compact = words.excludes.some((word) => prepared.compact.includes(word))
+        ? words.excludes.reduce((text, word) => text.split(word).join(" "), prepared.compact)
+        : prepared.compact;
       const length =
         words.zh.filter((word) => word.length > 0 && compact.includes(word)).reduce((sum, word) => sum + word.length, 0) +
         words.en.filter((phrase) => prepared.words.includes(phrase)).reduce((sum, phrase) => sum + 2 * phrase.trim().split(" ").length, 0) +
