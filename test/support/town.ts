@@ -36,6 +36,17 @@ export const DEFAULT_WORKING_TIME: WorkingTimeSettings = (() => {
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
 
+/**
+ * The sample town's words as prompts quote them: its name, its first road (by
+ * code) at the first number of its first stretch, and the first example message
+ * of its first category.
+ */
+export const SAMPLE_WORDS = {
+  town: "吴泾镇",
+  address: { zh: "宝秀路1号", en: "No. 1, Baoxiu Road" },
+  problem: "店门口又支了张桌子卖水果",
+} as const;
+
 /** A fresh database of the given kind with the sample town imported, and its directory. */
 export async function openSampleTown(kind: (typeof DATABASE_KINDS)[number] = "pglite"): Promise<{ db: Database; grid: GridDirectory }> {
   const db = await freshDatabase(kind);
