@@ -304,7 +304,7 @@ export const zh = {
     saved: (areas: string) => `✅ 已保存：本群将接收${areas}的新举报告警。`,
     stopped: "本群已停止接收举报告警。",
     notSubscribed: "本群本来就没有接收告警。",
-    managedInFile: "本群的告警订阅写在数据文件中，请修改文件后重新导入。",
+    managedInFile: "本群的告警订阅写在镇数据文件中，请修改文件后重新导入。",
     defaultName: (chatId: string) => `工作群 ${chatId}`,
     listTitle: (count: number) => `告警群共 ${count} 个：`,
     listLine: (name: string, channel: string, areas: string, escalation: boolean, inChat: boolean) =>
