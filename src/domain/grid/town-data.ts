@@ -39,9 +39,6 @@ const phone = (zh: string, en: string) =>
 
 const aliases = (zh: string, en: string) => z.array(z.string().trim().min(1)).default([]).describe(help(zh, en));
 
-/** The reference prefix of a town whose file does not set one (the sample town's, data/wujing.sample.yaml). */
-export const REFERENCE_PREFIX_DEFAULT = "WJ";
-
 /** Working minutes an unclaimed report of a category waits before escalation when the file does not say (2 working hours, issue 4). */
 export const ESCALATE_AFTER_MINUTES_DEFAULT = 120;
 /** Working days to close a case of a category when the file does not say (issue 4). */
@@ -431,7 +428,7 @@ const cohort = z
 const course = z
   .strictObject({
     code: code("班次代码，文件内唯一，如 talent-premium", "Course code, unique in the file, e.g. talent-premium"),
-    name: text("班次名称，如“社区达人精品班”", "Course name in Chinese, e.g. 社区达人精品班"),
+    name: text("班次名称，如“XX培训班”", "Course name in Chinese, e.g. XX培训班"),
     nameEn: text("班次英文名称", "Course name in English"),
     description: text("班次简介", "Course description in Chinese"),
     descriptionEn: text("班次简介（英文）", "Course description in English"),
@@ -450,16 +447,15 @@ const town = z
     officeHours: text("镇办公室办公时间", "Town office hours in Chinese"),
     officeHoursEn: text("镇办公室办公时间（英文）", "Town office hours in English"),
     officeAddress: text("镇办公室地址", "Town office address"),
+    // Required: a default would number another town's reports with the sample town's prefix.
     referencePrefix: z
       .string()
       .trim()
-      .regex(/^[A-Z]{2,4}$/, "编号前缀须为 2–4 个大写字母，如 WJ / the reference prefix must be 2–4 uppercase letters, e.g. WJ")
-      // The database column has the same default, so a town that never sets it numbers reports the same way.
-      .default(REFERENCE_PREFIX_DEFAULT)
+      .regex(/^[A-Z]{2,4}$/, "编号前缀须为 2–4 个大写字母，如 QH / the reference prefix must be 2–4 uppercase letters, e.g. QH")
       .describe(
         help(
-          "举报编号前缀：2–4 个大写字母，编号形如 WJ-2026-000123；省略时为 WJ",
-          "Prefix of report reference numbers: 2–4 uppercase letters, giving e.g. WJ-2026-000123; WJ when left out",
+          "举报编号前缀：2–4 个大写字母，编号形如 QH-2026-000123（前缀-年份-序号）",
+          "Prefix of report reference numbers: 2–4 uppercase letters, giving e.g. QH-2026-000123 (prefix-year-serial)",
         ),
       ),
     sample: z
