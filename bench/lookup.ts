@@ -42,7 +42,7 @@ function syntheticName(i: number): string {
 function syntheticTown(size: number): GridSnapshot {
   const districtCodes = ["d1", "d2", "d3", "d4", "d5", "d6"];
   return {
-    town: { code: "bench", name: { zh: "基准镇", en: "Bench" }, office: { name: { zh: "镇", en: "Town" }, phone: "0", hours: { zh: "", en: "" }, address: "" }, isSample: true },
+    town: { code: "bench", name: { zh: "基准镇", en: "Bench" }, office: { name: { zh: "镇", en: "Town" }, phone: "0", hours: { zh: "", en: "" }, address: "" }, referencePrefix: "BN", isSample: true },
     districts: districtCodes.map((code, i) => ({
       code,
       name: { zh: `第${i + 1}片区`, en: `District ${i + 1}` },

@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { createDispatcher, sessionKey } from "./bot/dispatch.ts";
 import { createTelegramChannel } from "./bot/channels/telegram/channel.ts";
 import { createWebChannel } from "./bot/channels/web/channel.ts";
+import { chatPageTown } from "./bot/channels/web/page.ts";
 import { createWebInbox, createWebSender } from "./bot/channels/web/inbox.ts";
 import { createTelegramSender } from "./bot/channels/telegram/sender.ts";
 import { createWecomRobotSender } from "./bot/channels/wecom/robot.ts";
@@ -139,6 +140,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
         perAddressPerHour: config.web.newClientsPerAddressPerHour,
       },
       logger: logger.child({ channel: "web" }),
+      town: () => chatPageTown(grid.index),
     });
     const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({

@@ -113,7 +113,7 @@ describe("sessions and universal commands", () => {
     if (menu?.type !== "choices") return;
     expect(shownText(await chat.choose(menu.options[1]!.value))).toContain("请告诉我您所在的小区或居民区名称");
     // Which classes are open depends on today's date; either answer comes from the classes flow.
-    expect(shownText(await chat.choose(menu.options[3]!.value))).toMatch(/「好社区」治理学院的课程|目前没有开放报名的课程/);
+    expect(shownText(await chat.choose(menu.options[3]!.value))).toMatch(/吴泾镇的社区课程|目前没有开放报名的课程/);
     expect(shownText(await chat.choose(menu.options[5]!.value))).toContain("Language set to English.");
   });
 

@@ -120,7 +120,7 @@ describe("academy staff running a class in the chat", () => {
 
   it("only academy staff see the roster with mobile numbers, check residents in by code, message the class and change the seats", async () => {
     const clerk = await bind("district-clerk", "DISTRICT_STAFF");
-    expect(shownText(await clerk.command("cohort", COHORT))).toContain("仅限治理学院工作人员");
+    expect(shownText(await clerk.command("cohort", COHORT))).toContain("仅限学院工作人员");
     const teacher = await bind("teacher", "ACADEMY_STAFF");
     const roster = await teacher.command("cohort", COHORT);
     expect(shownText(roster)).toMatch(/名额 12，已入座 12/);
@@ -186,7 +186,7 @@ describe("the community talent pool", () => {
     expect(found).toContain("特长包含“摄影”的居民");
     expect(found).toContain("周华 13912345678");
     expect(shownText(await teacher.command("talents", "木工"))).toContain("资源库中没有");
-    expect(shownText(await resident("talent-1").command("talents", "摄影"))).toContain("仅限治理学院工作人员");
+    expect(shownText(await resident("talent-1").command("talents", "摄影"))).toContain("仅限学院工作人员");
   });
   it("made-up identities from one web address take no more sign-ups an hour than its allowance; the last one's details are kept and another address is not affected", async () => {
     // An allowance of two an hour on a clock of the test's own, so the hour passes at once.

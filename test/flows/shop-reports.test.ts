@@ -34,7 +34,7 @@ async function outboxMessages(reference: string, kind: string): Promise<Outbound
 describe("/shopreports for a merchant", () => {
   it("explains to anyone not bound to a shop how to bind, in either language", async () => {
     const stranger = converse(town.services, { userId: "just-a-resident" });
-    expect(shownText(await stranger.command("shopreports"))).toContain("请使用街道工作人员提供的商户邀请码");
+    expect(shownText(await stranger.command("shopreports"))).toContain("请使用吴泾镇工作人员提供的商户邀请码");
     const english = converse(town.services, { userId: "just-a-resident-en", locale: "en" });
     expect(shownText(await english.command("shopreports"))).toContain("merchant invitation code");
     expect(shownText(await stranger.choose(shopReportChoice("rectify", "WJ-2026-000001")))).toContain("商户邀请码");

@@ -40,12 +40,61 @@ export const LABELLED_MESSAGES = await readLabelledMessages(DEVELOPMENT_MESSAGES
 /** The sample town shipped in data/, the one `npm start` loads. */
 export const SAMPLE_TOWN_FILE = path.resolve(import.meta.dirname, "../../data/wujing.sample.yaml");
 
+/**
+ * The sample town's words as prompts quote them: its name, its first road (by
+ * code) at the first number of its first stretch, and the first example message
+ * of its first category.
+ */
+export const SAMPLE_WORDS = {
+  town: "吴泾镇",
+  address: { zh: "宝秀路1号", en: "No. 1, Baoxiu Road" },
+  problem: "店门口又支了张桌子卖水果",
+} as const;
+
+/** The second, invented town of test/fixtures: another town's file, to show nothing of the sample town is built in. */
+export const SECOND_TOWN_FILE = path.resolve(import.meta.dirname, "../fixtures/town/second-town.yaml");
+
+/**
+ * Every name of the sample town a resident could recognise, read from its file
+ * (town, office, roads, neighbourhoods, district committees, courses, compact,
+ * the reference prefix with its dash, the academy): what must never reach the
+ * chat or the page of another town.
+ */
+export async function sampleTownWords(): Promise<string[]> {
+  const { data } = await readTownFile(SAMPLE_TOWN_FILE);
+  return [
+    ...new Set([
+      data.town.name,
+      data.town.name.replace(/镇$/, ""),
+      data.town.nameEn,
+      data.town.nameEn.replace(/ Town$/, ""),
+      data.town.officeName,
+      data.town.officeNameEn,
+      `${data.town.referencePrefix}-`,
+      ...data.roads.flatMap((road) => [road.name, road.nameEn, ...road.aliases]),
+      ...data.neighbourhoods.flatMap((neighbourhood) => [neighbourhood.name, neighbourhood.nameEn, ...neighbourhood.aliases]),
+      ...data.districts.flatMap((district) => [district.committeeName, district.committeeNameEn]),
+      ...data.courses.flatMap((course) => [course.name, course.nameEn]),
+      ...(data.compact ? [data.compact.title, data.compact.titleEn] : []),
+      // The academy as the news report and the sample file name it.
+      "好社区",
+      "治理学院",
+    ]),
+  ];
+}
+
 /** A fresh database of the given kind with the sample town imported, and its directory. */
 export async function openSampleTown(kind: (typeof DATABASE_KINDS)[number] = "pglite"): Promise<{ db: Database; grid: GridDirectory }> {
+  const { db, grid } = await openTown(SAMPLE_TOWN_FILE, kind);
+  return { db, grid };
+}
+
+/** A fresh database of the given kind with the town of `townFile` imported, its directory and its code. */
+async function openTown(townFile: string, kind: (typeof DATABASE_KINDS)[number] = "pglite"): Promise<{ db: Database; grid: GridDirectory; townCode: string }> {
   const db = await freshDatabase(kind);
-  const file = await readTownFile(SAMPLE_TOWN_FILE);
+  const file = await readTownFile(townFile);
   await importTownData(db.prisma, file.data, file.hash, TOWN_TIME_ZONE);
-  return { db, grid: await GridDirectory.open(db.prisma, file.data.town.code, LABELLED_MESSAGES) };
+  return { db, grid: await GridDirectory.open(db.prisma, file.data.town.code, LABELLED_MESSAGES), townCode: file.data.town.code };
 }
 
 /** The sample town with every service the flows use, as main.ts builds them. */
@@ -64,15 +113,20 @@ export interface SampleServices {
   close(): Promise<void>;
 }
 
-export async function openSampleServices(
-  options: { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number; mediaLimits?: Partial<MediaLimits> } = {},
-): Promise<SampleServices> {
-  const { db, grid } = await openSampleTown(options.kind);
+type ServicesOptions = { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number; mediaLimits?: Partial<MediaLimits> };
+
+export async function openSampleServices(options: ServicesOptions = {}): Promise<SampleServices> {
+  return openTownServices(SAMPLE_TOWN_FILE, options);
+}
+
+/** The town of `townFile` with every service the flows use, as main.ts builds them for the town it is configured with. */
+export async function openTownServices(townFile: string, options: ServicesOptions = {}): Promise<SampleServices> {
+  const { db, grid, townCode } = await openTown(townFile, options.kind);
   const timeZone = options.timeZone ?? TOWN_TIME_ZONE;
   const mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
   const media = createMediaStore({ root: mediaRoot, sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, limits: { ...loadConfig({}).media.limits, ...options.mediaLimits }, now: options.clock, logger: createLogger({ level: "silent" }) });
-  const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone, clock: options.clock, options: options.reports });
-  const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: options.clock });
+  const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode, timeZone, clock: options.clock, options: options.reports });
+  const staff = createStaffRegistry({ prisma: db.prisma, townCode, clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
   const fetchUpload = async (fileId: string) => uploads.get(fileId) ?? Buffer.alloc(0);
@@ -89,7 +143,7 @@ export async function openSampleServices(
     media,
     mediaRoot,
     staff,
-    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: "wujing", clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: options.clock, staff, timeZone, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode: "wujing", registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode: "wujing", staff, clock: options.clock, timeZone, onShopAdded: reports.forgetShops }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` }, timeZone },
+    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode, clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock, staff, timeZone, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode, registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode, staff, clock: options.clock, timeZone, onShopAdded: reports.forgetShops }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` }, timeZone },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);
@@ -137,8 +191,8 @@ export async function openSampleReports(
   kind: (typeof DATABASE_KINDS)[number],
   options: { clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions> } = {},
 ): Promise<{ db: Database; grid: GridDirectory; reports: ReportsService & StaffReportActions }> {
-  const { db, grid } = await openSampleTown(kind);
-  return { db, grid, reports: createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone: options.timeZone ?? TOWN_TIME_ZONE, clock: options.clock, options: options.reports }) };
+  const { db, grid, townCode } = await openTown(SAMPLE_TOWN_FILE, kind);
+  return { db, grid, reports: createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode, timeZone: options.timeZone ?? TOWN_TIME_ZONE, clock: options.clock, options: options.reports }) };
 }
 
 /** A resident chatting on Telegram from a private chat; `n` tells residents apart. */

@@ -28,6 +28,7 @@ export async function loadGridSnapshot(prisma: PrismaClient, townCode: string): 
       code: town.code,
       name: { zh: town.name, en: town.nameEn },
       office: { name: { zh: town.officeName, en: town.officeNameEn }, phone: town.officePhone, hours: { zh: town.officeHours, en: town.officeHoursEn }, address: town.officeAddress },
+      referencePrefix: town.referencePrefix,
       isSample: town.isSample,
     },
     districts: town.districts.map((district) => ({

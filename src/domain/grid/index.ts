@@ -15,6 +15,8 @@ export interface GridSnapshot {
     code: string;
     name: Bilingual;
     office: { name: Bilingual; phone: string; hours: Bilingual; address: string };
+    /** What the town's report references start with (see formatReference). */
+    referencePrefix: string;
     isSample: boolean;
   };
   districts: DistrictInfo[];
@@ -55,6 +57,17 @@ export interface RoadCommitteeInfo {
   name: Bilingual;
   phone: string;
   address: string;
+}
+
+/**
+ * Places of the town itself for prompts to quote, so an example is always one
+ * a resident of this town could type and get an answer for.
+ */
+export interface TownExamples {
+  /** The first road with the lowest house number of its first stretch; undefined for a town without roads. */
+  address: { road: Bilingual; houseNumber: number } | undefined;
+  /** The first neighbourhood, its Chinese name as residents say it (without 居民区 and the like); undefined for a town without neighbourhoods. */
+  neighbourhood: Bilingual | undefined;
 }
 
 /** Everything "who runs my district" answers for one place. */
@@ -298,6 +311,18 @@ export class GridIndex {
   road(code: string): { code: string; name: Bilingual } | undefined {
     const road = this.roadsByCode.get(code);
     return road && { code: road.code, name: road.name };
+  }
+
+  /** Example places of this town for prompts (see {@link TownExamples}). */
+  examples(): TownExamples {
+    const road = this.snapshot.roads[0];
+    const stretch = road?.segments[0];
+    const neighbourhood = this.snapshot.neighbourhoods[0];
+    return {
+      // A stretch of odd or even numbers may start one below its first number of that parity.
+      address: road && stretch && { road: road.name, houseNumber: coversNumber(stretch, stretch.from) ? stretch.from : stretch.from + 1 },
+      neighbourhood: neighbourhood && { zh: stripPlaceSuffix(neighbourhood.name.zh), en: neighbourhood.name.en },
+    };
   }
 
   /** All roads, for pickers, in a stable order. */

@@ -33,7 +33,7 @@ const PLACE_SUFFIXES = [
   "residentscommittee", "neighbourhood", "neighborhood", "community", "estate", "avenue", "street", "road", "lane",
 ];
 
-/** The name without its generic suffix (XX半岛居民区 → XX半岛, XX路 → XX, xxroad → xx); never shorter than two characters. */
+/** The name without its generic suffix (XX居民区 → XX, XX路 → XX, xxroad → xx); never shorter than two characters. */
 export function stripPlaceSuffix(name: string): string {
   for (const suffix of PLACE_SUFFIXES) {
     if (name.length - suffix.length >= 2 && name.endsWith(suffix)) return name.slice(0, -suffix.length);
@@ -41,7 +41,7 @@ export function stripPlaceSuffix(name: string): string {
   return name;
 }
 
-// Question phrasing around a place name in "紫竹半岛归哪个片区管？" and the like.
+// Question phrasing around a place name in "XX小区归哪个片区管？" and the like.
 const FILLER = [
   "请问一下", "请问", "你好", "您好", "我家住在", "我住在", "我家在", "住在", "我在", "在哪里", "在哪",
   "归哪个片区管", "归哪个片区", "归哪个居委", "归哪里管", "归哪管", "归谁管", "是谁管", "谁管", "谁负责", "哪个片区", "属于哪个片区",

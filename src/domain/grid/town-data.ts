@@ -27,8 +27,8 @@ const code = (zh: string, en: string) =>
 const townCode = z
   .string()
   .trim()
-  .regex(/^[a-z][a-z0-9-]{1,31}$/, "镇代码须为小写字母开头的代码，如 wujing / the town code must be a lowercase code such as wujing")
-  .describe(help("镇代码，与配置项 TOWN_CODE 一致，如 wujing", "Town code, matching the TOWN_CODE setting, e.g. wujing"));
+  .regex(/^[a-z][a-z0-9-]{1,31}$/, "镇代码须为小写字母开头的代码，如 qinghe / the town code must be a lowercase code such as qinghe")
+  .describe(help("镇代码，与配置项 TOWN_CODE 一致，如 qinghe", "Town code, matching the TOWN_CODE setting, e.g. qinghe"));
 
 const phone = (zh: string, en: string) =>
   z
@@ -38,9 +38,6 @@ const phone = (zh: string, en: string) =>
     .describe(help(zh, en));
 
 const aliases = (zh: string, en: string) => z.array(z.string().trim().min(1)).default([]).describe(help(zh, en));
-
-/** The reference prefix of a town whose file does not set one (the Wujing default, as in WJ-2026-000123). */
-export const REFERENCE_PREFIX_DEFAULT = "WJ";
 
 /** Working minutes an unclaimed report of a category waits before escalation when the file does not say (2 working hours, issue 4). */
 export const ESCALATE_AFTER_MINUTES_DEFAULT = 120;
@@ -145,9 +142,9 @@ const district = z
 const neighbourhood = z
   .strictObject({
     code: code("居民区代码，文件内唯一", "Neighbourhood code, unique in the file"),
-    name: text("居民区名称，如“紫竹半岛居民区”", "Neighbourhood name in Chinese, e.g. 紫竹半岛居民区"),
+    name: text("居民区名称，如“XX居民区”", "Neighbourhood name in Chinese, e.g. XX居民区"),
     nameEn: text("居民区英文名称", "Neighbourhood name in English"),
-    aliases: aliases("别名：居民常用的叫法，如“紫竹半岛小区”", "Aliases residents use, e.g. 紫竹半岛小区"),
+    aliases: aliases("别名：居民常用的叫法，如“XX小区”", "Aliases residents use, e.g. XX小区"),
     district: code("所属片区代码", "Code of the district the neighbourhood belongs to"),
     committeeName: text("居委会名称", "Name of the residents' committee in Chinese"),
     committeeNameEn: text("居委会英文名称", "Name of the residents' committee in English"),
@@ -187,9 +184,9 @@ const segment = z
 const road = z
   .strictObject({
     code: code("道路代码，文件内唯一", "Road code, unique in the file"),
-    name: text("道路名称，如“永德路”", "Road name in Chinese, e.g. 永德路"),
-    nameEn: text("道路英文名称", "Road name in English, e.g. Yongde Road"),
-    aliases: aliases("别名，如“永德”", "Aliases, e.g. 永德"),
+    name: text("道路名称，如“XX路”", "Road name in Chinese, e.g. XX路"),
+    nameEn: text("道路英文名称", "Road name in English, e.g. XX Road"),
+    aliases: aliases("别名，如“XX”", "Aliases, e.g. XX"),
     segments: z.array(segment).min(1).describe(help("门牌号分段；同一道路上同单双号的分段不得重叠", "House-number segments; segments of one road must not overlap")),
   })
   .describe(help("道路", "A road"));
@@ -334,7 +331,7 @@ const compactClause = z
 
 const compact = z
   .strictObject({
-    title: text("公约名称，如“永德路街区自治公约”", "Compact title in Chinese, e.g. 永德路街区自治公约"),
+    title: text("公约名称，如“XX路街区自治公约”", "Compact title in Chinese, e.g. XX路街区自治公约"),
     titleEn: text("公约英文名称", "Compact title in English"),
     effectiveFrom: localDate("生效日期（YYYY-MM-DD，当地时间零点起生效）", "Date it takes effect (YYYY-MM-DD, from local midnight)"),
     clauses: z.array(compactClause).min(1).describe(help("条款，按编号顺序排列", "The clauses, in order")),
@@ -415,7 +412,7 @@ const cohort = z
     enrolmentClosesAt: instant("报名截止时间，须晚于开始时间且不晚于最后一次课开始", "When enrolment closes; after it opens and no later than the last session starts"),
     eligibility: text("报名条件说明", "Who may enrol, in Chinese"),
     eligibilityEn: text("报名条件说明（英文）", "Who may enrol, in English"),
-    location: text("上课地点，如“吴泾镇社区学校”", "Location in Chinese, e.g. 吴泾镇社区学校"),
+    location: text("上课地点，如“XX镇社区学校”", "Location in Chinese, e.g. XX镇社区学校"),
     locationEn: text("上课地点（英文）", "Location in English"),
     neighbourhoods: codeList("只接受这些居民区的居民报名（留空为全镇）", "Only residents of these neighbourhoods may enrol (empty: the whole town)"),
     completionShare: z
@@ -431,13 +428,13 @@ const cohort = z
 const course = z
   .strictObject({
     code: code("班次代码，文件内唯一，如 talent-premium", "Course code, unique in the file, e.g. talent-premium"),
-    name: text("班次名称，如“社区达人精品班”", "Course name in Chinese, e.g. 社区达人精品班"),
+    name: text("班次名称，如“XX培训班”", "Course name in Chinese, e.g. XX培训班"),
     nameEn: text("班次英文名称", "Course name in English"),
     description: text("班次简介", "Course description in Chinese"),
     descriptionEn: text("班次简介（英文）", "Course description in English"),
     cohorts: z.array(cohort).min(1).describe(help("各期", "Its cohorts")),
   })
-  .describe(help("治理学院的班次", "A class of the governance academy"));
+  .describe(help("社区课程的班次", "A class of the town's community classes"));
 
 const town = z
   .strictObject({
@@ -450,16 +447,15 @@ const town = z
     officeHours: text("镇办公室办公时间", "Town office hours in Chinese"),
     officeHoursEn: text("镇办公室办公时间（英文）", "Town office hours in English"),
     officeAddress: text("镇办公室地址", "Town office address"),
+    // Required: a default would number another town's reports with the sample town's prefix.
     referencePrefix: z
       .string()
       .trim()
-      .regex(/^[A-Z]{2,4}$/, "编号前缀须为 2–4 个大写字母，如 WJ / the reference prefix must be 2–4 uppercase letters, e.g. WJ")
-      // The database column has the same default, so a town that never sets it numbers reports the same way.
-      .default(REFERENCE_PREFIX_DEFAULT)
+      .regex(/^[A-Z]{2,4}$/, "编号前缀须为 2–4 个大写字母，如 QH / the reference prefix must be 2–4 uppercase letters, e.g. QH")
       .describe(
         help(
-          "举报编号前缀：2–4 个大写字母，编号形如 WJ-2026-000123；省略时为 WJ",
-          "Prefix of report reference numbers: 2–4 uppercase letters, giving e.g. WJ-2026-000123; WJ when left out",
+          "举报编号前缀：2–4 个大写字母，编号形如 QH-2026-000123（前缀-年份-序号）",
+          "Prefix of report reference numbers: 2–4 uppercase letters, giving e.g. QH-2026-000123 (prefix-year-serial)",
         ),
       ),
     sample: z
@@ -485,7 +481,7 @@ const townDataShape = z.strictObject({
     ),
   merchants: z.array(merchant).default([]).describe(help("商户（可选）", "Merchants (optional)")),
   alertDestinations: z.array(alertDestination).default([]).describe(help("接收告警的工作群（可选）", "Staff group chats that receive alerts (optional)")),
-  courses: z.array(course).default([]).describe(help("治理学院的班次、各期和课程（可选）", "The governance academy's courses, cohorts and sessions (optional)")),
+  courses: z.array(course).default([]).describe(help("社区课程的班次、各期和课程（可选）", "The town's community classes: courses, cohorts and sessions (optional)")),
   compact: compact.optional(),
   holidays: z
     .array(localDate("法定节假日（YYYY-MM-DD）", "A public holiday (YYYY-MM-DD)"))

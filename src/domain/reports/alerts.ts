@@ -200,7 +200,7 @@ export function localeOf(destination: Pick<AlertDestination, "locale">): "zh" | 
   return destination.locale === "en" ? "en" : "zh";
 }
 
-/** "永德路12号（第二片区）" / "No. 12, Yongde Road (District 2)": the place as staff groups read it. */
+/** "XX路12号（第二片区）" / "No. 12, XX Road (District 2)": the place as staff groups read it. */
 function placeLabel(place: { road: Bilingual | undefined; houseNumber: number | null; neighbourhood: Bilingual | undefined; district: Bilingual | undefined }): Bilingual {
   const { road, houseNumber, neighbourhood, district } = place;
   const suffix = (locale: "zh" | "en") => (district ? (locale === "zh" ? `（${district.zh}）` : ` (${district.en})`) : "");

@@ -141,7 +141,7 @@ const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
 const caseInclude = { category: true, road: true, merchant: true } as const satisfies Prisma.ReportInclude;
 type CaseReport = Prisma.ReportGetPayload<{ include: typeof caseInclude }>;
 
-/** "永德路12号" / "No. 12, Yongde Road": road and number only, nothing that narrows down a resident's home. */
+/** "XX路12号" / "No. 12, XX Road": road and number only, nothing that narrows down a resident's home. */
 function roadPlaceOf(report: { road: { name: string; nameEn: string } | null; houseNumber: number | null }): Bilingual | null {
   if (!report.road) return null;
   const n = report.houseNumber;

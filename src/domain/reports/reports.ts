@@ -12,6 +12,7 @@ import { outboxInsert, queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { localYearOf } from "../time/zone.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
+import { formatReference } from "./reference.ts";
 import { shopStandingOf, staffAlertRows } from "./alerts.ts";
 import { merchantNoticeRows, queueMerchantStatusNotices } from "./merchant-answers.ts";
 import { caseAreaOf, defaultRoute, distanceMeters, resolvePlace, storedRouteOf } from "./place.ts";
@@ -572,7 +573,7 @@ export function createReportsService(deps: {
       [townCode, year],
     );
     if (!row?.prefix) throw new TownNotLoadedError(townCode);
-    return `${row.prefix}-${year}-${String(row.issued).padStart(6, "0")}`;
+    return formatReference(row.prefix, year, row.issued);
   };
 
   const routeIds = async (db: Db, route: ReportRoute | null) => {
@@ -1088,8 +1089,8 @@ function placeLabel(houseNumber: number | null, road: Bilingual | null | undefin
   return named ? { ...named } : { zh: "未指定地点", en: "no place given" };
 }
 
-function toCategoryInfo(row: { code: string; name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string }): ReportCategoryInfo {
-  return { code: row.code, name: { zh: row.name, en: row.nameEn }, clause: { ref: row.clauseRef, text: { zh: row.clauseText, en: row.clauseTextEn } } };
+function toCategoryInfo(row: { code: string; name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string; examples: string[] }): ReportCategoryInfo {
+  return { code: row.code, name: { zh: row.name, en: row.nameEn }, clause: { ref: row.clauseRef, text: { zh: row.clauseText, en: row.clauseTextEn } }, examples: row.examples };
 }
 
 /** Who acted on a timeline entry, as shown to residents and staff (never which resident). */

@@ -15,6 +15,8 @@ export interface ReportCategoryInfo {
   code: string;
   name: Bilingual;
   clause: { ref: string; text: Bilingual };
+  /** Messages residents might write about this kind of problem, from the town file, in file order (either language); prompts quote them. */
+  examples: string[];
 }
 
 /**
@@ -55,7 +57,7 @@ export interface NearbyReport {
   reference: string;
   category: Bilingual;
   status: ReportStatusName;
-  /** e.g. 永德路12号, or the neighbourhood / district name. */
+  /** e.g. XX路12号, or the neighbourhood / district name. */
   place: Bilingual;
   /** Description with phone and ID numbers masked. */
   description: string;

@@ -21,7 +21,6 @@ const COHORT_PREFIX = "cohort:";
 const ACTION_PREFIX = "do:";
 const END_CHECK_IN = "checkin:end";
 const UNCHANGED = "unchanged";
-/** Wujing keeps China Standard Time all year. */
 
 function say(text: string): Step<never> {
   return { type: "done", replies: [{ type: "text", text }] };

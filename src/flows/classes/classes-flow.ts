@@ -4,6 +4,7 @@ import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
 import { townTime } from "../report/view.ts";
+import { townName } from "../kit/town-words.ts";
 
 const MAX_NAME_CHARS = 30;
 /** Neighbourhoods offered as buttons when a typed name is not found or ambiguous. */
@@ -53,7 +54,7 @@ async function list(context: FlowContext): Promise<Step<ClassesState>> {
     replies: [
       {
         type: "choices",
-        text: t.classes.listTitle,
+        text: t.classes.listTitle(townName(context)),
         options: cohorts.map((cohort) => ({ label: t.classes.cohortLine(titleOf(cohort, context), availability(cohort, context)), value: `${startFlowChoice("classes")}:${COHORT_PREFIX}${cohort.code}` })),
       },
     ],

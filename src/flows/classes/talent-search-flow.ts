@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Flow, Step } from "../kit/flow.ts";
+import { exampleNeighbourhood } from "../kit/town-words.ts";
 
 const stateSchema = z.object({});
 
@@ -22,7 +23,7 @@ export const talentSearchFlow: Flow<z.infer<typeof stateSchema>> = {
     const { t, user, locale, services } = context;
     if (user.chatType !== "private") return say(t.staff.privateOnly);
     const [skill, ...place] = input?.type === "text" ? input.text.trim().split(/\s+/) : [];
-    if (!skill) return say(t.classes.searchAsk);
+    if (!skill) return say(t.classes.searchAsk(exampleNeighbourhood(context)));
     const lookup = place.length > 0 ? services.grid.index.lookup(place.join(" ")) : undefined;
     const neighbourhoodCode = lookup?.type === "found" ? lookup.answer.neighbourhood?.code : undefined;
     const result = await services.classes.searchTalent(user, skill, neighbourhoodCode);

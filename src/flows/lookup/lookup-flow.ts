@@ -4,6 +4,7 @@ import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import type { OutboundMessage } from "../kit/messages.ts";
 import { ENGINE_CHOICES, startFlowChoice } from "../kit/menu.ts";
 import { formatAnswer } from "./answer.ts";
+import { exampleAddress } from "../kit/town-words.ts";
 
 const stateSchema = z.object({ stage: z.literal("awaitingPlace") });
 type LookupState = z.infer<typeof stateSchema>;
@@ -32,7 +33,7 @@ export const lookupFlow: Flow<LookupState> = {
     if (input?.type === "text") return answerQuery(input.text, context);
     if (input?.type === "location") return locate(input.latitude, input.longitude, context);
     return keepAsking([
-      { type: "locationRequest", text: context.t.lookup.prompt, buttonLabel: context.t.lookup.shareLocation },
+      { type: "locationRequest", text: context.t.lookup.prompt(exampleAddress(context)), buttonLabel: context.t.lookup.shareLocation },
     ]);
   },
 
@@ -46,7 +47,7 @@ export const lookupFlow: Flow<LookupState> = {
         return locate(payload.latitude, payload.longitude, context);
       case "choice": {
         const result = payload.value.startsWith(PLACE_CHOICE) ? context.services.grid.index.resolve(payload.value.slice(PLACE_CHOICE.length)) : undefined;
-        if (!result) return keepAsking([{ type: "text", text: t.errors.staleChoice }, { type: "text", text: t.lookup.prompt }]);
+        if (!result) return keepAsking([{ type: "text", text: t.errors.staleChoice }, { type: "text", text: t.lookup.prompt(exampleAddress(context)) }]);
         return present(result, context, "");
       }
       case "photo":

@@ -5,6 +5,7 @@ import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption } from "../kit/messages.ts";
 import { ACK_PREFIX } from "./shop-flow.ts";
 import { townTime } from "../report/view.ts";
+import { townName } from "../kit/town-words.ts";
 
 const stateSchema = z.object({});
 type CompactState = z.infer<typeof stateSchema>;
@@ -30,7 +31,7 @@ async function merchantView(context: FlowContext): Promise<Step<CompactState> | 
 async function publicView(context: FlowContext): Promise<Step<CompactState>> {
   const { t, locale, services } = context;
   const inForce = await services.compact.inForce();
-  if (!inForce) return { type: "done", replies: [{ type: "text", text: t.compact.publicNone }] };
+  if (!inForce) return { type: "done", replies: [{ type: "text", text: t.compact.publicNone(townName(context)) }] };
   const counts = await services.compact.publicCounts();
   const lines = [t.compact.publicTitle(inForce.title[locale], inForce.version, localDateOf(inForce.effectiveFrom, context.services.timeZone)), ...counts.map((c) => t.compact.publicLine(c.road[locale], c.signed, c.total))];
   return { type: "done", replies: [{ type: "text", text: lines.join("\n") }] };
@@ -40,7 +41,7 @@ async function publicView(context: FlowContext): Promise<Step<CompactState>> {
  * /compact: a merchant sees their shop's standing with the street compact and
  * is offered to (re)acknowledge it when it is not current; anyone else sees
  * how many shops on each road signed the version in force (e.g.
- * 永德路：已签署现行公约 12/15 家), with no names of shops or people.
+ * XX路：已签署现行公约 12/15 家), with no names of shops or people.
  */
 export const compactFlow: Flow<CompactState> = {
   id: "compact",

@@ -6,6 +6,7 @@ import { localDateOf, parseLocalDate, startOfLocalDay } from "../../domain/time/
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import type { ChoiceOption, OutboundMessage } from "../kit/messages.ts";
 import { MERCHANT_DEEP_LINK_PREFIX } from "./shop-flow.ts";
+import { townName } from "../kit/town-words.ts";
 
 /** How long shop invitations work: a month covers a round of visits along a street. */
 const INVITE_VALID_DAYS = 30;
@@ -159,7 +160,7 @@ async function publishEnglish(state: Extract<MerchantsState, { stage: "pubEn" }>
   const latest = await context.services.compact.latestVersion();
   const title = state.title ?? latest?.title.zh;
   const titleEn = titled ? lines[0]! : latest?.title.en;
-  if (!title || !titleEn) return ask({ stage: "pubZh" }, s.needTitle);
+  if (!title || !titleEn) return ask({ stage: "pubZh" }, s.needTitle(townName(context)));
   const english = titled ? lines.slice(1) : lines;
   return ask({ stage: "pubDate", title, titleEn, clauses: state.clauses.map((c, i) => ({ ...c, textEn: english[i]! })) }, s.askDate);
 }

@@ -3,6 +3,7 @@ import { validSignerName, type CompactVersionView } from "../../domain/compact/c
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import type { OutboundMessage } from "../kit/messages.ts";
 import { compactPage, pageCount, READ_CHOICES, receiptText } from "./compact-text.ts";
+import { townName } from "../kit/town-words.ts";
 
 const stateSchema = z.discriminatedUnion("stage", [
   z.object({ stage: z.literal("code") }),
@@ -34,7 +35,7 @@ function showPage(state: ReadState, version: CompactVersionView, context: FlowCo
 
 async function startReading(merchantCode: string, signerName: string, context: FlowContext): Promise<Step<ShopState>> {
   const version = await context.services.compact.latestVersion();
-  if (!version) return say(context.t.compact.read.noCompact);
+  if (!version) return say(context.t.compact.read.noCompact(townName(context)));
   return showPage({ stage: "read", merchantCode, signerName, versionId: version.id, page: 0 }, version, context);
 }
 
@@ -63,7 +64,7 @@ async function startAcknowledging(merchantCode: string, context: FlowContext): P
 async function acknowledge(state: ReadState, context: FlowContext): Promise<Step<ShopState>> {
   const { t, locale, services, user } = context;
   const latest = await services.compact.latestVersion();
-  if (!latest) return say(t.compact.read.noCompact);
+  if (!latest) return say(t.compact.read.noCompact(townName(context)));
   // What is signed must be what was read: a version published meanwhile is read first.
   if (latest.id !== state.versionId) return showPage({ ...state, page: 0 }, latest, context, [{ type: "text", text: t.compact.read.changed }]);
   const result = await services.compact.acknowledge(user, state.signerName, state.merchantCode);
@@ -75,7 +76,7 @@ async function acknowledge(state: ReadState, context: FlowContext): Promise<Step
     case "notBound":
       return say(t.compact.notBound);
     case "noCompact":
-      return say(t.compact.read.noCompact);
+      return say(t.compact.read.noCompact(townName(context)));
     case "invalidName":
       return askName(state.merchantCode, null, context, [{ type: "text", text: t.compact.bind.nameInvalid }]);
   }
@@ -119,7 +120,7 @@ export const shopFlow: Flow<ShopState> = {
         if (choice === READ_CHOICES.later) return say(t.compact.read.laterDone);
         if (choice === READ_CHOICES.agree) return acknowledge(state, context);
         const version = await context.services.compact.latestVersion();
-        if (!version) return say(t.compact.read.noCompact);
+        if (!version) return say(t.compact.read.noCompact(townName(context)));
         const page = choice === READ_CHOICES.next ? state.page + 1 : choice === READ_CHOICES.previous ? Math.max(0, state.page - 1) : state.page;
         return showPage({ ...state, page }, version, context);
       }

@@ -4,6 +4,7 @@ import type { Catalog } from "../i18n/catalog.ts";
 import type { Flow, FlowContext, SavePhotoResult, Step } from "../kit/flow.ts";
 import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
 import { formatReportView, placeLabel, REFERENCE_PATTERN } from "./view.ts";
+import { exampleAddress, exampleProblem } from "../kit/town-words.ts";
 
 const STEPS = ["category", "confirmCategory", "location", "consent", "road", "houseNumber", "photos", "description", "shop", "contact", "duplicates", "summary"] as const;
 type StepName = (typeof STEPS)[number];
@@ -466,10 +467,10 @@ async function question(state: ReportState, context: FlowContext, known: Known =
   const r = t.report;
   switch (state.step) {
     case "category":
-      return [await categoryChoices(state, context, r.askCategory)];
+      return [await categoryChoices(state, context)];
     case "confirmCategory": {
       const category = (await services.reports.categories()).find((c) => c.code === state.suggestedCategory);
-      if (!category) return [await categoryChoices(state, context, r.askCategory)];
+      if (!category) return [await categoryChoices(state, context)];
       return [
         choices(r.suggestCategory(category.name[locale], r.clause(category.clause.ref, category.clause.text[locale])), [
           { label: r.yes, value: `${P}yes` },
@@ -478,7 +479,7 @@ async function question(state: ReportState, context: FlowContext, known: Known =
       ];
     }
     case "location":
-      return [choices(r.askLocation, [{ label: r.shareLocation, value: `${P}pin` }, { label: r.pickRoad, value: `${P}roads` }], state, context)];
+      return [choices(r.askLocation(exampleAddress(context)), [{ label: r.shareLocation, value: `${P}pin` }, { label: r.pickRoad, value: `${P}roads` }], state, context)];
     case "consent":
       return [choices(r.consent, [{ label: r.consentYes, value: `${P}consent:yes` }, { label: r.consentNo, value: `${P}consent:no` }], state, context)];
     case "road": {
@@ -554,9 +555,10 @@ async function summaryText(state: ReportState, context: FlowContext): Promise<st
   return lines.join("\n");
 }
 
-async function categoryChoices(state: ReportState, context: FlowContext, prompt: string): Promise<OutboundMessage> {
+/** The categories as buttons, under `prompt` or else the question that quotes one of this town's example messages. */
+async function categoryChoices(state: ReportState, context: FlowContext, prompt?: string): Promise<OutboundMessage> {
   const categories = await context.services.reports.categories();
-  return choices(prompt, categories.map((category) => ({ label: category.name[context.locale], value: `${P}cat:${category.code}` })), state, context);
+  return choices(prompt ?? context.t.report.askCategory(exampleProblem(categories, context)), categories.map((category) => ({ label: category.name[context.locale], value: `${P}cat:${category.code}` })), state, context);
 }
 
 /** A question with its options, plus Back once there is somewhere to go back to. */

@@ -3,7 +3,7 @@ import type { PublicReportView, ReportPlace, ReportView } from "../../domain/rep
 import type { Catalog } from "../i18n/catalog.ts";
 import type { Locale } from "../kit/messages.ts";
 
-/** A report reference as residents type it, e.g. WJ-2026-000123 (any case). */
+/** A report reference as residents type it: prefix, year and serial (see formatReference), in any case. */
 export const REFERENCE_PATTERN = /^[A-Za-z]{2,4}-\d{4}-\d{6}$/;
 
 /** A place in words: road and number, neighbourhood, or the district of a shared location. */

@@ -5,6 +5,7 @@ import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
 import { photoRefusal } from "../report/report-flow.ts";
 import { timelineLine, townTime } from "../report/view.ts";
+import { townName } from "../kit/town-words.ts";
 
 /** What a merchant can do with a report about their shop, from a notice's buttons or from /shopreports. */
 export const SHOP_REPORT_ACTIONS = ["view", "rectify", "dispute"] as const;
@@ -40,7 +41,7 @@ async function showList(context: FlowContext): Promise<Step<ShopReportsState>> {
   const { t, locale } = context;
   const s = t.shopReports;
   const result = await context.services.merchantReports.casesOf(who(context));
-  if (result.type === "notMerchant") return done(s.notMerchant);
+  if (result.type === "notMerchant") return done(s.notMerchant(townName(context)));
   const severalShops = result.shops.length > 1;
   const line = (report: MerchantCaseLine) =>
     s.line(
@@ -86,7 +87,7 @@ function viewMessage(view: MerchantCaseView, context: FlowContext): OutboundMess
 async function showReport(reference: string, context: FlowContext): Promise<Step<ShopReportsState>> {
   const { t } = context;
   const result = await context.services.merchantReports.view(who(context), reference);
-  if (result.type === "notMerchant") return done(t.shopReports.notMerchant);
+  if (result.type === "notMerchant") return done(t.shopReports.notMerchant(townName(context)));
   if (result.type === "notFound") return done(t.shopReports.notFound(reference.trim()));
   return { type: "done", replies: [viewMessage(result.view, context)] };
 }
@@ -105,7 +106,7 @@ function ask(state: ShopReportsState, question: string, context: FlowContext): S
 async function startAnswer(action: "rectify" | "dispute", reference: string, context: FlowContext): Promise<Step<ShopReportsState>> {
   const { t } = context;
   const result = await context.services.merchantReports.view(who(context), reference);
-  if (result.type === "notMerchant") return done(t.shopReports.notMerchant);
+  if (result.type === "notMerchant") return done(t.shopReports.notMerchant(townName(context)));
   if (result.type === "notFound") return done(t.shopReports.notFound(reference.trim()));
   const { view } = result;
   if (view.status === "RESOLVED" || view.status === "REJECTED") return done(t.shopReports.closed(view.reference, t.report.status[view.status]));
@@ -118,11 +119,11 @@ function answered(result: MerchantAnswerResult, state: ShopReportsState, context
   const s = context.t.shopReports;
   switch (result.type) {
     case "ok":
-      return done(result.answer === "rectified" ? s.rectified(result.reference) : s.disputed(result.reference));
+      return done(result.answer === "rectified" ? s.rectified(result.reference, townName(context)) : s.disputed(result.reference, townName(context)));
     case "invalidNote":
       return ask(state, s.noteInvalid, context);
     case "notMerchant":
-      return done(s.notMerchant);
+      return done(s.notMerchant(townName(context)));
     case "notFound":
       return done(s.notFound(state.reference));
     case "closed":

@@ -8,6 +8,7 @@ import { timelineLine, townTime } from "../report/view.ts";
 import { actionsFor, caseActionChoice, CASE_ACTIONS, type CaseAction } from "./case-actions.ts";
 import { caseFactLines } from "./case-text.ts";
 import { finish, finishWithNotice, privateOnly, refusalText, validNote } from "./common.ts";
+import { exampleReference } from "../kit/town-words.ts";
 
 const REJECT_REASONS = ["NOT_OUR_RESPONSIBILITY", "DUPLICATE", "INVALID"] as const satisfies readonly RejectReasonName[];
 
@@ -108,7 +109,7 @@ function textOf(event: InboundEvent): string | undefined {
 }
 
 /**
- * A case for staff: `/case WJ-…` shows it (private chats only: it holds the
+ * A case for staff: `/case <reference>` shows it (private chats only: it holds the
  * unmasked description and, if allowed, the reporter's contact); an alert's or
  * the case's buttons claim it, start work, resolve it (asking for a note and
  * an optional photo) or reject it (asking for a reason and a note). Every step
@@ -130,7 +131,7 @@ export const caseFlow: Flow<CaseState> = {
     }
     if (input?.type === "text" && input.text.trim() !== "") return showCase(input.text, context);
     if (!(await context.services.desk.whoIs(context.user))) return finish(context.t.staff.notStaff);
-    return ask({ stage: "reference" }, context.t.staff.case.askReference, context);
+    return ask({ stage: "reference" }, context.t.staff.case.askReference(exampleReference(context)), context);
   },
 
   async onEvent(state, event, context) {
@@ -138,7 +139,7 @@ export const caseFlow: Flow<CaseState> = {
     const text = textOf(event);
     switch (state.stage) {
       case "reference":
-        return text === undefined ? ask(state, t.staff.case.askReference, context) : showCase(text, context);
+        return text === undefined ? ask(state, t.staff.case.askReference(exampleReference(context)), context) : showCase(text, context);
       case "resolveNote": {
         if (event.payload.type === "photo") {
           const saved = await context.services.photos.save(event.channel, event.payload);
@@ -153,11 +154,11 @@ export const caseFlow: Flow<CaseState> = {
       case "rejectReason": {
         const reason = event.payload.type === "choice" ? REJECT_REASONS.find((r) => event.payload.type === "choice" && event.payload.value === `reason:${r}`) : undefined;
         if (!reason) return startAction("reject", state.reference, context);
-        if (reason === "DUPLICATE") return ask({ stage: "duplicateOf", reference: state.reference }, t.staff.case.askDuplicateOf, context);
+        if (reason === "DUPLICATE") return ask({ stage: "duplicateOf", reference: state.reference }, t.staff.case.askDuplicateOf(exampleReference(context)), context);
         return ask({ stage: "rejectNote", reference: state.reference, reason }, t.staff.case.askRejectNote, context);
       }
       case "duplicateOf":
-        if (text === undefined || text.trim() === "") return ask(state, t.staff.case.askDuplicateOf, context);
+        if (text === undefined || text.trim() === "") return ask(state, t.staff.case.askDuplicateOf(exampleReference(context)), context);
         return ask({ stage: "rejectNote", reference: state.reference, reason: "DUPLICATE", duplicateOf: text.trim() }, t.staff.case.askRejectNote, context);
       case "rejectNote": {
         if (text === undefined) return ask(state, t.staff.case.expectText, context);

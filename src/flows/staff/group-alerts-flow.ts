@@ -3,6 +3,7 @@ import type { AlertArea } from "../../domain/staff/desk.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { areaNames, areaOptions, toggleArea } from "./area-picker.ts";
 import { finish } from "./common.ts";
+import { townName } from "../kit/town-words.ts";
 
 const stateSchema = z.object({ districtCodes: z.array(z.string()), roadCommitteeCodes: z.array(z.string()), subscribed: z.boolean() });
 type GroupAlertsState = z.infer<typeof stateSchema>;
@@ -12,13 +13,13 @@ const STOP = "alerts:stop";
 
 function describeArea(area: AlertArea, context: FlowContext): string {
   const names = areaNames(area, context);
-  return names.length > 0 ? names.join("、") : context.t.groupAlerts.wholeTown;
+  return names.length > 0 ? names.join("、") : context.t.groupAlerts.wholeTown(townName(context));
 }
 
 function picker(state: GroupAlertsState, context: FlowContext): Step<GroupAlertsState> {
   const g = context.t.groupAlerts;
   const options = [...areaOptions(state, context), { label: g.save, value: SAVE }, ...(state.subscribed ? [{ label: g.stop, value: STOP }] : [])];
-  return { type: "continue", state, replies: [{ type: "choices", text: g.choose(areaNames(state, context).join("、")), options }] };
+  return { type: "continue", state, replies: [{ type: "choices", text: g.choose(areaNames(state, context).join("、"), townName(context)), options }] };
 }
 
 /** Every destination, for an admin in a private chat: where alerts go and who set that up. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../../src/db/database.ts";
 import type { GridDirectory } from "../../../src/domain/grid/directory.ts";
 import { importTownData } from "../../../src/domain/grid/import.ts";
+import { GridIndex } from "../../../src/domain/grid/index.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { openSampleTown, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";
 
@@ -31,6 +32,20 @@ describe("the grid directory", () => {
     expect(await grid.refreshIfChanged()).toBe(true);
     expect(grid.index.lookup("紫竹半岛居民区").type).not.toBe("found");
     expect(await grid.refreshIfChanged()).toBe(false);
+  });
+});
+
+describe("the town's own places that prompts quote", () => {
+  it("are the first road at a number its first stretch holds and the first neighbourhood as residents say it, and nothing for a town without them", () => {
+    const snapshot = grid.index.snapshot;
+    expect(grid.index.examples()).toEqual({
+      address: { road: { zh: "宝秀路", en: "Baoxiu Road" }, houseNumber: 1 },
+      neighbourhood: { zh: "虹梅新苑第一", en: "Hongmei Xinyuan No. 1 Neighbourhood" },
+    });
+    const road = snapshot.roads[0]!;
+    const oddFromTwo = new GridIndex({ ...snapshot, roads: [{ ...road, segments: [{ ...road.segments[0]!, from: 2, to: 9, parity: "ODD" }] }] });
+    expect(oddFromTwo.examples().address).toEqual({ road: road.name, houseNumber: 3 });
+    expect(new GridIndex({ ...snapshot, roads: [], neighbourhoods: [] }).examples()).toEqual({ address: undefined, neighbourhood: undefined });
   });
 });
 

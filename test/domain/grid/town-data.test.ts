@@ -40,16 +40,21 @@ describe("town data validation", () => {
     expect(data.districts[1]!.boundary).toBeUndefined();
   });
 
-  it("a town without a reference prefix, merchants or keywords of its fallback category gets WJ and empty lists", () => {
+  it("a town without merchants or keywords of its fallback category gets empty lists", () => {
     const raw = minimal();
     delete raw.merchants;
     const result = validateTownData(raw);
     expect(result.success).toBe(true);
     if (!result.success) return;
-    expect(result.data.town.referencePrefix).toBe("WJ");
     expect(result.data.merchants).toEqual([]);
     expect(result.data.categories.find((c) => c.code === "other")!.keywords).toEqual([]);
     expect(result.data.categories[1]!.routeTo).toEqual({ district: "south" });
+  });
+
+  it("a town without a reference prefix is reported at the prefix: no other town's prefix is assumed", () => {
+    const raw = minimal();
+    delete raw.town.referencePrefix;
+    expect(issuesOf(raw).map((i) => i.path)).toEqual([["town", "referencePrefix"]]);
   });
 
   it("a reference prefix that is not 2-4 uppercase letters is reported at the prefix", () => {
@@ -320,7 +325,7 @@ describe("town data validation", () => {
     };
     expect(schema.required).toContain("categories");
     expect(schema.required).not.toContain("merchants");
-    expect(schema.properties.town.required).not.toContain("referencePrefix");
+    expect(schema.properties.town.required).toContain("referencePrefix");
     const category = schema.properties.categories.items;
     expect(category.required).toEqual(["code", "name", "nameEn", "clause"]);
     expect(category.properties.clause.required).toEqual(["ref", "text", "textEn"]);

@@ -56,7 +56,7 @@ function mentionsOf(text: string, entities: readonly MessageEntity[] | undefined
   );
 }
 
-/** Removes the bot's own mentions so "@linli_bot 紫竹半岛" reaches the flow as "紫竹半岛". */
+/** Removes the bot's own mentions so "@linli_bot XX小区" reaches the flow as "XX小区". */
 function withoutMentions(text: string, mentions: readonly MessageEntity[]): string {
   let out = text;
   for (const entity of [...mentions].sort((a, b) => b.offset - a.offset)) {

@@ -6,7 +6,7 @@ import type { MediaStore } from "../../media/store.ts";
 import type { UpdateHandler } from "../../update-handler.ts";
 import type { WebInbox } from "./inbox.ts";
 import { chatRequestSchema, clientIdSchema, describeChatRequestError, toInboundEvent } from "./chat-request.ts";
-import { loadChatPage } from "./page.ts";
+import { loadChatPage, type ChatPageTown } from "./page.ts";
 import { createMemoryLimiter, limitOn, retryAfterSeconds, type LimitDecision, type RateLimiter, type WindowRule } from "../../limits/limiter.ts";
 
 /** What the web chat needs from the composition root. */
@@ -19,6 +19,8 @@ export interface WebChannelOptions {
   /** The commands the page's help lists, in order (`commandsFor(declaredCommands(FLOWS))`). */
   menu: readonly CommandEntry[];
   logger: Logger;
+  /** The town's words the page shows, read each time the page is served (see chatPageTown). */
+  town(): ChatPageTown;
   /** Where the per-client and per-address windows are counted: shared by all processes (Redis) when there are several. Default: this process's memory. */
   limiter?: RateLimiter;
   /**
@@ -234,7 +236,7 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
             "Content-Security-Policy": page.contentSecurityPolicy,
             "Cache-Control": "no-cache",
           },
-          body: page.html,
+          body: page.html(options.town()),
         }),
       },
       { method: "POST", path: "/api/chat", handle: chat },

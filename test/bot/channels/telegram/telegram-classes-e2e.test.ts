@@ -6,7 +6,7 @@ import { loadConfig } from "../../../../src/config.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
 import { startLinli } from "../../../../src/app.ts";
 import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
-import { SAMPLE_TOWN_FILE } from "../../../support/town.ts";
+import { SAMPLE_TOWN_FILE, SAMPLE_WORDS } from "../../../support/town.ts";
 
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const resident: FakeUser = { id: 6161, first_name: "陈", language_code: "zh-hans" };
@@ -75,7 +75,7 @@ describe("signing up for a class on Telegram, end to end against a fake Bot API"
 
   it("a resident finds the class, accepts the notice, gives name, mobile and neighbourhood, and gets the seat and a check-in code", async () => {
     await fake.userSends(resident, "/classes");
-    const list = await fake.nextBotMessage((m) => toResident(m) && m.text === zh.classes.listTitle);
+    const list = await fake.nextBotMessage((m) => toResident(m) && m.text === zh.classes.listTitle(SAMPLE_WORDS.town));
     await fake.userPresses(list, button(list, "测试课程 · 第一期 · 余 1 座"));
     const details = await fake.nextBotMessage((m) => toResident(m) && (m.text ?? "").startsWith("测试课程 · 第一期"));
     await fake.userPresses(details, button(details, zh.classes.signUp));

@@ -10,7 +10,7 @@ import { FLOWS } from "../../../../src/flows/registry.ts";
 import { startLinli } from "../../../../src/app.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
 import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
-import { SAMPLE_TOWN_FILE } from "../../../support/town.ts";
+import { SAMPLE_TOWN_FILE, SAMPLE_WORDS } from "../../../support/town.ts";
 
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const SECRET = "e2e-webhook-secret-0123456789";
@@ -76,7 +76,7 @@ describe("Linli on Telegram, end to end against a fake Bot API", () => {
     const menu = await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.menu.text);
     await fake.userPresses(menu, buttonLabelled(menu, (label) => label === zh.menu.lookup));
 
-    const prompt = await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.lookup.prompt);
+    const prompt = await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.lookup.prompt(SAMPLE_WORDS.address));
     expect(prompt.reply_markup?.keyboard?.[0]?.[0]).toEqual({ text: zh.lookup.shareLocation, request_location: true });
 
     await fake.userSends(resident, "虹梅新苑");
@@ -125,7 +125,7 @@ describe("Linli on Telegram, end to end against a fake Bot API", () => {
     expect(fake.calls("sendMessage")).toEqual([]);
 
     await fake.userSends(resident, "/lookup");
-    await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.lookup.prompt);
+    await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.lookup.prompt(SAMPLE_WORDS.address));
     await fake.userSends(resident, "紫竹半岛");
     const answer = await fake.nextBotMessage((m) => fromResident(m) && m.text?.includes(expected.district) === true);
 

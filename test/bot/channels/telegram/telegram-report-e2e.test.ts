@@ -6,7 +6,7 @@ import { loadConfig } from "../../../../src/config.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
 import { startLinli } from "../../../../src/app.ts";
 import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
-import { SAMPLE_TOWN_FILE, TINY_PNG } from "../../../support/town.ts";
+import { SAMPLE_TOWN_FILE, SAMPLE_WORDS, TINY_PNG } from "../../../support/town.ts";
 
 const TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu";
 const resident: FakeUser = { id: 5151, first_name: "李", language_code: "zh-hans" };
@@ -38,10 +38,10 @@ describe("reporting on Telegram, end to end against a fake Bot API", () => {
 
   it("a resident reports with a location pin (after consenting) and a photo, and sees the report with its photo counted", async () => {
     await fake.userSends(resident, "/report");
-    const categories = await fake.nextBotMessage((m) => toResident(m) && m.text === zh.report.askCategory);
+    const categories = await fake.nextBotMessage((m) => toResident(m) && m.text === zh.report.askCategory(SAMPLE_WORDS.problem));
     await fake.userPresses(categories, button(categories, "油烟扰民"));
 
-    const where = await fake.nextBotMessage((m) => toResident(m) && m.text === zh.report.askLocation);
+    const where = await fake.nextBotMessage((m) => toResident(m) && m.text === zh.report.askLocation(SAMPLE_WORDS.address));
     await fake.userPresses(where, button(where, zh.report.shareLocation));
     const consent = await fake.nextBotMessage((m) => toResident(m) && m.text === zh.report.consent);
     await fake.userPresses(consent, button(consent, zh.report.consentYes));

@@ -200,4 +200,20 @@ describe("the web chat API", () => {
     expect(html).toContain('<input type="file" id="photo-input" accept="image/*" hidden>');
     expect(html).toContain(`<meta name="linli-max-photo-bytes" content="${5 * 1024 * 1024}">`);
   });
+
+  it("writes the town's words into the page as escaped text, never as markup, and keeps the same script hash", async () => {
+    const before = await fetch(`${server.url}/`);
+    const odd = await startWebChannelServer(handler, media.store, undefined, { name: { zh: '青"禾<script>镇', en: "Q&A $& Town" }, neighbourhood: undefined });
+    try {
+      const response = await fetch(`${odd.url}/`);
+      const html = await response.text();
+      expect(html).toContain('<meta name="linli-town-zh" content="青&quot;禾&lt;script&gt;镇">');
+      expect(html).toContain('<meta name="linli-town-en" content="Q&amp;A $&amp; Town">');
+      expect(html).toContain('<meta name="linli-neighbourhood-zh" content="">');
+      expect(html.match(/<script>/g)).toHaveLength(1);
+      expect(response.headers.get("content-security-policy")).toBe(before.headers.get("content-security-policy"));
+    } finally {
+      await odd.close();
+    }
+  });
 });

@@ -17,6 +17,7 @@ import { startLinli } from "../../../../src/app.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../../support/town.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
+import { TEST_PAGE_TOWN } from "../../../support/web-server.ts";
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -262,7 +263,12 @@ describe("the web chat page with a scripted handler", () => {
     const stored = await media.store.put(Buffer.from(ONE_PIXEL_GIF, "base64"));
     if (!stored.ok) throw new Error(`the sample GIF was refused: ${stored.reason}`);
     handler.photoId = stored.mediaId;
-    server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), menu: commandsFor(declaredCommands(FLOWS)), logger }).routes, logger });
+    server = await startHttpServer({
+      host: "127.0.0.1",
+      port: 0,
+      routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), menu: commandsFor(declaredCommands(FLOWS)), logger, town: () => TEST_PAGE_TOWN }).routes,
+      logger,
+    });
   });
   afterAll(async () => {
     await server?.close();
