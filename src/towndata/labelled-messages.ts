@@ -17,12 +17,20 @@ const placeLabel = z.union([
   z.strictObject({ neighbourhood: code }),
   z.strictObject({ neighbourhoods: z.array(code).min(2) }),
 ]);
-const messageSchema = z.strictObject({
-  text: z.string().trim().min(1),
-  intent: z.enum(INTENTS),
-  category: code.optional(),
-  place: placeLabel.optional(),
-});
+const messageSchema = z
+  .strictObject({
+    text: z.string().trim().min(1),
+    intent: z.enum(INTENTS),
+    category: code.optional(),
+    place: placeLabel.optional(),
+  })
+  .superRefine((message, context) => {
+    if (message.category !== undefined && message.intent !== "report") context.addIssue({ code: "custom", path: ["category"], message: "只有举报有类别 / only reports have a category" });
+    if (message.intent === "report" && message.category === undefined) context.addIssue({ code: "custom", path: ["intent"], message: "举报须有类别 / a report needs a category" });
+    if (message.place !== undefined && message.intent !== "report" && message.intent !== "lookup") {
+      context.addIssue({ code: "custom", path: ["place"], message: "只有举报和查询有地点 / only reports and lookups have a place" });
+    }
+  });
 
 /** Where a labelled message is: a road (and house number), one neighbourhood, or a name several neighbourhoods share. */
 export type PlaceLabel = z.infer<typeof placeLabel>;
@@ -53,17 +61,8 @@ export class LabelledMessagesError extends Error {
 export async function readLabelledMessages(file: string): Promise<EvaluationMessage[]> {
   const result = readYamlData(await readFile(file), (input) => {
     const parsed = z.array(messageSchema).safeParse(input);
-    if (!parsed.success) {
-      return { success: false, issues: parsed.error.issues.map((issue) => ({ path: issue.path.map((key) => (typeof key === "number" ? key : String(key))), message: issue.message })) };
-    }
-    const misplaced = parsed.data.flatMap((message, i) => [
-      ...(message.category !== undefined && message.intent !== "report" ? [{ path: [i, "category"], message: "只有举报有类别 / only reports have a category" }] : []),
-      ...(message.intent === "report" && message.category === undefined ? [{ path: [i, "intent"], message: "举报须有类别 / a report needs a category" }] : []),
-      ...(message.place !== undefined && message.intent !== "report" && message.intent !== "lookup"
-        ? [{ path: [i, "place"], message: "只有举报和查询有地点 / only reports and lookups have a place" }]
-        : []),
-    ]);
-    return misplaced.length > 0 ? { success: false, issues: misplaced } : { success: true, data: parsed.data };
+    if (parsed.success) return { success: true, data: parsed.data };
+    return { success: false, issues: parsed.error.issues.map((issue) => ({ path: issue.path.map((key) => (typeof key === "number" ? key : String(key))), message: issue.message })) };
   });
   if (!result.success) throw new LabelledMessagesError(file, result.issues);
   return result.data;
