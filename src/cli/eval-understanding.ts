@@ -91,7 +91,11 @@ function combine(folds: Evaluation[]): Evaluation {
     intent: sum((fold) => fold.intent),
     category: sum((fold) => fold.category),
     place: sum((fold) => fold.place),
-    asked: folds.reduce((total, fold) => total + fold.asked, 0),
+    asked: {
+      total: folds.reduce((total, fold) => total + fold.asked.total, 0),
+      wouldHaveBeenWrong: folds.reduce((total, fold) => total + fold.asked.wouldHaveBeenWrong, 0),
+    },
+    actedWrongly: folds.reduce((total, fold) => total + fold.actedWrongly, 0),
     confusion,
     misses: folds.flatMap((fold) => fold.misses),
   };
@@ -109,7 +113,8 @@ function report(name: string, evaluation: Evaluation): string {
     `intent   ${percent(evaluation.intent)}`,
     `category ${percent(evaluation.category)}`,
     `place    ${percent(evaluation.place)}`,
-    `would ask instead of acting: ${evaluation.asked}`,
+    `would ask instead of acting: ${evaluation.asked.total} (${evaluation.asked.wouldHaveBeenWrong} of them read wrong)`,
+    `acted on a wrong intent: ${evaluation.actedWrongly} (${((evaluation.actedWrongly / evaluation.messages) * 100).toFixed(1)}%)`,
     "",
     ...confusion,
     "",

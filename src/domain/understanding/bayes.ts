@@ -52,10 +52,15 @@ export class NaiveBayes<Label extends string> {
   }
 }
 
-/** Scores turned into probabilities that sum to one, most likely first. */
-export function ranked<Label extends string>(scores: Map<Label, number>): { label: Label; probability: number }[] {
+/**
+ * Scores turned into probabilities that sum to one, most likely first.
+ * Naive Bayes counts every feature as independent evidence, so its raw
+ * probabilities are near 0 or 1; `scale` below one tempers them into a
+ * confidence that can tell a clear message from a doubtful one.
+ */
+export function ranked<Label extends string>(scores: Map<Label, number>, scale = 1): { label: Label; probability: number }[] {
   const max = Math.max(...scores.values());
-  const exp = [...scores].map(([label, score]) => ({ label, weight: Math.exp(score - max) }));
+  const exp = [...scores].map(([label, score]) => ({ label, weight: Math.exp((score - max) * scale) }));
   const sum = exp.reduce((total, entry) => total + entry.weight, 0);
   return exp.map(({ label, weight }) => ({ label, probability: weight / sum })).sort((a, b) => b.probability - a.probability);
 }

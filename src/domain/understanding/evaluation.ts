@@ -21,8 +21,10 @@ export interface Evaluation {
   category: { correct: number; total: number; accuracy: number };
   /** Over messages labelled as reports or lookups: the place read, including "none" when none is named. */
   place: { correct: number; total: number; accuracy: number };
-  /** Messages where Linli would ask instead of acting. */
-  asked: number;
+  /** Messages where Linli would ask instead of acting, and how many of those it would have read wrong. */
+  asked: { total: number; wouldHaveBeenWrong: number };
+  /** Messages acted on (not asked about) with the wrong intent: what a resident sees go wrong. */
+  actedWrongly: number;
   /** expected intent → read intent → count */
   confusion: Record<Intent, Record<Intent, number>>;
   misses: Miss[];
@@ -32,11 +34,17 @@ export interface Evaluation {
 export function evaluate(messages: readonly (LabelledMessage & { place?: ExpectedPlace })[], read: (text: string) => Reading): Evaluation {
   const confusion = Object.fromEntries(INTENTS.map((a) => [a, Object.fromEntries(INTENTS.map((b) => [b, 0]))])) as Evaluation["confusion"];
   const tally = () => ({ correct: 0, total: 0, accuracy: 0 });
-  const result = { messages: messages.length, intent: tally(), category: tally(), place: tally(), asked: 0, confusion, misses: [] as Miss[] };
+  const result = { messages: messages.length, intent: tally(), category: tally(), place: tally(), asked: { total: 0, wouldHaveBeenWrong: 0 }, actedWrongly: 0, confusion, misses: [] as Miss[] };
   for (const message of messages) {
     const reading = read(message.text);
     confusion[message.intent][reading.intent]++;
-    if (!reading.sure) result.asked++;
+    const right = reading.intent === message.intent;
+    if (!reading.sure) {
+      result.asked.total++;
+      if (!right) result.asked.wouldHaveBeenWrong++;
+    } else if (!right) {
+      result.actedWrongly++;
+    }
     count(result.intent, reading.intent === message.intent, () => result.misses.push({ text: message.text, what: "intent", expected: message.intent, read: reading.intent }));
     if (message.intent === "report" && message.category !== undefined) {
       const read = reading.category?.code ?? "(none)";

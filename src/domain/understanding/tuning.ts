@@ -11,7 +11,9 @@ export const TUNING = {
   keywordWeight: 3,
   /** Log-odds taken from a category whose excluding word is in the text. */
   excludePenalty: 6,
-  /** Below this probability of the top intent, Linli asks instead of acting. */
-  sureAbove: 0.6,
+  /** Intent scores are divided by the feature count to this power before they become a confidence. */
+  intentSharpness: 0.4,
+  /** Below this confidence in the top intent, Linli asks instead of acting. */
+  sureAbove: 0.7,
 } as const;
 

@@ -89,7 +89,7 @@ export class Understanding {
     const keywordHits = this.keywordHits(prepared);
     // A category's keyword is a cue for a report, the same as the built-in ones; counted once with them.
     const features = keywordHits.size > 0 && !prepared.features.includes("cue:report") ? [...prepared.features, ...Array<string>(TUNING.cueWeight).fill("cue:report")] : prepared.features;
-    const intents = ranked(this.intents.scores(features));
+    const intents = ranked(this.intents.scores(features), features.length ** -TUNING.intentSharpness);
     const top = intents[0]!;
     const categoryScores = this.categories.scores(prepared.features.filter(describesTheProblem));
     for (const [code, score] of categoryScores) {
@@ -113,7 +113,7 @@ export class Understanding {
     return this.featurizer.prepare(text, (cleaned) => this.grid.mentions(cleaned));
   }
 
-  /** Characters of each category's keywords found in the text, not counting words inside the category's excluding words. */
+  /** The size of each category's keywords found in the text, not counting words inside the category's excluding words. */
   private keywordHits(prepared: Prepared): Map<string, number> {
     const hits = new Map<string, number>();
     const latin = prepared.compact.replace(/[^a-z]/g, "");
@@ -121,11 +121,14 @@ export class Understanding {
       const compact = words.excludes.some((word) => prepared.compact.includes(word))
         ? words.excludes.reduce((text, word) => text.split(word).join(" "), prepared.compact)
         : prepared.compact;
-      const length =
-        words.zh.filter((word) => word.length > 0 && compact.includes(word)).reduce((sum, word) => sum + word.length, 0) +
-        words.en.filter((phrase) => prepared.words.includes(phrase)).reduce((sum, phrase) => sum + 2 * phrase.trim().split(" ").length, 0) +
-        words.pinyin.filter((spelled) => latin.includes(spelled)).reduce((sum, spelled) => sum + spelled.length / 3, 0);
-      if (length > 0) hits.set(words.code, length);
+      // Sizes in Chinese characters or their equivalent: an English word is about two, a pinyin syllable one.
+      const sizes = [
+        ...words.zh.filter((word) => word.length > 0 && compact.includes(word)).map((word) => word.length),
+        ...words.en.filter((phrase) => prepared.words.includes(phrase)).map((phrase) => 2 * phrase.trim().split(" ").length),
+        ...words.pinyin.filter((spelled) => latin.includes(spelled)).map((spelled) => spelled.length / 3),
+      ];
+      const weight = sizes.reduce((sum, size) => sum + size, 0);
+      if (weight > 0) hits.set(words.code, weight);
     }
     return hits;
   }
