@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryStore } from "../../src/bot/sessions/memory-store.ts";
 import type { OutboundMessage } from "../../src/flows/kit/messages.ts";
+import { en } from "../../src/flows/i18n/en.ts";
 import { zh } from "../../src/flows/i18n/zh.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { openSampleServices, type SampleServices } from "../support/town.ts";
@@ -50,12 +51,14 @@ describe("free text with nothing in progress goes where Linli reads it", () => {
     expect(shownText(await chat.text(`${filed.reference} 这个处理到哪一步了`))).toContain(`举报 ${filed.reference}`);
   });
 
-  it("a matter outside Linli's remit is answered politely with the town office's phone and hours and the 12345 hotline, then the menu", async () => {
+  it("a matter outside Linli's remit is answered politely in the resident's language with the town office's phone and hours and the 12345 hotline, then the menu", async () => {
     const replies = await resident("intent-remit").text("我家卫生间漏水，物业一直拖着不来修");
     const { office } = town.grid.index.snapshot.town;
     expect(shownText(replies)).toContain(zh.understand.outOfRemit(office.name.zh, office.phone, office.hours.zh));
     expect(shownText(replies)).toContain("12345");
     expect(replies.at(-1)).toMatchObject({ type: "choices", text: zh.menu.text });
+    const english = shownText(await converse(town.services, { userId: "intent-remit-en", locale: "en" }).text("my water pipe is leaking at home"));
+    expect(english).toContain(en.understand.outOfRemit(office.name.en, office.phone, office.hours.en));
   });
 
   it("a greeting is answered briefly, with the main menu", async () => {

@@ -78,8 +78,9 @@ async function act(intent: Intent, text: string, context: FlowContext): Promise<
 async function ask(text: string, context: FlowContext): Promise<Step<FreeTextState>> {
   const { t, services, user } = context;
   const { reading } = understand(text, context);
-  const staff = await services.staff.find(user);
-  const intents = [...new Set([reading.intent, ...reading.alternatives])].filter((intent) => intent !== "staffCases" || staff);
+  const likely = [...new Set([reading.intent, ...reading.alternatives])];
+  const staff = likely.includes("staffCases") && (await services.staff.find(user)) !== undefined;
+  const intents = likely.filter((intent) => intent !== "staffCases" || staff);
   const labels = intents.map((intent) => t.understand.intents[intent]);
   return {
     type: "continue",
