@@ -35,16 +35,16 @@ export function understand(text: string, context: FlowContext): Understood {
   const { grid } = context.services;
   const reading = grid.understanding.read(text);
   const categoryCode = reading.category && reading.category.confidence >= CATEGORY_ABOVE ? reading.category.code : undefined;
-  if (onlyAPlace(text, context)) return { reading, intent: "lookup", categoryCode };
+  if (onlyAPlace(text, reading, context)) return { reading, intent: "lookup", categoryCode };
   const clear = reading.sure && reading.confidence >= CLEAR_ABOVE && (reading.intent !== "report" || categoryCode !== undefined);
   return { reading, intent: clear ? reading.intent : undefined, categoryCode };
 }
 
 /** Whether the text names a place and says nothing else ("紫竹半岛", "XX路12号", "我住在XX"). */
-function onlyAPlace(text: string, context: FlowContext): boolean {
+function onlyAPlace(text: string, reading: Reading, context: FlowContext): boolean {
+  if (reading.place.roads.length === 0 && reading.place.neighbourhoods.length === 0) return false;
+  // Where the names stand, in this form of the text (see GridIndex.mentions), to see what is left around them.
   const mentions = context.services.grid.index.mentions(text);
-  if (mentions.spans.length === 0) return false;
-  // The spans index this form of the text (see GridIndex.mentions).
   const compact = normalize(withoutPersonalNumbers(text));
   let rest = "";
   let from = 0;
@@ -53,5 +53,6 @@ function onlyAPlace(text: string, context: FlowContext): boolean {
     from = end;
   }
   rest += compact.slice(from);
-  return stripFiller(rest.replace(/\d+[号弄]?/g, "")) === "";
+  // The house number, however written ("12号", "12弄", "no12" from "No. 12").
+  return stripFiller(rest.replace(/(?:no)?\d+(?:号|弄|hao)?/g, "")) === "";
 }
