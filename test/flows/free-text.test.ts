@@ -32,6 +32,10 @@ describe("free text with nothing in progress goes where Linli reads it", () => {
     expect(shownText(await resident("intent-classes").text("社区达人精品班现在还能报名吗"))).toContain(zh.classes.listTitle);
   });
 
+  it("a question about a district is answered by the lookup", async () => {
+    expect(shownText(await resident("intent-lookup").text("紫竹半岛是哪个片区的"))).toContain("紫竹半岛居民区 属于【第四片区】");
+  });
+
   it("a question about the street compact shows how many shops on each road signed it", async () => {
     expect(shownText(await resident("intent-compact").text("永德路上有多少家店签了街区公约"))).toMatch(/永德路：已签署现行公约 \d+\/\d+ 家/);
   });
