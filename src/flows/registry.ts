@@ -4,6 +4,7 @@ import { classesFlow, talentFlow } from "./classes/classes-flow.ts";
 import { myClassesFlow } from "./classes/my-classes-flow.ts";
 import { talentSearchFlow } from "./classes/talent-search-flow.ts";
 import { feedbackFlow } from "./feedback/feedback-flow.ts";
+import { freeTextFlow } from "./freetext/free-text-flow.ts";
 import { lookupFlow } from "./lookup/lookup-flow.ts";
 import { compactFlow } from "./merchant/compact-flow.ts";
 import { merchantsFlow } from "./merchant/merchants-flow.ts";
@@ -41,4 +42,5 @@ export const FLOWS: FlowRegistry = {
   compact: compactFlow,
   merchants: merchantsFlow,
   shopReports: shopReportsFlow,
+  freeText: freeTextFlow,
 };

@@ -49,7 +49,10 @@ describe("who runs my district (谁管我这片)", () => {
   });
 
   it("a name with one wrong character is still found", async () => {
-    expect(shownText(await converse(services).text("紫竹半到"))).toContain("紫竹半岛居民区 属于【第四片区】");
+    // A bare typo reads as nothing clear with nothing in progress (Linli asks what is meant), so the lookup is asked for.
+    const chat = converse(services);
+    await chat.command("lookup");
+    expect(shownText(await chat.text("紫竹半到"))).toContain("紫竹半岛居民区 属于【第四片区】");
     expect(shownText(await converse(services).text("紫竹伴岛归哪个片区管"))).toContain("紫竹半岛居民区 属于【第四片区】");
   });
 
@@ -88,6 +91,7 @@ describe("who runs my district (谁管我这片)", () => {
 
   it("a place that does not exist is said so, with the town office to contact, and the resident can try again", async () => {
     const chat = converse(services);
+    await chat.command("lookup");
     const shown = shownText(await chat.text("火星基地"));
     expect(shown).toContain("没有找到“火星基地”");
     expect(shown).toContain("021-0000-0100");
@@ -96,6 +100,7 @@ describe("who runs my district (谁管我这片)", () => {
 
   it("after a miss, the closest names are offered, and a suggested road still asks which stretch", async () => {
     const chat = converse(services);
+    await chat.command("lookup");
     const replies = await chat.text("德永");
     expect(shownText(replies)).toContain("您要找的是不是");
     const road = lastChoices(replies).find((option) => option.label === "永德路");

@@ -6,8 +6,7 @@ import { chatUserUpsert, upsertChatUser } from "../chat-users.ts";
 import type { CompactStanding } from "../compact/standing.ts";
 import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
-import { normalize, storedText } from "../grid/text.ts";
-import { FALLBACK_CATEGORY_CODE } from "../grid/town-data.ts";
+import { storedText } from "../grid/text.ts";
 import { outboxInsert, queueOutboxRows, type OutboxRow } from "../outbox.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { localYearOf } from "../time/zone.ts";
@@ -659,20 +658,6 @@ export function createReportsService(deps: {
 
     async categories() {
       return (await categoryRows()).map(toCategoryInfo);
-    },
-
-    async suggestCategory(text) {
-      const words = normalize(text);
-      if (words.length === 0) return undefined;
-      let best: { score: number; hits: number; row: Awaited<ReturnType<typeof categoryRows>>[number] } | undefined;
-      for (const row of await categoryRows()) {
-        // "Other" is what a resident picks, never what a word suggests.
-        if (row.code === FALLBACK_CATEGORY_CODE) continue;
-        const hits = [...new Set(row.keywords.map(normalize))].filter((keyword) => keyword.length > 0 && words.includes(keyword));
-        const score = hits.reduce((sum, keyword) => sum + keyword.length, 0);
-        if (score > 0 && (!best || score > best.score || (score === best.score && hits.length > best.hits))) best = { score, hits: hits.length, row };
-      }
-      return best && toCategoryInfo(best.row);
     },
 
     async merchantsOnRoad(roadCode) {

@@ -138,8 +138,6 @@ export type FeedbackResult =
  */
 export interface ReportsService {
   categories(): Promise<ReportCategoryInfo[]>;
-  /** The category whose keywords best match free text, if any. */
-  suggestCategory(text: string): Promise<ReportCategoryInfo | undefined>;
   merchantsOnRoad(roadCode: string): Promise<{ code: string; name: Bilingual; houseNumber: number | null }[]>;
   /** Where a report of this category at this place would go; null when the place cannot be placed. */
   routeFor(categoryCode: string, place: ReportPlace): Promise<ReportRoute | null>;

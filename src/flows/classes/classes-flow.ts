@@ -3,6 +3,7 @@ import { normalizeMobile, type CohortInfo, type CohortView, type EnrolResult } f
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
+import { understand } from "../kit/understand.ts";
 import { townTime } from "../report/view.ts";
 import { townName } from "../kit/town-words.ts";
 
@@ -15,6 +16,8 @@ const stateSchema = z.object({
   stage: z.enum(["privacy", "name", "mobile", "neighbourhood", "skills", "availability"]),
   cohortCode: z.string().nullable(),
   name: z.string().optional(),
+  /** Words typed for the name that read as a question: sent again, they are the name after all. */
+  questioned: z.string().optional(),
   mobile: z.string().optional(),
   neighbourhoodCode: z.string().optional(),
   skills: z.array(z.string()).optional(),
@@ -74,11 +77,16 @@ async function details(cohortCode: string, context: FlowContext): Promise<Step<C
     c.detailEligibility(cohort.eligibility[locale]),
     "",
     c.detailSessions,
-    ...cohort.sessions.map((s) => c.sessionLine(s.index, townTime(s.startsAt, locale, context.services.timeZone), s.topic[locale], s.lecturerRole[locale], s.place[locale])),
+    ...sessionLines(cohort, context),
   ];
   const options: ChoiceOption[] = [{ label: c.back, value: startFlowChoice("classes") }];
   if (cohort.enrolment === "open") options.unshift({ label: c.signUp, value: `${startFlowChoice("classes")}:${SIGN_UP_PREFIX}${cohort.code}` });
   return { type: "done", replies: [{ type: "choices", text: lines.join("\n"), options }] };
+}
+
+function sessionLines(cohort: CohortView, context: FlowContext): string[] {
+  const { locale } = context;
+  return cohort.sessions.map((s) => context.t.classes.sessionLine(s.index, townTime(s.startsAt, locale, context.services.timeZone), s.topic[locale], s.lecturerRole[locale], s.place[locale]));
 }
 
 /** Sign-up starts only while enrolment is open, so nobody types their details for a closed class. */
@@ -190,6 +198,18 @@ async function registerTalent(state: ClassesState, availability: string, context
   }
 }
 
+/**
+ * A question typed where the name was asked ("这个课在哪里上？"): answered with
+ * where and when the class meets, then the name asked again.
+ */
+async function notAName(state: ClassesState, context: FlowContext): Promise<Step<ClassesState>> {
+  const { t, locale } = context;
+  const c = t.classes;
+  const cohort = state.cohortCode === null ? undefined : await context.services.classes.cohort(state.cohortCode);
+  const answer = cohort ? [titleOf(cohort, context), c.detailPlace(cohort.location[locale]), ...sessionLines(cohort, context)] : [];
+  return ask(state, [c.notAName, ...answer, c.nameAgain].join("\n"));
+}
+
 /** The steps after the notice, shared by the class sign-up and the talent pool. */
 async function signUpStep(state: ClassesState, event: InboundEvent, context: FlowContext): Promise<Step<ClassesState>> {
   const c = context.t.classes;
@@ -202,7 +222,8 @@ async function signUpStep(state: ClassesState, event: InboundEvent, context: Flo
       return privacyNotice(state.cohortCode, context);
     case "name":
       if (!text || [...text].length > MAX_NAME_CHARS) return ask(state, text === undefined ? c.askName : c.nameInvalid);
-      return ask({ ...state, stage: "mobile", name: text }, c.askMobile);
+      if (text !== state.questioned && understand(text, context).intent !== undefined) return notAName({ ...state, questioned: text }, context);
+      return ask({ ...state, stage: "mobile", name: text, questioned: undefined }, c.askMobile);
     case "mobile": {
       const mobile = text === undefined ? undefined : normalizeMobile(text);
       if (!mobile) return ask(state, text === undefined ? c.askMobile : c.mobileInvalid);

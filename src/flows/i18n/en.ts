@@ -54,7 +54,7 @@ export const en: Catalog = {
     set: "Language set to English.",
   },
   unknownCommand: (command) => `There is no “/${command}” command. Send /help to see the commands.`,
-  flowNames: { lookup: "who runs my district", report: "report", myReports: "my reports", feedback: "feedback", joinStaff: "staff registration", invite: "staff invitation", staff: "staff management", openCases: "open cases", case: "case handling", deadLetters: "undelivered messages", groupAlerts: "alert group settings", classes: "class sign-up", myClasses: "my classes", academy: "class management", talent: "joining the talent pool", talentSearch: "talent search", shop: "shop binding and signing", compact: "street compact", merchants: "shop management", shopReports: "reports about my shop" },
+  flowNames: { lookup: "who runs my district", report: "report", myReports: "my reports", feedback: "feedback", joinStaff: "staff registration", invite: "staff invitation", staff: "staff management", openCases: "open cases", case: "case handling", deadLetters: "undelivered messages", groupAlerts: "alert group settings", classes: "class sign-up", myClasses: "my classes", academy: "class management", talent: "joining the talent pool", talentSearch: "talent search", shop: "shop binding and signing", compact: "street compact", merchants: "shop management", shopReports: "reports about my shop", freeText: "checking what you meant" },
   session: {
     expiredKept: (flow, command) => `Your unfinished ${flow} was idle for a long time; the draft is saved. Send /${command} to carry on.`,
     setAside: (flow, command) => `Your unfinished ${flow} is saved. Send /${command} to carry on.`,
@@ -65,6 +65,26 @@ export const en: Catalog = {
     generic: "Sorry, something went wrong while handling your message. Please try again in a moment. Anything you already submitted is safe.",
     unavailable: "The service is temporarily unavailable. Please try again in a little while.",
     staleChoice: "That button has expired; please use the latest message.",
+  },
+  understand: {
+    intents: {
+      report: "Report a problem",
+      lookup: "Find my district",
+      classes: "Sign up for a class",
+      compact: "Street compact",
+      myReports: "My reports",
+      staffCases: "Cases to handle",
+      help: "Help",
+      greeting: "Just saying hello",
+      outOfRemit: "Something else",
+    },
+    which: (labels) => `Did you mean: ${labels.join(" / ")}?`,
+    greeting: "Glad to help 😊 Just tell me what you need.",
+    outOfRemit: (office, phone, hours) =>
+      `Sorry, this is not something Linli handles (Linli takes reports of street problems, finds who runs your district, and covers community classes and the street compact). You can contact ${office}: ☎ ${phone} (${hours}), or call the 12345 citizen hotline.`,
+    switchOffer: (flow) => `It looks like you want ${flow}. Go there now?`,
+    switchTo: (flow) => `➡️ Go to ${flow}`,
+    keepGoing: (flow) => `↩️ Continue the ${flow}`,
   },
   lookup: {
     prompt: (address) => `Tell me your neighbourhood or estate name, or a road and house number${address ? ` (e.g. “${address.zh}”, ${address.en})` : ""}, or share your location.`,
@@ -348,6 +368,8 @@ export const en: Catalog = {
     decline: "Do not agree",
     declined: "All right, nothing about you was kept.",
     askName: "Please type your name:",
+    notAName: "That looks like a question rather than a name.",
+    nameAgain: "If that is your name, send it again; otherwise please type your name:",
     nameInvalid: "The name must be 1 to 30 characters. Please type it again:",
     askMobile: "Please type your mobile number (11 digits, for session reminders):",
     mobileInvalid: "That is not a mainland mobile number. Please type 11 digits, e.g. 13812345678:",
@@ -508,6 +530,7 @@ export const en: Catalog = {
     channels: { telegram: "Telegram", web: "web chat", wecom: "WeCom" },
     bind: {
       askCode: "Please enter the shop invitation code staff gave you (10 letters and digits):",
+      notACode: (what) => `That does not look like an invitation code. Did you mean “${what}”? Press the button below, or type your invitation code.`,
       invalid: "That invitation code is not right. Please check it and type it again, or send /cancel.",
       expired: "This invitation code has expired. Please ask your road committee or district staff for a new one.",
       used: "This invitation code has already been used; each code works once. To bind another account, ask staff for a new code.",

@@ -55,7 +55,7 @@ export const zh = {
     set: "已切换为中文。",
   },
   unknownCommand: (command: string) => `没有“/${command}”这个命令。发送 /help 查看可用的命令。`,
-  flowNames: { lookup: "谁管我这片", report: "举报", myReports: "我的举报", feedback: "评价", joinStaff: "工作人员登记", invite: "邀请工作人员", staff: "工作人员管理", openCases: "待办案件", case: "案件处理", deadLetters: "投递失败的消息", groupAlerts: "告警群设置", classes: "课程报名", myClasses: "我的课程", academy: "班级管理", talent: "加入人才资源库", talentSearch: "查找人才", shop: "商户绑定与签署", compact: "街区公约", merchants: "商户管理", shopReports: "商户举报处理" },
+  flowNames: { lookup: "谁管我这片", report: "举报", myReports: "我的举报", feedback: "评价", joinStaff: "工作人员登记", invite: "邀请工作人员", staff: "工作人员管理", openCases: "待办案件", case: "案件处理", deadLetters: "投递失败的消息", groupAlerts: "告警群设置", classes: "课程报名", myClasses: "我的课程", academy: "班级管理", talent: "加入人才资源库", talentSearch: "查找人才", shop: "商户绑定与签署", compact: "街区公约", merchants: "商户管理", shopReports: "商户举报处理", freeText: "问题确认" },
   session: {
     expiredKept: (flow: string, command: string) => `上次的「${flow}」很久没有继续，已为您保存草稿，发送 /${command} 可以接着填写。`,
     setAside: (flow: string, command: string) => `未完成的「${flow}」已为您保存，发送 /${command} 可以接着填写。`,
@@ -66,6 +66,28 @@ export const zh = {
     generic: "抱歉，处理您的消息时出了点问题，请稍后再试。您已经提交的内容不会丢失。",
     unavailable: "服务暂时不可用，请过一会儿再试。",
     staleChoice: "这个按钮已经过期了，请使用最新的消息。",
+  },
+  /** Answers to free text, as Linli reads it (kit/understand.ts). */
+  understand: {
+    /** Buttons of the one question asked when a message is not clear, and what it offers. */
+    intents: {
+      report: "举报问题",
+      lookup: "查询片区",
+      classes: "报名课程",
+      compact: "街区公约",
+      myReports: "我的举报",
+      staffCases: "待办案件",
+      help: "使用帮助",
+      greeting: "只是打个招呼",
+      outOfRemit: "其他事情",
+    },
+    which: (labels: string[]) => `您是想：${labels.join(" / ")}？`,
+    greeting: "很高兴为您服务 😊 有什么需要，直接告诉我就好。",
+    outOfRemit: (office: string, phone: string, hours: string) =>
+      `抱歉，这件事不在「邻里」的处理范围内（「邻里」负责街区问题举报、片区查询、社区课程和街区公约）。您可以联系${office}：☎ ${phone}（${hours}），也可以拨打 12345 市民服务热线。`,
+    switchOffer: (flow: string) => `看起来您想去「${flow}」。现在过去吗？`,
+    switchTo: (flow: string) => `➡️ 去「${flow}」`,
+    keepGoing: (flow: string) => `↩️ 继续「${flow}」`,
   },
   lookup: {
     prompt: (address: Bilingual | undefined) => `请告诉我您所在的小区或居民区名称，或者路名加门牌号${address ? `（例如“${address.zh}”）` : ""}，也可以直接发送位置。`,
@@ -351,6 +373,8 @@ export const zh = {
     decline: "不同意",
     declined: "好的，没有保存您的任何信息。",
     askName: "请输入您的姓名：",
+    notAName: "这看起来像是一个问题，不像姓名。",
+    nameAgain: "如果这就是您的姓名，请再发送一次；否则请输入您的姓名：",
     nameInvalid: "姓名请在 1 到 30 个字之间，请重新输入：",
     askMobile: "请输入您的手机号（11 位，用于上课提醒）：",
     mobileInvalid: "手机号格式不正确，请输入 11 位大陆手机号，例如 13812345678：",
@@ -510,6 +534,7 @@ export const zh = {
     channels: { telegram: "Telegram", web: "网页聊天", wecom: "企业微信" } as Record<string, string>,
     bind: {
       askCode: "请输入工作人员发给您的商户邀请码（10 位字母和数字）：",
+      notACode: (what: string) => `这看起来不是邀请码。您是想「${what}」吗？请点下面的按钮；如果有邀请码，请直接输入。`,
       invalid: "邀请码不正确，请核对后重新输入，或发送 /cancel 取消。",
       expired: "这个邀请码已过期，请联系路管会或片区工作人员索取新的邀请码。",
       used: "这个邀请码已经用过了，每个邀请码只能用一次。如需再绑定一个账号，请向工作人员索取新的邀请码。",

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { catalogFor, type Catalog } from "../i18n/catalog.ts";
 import { declaredCommands, helpText } from "./commands.ts";
 import type { Flow, FlowContext, FlowId, FlowServices, Step } from "./flow.ts";
-import { flowForFreeText } from "./intent.ts";
 import { ENGINE_CHOICES, languagePicker, mainMenu } from "./menu.ts";
 import { LOCALES, type InboundEvent, type InboundPayload, type Locale, type OutboundMessage } from "./messages.ts";
 
@@ -162,7 +161,7 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
     const current = active;
     await apply(await current.flow.onEvent(current.state, event, contextOf()), current.flow, 0);
   } else if (payload.type === "text") {
-    await startFlow(deps.flows[await flowForFreeText(payload.text, deps.services)], payload);
+    await startFlow(deps.flows.freeText, payload);
   } else if (payload.type === "location") {
     await startFlow(deps.flows.lookup, payload);
   } else if (payload.type === "choice") {

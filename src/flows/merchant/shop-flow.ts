@@ -2,11 +2,13 @@ import { z } from "zod";
 import { validSignerName, type CompactVersionView } from "../../domain/compact/compact.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
 import type { OutboundMessage } from "../kit/messages.ts";
+import { understand } from "../kit/understand.ts";
 import { compactPage, pageCount, READ_CHOICES, receiptText } from "./compact-text.ts";
 import { townName } from "../kit/town-words.ts";
 
 const stateSchema = z.discriminatedUnion("stage", [
-  z.object({ stage: z.literal("code") }),
+  /** `question`: words typed for a code that read as something else, offered to be asked instead. */
+  z.object({ stage: z.literal("code"), question: z.string().optional() }),
   z.object({ stage: z.literal("name"), merchantCode: z.string(), suggestion: z.string().nullable() }),
   z.object({ stage: z.literal("read"), merchantCode: z.string(), signerName: z.string(), versionId: z.string(), page: z.number().int().min(0) }),
 ]);
@@ -18,6 +20,8 @@ export const MERCHANT_DEEP_LINK_PREFIX = "merchant-";
 /** A choice that opens reading and signing for a bound shop: `ack:<merchant code>` (from /compact and the notices). */
 export const ACK_PREFIX = "ack:";
 const USE_SUGGESTION = "name:suggested";
+/** The button that asks the words typed for a code as the question they read as. */
+const ASK_INSTEAD = "code:ask";
 
 const say = (text: string): Step<never> => ({ type: "done", replies: [{ type: "text", text }] });
 
@@ -106,9 +110,17 @@ export const shopFlow: Flow<ShopState> = {
     const { payload } = event;
     const { t } = context;
     switch (state.stage) {
-      case "code":
+      case "code": {
+        if (payload.type === "choice" && payload.value === ASK_INSTEAD && state.question !== undefined) {
+          return { type: "handoff", flow: "freeText", input: { type: "text", text: state.question }, replies: [] };
+        }
         if (payload.type !== "text" || payload.text.trim() === "") return { type: "continue", state, replies: [{ type: "text", text: t.compact.bind.askCode }] };
-        return redeem(payload.text, context);
+        // A code is letters and digits, which read as nothing clear; words that do are a question, not a wrong code.
+        const { intent } = understand(payload.text, context);
+        if (intent === undefined) return redeem(payload.text, context);
+        const what = t.understand.intents[intent];
+        return { type: "continue", state: { stage: "code", question: payload.text }, replies: [{ type: "choices", text: t.compact.bind.notACode(what), options: [{ label: what, value: ASK_INSTEAD }] }] };
+      }
       case "name": {
         const typed = payload.type === "choice" && payload.value === USE_SUGGESTION ? state.suggestion : payload.type === "text" ? payload.text : null;
         const name = typed === null ? undefined : validSignerName(typed);

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import type { ChatIdentity, ReportPlace } from "../../domain/reports/service.ts";
+import type { ReadPlace } from "../../domain/understanding/reading.ts";
 import type { Catalog } from "../i18n/catalog.ts";
 import type { Flow, FlowContext, SavePhotoResult, Step } from "../kit/flow.ts";
+import { startFlowChoice } from "../kit/menu.ts";
 import type { ChoiceOption, InboundEvent, OutboundMessage } from "../kit/messages.ts";
+import { understand } from "../kit/understand.ts";
 import { formatReportView, placeLabel, REFERENCE_PATTERN } from "./view.ts";
 import { exampleAddress, exampleProblem } from "../kit/town-words.ts";
 
@@ -55,6 +58,13 @@ const MIN_DESCRIPTION = 5;
 const MAX_DESCRIPTION = 1000;
 const MAX_PHOTOS = 3;
 
+/**
+ * What a resident may ask for in the middle of a report, in words ("我要报名"):
+ * offered as a switch, the draft kept. Places and questions about them are
+ * answers to the report's own questions, so a lookup is not among them.
+ */
+const ELSEWHERE = ["classes", "compact", "myReports"] as const;
+
 const fresh = (): ReportState => ({
   step: "category",
   history: [],
@@ -97,6 +107,12 @@ export const reportFlow: Flow<ReportState> = {
   async onEvent(state, event, context) {
     const payload = event.payload;
     if (payload.type === "choice" && payload.value === `${P}back`) return back(state, context);
+    if (payload.type === "choice" && payload.value === `${P}stay`) return ask(state, context);
+    if (payload.type === "text") {
+      const { intent } = understand(payload.text, context);
+      const elsewhere = ELSEWHERE.find((candidate) => candidate === intent);
+      if (elsewhere) return keep(state, [switchOffer(elsewhere, context)], context, false);
+    }
     if (payload.type === "choice" && !payload.value.startsWith(P)) return keep(state, [text(context.t.report.stale)], context);
     return handlers[state.step](state, event, context);
   },
@@ -275,32 +291,30 @@ const handlers: Record<StepName, Handler> = {
   },
 };
 
-/** Free text at the start: guess the category, pick up a place, keep the words as the description. */
+/** Free text at the start: the category and place as Linli reads them, and the words as the description. */
 async function fromFreeText(state: ReportState, input: string, context: FlowContext): Promise<Step<ReportState>> {
-  const { t, services, locale } = context;
   const words = input.trim();
-  const found = services.grid.index.lookup(words);
+  const { reading, categoryCode } = understand(words, context);
   const draft = { ...state.draft };
-  if (found.type === "found" && found.answer.matchedBy !== "location" && draft.place === undefined) {
-    draft.place = placeFromAnswer(found.answer);
-  }
+  if (draft.place === undefined) draft.place = placeFromReading(reading.place, context);
   if (draft.description === undefined && !descriptionProblem(words, context)) draft.description = words;
-  const suggestion = await services.reports.suggestCategory(words);
-  if (!suggestion) {
+  if (categoryCode === undefined) {
     const next: ReportState = { ...state, draft, step: "category" };
-    return { type: "continue", state: next, replies: [await categoryChoices(next, context, t.report.noSuggestion)] };
+    return { type: "continue", state: next, replies: [await categoryChoices(next, context, context.t.report.noSuggestion)] };
   }
-  const next: ReportState = { ...state, draft, suggestedCategory: suggestion.code, step: "confirmCategory" };
-  return {
-    type: "continue",
-    state: next,
-    replies: [
-      choices(t.report.suggestCategory(suggestion.name[locale], t.report.clause(suggestion.clause.ref, suggestion.clause.text[locale])), [
-        { label: t.report.yes, value: `${P}yes` },
-        { label: t.report.otherCategory, value: `${P}othercat` },
-      ], next, context),
-    ],
-  };
+  return ask({ ...state, draft, suggestedCategory: categoryCode, step: "confirmCategory" }, context);
+}
+
+/** The place the words name, when it is one place: a road's house number, a road within one district, or one neighbourhood. */
+function placeFromReading(place: ReadPlace, context: FlowContext): ReportPlace | undefined {
+  const { index } = context.services.grid;
+  const [road] = place.roads;
+  const [neighbourhood, ...others] = place.neighbourhoods;
+  const found = (result: ReturnType<typeof index.resolve>) => (result?.type === "found" ? result.answer : undefined);
+  let answer;
+  if (road !== undefined) answer = place.houseNumber === null ? found(index.resolve(`r:${road}`)) : index.houseOnRoad(road, place.houseNumber);
+  else if (neighbourhood !== undefined && others.length === 0) answer = found(index.resolve(`n:${neighbourhood}`));
+  return answer && placeFromAnswer(answer);
 }
 
 function placeFromAnswer(answer: NonNullable<Extract<ReturnType<FlowContext["services"]["grid"]["index"]["lookup"]>, { type: "found" }>["answer"]>): ReportPlace {
@@ -565,6 +579,19 @@ async function categoryChoices(state: ReportState, context: FlowContext, prompt?
 function choices(prompt: string, options: ChoiceOption[], state: ReportState, context: FlowContext): OutboundMessage {
   const withBack = state.history.length > 0 ? [...options, { label: context.t.report.back, value: `${P}back` }] : options;
   return withBack.length > 0 ? { type: "choices", text: prompt, options: withBack } : text(prompt);
+}
+
+/** Go where the words ask (the engine keeps the draft, /report resumes it), or carry on with the report. */
+function switchOffer(flow: (typeof ELSEWHERE)[number], context: FlowContext): OutboundMessage {
+  const { t } = context;
+  return {
+    type: "choices",
+    text: t.understand.switchOffer(t.flowNames[flow]),
+    options: [
+      { label: t.understand.switchTo(t.flowNames[flow]), value: startFlowChoice(flow) },
+      { label: t.understand.keepGoing(t.flowNames.report), value: `${P}stay` },
+    ],
+  };
 }
 
 function pinRequest(context: FlowContext): OutboundMessage {

@@ -61,19 +61,6 @@ describe.each(DATABASE_KINDS)("submitting reports on %s", (kind) => {
     }
   });
 
-  it("suggests the category whose keywords a resident's words hit, and never suggests 'other'", async () => {
-    const rows = await db.prisma.reportCategory.findMany({ where: { code: { not: "other" } } });
-    for (const row of rows) {
-      const keyword = [...row.keywords].sort((a, b) => b.length - a.length)[0]!;
-      expect((await reports.suggestCategory(`永德路12号 ${keyword}！！`))?.code).toBe(row.code);
-    }
-    expect((await reports.suggestCategory("永德路12号门口又在占道摆摊"))?.code).toBe("pavement-trading");
-    expect((await reports.suggestCategory("楼下广场舞太吵了"))?.code).toBe("noise");
-    expect(await reports.suggestCategory("紫竹半岛归哪个片区管？")).toBeUndefined();
-    expect(await reports.suggestCategory("你好，今天天气不错")).toBeUndefined();
-    expect(await reports.suggestCategory("🙂🙂")).toBeUndefined();
-  });
-
   it("lists the merchants on a road by house number, and none on a road without shops", async () => {
     const merchants = await reports.merchantsOnRoad("yongde");
     expect(merchants.length).toBeGreaterThan(0);
