@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { INTENTS, type Intent } from "../../domain/understanding/reading.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
+import { helpText } from "../kit/commands.ts";
 import { mainMenu } from "../kit/menu.ts";
 import type { OutboundMessage } from "../kit/messages.ts";
 import { understand } from "../kit/understand.ts";
@@ -50,7 +51,7 @@ async function act(intent: Intent, text: string, context: FlowContext): Promise<
   const menu = mainMenu(t, locale);
   switch (intent) {
     case "help":
-      return done([say(t.help)]);
+      return done([say(helpText(context.commands, locale, (await services.staff.find(user))?.role))]);
     case "greeting":
       return done([say(t.understand.greeting), menu]);
     case "outOfRemit": {
