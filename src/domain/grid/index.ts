@@ -116,6 +116,7 @@ const HOUSE_NUMBER = /(?<!\d)(\d{1,5})(?!\d)/;
 // In a whole message, only a number right after the road's name ("路128号", "路128") or one written as a
 // house number ("128号", "128弄") is a house number: "等了2个小时" is not.
 const NUMBER_AFTER_ROAD = /^路?(\d{1,5})(?!\d)/;
+const NUMBER_BEFORE_NAME = /(?<!\d)(\d{1,5})$/;
 const NUMBERED_HOUSE = /(?<!\d)(\d{1,5})(?:号|弄|hao)|no(\d{1,5})(?!\d)/;
 const HAN = /\p{Script=Han}/u;
 // Normalised as messages are (no spaces or punctuation), in Chinese, English and pinyin.
@@ -201,7 +202,7 @@ export class GridIndex {
       for (const character of new Set(text)) append(this.keysByCharacter, character, key);
       if (text.length >= MIN_TYPO_KEY_LENGTH) for (const variant of oneDeletionVariants(text)) append(this.keysByDeletion, variant, key);
     };
-    for (const name of names) {
+    for (const name of [...names, ...names.flatMap(directionAfterName)]) {
       const full = normalize(name);
       const stripped = stripPlaceSuffix(full);
       const withSuffixes = (base: string) => {
@@ -279,6 +280,11 @@ export class GridIndex {
         const written = NUMBER_AFTER_ROAD.exec(compact.slice(start));
         if (written?.[1]) houseNumber = Number(written[1]);
       }
+    }
+    // English puts the number first: "320 Xx Road".
+    if (houseNumber === null && roads.length > 0) {
+      const before = spans.map(([start]) => NUMBER_BEFORE_NAME.exec(compact.slice(0, start))).find((match) => match?.[1]);
+      if (before?.[1]) houseNumber = Number(before[1]);
     }
     if (houseNumber === null && roads.length > 0) {
       const written = NUMBERED_HOUSE.exec(compact);
@@ -536,4 +542,13 @@ function insidePolygon(x: number, y: number, rings: [number, number][][]): boole
     }
   }
   return inside;
+}
+
+// "South Xx Road" is as often written "Xx South Road".
+const LEADING_DIRECTION = /^(north|south|east|west)\s+(.+?)\s+(road|street|avenue|lane)$/i;
+
+/** An English road name with its leading direction moved after the name, when it has one. */
+function directionAfterName(name: string): string[] {
+  const match = LEADING_DIRECTION.exec(name.trim());
+  return match ? [`${match[2]} ${match[1]} ${match[3]}`] : [];
 }

@@ -1,7 +1,7 @@
 import { pinyin } from "pinyin-pro";
 import { withoutPersonalNumbers } from "../privacy.ts";
 import type { PlaceMentions } from "../grid/index.ts";
-import { normalize } from "../grid/text.ts";
+import { normalize, stripFiller } from "../grid/text.ts";
 import { INTENT_CUES } from "./cues.ts";
 import { INTENTS, type Intent } from "./reading.ts";
 import { TUNING } from "./tuning.ts";
@@ -15,6 +15,9 @@ const COURSE = "Ⓒ";
 const COMPACT = "Ⓚ";
 const HAN_RUN = new RegExp(`[\\p{Script=Han}${PLACE}${HOUSE}${SHOP}${COURSE}${COMPACT}]+`, "gu");
 const LATIN_WORD = /[a-z]+(?:'[a-z]+)?/g;
+// Place stand-ins with the house numbers written around them ("Ⓟ12号", "Ⓟno12", "Ⓟ12hao").
+const PLACE_AND_NUMBER = new RegExp(`[${PLACE}${HOUSE}]|no(?=\\d)|\\d+|号|弄|hao`, "g");
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF\u00AD]/g;
 
 /** A message prepared for reading: its forms and the features the classifiers see. */
@@ -26,6 +29,8 @@ export interface Prepared {
   features: string[];
   /** A report reference written in the text, as the town writes them (PREFIX-2026-000123). */
   reference: string | undefined;
+  /** The text names places and says nothing else besides house numbers and question phrasing. */
+  onlyPlaces: boolean;
 }
 
 /** A shop the town's data names, and where it is. */
@@ -96,6 +101,7 @@ export class Featurizer {
     for (const [start, end] of places.spans) if (free(start, end)) spans.push({ start, end, standIn: PLACE });
     let compact = standIn(base, spans).replace(this.compactReferencePattern, "");
     compact = compact.replace(/\d+(?=号|弄|栋|幢|室)/g, HOUSE).replace(new RegExp(`(?<=${PLACE})\\d+`, "g"), HOUSE);
+    const onlyPlaces = places.spans.length > 0 && stripFiller(compact.replace(PLACE_AND_NUMBER, "")) === "";
     if (/\d/.test(compact)) features.push("⟨digits⟩");
 
     for (const run of compact.match(HAN_RUN) ?? []) {
@@ -118,9 +124,11 @@ export class Featurizer {
         for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push(`cue:${intent}`);
       }
     }
-    if (features.length === 0) features.push("⟨nothing⟩");
+    // A quoted reference asks about that report; a message of emoji alone (👍, 🙏) is a thank-you or a greeting.
+    if (written) for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push("cue:myReports");
+    if (features.length === 0) features.push(PICTOGRAPH.test(text) ? "⟨emoji⟩" : "⟨nothing⟩");
     const reference = written ? `${this.referencePrefix}-${written[1]}-${written[2]!.padStart(6, "0")}` : undefined;
-    return { compact, words, features, reference, places, shops };
+    return { compact, words, features, reference, places, shops, onlyPlaces };
   }
 }
 

@@ -15,7 +15,8 @@ export interface ReadPlace {
 
 /**
  * How Linli read one message. Confidences are the classifier's probabilities
- * (0–1); a caller asks rather than acts when {@link Reading.sure} is false.
+ * (0–1); a caller asks rather than acts when {@link Reading.sure} is false,
+ * which it also is for a report whose category is not clear.
  */
 export interface Reading {
   intent: Intent;
@@ -24,8 +25,11 @@ export interface Reading {
   sure: boolean;
   /** The intents next most likely, most likely first: what to offer when not sure. */
   alternatives: Intent[];
-  /** The report category the words point to; present whenever the text reads as a complaint about the street, whatever the intent. */
-  category: { code: string; confidence: number } | undefined;
+  /**
+   * The report category the words point to most, whatever the intent; `clear` when the town's keywords name it or
+   * the words read like its examples, so it can be suggested. Undefined only for a town without categories.
+   */
+  category: { code: string; confidence: number; clear: boolean } | undefined;
   place: ReadPlace;
   /** A report reference written in the message (the town's prefix, year and number). */
   reference: string | undefined;

@@ -14,6 +14,9 @@ export interface LabelledMessage {
   category?: string;
 }
 
+/** Longer messages say more than a place, even when the lookup would find one in them. */
+const MAX_BARE_PLACE_LENGTH = 10;
+
 interface CategoryWords {
   code: string;
   zh: string[];
@@ -97,16 +100,32 @@ export class Understanding {
       const excluded = this.categoryWords.find((words) => words.code === code)!.excludes.some((word) => prepared.compact.includes(word));
       categoryScores.set(code, score + TUNING.keywordWeight * hit - (excluded ? TUNING.excludePenalty : 0));
     }
-    const [category] = this.categoryWords.length > 0 ? ranked(categoryScores) : [];
+    const problemFeatures = prepared.features.filter(describesTheProblem).length;
+    const [category] = this.categoryWords.length > 0 ? ranked(categoryScores, Math.max(1, problemFeatures) ** -TUNING.intentSharpness) : [];
+    // A complaint the town's words name, or that reads like its examples; a name or a typo is neither.
+    const categoryClear = category !== undefined && (keywordHits.size > 0 || category.probability >= TUNING.categoryClearAbove);
+    const place = placeOf(prepared.places, prepared.shops);
+    const common = {
+      category: category && { code: category.label, confidence: category.probability, clear: categoryClear },
+      place,
+      reference: prepared.reference,
+    };
+    // Nothing but a place ("XX小区", "XX路12号", or a short name with a typo the lookup still finds) asks about that
+    // place; the classifier, which sets names aside, sees no words.
+    if (prepared.onlyPlaces || this.aPlaceWithATypo(text, prepared)) return { intent: "lookup", confidence: 1, sure: true, alternatives: ["report"], ...common };
     return {
       intent: top.label,
       confidence: top.probability,
-      sure: top.probability >= TUNING.sureAbove,
+      sure: top.probability >= TUNING.sureAbove && (top.label !== "report" || categoryClear),
       alternatives: intents.slice(1, 3).map((entry) => entry.label),
-      category: category && { code: category.label, confidence: category.probability },
-      place: placeOf(prepared.places, prepared.shops),
-      reference: prepared.reference,
+      ...common,
     };
+  }
+
+  private aPlaceWithATypo(text: string, prepared: Prepared): boolean {
+    if (prepared.compact.length > MAX_BARE_PLACE_LENGTH || prepared.features.some((feature) => feature.startsWith("cue:"))) return false;
+    const found = this.grid.lookup(text).type;
+    return found === "found" || found === "ambiguous" || found === "unknownHouseNumber";
   }
 
   private prepare(text: string): ReturnType<Featurizer["prepare"]> {

@@ -67,8 +67,16 @@ describe("reading a resident's first message", () => {
     expect(reading.intent).toBe("myReports");
   });
 
-  it("is unsure of text that says nothing it knows", () => {
-    expect(read("啊啊啊").sure).toBe(false);
+  it("takes a bare place name, even with a typo, as a question about that place", () => {
+    for (const text of ["紫竹半岛", "永德路12号", "紫竹半到", "Zizhu Peninsula"]) expect(read(text), text).toMatchObject({ intent: "lookup", sure: true });
+  });
+
+  it("does not take a name or an unknown word for a report it cannot name the category of", () => {
+    for (const text of ["王芳", "张三丰", "火星基地"]) {
+      const reading = read(text);
+      expect(reading.sure, text).toBe(false);
+      expect(reading.alternatives.length, text).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -78,13 +86,20 @@ describe("the labelled messages", () => {
     figures = await evaluateSampleTown();
   }, 120_000);
 
-  // The targets are intent 95%, category 90%, place 95% on the held-out part. These floors
-  // are the figures reached so far (README, "Understanding free text"), so no change makes them worse.
-  it("are read on the held-out part no worse than the recorded figures", () => {
+  it("are read on the held-out part at the issue's targets for intent and place", () => {
     expect(figures.test.messages).toBeGreaterThanOrEqual(200);
-    expect(figures.test.intent.accuracy).toBeGreaterThanOrEqual(0.9);
-    expect(figures.test.category.accuracy).toBeGreaterThanOrEqual(0.8);
+    expect(figures.test.intent.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(figures.test.place.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  // The target for categories is 90%; this floor is the figure reached so far (README,
+  // "Understanding free text"), so no change makes it worse while it is short of the target.
+  it("have their categories read on the held-out part no worse than the recorded figure", () => {
+    expect(figures.test.category.accuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("are acted on wrongly at most once in twenty on either part; doubtful ones are asked about instead", () => {
+    for (const part of [figures.development, figures.test]) expect(part.actedWrongly / part.messages).toBeLessThanOrEqual(0.05);
   });
 
   it("number at least 400, every intent among them", () => {
