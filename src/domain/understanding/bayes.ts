@@ -1,8 +1,9 @@
 /**
  * A multinomial naive Bayes classifier over sets of string features, trained
- * in one pass. Small and fast enough to train when a town's data is imported
- * and to score on every message (a few microseconds); features never seen in
- * training carry no weight either way.
+ * in one pass, optionally in its complement form (Rennie et al., 2003). Small
+ * and fast enough to train when a town's data is imported and to score on
+ * every message (a few microseconds); features never seen in training carry
+ * no weight either way.
  */
 export class NaiveBayes<Label extends string> {
   private readonly logPrior: Float64Array;
@@ -11,12 +12,14 @@ export class NaiveBayes<Label extends string> {
 
   /**
    * @param documents labelled feature lists; a feature listed twice counts twice
-   * @param smoothing additive (Lidstone) smoothing; smaller trusts rare features more
+   * @param options.smoothing additive (Lidstone) smoothing; smaller trusts rare features more
+   * @param options.complement learn each label from the documents of all the other labels (complement naive
+   * Bayes): fair to labels with few documents, such as a town's own categories beside well-labelled ones
    */
   constructor(
     documents: readonly { label: Label; features: readonly string[] }[],
     readonly labels: readonly Label[],
-    smoothing: number,
+    { smoothing, complement }: { smoothing: number; complement: boolean },
   ) {
     const indexOf = new Map(labels.map((label, i) => [label, i]));
     const counts = new Map<string, Float64Array>();
@@ -32,6 +35,17 @@ export class NaiveBayes<Label extends string> {
         row[c]!++;
         totals[c]!++;
       }
+    }
+    if (complement) {
+      // A label's score is how unlike the other labels' documents the message is; priors would undo the fairness.
+      this.logPrior = new Float64Array(labels.length);
+      const all = totals.reduce((sum, n) => sum + n, 0);
+      const denominators = Float64Array.from(totals, (total) => all - total + smoothing * counts.size);
+      const featureTotals = new Map([...counts].map(([feature, row]) => [feature, row.reduce((sum, n) => sum + n, 0)]));
+      for (const [feature, row] of counts) {
+        this.logLikelihood.set(feature, Float64Array.from(row, (n, c) => -Math.log((featureTotals.get(feature)! - n + smoothing) / denominators[c]!)));
+      }
+      return;
     }
     // Every label keeps a little prior mass, so one without examples can still win on strong evidence.
     this.logPrior = Float64Array.from(documentsPer, (n) => Math.log((n + 1) / (documents.length + labels.length)));

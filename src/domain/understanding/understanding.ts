@@ -72,7 +72,7 @@ export class Understanding {
         ...townExamples.filter((example) => example.prepared.features.length > 2).map((example) => ({ label: "report" as const, features: example.prepared.features })),
       ],
       INTENTS,
-      TUNING.intentSmoothing,
+      { smoothing: TUNING.intentSmoothing, complement: false },
     );
     this.categories = new NaiveBayes(
       [
@@ -82,7 +82,7 @@ export class Understanding {
         ...townExamples.map((example) => ({ label: example.code, features: example.prepared.features.filter(describesTheProblem) })),
       ],
       codes,
-      TUNING.categorySmoothing,
+      { smoothing: TUNING.categorySmoothing, complement: true },
     );
   }
 
