@@ -4,7 +4,6 @@ import { loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { loadGridSnapshot } from "../domain/grid/directory.ts";
 import { GridIndex } from "../domain/grid/index.ts";
-import { FALLBACK_CATEGORY_CODE } from "../domain/grid/town-data.ts";
 import { importTownData } from "../domain/grid/import.ts";
 import { evaluate, type Evaluation } from "../domain/understanding/evaluation.ts";
 import { INTENTS } from "../domain/understanding/reading.ts";
@@ -68,7 +67,7 @@ export async function withSampleTown<T>(
     const [snapshot, vocabulary] = await Promise.all([loadGridSnapshot(db.prisma, town.data.town.code), loadTownVocabulary(db.prisma, town.data.town.code)]);
     const index = new GridIndex(snapshot);
     return await use({
-      learnFrom: (messages) => new Understanding(index, vocabulary, messages, FALLBACK_CATEGORY_CODE),
+      learnFrom: (messages) => new Understanding(index, vocabulary, messages),
       development: await readLabelledMessages(DEVELOPMENT_MESSAGES_FILE),
       test: await readLabelledMessages(TEST_MESSAGES_FILE),
     });

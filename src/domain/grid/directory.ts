@@ -2,7 +2,6 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { Understanding, type LabelledMessage } from "../understanding/understanding.ts";
 import { loadTownVocabulary } from "../understanding/vocabulary.ts";
 import { GridIndex, type GridSnapshot } from "./index.ts";
-import { FALLBACK_CATEGORY_CODE } from "./town-data.ts";
 
 /** Raised when the configured town has no data in the database yet. */
 export class TownNotLoadedError extends Error {
@@ -132,7 +131,7 @@ export class GridDirectory {
 async function build(prisma: PrismaClient, townCode: string, labelled: readonly LabelledMessage[]) {
   const [snapshot, vocabulary] = await Promise.all([loadGridSnapshot(prisma, townCode), loadTownVocabulary(prisma, townCode)]);
   const index = new GridIndex(snapshot);
-  return { index, understanding: new Understanding(index, vocabulary, labelled, FALLBACK_CATEGORY_CODE) };
+  return { index, understanding: new Understanding(index, vocabulary, labelled) };
 }
 
 async function currentDataHash(prisma: PrismaClient, townCode: string): Promise<string> {

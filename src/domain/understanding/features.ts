@@ -3,6 +3,7 @@ import { withoutPersonalNumbers } from "../privacy.ts";
 import type { PlaceMentions } from "../grid/index.ts";
 import { normalize, stripFiller } from "../grid/text.ts";
 import { INTENT_CUES } from "./cues.ts";
+import { PhraseIndex } from "./phrase-index.ts";
 import { INTENTS, type Intent } from "./reading.ts";
 import { TUNING } from "./tuning.ts";
 
@@ -118,12 +119,8 @@ export class Featurizer {
     });
     const words = ` ${wordList.join(" ")} `;
     const latin = compact.replace(NOT_LATIN, "");
-    for (const intent of INTENTS) {
-      const cues = CUE_MATCHERS[intent];
-      if (cues.zh.some((cue) => compact.includes(cue)) || cues.en.some((cue) => words.includes(cue)) || cues.pinyin.some((cue) => latin.includes(cue))) {
-        for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push(`cue:${intent}`);
-      }
-    }
+    const cued = new Set([...CUES.find(compact), ...CUES.find(words), ...CUES.find(latin)].map((hit) => hit.tag));
+    for (const intent of cued) for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push(`cue:${intent}`);
     // A quoted reference asks about that report; a message of emoji alone (👍, 🙏) is a thank-you or a greeting.
     if (written) for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push("cue:myReports");
     if (features.length === 0) features.push(PICTOGRAPH.test(text) ? "⟨emoji⟩" : "⟨nothing⟩");
@@ -150,12 +147,16 @@ export function pinyinSpelling(word: string): string | undefined {
 }
 const MIN_PINYIN_CUE_LETTERS = 5;
 
-const CUE_MATCHERS = Object.fromEntries(
-  INTENTS.map((intent) => {
-    const zh = INTENT_CUES[intent].zh.map(normalize);
-    return [intent, { zh, en: INTENT_CUES[intent].en.map(wordPhrase), pinyin: zh.flatMap((cue) => pinyinSpelling(cue) ?? []) }];
-  }),
-) as Record<Intent, { zh: string[]; en: string[]; pinyin: string[] }>;
+/** The built-in cues in every form they are matched in: Chinese, English words between spaces, pinyin. */
+const CUES = new PhraseIndex<Intent>();
+for (const intent of INTENTS) {
+  for (const cue of INTENT_CUES[intent].zh.map(normalize)) {
+    CUES.add(cue, intent);
+    const spelled = pinyinSpelling(cue);
+    if (spelled) CUES.add(spelled, intent);
+  }
+  for (const cue of INTENT_CUES[intent].en) CUES.add(wordPhrase(cue), intent);
+}
 
 /** A crude English stem: enough that "smells", "smelled" and "smelling" meet "smell". */
 function stem(word: string): string {

@@ -1,6 +1,7 @@
 import type { GridIndex, PlaceMentions } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import { NaiveBayes, ranked } from "./bayes.ts";
+import { PhraseIndex } from "./phrase-index.ts";
 import { Featurizer, pinyinSpelling, wordPhrase, type NamedShop, type Prepared } from "./features.ts";
 import { INTENTS, type Intent, type Reading, type ReadPlace } from "./reading.ts";
 import { TUNING } from "./tuning.ts";
@@ -16,14 +17,7 @@ export interface LabelledMessage {
 
 /** Longer messages say more than a place, even when the lookup would find one in them. */
 const MAX_BARE_PLACE_LENGTH = 10;
-
-interface CategoryWords {
-  code: string;
-  zh: string[];
-  en: string[];
-  pinyin: string[];
-  excludes: string[];
-}
+const HAN = /\p{Script=Han}/u;
 
 /**
  * Reads a first message: what it asks for (intent), which report category it
@@ -35,32 +29,37 @@ export class Understanding {
   private readonly featurizer: Featurizer;
   private readonly intents: NaiveBayes<Intent>;
   private readonly categories: NaiveBayes<string>;
-  private readonly categoryWords: CategoryWords[];
-  private readonly fallbackCategory: string | undefined;
+  private readonly keywords = new PhraseIndex<{ code: string; size: number }>();
+  private readonly excludes = new PhraseIndex<string>();
 
   /**
    * @param labelled messages to learn from; categories the town does not have are left out
-   * @param fallbackCategory the town's "other" category: chosen when the words fit none better, never from a keyword
    */
   constructor(
     private readonly grid: GridIndex,
     vocabulary: TownVocabulary,
     labelled: readonly LabelledMessage[],
-    fallbackCategory: string,
   ) {
     this.featurizer = new Featurizer(
       { shops: vocabulary.shops, courses: vocabulary.courses, compactTitles: vocabulary.compactTitles },
       vocabulary.referencePrefix,
     );
     const codes = vocabulary.categories.map((category) => category.code);
-    this.fallbackCategory = codes.includes(fallbackCategory) ? fallbackCategory : undefined;
-    this.categoryWords = vocabulary.categories.map((category) => ({
-      code: category.code,
-      zh: category.keywords.map(normalize).filter((word) => /\p{Script=Han}/u.test(word)),
-      pinyin: category.keywords.map(normalize).flatMap((word) => pinyinSpelling(word) ?? []),
-      en: category.keywords.filter((word) => !/\p{Script=Han}/u.test(word)).map(wordPhrase),
-      excludes: category.excludes.map(normalize),
-    }));
+    for (const category of vocabulary.categories) {
+      for (const keyword of category.keywords) {
+        const word = normalize(keyword);
+        // Sizes in Chinese characters or their equivalent: an English word is about two, a pinyin syllable one.
+        if (HAN.test(word)) {
+          this.keywords.add(word, { code: category.code, size: word.length });
+          const spelled = pinyinSpelling(word);
+          if (spelled) this.keywords.add(spelled, { code: category.code, size: spelled.length / 3 });
+        } else {
+          const phrase = wordPhrase(keyword);
+          this.keywords.add(phrase, { code: category.code, size: 2 * phrase.trim().split(" ").length });
+        }
+      }
+      for (const word of category.excludes) this.excludes.add(normalize(word), category.code);
+    }
 
     const prepared = labelled.map((message) => ({ message, prepared: this.prepare(message.text) }));
     const townExamples = vocabulary.categories.flatMap((category) =>
@@ -89,7 +88,7 @@ export class Understanding {
   /** How Linli reads `text`; see {@link Reading}. */
   read(text: string): Reading {
     const prepared = this.prepare(text);
-    const keywordHits = this.keywordHits(prepared);
+    const { hits: keywordHits, excluded } = this.keywordHits(prepared);
     // A category's keyword is a cue for a report, the same as the built-in ones; counted once with them.
     const features = keywordHits.size > 0 && !prepared.features.includes("cue:report") ? [...prepared.features, ...Array<string>(TUNING.cueWeight).fill("cue:report")] : prepared.features;
     const intents = ranked(this.intents.scores(features), features.length ** -TUNING.intentSharpness);
@@ -97,11 +96,10 @@ export class Understanding {
     const categoryScores = this.categories.scores(prepared.features.filter(describesTheProblem));
     for (const [code, score] of categoryScores) {
       const hit = keywordHits.get(code) ?? 0;
-      const excluded = this.categoryWords.find((words) => words.code === code)!.excludes.some((word) => prepared.compact.includes(word));
-      categoryScores.set(code, score + TUNING.keywordWeight * hit - (excluded ? TUNING.excludePenalty : 0));
+      categoryScores.set(code, score + TUNING.keywordWeight * hit - (excluded.has(code) ? TUNING.excludePenalty : 0));
     }
     const problemFeatures = prepared.features.filter(describesTheProblem).length;
-    const [category] = this.categoryWords.length > 0 ? ranked(categoryScores, Math.max(1, problemFeatures) ** -TUNING.intentSharpness) : [];
+    const [category] = categoryScores.size > 0 ? ranked(categoryScores, Math.max(1, problemFeatures) ** -TUNING.intentSharpness) : [];
     // A complaint the town's words name, or that reads like its examples; a name or a typo is neither.
     const categoryClear = category !== undefined && (keywordHits.size > 0 || category.probability >= TUNING.categoryClearAbove);
     const place = placeOf(prepared.places, prepared.shops);
@@ -132,25 +130,29 @@ export class Understanding {
     return this.featurizer.prepare(text, (cleaned) => this.grid.mentions(cleaned));
   }
 
-  /** The size of each category's keywords found in the text, not counting words inside the category's excluding words. */
-  private keywordHits(prepared: Prepared): Map<string, number> {
+  /**
+   * The size of each category's keywords found in the text (in Chinese characters or their equivalent), not
+   * counting words inside the category's excluding words, and the categories whose excluding words occur.
+   */
+  private keywordHits(prepared: Prepared): { hits: Map<string, number>; excluded: Set<string> } {
+    const exclusions = this.excludes.find(prepared.compact);
+    const excluded = new Set(exclusions.map((hit) => hit.tag));
+    const inExclusion = (code: string, start: number, end: number) =>
+      exclusions.some((hit) => hit.tag === code && start >= hit.start && end <= hit.start + hit.phrase.length);
+    const counted = new Set<string>();
     const hits = new Map<string, number>();
     const latin = prepared.compact.replace(/[^a-z]/g, "");
-    for (const words of this.categoryWords) {
-      const compact = words.excludes.some((word) => prepared.compact.includes(word))
-        ? words.excludes.reduce((text, word) => text.split(word).join(" "), prepared.compact)
-        : prepared.compact;
-      // Sizes in Chinese characters or their equivalent: an English word is about two, a pinyin syllable one.
-      const sizes = [
-        ...words.zh.filter((word) => word.length > 0 && compact.includes(word)).map((word) => word.length),
-        ...words.en.filter((phrase) => prepared.words.includes(phrase)).map((phrase) => 2 * phrase.trim().split(" ").length),
-        ...words.pinyin.filter((spelled) => latin.includes(spelled)).map((spelled) => spelled.length / 3),
-      ];
-      const weight = sizes.reduce((sum, size) => sum + size, 0);
-      if (weight > 0) hits.set(words.code, weight);
+    for (const text of [prepared.compact, prepared.words, latin]) {
+      for (const hit of this.keywords.find(text)) {
+        const key = `${hit.tag.code}\u0000${hit.phrase}`;
+        if (counted.has(key) || (text === prepared.compact && inExclusion(hit.tag.code, hit.start, hit.start + hit.phrase.length))) continue;
+        counted.add(key);
+        hits.set(hit.tag.code, (hits.get(hit.tag.code) ?? 0) + hit.tag.size);
+      }
     }
-    return hits;
+    return { hits, excluded };
   }
+
 }
 
 /** The places named, with a named shop standing for its road and, unless one is written, its house number. */
