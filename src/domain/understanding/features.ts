@@ -65,7 +65,7 @@ export class Featurizer {
     named: NamedThings,
     private readonly referencePrefix: string,
   ) {
-    // Typed with or without dashes, spaces or leading zeros: "wj 2026 123" is WJ-2026-000123.
+    // Typed with or without dashes, spaces or leading zeros: "ab 2026 123" is AB-2026-000123.
     this.referencePattern = new RegExp(`(?<![a-z])${escapeRegExp(referencePrefix.toLowerCase())}[-_ ]*(\\d{4})[-_ ]*(\\d{1,6})(?!\\d)`);
     this.compactReferencePattern = new RegExp(`${escapeRegExp(normalize(referencePrefix))}\\d{5,10}`);
     this.names = [
