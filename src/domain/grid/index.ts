@@ -133,7 +133,7 @@ export interface PlaceMentions {
   roads: string[];
   neighbourhoods: string[];
   houseNumber: number | null;
-  /** Where the names stand in `normalize(withoutPersonalNumbers(text))`, [start, end), so a reader can set them aside. */
+  /** Where the names stand in the text given, [start, end), so a reader can set them aside. */
   spans: [number, number][];
 }
 
@@ -255,11 +255,12 @@ export class GridIndex {
    * The places a whole message names, read left to right, longest name first:
    * full names, aliases, the start of a long name, pinyin. No partial or typo
    * matching, which would find some place in any long message. The house
-   * number is the one written with a road ("XX路128号", "128号") once phone and
-   * ID numbers are taken out.
+   * number is the one written with a road ("XX路128号", "128号").
+   *
+   * @param compact the message as `normalize(withoutPersonalNumbers(text))` gives it: phone and ID numbers out,
+   * so none is read as a house number; the caller has that form already
    */
-  mentions(text: string): PlaceMentions {
-    const compact = normalize(withoutPersonalNumbers(text));
+  mentions(compact: string): PlaceMentions {
     const roads: string[] = [];
     const neighbourhoods: string[] = [];
     let houseNumber: number | null = null;

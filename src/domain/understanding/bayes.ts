@@ -58,11 +58,14 @@ export class NaiveBayes<Label extends string> {
   /** Log-probability (unnormalised) of each label given the features; features never seen in training are skipped. */
   scores(features: readonly string[]): Map<Label, number> {
     const totals = Float64Array.from(this.logPrior);
+    const width = totals.length;
     for (const feature of features) {
       const row = this.logLikelihood.get(feature);
-      if (row) for (let c = 0; c < totals.length; c++) totals[c]! += row[c]!;
+      if (row) for (let c = 0; c < width; c++) totals[c]! += row[c]!;
     }
-    return new Map(this.labels.map((label, c) => [label, totals[c]!]));
+    const out = new Map<Label, number>();
+    for (let c = 0; c < width; c++) out.set(this.labels[c]!, totals[c]!);
+    return out;
   }
 }
 

@@ -5,7 +5,6 @@ import { normalize, stripFiller } from "../grid/text.ts";
 import { INTENT_CUES } from "./cues.ts";
 import { PhraseIndex } from "./phrase-index.ts";
 import { INTENTS, type Intent } from "./reading.ts";
-import { TUNING } from "./tuning.ts";
 
 // Stand-ins for what a message names, so what is learnt from one town's messages ("<place>的<shop>门口")
 // carries over to any other town's names.
@@ -18,6 +17,8 @@ const HAN_RUN = new RegExp(`[\\p{Script=Han}${PLACE}${HOUSE}${SHOP}${COURSE}${CO
 const LATIN_WORD = /[a-z]+(?:'[a-z]+)?/g;
 // Place stand-ins with the house numbers written around them ("Ⓟ12号", "Ⓟno12", "Ⓟ12hao").
 const PLACE_AND_NUMBER = new RegExp(`[${PLACE}${HOUSE}]|no(?=\\d)|\\d+|号|弄|hao`, "g");
+/** Longer than this, a message says more than where a place is, whatever question phrasing it uses. */
+const MAX_PLACE_QUESTION_LENGTH = 40;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF\u00AD]/g;
 
@@ -27,7 +28,12 @@ export interface Prepared {
   compact: string;
   /** English words, lower case, in order, between single spaces and padded with one, for whole-word matching. */
   words: string;
+  /** The Latin letters of `compact` alone, where pinyin is matched. */
+  latin: string;
+  /** What the words say: characters, pairs, stems and stand-ins. */
   features: string[];
+  /** The intents the built-in cue words point to. */
+  cues: Set<Intent>;
   /** A report reference written in the text, as the town writes them (PREFIX-2026-000123). */
   reference: string | undefined;
   /** The text names places and says nothing else besides house numbers and question phrasing. */
@@ -78,16 +84,17 @@ export class Featurizer {
   }
 
   /**
-   * @param findPlaces reads the places in the text (GridIndex.mentions); its spans index the text's normalised form
+   * @param findPlaces reads the places in the normalised text without personal numbers (GridIndex.mentions)
    */
   prepare(text: string, findPlaces: (text: string) => PlaceMentions): Prepared & { places: PlaceMentions; shops: NamedShop[] } {
     const features: string[] = [];
     const lower = text.normalize("NFKC").replace(INVISIBLE, "").toLowerCase();
     const written = this.referencePattern.exec(lower);
     if (written) features.push("⟨ref⟩");
-    if (withoutPersonalNumbers(lower) !== lower) features.push("⟨phone⟩");
-    const places = findPlaces(lower);
-    const base = normalize(withoutPersonalNumbers(lower));
+    const withoutNumbers = withoutPersonalNumbers(lower);
+    if (withoutNumbers !== lower) features.push("⟨phone⟩");
+    const base = normalize(withoutNumbers);
+    const places = findPlaces(base);
     // A shop's name often holds its road's: the whole name stands in, not the road inside it.
     const spans: { start: number; end: number; standIn: string }[] = [];
     const shops: NamedShop[] = [];
@@ -102,15 +109,18 @@ export class Featurizer {
     for (const [start, end] of places.spans) if (free(start, end)) spans.push({ start, end, standIn: PLACE });
     let compact = standIn(base, spans).replace(this.compactReferencePattern, "");
     compact = compact.replace(/\d+(?=号|弄|栋|幢|室)/g, HOUSE).replace(new RegExp(`(?<=${PLACE})\\d+`, "g"), HOUSE);
-    const onlyPlaces = places.spans.length > 0 && stripFiller(compact.replace(PLACE_AND_NUMBER, "")) === "";
+    const onlyPlaces = places.spans.length > 0 && compact.length <= MAX_PLACE_QUESTION_LENGTH && stripFiller(compact.replace(PLACE_AND_NUMBER, "")) === "";
     if (/\d/.test(compact)) features.push("⟨digits⟩");
 
+    // Characters and pairs go in as they are (one or two characters long): no other feature is that short, and
+    // reading a long message makes hundreds of them.
     for (const run of compact.match(HAN_RUN) ?? []) {
-      const characters = [...run];
-      characters.forEach((character, i) => {
-        features.push(`u:${character}`);
-        if (i > 0) features.push(`b:${characters[i - 1]}${character}`);
-      });
+      let previous = "";
+      for (const character of run) {
+        features.push(character);
+        if (previous) features.push(previous + character);
+        previous = character;
+      }
     }
     const wordList = (lower.replace(this.referencePattern, " ").match(LATIN_WORD) ?? []).map(stem);
     wordList.forEach((word, i) => {
@@ -119,13 +129,14 @@ export class Featurizer {
     });
     const words = ` ${wordList.join(" ")} `;
     const latin = compact.replace(NOT_LATIN, "");
-    const cued = new Set([...CUES.find(compact), ...CUES.find(words), ...CUES.find(latin)].map((hit) => hit.tag));
-    for (const intent of cued) for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push(`cue:${intent}`);
+    const cues = new Set<Intent>();
+    const cue = (_phrase: string, intent: Intent) => cues.add(intent);
+    for (const form of [compact, words, latin]) if (form.trim().length > 0) CUES.scan(form, cue);
     // A quoted reference asks about that report; a message of emoji alone (👍, 🙏) is a thank-you or a greeting.
-    if (written) for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push("cue:myReports");
-    if (features.length === 0) features.push(PICTOGRAPH.test(text) ? "⟨emoji⟩" : "⟨nothing⟩");
+    if (written) cues.add("myReports");
+    if (features.length === 0 && cues.size === 0) features.push(PICTOGRAPH.test(text) ? "⟨emoji⟩" : "⟨nothing⟩");
     const reference = written ? `${this.referencePrefix}-${written[1]}-${written[2]!.padStart(6, "0")}` : undefined;
-    return { compact, words, features, reference, places, shops, onlyPlaces };
+    return { compact, words, latin, features, cues, reference, places, shops, onlyPlaces };
   }
 }
 

@@ -16,14 +16,12 @@ export class PhraseIndex<Tag> {
     this.byFirst.set(phrase[0]!, list);
   }
 
-  /** Every occurrence of every phrase in `text`, overlapping ones included, with its tag and where it starts. */
-  find(text: string): { phrase: string; tag: Tag; start: number }[] {
-    const found: { phrase: string; tag: Tag; start: number }[] = [];
+  /** Calls `visit` for every occurrence of every phrase in `text`, overlapping ones included, in order of start. */
+  scan(text: string, visit: (phrase: string, tag: Tag, start: number) => void): void {
     for (let start = 0; start < text.length; start++) {
-      for (const entry of this.byFirst.get(text[start]!) ?? []) {
-        if (text.startsWith(entry.phrase, start)) found.push({ ...entry, start });
-      }
+      const candidates = this.byFirst.get(text[start]!);
+      if (!candidates) continue;
+      for (const { phrase, tag } of candidates) if (text.startsWith(phrase, start)) visit(phrase, tag, start);
     }
-    return found;
   }
 }

@@ -67,8 +67,10 @@ export class Understanding {
     );
     this.intents = new NaiveBayes(
       [
-        ...prepared.map(({ message, prepared }) => ({ label: message.intent, features: prepared.features })),
-        ...townExamples.filter((example) => example.prepared.features.length > 2).map((example) => ({ label: "report" as const, features: example.prepared.features })),
+        ...prepared.map(({ message, prepared }) => ({ label: message.intent, features: intentFeatures(prepared, false) })),
+        ...townExamples
+          .filter((example) => example.prepared.features.length > 2)
+          .map((example) => ({ label: "report" as const, features: intentFeatures(example.prepared, false) })),
       ],
       INTENTS,
       { smoothing: TUNING.intentSmoothing, complement: false },
@@ -77,8 +79,8 @@ export class Understanding {
       [
         ...prepared
           .filter(({ message }) => message.intent === "report" && message.category !== undefined && codes.includes(message.category))
-          .map(({ message, prepared }) => ({ label: message.category!, features: prepared.features.filter(describesTheProblem) })),
-        ...townExamples.map((example) => ({ label: example.code, features: example.prepared.features.filter(describesTheProblem) })),
+          .map(({ message, prepared }) => ({ label: message.category!, features: prepared.features })),
+        ...townExamples.map((example) => ({ label: example.code, features: example.prepared.features })),
       ],
       codes,
       { smoothing: TUNING.categorySmoothing, complement: true },
@@ -90,16 +92,15 @@ export class Understanding {
     const prepared = this.prepare(text);
     const { hits: keywordHits, excluded } = this.keywordHits(prepared);
     // A category's keyword is a cue for a report, the same as the built-in ones; counted once with them.
-    const features = keywordHits.size > 0 && !prepared.features.includes("cue:report") ? [...prepared.features, ...Array<string>(TUNING.cueWeight).fill("cue:report")] : prepared.features;
+    const features = intentFeatures(prepared, keywordHits.size > 0);
     const intents = ranked(this.intents.scores(features), features.length ** -TUNING.intentSharpness);
     const top = intents[0]!;
-    const categoryScores = this.categories.scores(prepared.features.filter(describesTheProblem));
+    const categoryScores = this.categories.scores(prepared.features);
     for (const [code, score] of categoryScores) {
       const hit = keywordHits.get(code) ?? 0;
       categoryScores.set(code, score + TUNING.keywordWeight * hit - (excluded.has(code) ? TUNING.excludePenalty : 0));
     }
-    const problemFeatures = prepared.features.filter(describesTheProblem).length;
-    const [category] = categoryScores.size > 0 ? ranked(categoryScores, Math.max(1, problemFeatures) ** -TUNING.intentSharpness) : [];
+    const [category] = categoryScores.size > 0 ? ranked(categoryScores, Math.max(1, prepared.features.length) ** -TUNING.intentSharpness) : [];
     // A complaint the town's words name, or that reads like its examples; a name or a typo is neither.
     const categoryClear = category !== undefined && (keywordHits.size > 0 || category.probability >= TUNING.categoryClearAbove);
     const place = placeOf(prepared.places, prepared.shops);
@@ -121,7 +122,7 @@ export class Understanding {
   }
 
   private aPlaceWithATypo(text: string, prepared: Prepared): boolean {
-    if (prepared.compact.length > MAX_BARE_PLACE_LENGTH || prepared.features.some((feature) => feature.startsWith("cue:"))) return false;
+    if (prepared.compact.length > MAX_BARE_PLACE_LENGTH || prepared.cues.size > 0) return false;
     const found = this.grid.lookup(text).type;
     return found === "found" || found === "ambiguous" || found === "unknownHouseNumber";
   }
@@ -135,23 +136,23 @@ export class Understanding {
    * counting words inside the category's excluding words, and the categories whose excluding words occur.
    */
   private keywordHits(prepared: Prepared): { hits: Map<string, number>; excluded: Set<string> } {
-    const exclusions = this.excludes.find(prepared.compact);
-    const excluded = new Set(exclusions.map((hit) => hit.tag));
-    const inExclusion = (code: string, start: number, end: number) =>
-      exclusions.some((hit) => hit.tag === code && start >= hit.start && end <= hit.start + hit.phrase.length);
+    const exclusions: { code: string; start: number; end: number }[] = [];
+    this.excludes.scan(prepared.compact, (phrase, code, start) => exclusions.push({ code, start, end: start + phrase.length }));
     const counted = new Set<string>();
     const hits = new Map<string, number>();
-    const latin = prepared.compact.replace(/[^a-z]/g, "");
-    for (const text of [prepared.compact, prepared.words, latin]) {
-      for (const hit of this.keywords.find(text)) {
-        const key = `${hit.tag.code}\u0000${hit.phrase}`;
-        if (counted.has(key) || (text === prepared.compact && inExclusion(hit.tag.code, hit.start, hit.start + hit.phrase.length))) continue;
+    for (const form of [prepared.compact, prepared.words, prepared.latin]) {
+      if (form.trim().length === 0) continue;
+      this.keywords.scan(form, (phrase, { code, size }, start) => {
+        const key = `${code}\u0000${phrase}`;
+        if (counted.has(key)) return;
+        if (form === prepared.compact && exclusions.some((span) => span.code === code && start >= span.start && start + phrase.length <= span.end)) return;
         counted.add(key);
-        hits.set(hit.tag.code, (hits.get(hit.tag.code) ?? 0) + hit.tag.size);
-      }
+        hits.set(code, (hits.get(code) ?? 0) + size);
+      });
     }
-    return { hits, excluded };
+    return { hits, excluded: new Set(exclusions.map((span) => span.code)) };
   }
+
 
 }
 
@@ -162,7 +163,14 @@ function placeOf(places: PlaceMentions, shops: readonly NamedShop[]): ReadPlace 
   return { roads, neighbourhoods: places.neighbourhoods, houseNumber: places.houseNumber ?? shopNumber };
 }
 
-/** Cue groups say what a message asks for, not what kind of problem it describes: categories do without them. */
-function describesTheProblem(feature: string): boolean {
-  return !feature.startsWith("cue:");
+/**
+ * What the intent classifier sees: the words and each cue group pointing to an intent, weighted; a category's
+ * keyword is a cue for a report like the built-in ones. Categories do without cues: they say what a message asks
+ * for, not what kind of problem it describes.
+ */
+function intentFeatures(prepared: Prepared, namesACategory: boolean): string[] {
+  const cues = namesACategory ? new Set([...prepared.cues, "report"]) : prepared.cues;
+  const features = [...prepared.features];
+  for (const intent of cues) for (let copy = 0; copy < TUNING.cueWeight; copy++) features.push(`cue:${intent}`);
+  return features;
 }
