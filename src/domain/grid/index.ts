@@ -147,6 +147,8 @@ export class GridIndex {
   private readonly keysByText = new Map<string, Key[]>();
   /** Key lengths present, longest first, so containment tries the most specific names first. */
   private keyLengths: number[] = [];
+  /** Lengths of the keys that match with a typo. */
+  private readonly typoLengths = new Set<number>();
   /** Each key with one character deleted (and as is) → the keys: finds one-edit typos by lookup, not by scanning. */
   private readonly keysByDeletion = new Map<string, Key[]>();
   /** Each character → the keys containing it, to narrow partial matches and suggestions. */
@@ -194,22 +196,27 @@ export class GridIndex {
    */
   private addKeys(entity: Entity, names: string[], suffixes: readonly string[]): void {
     const seen = new Set<string>();
-    const add = (text: string) => {
+    // Names as written also match in part and with a typo; the spellings derived from them (a kind suffix added,
+    // pinyin) match exactly, so they cost typo-tolerant lookups nothing.
+    const add = (text: string, tolerant = false) => {
       if (text.length < 2 || seen.has(text)) return;
       seen.add(text);
       const key = { text, entity };
       append(this.keysByText, text, key);
+      if (!tolerant) return;
+      this.typoLengths.add(text.length);
       for (const character of new Set(text)) append(this.keysByCharacter, character, key);
       if (text.length >= MIN_TYPO_KEY_LENGTH) for (const variant of oneDeletionVariants(text)) append(this.keysByDeletion, variant, key);
     };
     for (const name of [...names, ...names.flatMap(directionAfterName)]) {
       const full = normalize(name);
       const stripped = stripPlaceSuffix(full);
+      add(full, true);
+      add(stripped, true);
       const withSuffixes = (base: string) => {
         add(base);
         for (const suffix of suffixes) add(base + suffix);
       };
-      add(full);
       withSuffixes(stripped);
       if (!HAN.test(stripped)) continue;
       // Residents who type Latin letters write the name's pinyin ("zizhu bandao"), often only its first syllables.
@@ -387,7 +394,7 @@ export class GridIndex {
   /** Keys that some stretch of `text` matches with one character wrong, missing or extra. */
   private withinOneEdit(text: string): Entity[] {
     const hits: Key[] = [];
-    const lengths = new Set(this.keyLengths.flatMap((length) => [length - 1, length, length + 1]));
+    const lengths = new Set([...this.typoLengths].flatMap((length) => [length - 1, length, length + 1]));
     for (const length of lengths) {
       if (length < MIN_TYPO_KEY_LENGTH - 1) continue;
       for (let start = 0; start + length <= text.length; start++) {
