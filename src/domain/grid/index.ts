@@ -226,7 +226,7 @@ export class GridIndex {
         const prefix = syllables.slice(0, count).join("");
         if (prefix.length >= MIN_PINYIN_PREFIX_LETTERS) append(this.mentionPrefixes, prefix, { text: prefix, entity });
       }
-      // The start of a long name ("虹梅新苑" of 虹梅新苑第一/第二居民区) names every place that begins with it.
+      // The start of a long name ("XX新苑" of XX新苑第一/第二居民区) names every place that begins with it.
       for (let length = MIN_NAME_PREFIX_LENGTH; length < stripped.length; length++) {
         append(this.mentionPrefixes, stripped.slice(0, length), { text: stripped.slice(0, length), entity });
       }

@@ -1,5 +1,6 @@
 import { pinyin } from "pinyin-pro";
 import { withoutPersonalNumbers } from "../privacy.ts";
+import { formatReference } from "../reports/reference.ts";
 import type { PlaceMentions } from "../grid/index.ts";
 import { normalize, stripFiller } from "../grid/text.ts";
 import { INTENT_CUES } from "./cues.ts";
@@ -135,7 +136,7 @@ export class Featurizer {
     // A quoted reference asks about that report; a message of emoji alone (👍, 🙏) is a thank-you or a greeting.
     if (written) cues.add("myReports");
     if (features.length === 0 && cues.size === 0) features.push(PICTOGRAPH.test(text) ? "⟨emoji⟩" : "⟨nothing⟩");
-    const reference = written ? `${this.referencePrefix}-${written[1]}-${written[2]!.padStart(6, "0")}` : undefined;
+    const reference = written ? formatReference(this.referencePrefix, Number(written[1]), Number(written[2])) : undefined;
     return { compact, words, latin, features, cues, reference, places, shops, onlyPlaces };
   }
 }

@@ -42,7 +42,7 @@ export class Understanding {
   ) {
     this.featurizer = new Featurizer(
       { shops: vocabulary.shops, courses: vocabulary.courses, compactTitles: vocabulary.compactTitles },
-      vocabulary.referencePrefix,
+      grid.snapshot.town.referencePrefix,
     );
     const codes = vocabulary.categories.map((category) => category.code);
     for (const category of vocabulary.categories) {
