@@ -1,6 +1,9 @@
 import type { PGlite, Transaction as PGliteTransaction } from "@electric-sql/pglite";
 import pg from "pg";
+import { raw, type Sql as Statement } from "sql-template-tag";
 import type { Prisma } from "../generated/prisma/client.ts";
+
+export { default as sql, join, raw, empty, type Sql as Statement } from "sql-template-tag";
 
 /**
  * SQL through the database driver, for the statements every conversation step
@@ -14,9 +17,17 @@ import type { Prisma } from "../generated/prisma/client.ts";
  * one rule for both: Prisma's `DateTime` columns are `timestamp(3)` holding
  * UTC, so parameters are passed as `Date` and such columns come back as `Date`
  * read as UTC, whatever the process's time zone.
+ *
+ * Statements are composed with the {@link sql} tag (sql-template-tag), so a
+ * value is always a parameter and parameters are never numbered by hand. A row
+ * type names the columns it reads from the Prisma model they belong to
+ * (`Pick<Report, "id" | "reference">`), so renaming or retyping a column in the
+ * schema fails the compiler where the row is read.
  */
 export interface Sql {
-  /** Runs one statement with `$1`-style parameters and returns its rows. */
+  /** Runs one statement and returns its rows. */
+  query<Row>(statement: Statement): Promise<Row[]>;
+  /** @deprecated Transition only: the `$1`-numbered form every statement is leaving. */
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /**
    * Runs `work` in one transaction on one connection: committed when it
@@ -27,10 +38,11 @@ export interface Sql {
 }
 
 /**
- * `column` as milliseconds since the epoch (a number on every transport), for
- * statements that also run through {@link prismaSql}; `new Date(ms)` is the instant.
+ * `column` (an identifier such as `s."startsAt"`, never input) as milliseconds
+ * since the epoch (a number on every transport), for statements that also run
+ * through {@link prismaSql}; `new Date(ms)` is the instant.
  */
-export const epochMillis = (column: string) => `(EXTRACT(EPOCH FROM ${column}) * 1000)::float8`;
+export const epochMillis = (column: string) => raw(`(EXTRACT(EPOCH FROM ${column}) * 1000)::float8`);
 
 /** PostgreSQL's type id of `timestamp without time zone`, the column type of Prisma's DateTime. */
 const TIMESTAMP_OID = 1114;
@@ -41,6 +53,10 @@ const utcTimestamp = (value: string) => new Date(`${value.replace(" ", "T")}Z`);
 /** Dates go in as ISO text: PostgreSQL drops the trailing Z for a timestamp column, keeping the UTC wall time. */
 const toParam = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
 const toParams = (params: readonly unknown[] | undefined) => (params ?? []).map(toParam);
+
+/** The text and parameters of either form {@link Sql.query} accepts during the transition. */
+const textAndParams = (statement: Statement | string, params?: readonly unknown[]): [string, unknown[]] =>
+  typeof statement === "string" ? [statement, toParams(params)] : [statement.text, toParams(statement.values)];
 
 const pgTypes: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => (oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format))) as pg.CustomTypesConfig["getTypeParser"],
@@ -74,8 +90,12 @@ function preparedName(text: string): string | undefined {
  * 1.21 or later with max_prepared_statements set, or session pooling).
  */
 export function poolSql(pool: pg.Pool): Sql {
-  const on = (client: pg.Pool | pg.PoolClient): Sql["query"] => async <Row>(text: string, params?: readonly unknown[]) =>
-    (await client.query({ name: preparedName(text), text, values: toParams(params), types: pgTypes })).rows as Row[];
+  const on =
+    (client: pg.Pool | pg.PoolClient): Sql["query"] =>
+    async <Row>(statement: Statement | string, params?: readonly unknown[]) => {
+      const [text, values] = textAndParams(statement, params);
+      return (await client.query({ name: preparedName(text), text, values, types: pgTypes })).rows as Row[];
+    };
   return {
     query: on(pool),
     async transaction(work) {
@@ -108,8 +128,10 @@ export function poolSql(pool: pg.Pool): Sql {
 /** SQL over PGlite, whose one connection runs one transaction at a time. */
 export function pgliteSql(pglite: PGlite): Sql {
   const parsers = { [TIMESTAMP_OID]: utcTimestamp };
-  const on = (target: PGlite | PGliteTransaction): Sql["query"] => async <Row>(text: string, params?: readonly unknown[]) =>
-    (await target.query<Row>(text, toParams(params), { parsers })).rows;
+  const on =
+    (target: PGlite | PGliteTransaction): Sql["query"] =>
+    async <Row>(statement: Statement | string, params?: readonly unknown[]) =>
+      (await target.query<Row>(...textAndParams(statement, params), { parsers })).rows;
   return {
     query: on(pglite),
     transaction: (work) =>
@@ -129,9 +151,10 @@ export function pgliteSql(pglite: PGlite): Sql {
  */
 export function prismaSql(tx: Prisma.TransactionClient): Sql {
   const sql: Sql = {
-    query: async <Row>(text: string, params?: readonly unknown[]) => {
+    query: async <Row>(statement: Statement | string, params?: readonly unknown[]) => {
       try {
-        return await tx.$queryRawUnsafe<Row[]>(text, ...toParams(params));
+        const [text, values] = textAndParams(statement, params);
+        return await tx.$queryRawUnsafe<Row[]>(text, ...values);
       } catch (error) {
         throw databaseErrorIn(error) ?? error;
       }

@@ -1,16 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Sql } from "../db/sql.ts";
+import { sql, type Sql, type Statement } from "../db/sql.ts";
+import type { ChatUser } from "../generated/prisma/client.ts";
 import type { ChatIdentity } from "./reports/service.ts";
 
 /** What the services that record a resident's action need of their chat account. */
-export interface ChatUserRow {
-  id: string;
-  channel: string;
-  chatId: string;
-  locale: string;
-  /** Set by staff: a blocked user's later reports are kept but not routed. */
-  blockedAt: Date | null;
-}
+export type ChatUserRow = Pick<ChatUser, "id" | "channel" | "chatId" | "locale" | "blockedAt">;
 
 /**
  * Creates or refreshes the chat account behind `user` in one statement, on the
@@ -22,28 +16,24 @@ export interface ChatUserRow {
  * Run it inside the caller's transaction, whose `tx` it takes.
  */
 export async function upsertChatUser(tx: Sql, user: ChatIdentity, now: Date): Promise<ChatUserRow> {
-  const upsert = chatUserUpsert(user, now, 1);
-  const [row] = await tx.query<ChatUserRow>(upsert.text, upsert.params);
+  const [row] = await tx.query<ChatUserRow>(chatUserUpsert(user, now));
   return row!;
 }
 
 /**
- * The statement of {@link upsertChatUser} with its parameters numbered from
- * `$first`, for a caller that reads what belongs to the account in the same
- * statement (`WITH "user" AS (<text>) SELECT … FROM "user" …`): one round trip
- * instead of two. It returns the columns of {@link ChatUserRow}.
+ * The statement of {@link upsertChatUser}, for a caller that reads what belongs
+ * to the account in the same statement (`WITH "user" AS (…) SELECT … FROM
+ * "user" …`): one round trip instead of two. It returns the columns of
+ * {@link ChatUserRow}. (Blocked: set by staff; a blocked user's later reports
+ * are kept but not routed.)
  */
-export function chatUserUpsert(user: ChatIdentity, now: Date, first: number): { text: string; params: unknown[] } {
-  const $ = (n: number) => `$${first + n}`;
-  return {
-    text: `INSERT INTO "ChatUser" ("id", "channel", "channelUserId", "chatId", "displayName", "locale", "createdAt")
-     VALUES (${$(0)}, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)})
+export function chatUserUpsert(user: ChatIdentity, now: Date): Statement {
+  return sql`INSERT INTO "ChatUser" ("id", "channel", "channelUserId", "chatId", "displayName", "locale", "createdAt")
+     VALUES (${randomUUID()}, ${user.channel}, ${user.userId}, ${user.chatId}, ${user.displayName ?? null}, ${user.locale}, ${now})
      ON CONFLICT ("channel", "channelUserId") DO UPDATE SET
        "chatId" = EXCLUDED."chatId",
        "locale" = EXCLUDED."locale",
        "unreachableAt" = NULL,
        "displayName" = COALESCE(NULLIF(EXCLUDED."displayName", ''), "ChatUser"."displayName")
-     RETURNING "id", "channel", "chatId", "locale", "blockedAt"`,
-    params: [randomUUID(), user.channel, user.userId, user.chatId, user.displayName ?? null, user.locale, now],
-  };
+     RETURNING "id", "channel", "chatId", "locale", "blockedAt"`;
 }

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { prismaSql, type Sql } from "../../db/sql.ts";
+import { prismaSql, sql, type Sql } from "../../db/sql.ts";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import { chatUserUpsert, upsertChatUser } from "../chat-users.ts";
 import type { GridDirectory } from "../grid/directory.ts";
@@ -409,7 +409,7 @@ export function createClassesService(deps: {
   timeZone: string;
   grid?: GridDirectory;
 }): ClassesService {
-  const { prisma, sql, townCode } = deps;
+  const { prisma, sql: db, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
   const registry = deps.staff ?? createStaffRegistry({ prisma, townCode, clock });
 
@@ -533,7 +533,7 @@ export function createClassesService(deps: {
   return {
     async openCourses() {
       const closesAfter = clock();
-      const [{ cohorts }, figures] = await Promise.all([catalogue(), seatFigures(sql, { townCode, closesAfter })]);
+      const [{ cohorts }, figures] = await Promise.all([catalogue(), seatFigures(db, { townCode, closesAfter })]);
       const seats = new Map(figures.map((f) => [f.cohortId, f]));
       const courses = new Map<string, CourseView>();
       for (const { id, info, courseDescription } of cohorts) {
@@ -549,7 +549,7 @@ export function createClassesService(deps: {
 
     async cohort(cohortCode) {
       const entry = await catalogueCohort(cohortCode);
-      const [figures] = entry ? await seatFigures(sql, { cohortId: entry.id }) : [];
+      const [figures] = entry ? await seatFigures(db, { cohortId: entry.id }) : [];
       return entry && figures ? view(entry.info, figures) : undefined;
     },
 
@@ -565,7 +565,7 @@ export function createClassesService(deps: {
       const neighbourhoods = await neighbourhoodNames();
       // One transaction on the driver, under the cohort's row lock (READ COMMITTED, as every seat change):
       // concurrent sign-ups for the last seat queue on the lock and each sees the seats taken before it.
-      return sql.transaction(async (tx): Promise<EnrolResult> => {
+      return db.transaction(async (tx): Promise<EnrolResult> => {
         // One statement takes the cohort's lock (as lockCohort does) and reads what the refusals need.
         const [cohort] = await tx.query<LockedCohort>(
           `SELECT "id", "code", "enrolmentOpensAt", "enrolmentClosesAt", "neighbourhoodCodes" FROM "Cohort"
@@ -584,14 +584,12 @@ export function createClassesService(deps: {
         }
         // The resident's account, their earlier enrolment in this cohort and a place someone holds
         // with this mobile number (one person, one place, however many chat accounts), in one statement.
-        const upsert = chatUserUpsert(user, now, 3);
         const [account] = await tx.query<{ userId: string; earlier: EarlierEnrolment | null; sameMobile: EarlierEnrolment | null }>(
-          `WITH "user" AS (${upsert.text})
+          sql`WITH "user" AS (${chatUserUpsert(user, now)})
            SELECT u."id" AS "userId", CASE WHEN e."id" IS NULL THEN NULL ELSE json_build_object('id', e."id", 'status', e."status", 'queueNumber', e."queueNumber") END AS "earlier",
              (SELECT json_build_object('id', m."id", 'status', m."status", 'queueNumber', m."queueNumber") FROM "Enrolment" m
-              WHERE m."cohortId" = $1 AND m."mobile" = $2 AND m."status" <> 'CANCELLED' AND m."userId" <> u."id" LIMIT 1) AS "sameMobile"
-           FROM "user" u LEFT JOIN "Enrolment" e ON e."cohortId" = $1 AND e."userId" = u."id"`,
-          [cohort.id, person.mobile, ...upsert.params],
+              WHERE m."cohortId" = ${cohort.id} AND m."mobile" = ${person.mobile} AND m."status" <> 'CANCELLED' AND m."userId" <> u."id" LIMIT 1) AS "sameMobile"
+           FROM "user" u LEFT JOIN "Enrolment" e ON e."cohortId" = ${cohort.id} AND e."userId" = u."id"`,
         );
         const chatUser = { id: account!.userId };
         const existing = account!.earlier ?? undefined;
@@ -625,7 +623,7 @@ export function createClassesService(deps: {
     },
 
     async cancel(cohortCode, user) {
-      return sql.transaction(async (tx): Promise<CancelResult> => {
+      return db.transaction(async (tx): Promise<CancelResult> => {
         // One statement takes the cohort's lock (as lockCohort does) and reads when its first session starts.
         const [cohort] = await tx.query<{ id: string; firstStartsAt: Date | null }>(
           `SELECT c."id", (SELECT s."startsAt" FROM "CohortSession" s WHERE s."cohortId" = c."id" ORDER BY s."position" LIMIT 1) AS "firstStartsAt"
@@ -650,7 +648,7 @@ export function createClassesService(deps: {
     },
 
     async myEnrolments(user) {
-      const rows = await sql.query<LiveEnrolment>(
+      const rows = await db.query<LiveEnrolment>(
         `SELECT e."cohortId", e."status", e."checkInCode", e."completedAt", c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn",
            (SELECT COUNT(*)::int FROM "Attendance" a WHERE a."enrolmentId" = e."id") AS "attended",
            CASE WHEN e."status" = 'WAITLISTED' THEN
@@ -664,7 +662,7 @@ export function createClassesService(deps: {
         [user.channel, user.userId, townCode],
       );
       if (rows.length === 0) return [];
-      const sessions = await sql.query<SessionRow>(
+      const sessions = await db.query<SessionRow>(
         `SELECT "id", "cohortId", "position", "startsAt", "endsAt", "place", "placeEn", "topic", "topicEn", "lecturerRole", "lecturerRoleEn"
          FROM "CohortSession" WHERE "cohortId" = ANY($1::text[]) ORDER BY "position"`,
         [rows.map((e) => e.cohortId)],
@@ -732,7 +730,7 @@ export function createClassesService(deps: {
             cancelledAt: e.cancelledAt,
           }),
         );
-      const [figures] = await seatFigures(sql, { cohortId: cohort.id });
+      const [figures] = await seatFigures(db, { cohortId: cohort.id });
       return { type: "roster", cohort: view(infoOf(cohort), figures!), entries };
     },
 

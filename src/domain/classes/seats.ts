@@ -1,5 +1,6 @@
-import { epochMillis, type Sql } from "../../db/sql.ts";
-import { queueOutboxRows } from "../outbox.ts";
+import { epochMillis, sql, type Sql } from "../../db/sql.ts";
+import type { ChatUser, Cohort, CohortSession, Course, Enrolment } from "../../generated/prisma/client.ts";
+import { queueOutbox } from "../outbox/queue.ts";
 import type { Bilingual } from "../grid/index.ts";
 
 /*
@@ -48,7 +49,7 @@ export interface ClassPromotedPayload {
  * counts read afterwards stay true until commit, on PostgreSQL and PGlite alike.
  */
 export async function lockCohort(tx: Sql, cohortId: string): Promise<void> {
-  await tx.query(`SELECT "id" FROM "Cohort" WHERE "id" = $1 FOR UPDATE`, [cohortId]);
+  await tx.query(sql`SELECT "id" FROM "Cohort" WHERE "id" = ${cohortId} FOR UPDATE`);
 }
 
 /** A cohort's capacity and how many residents sit in it and wait for it, as the database has them now. */
@@ -60,7 +61,7 @@ export interface SeatFigures {
 }
 
 // COUNT(…) FILTER counts both statuses in one pass; ::int keeps the counts plain numbers on every driver.
-const SEAT_FIGURES = `
+const SEAT_FIGURES = sql`
   SELECT c."id" AS "cohortId", c."capacity",
     (COUNT(*) FILTER (WHERE e."status" = 'SEATED'))::int AS "seated",
     (COUNT(*) FILTER (WHERE e."status" = 'WAITLISTED'))::int AS "waiting"
@@ -76,8 +77,8 @@ const SEAT_FIGURES = `
  */
 export async function seatFigures(db: Sql, scope: { cohortId: string } | { townCode: string; closesAfter: Date }): Promise<SeatFigures[]> {
   return "cohortId" in scope
-    ? db.query<SeatFigures>(`${SEAT_FIGURES} WHERE c."id" = $1 GROUP BY c."id"`, [scope.cohortId])
-    : db.query<SeatFigures>(`${SEAT_FIGURES} WHERE c."townCode" = $1 AND c."enrolmentClosesAt" > $2 GROUP BY c."id"`, [scope.townCode, scope.closesAfter]);
+    ? db.query<SeatFigures>(sql`${SEAT_FIGURES} WHERE c."id" = ${scope.cohortId} GROUP BY c."id"`)
+    : db.query<SeatFigures>(sql`${SEAT_FIGURES} WHERE c."townCode" = ${scope.townCode} AND c."enrolmentClosesAt" > ${scope.closesAfter} GROUP BY c."id"`);
 }
 
 /**
@@ -88,10 +89,9 @@ export async function seatFigures(db: Sql, scope: { cohortId: string } | { townC
  */
 export async function takeQueueNumber(tx: Sql, cohortId: string): Promise<SeatFigures & { queueNumber: number }> {
   const [row] = await tx.query<SeatFigures & { queueNumber: number }>(
-    `WITH figures AS (${SEAT_FIGURES} WHERE c."id" = $1 GROUP BY c."id"),
-       counter AS (UPDATE "Cohort" SET "queueCounter" = "queueCounter" + 1 WHERE "id" = $1 RETURNING "queueCounter")
+    sql`WITH figures AS (${SEAT_FIGURES} WHERE c."id" = ${cohortId} GROUP BY c."id"),
+       counter AS (UPDATE "Cohort" SET "queueCounter" = "queueCounter" + 1 WHERE "id" = ${cohortId} RETURNING "queueCounter")
      SELECT figures.*, counter."queueCounter" AS "queueNumber" FROM figures, counter`,
-    [cohortId],
   );
   return row!;
 }
@@ -104,19 +104,16 @@ export function localeOf(user: { locale: string }): "zh" | "en" {
 const sessionPlace = (s: { place: string; placeEn: string }): Bilingual => ({ zh: s.place, en: s.placeEn });
 
 /** A waitlisted resident just seated, with where to tell them. */
-type PromotedRow = { id: string; queueNumber: number; checkInCode: string; channel: string; chatId: string; locale: string };
+type PromotedRow = Pick<Enrolment, "id" | "queueNumber" | "checkInCode"> & Pick<ChatUser, "channel" | "chatId" | "locale">;
 
 /** The cohort as a promotion message names it, with its next session not yet started (null columns when none is left). */
-type PromotionCohortRow = {
-  code: string;
-  title: string;
-  titleEn: string;
-  courseName: string;
-  courseNameEn: string;
+type PromotionCohortRow = Pick<Cohort, "code" | "title" | "titleEn"> & {
+  courseName: Course["name"];
+  courseNameEn: Course["nameEn"];
   /** Epoch milliseconds: this statement also runs inside Prisma transactions (see epochMillis). */
   startsAt: number | null;
-  place: string | null;
-  placeEn: string | null;
+  place: CohortSession["place"] | null;
+  placeEn: CohortSession["placeEn"] | null;
 };
 
 /**
@@ -134,20 +131,18 @@ export async function fillSeats(tx: Sql, cohortId: string, now: Date): Promise<s
   // Most calls find the cohort full or nobody waiting: then nothing else is read.
   if (free <= 0 || figures!.waiting === 0) return [];
   const promoted = await tx.query<PromotedRow>(
-    `WITH seated AS (
-       UPDATE "Enrolment" SET "status" = 'SEATED', "seatedAt" = $2
-       WHERE "id" IN (SELECT "id" FROM "Enrolment" WHERE "cohortId" = $1 AND "status" = 'WAITLISTED' ORDER BY "queueNumber" LIMIT $3)
+    sql`WITH seated AS (
+       UPDATE "Enrolment" SET "status" = 'SEATED', "seatedAt" = ${now}
+       WHERE "id" IN (SELECT "id" FROM "Enrolment" WHERE "cohortId" = ${cohortId} AND "status" = 'WAITLISTED' ORDER BY "queueNumber" LIMIT ${free})
        RETURNING "id", "queueNumber", "checkInCode", "userId")
      SELECT s."id", s."queueNumber", s."checkInCode", u."channel", u."chatId", u."locale"
      FROM seated s JOIN "ChatUser" u ON u."id" = s."userId" ORDER BY s."queueNumber"`,
-    [cohortId, now, free],
   );
   const [cohort] = await tx.query<PromotionCohortRow>(
-    `SELECT c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn", ${epochMillis(`s."startsAt"`)} AS "startsAt", s."place", s."placeEn"
+    sql`SELECT c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn", ${epochMillis(`s."startsAt"`)} AS "startsAt", s."place", s."placeEn"
      FROM "Cohort" c JOIN "Course" k ON k."id" = c."courseId"
-     LEFT JOIN LATERAL (SELECT "startsAt", "place", "placeEn" FROM "CohortSession" WHERE "cohortId" = c."id" AND "startsAt" > $2 ORDER BY "position" LIMIT 1) s ON true
-     WHERE c."id" = $1`,
-    [cohortId, now],
+     LEFT JOIN LATERAL (SELECT "startsAt", "place", "placeEn" FROM "CohortSession" WHERE "cohortId" = c."id" AND "startsAt" > ${now} ORDER BY "position" LIMIT 1) s ON true
+     WHERE c."id" = ${cohortId}`,
   );
   const rows = promoted.map((enrolment) => {
     const payload: ClassPromotedPayload = {
@@ -161,7 +156,7 @@ export async function fillSeats(tx: Sql, cohortId: string, now: Date): Promise<s
     };
     return { dedupeKey: `class-promoted:${enrolment.id}:${enrolment.queueNumber}`, kind: CLASS_PROMOTED_KIND, channel: enrolment.channel, chatId: enrolment.chatId, payload };
   });
-  await queueOutboxRows(tx, rows, now);
+  await queueOutbox(tx, rows, now);
   return promoted.map((e) => e.id);
 }
 

@@ -2,7 +2,7 @@ import type { Sql } from "../../db/sql.ts";
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
 import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
-import type { OutboxRow } from "../outbox.ts";
+import type { OutboxRow } from "../outbox/queue.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { caseAreaOf, storedRouteOf, type PlaceCodes } from "./place.ts";
 import type { ReportRoute } from "./service.ts";

@@ -3,7 +3,7 @@ import { prismaSql, type Sql } from "../../db/sql.ts";
 import { boundShopsOf, recipientsOfShop, type BoundShop } from "../compact/accounts.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
-import { queueOutboxRows, type OutboxRow } from "../outbox.ts";
+import { queueOutbox, type OutboxRow } from "../outbox/queue.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { alertOf } from "./alert-updates.ts";
 import type { RejectReasonName } from "./reports.ts";
@@ -220,7 +220,7 @@ export async function queueMerchantStatusNotices(tx: Tx, args: { reportId: strin
     const payload: MerchantStatusPayload = { reference: report.reference, shop: shopOf(merchant), status, rejectReason: report.rejectReason, locale: recipient.locale };
     return { dedupeKey: `${args.eventId}:merchant-status:${recipient.accountId}`, kind: MERCHANT_STATUS_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload };
   });
-  await queueOutboxRows(prismaSql(tx), rows, args.createdAt);
+  await queueOutbox(prismaSql(tx), rows, args.createdAt);
   return recipients.length;
 }
 
@@ -339,6 +339,6 @@ async function queueAnswerToStaff(
     const payload: MerchantAnswerAlertPayload = { reference: args.reference, shop: args.shop, answer: args.answer, note: maskPersonalNumbers(args.note), photoId: args.photoId, locale: alert.locale };
     answers.push({ dedupeKey: `${args.eventId}:merchant-answer:${row.id}`, kind: MERCHANT_ANSWER_ALERT_KIND, reportId: args.reportId, channel: row.channel, chatId: row.chatId, payload });
   }
-  await queueOutboxRows(prismaSql(tx), answers, args.createdAt);
+  await queueOutbox(prismaSql(tx), answers, args.createdAt);
   return told.size;
 }

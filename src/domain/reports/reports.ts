@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { ActorKind, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
-import { prismaSql, type Sql } from "../../db/sql.ts";
+import type { ActorKind, Prisma, PrismaClient, Report, ReportStatus } from "../../generated/prisma/client.ts";
+import { prismaSql, sql, type Sql } from "../../db/sql.ts";
 import { chatUserUpsert, upsertChatUser } from "../chat-users.ts";
 import type { CompactStanding } from "../compact/standing.ts";
 import { TownNotLoadedError, type GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
-import { outboxInsert, queueOutboxRows, type OutboxRow } from "../outbox.ts";
+import { outboxInsert, queueOutbox, type OutboxRow } from "../outbox/queue.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { localYearOf } from "../time/zone.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
@@ -283,7 +283,7 @@ export function createReportsService(deps: {
   clock?: () => Date;
   options?: Partial<ReportsOptions>;
 }): ReportsService & StaffReportActions & ShopsCache {
-  const { prisma, sql, grid, townCode } = deps;
+  const { prisma, sql: db, grid, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
   const options: ReportsOptions = { ...DEFAULT_REPORTS_OPTIONS, ...deps.options };
 
@@ -356,7 +356,7 @@ export function createReportsService(deps: {
 
   /** The shop a draft names, read from the database at submission (the cached list may be up to SHOPS_MAX_AGE_MS old); undefined when it is gone. */
   const shopNamed = async (code: string) =>
-    (await sql.query<{ id: string; name: string; nameEn: string }>(`SELECT "id", "name", "nameEn" FROM "Merchant" WHERE "townCode" = $1 AND "code" = $2`, [townCode, code]))[0];
+    (await db.query<{ id: string; name: string; nameEn: string }>(`SELECT "id", "name", "nameEn" FROM "Merchant" WHERE "townCode" = $1 AND "code" = $2`, [townCode, code]))[0];
 
   /** The category's override, if it has one; the committee's label comes from the grid. */
   const overrideRoute = (category: { routeToRoadCommitteeId: string | null; routeToDistrictId: string | null }, ids: GridIds): ReportRoute | null => {
@@ -532,7 +532,7 @@ export function createReportsService(deps: {
   const notifyResidents = async (tx: Tx, reportId: string, eventId: string, kind: ReportOutboxKind, content: ResidentUpdate, except?: string) => {
     const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } } });
     // One statement for every recipient, however many follow the case.
-    await queueOutboxRows(prismaSql(tx), residentUpdateRows(report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except), clock());
+    await queueOutbox(prismaSql(tx), residentUpdateRows(report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except), clock());
   };
 
   /** The outbox rows of {@link notifyResidents} for recipients the caller already holds (a report just created has only its reporter). */
@@ -667,13 +667,13 @@ export function createReportsService(deps: {
     routeFor,
 
     async checkRateLimit(user) {
-      return rateLimit(sql, { reporter: { channel: user.channel, channelUserId: user.userId } });
+      return rateLimit(db, { reporter: { channel: user.channel, channelUserId: user.userId } });
     },
 
     async findNearbyOpen(categoryCode, place) {
       // Most places have none; the few found come with what showing them needs. Names come from
       // the grid and the categories read per import, so this is one statement.
-      const near = await nearbyOpen<NearbyCandidate & NearbyShown>(sql, categoryCode, place, gridIds, { columns: SHOWN_COLUMNS });
+      const near = await nearbyOpen<NearbyCandidate & NearbyShown>(db, categoryCode, place, gridIds, { columns: SHOWN_COLUMNS });
       if (near.length === 0) return [];
       // A category imported after this index was built is unknown here until the grid refreshes: not shown meanwhile.
       const category = (await categoryRows()).find((row) => row.code === categoryCode);
@@ -702,18 +702,16 @@ export function createReportsService(deps: {
       // The last step of most reports in a busy street: two statements, each atomic on its own, and no
       // transaction around them (decision record 0005). Nothing is locked between them, as nothing was
       // when this ran in one transaction: a report closed in between still gains the follower.
-      const upsert = chatUserUpsert(user, clock(), 2);
-      const [found] = await sql.query<{ userId: string; report: { id: string; reference: string; status: ReportStatus; reporterId: string } | null }>(
-        `WITH "user" AS (${upsert.text})
+      const [found] = await db.query<{ userId: string; report: Pick<Report, "id" | "reference" | "status" | "reporterId"> | null }>(
+        sql`WITH "user" AS (${chatUserUpsert(user, clock())})
          SELECT u."id" AS "userId", CASE WHEN r."id" IS NULL THEN NULL ELSE json_build_object('id', r."id", 'reference', r."reference", 'status', r."status", 'reporterId', r."reporterId") END AS "report"
-         FROM "user" u LEFT JOIN "Report" r ON r."reference" = $1`,
-        [normalizeReference(reference), ...upsert.params],
+         FROM "user" u LEFT JOIN "Report" r ON r."reference" = ${normalizeReference(reference)}`,
       );
       const { userId, report } = found!;
       if (!report) return { type: "notFound" };
       if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference: report.reference };
       if (report.reporterId === userId) return { type: "ownReport", reference: report.reference };
-      return { type: (await addFollower(sql, report.id, userId, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
+      return { type: (await addFollower(db, report.id, userId, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
     },
 
     async submit(input: ReportDraft, user: ChatIdentity, duplicates: DuplicateCheck): Promise<SubmitResult> {
@@ -729,7 +727,7 @@ export function createReportsService(deps: {
       const now = clock();
       // The shop's standing goes into the staff alert as it is when the report comes in.
       const shopStanding = shop ? await shopStandingOf(prisma, townCode, shop.id, now) : null;
-      return sql.transaction(async (tx): Promise<SubmitResult> => {
+      return db.transaction(async (tx): Promise<SubmitResult> => {
         // The upsert also locks the user's row until commit, so one user's parallel submissions
         // are counted one after the other by the rate limit.
         const reporter = await upsertChatUser(tx, user, now);
@@ -802,29 +800,6 @@ export function createReportsService(deps: {
         // confirmation, the staff groups' alerts, the shop's notices) in one statement. Grid ids come
         // from the codes here, inside the transaction: codes from resolvePlace exist unless the town
         // was re-imported meanwhile, and then the missing ones are null.
-        const reportParams = [
-          reportId,
-          reference,
-          townCode,
-          category.id,
-          reporter.id,
-          draft.contactAllowed,
-          draft.description,
-          codes.roadCode ?? null,
-          draft.place.houseNumber ?? null,
-          codes.neighbourhoodCode ?? null,
-          codes.districtCode ?? null,
-          draft.place.latitude ?? null,
-          draft.place.longitude ?? null,
-          shop?.id ?? null,
-          routed?.kind === "roadCommittee" ? routed.code : null,
-          routed?.kind === "districtCommittee" ? routed.code : null,
-          !blocked,
-          now,
-          eventId,
-          draft.photoIds.map(() => randomUUID()),
-          draft.photoIds,
-        ];
         const outbox = outboxInsert(
           [
             ...residentUpdateRows({ reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false }),
@@ -832,32 +807,33 @@ export function createReportsService(deps: {
             ...shopNoticesFor(reference),
           ],
           now,
-          reportParams.length + 1,
         );
+        const routedRoadCommittee = routed?.kind === "roadCommittee" ? routed.code : null;
+        const routedDistrict = routed?.kind === "districtCommittee" ? routed.code : null;
         await tx.query(
-          `WITH report AS (
+          sql`WITH report AS (
              INSERT INTO "Report" ("id", "reference", "townCode", "categoryId", "reporterId", "contactAllowed", "description", "roadId", "houseNumber", "neighbourhoodId",
                "districtId", "latitude", "longitude", "merchantId", "routedRoadCommitteeId", "routedDistrictId", "routed", "createdAt", "updatedAt")
-             VALUES ($1, $2, $3, $4, $5, $6, $7,
-               (SELECT "id" FROM "Road" WHERE "townCode" = $3 AND "code" = $8),
-               $9,
-               (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = $3 AND d."code" = $11 AND n."code" = $10),
-               (SELECT "id" FROM "District" WHERE "townCode" = $3 AND "code" = $11),
-               $12, $13, $14,
-               (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = $3 AND "code" = $15),
-               (SELECT "id" FROM "District" WHERE "townCode" = $3 AND "code" = $16),
-               $17, $18, $18)
+             VALUES (${reportId}, ${reference}, ${townCode}, ${category.id}, ${reporter.id}, ${draft.contactAllowed}, ${draft.description},
+               (SELECT "id" FROM "Road" WHERE "townCode" = ${townCode} AND "code" = ${codes.roadCode ?? null}),
+               ${draft.place.houseNumber ?? null},
+               (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId"
+                WHERE d."townCode" = ${townCode} AND d."code" = ${codes.districtCode ?? null} AND n."code" = ${codes.neighbourhoodCode ?? null}),
+               (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${codes.districtCode ?? null}),
+               ${draft.place.latitude ?? null}, ${draft.place.longitude ?? null}, ${shop?.id ?? null},
+               (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = ${townCode} AND "code" = ${routedRoadCommittee}),
+               (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${routedDistrict}),
+               ${!blocked}, ${now}, ${now})
              RETURNING "id"
            ), photos AS (
              INSERT INTO "ReportPhoto" ("id", "reportId", "mediaId", "position")
              SELECT photo."id", report."id", photo."mediaId", (ROW_NUMBER() OVER (ORDER BY photo."position"))::int - 1
-             FROM report, unnest($20::text[], $21::text[]) WITH ORDINALITY AS photo("id", "mediaId", "position")
+             FROM report, unnest(${draft.photoIds.map(() => randomUUID())}::text[], ${draft.photoIds}::text[]) WITH ORDINALITY AS photo("id", "mediaId", "position")
              -- An upload left unattached past its time is swept; the report goes in without it.
              WHERE EXISTS (SELECT 1 FROM "Media" m WHERE m."id" = photo."mediaId")
-           ), outbox AS (${outbox.text})
+           ), outbox AS (${outbox})
            INSERT INTO "ReportEvent" ("id", "reportId", "type", "toStatus", "actorKind", "actorId", "createdAt")
-           SELECT $19, report."id", 'SUBMITTED', 'SUBMITTED', 'RESIDENT', $5, $18 FROM report`,
-          [...reportParams, ...outbox.params],
+           SELECT ${eventId}, report."id", 'SUBMITTED', 'SUBMITTED', 'RESIDENT', ${reporter.id}, ${now} FROM report`,
         );
         return { type: "created", reference, route };
       });
