@@ -10,8 +10,14 @@ const layerRule = (extra) => ({
     "error",
     {
       patterns: [
-        { group: [...channelSdks, ...infrastructure], message: "This layer must stay channel- and infrastructure-agnostic; receive what you need through injected services." },
-        { group: ["**/bot/**", "**/bot", "**/main.ts", "**/config.ts", ...extra], message: "This layer must not import outer layers (bot, main, config)." },
+        {
+          group: [...channelSdks, ...infrastructure],
+          message: "This layer must stay channel- and infrastructure-agnostic; receive what you need through injected services.",
+        },
+        {
+          group: ["**/bot/**", "**/bot", "**/main.ts", "**/config.ts", ...extra],
+          message: "This layer must not import outer layers (bot, main, config).",
+        },
       ],
     },
   ],
@@ -63,6 +69,8 @@ export default tseslint.config(
   {
     files: ["src/**/*.ts"],
     ignores: ["src/config.ts"],
-    rules: { "no-restricted-properties": ["error", { object: "process", property: "env", message: "Only src/config.ts reads the environment." }] },
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Only src/config.ts reads the environment." }],
+    },
   },
 );

@@ -40,7 +40,8 @@ export async function startLoadBotApi(token: string, photo: (fileId: string) => 
   const counts: Record<string, number> = {};
   let nextMessageId = 1;
 
-  const chatOf = (chatId: number): BotMessage["chat"] => (chatId < 0 ? { id: chatId, type: "supergroup", title: "group" } : { id: chatId, type: "private", first_name: "resident" });
+  const chatOf = (chatId: number): BotMessage["chat"] =>
+    chatId < 0 ? { id: chatId, type: "supergroup", title: "group" } : { id: chatId, type: "private", first_name: "resident" };
   const message = (params: Record<string, unknown>): BotMessage => {
     const chatId = Number(params.chat_id);
     const sent: BotMessage = {
@@ -50,7 +51,9 @@ export async function startLoadBotApi(token: string, photo: (fileId: string) => 
       from: BOT,
       ...(typeof params.text === "string" ? { text: params.text } : {}),
       ...(typeof params.caption === "string" ? { caption: params.caption } : {}),
-      ...(params.reply_markup && typeof params.reply_markup === "object" ? { reply_markup: params.reply_markup as BotMessage["reply_markup"] } : {}),
+      ...(params.reply_markup && typeof params.reply_markup === "object"
+        ? { reply_markup: params.reply_markup as BotMessage["reply_markup"] }
+        : {}),
     };
     // Group chats are staff alerts nobody in the benchmark reads.
     if (chatId > 0) {
@@ -67,13 +70,21 @@ export async function startLoadBotApi(token: string, photo: (fileId: string) => 
     setWebhook: () => true,
     deleteWebhook: () => true,
     sendMessage: message,
-    sendPhoto: (params) => ({ ...message(params), photo: [{ file_id: `sent-${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 16, height: 16 }] }),
+    sendPhoto: (params) => ({
+      ...message(params),
+      photo: [{ file_id: `sent-${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 16, height: 16 }],
+    }),
     sendDocument: (params) => ({ ...message(params), document: { file_id: `doc-${nextMessageId}`, file_unique_id: `d${nextMessageId}` } }),
     editMessageText: (params) => ({ ...message(params), message_id: Number(params.message_id) }),
     editMessageReplyMarkup: () => true,
     answerCallbackQuery: () => true,
     sendChatAction: () => true,
-    getFile: (params) => ({ file_id: params.file_id, file_unique_id: `u-${String(params.file_id)}`, file_size: photo(String(params.file_id)).length, file_path: `photos/${String(params.file_id)}.jpg` }),
+    getFile: (params) => ({
+      file_id: params.file_id,
+      file_unique_id: `u-${String(params.file_id)}`,
+      file_size: photo(String(params.file_id)).length,
+      file_path: `photos/${String(params.file_id)}.jpg`,
+    }),
   };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
@@ -93,8 +104,10 @@ export async function startLoadBotApi(token: string, photo: (fileId: string) => 
     const body = await readBody(request);
     const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
     // grammY sends JSON unless it uploads a file; an upload's fields are not needed here.
-    if ((request.headers["content-type"] ?? "").startsWith("application/json") && body.length > 0) Object.assign(params, JSON.parse(body.toString("utf8")));
-    else if ((request.headers["content-type"] ?? "").startsWith("multipart/")) Object.assign(params, multipartFields(body, request.headers["content-type"] ?? ""));
+    if ((request.headers["content-type"] ?? "").startsWith("application/json") && body.length > 0)
+      Object.assign(params, JSON.parse(body.toString("utf8")));
+    else if ((request.headers["content-type"] ?? "").startsWith("multipart/"))
+      Object.assign(params, multipartFields(body, request.headers["content-type"] ?? ""));
     json(response, 200, { ok: true, result: handler(params) });
   };
 
@@ -115,7 +128,8 @@ export async function startLoadBotApi(token: string, photo: (fileId: string) => 
     performWebhookReply(body) {
       const { method, ...params } = JSON.parse(body) as Record<string, unknown>;
       const handler = typeof method === "string" ? methods[method] : undefined;
-      if (typeof method !== "string" || !handler) throw new Error(`the bot answered a webhook request with an unknown method: ${String(method)}`);
+      if (typeof method !== "string" || !handler)
+        throw new Error(`the bot answered a webhook request with an unknown method: ${String(method)}`);
       counts[method] = (counts[method] ?? 0) + 1;
       handler(params);
     },

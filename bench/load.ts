@@ -68,7 +68,6 @@ const SUBMITTED = zh.report.submitted("\u0000", "").split("\u0000")[0]!;
 const REFERENCE = /[A-Z]{2,4}-\d{4}-\d{6}/;
 const CHECK_IN_CODE = /[A-Z2-9]{6}/;
 
-
 const buttons = (message: BotMessage) => message.reply_markup?.inline_keyboard?.flat() ?? [];
 /** The newest reply with a button whose data passes `test`, and that button's data. */
 function findButton(replies: BotMessage[], test: (data: string) => boolean): { message: BotMessage; data: string } | undefined {
@@ -78,18 +77,34 @@ function findButton(replies: BotMessage[], test: (data: string) => boolean): { m
   }
   return undefined;
 }
-const shows = (replies: BotMessage[], test: (text: string) => boolean) => replies.some((message) => test(message.text ?? message.caption ?? ""));
+const shows = (replies: BotMessage[], test: (text: string) => boolean) =>
+  replies.some((message) => test(message.text ?? message.caption ?? ""));
 
 /**
  * Builds the load: conversations of each kind over the town's words, and the
  * runners that feed them to the webhook open-loop (fixed arrival rate) or
  * closed-loop (fixed concurrency, as fast as answers come back).
  */
-export function createLoad(options: { webhookUrl: string; secret: string; api: LoadBotApi; town: TownWords; seed: number; firstUserId: number }) {
+export function createLoad(options: {
+  webhookUrl: string;
+  secret: string;
+  api: LoadBotApi;
+  town: TownWords;
+  seed: number;
+  firstUserId: number;
+}) {
   const { api, town } = options;
   const rand = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
-  const outcomes: Outcomes = { reportsSubmitted: 0, reportsFollowed: 0, classSeats: 0, classWaitlisted: 0, lookupsAnswered: 0, stuck: 0, errorReplies: 0 };
+  const outcomes: Outcomes = {
+    reportsSubmitted: 0,
+    reportsFollowed: 0,
+    classSeats: 0,
+    classWaitlisted: 0,
+    lookupsAnswered: 0,
+    stuck: 0,
+    errorReplies: 0,
+  };
   let nextUserId = options.firstUserId;
   let nextUpdateId = 1;
   let nextMessageId = 1;
@@ -98,7 +113,11 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
   const stuckSamples: { label: string; replies: string[] }[] = [];
   const stuck = (kind: string, replies: BotMessage[]): undefined => {
     outcomes.stuck += 1;
-    if (stuckSamples.length < 5) stuckSamples.push({ label: kind, replies: replies.map((m) => `${m.text ?? m.caption ?? ""} ${JSON.stringify(buttons(m).map((b) => b.callback_data))}`) });
+    if (stuckSamples.length < 5)
+      stuckSamples.push({
+        label: kind,
+        replies: replies.map((m) => `${m.text ?? m.caption ?? ""} ${JSON.stringify(buttons(m).map((b) => b.callback_data))}`),
+      });
     return undefined;
   };
 
@@ -137,7 +156,12 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
       userId,
       next(replies) {
         step += 1;
-        if (step === 1) return { label: label("free text"), type: "text", text: `${pick(town.roads)}${1 + Math.floor(rand() * 300)}号${pick(town.problems)}，已经好几天了` };
+        if (step === 1)
+          return {
+            label: label("free text"),
+            type: "text",
+            text: `${pick(town.roads)}${1 + Math.floor(rand() * 300)}号${pick(town.problems)}，已经好几天了`,
+          };
         if (step > 40 + editRounds * 3) return stuck(labelPrefix, replies);
         if (shows(replies, (text) => text.startsWith(SUBMITTED))) {
           outcomes.reportsSubmitted += 1;
@@ -148,13 +172,19 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
           return found && { label: label(name), type: "press", ...found };
         };
         const duplicates = findButton(replies, (data) => data === "rp:new");
-        if (duplicates) return fileAnyway ? press("file anyway", (data) => data === "rp:new") : press("follow", (data) => data.startsWith("rp:follow:"));
+        if (duplicates)
+          return fileAnyway ? press("file anyway", (data) => data === "rp:new") : press("follow", (data) => data.startsWith("rp:follow:"));
         // The follow confirmed, or a report of the same problem filed in the meantime followed instead of a new one.
         if (shows(replies, (text) => REFERENCE.test(text))) {
           outcomes.reportsFollowed += 1;
           return undefined;
         }
-        if (shows(replies, (text) => text === zh.report.askDescription)) return { label: label(edits > 0 ? "new description" : "description"), type: "text", text: `第${edits + 1}次补充：烧烤摊占用人行道，行人只能走机动车道` };
+        if (shows(replies, (text) => text === zh.report.askDescription))
+          return {
+            label: label(edits > 0 ? "new description" : "description"),
+            type: "text",
+            text: `第${edits + 1}次补充：烧烤摊占用人行道，行人只能走机动车道`,
+          };
         const photos = findButton(replies, (data) => data === "rp:photos:done");
         if (photos && !photoSent) {
           photoSent = true;
@@ -173,7 +203,9 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
           press("contact", (data) => data === "rp:contact:no") ??
           press("place", (data) => data.startsWith("rp:place:")) ??
           press("category", (data) => data.startsWith("rp:cat:")) ??
-          (findButton(replies, (data) => data === "rp:roads") ? { label: label("typed address"), type: "text", text: TYPED_ADDRESS } : undefined) ??
+          (findButton(replies, (data) => data === "rp:roads")
+            ? { label: label("typed address"), type: "text", text: TYPED_ADDRESS }
+            : undefined) ??
           stuck(labelPrefix, replies)
         );
       },
@@ -200,8 +232,10 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
           return found && { label: `classes: ${name}`, type: "press", ...found };
         };
         if (shows(replies, (text) => text === zh.classes.askName)) return { label: "classes: name", type: "text", text: "陈静" };
-        if (shows(replies, (text) => text === zh.classes.askMobile)) return { label: "classes: mobile", type: "text", text: `139${String(userId % 100_000_000).padStart(8, "0")}` };
-        if (shows(replies, (text) => text === zh.classes.askNeighbourhood)) return { label: "classes: neighbourhood", type: "text", text: pick(town.neighbourhoods) };
+        if (shows(replies, (text) => text === zh.classes.askMobile))
+          return { label: "classes: mobile", type: "text", text: `139${String(userId % 100_000_000).padStart(8, "0")}` };
+        if (shows(replies, (text) => text === zh.classes.askNeighbourhood))
+          return { label: "classes: neighbourhood", type: "text", text: pick(town.neighbourhoods) };
         const skills = press("skills", (data) => data === "skills:none");
         if (skills) skipped = true;
         const cohort = pick(town.cohortCodes);
@@ -256,7 +290,14 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
     switch (action.type) {
       case "text": {
         const command = /^\/\w+/.exec(action.text);
-        return { update_id, message: { ...base, text: action.text, ...(command ? { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] } : {}) } };
+        return {
+          update_id,
+          message: {
+            ...base,
+            text: action.text,
+            ...(command ? { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] } : {}),
+          },
+        };
       }
       case "photo": {
         const id = `photo-${userId}-${update_id}`;
@@ -268,12 +309,19 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
         return { update_id, message: { ...base, photo: sizes } };
       }
       case "press":
-        return { update_id, callback_query: { id: `cbq-${update_id}`, from, message: action.message, chat_instance: `ci${userId}`, data: action.data } };
+        return {
+          update_id,
+          callback_query: { id: `cbq-${update_id}`, from, message: action.message, chat_instance: `ci${userId}`, data: action.data },
+        };
     }
   };
 
   const post = async (body: string): Promise<number> => {
-    const answer = await httpRequest(options.webhookUrl, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": options.secret }, body });
+    const answer = await httpRequest(options.webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": options.secret },
+      body,
+    });
     const reply = await answer.body.text();
     if (String(answer.headers["content-type"] ?? "").startsWith("application/json")) api.performWebhookReply(reply);
     return answer.status;
@@ -299,7 +347,13 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
   }
 
   /** Sends one action and returns the replies it got; `since` is when the update was due (open loop) or sent. */
-  const deliver = async (conversation: Conversation, action: Action, step: number, since: number, recorder: Recorder): Promise<BotMessage[]> => {
+  const deliver = async (
+    conversation: Conversation,
+    action: Action,
+    step: number,
+    since: number,
+    recorder: Recorder,
+  ): Promise<BotMessage[]> => {
     api.takeInbox(conversation.userId);
     const status = await post(JSON.stringify(updateFor(conversation.userId, action))).catch(() => 0);
     recorder.record(action, step, performance.now() - since);
@@ -315,9 +369,15 @@ export function createLoad(options: { webhookUrl: string; secret: string; api: L
     updatesPerSecond: recorder.updates / seconds,
     failedDeliveries: recorder.failedDeliveries,
     latency: percentiles(recorder.all),
-    steps: Object.fromEntries([...recorder.byLabel].sort(([a], [b]) => a.localeCompare(b)).map(([label, samples]) => [label, percentiles(samples)])) as Record<string, Percentiles>,
-    byStepNumber: Object.fromEntries([...recorder.byStep].sort(([a], [b]) => a - b).map(([step, samples]) => [step, percentiles(samples)])) as Record<number, Percentiles>,
-    outcomes: Object.fromEntries(Object.entries(outcomes).map(([key, value]) => [key, value - before[key as keyof Outcomes]])) as unknown as Outcomes,
+    steps: Object.fromEntries(
+      [...recorder.byLabel].sort(([a], [b]) => a.localeCompare(b)).map(([label, samples]) => [label, percentiles(samples)]),
+    ) as Record<string, Percentiles>,
+    byStepNumber: Object.fromEntries(
+      [...recorder.byStep].sort(([a], [b]) => a - b).map(([step, samples]) => [step, percentiles(samples)]),
+    ) as Record<number, Percentiles>,
+    outcomes: Object.fromEntries(
+      Object.entries(outcomes).map(([key, value]) => [key, value - before[key as keyof Outcomes]]),
+    ) as unknown as Outcomes,
   });
 
   return {

@@ -42,12 +42,31 @@ function syntheticName(i: number): string {
 function syntheticTown(size: number): GridSnapshot {
   const districtCodes = ["d1", "d2", "d3", "d4", "d5", "d6"];
   return {
-    town: { code: "bench", name: { zh: "基准镇", en: "Bench" }, office: { name: { zh: "镇", en: "Town" }, phone: "0", hours: { zh: "", en: "" }, address: "" }, referencePrefix: "BN", isSample: true },
+    town: {
+      code: "bench",
+      name: { zh: "基准镇", en: "Bench" },
+      office: { name: { zh: "镇", en: "Town" }, phone: "0", hours: { zh: "", en: "" }, address: "" },
+      referencePrefix: "BN",
+      isSample: true,
+    },
     districts: districtCodes.map((code, i) => ({
       code,
       name: { zh: `第${i + 1}片区`, en: `District ${i + 1}` },
-      committee: { name: { zh: "委员会", en: "Committee" }, officePhone: "0", officeHours: { zh: "", en: "" }, officeAddress: "", members: [] },
-      boundary: [[[121.4 + i * 0.01, 31], [121.41 + i * 0.01, 31], [121.41 + i * 0.01, 31.01], [121.4 + i * 0.01, 31.01]]],
+      committee: {
+        name: { zh: "委员会", en: "Committee" },
+        officePhone: "0",
+        officeHours: { zh: "", en: "" },
+        officeAddress: "",
+        members: [],
+      },
+      boundary: [
+        [
+          [121.4 + i * 0.01, 31],
+          [121.41 + i * 0.01, 31],
+          [121.41 + i * 0.01, 31.01],
+          [121.4 + i * 0.01, 31.01],
+        ],
+      ],
     })),
     neighbourhoods: Array.from({ length: size }, (_, i) => ({
       code: `n${i}`,

@@ -42,10 +42,14 @@ export async function benchOutboxDrain(db: Database) {
   const wecom = await startFakeWecomRobot({ now: () => now });
   try {
     const rows = [
-      ...Array.from({ length: TELEGRAM_GROUPS * PER_GROUP }, (_, i) => ({ channel: "telegram", chatId: String(-1_000_000 - (i % TELEGRAM_GROUPS)) })),
+      ...Array.from({ length: TELEGRAM_GROUPS * PER_GROUP }, (_, i) => ({
+        channel: "telegram",
+        chatId: String(-1_000_000 - (i % TELEGRAM_GROUPS)),
+      })),
       ...Array.from({ length: ROBOTS * PER_ROBOT }, (_, i) => ({ channel: "wecom", chatId: wecom.urlFor(`bench-robot-${i % ROBOTS}`) })),
     ];
-    for (let group = 0; group < TELEGRAM_GROUPS; group++) telegram.addChat({ id: -1_000_000 - group, type: "supergroup", title: `group ${group}` });
+    for (let group = 0; group < TELEGRAM_GROUPS; group++)
+      telegram.addChat({ id: -1_000_000 - group, type: "supergroup", title: `group ${group}` });
     await db.prisma.outboxMessage.createMany({
       data: rows.map((row, i) => ({
         dedupeKey: `bench-alert-${i}`,
@@ -78,10 +82,17 @@ export async function benchOutboxDrain(db: Database) {
     }
     const realSeconds = (performance.now() - realStart) / 1000;
     const sent = await db.prisma.outboxMessage.findMany({ select: { channel: true, status: true, attempts: true, lastError: true } });
-    const rejectedIn = (channel: string) => sent.filter((row) => row.channel === channel && (row.status !== "SENT" || row.attempts !== 1 || row.lastError !== null)).length;
+    const rejectedIn = (channel: string) =>
+      sent.filter((row) => row.channel === channel && (row.status !== "SENT" || row.attempts !== 1 || row.lastError !== null)).length;
     const drain = (channel: "telegram" | "wecom", count: number, fastestAllowedMs: number, refusedByFake: number): ChannelDrain => {
       const elapsedMs = (finishedAt[channel] ?? now) - started;
-      return { rows: count, elapsedMs, fastestAllowedMs, achievedPerSecond: count / Math.max(elapsedMs / 1000, STEP_MS / 1000), rejected: Math.max(rejectedIn(channel), refusedByFake) };
+      return {
+        rows: count,
+        elapsedMs,
+        fastestAllowedMs,
+        achievedPerSecond: count / Math.max(elapsedMs / 1000, STEP_MS / 1000),
+        rejected: Math.max(rejectedIn(channel), refusedByFake),
+      };
     };
     const telegramRows = TELEGRAM_GROUPS * PER_GROUP;
     return {
@@ -89,9 +100,18 @@ export async function benchOutboxDrain(db: Database) {
       realSeconds,
       stepMs: STEP_MS,
       // A sliding second admits perSecondOverall sends; the last batch goes out at the start of its second.
-      telegram: drain("telegram", telegramRows, (Math.ceil(telegramRows / TELEGRAM_SEND_LIMITS.perSecondOverall) - 1) * 1000, telegram.calls("sendMessage").filter((call) => !call.ok).length),
+      telegram: drain(
+        "telegram",
+        telegramRows,
+        (Math.ceil(telegramRows / TELEGRAM_SEND_LIMITS.perSecondOverall) - 1) * 1000,
+        telegram.calls("sendMessage").filter((call) => !call.ok).length,
+      ),
       wecom: drain("wecom", ROBOTS * PER_ROBOT, (Math.ceil(PER_ROBOT / FAKE_WECOM_LIMITS.perRobotPerMinute) - 1) * 60_000, 0),
-      allowed: { telegramPerSecond: TELEGRAM_SEND_LIMITS.perSecondOverall, telegramPerGroupPerMinute: TELEGRAM_SEND_LIMITS.perDestinationPerMinute, wecomPerRobotPerMinute: FAKE_WECOM_LIMITS.perRobotPerMinute },
+      allowed: {
+        telegramPerSecond: TELEGRAM_SEND_LIMITS.perSecondOverall,
+        telegramPerGroupPerMinute: TELEGRAM_SEND_LIMITS.perDestinationPerMinute,
+        wecomPerRobotPerMinute: FAKE_WECOM_LIMITS.perRobotPerMinute,
+      },
     };
   } finally {
     await telegram.close();

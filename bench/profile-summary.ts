@@ -41,7 +41,9 @@ function add(map: Map<string, number>, key: string, value: number) {
 /** The bundles' source maps, by the bundle's URL; undefined for code that is not bundled (node_modules, Node itself). */
 async function sourceMapsOf(profile: CpuProfile): Promise<Map<string, SourceMap>> {
   const maps = new Map<string, SourceMap>();
-  const bundles = new Set(profile.nodes.map((node) => node.callFrame.url).filter((url) => url.startsWith(`${ROOT}dist/`) && url.endsWith(".js")));
+  const bundles = new Set(
+    profile.nodes.map((node) => node.callFrame.url).filter((url) => url.startsWith(`${ROOT}dist/`) && url.endsWith(".js")),
+  );
   for (const url of bundles) {
     const text = await readFile(`${fileURLToPath(url)}.map`, "utf8").catch(() => undefined);
     if (text) maps.set(url, new SourceMap(JSON.parse(text) as ConstructorParameters<typeof SourceMap>[0]));
@@ -54,7 +56,9 @@ function originalFrame(frame: ProfileNode["callFrame"], maps: Map<string, Source
   const map = maps.get(frame.url);
   const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
   if (!entry || !("originalSource" in entry)) return frame;
-  const source = entry.originalSource.startsWith("file:") ? entry.originalSource : pathToFileURL(path.resolve(path.dirname(fileURLToPath(frame.url)), entry.originalSource)).href;
+  const source = entry.originalSource.startsWith("file:")
+    ? entry.originalSource
+    : pathToFileURL(path.resolve(path.dirname(fileURLToPath(frame.url)), entry.originalSource)).href;
   return { ...frame, url: source, lineNumber: entry.originalLine };
 }
 
@@ -103,7 +107,9 @@ function summarise(profile: CpuProfile, maps: Map<string, SourceMap>): string | 
 
 async function profilesIn(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive: true });
-  return entries.filter((entry) => entry.isFile() && entry.name.endsWith(".cpuprofile")).map((entry) => path.join(entry.parentPath, entry.name));
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".cpuprofile"))
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 /** The summaries of every busy profile under `folder`, one after another. */

@@ -66,7 +66,15 @@ async function benchTown(dir: string): Promise<{ file: string; words: TownWords 
   const data = parse(await readFile(SAMPLE_TOWN_FILE, "utf8")) as Record<string, unknown>;
   const at = (days: number) => new Date(Date.now() + days * DAY).toISOString();
   const districts = (data.districts as { code: string }[]).map((district) => district.code);
-  data.alertDestinations = districts.map((code, i) => ({ code: `bench-${code}`, name: `${code} 工作群`, telegramChatId: String(-1_001_000_000_000 - i), locale: "zh", districts: [code], roadCommittees: [], categories: [] }));
+  data.alertDestinations = districts.map((code, i) => ({
+    code: `bench-${code}`,
+    name: `${code} 工作群`,
+    telegramChatId: String(-1_001_000_000_000 - i),
+    locale: "zh",
+    districts: [code],
+    roadCommittees: [],
+    categories: [],
+  }));
   const cohortCodes = ["bench-1", "bench-2", "bench-3", "bench-4"];
   data.courses = [
     {
@@ -87,28 +95,50 @@ async function benchTown(dir: string): Promise<{ file: string; words: TownWords 
         location: "社区学校",
         locationEn: "Community school",
         completionShare: 1,
-        sessions: [{ startsAt: at(30 + i), endsAt: at(30.1 + i), topic: "开班", topicEn: "Opening", lecturerRole: "教师", lecturerRoleEn: "Teacher" }],
+        sessions: [
+          {
+            startsAt: at(30 + i),
+            endsAt: at(30.1 + i),
+            topic: "开班",
+            topicEn: "Opening",
+            lecturerRole: "教师",
+            lecturerRoleEn: "Teacher",
+          },
+        ],
       })),
     },
   ];
   const file = path.join(dir, "town.yaml");
   await writeFile(file, stringify(data));
   const town = (await readTownFile(file)).data;
-  const problems = town.categories.flatMap((category) => category.keywords.filter((keyword) => /\p{Script=Han}/u.test(keyword)).slice(0, 1));
-  return { file, words: { neighbourhoods: town.neighbourhoods.map((n) => n.name), roads: town.roads.map((r) => r.name), problems, cohortCodes } };
+  const problems = town.categories.flatMap((category) =>
+    category.keywords.filter((keyword) => /\p{Script=Han}/u.test(keyword)).slice(0, 1),
+  );
+  return {
+    file,
+    words: { neighbourhoods: town.neighbourhoods.map((n) => n.name), roads: town.roads.map((r) => r.name), problems, cohortCodes },
+  };
 }
 
 /** The Node flags `npm start` runs the bundle with (package.json), e.g. the young-generation cap that keeps RSS down. */
 const START_FLAGS = (() => {
-  const start = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const start = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as { scripts: { start: string } })
+    .scripts.start;
   const flags = /\bnode ((?:--\S+ )*)dist\/main\.js/.exec(start)?.[1];
   if (flags === undefined) throw new Error(`package.json's start script no longer runs "node [flags] dist/main.js": ${start}`);
-  return flags.trim().split(" ").filter((flag) => flag !== "");
+  return flags
+    .trim()
+    .split(" ")
+    .filter((flag) => flag !== "");
 })();
 
 /** stack.ts bundled the way `npm start` bundles the bot, so the process under test runs on plain Node as in production. */
 const STACK_BUNDLE = path.resolve(import.meta.dirname, "../dist/bench-stack.js");
-await promisify(execFile)(process.execPath, [path.resolve(import.meta.dirname, "../scripts/bundle.mjs"), path.join(import.meta.dirname, "stack.ts"), STACK_BUNDLE]);
+await promisify(execFile)(process.execPath, [
+  path.resolve(import.meta.dirname, "../scripts/bundle.mjs"),
+  path.join(import.meta.dirname, "stack.ts"),
+  STACK_BUNDLE,
+]);
 
 /** The Linli process of one configuration and the IPC calls the driver makes to it. */
 async function startStack(env: Record<string, string>, profileDir: string | undefined) {
@@ -145,14 +175,30 @@ async function startStack(env: Record<string, string>, profileDir: string | unde
  * PostgreSQL and Redis for server, which Linli reaches through their Unix
  * sockets, as a deployment with all three on one machine would.
  */
-async function startServices(config: "embedded" | "server", dir: string): Promise<{ env: Record<string, string>; outboxDatabase: () => Promise<Database>; stop: () => Promise<void> }> {
+async function startServices(
+  config: "embedded" | "server",
+  dir: string,
+): Promise<{ env: Record<string, string>; outboxDatabase: () => Promise<Database>; stop: () => Promise<void> }> {
   if (config === "embedded") {
-    return { env: { DATA_DIR: dir }, outboxDatabase: () => openDatabase({ kind: "pglite", dataDir: "memory://" }), stop: async () => undefined };
+    return {
+      env: { DATA_DIR: dir },
+      outboxDatabase: () => openDatabase({ kind: "pglite", dataDir: "memory://" }),
+      stop: async () => undefined,
+    };
   }
-  const [postgres, redis] = await Promise.all([startPostgres({ durable: true }), freePort().then((port) => startRedisServer(port, { durable: true }))]);
+  const [postgres, redis] = await Promise.all([
+    startPostgres({ durable: true }),
+    freePort().then((port) => startRedisServer(port, { durable: true })),
+  ]);
   return {
-    env: { DATA_DIR: dir, DATABASE_URL: await createDatabaseIn(postgres.socketUrl, "linli_bench"), REDIS_URL: redis.socketUrl, WORKERS: String(SERVER_WORKERS) },
-    outboxDatabase: async (): Promise<Database> => openDatabase({ kind: "postgres", url: await createDatabaseIn(postgres.socketUrl, "linli_outbox") }),
+    env: {
+      DATA_DIR: dir,
+      DATABASE_URL: await createDatabaseIn(postgres.socketUrl, "linli_bench"),
+      REDIS_URL: redis.socketUrl,
+      WORKERS: String(SERVER_WORKERS),
+    },
+    outboxDatabase: async (): Promise<Database> =>
+      openDatabase({ kind: "postgres", url: await createDatabaseIn(postgres.socketUrl, "linli_outbox") }),
     stop: async () => {
       await Promise.all([postgres.stop(), redis.kill()]);
     },
@@ -179,7 +225,14 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
     },
     profileDir,
   );
-  const load = createLoad({ webhookUrl: `${stack.url}${TELEGRAM_WEBHOOK_PATH}`, secret: SECRET, api, town: town.words, seed, firstUserId: 1_000_000 });
+  const load = createLoad({
+    webhookUrl: `${stack.url}${TELEGRAM_WEBHOOK_PATH}`,
+    secret: SECRET,
+    api,
+    town: town.words,
+    seed,
+    firstUserId: 1_000_000,
+  });
   const measured = async <T>(name: string, run: () => Promise<T>) => {
     process.stderr.write(`[${config}] ${name}…\n`);
     stack.phase();
@@ -189,19 +242,45 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
   try {
     const idle = await stack.stats(true);
     await load.closedLoop({ mix: MIXED, concurrency: 16, seconds: quick ? 2 : 4 });
-    const closedLoop = await measured("closed loop", () => load.closedLoop({ mix: MIXED, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }));
-    const openLoop = await measured(`open loop at ${OPEN_LOOP_RATE}/s`, () => load.openLoop({ mix: MIXED, rate: OPEN_LOOP_RATE, seconds: RUN_SECONDS }));
-    const reports = await measured("reports only", () => load.closedLoop({ mix: { report: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }));
-    const newReports = await measured("new reports only", () => load.closedLoop({ mix: { newReport: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }));
-    const longConversations = await measured("30-step conversations", () => load.closedLoop({ mix: { longReport: 1 }, concurrency: 16, conversations: quick ? 32 : 96 }));
-    const openSessions = await measured(`${OPEN_SESSIONS} open sessions`, () => load.closedLoop({ mix: { openSession: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, conversations: OPEN_SESSIONS }));
+    const closedLoop = await measured("closed loop", () =>
+      load.closedLoop({ mix: MIXED, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }),
+    );
+    const openLoop = await measured(`open loop at ${OPEN_LOOP_RATE}/s`, () =>
+      load.openLoop({ mix: MIXED, rate: OPEN_LOOP_RATE, seconds: RUN_SECONDS }),
+    );
+    const reports = await measured("reports only", () =>
+      load.closedLoop({ mix: { report: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }),
+    );
+    const newReports = await measured("new reports only", () =>
+      load.closedLoop({ mix: { newReport: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, seconds: RUN_SECONDS }),
+    );
+    const longConversations = await measured("30-step conversations", () =>
+      load.closedLoop({ mix: { longReport: 1 }, concurrency: 16, conversations: quick ? 32 : 96 }),
+    );
+    const openSessions = await measured(`${OPEN_SESSIONS} open sessions`, () =>
+      load.closedLoop({ mix: { openSession: 1 }, concurrency: CLOSED_LOOP_CONCURRENCY, conversations: OPEN_SESSIONS }),
+    );
     const withOpenSessions = await stack.stats(true);
     const lifetime = await stack.stats();
     await stack.stop();
     process.stderr.write(`[${config}] outbox drain…\n`);
     const outboxDb = await services.outboxDatabase();
     const outbox = await benchOutboxDrain(outboxDb).finally(() => outboxDb.close());
-    return { config, idle, closedLoop, openLoop, reports, newReports, longConversations, openSessions, withOpenSessions, lifetime, botApiCalls: api.counts(), stuckSamples: load.stuckSamples, outbox };
+    return {
+      config,
+      idle,
+      closedLoop,
+      openLoop,
+      reports,
+      newReports,
+      longConversations,
+      openSessions,
+      withOpenSessions,
+      lifetime,
+      botApiCalls: api.counts(),
+      stuckSamples: load.stuckSamples,
+      outbox,
+    };
   } finally {
     await api.close();
     await services.stop();
@@ -226,7 +305,11 @@ function longConversationFigures(run: RunSummary) {
   return { step1, step30 };
 }
 
-function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>, understanding: Awaited<ReturnType<typeof benchUnderstanding>>) {
+function table(
+  results: ConfigResult[],
+  lookup: ReturnType<typeof benchLookup>,
+  understanding: Awaited<ReturnType<typeof benchUnderstanding>>,
+) {
   const columns = results.map((r) => r.config);
   const rows: [string, ...string[]][] = [];
   const row = (figure: string, value: (r: ConfigResult) => string, target = "") => rows.push([figure, ...results.map(value), target]);
@@ -234,21 +317,53 @@ function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>, 
   row("  verdict", (r) => verdict(r.closedLoop.updatesPerSecond >= (r.config === "server" ? 1500 : 300)));
   row(`latency p50/p95/p99 ms, open loop ${OPEN_LOOP_RATE}/s`, (r) => triple(r.openLoop.latency), "server p99 < 20");
   row("  verdict", (r) => (r.config === "server" ? verdict(r.openLoop.latency.p99Ms < 20) : ""));
-  row(`  answered updates/s (offered ${OPEN_LOOP_RATE}); shed`, (r) => `${perSecond(r.openLoop.updates / (r.openLoop.seconds + r.openLoop.drainSeconds))}; ${r.openLoop.shed}`, "0 shed");
+  row(
+    `  answered updates/s (offered ${OPEN_LOOP_RATE}); shed`,
+    (r) => `${perSecond(r.openLoop.updates / (r.openLoop.seconds + r.openLoop.drainSeconds))}; ${r.openLoop.shed}`,
+    "0 shed",
+  );
   const labels = [...new Set(results.flatMap((r) => Object.keys(r.openLoop.steps)))].sort();
   for (const label of labels) row(`  ${label}`, (r) => (r.openLoop.steps[label] ? triple(r.openLoop.steps[label]) : "—"));
-  row("completed reports/s (reports only, 64 users): new + followed", (r) => `${perSecond((r.reports.outcomes.reportsSubmitted + r.reports.outcomes.reportsFollowed) / r.reports.seconds)}: ${perSecond(r.reports.outcomes.reportsSubmitted / r.reports.seconds)} + ${perSecond(r.reports.outcomes.reportsFollowed / r.reports.seconds)}`, "server ≥ 300");
-  row("  verdict", (r) => (r.config === "server" ? verdict((r.reports.outcomes.reportsSubmitted + r.reports.outcomes.reportsFollowed) / r.reports.seconds >= 300) : ""));
+  row(
+    "completed reports/s (reports only, 64 users): new + followed",
+    (r) =>
+      `${perSecond((r.reports.outcomes.reportsSubmitted + r.reports.outcomes.reportsFollowed) / r.reports.seconds)}: ${perSecond(r.reports.outcomes.reportsSubmitted / r.reports.seconds)} + ${perSecond(r.reports.outcomes.reportsFollowed / r.reports.seconds)}`,
+    "server ≥ 300",
+  );
+  row("  verdict", (r) =>
+    r.config === "server"
+      ? verdict((r.reports.outcomes.reportsSubmitted + r.reports.outcomes.reportsFollowed) / r.reports.seconds >= 300)
+      : "",
+  );
   row("  updates/s in that run", (r) => perSecond(r.reports.updatesPerSecond));
-  row("new reports/s with a photo (each filed past the nearby ones); followed instead", (r) => `${perSecond(r.newReports.outcomes.reportsSubmitted / r.newReports.seconds)}; ${perSecond(r.newReports.outcomes.reportsFollowed / r.newReports.seconds)}`);
+  row(
+    "new reports/s with a photo (each filed past the nearby ones); followed instead",
+    (r) =>
+      `${perSecond(r.newReports.outcomes.reportsSubmitted / r.newReports.seconds)}; ${perSecond(r.newReports.outcomes.reportsFollowed / r.newReports.seconds)}`,
+  );
   row("  updates/s in that run", (r) => perSecond(r.newReports.updatesPerSecond));
-  row("Linli CPU per update, µs: closed loop / reports only / new reports", (r) => [r.closedLoop, r.reports, r.newReports].map((run) => (run.updates > 0 ? ((run.process.cpuMs * 1000) / run.updates).toFixed(0) : "—")).join(" / "), "all Linli processes, user + system");
+  row(
+    "Linli CPU per update, µs: closed loop / reports only / new reports",
+    (r) =>
+      [r.closedLoop, r.reports, r.newReports]
+        .map((run) => (run.updates > 0 ? ((run.process.cpuMs * 1000) / run.updates).toFixed(0) : "—"))
+        .join(" / "),
+    "all Linli processes, user + system",
+  );
   row("completed reports/s (mixed closed loop)", (r) => perSecond(r.closedLoop.outcomes.reportsSubmitted / r.closedLoop.seconds));
-  row("class sign-ups: seated / waitlisted (all runs)", (r) => `${r.closedLoop.outcomes.classSeats + r.openLoop.outcomes.classSeats} / ${r.closedLoop.outcomes.classWaitlisted + r.openLoop.outcomes.classWaitlisted}`);
-  row("step 1 vs step 30 p50 ms (30-step report)", (r) => {
-    const { step1, step30 } = longConversationFigures(r.longConversations);
-    return `${ms(step1?.p50Ms ?? 0)} vs ${ms(step30?.p50Ms ?? 0)}`;
-  }, "no growth");
+  row(
+    "class sign-ups: seated / waitlisted (all runs)",
+    (r) =>
+      `${r.closedLoop.outcomes.classSeats + r.openLoop.outcomes.classSeats} / ${r.closedLoop.outcomes.classWaitlisted + r.openLoop.outcomes.classWaitlisted}`,
+  );
+  row(
+    "step 1 vs step 30 p50 ms (30-step report)",
+    (r) => {
+      const { step1, step30 } = longConversationFigures(r.longConversations);
+      return `${ms(step1?.p50Ms ?? 0)} vs ${ms(step30?.p50Ms ?? 0)}`;
+    },
+    "no growth",
+  );
   row("  p95 ms", (r) => {
     const { step1, step30 } = longConversationFigures(r.longConversations);
     return `${ms(step1?.p95Ms ?? 0)} vs ${ms(step30?.p95Ms ?? 0)}`;
@@ -261,24 +376,63 @@ function table(results: ConfigResult[], lookup: ReturnType<typeof benchLookup>, 
   row("Linli processes (WORKERS)", (r) => String(Math.max(1, r.idle.workers.length)));
   row("peak RSS MB (closed loop)", (r) => String(r.closedLoop.process.peakRssMb));
   row("RSS MB idle after start (after GC)", (r) => String(r.idle.rssMb));
-  row(`RSS MB after ${OPEN_SESSIONS} more open sessions (after GC), all processes`, (r) => String(r.withOpenSessions.rssMb), "10,000 sessions");
-  row("  per Linli process (workers)", (r) => (r.withOpenSessions.workers.length > 0 ? r.withOpenSessions.workers.map((w) => String(w.rssMb)).join(" + ") : String(r.withOpenSessions.rssMb)), "server < 200 each");
+  row(
+    `RSS MB after ${OPEN_SESSIONS} more open sessions (after GC), all processes`,
+    (r) => String(r.withOpenSessions.rssMb),
+    "10,000 sessions",
+  );
+  row(
+    "  per Linli process (workers)",
+    (r) =>
+      r.withOpenSessions.workers.length > 0
+        ? r.withOpenSessions.workers.map((w) => String(w.rssMb)).join(" + ")
+        : String(r.withOpenSessions.rssMb),
+    "server < 200 each",
+  );
   row("  verdict", (r) => (r.config === "server" ? verdict(perProcess(r.withOpenSessions).every((rss) => rss < 200)) : ""));
   row("  JS heap MB after GC: idle / with the sessions", (r) => `${r.idle.heapUsedMb} / ${r.withOpenSessions.heapUsedMb}`);
   row("max RSS MB, whole run", (r) => String(r.lifetime.maxRssMb));
-  row("event-loop delay p99 ms: closed / open loop", (r) => `${ms(r.closedLoop.process.eventLoopDelayP99Ms)} / ${ms(r.openLoop.process.eventLoopDelayP99Ms)}`);
-  row("outbox: 700 alerts to 50 Telegram groups, s (fastest allowed)", (r) => `${(r.outbox.telegram.elapsedMs / 1000).toFixed(1)} (${(r.outbox.telegram.fastestAllowedMs / 1000).toFixed(1)})`, "= limit, not faster");
-  row("  achieved vs allowed /s; refused", (r) => `${r.outbox.telegram.achievedPerSecond.toFixed(1)} vs ${r.outbox.allowed.telegramPerSecond}; ${r.outbox.telegram.rejected}`, "0 refused");
-  row("outbox: 300 alerts to 10 WeCom robots, s (fastest allowed)", (r) => `${(r.outbox.wecom.elapsedMs / 1000).toFixed(1)} (${(r.outbox.wecom.fastestAllowedMs / 1000).toFixed(1)})`);
+  row(
+    "event-loop delay p99 ms: closed / open loop",
+    (r) => `${ms(r.closedLoop.process.eventLoopDelayP99Ms)} / ${ms(r.openLoop.process.eventLoopDelayP99Ms)}`,
+  );
+  row(
+    "outbox: 700 alerts to 50 Telegram groups, s (fastest allowed)",
+    (r) => `${(r.outbox.telegram.elapsedMs / 1000).toFixed(1)} (${(r.outbox.telegram.fastestAllowedMs / 1000).toFixed(1)})`,
+    "= limit, not faster",
+  );
+  row(
+    "  achieved vs allowed /s; refused",
+    (r) => `${r.outbox.telegram.achievedPerSecond.toFixed(1)} vs ${r.outbox.allowed.telegramPerSecond}; ${r.outbox.telegram.rejected}`,
+    "0 refused",
+  );
+  row(
+    "outbox: 300 alerts to 10 WeCom robots, s (fastest allowed)",
+    (r) => `${(r.outbox.wecom.elapsedMs / 1000).toFixed(1)} (${(r.outbox.wecom.fastestAllowedMs / 1000).toFixed(1)})`,
+  );
   row("  refused; real seconds for 1,000", (r) => `${r.outbox.wecom.rejected}; ${r.outbox.realSeconds.toFixed(1)}`, "0 refused");
-  row("errors: failed deliveries / error replies / stuck", (r) => {
-    const runs = [r.closedLoop, r.openLoop, r.reports, r.newReports, r.longConversations, r.openSessions];
-    return `${runs.reduce((n, x) => n + x.failedDeliveries, 0)} / ${runs.reduce((n, x) => n + x.outcomes.errorReplies, 0)} / ${runs.reduce((n, x) => n + x.outcomes.stuck, 0)}`;
-  }, "0 / 0 / 0");
-  rows.push([`lookup, ${lookup.places} neighbourhoods and roads: mean / p50 / p99 µs`, ...columns.map((_, i) => (i === 0 ? `${(lookup.meanMs * 1000).toFixed(1)} / ${(lookup.p50Ms * 1000).toFixed(1)} / ${(lookup.p99Ms * 1000).toFixed(1)}` : "")), "< 100 µs"]);
+  row(
+    "errors: failed deliveries / error replies / stuck",
+    (r) => {
+      const runs = [r.closedLoop, r.openLoop, r.reports, r.newReports, r.longConversations, r.openSessions];
+      return `${runs.reduce((n, x) => n + x.failedDeliveries, 0)} / ${runs.reduce((n, x) => n + x.outcomes.errorReplies, 0)} / ${runs.reduce((n, x) => n + x.outcomes.stuck, 0)}`;
+    },
+    "0 / 0 / 0",
+  );
+  rows.push([
+    `lookup, ${lookup.places} neighbourhoods and roads: mean / p50 / p99 µs`,
+    ...columns.map((_, i) =>
+      i === 0 ? `${(lookup.meanMs * 1000).toFixed(1)} / ${(lookup.p50Ms * 1000).toFixed(1)} / ${(lookup.p99Ms * 1000).toFixed(1)}` : "",
+    ),
+    "< 100 µs",
+  ]);
   rows.push([
     `understanding one message (${understanding.messages} reads of the labelled messages): mean / p50 / p99 µs`,
-    ...columns.map((_, i) => (i === 0 ? `${(understanding.meanMs * 1000).toFixed(1)} / ${(understanding.p50Ms * 1000).toFixed(1)} / ${(understanding.p99Ms * 1000).toFixed(1)}` : "")),
+    ...columns.map((_, i) =>
+      i === 0
+        ? `${(understanding.meanMs * 1000).toFixed(1)} / ${(understanding.p50Ms * 1000).toFixed(1)} / ${(understanding.p99Ms * 1000).toFixed(1)}`
+        : "",
+    ),
     "p99 < 1000 µs",
   ]);
 
@@ -295,7 +449,13 @@ const results: ConfigResult[] = [];
 for (const [i, config] of CONFIGS.entries()) results.push(await benchConfig(config, 1 + i));
 const machine = { cores: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg(), node: process.version, quick };
 await mkdir(RESULTS, { recursive: true });
-for (const result of results) await writeFile(path.join(RESULTS, `${result.config}.json`), `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, lookup, understanding, ...result }, null, 2)}\n`);
+for (const result of results)
+  await writeFile(
+    path.join(RESULTS, `${result.config}.json`),
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, lookup, understanding, ...result }, null, 2)}\n`,
+  );
 process.stdout.write(`${table(results, lookup, understanding)}\n`);
 if (args.profile) process.stdout.write(`\n${await summariseProfiles(path.join(RESULTS, "profiles"))}`);
-process.stdout.write(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${machine.loadAverageAfter.map((l) => l.toFixed(2)).join(" ")} on ${machine.cores} cores; JSON in ${path.relative(process.cwd(), RESULTS)}/<config>.json\n`);
+process.stdout.write(
+  `load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${machine.loadAverageAfter.map((l) => l.toFixed(2)).join(" ")} on ${machine.cores} cores; JSON in ${path.relative(process.cwd(), RESULTS)}/<config>.json\n`,
+);

@@ -131,11 +131,11 @@ async function relayForWorkers() {
     if (command.type === "phase") {
       primaryCpu = process.cpuUsage();
       for (const worker of pool.workers()) worker.send(command);
-    }
-    else if (command.type === "stats") {
+    } else if (command.type === "stats") {
       void Promise.all(pool.workers().map((worker) => ask(worker, command))).then((workers) => {
         const own = process.memoryUsage();
-        const sum = (figure: (stats: StackStats) => number, primary: number) => Math.round((workers.reduce((total, stats) => total + figure(stats), 0) + primary) * 10) / 10;
+        const sum = (figure: (stats: StackStats) => number, primary: number) =>
+          Math.round((workers.reduce((total, stats) => total + figure(stats), 0) + primary) * 10) / 10;
         send({
           type: "stats",
           eventLoopDelayP99Ms: Math.max(...workers.map((stats) => stats.eventLoopDelayP99Ms)),

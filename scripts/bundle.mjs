@@ -10,4 +10,13 @@ if (!entry || !outfile) {
   process.stderr.write("usage: node scripts/bundle.mjs <entry.ts> <out.js>\n");
   process.exit(2);
 }
-await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "esm", packages: "external", sourcemap: true, logLevel: "warning" });
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  packages: "external",
+  sourcemap: true,
+  logLevel: "warning",
+});

@@ -65,7 +65,9 @@ const FIRST_ADMIN_LABEL = "管理员";
  */
 export async function startLinli(config: Config, options: { logger?: Logger } = {}): Promise<RunningLinli> {
   // Several workers write to one stream; each line says which one wrote it.
-  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets, fields: cluster.worker ? { worker: cluster.worker.id } : {} });
+  const logger =
+    options.logger ??
+    createLogger({ level: config.logLevel, secrets: config.secrets, fields: cluster.worker ? { worker: cluster.worker.id } : {} });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) {
@@ -96,8 +98,21 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       : createMemoryLimiter();
     stops.push(() => limiter.close());
 
-    const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: config.town.code, timeZone: config.workingTime.timeZone, options: config.reports });
-    const media = createMediaStore({ root: config.media.dir, sql: db.sql, maxBytes: config.media.maxBytes, limits: config.media.limits, logger: logger.child({ component: "media" }) });
+    const reports = createReportsService({
+      prisma: db.prisma,
+      sql: db.sql,
+      grid,
+      townCode: config.town.code,
+      timeZone: config.workingTime.timeZone,
+      options: config.reports,
+    });
+    const media = createMediaStore({
+      root: config.media.dir,
+      sql: db.sql,
+      maxBytes: config.media.maxBytes,
+      limits: config.media.limits,
+      logger: logger.child({ component: "media" }),
+    });
     // The web chat uploads photos before sending them, so its file ids already are media ids.
     const photos = createPhotoSaver({
       store: media,
@@ -109,15 +124,46 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       logger: logger.child({ component: "photos" }),
     });
     const staff = createStaffRegistry({ prisma: db.prisma, townCode: config.town.code });
-    const classes = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, grid });
+    const classes = createClassesService({
+      prisma: db.prisma,
+      sql: db.sql,
+      townCode: config.town.code,
+      staff,
+      timeZone: config.workingTime.timeZone,
+      grid,
+    });
     const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
     // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
     let telegramUsername: string | undefined;
     // Known once the HTTP server listens (PUBLIC_URL when set, else its own address).
     let webChatUrl: string | undefined = undefined;
     const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => telegramUsername });
-    const compact = createCompactService({ prisma: db.prisma, townCode: config.town.code, staff, timeZone: config.workingTime.timeZone, onShopAdded: reports.forgetShops });
-    const dispatcher = createDispatcher({ store, flows: FLOWS, services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }), classes, compact, photos, staff, desk, links, budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }), timeZone: config.workingTime.timeZone }, logger, idleMs: config.sessionIdleMs });
+    const compact = createCompactService({
+      prisma: db.prisma,
+      townCode: config.town.code,
+      staff,
+      timeZone: config.workingTime.timeZone,
+      onShopAdded: reports.forgetShops,
+    });
+    const dispatcher = createDispatcher({
+      store,
+      flows: FLOWS,
+      services: {
+        grid,
+        reports,
+        merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }),
+        classes,
+        compact,
+        photos,
+        staff,
+        desk,
+        links,
+        budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }),
+        timeZone: config.workingTime.timeZone,
+      },
+      logger,
+      idleMs: config.sessionIdleMs,
+    });
 
     // Menus list the public commands; staff find theirs in /help.
     const menu = commandsFor(declaredCommands(FLOWS));
@@ -142,14 +188,18 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       logger: logger.child({ channel: "web" }),
       town: () => chatPageTown(grid.index),
     });
-    const wecomBot = config.wecomBot && createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
+    const wecomBot =
+      config.wecomBot &&
+      createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
       prisma: db.prisma,
       sql: db.sql,
       render: (row) => renderOutboxRow(row, config.workingTime.timeZone),
       limiter,
       senders: {
-        ...(config.telegram ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) } : {}),
+        ...(config.telegram
+          ? { telegram: createTelegramSender({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, media, logger }) }
+          : {}),
         web: createWebSender(inbox),
         wecom: createWecomSender({ robot: createWecomRobotSender({ media }), bot: wecomBot ? wecomBot.sender : undefined }),
       },
@@ -195,7 +245,12 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     let scheduled: Promise<unknown> | undefined;
     const schedule = setInterval(() => {
       // A run still working off a backlog is not overtaken by the next one.
-      scheduled ??= Promise.all([scheduler.runOnce(), classes.queueReminders(undefined, config.classReminderLeadHours), compact.queueCompactReminders(), media.sweepUnattached()])
+      scheduled ??= Promise.all([
+        scheduler.runOnce(),
+        classes.queueReminders(undefined, config.classReminderLeadHours),
+        compact.queueCompactReminders(),
+        media.sweepUnattached(),
+      ])
         .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
         .finally(() => {
           scheduled = undefined;
@@ -209,12 +264,24 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     if (config.adminSocket) {
       const admin = await startAdminServer(
         config.adminSocket,
-        { db, townCode: config.town.code, timeZone: config.workingTime.timeZone, links, backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined, afterImport: () => grid.refreshIfChanged().then(() => undefined) },
+        {
+          db,
+          townCode: config.town.code,
+          timeZone: config.workingTime.timeZone,
+          links,
+          backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined,
+          afterImport: () => grid.refreshIfChanged().then(() => undefined),
+        },
         logger.child({ component: "admin" }),
       );
       stops.push(() => admin.close());
     }
-    const http = await startHttpServer({ host: config.http.host, port: config.http.port, routes: [health, ...web.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])], logger });
+    const http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      routes: [health, ...web.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])],
+      logger,
+    });
     stops.push(() => http.close());
     // The page is served at "/" and calls its API relatively, so a public URL may carry a path prefix.
     webChatUrl = (config.http.publicUrl ?? http.url).replace(/\/?$/, "/");
@@ -224,7 +291,13 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       stops.push(() => telegram.stop());
     }
     const notices = firstAdminNotice(await staff.inviteFirstAdmin(FIRST_ADMIN_LABEL), links);
-    logger.info("Linli is running", { url: http.url, database: db.kind, sessions: config.redisUrl ? "redis" : "memory", telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off", wecomBot: wecomBot ? "on" : "off" });
+    logger.info("Linli is running", {
+      url: http.url,
+      database: db.kind,
+      sessions: config.redisUrl ? "redis" : "memory",
+      telegram: telegram ? (config.telegram?.webhook ? "webhook" : "polling") : "off",
+      wecomBot: wecomBot ? "on" : "off",
+    });
     return { httpUrl: http.url, notices, stop };
   } catch (error) {
     await stop();
@@ -243,13 +316,19 @@ function firstAdminNotice(result: FirstAdminResult, links: DeepLinks): string[] 
         `This town has no admin yet: the admin invitation printed earlier is valid until ${result.expiresAt.toISOString()}; if it is lost, run npm run staff:invite -- --role admin --label ${FIRST_ADMIN_LABEL}`,
       ];
     case "created":
-      return ["本镇尚无管理员，这是第一位管理员的一次性邀请 / This town has no admin yet; here is the first admin's one-time invitation:", ...invitationLines(result.code, result.expiresAt, links)];
+      return [
+        "本镇尚无管理员，这是第一位管理员的一次性邀请 / This town has no admin yet; here is the first admin's one-time invitation:",
+        ...invitationLines(result.code, result.expiresAt, links),
+      ];
   }
 }
 
 /** The town's working calendar: the office week from the configuration, holidays and make-up working days from the imported town data. */
 async function workingCalendar(db: Database, config: Config): Promise<WorkingCalendar> {
-  const town = await db.prisma.town.findUniqueOrThrow({ where: { code: config.town.code }, select: { holidays: true, extraWorkingDays: true } });
+  const town = await db.prisma.town.findUniqueOrThrow({
+    where: { code: config.town.code },
+    select: { holidays: true, extraWorkingDays: true },
+  });
   const { workingDays, workingHours, timeZone } = config.workingTime;
   return createWorkingCalendar({ timeZone, workingDays, workingHours, holidays: town.holidays, extraWorkingDays: town.extraWorkingDays });
 }
@@ -259,7 +338,9 @@ async function loadTownIfEmpty(db: Database, config: Config, logger: Logger): Pr
   if (await db.prisma.town.findUnique({ where: { code: config.town.code }, select: { code: true } })) return;
   const file = await readTownFile(config.town.dataFile);
   if (file.data.town.code !== config.town.code) {
-    throw new ConfigError([{ variable: "TOWN_DATA_FILE", message: `describes town "${file.data.town.code}" but TOWN_CODE is "${config.town.code}"` }]);
+    throw new ConfigError([
+      { variable: "TOWN_DATA_FILE", message: `describes town "${file.data.town.code}" but TOWN_CODE is "${config.town.code}"` },
+    ]);
   }
   await importTownData(db.prisma, file.data, file.hash, config.workingTime.timeZone);
   logger.info("loaded town data into an empty database", { file: config.town.dataFile });

@@ -25,7 +25,10 @@ interface ReadyMessage {
 }
 
 const isReadyMessage = (message: unknown): message is ReadyMessage =>
-  typeof message === "object" && message !== null && (message as { type?: unknown }).type === "linli:ready" && typeof (message as { url?: unknown }).url === "string";
+  typeof message === "object" &&
+  message !== null &&
+  (message as { type?: unknown }).type === "linli:ready" &&
+  typeof (message as { url?: unknown }).url === "string";
 
 /** Told by a worker that listens; a no-op in a process that is not a cluster worker. */
 export function announceReady(url: string): void {
@@ -39,7 +42,9 @@ export class WorkerStartError extends Error {
     readonly exitCode: number | null,
     readonly signal: string | null,
   ) {
-    super(`Linli worker ${slot} stopped before it was ready (${signal ? `signal ${signal}` : `exit code ${exitCode}`}); its message above says why`);
+    super(
+      `Linli worker ${slot} stopped before it was ready (${signal ? `signal ${signal}` : `exit code ${exitCode}`}); its message above says why`,
+    );
     this.name = "WorkerStartError";
   }
 }
@@ -97,17 +102,21 @@ export async function startWorkers(options: { count: number; logger: Logger }): 
           reject(new WorkerStartError(slot, code, signal));
           return;
         }
-        const delay = Date.now() - startedAt >= HEALTHY_AFTER_MS ? RESTART_DELAY_MS.first : Math.min(restartDelayMs * 2, RESTART_DELAY_MS.max);
+        const delay =
+          Date.now() - startedAt >= HEALTHY_AFTER_MS ? RESTART_DELAY_MS.first : Math.min(restartDelayMs * 2, RESTART_DELAY_MS.max);
         logger.error("a Linli worker stopped; restarting it", { slot, exitCode: code, signal, restartInMs: delay });
         setTimeout(() => {
-          if (!stopping) spawn(slot, delay).catch((error: unknown) => logger.error("a restarted Linli worker failed to start", { slot, error }));
+          if (!stopping)
+            spawn(slot, delay).catch((error: unknown) => logger.error("a restarted Linli worker failed to start", { slot, error }));
         }, delay).unref();
       });
     });
 
   const stop = async () => {
     stopping = true;
-    const exits = [...slots.values()].map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once("exit", () => resolve()))));
+    const exits = [...slots.values()].map(
+      (worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once("exit", () => resolve()))),
+    );
     for (const worker of slots.values()) worker.process.kill("SIGTERM");
     await Promise.all(exits);
   };

@@ -20,13 +20,16 @@ const urlWithProtocols = (protocols: readonly string[]) =>
   z
     .string()
     .trim()
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+    );
 
 const optionalUrl = (protocols: readonly string[]) =>
   z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), urlWithProtocols(protocols).optional());
@@ -41,32 +44,55 @@ const envSchema = z
     DATA_DIR: z.string().trim().min(1).default("./data"),
     DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
     REDIS_URL: optionalUrl(["redis:", "rediss:", "unix:"]),
-    TOWN_CODE: z.string().trim().regex(/^[a-z][a-z0-9-]{1,31}$/, "must be a lowercase code such as wujing").default("wujing"),
+    TOWN_CODE: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9-]{1,31}$/, "must be a lowercase code such as wujing")
+      .default("wujing"),
     TOWN_DATA_FILE: z.string().trim().min(1).default("data/wujing.sample.yaml"),
     // Linli processes sharing the HTTP port; more than one needs state shared between them (PostgreSQL, Redis).
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
-    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+    SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(30),
     // Sessions kept at most in memory (no REDIS_URL); the least recently used go first.
     MEMORY_SESSIONS_MAX: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
     // A web client id is free to make up: new ones per address an hour, generous for a shared network.
     WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
     // Class sign-ups from one web address an hour, whatever the client ids.
     WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
-    TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC-DEF… as issued by @BotFather").optional()),
+    TELEGRAM_BOT_TOKEN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC-DEF… as issued by @BotFather")
+        .optional(),
+    ),
     TELEGRAM_API_ROOT: urlWithProtocols(["http:", "https:"]).default("https://api.telegram.org"),
     TELEGRAM_WEBHOOK_URL: optionalUrl(["https:", "http:"]),
     TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
-      z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -").optional(),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        .optional(),
     ),
     // WeCom accepts a Token of 3 characters; its own generated ones have 32.
     WECOM_BOT_TOKEN: optionalString.pipe(
       z
         .string()
-        .regex(new RegExp(`^[A-Za-z0-9]{${MIN_SECRET_LENGTH},32}$`), `must be the ${MIN_SECRET_LENGTH}-32 letters and digits set as the intelligent bot's Token (a shorter one is easy to guess; let WeCom generate one)`)
+        .regex(
+          new RegExp(`^[A-Za-z0-9]{${MIN_SECRET_LENGTH},32}$`),
+          `must be the ${MIN_SECRET_LENGTH}-32 letters and digits set as the intelligent bot's Token (a shorter one is easy to guess; let WeCom generate one)`,
+        )
         .optional(),
     ),
     WECOM_BOT_ENCODING_AES_KEY: optionalString.pipe(
-      z.string().regex(/^[A-Za-z0-9]{43}$/, "must be the 43 letters and digits set as the intelligent bot's EncodingAESKey").optional(),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]{43}$/, "must be the 43 letters and digits set as the intelligent bot's EncodingAESKey")
+        .optional(),
     ),
     // WeCom's documentation: for an enterprise's own intelligent bot the ReceiveId is the empty string.
     WECOM_BOT_RECEIVE_ID: z.string().trim().max(128).default(""),
@@ -78,19 +104,44 @@ const envSchema = z
     WECOM_BOT_TIMESTAMP_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     MEDIA_DIR: optionalString,
-    MEDIA_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+    MEDIA_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(50 * 1024 * 1024)
+      .default(5 * 1024 * 1024),
     // The media folder's bound: no new photo is kept once the stored ones take this much.
-    MEDIA_MAX_TOTAL_BYTES: z.coerce.number().int().min(16 * 1024 * 1024).max(2 ** 40).default(2 * 1024 ** 3),
+    MEDIA_MAX_TOTAL_BYTES: z.coerce
+      .number()
+      .int()
+      .min(16 * 1024 * 1024)
+      .max(2 ** 40)
+      .default(2 * 1024 ** 3),
     // Photos uploaded (or sent) but attached to no report are deleted this long after they arrived.
-    UPLOAD_UNATTACHED_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
+    UPLOAD_UNATTACHED_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(60),
     // Unattached photos of everyone together, in bytes.
-    UPLOAD_UNATTACHED_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).max(2 ** 40).default(256 * 1024 * 1024),
+    UPLOAD_UNATTACHED_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(2 ** 40)
+      .default(256 * 1024 * 1024),
     // Unattached web uploads one visitor may hold (a report takes up to 3 photos).
     UPLOAD_UNATTACHED_PER_CLIENT: z.coerce.number().int().min(3).max(1000).default(6),
     // Unattached web uploads all visitors behind one address may hold: room for a shared network, not for a script.
     UPLOAD_UNATTACHED_PER_ADDRESS: z.coerce.number().int().min(3).max(100_000).default(60),
     REPORT_RATE_LIMIT_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
-    REPORT_RATE_LIMIT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
+    REPORT_RATE_LIMIT_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(10),
     DUPLICATE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
     DUPLICATE_HOUSE_NUMBER_SPAN: z.coerce.number().int().min(0).max(10_000).default(20),
     DUPLICATE_DISTANCE_METERS: z.coerce.number().int().min(1).max(10_000).default(150),
@@ -112,13 +163,21 @@ const envSchema = z
       .transform((value, ctx) => {
         const days = parseWeekdays(value);
         if (!days) {
-          ctx.addIssue({ code: "custom", message: "must list ISO weekdays 1 (Monday) to 7 (Sunday) as numbers or ranges, e.g. 1-5 or 1,2,3,4,5,6" });
+          ctx.addIssue({
+            code: "custom",
+            message: "must list ISO weekdays 1 (Monday) to 7 (Sunday) as numbers or ranges, e.g. 1-5 or 1,2,3,4,5,6",
+          });
           return z.NEVER;
         }
         return days;
       }),
     TIME_ZONE: z.string().trim().default("Asia/Shanghai").refine(isKnownTimeZone, "must be an IANA time zone such as Asia/Shanghai"),
-    CLASS_REMINDER_LEAD_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(24),
+    CLASS_REMINDER_LEAD_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24)
+      .default(24),
     DAILY_DIGEST_AT: z
       .string()
       .default("08:30")
@@ -139,18 +198,30 @@ const envSchema = z
       ctx.addIssue({ code: "custom", path: ["TELEGRAM_WEBHOOK_SECRET"], message: "is required when TELEGRAM_WEBHOOK_URL is set" });
     }
     if (env.WORKERS > 1 && !env.DATABASE_URL) {
-      ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs DATABASE_URL: the embedded database belongs to one process" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["WORKERS"],
+        message: "more than 1 needs DATABASE_URL: the embedded database belongs to one process",
+      });
     }
     if (env.WORKERS > 1 && !env.REDIS_URL) {
       ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs REDIS_URL: in-memory sessions belong to one process" });
     }
     if (env.WORKERS > 1 && env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_WEBHOOK_URL) {
-      ctx.addIssue({ code: "custom", path: ["WORKERS"], message: "more than 1 needs TELEGRAM_WEBHOOK_URL: Telegram allows one long-polling client per bot" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["WORKERS"],
+        message: "more than 1 needs TELEGRAM_WEBHOOK_URL: Telegram allows one long-polling client per bot",
+      });
     }
     for (const variable of ["DATABASE_URL", "REDIS_URL"] as const) {
       const password = env[variable] && passwordOf(env[variable]);
       if (password !== undefined && password.length < MIN_SECRET_LENGTH) {
-        ctx.addIssue({ code: "custom", path: [variable], message: `has a password shorter than ${MIN_SECRET_LENGTH} characters: it is easy to guess and could not be kept out of the logs; use a longer one` });
+        ctx.addIssue({
+          code: "custom",
+          path: [variable],
+          message: `has a password shorter than ${MIN_SECRET_LENGTH} characters: it is easy to guess and could not be kept out of the logs; use a longer one`,
+        });
       }
     }
     if (env.MEDIA_MAX_TOTAL_BYTES < env.MEDIA_MAX_BYTES) {
@@ -160,10 +231,18 @@ const envSchema = z
       ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_MAX_BYTES"], message: "must not exceed MEDIA_MAX_TOTAL_BYTES" });
     }
     if (env.UPLOAD_UNATTACHED_PER_ADDRESS < env.UPLOAD_UNATTACHED_PER_CLIENT) {
-      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_PER_ADDRESS"], message: "must be at least UPLOAD_UNATTACHED_PER_CLIENT: an address holds one visitor or more" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["UPLOAD_UNATTACHED_PER_ADDRESS"],
+        message: "must be at least UPLOAD_UNATTACHED_PER_CLIENT: an address holds one visitor or more",
+      });
     }
     if (env.UPLOAD_UNATTACHED_MINUTES <= env.SESSION_IDLE_MINUTES) {
-      ctx.addIssue({ code: "custom", path: ["UPLOAD_UNATTACHED_MINUTES"], message: "must be longer than SESSION_IDLE_MINUTES, or the photos of a report still being written could be deleted" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["UPLOAD_UNATTACHED_MINUTES"],
+        message: "must be longer than SESSION_IDLE_MINUTES, or the photos of a report still being written could be deleted",
+      });
     }
     if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
       ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });
@@ -218,7 +297,13 @@ export type Config = {
   media: {
     dir: string;
     maxBytes: number;
-    limits: { maxTotalBytes: number; unattachedMaxBytes: number; unattachedPerClient: number; unattachedPerAddress: number; unattachedTtlMs: number };
+    limits: {
+      maxTotalBytes: number;
+      unattachedMaxBytes: number;
+      unattachedPerClient: number;
+      unattachedPerAddress: number;
+      unattachedTtlMs: number;
+    };
   };
   reports: {
     rateLimit: { count: number; windowMinutes: number };
@@ -278,14 +363,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL },
     dataDir,
-    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "pglite", dataDir: path.join(dataDir, "pglite"), backupDir: path.join(dataDir, "backups") },
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL }
+      : { kind: "pglite", dataDir: path.join(dataDir, "pglite"), backupDir: path.join(dataDir, "backups") },
     adminSocket: e.DATABASE_URL ? undefined : adminSocketIn(dataDir),
     redisUrl: e.REDIS_URL,
     workers: e.WORKERS,
     town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     memorySessionsMax: e.MEMORY_SESSIONS_MAX,
-    web: { newClientsPerAddressPerHour: e.WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR, signUpsPerAddressPerHour: e.WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR },
+    web: {
+      newClientsPerAddressPerHour: e.WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR,
+      signUpsPerAddressPerHour: e.WEB_SIGN_UPS_PER_ADDRESS_PER_HOUR,
+    },
     telegram,
     wecomBot:
       e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY
@@ -318,9 +408,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     workingTime: { timeZone: e.TIME_ZONE, workingDays: e.WORK_DAYS, workingHours: e.WORK_HOURS, dailyDigestAt: e.DAILY_DIGEST_AT },
     classReminderLeadHours: e.CLASS_REMINDER_LEAD_HOURS,
-    secrets: [e.TELEGRAM_BOT_TOKEN, e.TELEGRAM_WEBHOOK_SECRET, e.WECOM_BOT_TOKEN, e.WECOM_BOT_ENCODING_AES_KEY, e.DATABASE_URL && passwordOf(e.DATABASE_URL), e.REDIS_URL && passwordOf(e.REDIS_URL)].filter(
-      (s): s is string => typeof s === "string" && s.length > 0,
-    ),
+    secrets: [
+      e.TELEGRAM_BOT_TOKEN,
+      e.TELEGRAM_WEBHOOK_SECRET,
+      e.WECOM_BOT_TOKEN,
+      e.WECOM_BOT_ENCODING_AES_KEY,
+      e.DATABASE_URL && passwordOf(e.DATABASE_URL),
+      e.REDIS_URL && passwordOf(e.REDIS_URL),
+    ].filter((s): s is string => typeof s === "string" && s.length > 0),
   };
 }
 
@@ -331,7 +426,12 @@ const MAX_SOCKET_PATH_BYTES = 107;
 function adminSocketIn(dataDir: string): string {
   const socket = path.join(dataDir, "run", "admin.sock");
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
-    throw new ConfigError([{ variable: "DATA_DIR", message: `is too long a path (${socket} must stay within ${MAX_SOCKET_PATH_BYTES} bytes for the admin socket); choose a shorter folder` }]);
+    throw new ConfigError([
+      {
+        variable: "DATA_DIR",
+        message: `is too long a path (${socket} must stay within ${MAX_SOCKET_PATH_BYTES} bytes for the admin socket); choose a shorter folder`,
+      },
+    ]);
   }
   return socket;
 }

@@ -14,7 +14,6 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-
 const jsonEscaped = (text: string) => JSON.stringify(text).slice(1, -1);
 
 /**
@@ -57,7 +56,12 @@ function redactSpellings(text: string, spellings: readonly string[]): string {
  * Creates a logger writing JSON lines to `sink` (stderr by default). `secrets`
  * are replaced wherever they appear, including inside error messages and stacks.
  */
-export function createLogger(options: { level: LogLevel; secrets?: readonly string[]; sink?: (line: string) => void; fields?: Record<string, unknown> }): Logger {
+export function createLogger(options: {
+  level: LogLevel;
+  secrets?: readonly string[];
+  sink?: (line: string) => void;
+  fields?: Record<string, unknown>;
+}): Logger {
   const spellings = spellingsOf(options.secrets ?? []);
   const sink = options.sink ?? ((line: string) => process.stderr.write(`${line}\n`));
   const threshold = ORDER[options.level];

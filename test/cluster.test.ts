@@ -65,14 +65,18 @@ async function startTwoWorkers(): Promise<Started> {
 function say(url: string, clientId: string, text: string): Promise<string> {
   const body = JSON.stringify({ clientId, messageId: randomUUID(), message: { type: "text", text } });
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/chat`, { method: "POST", agent: false, headers: { "content-type": "application/json", connection: "close" } }, (res) => {
-      let data = "";
-      res.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
-      res.on("end", () => {
-        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${data}`));
-        else resolve(((JSON.parse(data) as { replies: { text?: string }[] }).replies.map((reply) => reply.text ?? "")).join("\n"));
-      });
-    });
+    const req = request(
+      `${url}/api/chat`,
+      { method: "POST", agent: false, headers: { "content-type": "application/json", connection: "close" } },
+      (res) => {
+        let data = "";
+        res.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
+        res.on("end", () => {
+          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${data}`));
+          else resolve((JSON.parse(data) as { replies: { text?: string }[] }).replies.map((reply) => reply.text ?? "").join("\n"));
+        });
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -94,8 +98,14 @@ describe("WORKERS: several Linli processes on one port", () => {
     expect(await workerPids(app.child.pid!)).toHaveLength(2);
     const clientId = `client-${randomUUID().slice(0, 8)}`;
     expect(await say(app.url, clientId, "/lang en")).toContain("Language set to English.");
-    for (let i = 0; i < 12; i++) expect(await say(app.url, clientId, "紫竹半岛")).toContain("Zizhu Peninsula Neighbourhood belongs to【District 4】");
-    const servedBy = new Set(app.logLines().filter((line) => line.message === "http request" && line.path === "/api/chat").map((line) => line.worker));
+    for (let i = 0; i < 12; i++)
+      expect(await say(app.url, clientId, "紫竹半岛")).toContain("Zizhu Peninsula Neighbourhood belongs to【District 4】");
+    const servedBy = new Set(
+      app
+        .logLines()
+        .filter((line) => line.message === "http request" && line.path === "/api/chat")
+        .map((line) => line.worker),
+    );
     expect(servedBy.size).toBe(2);
     // The empty database was migrated and given its town data once, by the first worker alone.
     expect(app.logLines().filter((line) => line.message === "loaded town data into an empty database")).toHaveLength(1);
@@ -107,7 +117,11 @@ describe("WORKERS: several Linli processes on one port", () => {
     const [victim, survivor] = await workerPids(primary);
     process.kill(victim!, "SIGKILL");
     // The workers accept from the shared socket themselves, so the survivor takes every connection; test/faults/worker-kill.fault.ts sends them in the instant after the kill.
-    await until("the primary to notice", async () => (app.logLines().some((line) => line.message === "a Linli worker stopped; restarting it" && line.signal === "SIGKILL") ? true : undefined));
+    await until("the primary to notice", async () =>
+      app.logLines().some((line) => line.message === "a Linli worker stopped; restarting it" && line.signal === "SIGKILL")
+        ? true
+        : undefined,
+    );
     const clientId = `client-${randomUUID().slice(0, 8)}`;
     for (let i = 0; i < 4; i++) expect(await say(app.url, clientId, "永德路12号")).toContain("永德路12号 属于【第二片区】");
     const replaced = await until("a replacement worker", async () => {
@@ -115,7 +129,9 @@ describe("WORKERS: several Linli processes on one port", () => {
       return pids.length === 2 && !pids.includes(victim!) ? pids : undefined;
     });
     expect(replaced).toContain(survivor);
-    await until("the replacement to listen", async () => (app.logLines().filter((line) => line.message === "http server listening").length >= 3 ? true : undefined));
+    await until("the replacement to listen", async () =>
+      app.logLines().filter((line) => line.message === "http server listening").length >= 3 ? true : undefined,
+    );
     expect(await say(app.url, clientId, "紫竹半岛")).toContain("第四片区");
 
     const exited = new Promise<number | null>((resolve) => app.child.once("close", (code) => resolve(code)));

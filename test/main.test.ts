@@ -35,7 +35,9 @@ describe("the server deployment (PostgreSQL and Redis)", () => {
     };
     const first = await startLinli(loadConfig(env));
     try {
-      expect(await ask(first.httpUrl, `client-${randomUUID().slice(0, 8)}`, "紫竹半岛归哪个片区管？")).toContain("紫竹半岛居民区 属于【第四片区】");
+      expect(await ask(first.httpUrl, `client-${randomUUID().slice(0, 8)}`, "紫竹半岛归哪个片区管？")).toContain(
+        "紫竹半岛居民区 属于【第四片区】",
+      );
       const health = await fetch(`${first.httpUrl}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({
@@ -59,7 +61,13 @@ describe("the server deployment (PostgreSQL and Redis)", () => {
   });
 
   it("two instances sharing PostgreSQL and Redis keep one conversation going across both", async () => {
-    const env = { DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-pair-")), DATABASE_URL: await createPostgresDatabase(), REDIS_URL: inject("redisUrl"), PORT: "0", LOG_LEVEL: "silent" };
+    const env = {
+      DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-pair-")),
+      DATABASE_URL: await createPostgresDatabase(),
+      REDIS_URL: inject("redisUrl"),
+      PORT: "0",
+      LOG_LEVEL: "silent",
+    };
     const [a, b] = await Promise.all([startLinli(loadConfig(env)), startLinli(loadConfig(env))]);
     try {
       const clientId = `client-${randomUUID().slice(0, 8)}`;
@@ -74,7 +82,14 @@ describe("the server deployment (PostgreSQL and Redis)", () => {
 describe("closing the loop", () => {
   it("a web-chat resident's report is acknowledged by staff and the update reaches their browser", async () => {
     const databaseUrl = await createPostgresDatabase();
-    const running = await startLinli(loadConfig({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-loop-")), DATABASE_URL: databaseUrl, PORT: "0", LOG_LEVEL: "silent" }));
+    const running = await startLinli(
+      loadConfig({
+        DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-loop-")),
+        DATABASE_URL: databaseUrl,
+        PORT: "0",
+        LOG_LEVEL: "silent",
+      }),
+    );
     const staffSide = await openDatabase({ kind: "postgres", url: databaseUrl });
     try {
       const clientId = `client-${randomUUID().slice(0, 8)}`;
@@ -87,7 +102,10 @@ describe("closing the loop", () => {
         return ((await response.json()) as { replies: { text?: string; options?: { label: string; value: string }[] }[] }).replies;
       };
       const press = async (replies: Awaited<ReturnType<typeof say>>, label: string) =>
-        say({ type: "choice", value: replies.flatMap((reply) => reply.options ?? []).find((option) => option.label.includes(label))!.value });
+        say({
+          type: "choice",
+          value: replies.flatMap((reply) => reply.options ?? []).find((option) => option.label.includes(label))!.value,
+        });
       let replies = await say({ type: "text", text: "鹤庆路88号门口的纸箱堆了一个星期" });
       replies = await press(replies, "是的");
       replies = await press(replies, "跳过");
@@ -97,12 +115,20 @@ describe("closing the loop", () => {
       const reference = /WJ-\d{4}-\d{6}/.exec(replies.map((reply) => reply.text).join("\n"))![0];
 
       const grid = await GridDirectory.open(staffSide.prisma, "wujing", LABELLED_MESSAGES);
-      const staff = createReportsService({ prisma: staffSide.prisma, sql: staffSide.sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE });
+      const staff = createReportsService({
+        prisma: staffSide.prisma,
+        sql: staffSide.sql,
+        grid,
+        townCode: "wujing",
+        timeZone: TOWN_TIME_ZONE,
+      });
       expect((await staff.acknowledge(reference, { staffId: "s-1", label: "第二路管会" })).type).toBe("ok");
 
       let update = "";
       for (let attempt = 0; attempt < 100 && !update; attempt++) {
-        const polled = (await (await fetch(`${running.httpUrl}/api/updates`, { headers: { "x-client-id": clientId } })).json()) as { replies: { text: string }[] };
+        const polled = (await (await fetch(`${running.httpUrl}/api/updates`, { headers: { "x-client-id": clientId } })).json()) as {
+          replies: { text: string }[];
+        };
         update = polled.replies.map((reply) => reply.text).join("\n");
         if (!update) await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -116,7 +142,9 @@ describe("closing the loop", () => {
 
 describe("the embedded deployment", () => {
   it("GET /healthz reports the embedded database, memory sessions and the media folder's use", async () => {
-    const running = await startLinli(loadConfig({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-embedded-")), PORT: "0", LOG_LEVEL: "silent" }));
+    const running = await startLinli(
+      loadConfig({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-embedded-")), PORT: "0", LOG_LEVEL: "silent" }),
+    );
     try {
       const health = await fetch(`${running.httpUrl}/healthz`);
       expect(await health.json()).toEqual({
@@ -151,10 +179,23 @@ describe("readiness", () => {
     const url = `http://127.0.0.1:${port}`;
     try {
       // The HTTP server listens before Telegram's start-up is done; setWebhook is held, so it cannot be done.
-      await expect.poll(() => fetch(`${url}/healthz`).then((response) => response.status, () => undefined), { timeout: 20_000 }).toBe(503);
+      await expect
+        .poll(
+          () =>
+            fetch(`${url}/healthz`).then(
+              (response) => response.status,
+              () => undefined,
+            ),
+          { timeout: 20_000 },
+        )
+        .toBe(503);
       const notReady = await fetch(`${url}/healthz`);
       expect(notReady.status).toBe(503);
-      expect(await notReady.json()).toMatchObject({ status: "not ready", channels: { web: { ready: true }, telegram: { ready: false } }, notReady: ["telegram"] });
+      expect(await notReady.json()).toMatchObject({
+        status: "not ready",
+        channels: { web: { ready: true }, telegram: { ready: false } },
+        notReady: ["telegram"],
+      });
       const webhook = await fetch(`${url}/telegram/webhook`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": "readiness-webhook-secret" },

@@ -44,14 +44,20 @@ export async function runFromCommandLine(makeCommand: () => AdminCommand | Promi
     const outcome = remote ?? (await runHere(command, purpose, config));
     for (const line of outcome.out) out(line);
     for (const line of outcome.err) err(line);
-    out(remote ? `已由正在运行的 Linli 执行 / carried out by the running Linli (${describeDatabase(config)})` : `数据库 database: ${describeDatabase(config)}`);
+    out(
+      remote
+        ? `已由正在运行的 Linli 执行 / carried out by the running Linli (${describeDatabase(config)})`
+        : `数据库 database: ${describeDatabase(config)}`,
+    );
     return outcome.exitCode;
   } catch (error) {
     if (error instanceof DataDirLockedError || error instanceof EmbeddedDatabaseUnreadableError || error instanceof TownDataError) {
       err(error.message);
       return 1;
     }
-    err(`未能完成 ${purpose}，未作任何修改 / ${purpose} failed; nothing was changed: ${error instanceof Error ? error.message : String(error)}`);
+    err(
+      `未能完成 ${purpose}，未作任何修改 / ${purpose} failed; nothing was changed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return 1;
   }
 }
@@ -62,8 +68,17 @@ async function runHere(command: AdminCommand, purpose: string, config: Config): 
     // The address Linli answers on is what the configuration says, unless it lets the kernel pick a port.
     const configured = config.http.publicUrl ?? (config.http.port === 0 ? undefined : `http://${config.http.host}:${config.http.port}`);
     const webChatUrl = configured?.replace(/\/?$/, "/");
-    const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => (config.telegram ? "<机器人用户名 bot username>" : undefined) });
-    return await runAdminCommand(command, { db, townCode: config.town.code, timeZone: config.workingTime.timeZone, links, backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined });
+    const links = deepLinks({
+      webChatUrl: () => webChatUrl,
+      telegramUsername: () => (config.telegram ? "<机器人用户名 bot username>" : undefined),
+    });
+    return await runAdminCommand(command, {
+      db,
+      townCode: config.town.code,
+      timeZone: config.workingTime.timeZone,
+      links,
+      backupDir: config.database.kind === "pglite" ? config.database.backupDir : undefined,
+    });
   } finally {
     await db.close();
   }

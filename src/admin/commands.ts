@@ -88,7 +88,9 @@ export function invitationLines(code: string, expiresAt: Date, links: DeepLinks)
 
 async function invite(command: Extract<AdminCommand, { command: "invite" }>, { db, townCode, links }: AdminContext): Promise<AdminOutcome> {
   if (!(await db.prisma.town.findUnique({ where: { code: townCode }, select: { code: true } }))) {
-    return refused(`数据库中还没有镇 ${townCode}，请先运行 npm start 或 npm run import / town ${townCode} is not in the database yet: run npm start or npm run import first`);
+    return refused(
+      `数据库中还没有镇 ${townCode}，请先运行 npm start 或 npm run import / town ${townCode} is not in the database yet: run npm start or npm run import first`,
+    );
   }
   const [districts, committees] = await Promise.all([
     db.prisma.district.findMany({ where: { townCode, code: { in: command.districtCodes } }, select: { code: true } }),
@@ -97,9 +99,16 @@ async function invite(command: Extract<AdminCommand, { command: "invite" }>, { d
   const known = new Set([...districts, ...committees].map((row) => row.code));
   const unknown = [...command.districtCodes, ...command.roadCommitteeCodes].filter((code) => !known.has(code));
   if (unknown.length > 0) {
-    return refused(`镇 ${townCode} 没有这些片区或路管会代码：${unknown.join(", ")} / town ${townCode} has no district or road committee ${unknown.join(", ")}`);
+    return refused(
+      `镇 ${townCode} 没有这些片区或路管会代码：${unknown.join(", ")} / town ${townCode} has no district or road committee ${unknown.join(", ")}`,
+    );
   }
-  const grant = { role: command.role, label: command.label, districtCodes: command.districtCodes, roadCommitteeCodes: command.roadCommitteeCodes };
+  const grant = {
+    role: command.role,
+    label: command.label,
+    districtCodes: command.districtCodes,
+    roadCommitteeCodes: command.roadCommitteeCodes,
+  };
   const result = await createStaffRegistry({ prisma: db.prisma, townCode }).invite("bootstrap", grant, command.hours);
   if (result.type !== "created") throw new Error("the registry refused a bootstrap invitation");
   return done(invitationLines(result.code, result.expiresAt, links));
@@ -111,7 +120,9 @@ function counts(zh: string, en: string, c: ImportCounts): string {
 
 function importSummary(file: string, result: TownImportResult): string[] {
   if (result.status === "unchanged") {
-    return [`${file}: 镇 ${result.townCode} 的数据与上次导入相同，未作任何修改 / unchanged: town ${result.townCode} already holds this file`];
+    return [
+      `${file}: 镇 ${result.townCode} 的数据与上次导入相同，未作任何修改 / unchanged: town ${result.townCode} already holds this file`,
+    ];
   }
   return [
     `${file}: 已导入镇 ${result.townCode}${result.townCreated ? "（新建）" : ""} / imported town ${result.townCode}${result.townCreated ? " (new)" : ""}`,
@@ -125,7 +136,11 @@ function importSummary(file: string, result: TownImportResult): string[] {
     counts("班次", "courses", result.courses.courses),
     counts("期次", "cohorts", result.courses.cohorts),
     counts("课程", "sessions", result.courses.sessions),
-    ...(result.compact ? [`  街区公约 street compact: 第 ${result.compact.version} 版 version ${result.compact.version}${result.compact.published ? "（新发布 newly published）" : ""}`] : []),
+    ...(result.compact
+      ? [
+          `  街区公约 street compact: 第 ${result.compact.version} 版 version ${result.compact.version}${result.compact.published ? "（新发布 newly published）" : ""}`,
+        ]
+      : []),
     `  委员会成员 committee members: ${result.committeeMembers}, 门牌路段 road segments: ${result.roadSegments}`,
   ];
 }
@@ -141,7 +156,9 @@ async function importTown(command: Extract<AdminCommand, { command: "import" }>,
   const { data, hash } = town;
   const result = await importTownData(context.db.prisma, data, hash, context.timeZone);
   if (result.status === "imported") await context.afterImport?.();
-  const notes = data.town.sample ? ["注意：这是示例数据，其中的联系方式均为示例 / note: this is sample data; its contacts are examples"] : [];
+  const notes = data.town.sample
+    ? ["注意：这是示例数据，其中的联系方式均为示例 / note: this is sample data; its contacts are examples"]
+    : [];
   const warnings =
     data.town.code === context.townCode
       ? []
@@ -159,5 +176,8 @@ async function backup({ db, backupDir }: AdminContext): Promise<AdminOutcome> {
   const file = path.join(backupDir, backupFileName("manual"));
   const tarball = await db.dump();
   await writeFile(file, tarball, { mode: 0o600 });
-  return done([`已备份到 backed up to: ${file}（${Math.ceil(tarball.byteLength / 1024)} KiB）`, `恢复 to restore (Linli stopped): npm run restore -- ${file}`]);
+  return done([
+    `已备份到 backed up to: ${file}（${Math.ceil(tarball.byteLength / 1024)} KiB）`,
+    `恢复 to restore (Linli stopped): npm run restore -- ${file}`,
+  ]);
 }

@@ -60,7 +60,13 @@ export function sendAdminCommand(socketPath: string, command: AdminCommand): Pro
   const body = JSON.stringify(command);
   return new Promise((resolve, reject) => {
     const req = request(
-      { socketPath, path: ADMIN_PATH, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: COMMAND_TIMEOUT_MS },
+      {
+        socketPath,
+        path: ADMIN_PATH,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        timeout: COMMAND_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -56,12 +56,20 @@ export function createDispatcher(deps: DispatcherDeps): UpdateHandler {
           const replies: OutboundMessage[] = discarded ? [{ type: "text", text: t.session.reset }, ...result.replies] : result.replies;
           try {
             const empty = result.session.locale === null && result.session.active === null && result.session.suspended === null;
-            await stored.commit({ value: JSON.stringify(result.session), ttlMs: empty ? EMPTY_SESSION_TTL_MS : SESSION_TTL_MS, processedTtlMs: DEDUPE_TTL_MS });
+            await stored.commit({
+              value: JSON.stringify(result.session),
+              ttlMs: empty ? EMPTY_SESSION_TTL_MS : SESSION_TTL_MS,
+              processedTtlMs: DEDUPE_TTL_MS,
+            });
           } catch (error) {
             if (!(error instanceof SessionStoreUnavailableError)) throw error;
             // The step already happened (a report filed, a seat taken) and cannot be undone; answering
             // only "unavailable" would hide it, e.g. the new report's reference, from the resident.
-            deps.logger.error("update handled but its session could not be saved", { channel: event.channel, payload: event.payload.type, error });
+            deps.logger.error("update handled but its session could not be saved", {
+              channel: event.channel,
+              payload: event.payload.type,
+              error,
+            });
             return [...replies, { type: "text", text: t.errors.unavailable }];
           }
           return replies;

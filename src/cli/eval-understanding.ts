@@ -9,7 +9,12 @@ import { evaluate, type Evaluation } from "../domain/understanding/evaluation.ts
 import { INTENTS } from "../domain/understanding/reading.ts";
 import { Understanding, type LabelledMessage } from "../domain/understanding/understanding.ts";
 import { loadTownVocabulary } from "../domain/understanding/vocabulary.ts";
-import { DEVELOPMENT_MESSAGES_FILE, readLabelledMessages, TEST_MESSAGES_FILE, type EvaluationMessage } from "../towndata/labelled-messages.ts";
+import {
+  DEVELOPMENT_MESSAGES_FILE,
+  readLabelledMessages,
+  TEST_MESSAGES_FILE,
+  type EvaluationMessage,
+} from "../towndata/labelled-messages.ts";
 import { readTownFile } from "../towndata/town-file.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 
@@ -24,7 +29,10 @@ const SAMPLE_TOWN_FILE = path.join(PROJECT_ROOT, "data/wujing.sample.yaml");
  */
 async function main(): Promise<void> {
   const { development, test } = await evaluateSampleTown();
-  for (const [name, evaluation] of [["development, cross-validated in 5 folds (tune on this)", development], ["test, held out (never tune on this)", test]] as const) {
+  for (const [name, evaluation] of [
+    ["development, cross-validated in 5 folds (tune on this)", development],
+    ["test, held out (never tune on this)", test],
+  ] as const) {
     process.stdout.write(`${report(name, evaluation)}\n`);
   }
 }
@@ -57,14 +65,21 @@ export async function evaluateSampleTown(): Promise<{ development: Evaluation; t
  * labelled sets.
  */
 export async function withSampleTown<T>(
-  use: (town: { learnFrom: (messages: readonly LabelledMessage[]) => Understanding; development: EvaluationMessage[]; test: EvaluationMessage[] }) => Promise<T>,
+  use: (town: {
+    learnFrom: (messages: readonly LabelledMessage[]) => Understanding;
+    development: EvaluationMessage[];
+    test: EvaluationMessage[];
+  }) => Promise<T>,
 ): Promise<T> {
   const db = await openDatabase({ kind: "pglite", dataDir: "memory://" }, { purpose: "npm run eval:understanding" });
   try {
     const town = await readTownFile(SAMPLE_TOWN_FILE);
     // Dates play no part in reading text; the default zone keeps the import as `npm start` does it.
     await importTownData(db.prisma, town.data, town.hash, loadConfig({}).workingTime.timeZone);
-    const [snapshot, vocabulary] = await Promise.all([loadGridSnapshot(db.prisma, town.data.town.code), loadTownVocabulary(db.prisma, town.data.town.code)]);
+    const [snapshot, vocabulary] = await Promise.all([
+      loadGridSnapshot(db.prisma, town.data.town.code),
+      loadTownVocabulary(db.prisma, town.data.town.code),
+    ]);
     const index = new GridIndex(snapshot);
     return await use({
       learnFrom: (messages) => new Understanding(index, vocabulary, messages),
@@ -101,11 +116,15 @@ function combine(folds: Evaluation[]): Evaluation {
 }
 
 function report(name: string, evaluation: Evaluation): string {
-  const percent = (figure: { correct: number; total: number; accuracy: number }) => `${(figure.accuracy * 100).toFixed(1)}% (${figure.correct}/${figure.total})`;
+  const percent = (figure: { correct: number; total: number; accuracy: number }) =>
+    `${(figure.accuracy * 100).toFixed(1)}% (${figure.correct}/${figure.total})`;
   const width = Math.max(...INTENTS.map((intent) => intent.length));
   const confusion = [
     `${"expected \\ read".padEnd(width)} ${INTENTS.map((intent) => intent.slice(0, 6).padStart(6)).join(" ")}`,
-    ...INTENTS.map((expected) => `${expected.padEnd(width)} ${INTENTS.map((read) => String(evaluation.confusion[expected][read] || ".").padStart(6)).join(" ")}`),
+    ...INTENTS.map(
+      (expected) =>
+        `${expected.padEnd(width)} ${INTENTS.map((read) => String(evaluation.confusion[expected][read] || ".").padStart(6)).join(" ")}`,
+    ),
   ];
   return [
     `== ${name}: ${evaluation.messages} messages`,

@@ -25,14 +25,24 @@ const USAGE = [
   "  district 角色须至少给出一个片区或路管会 / the district role needs at least one district or road committee",
 ].join("\n");
 
-const codes = (value: string | undefined) => (value ?? "").split(",").map((code) => code.trim()).filter((code) => code !== "");
+const codes = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((code) => code.trim())
+    .filter((code) => code !== "");
 
 async function main(args: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
       args,
-      options: { role: { type: "string" }, label: { type: "string" }, districts: { type: "string" }, "road-committees": { type: "string" }, hours: { type: "string" } },
+      options: {
+        role: { type: "string" },
+        label: { type: "string" },
+        districts: { type: "string" },
+        "road-committees": { type: "string" },
+        hours: { type: "string" },
+      },
     }));
   } catch (error) {
     err(`${(error as Error).message}\n${USAGE}`);

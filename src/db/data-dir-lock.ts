@@ -96,7 +96,10 @@ export async function lockDataDir(dataDir: string, purpose: string): Promise<Dat
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
       const current = await readHolder(file);
-      const stale = current === undefined || current.pid === 0 || (current.host === holder.host && current.pid !== process.pid && !isAlive(current.pid));
+      const stale =
+        current === undefined ||
+        current.pid === 0 ||
+        (current.host === holder.host && current.pid !== process.pid && !isAlive(current.pid));
       if (!stale || attempt > 0) throw new DataDirLockedError(dataDir, file, current ?? holder);
       await rm(file, { force: true });
     }

@@ -68,7 +68,10 @@ export class EmbeddedDatabaseUnreadableError extends Error {
 /** The newest file {@link backupFileName} named in `dir`, or undefined when there is none (or no such folder). */
 async function latestBackupIn(dir: string): Promise<string | undefined> {
   const names = await readdir(dir).catch(() => []);
-  const latest = names.filter((name) => name.startsWith("linli-") && name.endsWith(".tar.gz")).sort().at(-1);
+  const latest = names
+    .filter((name) => name.startsWith("linli-") && name.endsWith(".tar.gz"))
+    .sort()
+    .at(-1);
   return latest && path.join(dir, latest);
 }
 
@@ -102,7 +105,12 @@ async function openEmbedded(target: Extract<DatabaseTarget, { kind: "pglite" }>,
     // process, which a deployment on PostgreSQL never uses.
     const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
     const pglite = await PGlite.create(target.dataDir).catch(async (error: unknown) => {
-      throw new EmbeddedDatabaseUnreadableError(target.dataDir, target.backupDir, target.backupDir && (await latestBackupIn(target.backupDir)), { cause: error });
+      throw new EmbeddedDatabaseUnreadableError(
+        target.dataDir,
+        target.backupDir,
+        target.backupDir && (await latestBackupIn(target.backupDir)),
+        { cause: error },
+      );
     });
     const dump = async () => new Uint8Array(await (await pglite.dumpDataDir("gzip")).arrayBuffer());
     const connection: SqlConnection = {
@@ -145,7 +153,10 @@ export class RestoreError extends Error {
     readonly file: string,
     options: { cause: unknown },
   ) {
-    super(`${file} 不是可用的 Linli 备份，数据目录未改动 / ${file} is not a usable Linli backup; the data folder was left as it was`, options);
+    super(
+      `${file} 不是可用的 Linli 备份，数据目录未改动 / ${file} is not a usable Linli backup; the data folder was left as it was`,
+      options,
+    );
     this.name = "RestoreError";
   }
 }

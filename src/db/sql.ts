@@ -59,7 +59,8 @@ const textAndParams = (statement: Statement | string, params?: readonly unknown[
   typeof statement === "string" ? [statement, toParams(params)] : [statement.text, toParams(statement.values)];
 
 const pgTypes: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") => (oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format))) as pg.CustomTypesConfig["getTypeParser"],
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
 };
 
 /**
@@ -182,7 +183,8 @@ export class SqlStatementError extends Error {
  * is what an operator needs in the log.
  */
 function databaseErrorIn(error: unknown): SqlStatementError | undefined {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { message?: unknown; code?: unknown } } } }).meta?.driverAdapterError?.cause;
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { message?: unknown; code?: unknown } } } }).meta?.driverAdapterError
+    ?.cause;
   if (typeof cause?.message !== "string") return undefined;
   return new SqlStatementError(cause.message, typeof cause.code === "string" ? cause.code : undefined, { cause: error });
 }

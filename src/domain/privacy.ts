@@ -37,7 +37,10 @@ const LANDLINE = new RegExp(
 
 /** The digits of a matched number in ASCII, without separators. */
 function plainDigits(text: string): string {
-  return text.normalize("NFKC").replace(/[^0-9Xx]/g, "").toUpperCase();
+  return text
+    .normalize("NFKC")
+    .replace(/[^0-9Xx]/g, "")
+    .toUpperCase();
 }
 
 /** Each kind of personal number with how it is shown masked; IDs first, since an ID's tail can look like a mobile. */
@@ -61,7 +64,8 @@ const PERSONAL_NUMBERS: { pattern: RegExp; mask(groups: (string | undefined)[]):
   {
     // Keeps the area code and the last two digits (021-****34).
     pattern: LANDLINE,
-    mask: ([abroad, bracketed, dialled, local]) => `0${plainDigits((abroad ?? bracketed ?? dialled)!)}-****${plainDigits(local!).slice(-2)}`,
+    mask: ([abroad, bracketed, dialled, local]) =>
+      `0${plainDigits((abroad ?? bracketed ?? dialled)!)}-****${plainDigits(local!).slice(-2)}`,
   },
 ];
 

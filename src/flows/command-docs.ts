@@ -24,7 +24,9 @@ const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("<", "&lt;
 
 /** The Markdown table of every command, in the order menus and /help list them. */
 export function renderCommandTable(): string {
-  const rows = declaredCommands(FLOWS).map((c) => `| \`/${c.name}\` | ${cell(whoMayUse(c.audience))} | ${cell(c.description.zh)} | ${cell(c.description.en)} |`);
+  const rows = declaredCommands(FLOWS).map(
+    (c) => `| \`/${c.name}\` | ${cell(whoMayUse(c.audience))} | ${cell(c.description.zh)} | ${cell(c.description.en)} |`,
+  );
   return ["| command | for / 适用 | 说明 | description |", "|---|---|---|---|", ...rows].join("\n");
 }
 

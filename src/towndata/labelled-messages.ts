@@ -25,8 +25,10 @@ const messageSchema = z
     place: placeLabel.optional(),
   })
   .superRefine((message, context) => {
-    if (message.category !== undefined && message.intent !== "report") context.addIssue({ code: "custom", path: ["category"], message: "只有举报有类别 / only reports have a category" });
-    if (message.intent === "report" && message.category === undefined) context.addIssue({ code: "custom", path: ["intent"], message: "举报须有类别 / a report needs a category" });
+    if (message.category !== undefined && message.intent !== "report")
+      context.addIssue({ code: "custom", path: ["category"], message: "只有举报有类别 / only reports have a category" });
+    if (message.intent === "report" && message.category === undefined)
+      context.addIssue({ code: "custom", path: ["intent"], message: "举报须有类别 / a report needs a category" });
     if (message.place !== undefined && message.intent !== "report" && message.intent !== "lookup") {
       context.addIssue({ code: "custom", path: ["place"], message: "只有举报和查询有地点 / only reports and lookups have a place" });
     }
@@ -62,7 +64,13 @@ export async function readLabelledMessages(file: string): Promise<EvaluationMess
   const result = readYamlData(await readFile(file), (input) => {
     const parsed = z.array(messageSchema).safeParse(input);
     if (parsed.success) return { success: true, data: parsed.data };
-    return { success: false, issues: parsed.error.issues.map((issue) => ({ path: issue.path.map((key) => (typeof key === "number" ? key : String(key))), message: issue.message })) };
+    return {
+      success: false,
+      issues: parsed.error.issues.map((issue) => ({
+        path: issue.path.map((key) => (typeof key === "number" ? key : String(key))),
+        message: issue.message,
+      })),
+    };
   });
   if (!result.success) throw new LabelledMessagesError(file, result.issues);
   return result.data;

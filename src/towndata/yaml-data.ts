@@ -17,7 +17,10 @@ export type Validation<T> = { success: true; data: T } | { success: false; issue
  * source (syntax errors, then the validator's issues, in file order), so a bad
  * file is rejected whole with file, line and field for each problem.
  */
-export function readYamlData<T>(bytes: Buffer, validate: (input: unknown) => Validation<T>): { success: true; data: T } | { success: false; issues: DataFileIssue[] } {
+export function readYamlData<T>(
+  bytes: Buffer,
+  validate: (input: unknown) => Validation<T>,
+): { success: true; data: T } | { success: false; issues: DataFileIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(bytes.toString("utf8"), { lineCounter, prettyErrors: false });
   const at = (offset: number) => {
@@ -27,7 +30,11 @@ export function readYamlData<T>(bytes: Buffer, validate: (input: unknown) => Val
   if (doc.errors.length > 0) {
     return {
       success: false,
-      issues: doc.errors.map((error) => ({ ...at(error.pos[0]), field: "(yaml)", message: `YAML 语法错误 / YAML syntax error: ${error.message}` })),
+      issues: doc.errors.map((error) => ({
+        ...at(error.pos[0]),
+        field: "(yaml)",
+        message: `YAML 语法错误 / YAML syntax error: ${error.message}`,
+      })),
     };
   }
   let input: unknown;
@@ -35,7 +42,10 @@ export function readYamlData<T>(bytes: Buffer, validate: (input: unknown) => Val
     input = doc.toJS();
   } catch (error) {
     // toJS refuses documents that expand aliases excessively (a "billion laughs" file).
-    return { success: false, issues: [{ line: 1, column: 1, field: "(yaml)", message: `无法读取 YAML / unreadable YAML: ${(error as Error).message}` }] };
+    return {
+      success: false,
+      issues: [{ line: 1, column: 1, field: "(yaml)", message: `无法读取 YAML / unreadable YAML: ${(error as Error).message}` }],
+    };
   }
   const result = validate(input);
   if (result.success) return result;
@@ -79,4 +89,3 @@ function offsetOf(doc: Document, fieldPath: readonly (string | number)[]): numbe
   }
   return offset;
 }
-

@@ -33,7 +33,14 @@ const stores: [string, () => Promise<SessionStore>][] = [
 describe.each(stores)("the dispatcher on the %s session store", (_name, openStore) => {
   it("the same delivery arriving twice, even at the same moment, is answered once", async () => {
     const chat = converse(services, { store: await openStore() });
-    const event = { channel: "web", userId: "resident-1", chatId: "resident-1", chatType: "private", messageId: "dup-1", payload: { type: "text", text: "紫竹半岛" } } as const;
+    const event = {
+      channel: "web",
+      userId: "resident-1",
+      chatId: "resident-1",
+      chatType: "private",
+      messageId: "dup-1",
+      payload: { type: "text", text: "紫竹半岛" },
+    } as const;
     const [first, second] = await Promise.all([chat.dispatcher.handle(event), chat.dispatcher.handle(event)]);
     const answered = [first, second].filter((replies) => replies.length > 0);
     expect(answered).toHaveLength(1);
@@ -71,7 +78,16 @@ describe.each(stores)("the dispatcher on the %s session store", (_name, openStor
 
   it("a session saved by an older version of a flow restarts that flow instead of misreading it", async () => {
     const store = await openStore();
-    await store.write(key, JSON.stringify({ v: SESSION_VERSION, locale: null, active: { flow: "lookup", version: 0, state: { step: 3 } }, lastActiveAt: Date.now() }), 60_000);
+    await store.write(
+      key,
+      JSON.stringify({
+        v: SESSION_VERSION,
+        locale: null,
+        active: { flow: "lookup", version: 0, state: { step: 3 } },
+        lastActiveAt: Date.now(),
+      }),
+      60_000,
+    );
     const chat = converse(services, { store });
     const shown = shownText(await chat.text("紫竹半岛"));
     expect(shown).toContain("上次未完成的对话需要重新开始");
@@ -109,7 +125,14 @@ describe("sessions and universal commands", () => {
   it("/start shows the main menu whose buttons start the flows and switch language", async () => {
     const chat = converse(services);
     const menu = (await chat.command("start")).find((reply) => reply.type === "choices");
-    expect(menu?.type === "choices" && menu.options.map((option) => option.label)).toEqual(["📝 举报街区问题", "🏘 谁管我这片", "📋 我的举报", "🎓 社区课程", "❓ 使用帮助", "🌐 English"]);
+    expect(menu?.type === "choices" && menu.options.map((option) => option.label)).toEqual([
+      "📝 举报街区问题",
+      "🏘 谁管我这片",
+      "📋 我的举报",
+      "🎓 社区课程",
+      "❓ 使用帮助",
+      "🌐 English",
+    ]);
     if (menu?.type !== "choices") return;
     expect(shownText(await chat.choose(menu.options[1]!.value))).toContain("请告诉我您所在的小区或居民区名称");
     // Which classes are open depends on today's date; either answer comes from the classes flow.
@@ -136,7 +159,14 @@ describe("two processes sharing one Redis", () => {
     try {
       const one = converse(services, { store: first });
       const other = converse(services, { store: second });
-      const event = { channel: "web", userId: "resident-1", chatId: "resident-1", chatType: "private", messageId: "shared-1", payload: { type: "command", command: "lang", args: "en" } } as const;
+      const event = {
+        channel: "web",
+        userId: "resident-1",
+        chatId: "resident-1",
+        chatType: "private",
+        messageId: "shared-1",
+        payload: { type: "command", command: "lang", args: "en" },
+      } as const;
       const answers = await Promise.all([one.dispatcher.handle(event), other.dispatcher.handle(event)]);
       expect(answers.filter((replies) => replies.length > 0)).toHaveLength(1);
       expect(shownText(await other.text("紫竹半岛"))).toContain("belongs to【District 4】");

@@ -49,33 +49,40 @@ describe("npm run import", () => {
     db = undefined;
   });
 
-  it("imports the sample into PostgreSQL, reports unchanged the second time, and rejects a bad file without touching the data", { timeout: 90_000 }, async () => {
-    db = await freshDatabase(DATABASE_KINDS[1]);
-    const env = { DATABASE_URL: await urlOf(db) };
+  it(
+    "imports the sample into PostgreSQL, reports unchanged the second time, and rejects a bad file without touching the data",
+    { timeout: 90_000 },
+    async () => {
+      db = await freshDatabase(DATABASE_KINDS[1]);
+      const env = { DATABASE_URL: await urlOf(db) };
 
-    const first = await runImport([SAMPLE], env);
-    expect(first.stderr).toBe("");
-    expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/片区 districts: 新增 created 4, 更新 updated 0, 删除 removed 0/);
-    expect(first.stdout).toMatch(/路管会 road committees: 新增 created 7/);
-    const imported = await db.prisma.town.findUniqueOrThrow({ where: { code: "wujing" } });
+      const first = await runImport([SAMPLE], env);
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/片区 districts: 新增 created 4, 更新 updated 0, 删除 removed 0/);
+      expect(first.stdout).toMatch(/路管会 road committees: 新增 created 7/);
+      const imported = await db.prisma.town.findUniqueOrThrow({ where: { code: "wujing" } });
 
-    const second = await runImport([SAMPLE], env);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/unchanged/);
+      const second = await runImport([SAMPLE], env);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/unchanged/);
 
-    const bad = path.join(dir, "unknown-district.yaml");
-    const badText = sampleText.replace("    district: d1\n    committeeName: 虹梅新苑第二居民区居委会", "    district: d9\n    committeeName: 虹梅新苑第二居民区居委会");
-    expect(badText).not.toBe(sampleText);
-    await writeFile(bad, badText);
-    const line = badText.slice(0, badText.indexOf("district: d9")).split("\n").length;
-    const rejected = await runImport([bad], env);
-    expect(rejected.code).toBe(1);
-    expect(rejected.stderr).toContain(`${bad}:${line}:5 neighbourhoods[1].district: `);
-    expect(rejected.stdout).toBe("");
-    expect(await db.prisma.town.findUniqueOrThrow({ where: { code: "wujing" } })).toEqual(imported);
-    expect(await db.prisma.neighbourhood.count()).toBe(13);
-  });
+      const bad = path.join(dir, "unknown-district.yaml");
+      const badText = sampleText.replace(
+        "    district: d1\n    committeeName: 虹梅新苑第二居民区居委会",
+        "    district: d9\n    committeeName: 虹梅新苑第二居民区居委会",
+      );
+      expect(badText).not.toBe(sampleText);
+      await writeFile(bad, badText);
+      const line = badText.slice(0, badText.indexOf("district: d9")).split("\n").length;
+      const rejected = await runImport([bad], env);
+      expect(rejected.code).toBe(1);
+      expect(rejected.stderr).toContain(`${bad}:${line}:5 neighbourhoods[1].district: `);
+      expect(rejected.stdout).toBe("");
+      expect(await db.prisma.town.findUniqueOrThrow({ where: { code: "wujing" } })).toEqual(imported);
+      expect(await db.prisma.neighbourhood.count()).toBe(13);
+    },
+  );
 
   it("imports into the embedded database in DATA_DIR when no DATABASE_URL is set", { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(path.join(dir, "data-"));
@@ -85,7 +92,9 @@ describe("npm run import", () => {
     expect(result.stdout).toContain("imported town wujing");
     db = await openDatabase({ kind: "pglite", dataDir: path.join(dataDir, "pglite") });
     expect(await db.prisma.roadCommittee.count()).toBe(7);
-    expect(await db.prisma.road.findFirst({ where: { name: "永德路" }, select: { aliases: true } })).toEqual({ aliases: ["永德", "永德路商业街"] });
+    expect(await db.prisma.road.findFirst({ where: { name: "永德路" }, select: { aliases: true } })).toEqual({
+      aliases: ["永德", "永德路商业街"],
+    });
   });
 
   it("a bad environment variable exits 1 naming it, before reading the file", async () => {

@@ -17,7 +17,10 @@ function runInvite(args: string[], databaseUrl: string): Promise<{ code: number;
     execFile(
       "npx",
       ["tsx", "src/cli/staff-invite.ts", ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), LOG_LEVEL: "silent", DATABASE_URL: databaseUrl } },
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), LOG_LEVEL: "silent", DATABASE_URL: databaseUrl },
+      },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }),
     );
   });

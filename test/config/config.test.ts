@@ -42,7 +42,10 @@ describe("configuration", () => {
   });
 
   it("DATABASE_URL and REDIS_URL select PostgreSQL and Redis, and their passwords are kept out of logs", () => {
-    const config = loadConfig({ DATABASE_URL: "postgres://linli:pg-secret-1@db:5432/linli", REDIS_URL: "redis://:redis-secret-2@cache:6379" });
+    const config = loadConfig({
+      DATABASE_URL: "postgres://linli:pg-secret-1@db:5432/linli",
+      REDIS_URL: "redis://:redis-secret-2@cache:6379",
+    });
     expect(config.database).toEqual({ kind: "postgres", url: "postgres://linli:pg-secret-1@db:5432/linli" });
     expect(config.redisUrl).toBe("redis://:redis-secret-2@cache:6379");
     expect(config.secrets).toEqual(expect.arrayContaining(["pg-secret-1", "redis-secret-2"]));
@@ -53,7 +56,10 @@ describe("configuration", () => {
       DATABASE_URL: "postgresql:///linli?host=/var/run/postgresql&user=linli&password=pg-secret-3",
       REDIS_URL: "unix:///run/redis/redis.sock?password=redis-secret-4",
     });
-    expect(config.database).toEqual({ kind: "postgres", url: "postgresql:///linli?host=/var/run/postgresql&user=linli&password=pg-secret-3" });
+    expect(config.database).toEqual({
+      kind: "postgres",
+      url: "postgresql:///linli?host=/var/run/postgresql&user=linli&password=pg-secret-3",
+    });
     expect(config.redisUrl).toBe("unix:///run/redis/redis.sock?password=redis-secret-4");
     expect(config.secrets).toEqual(expect.arrayContaining(["pg-secret-3", "redis-secret-4"]));
   });
@@ -68,8 +74,15 @@ describe("configuration", () => {
   });
 
   it("working time defaults to Monday to Friday 09:00-17:30 in Shanghai with the digest at 08:30, and bad values name their variable", () => {
-    expect(loadConfig({}).workingTime).toEqual({ timeZone: "Asia/Shanghai", workingDays: [1, 2, 3, 4, 5], workingHours: { start: 540, end: 1050 }, dailyDigestAt: 510 });
-    expect(loadConfig({ WORK_HOURS: "08:30-12:00", WORK_DAYS: "1-3,6", TIME_ZONE: "Europe/Berlin", DAILY_DIGEST_AT: "7:45" }).workingTime).toEqual({
+    expect(loadConfig({}).workingTime).toEqual({
+      timeZone: "Asia/Shanghai",
+      workingDays: [1, 2, 3, 4, 5],
+      workingHours: { start: 540, end: 1050 },
+      dailyDigestAt: 510,
+    });
+    expect(
+      loadConfig({ WORK_HOURS: "08:30-12:00", WORK_DAYS: "1-3,6", TIME_ZONE: "Europe/Berlin", DAILY_DIGEST_AT: "7:45" }).workingTime,
+    ).toEqual({
       timeZone: "Europe/Berlin",
       workingDays: [1, 2, 3, 6],
       workingHours: { start: 510, end: 720 },
@@ -92,7 +105,13 @@ describe("configuration", () => {
       unattachedPerAddress: 60,
       unattachedTtlMs: 60 * 60_000,
     });
-    expect(problemsOf({ MEDIA_MAX_TOTAL_BYTES: String(20 * 1024 ** 2), UPLOAD_UNATTACHED_MAX_BYTES: String(10 * 1024 ** 2), MEDIA_MAX_BYTES: String(50 * 1024 ** 2) })).toEqual(["MEDIA_MAX_TOTAL_BYTES"]);
+    expect(
+      problemsOf({
+        MEDIA_MAX_TOTAL_BYTES: String(20 * 1024 ** 2),
+        UPLOAD_UNATTACHED_MAX_BYTES: String(10 * 1024 ** 2),
+        MEDIA_MAX_BYTES: String(50 * 1024 ** 2),
+      }),
+    ).toEqual(["MEDIA_MAX_TOTAL_BYTES"]);
     expect(problemsOf({ MEDIA_MAX_TOTAL_BYTES: String(100 * 1024 ** 2) })).toEqual(["UPLOAD_UNATTACHED_MAX_BYTES"]);
     expect(problemsOf({ UPLOAD_UNATTACHED_PER_ADDRESS: "4" })).toEqual(["UPLOAD_UNATTACHED_PER_ADDRESS"]);
     expect(problemsOf({ UPLOAD_UNATTACHED_MINUTES: "30" })).toEqual(["UPLOAD_UNATTACHED_MINUTES"]);
@@ -109,7 +128,10 @@ describe("configuration", () => {
   });
 
   it("webhook mode needs a token and a secret", () => {
-    expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"]);
+    expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual([
+      "TELEGRAM_BOT_TOKEN",
+      "TELEGRAM_WEBHOOK_SECRET",
+    ]);
     const config = loadConfig({
       TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ",
       TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
@@ -135,7 +157,13 @@ describe("several worker processes", () => {
     expect(problemsOf({ WORKERS: "2", DATABASE_URL: SERVER.DATABASE_URL })).toEqual(["WORKERS"]);
     expect(problemsOf({ ...SERVER, WORKERS: "2", TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" })).toEqual(["WORKERS"]);
     expect(
-      loadConfig({ ...SERVER, WORKERS: "2", TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook", TELEGRAM_WEBHOOK_SECRET: "a-long-enough-secret" }).workers,
+      loadConfig({
+        ...SERVER,
+        WORKERS: "2",
+        TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
+        TELEGRAM_WEBHOOK_SECRET: "a-long-enough-secret",
+      }).workers,
     ).toBe(2);
   });
 });
@@ -146,9 +174,22 @@ describe("WeCom intelligent bot configuration", () => {
   it("is off without Token and EncodingAESKey, and with both it defaults to an empty receive id, /wecom/callback and a 300 s window, its secrets kept out of logs", () => {
     expect(loadConfig({}).wecomBot).toBeUndefined();
     const config = loadConfig({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: KEY });
-    expect(config.wecomBot).toEqual({ token: "LinliToken42", encodingAesKey: KEY, receiveId: "", callbackPath: "/wecom/callback", timestampWindowSeconds: 300 });
+    expect(config.wecomBot).toEqual({
+      token: "LinliToken42",
+      encodingAesKey: KEY,
+      receiveId: "",
+      callbackPath: "/wecom/callback",
+      timestampWindowSeconds: 300,
+    });
     expect(config.secrets).toEqual(expect.arrayContaining(["LinliToken42", KEY]));
-    expect(loadConfig({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: KEY, WECOM_CALLBACK_PATH: "/hooks/wecom", WECOM_BOT_RECEIVE_ID: "ww123" }).wecomBot).toMatchObject({
+    expect(
+      loadConfig({
+        WECOM_BOT_TOKEN: "LinliToken42",
+        WECOM_BOT_ENCODING_AES_KEY: KEY,
+        WECOM_CALLBACK_PATH: "/hooks/wecom",
+        WECOM_BOT_RECEIVE_ID: "ww123",
+      }).wecomBot,
+    ).toMatchObject({
       callbackPath: "/hooks/wecom",
       receiveId: "ww123",
     });
@@ -157,8 +198,12 @@ describe("WeCom intelligent bot configuration", () => {
   it("a bad or half-given WeCom setting is reported by the name of its variable", () => {
     expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42" })).toEqual(["WECOM_BOT_ENCODING_AES_KEY"]);
     expect(problemsOf({ WECOM_BOT_ENCODING_AES_KEY: KEY })).toEqual(["WECOM_BOT_TOKEN"]);
-    expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: KEY.slice(1) })).toEqual(["WECOM_BOT_ENCODING_AES_KEY"]);
-    expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: `${KEY.slice(1)}=` })).toEqual(["WECOM_BOT_ENCODING_AES_KEY"]);
+    expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: KEY.slice(1) })).toEqual([
+      "WECOM_BOT_ENCODING_AES_KEY",
+    ]);
+    expect(problemsOf({ WECOM_BOT_TOKEN: "LinliToken42", WECOM_BOT_ENCODING_AES_KEY: `${KEY.slice(1)}=` })).toEqual([
+      "WECOM_BOT_ENCODING_AES_KEY",
+    ]);
     expect(problemsOf({ WECOM_BOT_TOKEN: "bad token!", WECOM_BOT_ENCODING_AES_KEY: KEY })).toEqual(["WECOM_BOT_TOKEN"]);
     expect(problemsOf({ WECOM_CALLBACK_PATH: "wecom" })).toEqual(["WECOM_CALLBACK_PATH"]);
     expect(problemsOf({ WECOM_BOT_TIMESTAMP_WINDOW_SECONDS: "5" })).toEqual(["WECOM_BOT_TIMESTAMP_WINDOW_SECONDS"]);
@@ -168,7 +213,11 @@ describe("WeCom intelligent bot configuration", () => {
 describe("start-up", () => {
   const start = async (env: Record<string, string>) => {
     try {
-      await run("npx", ["tsx", "src/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 60_000 });
+      await run("npx", ["tsx", "src/main.ts"], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+        timeout: 60_000,
+      });
       return { code: 0, stderr: "" };
     } catch (error) {
       const failed = error as { code: number; stderr: string };

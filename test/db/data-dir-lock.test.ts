@@ -37,13 +37,19 @@ describe("the embedded database folder's lock", () => {
 
   it("a lock left by a process that died is taken over; one held by a live process elsewhere is not", async () => {
     const dataDir = path.join(root, "pglite");
-    await writeFile(lockFileOf(dataDir), JSON.stringify({ pid: await deadPid(), host: hostname(), purpose: "npm start", since: "2026-01-01T00:00:00.000Z" }));
+    await writeFile(
+      lockFileOf(dataDir),
+      JSON.stringify({ pid: await deadPid(), host: hostname(), purpose: "npm start", since: "2026-01-01T00:00:00.000Z" }),
+    );
     const taken = await lockDataDir(dataDir, "npm start");
     await taken.release();
 
     const sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]);
     try {
-      await writeFile(lockFileOf(dataDir), JSON.stringify({ pid: sleeper.pid, host: hostname(), purpose: "npm start", since: "2026-01-01T00:00:00.000Z" }));
+      await writeFile(
+        lockFileOf(dataDir),
+        JSON.stringify({ pid: sleeper.pid, host: hostname(), purpose: "npm start", since: "2026-01-01T00:00:00.000Z" }),
+      );
       await expect(lockDataDir(dataDir, "npm start")).rejects.toBeInstanceOf(DataDirLockedError);
     } finally {
       sleeper.kill();

@@ -78,7 +78,13 @@ describe("an embedded database that migrations are about to change", () => {
     try {
       for (const name of names.slice(0, -1)) await cp(path.join(MIGRATIONS_DIR, name), path.join(earlier, name), { recursive: true });
       const pglite = await PGlite.create(dataDir);
-      await applyMigrations({ exec: async (sql) => void (await pglite.exec(sql)), query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows }, { migrationsDir: earlier });
+      await applyMigrations(
+        {
+          exec: async (sql) => void (await pglite.exec(sql)),
+          query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
+        },
+        { migrationsDir: earlier },
+      );
       await pglite.close();
 
       const migrated = await openDatabase({ kind: "pglite", dataDir, backupDir });

@@ -102,8 +102,11 @@ describe("masking personal numbers in free text", () => {
   });
 
   it("masks every number in a text that has several kinds, and leaves the rest of the sentence as written", () => {
-    const text = "永德路12号门口，2026年3月2日 22:30，王先生１３８ １２３４ ５６７８，店里(021)5432-1234，身份证310104 19900101 1234，见 WJ-2026-000123";
-    expect(maskPersonalNumbers(text)).toBe("永德路12号门口，2026年3月2日 22:30，王先生138****5678，店里021-****34，身份证310*************34，见 WJ-2026-000123");
+    const text =
+      "永德路12号门口，2026年3月2日 22:30，王先生１３８ １２３４ ５６７８，店里(021)5432-1234，身份证310104 19900101 1234，见 WJ-2026-000123";
+    expect(maskPersonalNumbers(text)).toBe(
+      "永德路12号门口，2026年3月2日 22:30，王先生138****5678，店里021-****34，身份证310*************34，见 WJ-2026-000123",
+    );
   });
 
   it("takes out of a text what it would mask, leaving house numbers and dates to be read", () => {
@@ -115,7 +118,11 @@ describe("masking personal numbers in free text", () => {
   it("log lines never carry a full phone number or a configured secret", () => {
     const lines: string[] = [];
     const logger = createLogger({ level: "info", secrets: ["123456:SECRET-TOKEN-value"], sink: (line) => lines.push(line) });
-    logger.info("sent", { to: "13812345678", landline: "021-54321234", url: "https://api.telegram.org/bot123456:SECRET-TOKEN-value/sendMessage" });
+    logger.info("sent", {
+      to: "13812345678",
+      landline: "021-54321234",
+      url: "https://api.telegram.org/bot123456:SECRET-TOKEN-value/sendMessage",
+    });
     expect(lines.join("\n")).not.toMatch(/13812345678|54321234|SECRET-TOKEN/);
     expect(lines.join("\n")).toContain("138****5678");
   });

@@ -30,7 +30,12 @@ async function redeemInWebChat(httpUrl: string, code: string): Promise<string> {
   return (await webResident(httpUrl).say(`/start staff-${code}`)).text;
 }
 
-const embeddedEnv = async () => ({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-fault-admin-")), PORT: "0", TOWN_DATA_FILE: SAMPLE_TOWN_FILE, LOG_LEVEL: "debug" });
+const embeddedEnv = async () => ({
+  DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-fault-admin-")),
+  PORT: "0",
+  TOWN_DATA_FILE: SAMPLE_TOWN_FILE,
+  LOG_LEVEL: "debug",
+});
 
 async function staffCount(dataDir: string): Promise<number> {
   const db = await openDatabase({ kind: "pglite", dataDir: path.join(dataDir, "pglite") });
@@ -75,7 +80,10 @@ describe("the operator's commands beside a running Linli on the embedded databas
     expect(await redeemInWebChat(app.httpUrl, code)).toContain("登记成功");
 
     const changedTown = path.join(env.DATA_DIR, "town.yaml");
-    await writeFile(changedTown, (await readFile(SAMPLE_TOWN_FILE, "utf8")).replace("    name: 紫竹半岛居民区\n", "    name: 紫竹半岛东居民区\n"));
+    await writeFile(
+      changedTown,
+      (await readFile(SAMPLE_TOWN_FILE, "utf8")).replace("    name: 紫竹半岛居民区\n", "    name: 紫竹半岛东居民区\n"),
+    );
     const imported = await runCli("import.ts", [changedTown], env);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain("imported town wujing");
@@ -97,7 +105,9 @@ describe("the operator's commands beside a running Linli on the embedded databas
   it("a second npm start on the same folder refuses with a clear message, and restore refuses while Linli runs", async () => {
     const env = await embeddedEnv();
     app = await startAppProcess("admin-two-starts", env);
-    await expect(startAppProcess("admin-two-starts", env)).rejects.toThrow(/data folder .* is in use by another process \(npm start, pid \d+/);
+    await expect(startAppProcess("admin-two-starts", env)).rejects.toThrow(
+      /data folder .* is in use by another process \(npm start, pid \d+/,
+    );
     const backup = await runCli("backup.ts", [], env);
     const file = /backed up to: (\S+\.tar\.gz)/.exec(backup.stdout)![1]!;
     const restore = await runCli("restore.ts", [file], env);

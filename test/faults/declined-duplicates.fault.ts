@@ -44,7 +44,11 @@ describe("duplicates a resident declined stay declined", () => {
     // The question lists the three newest; the oldest is not shown.
     expect(earlier.filter((reference) => listed.text.includes(reference))).toEqual(earlier.slice(1));
     let answer = await resident.press(zh.report.submitAnyway);
-    for (const [question, button] of [[zh.report.askPhotos, zh.report.photosSkip], [zh.report.askShop, zh.report.noShop], [zh.report.askContact, zh.report.contactNo]]) {
+    for (const [question, button] of [
+      [zh.report.askPhotos, zh.report.photosSkip],
+      [zh.report.askShop, zh.report.noShop],
+      [zh.report.askContact, zh.report.contactNo],
+    ]) {
       if (answer.text.includes(question!)) answer = await resident.press(button!);
     }
     const done = await resident.press(zh.report.confirm);

@@ -21,7 +21,14 @@ const HOSTILE_MARKUP = "<b>粗体</b><script>alert(1)</script> *星号* _斜体_
 /** Text that is odd at the Unicode level: direction overrides, zero-width joiners, combining marks, astral characters, NUL, a lone surrogate. */
 const ODD_UNICODE = "\u202e永德路\u200d12号\u2066\u0000\u0301\u0301\u0301 👩‍👩‍👧‍👦 𠀀𝕏 \ud800 \ufeff\u00ad";
 
-type Probe = { name: string; method: string; path: string; headers?: Record<string, string>; body?: string | Uint8Array<ArrayBuffer>; expected: number[] };
+type Probe = {
+  name: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array<ArrayBuffer>;
+  expected: number[];
+};
 
 /** Everything the app serves publicly, probed with what attackers and broken clients send. */
 describe("hostile input on every public endpoint", () => {
@@ -51,31 +58,163 @@ describe("hostile input on every public endpoint", () => {
     const update = JSON.stringify(stack.telegram.textUpdate({ id: 990_001, first_name: "x" }, "紫竹半岛"));
     const json = { "content-type": "application/json" };
     const secret = { ...json, "x-telegram-bot-api-secret-token": WEBHOOK_SECRET };
-    const chat = (message: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ clientId: "hostile-client-1", messageId: `m${Math.random().toString(36).slice(2, 12)}`, message, ...extra });
+    const chat = (message: unknown, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ clientId: "hostile-client-1", messageId: `m${Math.random().toString(36).slice(2, 12)}`, message, ...extra });
     const probes: Probe[] = [
       { name: "webhook without the secret", method: "POST", path: "/telegram/webhook", headers: json, body: update, expected: [401] },
-      { name: "webhook with a wrong secret", method: "POST", path: "/telegram/webhook", headers: { ...json, "x-telegram-bot-api-secret-token": "guess" }, body: update, expected: [401] },
-      { name: "webhook with the secret's prefix", method: "POST", path: "/telegram/webhook", headers: { ...json, "x-telegram-bot-api-secret-token": WEBHOOK_SECRET.slice(0, -1) }, body: update, expected: [401] },
-      { name: "webhook with the secret twice", method: "POST", path: "/telegram/webhook", headers: { ...json, "x-telegram-bot-api-secret-token": `${WEBHOOK_SECRET}${WEBHOOK_SECRET}` }, body: update, expected: [401] },
-      { name: "webhook with malformed JSON", method: "POST", path: "/telegram/webhook", headers: secret, body: '{"update_id": 1, "message": {', expected: [400] },
+      {
+        name: "webhook with a wrong secret",
+        method: "POST",
+        path: "/telegram/webhook",
+        headers: { ...json, "x-telegram-bot-api-secret-token": "guess" },
+        body: update,
+        expected: [401],
+      },
+      {
+        name: "webhook with the secret's prefix",
+        method: "POST",
+        path: "/telegram/webhook",
+        headers: { ...json, "x-telegram-bot-api-secret-token": WEBHOOK_SECRET.slice(0, -1) },
+        body: update,
+        expected: [401],
+      },
+      {
+        name: "webhook with the secret twice",
+        method: "POST",
+        path: "/telegram/webhook",
+        headers: { ...json, "x-telegram-bot-api-secret-token": `${WEBHOOK_SECRET}${WEBHOOK_SECRET}` },
+        body: update,
+        expected: [401],
+      },
+      {
+        name: "webhook with malformed JSON",
+        method: "POST",
+        path: "/telegram/webhook",
+        headers: secret,
+        body: '{"update_id": 1, "message": {',
+        expected: [400],
+      },
       { name: "webhook with a JSON array", method: "POST", path: "/telegram/webhook", headers: secret, body: "[1,2,3]", expected: [400] },
-      { name: "webhook with a negative update id", method: "POST", path: "/telegram/webhook", headers: secret, body: '{"update_id": -5}', expected: [400] },
-      { name: "webhook with a 1 MB body", method: "POST", path: "/telegram/webhook", headers: secret, body: `{"update_id": 1, "x": "${"a".repeat(1024 * 1024)}"}`, expected: [413] },
+      {
+        name: "webhook with a negative update id",
+        method: "POST",
+        path: "/telegram/webhook",
+        headers: secret,
+        body: '{"update_id": -5}',
+        expected: [400],
+      },
+      {
+        name: "webhook with a 1 MB body",
+        method: "POST",
+        path: "/telegram/webhook",
+        headers: secret,
+        body: `{"update_id": 1, "x": "${"a".repeat(1024 * 1024)}"}`,
+        expected: [413],
+      },
       { name: "webhook asked with GET", method: "GET", path: "/telegram/webhook", expected: [405] },
       { name: "chat with malformed JSON", method: "POST", path: "/api/chat", headers: json, body: "{'clientId':", expected: [400] },
-      { name: "chat with JSON nested 20,000 deep", method: "POST", path: "/api/chat", headers: json, body: `${"[".repeat(20_000)}${"]".repeat(20_000)}`, expected: [400] },
-      { name: "chat with a prototype-polluting body", method: "POST", path: "/api/chat", headers: json, body: '{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}}', expected: [400] },
-      { name: "chat declared as form data", method: "POST", path: "/api/chat", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "clientId=x", expected: [415] },
-      { name: "chat with a 1 MB body", method: "POST", path: "/api/chat", headers: json, body: chat({ type: "text", text: "字".repeat(1024 * 1024) }), expected: [413] },
-      { name: "chat with text over 4096 characters", method: "POST", path: "/api/chat", headers: json, body: chat({ type: "text", text: "a".repeat(4097) }), expected: [400] },
-      { name: "chat with a client id that is a path", method: "POST", path: "/api/chat", headers: json, body: JSON.stringify({ clientId: "../../etc/passwd", messageId: "abcdefgh", message: { type: "text", text: "x" } }), expected: [400] },
-      { name: "chat with a location off the planet", method: "POST", path: "/api/chat", headers: json, body: chat({ type: "location", latitude: 1e308, longitude: -1e308 }), expected: [400] },
-      { name: "chat with a photo id that is not an upload", method: "POST", path: "/api/chat", headers: json, body: chat({ type: "photo", fileId: "../../../../etc/passwd" }), expected: [400] },
-      { name: "upload without a client id", method: "POST", path: "/api/upload", headers: { "content-type": "image/png" }, body: new Uint8Array(TINY_PNG(1)), expected: [400] },
-      { name: "upload of a script called an image", method: "POST", path: "/api/upload", headers: { "content-type": "image/png", "x-client-id": "hostile-client-2" }, body: "<?php system($_GET['c']); ?>", expected: [415] },
-      { name: "upload over the size limit", method: "POST", path: "/api/upload", headers: { "content-type": "image/png", "x-client-id": "hostile-client-2" }, body: new Uint8Array(MEDIA_MAX_BYTES + 1).fill(1), expected: [413] },
-      { name: "updates for a client id with a path", method: "GET", path: "/api/updates", headers: { "x-client-id": "../../etc" }, expected: [400] },
-      { name: "updates with the client id in the address, where proxies log it", method: "GET", path: "/api/updates?clientId=hostile-client-3", headers: { "x-client-id": "hostile-client-3" }, expected: [400] },
+      {
+        name: "chat with JSON nested 20,000 deep",
+        method: "POST",
+        path: "/api/chat",
+        headers: json,
+        body: `${"[".repeat(20_000)}${"]".repeat(20_000)}`,
+        expected: [400],
+      },
+      {
+        name: "chat with a prototype-polluting body",
+        method: "POST",
+        path: "/api/chat",
+        headers: json,
+        body: '{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}}',
+        expected: [400],
+      },
+      {
+        name: "chat declared as form data",
+        method: "POST",
+        path: "/api/chat",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "clientId=x",
+        expected: [415],
+      },
+      {
+        name: "chat with a 1 MB body",
+        method: "POST",
+        path: "/api/chat",
+        headers: json,
+        body: chat({ type: "text", text: "字".repeat(1024 * 1024) }),
+        expected: [413],
+      },
+      {
+        name: "chat with text over 4096 characters",
+        method: "POST",
+        path: "/api/chat",
+        headers: json,
+        body: chat({ type: "text", text: "a".repeat(4097) }),
+        expected: [400],
+      },
+      {
+        name: "chat with a client id that is a path",
+        method: "POST",
+        path: "/api/chat",
+        headers: json,
+        body: JSON.stringify({ clientId: "../../etc/passwd", messageId: "abcdefgh", message: { type: "text", text: "x" } }),
+        expected: [400],
+      },
+      {
+        name: "chat with a location off the planet",
+        method: "POST",
+        path: "/api/chat",
+        headers: json,
+        body: chat({ type: "location", latitude: 1e308, longitude: -1e308 }),
+        expected: [400],
+      },
+      {
+        name: "chat with a photo id that is not an upload",
+        method: "POST",
+        path: "/api/chat",
+        headers: json,
+        body: chat({ type: "photo", fileId: "../../../../etc/passwd" }),
+        expected: [400],
+      },
+      {
+        name: "upload without a client id",
+        method: "POST",
+        path: "/api/upload",
+        headers: { "content-type": "image/png" },
+        body: new Uint8Array(TINY_PNG(1)),
+        expected: [400],
+      },
+      {
+        name: "upload of a script called an image",
+        method: "POST",
+        path: "/api/upload",
+        headers: { "content-type": "image/png", "x-client-id": "hostile-client-2" },
+        body: "<?php system($_GET['c']); ?>",
+        expected: [415],
+      },
+      {
+        name: "upload over the size limit",
+        method: "POST",
+        path: "/api/upload",
+        headers: { "content-type": "image/png", "x-client-id": "hostile-client-2" },
+        body: new Uint8Array(MEDIA_MAX_BYTES + 1).fill(1),
+        expected: [413],
+      },
+      {
+        name: "updates for a client id with a path",
+        method: "GET",
+        path: "/api/updates",
+        headers: { "x-client-id": "../../etc" },
+        expected: [400],
+      },
+      {
+        name: "updates with the client id in the address, where proxies log it",
+        method: "GET",
+        path: "/api/updates?clientId=hostile-client-3",
+        headers: { "x-client-id": "hostile-client-3" },
+        expected: [400],
+      },
       { name: "media outside the store", method: "GET", path: "/api/media/..%2F..%2F..%2Fetc%2Fpasswd", expected: [404] },
       { name: "media by an unknown id", method: "GET", path: "/api/media/00000000-0000-4000-8000-000000000000", expected: [404] },
       { name: "a dot-dot path", method: "GET", path: "/../../etc/passwd", expected: [404] },
@@ -96,7 +235,10 @@ describe("hostile input on every public endpoint", () => {
     const reference = REFERENCE.exec((await resident.press(zh.report.confirm)).text)?.[0];
     expect(reference).toBeDefined();
 
-    const alert = await stack.telegram.nextBotMessage((message) => message.chat.id === GROUP.id && message.text?.includes(reference!) === true, 10_000);
+    const alert = await stack.telegram.nextBotMessage(
+      (message) => message.chat.id === GROUP.id && message.text?.includes(reference!) === true,
+      10_000,
+    );
     const call = stack.telegram.calls("sendMessage").find((candidate) => String(candidate.params.text).includes(reference!));
     // No parse mode: Telegram shows every character as typed, so nothing in it can format, link or script.
     expect(call?.params.parse_mode).toBeUndefined();
@@ -111,7 +253,8 @@ describe("hostile input on every public endpoint", () => {
   });
 
   it("the names every JavaScript object inherits, sent as commands, language words and button values on Telegram and the web chat, get polite answers and log no error", async () => {
-    const errorsLogged = async () => (await collectedLines()).filter(({ file, line }) => file.startsWith("hostile-input") && /"level":"error"/.test(line)).length;
+    const errorsLogged = async () =>
+      (await collectedLines()).filter(({ file, line }) => file.startsWith("hostile-input") && /"level":"error"/.test(line)).length;
     const errorsBefore = await errorsLogged();
     const resident: FakeUser = { id: 990_003, first_name: "原型", language_code: "zh-hans" };
     for (const name of PROTOTYPE_NAMES) {
@@ -137,7 +280,14 @@ describe("hostile input on every public endpoint", () => {
 
   it("very long and odd Unicode text on Telegram and in the web chat is answered within Telegram's limits, never with an error", async () => {
     const resident: FakeUser = { id: 990_002, first_name: "\u202eevil\u0000", language_code: "zh-hans" };
-    const texts = [ODD_UNICODE, "𝕏".repeat(2_048), `${"永德路".repeat(1_000)}12号`, `/report ${"\u0301".repeat(4_000)}`, "\u0000", HOSTILE_MARKUP];
+    const texts = [
+      ODD_UNICODE,
+      "𝕏".repeat(2_048),
+      `${"永德路".repeat(1_000)}12号`,
+      `/report ${"\u0301".repeat(4_000)}`,
+      "\u0000",
+      HOSTILE_MARKUP,
+    ];
     for (const text of texts) {
       const before = stack.telegram.deliveredTo(resident.id).length;
       await stack.telegram.userSends(resident, text);

@@ -9,7 +9,12 @@ const NEW_CLIENTS_PER_HOUR = 4;
 const SIGN_UPS_PER_HOUR = 2;
 const FLOOD = 12;
 const COHORT = "talent-2027-1";
-const REPORTS = ["鹤庆路88号门口的纸箱堆了一个星期", "永德路12号门口又在占道摆摊", "宝秀路10号门口的共享单车乱停了一个星期", "永德路100号门口的垃圾桶满了没人清"];
+const REPORTS = [
+  "鹤庆路88号门口的纸箱堆了一个星期",
+  "永德路12号门口又在占道摆摊",
+  "宝秀路10号门口的共享单车乱停了一个星期",
+  "永德路100号门口的垃圾桶满了没人清",
+];
 const MOBILE = "13912340000";
 
 /**
@@ -42,11 +47,13 @@ describe("an identity flood from one address", () => {
     const refused = first.filter((answer) => answer.status !== 200);
     expect(refused).toHaveLength(FLOOD - NEW_CLIENTS_PER_HOUR);
     for (const answer of refused) expect(answer.status).toBe(429);
-    const refusal = (await (await fetch(`${app.httpUrl}/api/chat`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ clientId: "one-more-made-up-id", messageId: "m00000001", message: { type: "text", text: "紫竹半岛" } }),
-    })).json()) as { error: { code: string; message: { zh: string; en: string } } };
+    const refusal = (await (
+      await fetch(`${app.httpUrl}/api/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ clientId: "one-more-made-up-id", messageId: "m00000001", message: { type: "text", text: "紫竹半岛" } }),
+      })
+    ).json()) as { error: { code: string; message: { zh: string; en: string } } };
     expect(refusal.error.code).toBe("new_client_limited");
     expect(refusal.error.message.zh).toContain("新开的对话太多");
     expect(refusal.error.message.en).toContain("Too many new chats");
@@ -73,7 +80,10 @@ describe("an identity flood from one address", () => {
     // The second made-up id types the same mobile: answered with the place that number holds.
     expect(answers[1]).toContain("您已经报名了");
     for (const answer of answers.slice(SIGN_UPS_PER_HOUR)) expect(answer).toContain("报名的人数已达上限");
-    const [seats] = await queryDatabase<{ count: number }>(databaseUrl, `SELECT COUNT(*)::int AS "count" FROM "Enrolment" WHERE "status" <> 'CANCELLED'`);
+    const [seats] = await queryDatabase<{ count: number }>(
+      databaseUrl,
+      `SELECT COUNT(*)::int AS "count" FROM "Enrolment" WHERE "status" <> 'CANCELLED'`,
+    );
     expect(seats?.count).toBe(1);
   });
 });

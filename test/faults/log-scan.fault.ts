@@ -11,11 +11,15 @@ describe("the logs written while the faults were injected", () => {
     expect(new Set(lines.map((line) => line.file)).size).toBeGreaterThanOrEqual(5);
     expect(lines.some(({ line }) => /"level":"(warn|error)"/.test(line))).toBe(true);
     const leaks = lines.flatMap(({ file, line }) =>
-      FORBIDDEN_IN_LOGS.filter(({ value }) => spellingsOf(value).some((spelling) => line.includes(spelling))).map(({ what }) => `${file}: ${what} in ${line.slice(0, 300)}`),
+      FORBIDDEN_IN_LOGS.filter(({ value }) => spellingsOf(value).some((spelling) => line.includes(spelling))).map(
+        ({ what }) => `${file}: ${what} in ${line.slice(0, 300)}`,
+      ),
     );
     expect(leaks).toEqual([]);
     // Any other 11-digit mainland mobile number is as personal as the ones the tests typed.
-    const phones = lines.filter(({ line }) => /(?<!\d)1[3-9]\d{9}(?!\d)/.test(line)).map(({ file, line }) => `${file}: ${line.slice(0, 300)}`);
+    const phones = lines
+      .filter(({ line }) => /(?<!\d)1[3-9]\d{9}(?!\d)/.test(line))
+      .map(({ file, line }) => `${file}: ${line.slice(0, 300)}`);
     expect(phones).toEqual([]);
   });
 });

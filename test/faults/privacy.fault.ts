@@ -63,7 +63,8 @@ describe("residents' privacy in the running app", () => {
     expect(seen.text).toContain(zh.report.viewTitle(reference!, zh.report.status.IN_PROGRESS));
     expect(seen.text).toContain(zh.report.viewRoad("龙吴路"));
     expect(seen.text).toContain(zh.report.viewPublicOnly);
-    for (const hidden of ["5500", "盲道", "王阿姨", "挪车", zh.report.timelineTitle, zh.report.timelineEvent.SUBMITTED]) expect(seen.text).not.toContain(hidden);
+    for (const hidden of ["5500", "盲道", "王阿姨", "挪车", zh.report.timelineTitle, zh.report.timelineEvent.SUBMITTED])
+      expect(seen.text).not.toContain(hidden);
 
     // The reporter still sees everything, so the stranger's answer is the rule at work, not a broken view.
     const own = await reporter.say(`/report ${reference}`);
@@ -88,10 +89,20 @@ describe("residents' privacy in the running app", () => {
     const reference = REFERENCE.exec((await resident.press(zh.report.confirm)).text)?.[0];
     expect(reference).toBeDefined();
 
-    const alert = await stack.telegram.nextBotMessage((message) => message.chat.id === GROUP.id && message.text?.includes(reference!) === true, 10_000);
-    const notice = await stack.telegram.nextBotMessage((message) => message.chat.id === SHOP_OWNER.id && message.text?.includes(reference!) === true, 10_000);
+    const alert = await stack.telegram.nextBotMessage(
+      (message) => message.chat.id === GROUP.id && message.text?.includes(reference!) === true,
+      10_000,
+    );
+    const notice = await stack.telegram.nextBotMessage(
+      (message) => message.chat.id === SHOP_OWNER.id && message.text?.includes(reference!) === true,
+      10_000,
+    );
     const ownView = (await resident.say(`/report ${reference}`)).text;
-    for (const [reader, text] of [["staff group", alert.text ?? ""], ["shop", notice.text ?? ""], ["reporter's view", ownView]]) {
+    for (const [reader, text] of [
+      ["staff group", alert.text ?? ""],
+      ["shop", notice.text ?? ""],
+      ["reporter's view", ownView],
+    ]) {
       for (const [typed, masked] of TYPED_NUMBERS) {
         expect(text, `${reader}: ${typed}`).not.toContain(typed);
         expect(text, `${reader}: ${typed}`).toContain(masked);
@@ -116,12 +127,23 @@ describe("residents' privacy in the running app", () => {
   it("zero-width and bidirectional-override characters typed into a report are not stored, nor shown to the staff group", async () => {
     const resident = webResident(stack.app.httpUrl);
     const invisible = /[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
-    await reportUntilSummary(resident, "\u202e景洪路60号\u200b门口的\u2066烧烤摊\u2069油烟\u200d很大\ufeff，\u202d每晚\u2068到两点\u2060", zh);
+    await reportUntilSummary(
+      resident,
+      "\u202e景洪路60号\u200b门口的\u2066烧烤摊\u2069油烟\u200d很大\ufeff，\u202d每晚\u2068到两点\u2060",
+      zh,
+    );
     const reference = REFERENCE.exec((await resident.press(zh.report.confirm)).text)?.[0];
     expect(reference).toBeDefined();
-    const [stored] = await queryDatabase<{ description: string }>(stack.databaseUrl, `SELECT "description" FROM "Report" WHERE "reference" = $1`, [reference]);
+    const [stored] = await queryDatabase<{ description: string }>(
+      stack.databaseUrl,
+      `SELECT "description" FROM "Report" WHERE "reference" = $1`,
+      [reference],
+    );
     expect(stored!.description).toBe("景洪路60号门口的烧烤摊油烟很大，每晚到两点");
-    const alert = await stack.telegram.nextBotMessage((message) => message.chat.id === GROUP.id && message.text?.includes(reference!) === true, 10_000);
+    const alert = await stack.telegram.nextBotMessage(
+      (message) => message.chat.id === GROUP.id && message.text?.includes(reference!) === true,
+      10_000,
+    );
     expect(alert.text).toContain("景洪路60号门口的烧烤摊油烟很大，每晚到两点");
     expect(alert.text).not.toMatch(invisible);
   });

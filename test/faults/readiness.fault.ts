@@ -18,37 +18,45 @@ describe("readiness while Telegram is slow to take the webhook", () => {
     await telegram?.close();
   });
 
-  it("/healthz is 503 naming the Telegram channel for as long as setWebhook is unanswered, and 200 once it is", { timeout: 60_000 }, async () => {
-    telegram = await startFakeTelegram({ token: TELEGRAM_TOKEN });
-    const release = telegram.holdCalls("setWebhook");
-    const port = await freePort();
-    const starting = startAppProcess("readiness", {
-      DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-fault-readiness-")),
-      DATABASE_URL: await createPostgresDatabase(),
-      TOWN_DATA_FILE: SAMPLE_TOWN_FILE,
-      PORT: String(port),
-      LOG_LEVEL: "debug",
-      TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
-      TELEGRAM_API_ROOT: telegram.url,
-      TELEGRAM_WEBHOOK_URL: "https://linli.example.org/telegram/webhook",
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    });
-    const healthz = () => fetch(`http://127.0.0.1:${port}/healthz`).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }), () => undefined);
-    const answers = [];
-    await expect.poll(async () => (await healthz())?.status, { timeout: 30_000 }).toBe(503);
-    // Held for a while: every probe in that time says not ready, and which channel.
-    for (let probe = 0; probe < 5; probe++) {
-      answers.push(await healthz());
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(answers.map((answer) => [answer?.status, answer?.body.notReady])).toEqual(answers.map(() => [503, ["telegram"]]));
-    expect(telegram.webhookInfo()).toBeUndefined();
+  it(
+    "/healthz is 503 naming the Telegram channel for as long as setWebhook is unanswered, and 200 once it is",
+    { timeout: 60_000 },
+    async () => {
+      telegram = await startFakeTelegram({ token: TELEGRAM_TOKEN });
+      const release = telegram.holdCalls("setWebhook");
+      const port = await freePort();
+      const starting = startAppProcess("readiness", {
+        DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-fault-readiness-")),
+        DATABASE_URL: await createPostgresDatabase(),
+        TOWN_DATA_FILE: SAMPLE_TOWN_FILE,
+        PORT: String(port),
+        LOG_LEVEL: "debug",
+        TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
+        TELEGRAM_API_ROOT: telegram.url,
+        TELEGRAM_WEBHOOK_URL: "https://linli.example.org/telegram/webhook",
+        TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      });
+      const healthz = () =>
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }),
+          () => undefined,
+        );
+      const answers = [];
+      await expect.poll(async () => (await healthz())?.status, { timeout: 30_000 }).toBe(503);
+      // Held for a while: every probe in that time says not ready, and which channel.
+      for (let probe = 0; probe < 5; probe++) {
+        answers.push(await healthz());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(answers.map((answer) => [answer?.status, answer?.body.notReady])).toEqual(answers.map(() => [503, ["telegram"]]));
+      expect(telegram.webhookInfo()).toBeUndefined();
 
-    release();
-    app = await starting;
-    expect(telegram.webhookInfo()?.url).toBe("https://linli.example.org/telegram/webhook");
-    const ready = await healthz();
-    expect(ready).toMatchObject({ status: 200, body: { status: "ok", channels: { telegram: { ready: true } } } });
-    expect(ready?.body.notReady).toBeUndefined();
-  });
+      release();
+      app = await starting;
+      expect(telegram.webhookInfo()?.url).toBe("https://linli.example.org/telegram/webhook");
+      const ready = await healthz();
+      expect(ready).toMatchObject({ status: 200, body: { status: "ok", channels: { telegram: { ready: true } } } });
+      expect(ready?.body.notReady).toBeUndefined();
+    },
+  );
 });

@@ -23,8 +23,10 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
   let app: RunningLinli;
   let appStopped = false;
 
-  const count = async (table: "Report" | "ReportEvent" | "OutboxMessage") => Number((await cluster.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n);
-  const reportRows = async () => cluster.query<{ reference: string; description: string }>(`SELECT reference, description FROM "Report" ORDER BY reference`);
+  const count = async (table: "Report" | "ReportEvent" | "OutboxMessage") =>
+    Number((await cluster.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n);
+  const reportRows = async () =>
+    cluster.query<{ reference: string; description: string }>(`SELECT reference, description FROM "Report" ORDER BY reference`);
 
   /** Opens a transaction that keeps every new report waiting (reads still pass) until it ends. */
   const holdNewReports = async () => {
@@ -34,7 +36,8 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
     await blocker.query(`BEGIN; LOCK TABLE "Report" IN EXCLUSIVE MODE`);
     return blocker;
   };
-  const insertWaiting = async () => ((await cluster.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`))[0]?.n ? true : undefined);
+  const insertWaiting = async () =>
+    (await cluster.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`))[0]?.n ? true : undefined;
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
@@ -78,7 +81,9 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
     expect(reference).toBeDefined();
     expect((await reportRows()).map((row) => row.reference)).toEqual([reference]);
     // The alert was written with the report and reaches the robot once.
-    await eventually("the alert at the robot", () => (robot.received(ROBOT_KEY).some((markdown) => markdown.includes(reference!)) ? true : undefined));
+    await eventually("the alert at the robot", () =>
+      robot.received(ROBOT_KEY).some((markdown) => markdown.includes(reference!)) ? true : undefined,
+    );
     expect(robot.received(ROBOT_KEY).filter((markdown) => markdown.includes(reference!))).toHaveLength(1);
   });
 
@@ -102,8 +107,15 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
     expect(answer.text).toContain(zh.errors.unavailable);
     expect(await count("Report")).toBe(before.reports + 1);
     // The report, its first event and its alert were one transaction: all there, none twice.
-    expect(await cluster.query(`SELECT count(*)::int AS n FROM "ReportEvent" e JOIN "Report" r ON r.id = e."reportId" WHERE r.reference = $1`, [reference])).toEqual([{ n: 1 }]);
-    const queued = await cluster.query<{ kind: string; ours: boolean }>(`SELECT kind, payload::text LIKE $2 AS ours FROM "OutboxMessage" ORDER BY "createdAt" OFFSET $1`, [before.outbox, `%${reference}%`]);
+    expect(
+      await cluster.query(`SELECT count(*)::int AS n FROM "ReportEvent" e JOIN "Report" r ON r.id = e."reportId" WHERE r.reference = $1`, [
+        reference,
+      ]),
+    ).toEqual([{ n: 1 }]);
+    const queued = await cluster.query<{ kind: string; ours: boolean }>(
+      `SELECT kind, payload::text LIKE $2 AS ours FROM "OutboxMessage" ORDER BY "createdAt" OFFSET $1`,
+      [before.outbox, `%${reference}%`],
+    );
     expect(queued.filter((row) => row.kind === "alert.new")).toEqual([{ kind: "alert.new", ours: true }]);
     expect(queued.every((row) => row.ours)).toBe(true);
 
@@ -154,7 +166,9 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
     expect(again.status).toBe(200);
     expect(REFERENCE.test(again.text)).toBe(false);
     expect(await count("Report")).toBe(before.reports + 1);
-    await eventually("the alert at the robot", () => (robot.received(ROBOT_KEY).some((markdown) => markdown.includes(reference!)) ? true : undefined));
+    await eventually("the alert at the robot", () =>
+      robot.received(ROBOT_KEY).some((markdown) => markdown.includes(reference!)) ? true : undefined,
+    );
     expect(robot.received(ROBOT_KEY).filter((markdown) => markdown.includes(reference!))).toHaveLength(1);
   });
 
@@ -187,7 +201,11 @@ describe("the app while its PostgreSQL or Redis goes down", () => {
     expect(retried.text).toContain(`已提交，编号 ${filed!.reference}`);
     expect(retried.text).not.toContain(zh.report.followedInstead(filed!.reference));
     expect(await count("Report")).toBe(before + 1);
-    expect(await cluster.query(`SELECT 1 FROM "ReportFollower" f JOIN "Report" r ON r.id = f."reportId" WHERE r.reference = $1`, [filed!.reference])).toEqual([]);
+    expect(
+      await cluster.query(`SELECT 1 FROM "ReportFollower" f JOIN "Report" r ON r.id = f."reportId" WHERE r.reference = $1`, [
+        filed!.reference,
+      ]),
+    ).toEqual([]);
   });
 
   it("after PostgreSQL died under a transaction the app still stops promptly: the dead connection was not left checked out of the pool", async () => {

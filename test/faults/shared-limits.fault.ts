@@ -107,7 +107,12 @@ describe("two workers delivering a backlog to Telegram", () => {
     const now = new Date();
     // The alerts are due at once; the residents' updates fall due in a steady stream, as they would from busy staff.
     const rows = [
-      ...Array.from({ length: ALERTS }, (_, i) => ({ kind: "alert.new", chatId: String(GROUP.id), payload: staffAlert(`WJ-2026-${String(900 + i).padStart(6, "0")}`), dueInMs: 0 })),
+      ...Array.from({ length: ALERTS }, (_, i) => ({
+        kind: "alert.new",
+        chatId: String(GROUP.id),
+        payload: staffAlert(`WJ-2026-${String(900 + i).padStart(6, "0")}`),
+        dueInMs: 0,
+      })),
       ...Array.from({ length: RESIDENTS }, (_, i) => ({
         kind: "report.status",
         chatId: String(70_001 + i),
@@ -127,7 +132,10 @@ describe("two workers delivering a backlog to Telegram", () => {
     await eventually(
       "every row to be delivered",
       async () => {
-        const [left] = await queryDatabase<{ pending: number }>(databaseUrl, `SELECT COUNT(*)::int AS pending FROM "OutboxMessage" WHERE "status" = 'PENDING'`);
+        const [left] = await queryDatabase<{ pending: number }>(
+          databaseUrl,
+          `SELECT COUNT(*)::int AS pending FROM "OutboxMessage" WHERE "status" = 'PENDING'`,
+        );
         return left?.pending === 0 ? true : undefined;
       },
       60_000,

@@ -81,14 +81,22 @@ describe("the app process killed with SIGKILL", () => {
         if (reference) references.push(reference);
       }
       expect(references).toHaveLength(REPORTS);
-      await eventually("a delivery hanging at the Telegram group", () => (telegram.calls("sendMessage").some((call) => Number(call.params.chat_id) === GROUP.id) ? true : undefined));
+      await eventually("a delivery hanging at the Telegram group", () =>
+        telegram.calls("sendMessage").some((call) => Number(call.params.chat_id) === GROUP.id) ? true : undefined,
+      );
 
       // A long-poll batch: 40 residents ask at once; the process dies a dozen answers in.
-      const users: FakeUser[] = Array.from({ length: USERS }, (_, n) => ({ id: 880_000 + n, first_name: `居民${n}`, language_code: "zh-hans" }));
+      const users: FakeUser[] = Array.from({ length: USERS }, (_, n) => ({
+        id: 880_000 + n,
+        first_name: `居民${n}`,
+        language_code: "zh-hans",
+      }));
       const updates: FakeUpdate[] = [];
       for (const user of users) updates.push(await telegram.userSends(user, "紫竹半岛归哪个片区管？"));
       const answersTo = (user: FakeUser) => telegram.deliveredTo(user.id).filter((message) => message.text?.includes(LOOKUP_ANSWER)).length;
-      await eventually("a dozen answers", () => (users.filter((user) => answersTo(user) > 0).length >= KILL_AFTER_ANSWERS ? true : undefined));
+      await eventually("a dozen answers", () =>
+        users.filter((user) => answersTo(user) > 0).length >= KILL_AFTER_ANSWERS ? true : undefined,
+      );
       await app.kill();
       const answeredBeforeKill = users.filter((user) => answersTo(user) > 0).length;
       expect(answeredBeforeKill).toBeLessThan(USERS);
@@ -102,15 +110,23 @@ describe("the app process killed with SIGKILL", () => {
       };
       await eventually("every update of the batch to be marked handled", handled);
       // Every resident is answered once; only the one update in flight at the kill may have been handled without its answer going out.
-      await eventually("the answers after the restart", () => (users.filter((user) => answersTo(user) === 1).length >= USERS - 1 ? true : undefined));
+      await eventually("the answers after the restart", () =>
+        users.filter((user) => answersTo(user) === 1).length >= USERS - 1 ? true : undefined,
+      );
       expect(users.map(answersTo).filter((answers) => answers > 1)).toEqual([]);
       expect(users.filter((user) => answersTo(user) === 0).length).toBeLessThanOrEqual(1);
 
       // The alerts claimed by the dead process come back once its lease (one minute) runs out.
       const inGroup = (reference: string) => telegram.deliveredTo(GROUP.id).filter((message) => message.text?.includes(reference)).length;
       const atRobot = (reference: string) => robot.received(ROBOT_KEY).filter((markdown) => markdown.includes(reference)).length;
-      await eventually("every alert in both groups", () => (references.every((reference) => inGroup(reference) > 0 && atRobot(reference) > 0) ? true : undefined), 100_000);
-      expect(references.map((reference) => [reference, inGroup(reference), atRobot(reference)])).toEqual(references.map((reference) => [reference, 1, 1]));
+      await eventually(
+        "every alert in both groups",
+        () => (references.every((reference) => inGroup(reference) > 0 && atRobot(reference) > 0) ? true : undefined),
+        100_000,
+      );
+      expect(references.map((reference) => [reference, inGroup(reference), atRobot(reference)])).toEqual(
+        references.map((reference) => [reference, 1, 1]),
+      );
     },
   );
 });

@@ -31,7 +31,12 @@ describe("the app while Telegram and WeCom answer badly", () => {
     robot = await startFakeWecomRobot();
     redis = await startRedisServer(await freePort());
     databaseUrl = await createPostgresDatabase();
-    app = await startApp("unreliable-channels", { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN, TELEGRAM_API_ROOT: telegram.url });
+    app = await startApp("unreliable-channels", {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+      TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
+      TELEGRAM_API_ROOT: telegram.url,
+    });
     await subscribeWholeTown(databaseUrl, [
       { channel: "telegram", address: String(WORKING_GROUP.id) },
       { channel: "telegram", address: String(KICKED_GROUP.id) },
@@ -63,12 +68,23 @@ describe("the app while Telegram and WeCom answer badly", () => {
     }
     expect(references).toHaveLength(2);
 
-    const inGroup = (reference: string) => telegram.deliveredTo(WORKING_GROUP.id).filter((message) => message.text?.includes(reference)).length;
+    const inGroup = (reference: string) =>
+      telegram.deliveredTo(WORKING_GROUP.id).filter((message) => message.text?.includes(reference)).length;
     const atRobot = (reference: string) => robot.received(ROBOT_KEY).filter((markdown) => markdown.includes(reference)).length;
-    await eventually("every alert in the working groups", () => (references.every((reference) => inGroup(reference) > 0 && atRobot(reference) > 0) ? true : undefined), 60_000);
-    expect(references.map((reference) => [reference, inGroup(reference), atRobot(reference)])).toEqual(references.map((reference) => [reference, 1, 1]));
+    await eventually(
+      "every alert in the working groups",
+      () => (references.every((reference) => inGroup(reference) > 0 && atRobot(reference) > 0) ? true : undefined),
+      60_000,
+    );
+    expect(references.map((reference) => [reference, inGroup(reference), atRobot(reference)])).toEqual(
+      references.map((reference) => [reference, 1, 1]),
+    );
     // Each alert to the group that kicked the bot was tried once and dead-lettered: no retry can reach a group the bot left.
-    const kicked = await queryDatabase<{ status: string; attempts: number }>(databaseUrl, `SELECT status, attempts FROM "OutboxMessage" WHERE "chatId" = $1`, [String(KICKED_GROUP.id)]);
+    const kicked = await queryDatabase<{ status: string; attempts: number }>(
+      databaseUrl,
+      `SELECT status, attempts FROM "OutboxMessage" WHERE "chatId" = $1`,
+      [String(KICKED_GROUP.id)],
+    );
     expect(kicked).toEqual([
       { status: "DEAD", attempts: 1 },
       { status: "DEAD", attempts: 1 },

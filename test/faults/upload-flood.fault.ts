@@ -23,11 +23,20 @@ const photo = (seed: number) => {
 };
 
 /** One upload from `localAddress` with a fresh client id each time, as a script making up identities would. */
-function upload(url: string, localAddress: string, body: Buffer): Promise<{ status: number; body: { error?: { code: string; message: { zh: string; en: string } } } }> {
+function upload(
+  url: string,
+  localAddress: string,
+  body: Buffer,
+): Promise<{ status: number; body: { error?: { code: string; message: { zh: string; en: string } } } }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${url}/api/upload`,
-      { method: "POST", localAddress, agent: false, headers: { "content-type": "image/png", "x-client-id": `flood-${randomUUID().slice(0, 12)}`, "content-length": body.length } },
+      {
+        method: "POST",
+        localAddress,
+        agent: false,
+        headers: { "content-type": "image/png", "x-client-id": `flood-${randomUUID().slice(0, 12)}`, "content-length": body.length },
+      },
       (res) => {
         let data = "";
         res.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
@@ -77,7 +86,9 @@ describe("an upload flood from two addresses", () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.length).toBeLessThanOrEqual(ADDRESSES.length * PER_ADDRESS);
     const refused = answers.filter((answer) => answer.status !== 200);
-    expect(new Set(refused.map((answer) => `${answer.status} ${answer.body.error?.code}`))).toEqual(new Set(["429 upload_quota", "507 storage_full", "429 rate_limited"]));
+    expect(new Set(refused.map((answer) => `${answer.status} ${answer.body.error?.code}`))).toEqual(
+      new Set(["429 upload_quota", "507 storage_full", "429 rate_limited"]),
+    );
     for (const answer of refused) {
       expect(answer.body.error?.message.zh).toMatch(/[\u4e00-\u9fff]/);
       expect(answer.body.error?.message.en).toMatch(/^[\x20-\x7e]+$/);
@@ -86,7 +97,9 @@ describe("an upload flood from two addresses", () => {
     const onDisk = await folderBytes(mediaDir);
     expect(onDisk).toBeLessThanOrEqual(UNATTACHED_MAX_BYTES);
     expect(onDisk).toBe(stored.length * PHOTO_BYTES);
-    const health = (await (await fetch(`${app.httpUrl}/healthz`)).json()) as { media: { bytesUsed: number; maxTotalBytes: number; unattached: number } };
+    const health = (await (await fetch(`${app.httpUrl}/healthz`)).json()) as {
+      media: { bytesUsed: number; maxTotalBytes: number; unattached: number };
+    };
     expect(health.media).toEqual({ bytesUsed: onDisk, maxTotalBytes: 2 * 1024 * MIB, unattached: stored.length, unattachedBytes: onDisk });
   });
 });

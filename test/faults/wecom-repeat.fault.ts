@@ -24,7 +24,14 @@ describe("WeCom redelivering a message the app was slow to answer", () => {
     redis = await startRedisServer(await freePort());
     const databaseUrl = await createPostgresDatabase();
     for (const name of ["wecom-repeat-a", "wecom-repeat-b"]) {
-      apps.push(await startApp(name, { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, WECOM_BOT_TOKEN: fake.token, WECOM_BOT_ENCODING_AES_KEY: fake.encodingAesKey }));
+      apps.push(
+        await startApp(name, {
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: redis.url,
+          WECOM_BOT_TOKEN: fake.token,
+          WECOM_BOT_ENCODING_AES_KEY: fake.encodingAesKey,
+        }),
+      );
     }
     callbacks = apps.map((app) => `${app.httpUrl}/wecom/callback`);
     fake.target(callbacks[0]!);
@@ -40,7 +47,11 @@ describe("WeCom redelivering a message the app was slow to answer", () => {
     await fake.userClicks(resident, replyCard(suggestion)!, zh.report.yes);
     const downloadsBefore = fake.downloads();
     fake.delayImages(3_000);
-    const { abandoned, result } = await fake.deliverWithRetries(fake.imageMessage(resident, TINY_PNG(61)), { answerWithinMs: 2_000, attempts: 3, via: callbacks });
+    const { abandoned, result } = await fake.deliverWithRetries(fake.imageMessage(resident, TINY_PNG(61)), {
+      answerWithinMs: 2_000,
+      attempts: 3,
+      via: callbacks,
+    });
     fake.delayImages(0);
     expect(abandoned).toBe(1);
     expect(result?.status).toBe(200);

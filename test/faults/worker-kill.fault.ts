@@ -16,13 +16,21 @@ const REQUESTS = 12;
 
 /** The outcome of one web-chat message on a connection of its own: answered (with its status) or refused (the connection closed), or neither within the bound. */
 function sendAlone(url: string): Promise<{ outcome: "answered"; status: number } | { outcome: "closed" | "held" }> {
-  const body = JSON.stringify({ clientId: `kill-${randomUUID().slice(0, 8)}`, messageId: randomUUID(), message: { type: "text", text: "紫竹半岛" } });
+  const body = JSON.stringify({
+    clientId: `kill-${randomUUID().slice(0, 8)}`,
+    messageId: randomUUID(),
+    message: { type: "text", text: "紫竹半岛" },
+  });
   return new Promise((resolve) => {
-    const req = request(`${url}/api/chat`, { method: "POST", agent: false, headers: { "content-type": "application/json", connection: "close" } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ outcome: "answered", status: res.statusCode ?? 0 }));
-      res.on("error", () => resolve({ outcome: "closed" }));
-    });
+    const req = request(
+      `${url}/api/chat`,
+      { method: "POST", agent: false, headers: { "content-type": "application/json", connection: "close" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ outcome: "answered", status: res.statusCode ?? 0 }));
+        res.on("error", () => resolve({ outcome: "closed" }));
+      },
+    );
     req.setTimeout(ANSWER_BOUND_MS, () => {
       resolve({ outcome: "held" });
       req.destroy();
@@ -49,18 +57,22 @@ describe("a worker of WORKERS=2 killed with SIGKILL", () => {
     await app?.kill();
   });
 
-  it("leaves no request unanswered: requests sent in the instant after the kill are answered by the other worker, none is held by the primary", { timeout: 60_000 }, async () => {
-    const primary = app!.pid;
-    const [victim] = await eventually("two workers", async () => {
-      const pids = await workerPids(primary);
-      return pids.length === 2 ? pids : undefined;
-    });
-    // Both workers take connections before the kill, so the primary has handed some to the victim lately.
-    const before = await Promise.all(Array.from({ length: 4 }, () => sendAlone(app!.httpUrl)));
-    expect(before).toEqual(before.map(() => ({ outcome: "answered", status: 200 })));
+  it(
+    "leaves no request unanswered: requests sent in the instant after the kill are answered by the other worker, none is held by the primary",
+    { timeout: 60_000 },
+    async () => {
+      const primary = app!.pid;
+      const [victim] = await eventually("two workers", async () => {
+        const pids = await workerPids(primary);
+        return pids.length === 2 ? pids : undefined;
+      });
+      // Both workers take connections before the kill, so the primary has handed some to the victim lately.
+      const before = await Promise.all(Array.from({ length: 4 }, () => sendAlone(app!.httpUrl)));
+      expect(before).toEqual(before.map(() => ({ outcome: "answered", status: 200 })));
 
-    process.kill(victim!, "SIGKILL");
-    const after = await Promise.all(Array.from({ length: REQUESTS }, () => sendAlone(app!.httpUrl)));
-    expect(after).toEqual(after.map(() => ({ outcome: "answered", status: 200 })));
-  });
+      process.kill(victim!, "SIGKILL");
+      const after = await Promise.all(Array.from({ length: REQUESTS }, () => sendAlone(app!.httpUrl)));
+      expect(after).toEqual(after.map(() => ({ outcome: "answered", status: 200 })));
+    },
+  );
 });

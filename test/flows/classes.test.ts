@@ -20,7 +20,8 @@ const resident = (userId: string, locale: "zh" | "en" = "zh") => converse(town.s
 
 /** A mobile number of each resident's own: one place is kept per number. */
 const mobiles = new Map<string, string>();
-const mobileOf = (userId: string) => mobiles.get(userId) ?? mobiles.set(userId, `1381234${String(mobiles.size).padStart(4, "0")}`).get(userId)!;
+const mobileOf = (userId: string) =>
+  mobiles.get(userId) ?? mobiles.set(userId, `1381234${String(mobiles.size).padStart(4, "0")}`).get(userId)!;
 
 /** Walks a resident through sign-up for the talent class and returns the final replies. */
 async function signUp(userId: string, mobile = mobileOf(userId), chat = resident(userId)) {
@@ -59,7 +60,9 @@ describe("community classes in the chat", () => {
     expect(shownText(await chat.text("12345"))).toContain("手机号格式不正确");
     await chat.text("138 1234 5678");
     const unknown = await chat.text("紫竹半岛居民区");
-    const skillsQuestion = unknown.some((reply) => reply.type === "choices" && reply.text.includes("特长")) ? unknown : await chat.choose(lastChoices(unknown)[0]!.value);
+    const skillsQuestion = unknown.some((reply) => reply.type === "choices" && reply.text.includes("特长"))
+      ? unknown
+      : await chat.choose(lastChoices(unknown)[0]!.value);
     expect(shownText(skillsQuestion)).toContain("特长或兴趣");
     const done = shownText(await chat.text("摄影，手工"));
     expect(done).toMatch(/报名成功：社区达人精品班 · 2027 年第一期\n签到码：[A-Z2-9]{6}/);
@@ -74,7 +77,7 @@ describe("community classes in the chat", () => {
   });
 
   it("a full class puts the next resident on the waiting list; a cancellation gives them the seat and tells them", async () => {
-    for (let n = (await town.db.prisma.enrolment.count({ where: { status: "SEATED" } })); n < 12; n++) await signUp(`filler-${n}`);
+    for (let n = await town.db.prisma.enrolment.count({ where: { status: "SEATED" } }); n < 12; n++) await signUp(`filler-${n}`);
     const waiting = await signUp("waiting");
     expect(shownText(waiting.replies)).toContain("候补第 1 位");
     expect(shownText(await waiting.chat.command("myclasses"))).toContain("候补第 1 位");
@@ -86,7 +89,9 @@ describe("community classes in the chat", () => {
     expect(shownText(await leaver.choose("yes"))).toContain("已取消报名");
 
     const promoted = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.promoted", chatId: "waiting" } });
-    expect(shownText(renderOutboxRow(promoted, TOWN_TIME_ZONE)!)).toMatch(/您已从候补转为正式学员：社区达人精品班 · 2027 年第一期\n签到码：[A-Z2-9]{6}/);
+    expect(shownText(renderOutboxRow(promoted, TOWN_TIME_ZONE)!)).toMatch(
+      /您已从候补转为正式学员：社区达人精品班 · 2027 年第一期\n签到码：[A-Z2-9]{6}/,
+    );
     expect(shownText(await waiting.chat.command("myclasses"))).toContain("签到码");
   });
 
@@ -111,7 +116,12 @@ describe("community classes in the chat", () => {
 
 describe("academy staff running a class in the chat", () => {
   async function bind(userId: string, role: "ACADEMY_STAFF" | "DISTRICT_STAFF") {
-    const invite = await town.staff.invite("bootstrap", { role, label: role === "ACADEMY_STAFF" ? "治理学院老师" : "网格员", districtCodes: role === "DISTRICT_STAFF" ? ["d2"] : [], roadCommitteeCodes: [] });
+    const invite = await town.staff.invite("bootstrap", {
+      role,
+      label: role === "ACADEMY_STAFF" ? "治理学院老师" : "网格员",
+      districtCodes: role === "DISTRICT_STAFF" ? ["d2"] : [],
+      roadCommitteeCodes: [],
+    });
     if (invite.type !== "created") throw new Error(invite.type);
     const chat = resident(userId);
     await chat.command("join", invite.code);
@@ -165,7 +175,9 @@ describe("academy staff running a class in the chat", () => {
     await teacher.text("2027-03-14 09:00-11:30");
     expect(shownText(await teacher.text("二楼多功能厅"))).toContain("第 2 讲已调整，已通知 12 位学员");
     const changed = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "class.changed", chatId: "signer" } });
-    expect(shownText(renderOutboxRow(changed, TOWN_TIME_ZONE)!)).toMatch(/课程调整：社区达人精品班 · 2027 年第一期 第 2 讲「[^」]+」改为\n时间：2027\/3\/14 09:00\n地点：二楼多功能厅/);
+    expect(shownText(renderOutboxRow(changed, TOWN_TIME_ZONE)!)).toMatch(
+      /课程调整：社区达人精品班 · 2027 年第一期 第 2 讲「[^」]+」改为\n时间：2027\/3\/14 09:00\n地点：二楼多功能厅/,
+    );
   });
 });
 
@@ -190,11 +202,15 @@ describe("the community talent pool", () => {
   });
   it("made-up identities from one web address take no more sign-ups an hour than its allowance; the last one's details are kept and another address is not affected", async () => {
     // An allowance of two an hour on a clock of the test's own, so the hour passes at once.
-    const services = { ...town.services, budgets: createOriginBudgets(createMemoryLimiter({ now: () => now.getTime() }), { signUpsPerHour: 2 }) };
+    const services = {
+      ...town.services,
+      budgets: createOriginBudgets(createMemoryLimiter({ now: () => now.getTime() }), { signUpsPerHour: 2 }),
+    };
     const from = (userId: string, origin: string) => converse(services, { userId, now: () => now, origin });
     const office = "web:198.51.100.9";
     const before = await town.db.prisma.enrolment.count();
-    for (const userId of ["office-1", "office-2"]) expect(shownText((await signUp(userId, undefined, from(userId, office))).replies)).toMatch(/报名成功|候补/);
+    for (const userId of ["office-1", "office-2"])
+      expect(shownText((await signUp(userId, undefined, from(userId, office))).replies)).toMatch(/报名成功|候补/);
     const last = from("office-3", office);
     const { replies } = await signUp("office-3", undefined, last);
     expect(shownText(replies)).toContain("报名的人数已达上限");
@@ -210,4 +226,3 @@ describe("the community talent pool", () => {
     expect(shownText(await last.choose("skills:none"))).toMatch(/报名成功|候补/);
   });
 });
-

@@ -21,7 +21,9 @@ afterAll(async () => {
 // Read from the flows and the engine's declarations themselves, not from the list under test.
 const flowCommands: CommandDeclaration[] = Object.values(FLOWS).flatMap((flow) => (flow.command ? [flow.command] : []));
 const universal: CommandDeclaration[] = [...UNIVERSAL_COMMANDS.leading, ...UNIVERSAL_COMMANDS.trailing];
-const forResidentsAndShops = [...universal, ...flowCommands].filter((command) => command.audience === "everyone" || command.audience === "shops");
+const forResidentsAndShops = [...universal, ...flowCommands].filter(
+  (command) => command.audience === "everyone" || command.audience === "shops",
+);
 const staffOnly = flowCommands.filter((command) => command.audience !== "everyone" && command.audience !== "shops");
 
 /** The line /help shows for a command. */
@@ -36,7 +38,9 @@ async function staffChat(userId: string, grant: StaffGrant) {
 
 describe("one list of commands", () => {
   it("the commands the issue found missing are declared for residents and shops", () => {
-    expect(forResidentsAndShops.map((command) => command.name)).toEqual(expect.arrayContaining(["report", "myreports", "talent", "compact", "shop", "shopreports"]));
+    expect(forResidentsAndShops.map((command) => command.name)).toEqual(
+      expect.arrayContaining(["report", "myreports", "talent", "compact", "shop", "shopreports"]),
+    );
   });
 
   it("every command is declared once and every command description in the catalogs belongs to a declared command", () => {
@@ -55,7 +59,12 @@ describe("one list of commands", () => {
   });
 
   it("/help shows district staff the commands of their role after everyone's, and no admin's or academy's", async () => {
-    const { chat, joined } = await staffChat("help-district", { role: "DISTRICT_STAFF", label: "第二片区工作人员", districtCodes: ["d2"], roadCommitteeCodes: [] });
+    const { chat, joined } = await staffChat("help-district", {
+      role: "DISTRICT_STAFF",
+      label: "第二片区工作人员",
+      districtCodes: ["d2"],
+      roadCommitteeCodes: [],
+    });
     const ownCommands = ["join", "open", "case", "merchants"] as const;
     for (const name of ownCommands) expect(joined).toContain(helpLine(name, "zh"));
 

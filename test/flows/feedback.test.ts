@@ -18,7 +18,13 @@ const staff = { staffId: "s1", label: "工作人员" };
 
 async function resolvedReport(userId: string) {
   const result = await town.reports.submit(
-    { categoryCode: "noise", place: { roadCode: "heqing", houseNumber: Math.floor(Math.random() * 300) + 1 }, description: "半夜装修声音很大", photoIds: [], contactAllowed: false },
+    {
+      categoryCode: "noise",
+      place: { roadCode: "heqing", houseNumber: Math.floor(Math.random() * 300) + 1 },
+      description: "半夜装修声音很大",
+      photoIds: [],
+      contactAllowed: false,
+    },
     { channel: "web", userId, chatId: userId, locale: "zh" },
     declining(),
   );
@@ -44,8 +50,12 @@ describe("feedback after resolution", () => {
   it("'not fixed' reopens the case, and someone else pressing the button is refused", async () => {
     const reference = await resolvedReport("fb-unhappy");
     const [, notFixed] = feedbackChoices(reference, catalogFor("zh"));
-    expect(shownText(await converse(town.services, { userId: "stranger" }).choose(notFixed!.value))).toContain("只有提交这份举报的居民可以评价");
-    expect(shownText(await converse(town.services, { userId: "fb-unhappy" }).choose(notFixed!.value))).toContain(`已将 ${reference} 重新交给工作人员处理`);
+    expect(shownText(await converse(town.services, { userId: "stranger" }).choose(notFixed!.value))).toContain(
+      "只有提交这份举报的居民可以评价",
+    );
+    expect(shownText(await converse(town.services, { userId: "fb-unhappy" }).choose(notFixed!.value))).toContain(
+      `已将 ${reference} 重新交给工作人员处理`,
+    );
     expect((await town.db.prisma.report.findUniqueOrThrow({ where: { reference } })).status).toBe("IN_PROGRESS");
   });
 });

@@ -23,13 +23,20 @@ const resident = (userId: string) => converse(town.services, { userId, now: () =
 /** The value of the option whose label contains `label` in the last choices shown. */
 function option(replies: OutboundMessage[], label: string): string {
   const found = lastChoices(replies).find((o) => o.label.includes(label));
-  if (!found) throw new Error(`no option "${label}" in: ${lastChoices(replies).map((o) => o.label).join(" | ")}`);
+  if (!found)
+    throw new Error(
+      `no option "${label}" in: ${lastChoices(replies)
+        .map((o) => o.label)
+        .join(" | ")}`,
+    );
   return found.value;
 }
 
 describe("free text with nothing in progress goes where Linli reads it", () => {
   it("a question about a class's sign-up opens the class list", async () => {
-    expect(shownText(await resident("intent-classes").text("社区达人精品班现在还能报名吗"))).toContain(zh.classes.listTitle(SAMPLE_WORDS.town));
+    expect(shownText(await resident("intent-classes").text("社区达人精品班现在还能报名吗"))).toContain(
+      zh.classes.listTitle(SAMPLE_WORDS.town),
+    );
   });
 
   it("a question about a district is answered by the lookup", async () => {
@@ -37,13 +44,21 @@ describe("free text with nothing in progress goes where Linli reads it", () => {
   });
 
   it("a question about the street compact shows how many shops on each road signed it", async () => {
-    expect(shownText(await resident("intent-compact").text("永德路上有多少家店签了街区公约"))).toMatch(/永德路：已签署现行公约 \d+\/\d+ 家/);
+    expect(shownText(await resident("intent-compact").text("永德路上有多少家店签了街区公约"))).toMatch(
+      /永德路：已签署现行公约 \d+\/\d+ 家/,
+    );
   });
 
   it("asking about one's earlier reports lists them, and a quoted reference opens that report", async () => {
     const user = { channel: "web" as const, userId: "intent-mine", chatId: "intent-mine", locale: "zh" as const };
     const filed = await town.reports.submit(
-      { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 16 }, description: "店门口摆了两张桌子卖水果", photoIds: [], contactAllowed: false },
+      {
+        categoryCode: "pavement-trading",
+        place: { roadCode: "yongde", houseNumber: 16 },
+        description: "店门口摆了两张桌子卖水果",
+        photoIds: [],
+        contactAllowed: false,
+      },
       user,
       { checkedAt: now, declined: [] },
     );
@@ -61,7 +76,9 @@ describe("free text with nothing in progress goes where Linli reads it", () => {
     expect(shownText(replies)).toContain(zh.understand.outOfRemit(office.name.zh, office.phone, office.hours.zh));
     expect(shownText(replies)).toContain("12345");
     expect(replies.at(-1)).toMatchObject({ type: "choices", text: zh.menu.text });
-    const english = shownText(await converse(town.services, { userId: "intent-remit-en", locale: "en" }).text("my water pipe is leaking at home"));
+    const english = shownText(
+      await converse(town.services, { userId: "intent-remit-en", locale: "en" }).text("my water pipe is leaking at home"),
+    );
     expect(english).toContain(en.understand.outOfRemit(office.name.en, office.phone, office.hours.en));
   });
 
@@ -87,7 +104,12 @@ describe("free text with nothing in progress goes where Linli reads it", () => {
   });
 
   it("asking for cases to handle lists a registered staff member's open cases, and shows a resident the main menu", async () => {
-    const invitation = await town.staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第四片区工作人员", districtCodes: ["d4"], roadCommitteeCodes: [] });
+    const invitation = await town.staff.invite("bootstrap", {
+      role: "DISTRICT_STAFF",
+      label: "第四片区工作人员",
+      districtCodes: ["d4"],
+      roadCommitteeCodes: [],
+    });
     if (invitation.type !== "created") throw new Error("expected an invitation");
     await town.staff.redeem(invitation.code, { channel: "web", userId: "intent-staff", chatId: "intent-staff", locale: "zh" });
     const cases = await resident("intent-staff").text("有什么要处理的案子");
@@ -106,7 +128,15 @@ describe("when Linli is not sure, it asks one question", () => {
     const lookup = option(replies, zh.understand.intents.lookup);
     // A new dispatcher on the same store: nothing of the question survives in memory.
     const restarted = converse(town.services, { store, userId: "unsure" }).dispatcher;
-    const pressed = await restarted.handle({ channel: "web", userId: "unsure", chatId: "unsure", chatType: "private", messageId: "unsure:after-restart", localeHint: "zh", payload: { type: "choice", value: lookup } });
+    const pressed = await restarted.handle({
+      channel: "web",
+      userId: "unsure",
+      chatId: "unsure",
+      chatType: "private",
+      messageId: "unsure:after-restart",
+      localeHint: "zh",
+      payload: { type: "choice", value: lookup },
+    });
     expect(shownText(pressed)).toContain(zh.lookup.notFound("火星基地"));
   });
 });

@@ -34,7 +34,10 @@ describe("who runs my district (谁管我这片)", () => {
     const chat = converse(services);
     const replies = await chat.text("紫竹半岛");
     expect(replies).toHaveLength(1);
-    expect(replies[0]).toMatchObject({ type: "choices", text: expect.stringMatching(/^📍 紫竹半岛居民区 属于【第四片区】[\s\S]*\n\n还需要查别的地方吗？$/) });
+    expect(replies[0]).toMatchObject({
+      type: "choices",
+      text: expect.stringMatching(/^📍 紫竹半岛居民区 属于【第四片区】[\s\S]*\n\n还需要查别的地方吗？$/),
+    });
     const options = lastChoices(replies);
     expect(options.map((option) => option.label)).toEqual(["🔎 再查一个地方", "🏠 主菜单"]);
     expect(shownText(await chat.choose(options[0]!.value))).toContain("请告诉我您所在的小区或居民区名称");
@@ -106,7 +109,9 @@ describe("who runs my district (谁管我这片)", () => {
     const road = lastChoices(replies).find((option) => option.label === "永德路");
     expect(road).toBeDefined();
     const stretches = lastChoices(await chat.choose(road!.value));
-    expect(stretches.map((option) => option.label)).toEqual(expect.arrayContaining([expect.stringContaining("第一片区"), expect.stringContaining("第二片区")]));
+    expect(stretches.map((option) => option.label)).toEqual(
+      expect.arrayContaining([expect.stringContaining("第一片区"), expect.stringContaining("第二片区")]),
+    );
   });
 
   it("a shared location inside a district boundary finds that district; one outside the town is told so", async () => {

@@ -17,7 +17,13 @@ beforeAll(async () => {
   town = await openSampleServices({ clock });
   // A resident's report about the noodle shop: nothing of it may reach the shop through these flows.
   const submitted = await town.reports.submit(
-    { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "面馆门口占道，联系我 13812345678", photoIds: [], contactAllowed: true },
+    {
+      categoryCode: "pavement-trading",
+      place: { roadCode: "yongde", houseNumber: 12 },
+      description: "面馆门口占道，联系我 13812345678",
+      photoIds: [],
+      contactAllowed: true,
+    },
     { channel: "telegram", userId: "reporter-9", chatId: "reporter-9", displayName: "王小明", locale: "zh" },
     declining(),
   );
@@ -55,7 +61,12 @@ let codes: Map<string, string>;
 
 describe("staff manage a road's shops in the chat", () => {
   it("/merchants shows a covered road's tallies, exports a CSV and prints invitation QR codes that decode to each shop's link", async () => {
-    const clerk = await bindStaff("d2-clerk", { role: "DISTRICT_STAFF", label: "第二片区网格员", districtCodes: ["d2"], roadCommitteeCodes: [] });
+    const clerk = await bindStaff("d2-clerk", {
+      role: "DISTRICT_STAFF",
+      label: "第二片区网格员",
+      districtCodes: ["d2"],
+      roadCommitteeCodes: [],
+    });
     const roads = lastChoices(await clerk.command("merchants"));
     const yongde = roads.find((o) => o.label.startsWith("永德路"))!;
     const road = await clerk.choose(yongde.value);
@@ -83,7 +94,10 @@ describe("staff manage a road's shops in the chat", () => {
   });
 
   it("without Telegram the QR code carries the web chat link that opens with the same /start payload", async () => {
-    const webOnly = { ...town.services, links: { telegram: () => undefined, web: (payload: string) => `https://linli.example.cn/?start=${payload}` } };
+    const webOnly = {
+      ...town.services,
+      links: { telegram: () => undefined, web: (payload: string) => `https://linli.example.cn/?start=${payload}` },
+    };
     const clerk = converse(webOnly, { channel: "telegram", userId: "d2-clerk", now: clock });
     await clerk.command("merchants");
     await clerk.choose("road:heqing");
@@ -95,7 +109,12 @@ describe("staff manage a road's shops in the chat", () => {
   });
 
   it("staff covering another area see none of the road's shops", async () => {
-    const far = await bindStaff("rc7-clerk", { role: "DISTRICT_STAFF", label: "第七路管会", districtCodes: [], roadCommitteeCodes: ["rc7"] });
+    const far = await bindStaff("rc7-clerk", {
+      role: "DISTRICT_STAFF",
+      label: "第七路管会",
+      districtCodes: [],
+      roadCommitteeCodes: ["rc7"],
+    });
     expect(shownText(await far.command("merchants"))).toBe("您负责的区域内还没有商户。");
     expect(await town.services.compact.roadReport({ channel: "telegram", userId: "rc7-clerk" }, "yongde")).toEqual({ type: "notAllowed" });
   });
@@ -108,9 +127,17 @@ describe("staff manage a road's shops in the chat", () => {
     expect(shownText(await clerk.text("永德路示例包子铺"))).toContain("门牌号");
     expect(shownText(await clerk.text("六十一"))).toContain("门牌号须为正整数");
     await clerk.text("61");
-    expect(shownText(await clerk.text("91310112MA1234567X，李某，021-12345678"))).toMatch(/已添加商户：永德路示例包子铺（代码 yongde-[a-z2-9]{5}）/);
+    expect(shownText(await clerk.text("91310112MA1234567X，李某，021-12345678"))).toMatch(
+      /已添加商户：永德路示例包子铺（代码 yongde-[a-z2-9]{5}）/,
+    );
     const shop = await town.db.prisma.merchant.findFirstOrThrow({ where: { name: "永德路示例包子铺" } });
-    expect(shop).toMatchObject({ houseNumber: 61, licenceNumber: "91310112MA1234567X", contactName: "李某", contactPhone: "021-12345678", managedInChat: true });
+    expect(shop).toMatchObject({
+      houseNumber: 61,
+      licenceNumber: "91310112MA1234567X",
+      contactName: "李某",
+      contactPhone: "021-12345678",
+      managedInChat: true,
+    });
   });
 });
 
@@ -162,7 +189,9 @@ describe("a merchant binds their account and acknowledges the compact", () => {
   });
 
   it("/compact shows a merchant their standing, and residents only per-road counts", async () => {
-    expect(shownText(await shopkeeper("noodle-owner").command("compact"))).toContain("🏪 永德路示例面馆：已签署现行公约\n上次签署：第 1 版，2026/11/26 10:00，店主 王某");
+    expect(shownText(await shopkeeper("noodle-owner").command("compact"))).toContain(
+      "🏪 永德路示例面馆：已签署现行公约\n上次签署：第 1 版，2026/11/26 10:00，店主 王某",
+    );
     const resident = shownText(await converse(town.services, { userId: "resident-5", now: clock }).command("compact"));
     expect(resident).toContain("《永德路街区自治公约（示例）》现行版本：第 1 版（2026-01-01 起施行）");
     expect(resident).toContain("永德路：已签署现行公约 1/13 家");
@@ -174,9 +203,13 @@ describe("a merchant binds their account and acknowledges the compact", () => {
     await admin.command("merchants");
     expect(shownText(await admin.choose("publish"))).toContain("中文条款");
     expect(shownText(await admin.text("第一条 各方共议共办共治共督。\n不是条款"))).toContain("第 2 行没有以“第…条”开头");
-    expect(shownText(await admin.text("永德路街区自治公约（第二版示例）\n第一条 各方共议共办共治共督。\n第二条 商户在店内经营。"))).toContain("请发送这 2 条的英文");
+    expect(
+      shownText(await admin.text("永德路街区自治公约（第二版示例）\n第一条 各方共议共办共治共督。\n第二条 商户在店内经营。")),
+    ).toContain("请发送这 2 条的英文");
     expect(shownText(await admin.text("Only one line"))).toContain("需要 2 行英文条款，收到 1 行");
-    await admin.text("Yongde Road compact (second sample)\nArticle 1. All parties discuss and act together.\nArticle 2. Shops trade indoors.");
+    await admin.text(
+      "Yongde Road compact (second sample)\nArticle 1. All parties discuss and act together.\nArticle 2. Shops trade indoors.",
+    );
     expect(shownText(await admin.text("2027-02-30"))).toContain("日期格式不正确");
     const preview = await admin.text("2026-11-26");
     const hash = compactContentHash({
@@ -187,13 +220,17 @@ describe("a merchant binds their account and acknowledges the compact", () => {
         { ref: "第二条", text: "商户在店内经营。", textEn: "Shops trade indoors." },
       ],
     });
-    expect(shownText(preview)).toContain(`预览：《永德路街区自治公约（第二版示例）》共 2 条，2026-11-26 起施行\n内容校验码：${hash.slice(0, 12)}`);
+    expect(shownText(preview)).toContain(
+      `预览：《永德路街区自治公约（第二版示例）》共 2 条，2026-11-26 起施行\n内容校验码：${hash.slice(0, 12)}`,
+    );
     expect(shownText(await admin.choose("pub:confirm"))).toContain("已发布第 2 版，已通知 1 个商户账号重新签署");
 
     const notice = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "compact.reack", chatId: "noodle-owner" } });
     const rendered = renderOutboxRow(notice, TOWN_TIME_ZONE)!;
     toMerchants.push(...rendered);
-    expect(shownText(rendered)).toContain("《永德路街区自治公约（第二版示例）》发布了第 2 版（2026-11-26 起施行）。请为 永德路示例面馆 阅读并重新签署");
+    expect(shownText(rendered)).toContain(
+      "《永德路街区自治公约（第二版示例）》发布了第 2 版（2026-11-26 起施行）。请为 永德路示例面馆 阅读并重新签署",
+    );
 
     const owner = shopkeeper("noodle-owner");
     const standing = await owner.command("compact");
@@ -202,7 +239,9 @@ describe("a merchant binds their account and acknowledges the compact", () => {
     expect(lastChoices(named).map((o) => o.label)).toEqual(["使用“店主 王某”"]);
     const page = await owner.choose("name:suggested");
     expect(shownText(page)).toContain("第 2 版（2026-11-26 起施行）\n第 1/1 页");
-    expect(shownText(await owner.choose("read:agree"))).toContain(`公约版本：第 2 版（2026-11-26 起施行）\n内容校验码：${hash.slice(0, 12)}`);
+    expect(shownText(await owner.choose("read:agree"))).toContain(
+      `公约版本：第 2 版（2026-11-26 起施行）\n内容校验码：${hash.slice(0, 12)}`,
+    );
     expect(shownText(await owner.command("compact"))).toContain("永德路示例面馆：已签署现行公约");
   });
 

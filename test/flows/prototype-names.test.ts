@@ -32,28 +32,34 @@ describe("names of Object.prototype typed or sent as button values", () => {
     expect(shownText(await converse(services).command(name))).toBe(zh.unknownCommand(name));
   });
 
-  it.each(PROTOTYPE_NAMES)("the buttons flow:<name> and lang:<name> with %s as the name are a stale button and the language picker, never an error", async (name) => {
-    const chat = converse(services);
-    expect(shownText(await chat.choose(`flow:${name}`))).toBe(zh.errors.staleChoice);
-    expect(shownText(await chat.choose(`flow:${name}:x`))).toBe(zh.errors.staleChoice);
-    expect(shownText(await chat.choose(`lang:${name}`))).toContain(zh.lang.prompt);
-  });
-
-  it.each(PROTOTYPE_NAMES)("%s sent as text, as a /start payload and in place of every menu flow's own button values gets a polite answer", async (name) => {
-    const answers: string[] = [];
-    answers.push(shownText(await converse(services).text(name)));
-    answers.push(shownText(await converse(services).command("start", name)));
-    const menu = lastChoices(await converse(services).command("start"));
-    expect(menu.length).toBeGreaterThan(3);
-    for (const entry of menu) {
+  it.each(PROTOTYPE_NAMES)(
+    "the buttons flow:<name> and lang:<name> with %s as the name are a stale button and the language picker, never an error",
+    async (name) => {
       const chat = converse(services);
-      const buttons = lastChoices(await chat.choose(entry.value));
-      // Each of the flow's buttons with its last part replaced: a forged value in the flow's own format.
-      for (const button of buttons) {
-        const forged = button.value.includes(":") ? `${button.value.slice(0, button.value.lastIndexOf(":") + 1)}${name}` : name;
-        answers.push(shownText(await chat.choose(forged)));
+      expect(shownText(await chat.choose(`flow:${name}`))).toBe(zh.errors.staleChoice);
+      expect(shownText(await chat.choose(`flow:${name}:x`))).toBe(zh.errors.staleChoice);
+      expect(shownText(await chat.choose(`lang:${name}`))).toContain(zh.lang.prompt);
+    },
+  );
+
+  it.each(PROTOTYPE_NAMES)(
+    "%s sent as text, as a /start payload and in place of every menu flow's own button values gets a polite answer",
+    async (name) => {
+      const answers: string[] = [];
+      answers.push(shownText(await converse(services).text(name)));
+      answers.push(shownText(await converse(services).command("start", name)));
+      const menu = lastChoices(await converse(services).command("start"));
+      expect(menu.length).toBeGreaterThan(3);
+      for (const entry of menu) {
+        const chat = converse(services);
+        const buttons = lastChoices(await chat.choose(entry.value));
+        // Each of the flow's buttons with its last part replaced: a forged value in the flow's own format.
+        for (const button of buttons) {
+          const forged = button.value.includes(":") ? `${button.value.slice(0, button.value.lastIndexOf(":") + 1)}${name}` : name;
+          answers.push(shownText(await chat.choose(forged)));
+        }
       }
-    }
-    expect(answers.filter((answer) => answer.trim() === "" || answer.includes(zh.errors.generic))).toEqual([]);
-  });
+      expect(answers.filter((answer) => answer.trim() === "" || answer.includes(zh.errors.generic))).toEqual([]);
+    },
+  );
 });

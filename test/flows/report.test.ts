@@ -15,7 +15,12 @@ afterAll(async () => {
 /** The value of the option whose label contains `label` in the last choices shown. */
 function option(replies: OutboundMessage[], label: string): string {
   const found = lastChoices(replies).find((o) => o.label.includes(label));
-  if (!found) throw new Error(`no option "${label}" in: ${lastChoices(replies).map((o) => o.label).join(" | ")}`);
+  if (!found)
+    throw new Error(
+      `no option "${label}" in: ${lastChoices(replies)
+        .map((o) => o.label)
+        .join(" | ")}`,
+    );
   return found.value;
 }
 
@@ -35,7 +40,11 @@ async function pastDuplicates(chat: ReturnType<typeof converse>, replies: Outbou
 }
 
 /** From the photo question to the summary: no photos, the description, no shop, no contact. */
-async function skipPhotosToSummary(chat: ReturnType<typeof converse>, replies: OutboundMessage[], description: string): Promise<OutboundMessage[]> {
+async function skipPhotosToSummary(
+  chat: ReturnType<typeof converse>,
+  replies: OutboundMessage[],
+  description: string,
+): Promise<OutboundMessage[]> {
   await chat.choose(option(replies, "跳过"));
   replies = await chat.text(description);
   if (shownText(replies).includes("哪家商户")) replies = await chat.choose(option(replies, "不涉及"));
@@ -342,7 +351,12 @@ describe("reporting a street problem", () => {
     const follower = converse(town.services, { userId: "view-follower" });
     expect(shownText(await follower.command("report", reference))).not.toContain("盲道");
     await town.reports.follow(reference, { channel: "web", userId: "view-follower", chatId: "view-follower", locale: "zh" });
-    const invitation = await town.staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第一片区工作人员", districtCodes: ["d1"], roadCommitteeCodes: [] });
+    const invitation = await town.staff.invite("bootstrap", {
+      role: "DISTRICT_STAFF",
+      label: "第一片区工作人员",
+      districtCodes: ["d1"],
+      roadCommitteeCodes: [],
+    });
     if (invitation.type !== "created") throw new Error("expected an invitation");
     await town.staff.redeem(invitation.code, { channel: "web", userId: "view-staff", chatId: "view-staff", locale: "zh" });
 
@@ -360,7 +374,8 @@ describe("reporting a street problem", () => {
     expect(stranger).toContain("类别：违规停车");
     expect(stranger).toContain("道路：鹤庆路");
     expect(stranger).toContain("只有举报人、关注者和工作人员可以查看");
-    for (const hidden of ["150", "盲道", "5678", "处理记录：", "已通知车主挪车", "处理单位", "关注人数", "照片"]) expect(stranger).not.toContain(hidden);
+    for (const hidden of ["150", "盲道", "5678", "处理记录：", "已通知车主挪车", "处理单位", "关注人数", "照片"])
+      expect(stranger).not.toContain(hidden);
     const inEnglish = shownText(await converse(town.services, { userId: "view-stranger-en", locale: "en" }).command("report", reference));
     expect(inEnglish).toContain(`Report ${reference} · In progress`);
     expect(inEnglish).toContain("Road: Heqing Road");

@@ -51,7 +51,12 @@ type Person = ReturnType<typeof person>;
 /** The value of the option whose label contains `label` in the last choices shown. */
 function option(replies: OutboundMessage[], label: string): string {
   const found = lastChoices(replies).find((o) => o.label.includes(label));
-  if (!found) throw new Error(`no option "${label}" in: ${lastChoices(replies).map((o) => o.label).join(" | ")}`);
+  if (!found)
+    throw new Error(
+      `no option "${label}" in: ${lastChoices(replies)
+        .map((o) => o.label)
+        .join(" | ")}`,
+    );
   return found.value;
 }
 
@@ -81,7 +86,9 @@ let reference: string;
 
 describe("a town other than the sample town, imported from its own file", () => {
   it("the check knows the sample town's words and finds them in a reply", () => {
-    expect(firstTownWords).toEqual(expect.arrayContaining(["吴泾镇", "永德路", "紫竹半岛居民区", "WJ-", "社区达人精品班", "第一片区治理委员会"]));
+    expect(firstTownWords).toEqual(
+      expect.arrayContaining(["吴泾镇", "永德路", "紫竹半岛居民区", "WJ-", "社区达人精品班", "第一片区治理委员会"]),
+    );
     expect(firstTownWordsIn([{ type: "text", text: "例如“永德路12号”" }])).toEqual(expect.arrayContaining(["永德路"]));
     expect(firstTownWordsIn([{ type: "choices", text: "请选择", options: [{ label: "紫竹半岛", value: "x" }] }])).toEqual(["紫竹半岛"]);
   });
@@ -182,7 +189,10 @@ describe("a town other than the sample town, imported from its own file", () => 
     const resident = person("compact-resident");
     expect(shownText(await resident.command("compact"))).toContain("禾丰大道商户公约");
     const admin = await staffMember("compact-admin", { role: "ADMIN", label: "青禾镇管理员", districtCodes: [], roadCommitteeCodes: [] });
-    const created = await town.services.compact.createInvites({ channel: "telegram", userId: "compact-admin" }, { merchantCode: "hf-rice" });
+    const created = await town.services.compact.createInvites(
+      { channel: "telegram", userId: "compact-admin" },
+      { merchantCode: "hf-rice" },
+    );
     if (created.type !== "created") throw new Error(created.type);
     const owner = person("rice-owner");
     expect(shownText(await owner.command("shop", created.invites[0]!.code))).toContain("禾丰示例米铺");

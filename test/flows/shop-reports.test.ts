@@ -41,7 +41,10 @@ describe("/shopreports for a merchant", () => {
   });
 
   it("never shows the shop who reported, in the notice, the list, the view, the answers or the closing notice", async () => {
-    const reference = await file("yd-noodles", REPORTER, { description: "面馆又在门口摆桌子，我的电话13912345678，可以找我", place: { roadCode: "yongde", houseNumber: 12 } });
+    const reference = await file("yd-noodles", REPORTER, {
+      description: "面馆又在门口摆桌子，我的电话13912345678，可以找我",
+      place: { roadCode: "yongde", houseNumber: 12 },
+    });
     const seen: OutboundMessage[] = [];
     const notice = await outboxMessages(reference, MERCHANT_REPORT_KIND);
     expect(shownText(notice)).toContain("139****5678");
@@ -126,7 +129,12 @@ describe("/shopreports for a merchant", () => {
 
   it("staff reading the case in /case see that the shop has not signed the compact in force", async () => {
     const reference = await file("yd-noodles", REPORTER, { place: { roadCode: "yongde", houseNumber: 130 } });
-    const invite = await town.staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第二片区网格员", districtCodes: ["d2"], roadCommitteeCodes: [] });
+    const invite = await town.staff.invite("bootstrap", {
+      role: "DISTRICT_STAFF",
+      label: "第二片区网格员",
+      districtCodes: ["d2"],
+      roadCommitteeCodes: [],
+    });
     if (invite.type !== "created") throw new Error(invite.type);
     const staff = converse(town.services, { channel: "telegram", userId: "staff-d2" });
     await staff.command("join", invite.code);

@@ -19,8 +19,24 @@ beforeAll(async () => {
   town = await openSampleServices({ clock });
   const { data } = await readTownFile(SAMPLE_TOWN_FILE);
   const alertDestinations = [
-    { code: "d2-group", name: "第二片区工作群", telegramChatId: D2_GROUP, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [] },
-    { code: "d2-robot", name: "第二片区企业微信群", wecomRobotUrl: WECOM_ROBOT, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [] },
+    {
+      code: "d2-group",
+      name: "第二片区工作群",
+      telegramChatId: D2_GROUP,
+      locale: "zh" as const,
+      districts: ["d2"],
+      roadCommittees: [],
+      categories: [],
+    },
+    {
+      code: "d2-robot",
+      name: "第二片区企业微信群",
+      wecomRobotUrl: WECOM_ROBOT,
+      locale: "zh" as const,
+      districts: ["d2"],
+      roadCommittees: [],
+      categories: [],
+    },
   ];
   await importTownData(town.db.prisma, { ...data, alertDestinations }, "staff-flow-destinations", TOWN_TIME_ZONE);
   await town.grid.refreshIfChanged();
@@ -52,7 +68,8 @@ async function submitOnYongde(description: string, contactAllowed = false, repor
 }
 
 const statusOf = async (reference: string) => (await town.db.prisma.report.findUniqueOrThrow({ where: { reference } })).status;
-const notices = (replies: OutboundMessage[]) => replies.filter((reply) => reply.type === "notice").map((reply) => (reply.type === "notice" ? reply.text : ""));
+const notices = (replies: OutboundMessage[]) =>
+  replies.filter((reply) => reply.type === "notice").map((reply) => (reply.type === "notice" ? reply.text : ""));
 
 describe("joining as staff", () => {
   it("an invitation link's /start payload binds the account, and the same code cannot be used twice", async () => {
@@ -74,7 +91,11 @@ describe("joining as staff", () => {
     const chat = converse(town.services, { channel: "telegram", userId: "typo-staff" });
     expect(shownText(await chat.command("join"))).toContain("请输入管理员发给您的邀请码");
     expect(shownText(await chat.text("ABCDEFGHJK"))).toContain("邀请码不正确");
-    const invite = await town.staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第二片区工作人员", districtCodes: ["d2"], roadCommitteeCodes: [] }, 1);
+    const invite = await town.staff.invite(
+      "bootstrap",
+      { role: "DISTRICT_STAFF", label: "第二片区工作人员", districtCodes: ["d2"], roadCommitteeCodes: [] },
+      1,
+    );
     if (invite.type !== "created") throw new Error(invite.type);
     now = new Date(now.getTime() + 2 * 3_600_000);
     expect(shownText(await chat.text(invite.code))).toContain("已过期");
@@ -101,11 +122,19 @@ describe("joining as staff", () => {
     expect(text).toContain(`https://t.me/linli_test_bot?start=staff-${code}`);
     const invitee = converse(town.services, { channel: "telegram", userId: "invited-clerk" });
     expect(shownText(await invitee.command("start", `staff-${code}`))).toContain("登记成功：第二片区网格员（片区工作人员）");
-    expect(await town.staff.find({ channel: "telegram", userId: "invited-clerk" })).toMatchObject({ role: "DISTRICT_STAFF", districtCodes: ["d2"] });
+    expect(await town.staff.find({ channel: "telegram", userId: "invited-clerk" })).toMatchObject({
+      role: "DISTRICT_STAFF",
+      districtCodes: ["d2"],
+    });
   });
 
   it("only admins invite or manage staff, and only in a private chat", async () => {
-    const clerk = await bindStaff("plain-clerk", { role: "DISTRICT_STAFF", label: "第一片区工作人员", districtCodes: ["d1"], roadCommitteeCodes: [] });
+    const clerk = await bindStaff("plain-clerk", {
+      role: "DISTRICT_STAFF",
+      label: "第一片区工作人员",
+      districtCodes: ["d1"],
+      roadCommitteeCodes: [],
+    });
     expect(shownText(await clerk.command("invite"))).toContain("仅限管理员");
     expect(shownText(await clerk.command("staff"))).toContain("仅限管理员");
     expect(shownText(await clerk.command("deadletters"))).toContain("仅限管理员");
@@ -126,7 +155,9 @@ describe("joining as staff", () => {
     await admin.choose(leaving.value);
     expect(shownText(await admin.choose("yes"))).toContain("已撤销");
     const reference = await submitOnYongde("门口摆摊占道，影响通行");
-    expect(notices(await inGroup("leaving-clerk").choose(caseActionChoice("claim", reference)))).toEqual([expect.stringContaining("仅供登记的工作人员")]);
+    expect(notices(await inGroup("leaving-clerk").choose(caseActionChoice("claim", reference)))).toEqual([
+      expect.stringContaining("仅供登记的工作人员"),
+    ]);
     expect(await statusOf(reference)).toBe("SUBMITTED");
   });
 });
@@ -136,30 +167,45 @@ describe("acting on a case from a group alert", () => {
     await bindStaff("d2-clerk", { role: "DISTRICT_STAFF", label: "第二片区网格员", districtCodes: ["d2"], roadCommitteeCodes: [] });
     await bindStaff("d1-clerk", { role: "DISTRICT_STAFF", label: "第一片区网格员", districtCodes: ["d1"], roadCommitteeCodes: [] });
     const reference = await submitOnYongde("水果摊占用人行道");
-    expect(notices(await inGroup("a-resident").choose(caseActionChoice("claim", reference)))).toEqual([expect.stringContaining("仅供登记的工作人员")]);
-    expect(notices(await inGroup("d1-clerk").choose(caseActionChoice("claim", reference)))).toEqual([expect.stringContaining("只有负责该片区")]);
+    expect(notices(await inGroup("a-resident").choose(caseActionChoice("claim", reference)))).toEqual([
+      expect.stringContaining("仅供登记的工作人员"),
+    ]);
+    expect(notices(await inGroup("d1-clerk").choose(caseActionChoice("claim", reference)))).toEqual([
+      expect.stringContaining("只有负责该片区"),
+    ]);
     expect(await statusOf(reference)).toBe("SUBMITTED");
     expect(notices(await inGroup("d2-clerk").choose(caseActionChoice("claim", reference)))).toEqual([`✅ ${reference} 已更新为“已受理”。`]);
     expect(await statusOf(reference)).toBe("ACKNOWLEDGED");
-    expect(notices(await inGroup("d2-clerk").choose(caseActionChoice("claim", reference)))).toEqual([expect.stringContaining("当前为“已受理”，不能进行这个操作")]);
+    expect(notices(await inGroup("d2-clerk").choose(caseActionChoice("claim", reference)))).toEqual([
+      expect.stringContaining("当前为“已受理”，不能进行这个操作"),
+    ]);
   });
 
   it("a claim edits every delivered Telegram alert in place and tells the WeCom group in one line", async () => {
     const reference = await submitOnYongde("早餐摊占道经营");
-    const alerts = await town.db.prisma.outboxMessage.findMany({ where: { kind: "alert.new", payload: { path: ["reference"], equals: reference } } });
+    const alerts = await town.db.prisma.outboxMessage.findMany({
+      where: { kind: "alert.new", payload: { path: ["reference"], equals: reference } },
+    });
     expect(alerts.map((row) => row.chatId).sort()).toEqual([D2_GROUP, WECOM_ROBOT].sort());
     const telegramAlert = alerts.find((row) => row.chatId === D2_GROUP)!;
     await town.db.prisma.outboxMessage.updateMany({ where: { id: { in: alerts.map((row) => row.id) } }, data: { status: "SENT" } });
     await town.db.prisma.outboxMessage.update({ where: { id: telegramAlert.id }, data: { deliveredRef: "4242" } });
     await inGroup("d2-clerk").choose(caseActionChoice("claim", reference));
 
-    const updates = await town.db.prisma.outboxMessage.findMany({ where: { kind: { in: ["alert.update", "alert.status"] }, reportId: telegramAlert.reportId } });
-    expect(updates.map((row) => [row.kind, row.chatId]).sort()).toEqual([["alert.status", WECOM_ROBOT], ["alert.update", D2_GROUP]]);
+    const updates = await town.db.prisma.outboxMessage.findMany({
+      where: { kind: { in: ["alert.update", "alert.status"] }, reportId: telegramAlert.reportId },
+    });
+    expect(updates.map((row) => [row.kind, row.chatId]).sort()).toEqual([
+      ["alert.status", WECOM_ROBOT],
+      ["alert.update", D2_GROUP],
+    ]);
     const [edit] = renderOutboxRow(updates.find((row) => row.kind === "alert.update")!, TOWN_TIME_ZONE)!;
     expect(edit).toMatchObject({ type: "replace", messageRef: "4242" });
     expect(shownText([edit!])).toContain("当前状态：已受理（第二片区网格员）");
     expect(edit?.type === "replace" && edit.options.map((option) => option.label)).toEqual(["处理中", "已解决", "驳回"]);
-    expect(shownText(renderOutboxRow(updates.find((row) => row.kind === "alert.status")!, TOWN_TIME_ZONE)!)).toBe(`📌 ${reference} 状态更新：已受理（第二片区网格员）`);
+    expect(shownText(renderOutboxRow(updates.find((row) => row.kind === "alert.status")!, TOWN_TIME_ZONE)!)).toBe(
+      `📌 ${reference} 状态更新：已受理（第二片区网格员）`,
+    );
   });
 
   it("resolving asks for a note in the group, takes a photo, and tells the reporter", async () => {
@@ -170,11 +216,16 @@ describe("acting on a case from a group alert", () => {
     expect(shownText(await clerk.text("好"))).toContain("5 到 1000 字");
     expect(shownText(await clerk.send({ type: "photo", fileId: await town.uploadPhoto(TINY_PNG(77)) }))).toContain("照片已收到");
     expect(notices(await clerk.text("已联系店主清理完毕，恢复通行"))).toEqual([`✅ ${reference} 已更新为“已解决”。`]);
-    const report = await town.db.prisma.report.findUniqueOrThrow({ where: { reference }, include: { events: { orderBy: { createdAt: "asc" } } } });
+    const report = await town.db.prisma.report.findUniqueOrThrow({
+      where: { reference },
+      include: { events: { orderBy: { createdAt: "asc" } } },
+    });
     expect(report.status).toBe("RESOLVED");
     expect(report.events.at(-1)).toMatchObject({ note: "已联系店主清理完毕，恢复通行", actorLabel: "第二片区网格员" });
     expect(report.events.at(-1)?.photoId).not.toBeNull();
-    const update = await town.db.prisma.outboxMessage.findFirst({ where: { kind: "report.status", chatId: "reporter-resolve", payload: { path: ["status"], equals: "RESOLVED" } } });
+    const update = await town.db.prisma.outboxMessage.findFirst({
+      where: { kind: "report.status", chatId: "reporter-resolve", payload: { path: ["status"], equals: "RESOLVED" } },
+    });
     expect(shownText(renderOutboxRow(update!, TOWN_TIME_ZONE)!)).toContain("已联系店主清理完毕");
   });
 
@@ -217,7 +268,9 @@ describe("staff commands in a private chat", () => {
     const hidden = shownText(await clerk.command("case", refused));
     expect(hidden).toContain("居民未同意回访");
     expect(hidden).not.toContain("reporter-private");
-    expect(shownText(await converse(town.services, { channel: "telegram", userId: "d1-clerk" }).command("case", allowed))).toContain("只有负责该片区");
+    expect(shownText(await converse(town.services, { channel: "telegram", userId: "d1-clerk" }).command("case", allowed))).toContain(
+      "只有负责该片区",
+    );
     expect(shownText(await inGroup("d2-clerk").command("case", allowed))).not.toContain("13812345678");
     expect(shownText(await clerk.command("case", "WJ-2026-999999"))).toContain("没有找到编号为 WJ-2026-999999 的案件");
   });
@@ -225,7 +278,16 @@ describe("staff commands in a private chat", () => {
   it("/deadletters shows an admin what failed without a robot's key, and retry queues it again", async () => {
     const admin = await bindStaff("outbox-admin", { role: "ADMIN", label: "镇管理员", districtCodes: [], roadCommitteeCodes: [] });
     const dead = await town.db.prisma.outboxMessage.create({
-      data: { dedupeKey: "dead-letter-test", kind: "alert.new", channel: "wecom", chatId: WECOM_ROBOT, payload: {}, status: "DEAD", attempts: 8, lastError: "WeCom robot answered HTTP 502" },
+      data: {
+        dedupeKey: "dead-letter-test",
+        kind: "alert.new",
+        channel: "wecom",
+        chatId: WECOM_ROBOT,
+        payload: {},
+        status: "DEAD",
+        attempts: 8,
+        lastError: "WeCom robot answered HTTP 502",
+      },
     });
     const replies = await admin.command("deadletters");
     const text = shownText(replies);
@@ -233,7 +295,10 @@ describe("staff commands in a private chat", () => {
     expect(text).not.toContain("secret-robot-key");
     const retry = lastChoices(replies).find((option) => option.value.endsWith(dead.id))!;
     expect(shownText(await admin.choose(retry.value))).toContain("已重新排队 1 条消息");
-    expect(await town.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: dead.id } })).toMatchObject({ status: "PENDING", attempts: 0 });
+    expect(await town.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: dead.id } })).toMatchObject({
+      status: "PENDING",
+      attempts: 0,
+    });
     const clerk = converse(town.services, { channel: "telegram", userId: "d2-clerk" });
     expect(shownText(await clerk.choose(retry.value))).toContain("仅限管理员");
   });
@@ -254,16 +319,26 @@ describe("alert groups managed in chat", () => {
     const save = lastChoices(await admin.choose(d2.value)).find((option) => option.label === "✅ 保存")!;
     await admin.choose(d2.value);
     expect(shownText(await admin.choose(save.value))).toContain("已保存：本群将接收第二片区的新举报告警");
-    expect(await town.db.prisma.alertDestination.findFirst({ where: { address: NEW_GROUP } })).toMatchObject({ managedInChat: true, districtCodes: ["d2"], channel: "telegram" });
+    expect(await town.db.prisma.alertDestination.findFirst({ where: { address: NEW_GROUP } })).toMatchObject({
+      managedInChat: true,
+      districtCodes: ["d2"],
+      channel: "telegram",
+    });
 
     const { data } = await readTownFile(SAMPLE_TOWN_FILE);
     await importTownData(town.db.prisma, { ...data, alertDestinations: [] }, "file-without-groups", TOWN_TIME_ZONE);
     const reference = await submitOnYongde("在新群订阅后提交的占道举报");
-    expect(await town.db.prisma.outboxMessage.count({ where: { kind: "alert.new", chatId: NEW_GROUP, payload: { path: ["reference"], equals: reference } } })).toBe(1);
+    expect(
+      await town.db.prisma.outboxMessage.count({
+        where: { kind: "alert.new", chatId: NEW_GROUP, payload: { path: ["reference"], equals: reference } },
+      }),
+    ).toBe(1);
 
     const again = await admin.command("alerts");
     expect(shownText(again)).toContain("本群目前接收：第二片区");
-    expect(shownText(await admin.choose(lastChoices(again).find((option) => option.label === "🛑 停止接收")!.value))).toContain("已停止接收");
+    expect(shownText(await admin.choose(lastChoices(again).find((option) => option.label === "🛑 停止接收")!.value))).toContain(
+      "已停止接收",
+    );
     expect(await town.db.prisma.alertDestination.count({ where: { address: NEW_GROUP } })).toBe(0);
   });
 
@@ -271,7 +346,31 @@ describe("alert groups managed in chat", () => {
     const { data } = await readTownFile(SAMPLE_TOWN_FILE);
     await importTownData(
       town.db.prisma,
-      { ...data, alertDestinations: [{ code: "d2-robot", name: "第二片区企业微信群", wecomRobotUrl: WECOM_ROBOT, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [], escalation: false }, { code: "d2-group", name: "第二片区工作群", telegramChatId: D2_GROUP, locale: "zh" as const, districts: ["d2"], roadCommittees: [], categories: [], escalation: false }] },
+      {
+        ...data,
+        alertDestinations: [
+          {
+            code: "d2-robot",
+            name: "第二片区企业微信群",
+            wecomRobotUrl: WECOM_ROBOT,
+            locale: "zh" as const,
+            districts: ["d2"],
+            roadCommittees: [],
+            categories: [],
+            escalation: false,
+          },
+          {
+            code: "d2-group",
+            name: "第二片区工作群",
+            telegramChatId: D2_GROUP,
+            locale: "zh" as const,
+            districts: ["d2"],
+            roadCommittees: [],
+            categories: [],
+            escalation: false,
+          },
+        ],
+      },
       "file-with-groups-again",
       TOWN_TIME_ZONE,
     );
@@ -281,4 +380,3 @@ describe("alert groups managed in chat", () => {
     expect(list).not.toContain("secret-robot-key");
   });
 });
-

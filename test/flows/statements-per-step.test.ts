@@ -56,7 +56,15 @@ describe("the statements each conversation step sends", () => {
     // The benchmark's town: the sample town with a staff group for every district, so reports queue alerts.
     mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
     const data = parse(await readFile(SAMPLE_TOWN_FILE, "utf8")) as { districts: { code: string }[]; alertDestinations?: unknown };
-    data.alertDestinations = data.districts.map(({ code }, i) => ({ code: `bench-${code}`, name: `${code} 工作群`, telegramChatId: String(-1_001_000_000_000 - i), locale: "zh", districts: [code], roadCommittees: [], categories: [] }));
+    data.alertDestinations = data.districts.map(({ code }, i) => ({
+      code: `bench-${code}`,
+      name: `${code} 工作群`,
+      telegramChatId: String(-1_001_000_000_000 - i),
+      locale: "zh",
+      districts: [code],
+      roadCommittees: [],
+      categories: [],
+    }));
     const townFile = path.join(mediaRoot, "town.yaml");
     await writeFile(townFile, stringify(data));
     const file = await readTownFile(townFile);
@@ -68,9 +76,19 @@ describe("the statements each conversation step sends", () => {
     const clock = () => now;
     const grid = await GridDirectory.open(prisma, file.data.town.code, LABELLED_MESSAGES);
     const reports = createReportsService({ prisma, sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock });
-    const media = createMediaStore({ root: mediaRoot, sql, maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
+    const media = createMediaStore({
+      root: mediaRoot,
+      sql,
+      maxBytes: 1024 * 1024,
+      limits: loadConfig({}).media.limits,
+      logger: createLogger({ level: "silent" }),
+    });
     // Each Telegram photo is a new picture, as the benchmark's residents send.
-    const photos = createPhotoSaver({ store: media, fetchers: { telegram: async () => TINY_PNG(++photoSeed) }, logger: createLogger({ level: "silent" }) });
+    const photos = createPhotoSaver({
+      store: media,
+      fetchers: { telegram: async () => TINY_PNG(++photoSeed) },
+      logger: createLogger({ level: "silent" }),
+    });
     const staff = createStaffRegistry({ prisma, townCode: "wujing", clock });
     services = {
       grid,
@@ -142,8 +160,16 @@ describe("the statements each conversation step sends", () => {
     const reference = /[A-Z]{2,4}-\d{4}-\d{6}/.exec(filed)![0];
     // The reporter's confirmation and the district group's alert, with the photo, are queued with the report.
     const report = await prisma.report.findUniqueOrThrow({ where: { reference }, include: { photos: true, events: true, road: true } });
-    expect([report.road?.code, report.houseNumber, report.photos.length, report.events.map((event) => event.type)]).toEqual(["yongde", 100, 1, ["SUBMITTED"]]);
-    const queued = await prisma.outboxMessage.findMany({ where: { dedupeKey: { startsWith: `${report.events[0]!.id}:` } }, select: { kind: true } });
+    expect([report.road?.code, report.houseNumber, report.photos.length, report.events.map((event) => event.type)]).toEqual([
+      "yongde",
+      100,
+      1,
+      ["SUBMITTED"],
+    ]);
+    const queued = await prisma.outboxMessage.findMany({
+      where: { dedupeKey: { startsWith: `${report.events[0]!.id}:` } },
+      select: { kind: true },
+    });
     expect(queued.map((row) => row.kind).sort()).toEqual(["alert.new", "report.submitted"]);
 
     const second = await benchReportStart(102);
@@ -154,8 +180,16 @@ describe("the statements each conversation step sends", () => {
     const third = await benchReportStart(104);
     const follow = lastChoices(third.replies).find((option) => option.value === `rp:follow:${reference}`);
     expect(shownText(await third.step("follow", choice(follow!.value)))).toContain(`已为您关注 ${reference}`);
-    const followed = await prisma.report.findUniqueOrThrow({ where: { reference }, include: { followers: true, events: { orderBy: { createdAt: "asc" } } } });
-    expect([followed.followers.length, followed.followerCount, followed.events.map((event) => event.type), followed.updatedAt]).toEqual([1, 1, ["SUBMITTED", "FOLLOWED"], now]);
+    const followed = await prisma.report.findUniqueOrThrow({
+      where: { reference },
+      include: { followers: true, events: { orderBy: { createdAt: "asc" } } },
+    });
+    expect([followed.followers.length, followed.followerCount, followed.events.map((event) => event.type), followed.updatedAt]).toEqual([
+      1,
+      1,
+      ["SUBMITTED", "FOLLOWED"],
+      now,
+    ]);
   });
 
   it("files a report by choosing the category, typing the place and writing the description", async () => {
@@ -166,7 +200,9 @@ describe("the statements each conversation step sends", () => {
     const places = lastChoices(await step("typed address", text("永德路"))).filter((option) => option.value.startsWith("rp:place:"));
     expect(lastChoices(await step("place", choice(places[0]!.value))).map((option) => option.value)).toContain("rp:photos:done");
     expect(shownText(await step("photos done", choice("rp:photos:done")))).toContain("描述");
-    expect(lastChoices(await step("description", text("店门口摆了三张桌子，行人只能走机动车道"))).map((option) => option.value)).toContain("rp:shop:none");
+    expect(lastChoices(await step("description", text("店门口摆了三张桌子，行人只能走机动车道"))).map((option) => option.value)).toContain(
+      "rp:shop:none",
+    );
   });
 
   it("answers a lookup question", async () => {
@@ -194,7 +230,10 @@ describe("the statements each conversation step sends", () => {
   it("signs residents up for a class until its seats are taken, then onto its waiting list", async () => {
     expect(await signUp("skills")).toMatch(/报名成功/);
     // Staff cut the class to the seats taken: the next resident waits, first in line.
-    await prisma.cohort.update({ where: { townCode_code: { townCode: "wujing", code: COHORT } }, data: { capacity: await prisma.enrolment.count({ where: { status: "SEATED" } }) } });
+    await prisma.cohort.update({
+      where: { townCode_code: { townCode: "wujing", code: COHORT } },
+      data: { capacity: await prisma.enrolment.count({ where: { status: "SEATED" } }) },
+    });
     expect(await signUp("skills, waitlisted")).toContain("候补第 1 位");
     expect(await signUp("skills, waitlisted")).toContain("候补第 2 位");
   });

@@ -55,7 +55,12 @@ describe("academy sessions in a town on New York time", () => {
   });
 
   it("reads a session time typed by staff in that zone, and the change notice and reminder show it there", async () => {
-    const invite = await town.staff.invite("bootstrap", { role: "ACADEMY_STAFF", label: "治理学院老师", districtCodes: [], roadCommitteeCodes: [] });
+    const invite = await town.staff.invite("bootstrap", {
+      role: "ACADEMY_STAFF",
+      label: "治理学院老师",
+      districtCodes: [],
+      roadCommitteeCodes: [],
+    });
     if (invite.type !== "created") throw new Error(invite.type);
     const teacher = converse(town.services, { userId: "teacher-ny", now: () => now });
     await teacher.command("join", invite.code);

@@ -26,7 +26,9 @@ export async function startTestApp(options: { env: Record<string, string>; editT
   const sample = await readFile(SAMPLE_TOWN_FILE, "utf8");
   await writeFile(townFile, options.editTown ? options.editTown(sample) : sample);
   const url = await createPostgresDatabase();
-  const app = await startLinli(loadConfig({ DATA_DIR: dir, DATABASE_URL: url, PORT: "0", TOWN_DATA_FILE: townFile, LOG_LEVEL: "silent", ...options.env }));
+  const app = await startLinli(
+    loadConfig({ DATA_DIR: dir, DATABASE_URL: url, PORT: "0", TOWN_DATA_FILE: townFile, LOG_LEVEL: "silent", ...options.env }),
+  );
   const db = await openDatabase({ kind: "postgres", url });
   return {
     httpUrl: app.httpUrl,

@@ -12,7 +12,17 @@ import { createLogger } from "../../src/log.ts";
  */
 export function converse(
   services: FlowServices,
-  options: { store?: SessionStore; locale?: Locale; now?: () => Date; idleMs?: number; userId?: string; channel?: ChannelId; chatId?: string; chatType?: "private" | "group"; origin?: string } = {},
+  options: {
+    store?: SessionStore;
+    locale?: Locale;
+    now?: () => Date;
+    idleMs?: number;
+    userId?: string;
+    channel?: ChannelId;
+    chatId?: string;
+    chatType?: "private" | "group";
+    origin?: string;
+  } = {},
 ) {
   const store = options.store ?? createMemoryStore();
   const dispatcher = createDispatcher({

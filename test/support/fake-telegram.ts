@@ -60,7 +60,16 @@ export interface FakeMessage {
   caption?: string;
   photo?: { file_id: string; file_unique_id: string; width: number; height: number; file_size?: number }[];
   document?: { file_id: string; file_unique_id: string; file_name?: string; file_size?: number };
-  sticker?: { file_id: string; file_unique_id: string; type: "regular"; width: number; height: number; is_animated: boolean; is_video: boolean; emoji?: string };
+  sticker?: {
+    file_id: string;
+    file_unique_id: string;
+    type: "regular";
+    width: number;
+    height: number;
+    is_animated: boolean;
+    is_video: boolean;
+    emoji?: string;
+  };
   location?: { latitude: number; longitude: number };
   reply_to_message?: FakeMessage;
   reply_markup?: FakeReplyMarkup;
@@ -133,7 +142,16 @@ class BotApiError extends Error {
 const badRequest = (what: string) => new BotApiError(400, `Bad Request: ${what}`);
 
 /** Form fields Telegram decodes as JSON when they arrive as strings. */
-const JSON_FIELDS = new Set(["reply_markup", "commands", "scope", "allowed_updates", "entities", "caption_entities", "link_preview_options", "reply_parameters"]);
+const JSON_FIELDS = new Set([
+  "reply_markup",
+  "commands",
+  "scope",
+  "allowed_updates",
+  "entities",
+  "caption_entities",
+  "link_preview_options",
+  "reply_parameters",
+]);
 
 const MAX_TEXT = 4096;
 const FILE_ID_PREFIX = "AgAC-fake-file-";
@@ -142,7 +160,19 @@ const MAX_CALLBACK_DATA_BYTES = 64;
 const MAX_CALLBACK_ANSWER = 200;
 /** Telegram takes photos up to 10 MB by upload. */
 const MAX_UPLOAD_PHOTO_BYTES = 10 * 1024 * 1024;
-const CHAT_ACTIONS = new Set(["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]);
+const CHAT_ACTIONS = new Set([
+  "typing",
+  "upload_photo",
+  "record_video",
+  "upload_video",
+  "record_voice",
+  "upload_voice",
+  "upload_document",
+  "choose_sticker",
+  "find_location",
+  "record_video_note",
+  "upload_video_note",
+]);
 
 type Waiter<T> = { accept: (item: T) => boolean; resolve: (item: T) => void };
 
@@ -208,7 +238,12 @@ export class FakeTelegram {
     this.rateLimits = options.rateLimits ?? false;
     this.now = options.now ?? Date.now;
     const id = Number(options.token.split(":")[0]);
-    this.bot = { id: Number.isSafeInteger(id) ? id : 1, is_bot: true, first_name: "Linli Test", username: options.botUsername ?? "linli_test_bot" };
+    this.bot = {
+      id: Number.isSafeInteger(id) ? id : 1,
+      is_bot: true,
+      first_name: "Linli Test",
+      username: options.botUsername ?? "linli_test_bot",
+    };
   }
 
   /** Every successful or failed call to `method` (case-insensitive, as Telegram matches methods), oldest first. */
@@ -247,7 +282,10 @@ export class FakeTelegram {
   callbackAnswers(): { id: string; text: string | undefined }[] {
     return this.calls("answerCallbackQuery")
       .filter((call) => call.ok)
-      .map((call) => ({ id: String(call.params.callback_query_id), text: typeof call.params.text === "string" ? call.params.text : undefined }));
+      .map((call) => ({
+        id: String(call.params.callback_query_id),
+        text: typeof call.params.text === "string" ? call.params.text : undefined,
+      }));
   }
 
   /** Someone deletes a message from the chat; editing it then fails with "message to edit not found", as in Telegram. */
@@ -309,7 +347,12 @@ export class FakeTelegram {
   }
 
   /** `user` shares a location (the "send location" button or the attachment menu). */
-  async userSharesLocation(user: FakeUser, latitude: number, longitude: number, options: { chat?: FakeChat; replyTo?: FakeMessage } = {}): Promise<FakeUpdate> {
+  async userSharesLocation(
+    user: FakeUser,
+    latitude: number,
+    longitude: number,
+    options: { chat?: FakeChat; replyTo?: FakeMessage } = {},
+  ): Promise<FakeUpdate> {
     return this.deliver(this.messageUpdate(user, options, { location: { latitude, longitude } }));
   }
 
@@ -335,7 +378,9 @@ export class FakeTelegram {
       const reported = bytes === undefined ? size : sizeKnown ? bytes.length : undefined;
       return { ...file, width, height, ...(reported === undefined ? {} : { file_size: reported }) };
     });
-    return this.deliver(this.messageUpdate(user, options, { photo, ...(options.caption === undefined ? {} : { caption: options.caption }) }));
+    return this.deliver(
+      this.messageUpdate(user, options, { photo, ...(options.caption === undefined ? {} : { caption: options.caption }) }),
+    );
   }
 
   /** How many bytes of `fileId` were written to downloading clients so far (a cut-off download stops the count). */
@@ -345,7 +390,15 @@ export class FakeTelegram {
 
   /** `user` sends a sticker. */
   async userSendsSticker(user: FakeUser, options: { chat?: FakeChat; emoji?: string; replyTo?: FakeMessage } = {}): Promise<FakeUpdate> {
-    const sticker = { ...this.newFile(), type: "regular" as const, width: 512, height: 512, is_animated: false, is_video: false, emoji: options.emoji ?? "👍" };
+    const sticker = {
+      ...this.newFile(),
+      type: "regular" as const,
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji: options.emoji ?? "👍",
+    };
     return this.deliver(this.messageUpdate(user, options, { sticker }));
   }
 
@@ -359,7 +412,9 @@ export class FakeTelegram {
     if (!current) throw new Error(`message ${message.message_id} in chat ${message.chat.id} does not exist`);
     const buttons = current.reply_markup?.inline_keyboard?.flat() ?? [];
     if (!buttons.some((button) => button.callback_data === callbackData)) {
-      throw new Error(`message ${message.message_id} shows no button "${callbackData}"; it shows ${JSON.stringify(buttons.map((b) => b.callback_data))}`);
+      throw new Error(
+        `message ${message.message_id} shows no button "${callbackData}"; it shows ${JSON.stringify(buttons.map((b) => b.callback_data))}`,
+      );
     }
     const from = by ?? this.users.get(current.chat.id);
     if (!from) throw new Error(`say who presses the button in chat ${current.chat.id}`);
@@ -392,7 +447,9 @@ export class FakeTelegram {
       };
       const timer = setTimeout(() => {
         this.botMessageWaiters.delete(waiter);
-        const recent = this.log.slice(-8).map((call) => `${call.method}${call.ok ? "" : " (failed)"} ${JSON.stringify(call.params).slice(0, 200)}`);
+        const recent = this.log
+          .slice(-8)
+          .map((call) => `${call.method}${call.ok ? "" : " (failed)"} ${JSON.stringify(call.params).slice(0, 200)}`);
         reject(new Error(`no matching bot message within ${timeoutMs} ms; last calls:\n${recent.join("\n")}`));
       }, timeoutMs);
       this.botMessageWaiters.add(waiter);
@@ -403,7 +460,11 @@ export class FakeTelegram {
    * POSTs `update` to a webhook the way Telegram does, with the secret header
    * when `secret` is given, and returns the answer; for testing the receiving end.
    */
-  async deliverToWebhook(url: string, secret: string | undefined, update: FakeUpdate | string): Promise<{ status: number; body: string; contentType: string }> {
+  async deliverToWebhook(
+    url: string,
+    secret: string | undefined,
+    update: FakeUpdate | string,
+  ): Promise<{ status: number; body: string; contentType: string }> {
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }) },
@@ -425,7 +486,14 @@ export class FakeTelegram {
 
   private newFile(bytes?: Buffer, sizeKnown = true) {
     const n = this.nextFileId++;
-    const file: FakeFile = { fileId: `${FILE_ID_PREFIX}${n}`, fileUniqueId: `AQAD${n}`, path: `photos/file_${n}.jpg`, bytes, sizeKnown, served: 0 };
+    const file: FakeFile = {
+      fileId: `${FILE_ID_PREFIX}${n}`,
+      fileUniqueId: `AQAD${n}`,
+      path: `photos/file_${n}.jpg`,
+      bytes,
+      sizeKnown,
+      served: 0,
+    };
     this.files.set(file.fileId, file);
     return { file_id: file.fileId, file_unique_id: file.fileUniqueId };
   }
@@ -433,7 +501,8 @@ export class FakeTelegram {
   /** `GET /file/bot<token>/<path>`: the bytes in chunks, honouring back-pressure and stopping when the client goes away. */
   private async serveFile(request: IncomingMessage, response: ServerResponse, token: string, filePath: string): Promise<void> {
     const file = [...this.files.values()].find((candidate) => candidate.path === filePath && candidate.bytes !== undefined);
-    if (request.method !== "GET" || token !== this.token || !file?.bytes) return answer(response, 404, { ok: false, error_code: 404, description: "Not Found" });
+    if (request.method !== "GET" || token !== this.token || !file?.bytes)
+      return answer(response, 404, { ok: false, error_code: 404, description: "Not Found" });
     const bytes = file.bytes;
     response.writeHead(200, { "content-type": "image/jpeg", ...(file.sizeKnown ? { "content-length": bytes.length } : {}) });
     let gone = false;
@@ -543,7 +612,8 @@ export class FakeTelegram {
     if (this.webhook) {
       const answer = await this.deliverToWebhook(this.webhookRoute ?? this.webhook.url, this.webhook.secret, update);
       if (answer.status !== 200) throw new Error(`the webhook answered ${answer.status} ${answer.body}`);
-      if (answer.contentType.startsWith("application/json")) await this.performWebhookReply(JSON.parse(answer.body) as Record<string, unknown>);
+      if (answer.contentType.startsWith("application/json"))
+        await this.performWebhookReply(JSON.parse(answer.body) as Record<string, unknown>);
       return update;
     }
     this.queue.push(update);
@@ -606,9 +676,20 @@ export class FakeTelegram {
   /** The Bot API methods, named as Telegram names them. */
   /** `response` is the HTTP request's own, absent for a call made in a webhook's answer. */
   private readonly methods: Record<string, (params: Record<string, unknown>, response: ServerResponse | undefined) => unknown> = {
-    getMe: () => ({ ...this.bot, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false }),
+    getMe: () => ({
+      ...this.bot,
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+      can_connect_to_business: false,
+      has_main_web_app: false,
+    }),
     getUpdates: (params, response) => {
-      if (this.webhook) throw new BotApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      if (this.webhook)
+        throw new BotApiError(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        );
       const offset = params.offset === undefined ? undefined : integer(params, "offset");
       const limit = Math.min(100, Math.max(1, params.limit === undefined ? 100 : integer(params, "limit")));
       const timeoutSeconds = Math.max(0, params.timeout === undefined ? 0 : integer(params, "timeout"));
@@ -641,7 +722,8 @@ export class FakeTelegram {
       const chat = this.knownChat(params);
       const photo = params.photo;
       if (photo === undefined || photo === "") throw badRequest("there is no photo in the request");
-      if (typeof photo === "string" && !/^https?:\/\//.test(photo) && !photo.startsWith(FILE_ID_PREFIX)) throw badRequest("wrong remote file identifier specified");
+      if (typeof photo === "string" && !/^https?:\/\//.test(photo) && !photo.startsWith(FILE_ID_PREFIX))
+        throw badRequest("wrong remote file identifier specified");
       const upload = isUpload(photo) ? photo.bytes : undefined;
       if (upload && upload.length > MAX_UPLOAD_PHOTO_BYTES) throw badRequest("file is too big");
       if (upload && !looksLikeImage(upload)) throw badRequest("IMAGE_PROCESS_FAILED");
@@ -660,7 +742,10 @@ export class FakeTelegram {
       if (caption !== undefined && caption.length > MAX_CAPTION) throw badRequest("message caption is too long");
       const file = this.newFile(document.bytes);
       this.uploads.set(file.file_id, Buffer.from(document.bytes));
-      return this.newBotMessage(chat, params, { document: { ...file, file_name: document.filename, file_size: document.bytes.length }, ...(caption === undefined ? {} : { caption }) });
+      return this.newBotMessage(chat, params, {
+        document: { ...file, file_name: document.filename, file_size: document.bytes.length },
+        ...(caption === undefined ? {} : { caption }),
+      });
     },
     editMessageText: (params) => {
       const message = this.botMessage(params);
@@ -694,10 +779,12 @@ export class FakeTelegram {
       if (!Array.isArray(commands)) throw badRequest("commands is empty");
       for (const entry of commands as { command?: unknown; description?: unknown }[]) {
         if (typeof entry.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(entry.command)) throw badRequest("BOT_COMMAND_INVALID");
-        if (typeof entry.description !== "string" || entry.description.length < 1 || entry.description.length > 256) throw badRequest("BOT_COMMAND_DESCRIPTION_INVALID");
+        if (typeof entry.description !== "string" || entry.description.length < 1 || entry.description.length > 256)
+          throw badRequest("BOT_COMMAND_DESCRIPTION_INVALID");
       }
       const language = params.language_code;
-      if (language !== undefined && (typeof language !== "string" || !/^([a-z]{2})?$/.test(language))) throw badRequest("invalid language code specified");
+      if (language !== undefined && (typeof language !== "string" || !/^([a-z]{2})?$/.test(language)))
+        throw badRequest("invalid language code specified");
       return true;
     },
     setWebhook: (params) => {
@@ -705,7 +792,8 @@ export class FakeTelegram {
       if (url === "") return this.removeWebhook(params);
       if (!url.startsWith("https://")) throw badRequest("bad webhook: An HTTPS URL must be provided for webhook");
       const secret = params.secret_token;
-      if (secret !== undefined && (typeof secret !== "string" || !/^[A-Za-z0-9_-]{1,256}$/.test(secret))) throw badRequest("secret token contains unallowed characters");
+      if (secret !== undefined && (typeof secret !== "string" || !/^[A-Za-z0-9_-]{1,256}$/.test(secret)))
+        throw badRequest("secret token contains unallowed characters");
       if (params.drop_pending_updates === true || params.drop_pending_updates === "true") this.queue.length = 0;
       this.webhook = { url, secret: secret as string | undefined };
       for (const wake of this.pollers) wake();
@@ -716,7 +804,12 @@ export class FakeTelegram {
       const file = typeof params.file_id === "string" ? this.files.get(params.file_id) : undefined;
       if (!file?.bytes) throw badRequest("wrong file_id or the file is temporarily unavailable");
       if (file.bytes.length > MAX_DOWNLOAD_BYTES) throw badRequest("file is too big");
-      return { file_id: file.fileId, file_unique_id: file.fileUniqueId, ...(file.sizeKnown ? { file_size: file.bytes.length } : {}), file_path: file.path };
+      return {
+        file_id: file.fileId,
+        file_unique_id: file.fileUniqueId,
+        ...(file.sizeKnown ? { file_size: file.bytes.length } : {}),
+        file_path: file.path,
+      };
     },
     sendChatAction: (params) => {
       this.knownChat(params);
@@ -796,7 +889,9 @@ function drained(response: ServerResponse): Promise<void> {
 }
 
 function notModified() {
-  return badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message");
+  return badRequest(
+    "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+  );
 }
 
 function answer(response: ServerResponse, status: number, body: unknown): void {
@@ -818,11 +913,15 @@ function replyMarkupOf(params: Record<string, unknown>): FakeReplyMarkup | undef
   if (typeof markup !== "object" || markup === null) throw badRequest("can't parse reply keyboard markup JSON object");
   for (const button of markup.inline_keyboard?.flat() ?? []) {
     if (typeof button.text !== "string" || button.text === "") throw badRequest("text buttons are unallowed in the inline keyboard");
-    if (button.callback_data !== undefined && (Buffer.byteLength(button.callback_data) === 0 || Buffer.byteLength(button.callback_data) > MAX_CALLBACK_DATA_BYTES)) {
+    if (
+      button.callback_data !== undefined &&
+      (Buffer.byteLength(button.callback_data) === 0 || Buffer.byteLength(button.callback_data) > MAX_CALLBACK_DATA_BYTES)
+    ) {
       throw badRequest("BUTTON_DATA_INVALID");
     }
     if (button.url !== undefined && !/^(https?|tg):\/\//.test(button.url)) throw badRequest("BUTTON_URL_INVALID");
-    if (button.callback_data === undefined && button.url === undefined) throw badRequest("text buttons are unallowed in the inline keyboard");
+    if (button.callback_data === undefined && button.url === undefined)
+      throw badRequest("text buttons are unallowed in the inline keyboard");
   }
   return markup;
 }
@@ -861,7 +960,12 @@ function isUpload(value: unknown): value is FakeUpload {
 /** JPEG, PNG, GIF or WebP by their first bytes: what Telegram can turn into a photo. */
 function looksLikeImage(bytes: Buffer): boolean {
   const head = bytes.toString("latin1", 0, 12);
-  return (bytes[0] === 0xff && bytes[1] === 0xd8) || head.startsWith("\x89PNG") || head.startsWith("GIF8") || (head.startsWith("RIFF") && head.slice(8) === "WEBP");
+  return (
+    (bytes[0] === 0xff && bytes[1] === 0xd8) ||
+    head.startsWith("\x89PNG") ||
+    head.startsWith("GIF8") ||
+    (head.startsWith("RIFF") && head.slice(8) === "WEBP")
+  );
 }
 
 function decodeForm(form: URLSearchParams): Record<string, unknown> {
@@ -920,7 +1024,9 @@ async function readParams(request: IncomingMessage): Promise<Record<string, unkn
   if (type.startsWith("application/json")) {
     const json: unknown = JSON.parse(body.toString("utf8"));
     if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error("not an object");
-    return Object.fromEntries(Object.entries(json).map(([key, value]) => [key, typeof value === "string" ? decodeField(key, value) : value]));
+    return Object.fromEntries(
+      Object.entries(json).map(([key, value]) => [key, typeof value === "string" ? decodeField(key, value) : value]),
+    );
   }
   if (type.startsWith("application/x-www-form-urlencoded")) return decodeForm(new URLSearchParams(body.toString("utf8")));
   if (type.startsWith("multipart/form-data")) return decodeMultipart(body, type);
@@ -939,7 +1045,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions): Promise<F
   const fake = new FakeTelegram(server, `http://127.0.0.1:${address.port}`, options);
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
     fake.serve(request, response).catch((error: unknown) => {
-      if (!response.headersSent) answer(response, 500, { ok: false, error_code: 500, description: `Internal Server Error: ${String(error)}` });
+      if (!response.headersSent)
+        answer(response, 500, { ok: false, error_code: 500, description: `Internal Server Error: ${String(error)}` });
     });
   });
   return fake;

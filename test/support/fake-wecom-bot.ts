@@ -72,7 +72,10 @@ export interface FakeWecomBot {
    * `via` lists callback URLs taken in turn, try by try, as a load balancer in
    * front of several instances would; the target set by {@link target} otherwise.
    */
-  deliverWithRetries(payload: object, options: { answerWithinMs: number; attempts: number; via?: string[] }): Promise<{ abandoned: number; result: FakeCallbackResult | undefined }>;
+  deliverWithRetries(
+    payload: object,
+    options: { answerWithinMs: number; attempts: number; via?: string[] },
+  ): Promise<{ abandoned: number; result: FakeCallbackResult | undefined }>;
   /** Builds the payload of a user's image message (not sent), so a test can deliver it its own way. */
   imageMessage(user: FakeWecomUser, bytes: Buffer): object;
   /** Serves images only after `ms`, as a slow WeCom file server would; 0 serves them at once again. */
@@ -114,7 +117,9 @@ export function replyCard(result: FakeCallbackResult): FakeCard | undefined {
  * encrypts callbacks with WeCom's official `@wecom/crypto` and decrypts and
  * checks the app's passive replies (signature, receive id).
  */
-export async function startFakeWecomBot(options: { token?: string; encodingAesKey?: string; receiveId?: string } = {}): Promise<FakeWecomBot> {
+export async function startFakeWecomBot(
+  options: { token?: string; encodingAesKey?: string; receiveId?: string } = {},
+): Promise<FakeWecomBot> {
   const token = options.token ?? FAKE_TOKEN;
   const encodingAesKey = options.encodingAesKey ?? FAKE_ENCODING_AES_KEY;
   const receiveId = options.receiveId ?? "";
@@ -170,7 +175,10 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
   const seal = (plaintext: string, id = receiveId) => encrypt(encodingAesKey, plaintext, id);
 
   const raw = async (query: string, body: string, method: "GET" | "POST" = "POST", signal?: AbortSignal) => {
-    const response = await fetch(`${callbackUrl}?${query}`, method === "POST" ? { method, body, headers: { "content-type": "application/json" }, signal } : { method, signal });
+    const response = await fetch(
+      `${callbackUrl}?${query}`,
+      method === "POST" ? { method, body, headers: { "content-type": "application/json" }, signal } : { method, signal },
+    );
     return { status: response.status, text: await response.text() };
   };
 
@@ -184,7 +192,8 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
   const openReply = (text: string): Record<string, unknown> | undefined => {
     if (text === "") return undefined;
     const envelope = JSON.parse(text) as { encrypt: string; msgsignature: string; timestamp: number; nonce: string };
-    if (getSignature(token, envelope.timestamp, envelope.nonce, envelope.encrypt) !== envelope.msgsignature) throw new Error("the passive reply's signature is wrong");
+    if (getSignature(token, envelope.timestamp, envelope.nonce, envelope.encrypt) !== envelope.msgsignature)
+      throw new Error("the passive reply's signature is wrong");
     const opened = decrypt(encodingAesKey, envelope.encrypt);
     if (opened.id !== receiveId) throw new Error(`the passive reply carries receive id "${opened.id}"`);
     return JSON.parse(opened.message) as Record<string, unknown>;
@@ -194,7 +203,12 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
     const plaintext = typeof payload === "string" ? payload : JSON.stringify(payload);
     const ciphertext = options.encrypt ?? seal(plaintext, options.receiveId);
     const result = await raw(signedQuery(ciphertext, options).toString(), JSON.stringify({ encrypt: ciphertext }), "POST", signal);
-    const responseCode = typeof payload === "object" ? (String((payload as { response_url?: string }).response_url ?? "").split("/").pop() ?? "") : "";
+    const responseCode =
+      typeof payload === "object"
+        ? (String((payload as { response_url?: string }).response_url ?? "")
+            .split("/")
+            .pop() ?? "")
+        : "";
     return { status: result.status, text: result.text, reply: result.status === 200 ? openReply(result.text) : undefined, responseCode };
   };
 
@@ -253,11 +267,17 @@ export async function startFakeWecomBot(options: { token?: string; encodingAesKe
     hostImage,
     userClicks(user, card, buttonText) {
       const button = card.button_list.find((b) => b.text.includes(buttonText));
-      if (!button) throw new Error(`no button "${buttonText}" on card "${card.main_title?.title ?? ""}": ${card.button_list.map((b) => b.text).join(", ")}`);
+      if (!button)
+        throw new Error(
+          `no button "${buttonText}" on card "${card.main_title?.title ?? ""}": ${card.button_list.map((b) => b.text).join(", ")}`,
+        );
       return callback({
         ...envelopeOf(user),
         msgtype: "event",
-        event: { eventtype: "template_card_event", template_card_event: { card_type: card.card_type, event_key: button.key, task_id: card.task_id } },
+        event: {
+          eventtype: "template_card_event",
+          template_card_event: { card_type: card.card_type, event_key: button.key, task_id: card.task_id },
+        },
       });
     },
     pushes: () => [...pushes],

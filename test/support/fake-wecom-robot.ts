@@ -57,12 +57,14 @@ function parseMessage(raw: Buffer): FakeWecomMessage | Answer {
   if (body.msgtype === "markdown") {
     const content = body.markdown?.content;
     if (typeof content !== "string" || content === "") return { errcode: 40058, errmsg: "markdown.content is empty" };
-    if (Buffer.byteLength(content, "utf8") > FAKE_WECOM_LIMITS.markdownBytes) return { errcode: 40058, errmsg: "markdown content exceeds 4096 bytes" };
+    if (Buffer.byteLength(content, "utf8") > FAKE_WECOM_LIMITS.markdownBytes)
+      return { errcode: 40058, errmsg: "markdown content exceeds 4096 bytes" };
     return { msgtype: "markdown", content };
   }
   if (body.msgtype === "image") {
     const { base64, md5 } = body.image ?? {};
-    if (typeof base64 !== "string" || typeof md5 !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return { errcode: 40058, errmsg: "invalid image" };
+    if (typeof base64 !== "string" || typeof md5 !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+      return { errcode: 40058, errmsg: "invalid image" };
     const bytes = Buffer.from(base64, "base64");
     if (bytes.length > FAKE_WECOM_LIMITS.imageBytes) return { errcode: 40009, errmsg: "invalid image size" };
     if (createHash("md5").update(bytes).digest("hex") !== md5.toLowerCase()) return { errcode: 40058, errmsg: "image md5 does not match" };
@@ -87,7 +89,8 @@ export async function startFakeWecomRobot(options: FakeWecomRobotOptions = {}): 
   const handle = async (request: IncomingMessage, response: ServerResponse, raw: Buffer) => {
     const url = new URL(request.url ?? "/", "http://fake.wecom");
     const key = url.searchParams.get("key");
-    if (request.method !== "POST" || url.pathname !== "/cgi-bin/webhook/send" || !key) return answer(response, { errcode: 93000, errmsg: "invalid webhook url" });
+    if (request.method !== "POST" || url.pathname !== "/cgi-bin/webhook/send" || !key)
+      return answer(response, { errcode: 93000, errmsg: "invalid webhook url" });
     const failure = failures.shift();
     if (failure?.type === "errcode") return answer(response, { errcode: failure.errcode, errmsg: "injected failure" });
     if (failure?.type === "serverError") {

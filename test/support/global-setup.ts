@@ -45,7 +45,9 @@ function asClusterOwner(command: string, args: string[]): [string, string[]] {
  * about; `durable` keeps PostgreSQL's defaults, as a production server runs,
  * for the benchmark, whose figures must hold where committed means kept.
  */
-export async function startPostgres(options: { durable?: boolean } = {}): Promise<{ url: string; socketUrl: string; stop: () => Promise<void> }> {
+export async function startPostgres(
+  options: { durable?: boolean } = {},
+): Promise<{ url: string; socketUrl: string; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "linli-pg-"));
   if (asRoot) await chown(dir, Number((await run("id", ["-u", "postgres"])).stdout), Number((await run("id", ["-g", "postgres"])).stdout));
   const dataDir = path.join(dir, "data");
@@ -53,8 +55,14 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   await run(...asClusterOwner("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]));
   await run(
     ...asClusterOwner("pg_ctl", [
-      "-D", dataDir, "-l", path.join(dir, "log"), "-w", "start",
-      "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${options.durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"}`,
+      "-D",
+      dataDir,
+      "-l",
+      path.join(dir, "log"),
+      "-w",
+      "start",
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${options.durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"}`,
     ]),
   );
   return {

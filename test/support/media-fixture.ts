@@ -32,7 +32,11 @@ export async function openMediaFixture(options: { kind?: (typeof DATABASE_KINDS)
     store: createMediaStore({ root, sql: db.sql, maxBytes: options.maxBytes, limits: loadConfig({}).media.limits, logger }),
     logger,
     logs,
-    files: async () => (await readdir(root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name))).sort(),
+    files: async () =>
+      (await readdir(root, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+        .sort(),
     close: async () => {
       await db.close();
       await rm(root, { recursive: true, force: true });

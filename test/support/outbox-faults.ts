@@ -9,7 +9,9 @@ import type { Database } from "../../src/db/database.ts";
 export async function failOutboxRowsTo(db: Database, chatId: string): Promise<void> {
   await db.prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION linli_test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN IF NEW."chatId" = '${chatId}' THEN RAISE EXCEPTION 'test: outbox write fails'; END IF; RETURN NEW; END $$`);
-  await db.prisma.$executeRawUnsafe(`CREATE TRIGGER linli_test_fail BEFORE INSERT ON "OutboxMessage" FOR EACH ROW EXECUTE FUNCTION linli_test_fail()`);
+  await db.prisma.$executeRawUnsafe(
+    `CREATE TRIGGER linli_test_fail BEFORE INSERT ON "OutboxMessage" FOR EACH ROW EXECUTE FUNCTION linli_test_fail()`,
+  );
 }
 
 /** Undoes {@link failOutboxRowsTo}. */

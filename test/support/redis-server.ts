@@ -30,7 +30,9 @@ export async function startRedisServer(port: number, options: { durable?: boolea
   );
   child.once("exit", () => void rm(dir, { recursive: true, force: true }));
   await new Promise<void>((resolve, reject) => {
-    child.once("error", (error) => reject(new Error(`redis-server could not start (install it: apt-get install redis-server): ${error.message}`)));
+    child.once("error", (error) =>
+      reject(new Error(`redis-server could not start (install it: apt-get install redis-server): ${error.message}`)),
+    );
     child.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited with ${code}`)));
     child.stdout?.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("Ready to accept connections")) resolve();

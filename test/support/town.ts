@@ -90,7 +90,10 @@ export async function openSampleTown(kind: (typeof DATABASE_KINDS)[number] = "pg
 }
 
 /** A fresh database of the given kind with the town of `townFile` imported, its directory and its code. */
-async function openTown(townFile: string, kind: (typeof DATABASE_KINDS)[number] = "pglite"): Promise<{ db: Database; grid: GridDirectory; townCode: string }> {
+async function openTown(
+  townFile: string,
+  kind: (typeof DATABASE_KINDS)[number] = "pglite",
+): Promise<{ db: Database; grid: GridDirectory; townCode: string }> {
   const db = await freshDatabase(kind);
   const file = await readTownFile(townFile);
   await importTownData(db.prisma, file.data, file.hash, TOWN_TIME_ZONE);
@@ -113,7 +116,14 @@ export interface SampleServices {
   close(): Promise<void>;
 }
 
-type ServicesOptions = { kind?: (typeof DATABASE_KINDS)[number]; clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions>; maxPhotoBytes?: number; mediaLimits?: Partial<MediaLimits> };
+type ServicesOptions = {
+  kind?: (typeof DATABASE_KINDS)[number];
+  clock?: () => Date;
+  timeZone?: string;
+  reports?: Partial<ReportsOptions>;
+  maxPhotoBytes?: number;
+  mediaLimits?: Partial<MediaLimits>;
+};
 
 export async function openSampleServices(options: ServicesOptions = {}): Promise<SampleServices> {
   return openTownServices(SAMPLE_TOWN_FILE, options);
@@ -124,8 +134,23 @@ export async function openTownServices(townFile: string, options: ServicesOption
   const { db, grid, townCode } = await openTown(townFile, options.kind);
   const timeZone = options.timeZone ?? TOWN_TIME_ZONE;
   const mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
-  const media = createMediaStore({ root: mediaRoot, sql: db.sql, maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024, limits: { ...loadConfig({}).media.limits, ...options.mediaLimits }, now: options.clock, logger: createLogger({ level: "silent" }) });
-  const reports = createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode, timeZone, clock: options.clock, options: options.reports });
+  const media = createMediaStore({
+    root: mediaRoot,
+    sql: db.sql,
+    maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024,
+    limits: { ...loadConfig({}).media.limits, ...options.mediaLimits },
+    now: options.clock,
+    logger: createLogger({ level: "silent" }),
+  });
+  const reports = createReportsService({
+    prisma: db.prisma,
+    sql: db.sql,
+    grid,
+    townCode,
+    timeZone,
+    clock: options.clock,
+    options: options.reports,
+  });
   const staff = createStaffRegistry({ prisma: db.prisma, townCode, clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
@@ -143,7 +168,29 @@ export async function openTownServices(townFile: string, options: ServicesOption
     media,
     mediaRoot,
     staff,
-    services: { grid, reports, merchantReports: createMerchantReports({ prisma: db.prisma, townCode, clock: options.clock }), photos, staff, classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock, staff, timeZone, grid }), desk: createStaffDesk({ prisma: db.prisma, townCode, registry: staff, reports, clock: options.clock }), compact: createCompactService({ prisma: db.prisma, townCode, staff, clock: options.clock, timeZone, onShopAdded: reports.forgetShops }), budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }), links: { telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`, web: (payload) => `http://127.0.0.1:3000/?start=${payload}` }, timeZone },
+    services: {
+      grid,
+      reports,
+      merchantReports: createMerchantReports({ prisma: db.prisma, townCode, clock: options.clock }),
+      photos,
+      staff,
+      classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock, staff, timeZone, grid }),
+      desk: createStaffDesk({ prisma: db.prisma, townCode, registry: staff, reports, clock: options.clock }),
+      compact: createCompactService({
+        prisma: db.prisma,
+        townCode,
+        staff,
+        clock: options.clock,
+        timeZone,
+        onShopAdded: reports.forgetShops,
+      }),
+      budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }),
+      links: {
+        telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`,
+        web: (payload) => `http://127.0.0.1:3000/?start=${payload}`,
+      },
+      timeZone,
+    },
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);
@@ -171,7 +218,12 @@ export function TINY_PNG(seed: number): Buffer {
   header.writeUInt32BE(1, 4);
   header.set([8, 2, 0, 0, 0], 8);
   const pixel = deflateSync(Buffer.from([0, seed & 0xff, (seed >> 8) & 0xff, 0x80]));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", pixel), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", pixel),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 /** A text file that a careless client might call photo.jpg. */
@@ -192,7 +244,19 @@ export async function openSampleReports(
   options: { clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions> } = {},
 ): Promise<{ db: Database; grid: GridDirectory; reports: ReportsService & StaffReportActions }> {
   const { db, grid, townCode } = await openTown(SAMPLE_TOWN_FILE, kind);
-  return { db, grid, reports: createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode, timeZone: options.timeZone ?? TOWN_TIME_ZONE, clock: options.clock, options: options.reports }) };
+  return {
+    db,
+    grid,
+    reports: createReportsService({
+      prisma: db.prisma,
+      sql: db.sql,
+      grid,
+      townCode,
+      timeZone: options.timeZone ?? TOWN_TIME_ZONE,
+      clock: options.clock,
+      options: options.reports,
+    }),
+  };
 }
 
 /** A resident chatting on Telegram from a private chat; `n` tells residents apart. */

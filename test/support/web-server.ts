@@ -10,7 +10,10 @@ import { FLOWS } from "../../src/flows/registry.ts";
 import { createLogger } from "../../src/log.ts";
 
 /** The page words of the small test town (test/fixtures/town/minimal.yaml), for pages served without a town database. */
-export const TEST_PAGE_TOWN: ChatPageTown = { name: { zh: "测试镇", en: "Test Town" }, neighbourhood: { zh: "松园", en: "Pine Garden Neighbourhood" } };
+export const TEST_PAGE_TOWN: ChatPageTown = {
+  name: { zh: "测试镇", en: "Test Town" },
+  neighbourhood: { zh: "松园", en: "Pine Garden Neighbourhood" },
+};
 
 /** The web channel alone on a local HTTP server, in front of a handler of the test's choosing. */
 export async function startWebChannelServer(

@@ -52,7 +52,11 @@ async function issuesOf(text: string): Promise<{ file: string; error: TownDataEr
 describe("the Wujing sample file", () => {
   it("parses, and its hash is the SHA-256 of its bytes", async () => {
     const { data, hash } = await readTownFile(SAMPLE);
-    expect(hash).toBe(createHash("sha256").update(await readFile(SAMPLE)).digest("hex"));
+    expect(hash).toBe(
+      createHash("sha256")
+        .update(await readFile(SAMPLE))
+        .digest("hex"),
+    );
     expect(data.town.code).toBe("wujing");
   });
 
@@ -78,7 +82,9 @@ describe("the Wujing sample file", () => {
     const members = data.districts.flatMap((d) => d.members);
     expect(members.every((m) => m.personName === undefined && m.contact === undefined)).toBe(true);
     expect(members.filter((m) => m.role === "DIRECTOR").map((m) => m.title)).toContain("第一片区治理委员会主任（镇领导班子成员）");
-    expect(members.map((m) => m.title)).toEqual(expect.arrayContaining(["城管执法中队代表", "派出所社区民警代表", "市场监管所代表", "房管办代表"]));
+    expect(members.map((m) => m.title)).toEqual(
+      expect.arrayContaining(["城管执法中队代表", "派出所社区民警代表", "市场监管所代表", "房管办代表"]),
+    );
   });
 
   it("has the districts, neighbourhoods, roads and the seven road committees the article describes", async () => {
@@ -92,8 +98,12 @@ describe("the Wujing sample file", () => {
     const yongde = data.roads.find((r) => r.name === "永德路")!;
     expect(yongde.aliases).toContain("永德");
     expect(yongde.segments.length).toBeGreaterThanOrEqual(3);
-    expect(data.neighbourhoods.find((n) => n.name === "紫竹半岛居民区")!.aliases).toEqual(expect.arrayContaining(["紫竹半岛", "紫竹半岛小区"]));
-    expect(data.neighbourhoods.find((n) => n.name === "虹梅新苑第二居民区")!.aliases).toEqual(expect.arrayContaining(["虹梅新苑二居", "虹梅新苑第二"]));
+    expect(data.neighbourhoods.find((n) => n.name === "紫竹半岛居民区")!.aliases).toEqual(
+      expect.arrayContaining(["紫竹半岛", "紫竹半岛小区"]),
+    );
+    expect(data.neighbourhoods.find((n) => n.name === "虹梅新苑第二居民区")!.aliases).toEqual(
+      expect.arrayContaining(["虹梅新苑二居", "虹梅新苑第二"]),
+    );
 
     const crossing = data.roads.filter((r) => new Set(r.segments.map((s) => s.district)).size > 1);
     expect(crossing.length).toBeGreaterThanOrEqual(3);
@@ -102,7 +112,17 @@ describe("the Wujing sample file", () => {
   it("has the nine street-compact categories, each with a clause in both languages and keywords in Chinese and English", async () => {
     const { data } = await readTownFile(SAMPLE);
     expect(data.town.referencePrefix).toBe("WJ");
-    expect(data.categories.map((c) => c.name)).toEqual(["占道经营", "乱堆乱放", "违规停车", "噪音扰民", "油烟扰民", "环境卫生", "破坏绿化", "违规店招广告", "其他"]);
+    expect(data.categories.map((c) => c.name)).toEqual([
+      "占道经营",
+      "乱堆乱放",
+      "违规停车",
+      "噪音扰民",
+      "油烟扰民",
+      "环境卫生",
+      "破坏绿化",
+      "违规店招广告",
+      "其他",
+    ]);
     expect(data.categories.at(-1)!.code).toBe("other");
     expect(new Set(data.categories.map((c) => c.clause.ref)).size).toBe(data.categories.length);
     for (const category of data.categories.filter((c) => c.code !== "other")) {
@@ -295,7 +315,11 @@ describe("problems in a town-data file", () => {
   });
 
   it("a committee left without a deputy director is reported at its members list", async () => {
-    const text = edit(sampleText, "      - role: DEPUTY_DIRECTOR\n        title: 第二片区治理委员会专职副主任", "      - role: MANAGEMENT\n        title: 第二片区治理委员会专职副主任");
+    const text = edit(
+      sampleText,
+      "      - role: DEPUTY_DIRECTOR\n        title: 第二片区治理委员会专职副主任",
+      "      - role: MANAGEMENT\n        title: 第二片区治理委员会专职副主任",
+    );
     const { error } = await issuesOf(text);
     const membersKey = text.indexOf("members:", text.indexOf("code: d2"));
     const issue = error.issues.find((i) => i.field === "districts[1].members");
@@ -313,8 +337,16 @@ describe("problems in a town-data file", () => {
   });
 
   it("every problem is reported in one error, in line order, each in Chinese and English", async () => {
-    let text = edit(sampleText, "{ from: 1, to: 300, district: d2, neighbourhood: jinghong }", "{ from: 310, to: 300, district: d2, neighbourhood: jinghong }");
-    text = edit(text, "    district: d1\n    committeeName: 虹梅新苑第二居民区居委会", "    district: d9\n    committeeName: 虹梅新苑第二居民区居委会");
+    let text = edit(
+      sampleText,
+      "{ from: 1, to: 300, district: d2, neighbourhood: jinghong }",
+      "{ from: 310, to: 300, district: d2, neighbourhood: jinghong }",
+    );
+    text = edit(
+      text,
+      "    district: d1\n    committeeName: 虹梅新苑第二居民区居委会",
+      "    district: d9\n    committeeName: 虹梅新苑第二居民区居委会",
+    );
     const { file, error } = await issuesOf(text);
     expect(error.issues.map((i) => i.field)).toEqual(["neighbourhoods[1].district", "roads[3].segments[0].from"]);
     for (const issue of error.issues) expect(issue.message).toMatch(/[\u4e00-\u9fff].* \/ [a-z]/);

@@ -48,7 +48,9 @@ export interface HttpAnswer {
 
 /** Sends `init` to `url` on the shared keep-alive connections; rejects when the server cannot be reached, resets or times out. */
 export async function httpRequest(url: string, init: HttpCall = {}): Promise<HttpAnswer> {
-  const signals = [init.signal, init.timeoutMs === undefined ? undefined : AbortSignal.timeout(init.timeoutMs)].filter((signal) => signal !== undefined);
+  const signals = [init.signal, init.timeoutMs === undefined ? undefined : AbortSignal.timeout(init.timeoutMs)].filter(
+    (signal) => signal !== undefined,
+  );
   const answer = await request(url, {
     dispatcher,
     method: init.method ?? "GET",

@@ -153,7 +153,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return send(
         req,
         res,
-        jsonError(405, "method_not_allowed", { zh: `此地址只接受 ${allow} 请求。`, en: `This address accepts ${allow} only.` }, { headers: { Allow: allow } }),
+        jsonError(
+          405,
+          "method_not_allowed",
+          { zh: `此地址只接受 ${allow} 请求。`, en: `This address accepts ${allow} only.` },
+          { headers: { Allow: allow } },
+        ),
         started,
       );
     }
@@ -222,7 +227,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
     const status =
-      error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? "431 Request Header Fields Too Large"
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? "408 Request Timeout"
+          : "400 Bad Request";
     const headers = Object.entries(SECURITY_HEADERS)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join("");

@@ -85,11 +85,13 @@ export async function createRedisLimiter(options: RedisLimiterOptions): Promise<
   const key = (limit: WindowLimit) => `${options.keyPrefix}limit:${limit.key}`;
 
   let failing = false;
-  const failOpen = <T>(fallback: T) => (error: unknown): T => {
-    if (!failing) logger.warn("Redis did not answer a rate-limit check; requests are allowed until it does", { error });
-    failing = true;
-    return fallback;
-  };
+  const failOpen =
+    <T>(fallback: T) =>
+    (error: unknown): T => {
+      if (!failing) logger.warn("Redis did not answer a rate-limit check; requests are allowed until it does", { error });
+      failing = true;
+      return fallback;
+    };
   const answered = <T>(value: T): T => {
     failing = false;
     return value;

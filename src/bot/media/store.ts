@@ -17,9 +17,17 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 // such a file is refused as not an image and the user is asked for another.
 const SIGNATURES: readonly (ImageType & { matches: (bytes: Buffer) => boolean })[] = [
   { mimeType: "image/jpeg", extension: "jpg", matches: (b) => b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { mimeType: "image/png", extension: "png", matches: (b) => b.length > PNG_SIGNATURE.length && b.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE) },
+  {
+    mimeType: "image/png",
+    extension: "png",
+    matches: (b) => b.length > PNG_SIGNATURE.length && b.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE),
+  },
   { mimeType: "image/gif", extension: "gif", matches: (b) => b.length > 6 && ["GIF87a", "GIF89a"].includes(b.toString("latin1", 0, 6)) },
-  { mimeType: "image/webp", extension: "webp", matches: (b) => b.length > 12 && b.toString("latin1", 0, 4) === "RIFF" && b.toString("latin1", 8, 12) === "WEBP" },
+  {
+    mimeType: "image/webp",
+    extension: "webp",
+    matches: (b) => b.length > 12 && b.toString("latin1", 0, 4) === "RIFF" && b.toString("latin1", 8, 12) === "WEBP",
+  },
 ];
 
 /**
@@ -202,9 +210,22 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
    * instead (PGlite reports a unique violation unlike pg, so none is raised).
    * Known bytes pass every bound: they take no more room.
    */
-  async function recordWithinBounds(row: { sha256: string; mimeType: string; sizeBytes: number; path: string; uploadedBy: string | null; uploadedFrom: string | null }): Promise<{ mediaId: string } | Refusal> {
+  async function recordWithinBounds(row: {
+    sha256: string;
+    mimeType: string;
+    sizeBytes: number;
+    path: string;
+    uploadedBy: string | null;
+    uploadedFrom: string | null;
+  }): Promise<{ mediaId: string } | Refusal> {
     const at = now();
-    const [result] = await sql.query<{ id: string | null; totalBytes: string; unattachedBytes: string; byClient: number; fromAddress: number }>(
+    const [result] = await sql.query<{
+      id: string | null;
+      totalBytes: string;
+      unattachedBytes: string;
+      byClient: number;
+      fromAddress: number;
+    }>(
       `WITH usage AS (
          SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM "Media") AS "totalBytes", COALESCE(SUM(m."sizeBytes"), 0) AS "unattachedBytes",
            (COUNT(*) FILTER (WHERE m."uploadedBy" = $7))::int AS "byClient", (COUNT(*) FILTER (WHERE m."uploadedFrom" = $8))::int AS "fromAddress"
@@ -238,9 +259,14 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     if (known !== undefined) return { mediaId: known };
     if (!result) throw new MediaStoreError(row.sha256, "the bounds of the store could not be read");
     const retryAfterSeconds = Math.ceil(limits.unattachedTtlMs / 1000);
-    if (row.uploadedBy !== null && result.byClient >= limits.unattachedPerClient) return { ok: false, reason: "uploaderQuota", limit: limits.unattachedPerClient, retryAfterSeconds };
-    if (row.uploadedFrom !== null && result.fromAddress >= limits.unattachedPerAddress) return { ok: false, reason: "uploaderQuota", limit: limits.unattachedPerAddress, retryAfterSeconds };
-    logger.warn("an image was refused: the media store is at its bound", { totalBytes: Number(result.totalBytes), unattachedBytes: Number(result.unattachedBytes) });
+    if (row.uploadedBy !== null && result.byClient >= limits.unattachedPerClient)
+      return { ok: false, reason: "uploaderQuota", limit: limits.unattachedPerClient, retryAfterSeconds };
+    if (row.uploadedFrom !== null && result.fromAddress >= limits.unattachedPerAddress)
+      return { ok: false, reason: "uploaderQuota", limit: limits.unattachedPerAddress, retryAfterSeconds };
+    logger.warn("an image was refused: the media store is at its bound", {
+      totalBytes: Number(result.totalBytes),
+      unattachedBytes: Number(result.unattachedBytes),
+    });
     return { ok: false, reason: "storageFull" };
   }
 
@@ -257,7 +283,14 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       await writeAtomically(relative, bytes, sha256);
       let recorded: { mediaId: string } | Refusal;
       try {
-        recorded = await recordWithinBounds({ sha256, mimeType: image.mimeType, sizeBytes: bytes.length, path: relative, uploadedBy, uploadedFrom });
+        recorded = await recordWithinBounds({
+          sha256,
+          mimeType: image.mimeType,
+          sizeBytes: bytes.length,
+          path: relative,
+          uploadedBy,
+          uploadedFrom,
+        });
       } catch (error) {
         throw new MediaStoreError(sha256, "could not record the stored image", { cause: error });
       }
@@ -273,7 +306,9 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       return (await sql.query(`SELECT 1 FROM "Media" WHERE "id" = $1`, [mediaId])).length > 0;
     },
     async read(mediaId) {
-      const [row] = await sql.query<{ path: string; mimeType: string }>(`SELECT "path", "mimeType" FROM "Media" WHERE "id" = $1`, [mediaId]);
+      const [row] = await sql.query<{ path: string; mimeType: string }>(`SELECT "path", "mimeType" FROM "Media" WHERE "id" = $1`, [
+        mediaId,
+      ]);
       if (!row) return undefined;
       try {
         return { bytes: await readFile(path.join(root, row.path)), mimeType: row.mimeType };
@@ -289,16 +324,26 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
            COUNT(*)::int AS "unattached", COALESCE(SUM(m."sizeBytes"), 0)::text AS "unattachedBytes"
          FROM "Media" m WHERE ${UNATTACHED}`,
       );
-      return { bytesUsed: Number(row?.bytesUsed ?? 0), maxTotalBytes: limits.maxTotalBytes, unattached: row?.unattached ?? 0, unattachedBytes: Number(row?.unattachedBytes ?? 0) };
+      return {
+        bytesUsed: Number(row?.bytesUsed ?? 0),
+        maxTotalBytes: limits.maxTotalBytes,
+        unattached: row?.unattached ?? 0,
+        unattachedBytes: Number(row?.unattachedBytes ?? 0),
+      };
     },
     async sweepUnattached() {
       const before = new Date(now().getTime() - limits.unattachedTtlMs);
-      const candidates = await sql.query<{ id: string }>(`SELECT m."id" FROM "Media" m WHERE m."createdAt" <= $1 AND ${UNATTACHED} ORDER BY m."createdAt" LIMIT ${SWEEP_BATCH}`, [before]);
+      const candidates = await sql.query<{ id: string }>(
+        `SELECT m."id" FROM "Media" m WHERE m."createdAt" <= $1 AND ${UNATTACHED} ORDER BY m."createdAt" LIMIT ${SWEEP_BATCH}`,
+        [before],
+      );
       let deleted = 0;
       for (const { id } of candidates) {
         // One row a statement: a report attaching this photo at the same moment makes only this delete fail.
         const gone = await sql
-          .query<{ path: string }>(`DELETE FROM "Media" m WHERE m."id" = $1 AND m."createdAt" <= $2 AND ${UNATTACHED} RETURNING m."path"`, [id, before])
+          .query<{
+            path: string;
+          }>(`DELETE FROM "Media" m WHERE m."id" = $1 AND m."createdAt" <= $2 AND ${UNATTACHED} RETURNING m."path"`, [id, before])
           .catch((error: unknown) => {
             logger.warn("an unattached image could not be deleted; the next sweep tries again", { mediaId: id, error });
             return [];

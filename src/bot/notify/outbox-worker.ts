@@ -207,7 +207,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
    * secret webhook URL, so keys carry a hash of the chat id, never the id.
    */
   const limitsFor = (channel: string, chatId: string, sender: ChannelSender): [WindowLimit, WindowLimit] => [
-    { key: `outbox:${channel}:chat:${createHash("sha256").update(chatId).digest("hex").slice(0, 32)}`, limit: sender.perDestinationPerMinute, windowMs: 60_000 },
+    {
+      key: `outbox:${channel}:chat:${createHash("sha256").update(chatId).digest("hex").slice(0, 32)}`,
+      limit: sender.perDestinationPerMinute,
+      windowMs: 60_000,
+    },
     { key: `outbox:${channel}:all`, limit: sender.perSecondOverall, windowMs: 1_000 },
   ];
 
@@ -234,7 +238,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       WHERE "id" IN (${Prisma.join(candidates.map((row) => row.id))}) AND "status" = 'PENDING' AND "attempts" = 0
       FOR UPDATE SKIP LOCKED`;
     if (locked.length < 2) return;
-    const rows = await tx.outboxMessage.findMany({ where: { id: { in: locked.map((row) => row.id) } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    const rows = await tx.outboxMessage.findMany({
+      where: { id: { in: locked.map((row) => row.id) } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
     const folded = rows.flatMap((row) => {
       const entry = digestEntryOf(row);
       return entry ? [{ row, entry }] : [];
@@ -243,7 +250,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     if (!oldest || folded.length < 2) return;
     const payload: AlertDigestPayload = {
       locale: oldest.entry.locale,
-      alerts: folded.map(({ entry }) => ({ reference: entry.reference, category: entry.category, place: entry.place, heading: entry.heading })),
+      alerts: folded.map(({ entry }) => ({
+        reference: entry.reference,
+        category: entry.category,
+        place: entry.place,
+        heading: entry.heading,
+      })),
     };
     const ids = folded.map(({ row }) => row.id);
     const digest = await tx.outboxMessage.create({
@@ -335,21 +347,32 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   };
 
   /** Gives a row back without counting the claim as an attempt. */
-  const release = (claim: Claim, until: Date, lastError?: string) => settle(claim, { giveBackAttempt: true, nextAttemptAt: until, lastError });
+  const release = (claim: Claim, until: Date, lastError?: string) =>
+    settle(claim, { giveBackAttempt: true, nextAttemptAt: until, lastError });
 
   const deadLetter = async (claim: Claim, lastError: string): Promise<Outcome> => {
     if (await settle(claim, { status: "DEAD", lastError })) {
-      logger.error("outbox row dead-lettered", { id: claim.row.id, kind: claim.row.kind, channel: claim.row.channel, attempts: claim.row.attempts, lastError });
+      logger.error("outbox row dead-lettered", {
+        id: claim.row.id,
+        kind: claim.row.kind,
+        channel: claim.row.channel,
+        attempts: claim.row.attempts,
+        lastError,
+      });
     }
     return { type: "done" };
   };
 
-  const backoffMs = (attempt: number) => Math.random() * Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  const backoffMs = (attempt: number) =>
+    Math.random() * Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
 
   const deliver = async (claim: Claim): Promise<Outcome> => {
     const { row } = claim;
     if (row.attempts > options.maxAttempts) {
-      return deadLetter(claim, `gave up after ${row.attempts - 1} attempts; the last ones never reported an outcome (worker stopped during the send)`);
+      return deadLetter(
+        claim,
+        `gave up after ${row.attempts - 1} attempts; the last ones never reported an outcome (worker stopped during the send)`,
+      );
     }
     let messages: OutboundMessage[] | undefined;
     try {
@@ -398,12 +421,21 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         if (row.attempts >= options.maxAttempts) return deadLetter(claim, lastError);
         const until = new Date(after.getTime() + backoffMs(row.attempts));
         await settle(claim, { nextAttemptAt: until, lastError });
-        logger.warn("outbox delivery failed; will retry", { id: row.id, channel: row.channel, attempts: row.attempts, retryAt: until.toISOString(), error: lastError });
+        logger.warn("outbox delivery failed; will retry", {
+          id: row.id,
+          channel: row.channel,
+          attempts: row.attempts,
+          retryAt: until.toISOString(),
+          error: lastError,
+        });
         return { type: "waiting", until };
       }
       case "recipientGone": {
         const outcome = await deadLetter(claim, errorText(result.error));
-        await prisma.chatUser.updateMany({ where: { channel: row.channel, chatId: row.chatId, unreachableAt: null }, data: { unreachableAt: after } });
+        await prisma.chatUser.updateMany({
+          where: { channel: row.channel, chatId: row.chatId, unreachableAt: null },
+          data: { unreachableAt: after },
+        });
         return outcome;
       }
     }

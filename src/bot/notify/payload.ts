@@ -44,6 +44,10 @@ export class UnreadableOutboxRowError extends Error {
 /** The payload of `row` as `schema` reads it; throws {@link UnreadableOutboxRowError} saying what does not fit. */
 export function parsePayload<T>(schema: z.ZodType<T>, row: { kind: string; payload: unknown }): T {
   const parsed = schema.safeParse(row.payload);
-  if (!parsed.success) throw new UnreadableOutboxRowError(row.kind, parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  if (!parsed.success)
+    throw new UnreadableOutboxRowError(
+      row.kind,
+      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+    );
   return parsed.data;
 }

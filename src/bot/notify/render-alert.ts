@@ -13,7 +13,16 @@ import type { reportStatus, StaffAlert } from "./payload.ts";
  */
 export function renderStaffAlert(alert: StaffAlert, options: { heading?: string; state?: AlertState } = {}): OutboundMessage[] {
   const a = catalogFor(alert.locale).alerts;
-  return [alertMessage(alert, options), ...alert.photoIds.map((mediaId, index): OutboundMessage => ({ type: "photo", mediaId, caption: a.photoCaption(alert.reference, index + 1, alert.photoIds.length) }))];
+  return [
+    alertMessage(alert, options),
+    ...alert.photoIds.map(
+      (mediaId, index): OutboundMessage => ({
+        type: "photo",
+        mediaId,
+        caption: a.photoCaption(alert.reference, index + 1, alert.photoIds.length),
+      }),
+    ),
+  ];
 }
 
 /** The status a case is in and who put it there, shown on alerts after staff acted. */
@@ -23,7 +32,10 @@ interface AlertState {
 }
 
 /** The alert's text with the buttons that apply in its status. */
-export function alertMessage(alert: StaffAlert, options: { heading?: string; state?: AlertState }): Extract<OutboundMessage, { type: "choices" }> {
+export function alertMessage(
+  alert: StaffAlert,
+  options: { heading?: string; state?: AlertState },
+): Extract<OutboundMessage, { type: "choices" }> {
   const { locale } = alert;
   const t = catalogFor(locale);
   const a = t.alerts;
@@ -34,5 +46,9 @@ export function alertMessage(alert: StaffAlert, options: { heading?: string; sta
   ];
   if (options.state) lines.push(a.state(t.report.status[options.state.status], options.state.actorLabel));
   const actions = actionsFor(options.state?.status ?? "SUBMITTED");
-  return { type: "choices", text: lines.join("\n"), options: actions.map((action) => ({ label: a.actions[action], value: caseActionChoice(action, alert.reference) })) };
+  return {
+    type: "choices",
+    text: lines.join("\n"),
+    options: actions.map((action) => ({ label: a.actions[action], value: caseActionChoice(action, alert.reference) })),
+  };
 }

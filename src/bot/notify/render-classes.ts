@@ -38,14 +38,26 @@ export function renderClassRow(row: { kind: string; payload: unknown }, timeZone
     const p = parsePayload(promoted, row);
     const c = catalogFor(p.locale).classes;
     const lines = [c.promoted(`${p.course[p.locale]} · ${p.cohort[p.locale]}`, p.checkInCode)];
-    if (p.nextSessionStartsAt && p.nextSessionPlace) lines.push(c.nextSession(townTime(new Date(p.nextSessionStartsAt), p.locale, timeZone), p.nextSessionPlace[p.locale]));
+    if (p.nextSessionStartsAt && p.nextSessionPlace)
+      lines.push(c.nextSession(townTime(new Date(p.nextSessionStartsAt), p.locale, timeZone), p.nextSessionPlace[p.locale]));
     return [{ type: "text", text: lines.join("\n") }];
   }
   if (row.kind === CLASS_REMINDER_KIND || row.kind === CLASS_CHANGED_KIND) {
     const p = parsePayload(reminder, row);
     const c = catalogFor(p.locale).classes;
     const say = row.kind === CLASS_REMINDER_KIND ? c.reminder : c.sessionChanged;
-    return [{ type: "text", text: say(`${p.course[p.locale]} · ${p.cohort[p.locale]}`, p.sessionIndex, p.topic[p.locale], townTime(new Date(p.startsAt), p.locale, timeZone), p.place[p.locale]) }];
+    return [
+      {
+        type: "text",
+        text: say(
+          `${p.course[p.locale]} · ${p.cohort[p.locale]}`,
+          p.sessionIndex,
+          p.topic[p.locale],
+          townTime(new Date(p.startsAt), p.locale, timeZone),
+          p.place[p.locale],
+        ),
+      },
+    ];
   }
   if (row.kind === CLASS_BROADCAST_KIND) {
     const p = parsePayload(broadcast, row);

@@ -83,7 +83,8 @@ export function renderMerchantRow(row: { kind: string; payload: unknown }, timeZ
   if (row.kind === MERCHANT_ANSWER_ALERT_KIND) {
     const p = parsePayload(answer, row);
     const s = catalogFor(p.locale).shopReports;
-    const title = p.answer === "rectified" ? s.answerRectified(p.shop[p.locale], p.reference) : s.answerDisputed(p.shop[p.locale], p.reference);
+    const title =
+      p.answer === "rectified" ? s.answerRectified(p.shop[p.locale], p.reference) : s.answerDisputed(p.shop[p.locale], p.reference);
     const messages: OutboundMessage[] = [{ type: "text", text: [title, s.answerNote(p.note), s.answerHint(p.reference)].join("\n") }];
     if (p.photoId) messages.push({ type: "photo", mediaId: p.photoId, caption: s.answerPhotoCaption(p.reference) });
     return messages;

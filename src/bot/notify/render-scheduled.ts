@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { DAILY_DIGEST_KIND, ESCALATED_KIND, OVERDUE_KIND, type DailyDigestPayload, type EscalationPayload, type OverduePayload } from "../../domain/reports/schedule.ts";
+import {
+  DAILY_DIGEST_KIND,
+  ESCALATED_KIND,
+  OVERDUE_KIND,
+  type DailyDigestPayload,
+  type EscalationPayload,
+  type OverduePayload,
+} from "../../domain/reports/schedule.ts";
 import { catalogFor } from "../../flows/i18n/catalog.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
 import { bilingual, locale, parsePayload, reportStatus as status, staffAlert, UnreadableOutboxRowError } from "./payload.ts";
@@ -18,7 +25,13 @@ const count = z.number().int().min(0);
 
 const escalation = z.object({ alert: staffAlert, waitedMinutes: count }) satisfies z.ZodType<EscalationPayload>;
 
-const overdue = z.object({ alert: staffAlert, deadlineAt: z.string(), deadline: z.string(), workingDays: z.number().int().min(1), status }) satisfies z.ZodType<OverduePayload>;
+const overdue = z.object({
+  alert: staffAlert,
+  deadlineAt: z.string(),
+  deadline: z.string(),
+  workingDays: z.number().int().min(1),
+  status,
+}) satisfies z.ZodType<OverduePayload>;
 
 const digest = z.object({
   date: z.string(),
@@ -54,9 +67,19 @@ export function renderScheduledRow(row: { kind: string; payload: unknown }): Out
 function digestText(payload: DailyDigestPayload): string {
   const t = catalogFor(payload.locale).schedule;
   const { counts } = payload;
-  const lines = [t.digestTitle(payload.date), t.digestNew(counts.new), t.digestOpen(counts.open), t.digestOverdue(counts.overdue), t.digestResolved(counts.resolved)];
+  const lines = [
+    t.digestTitle(payload.date),
+    t.digestNew(counts.new),
+    t.digestOpen(counts.open),
+    t.digestOverdue(counts.overdue),
+    t.digestResolved(counts.resolved),
+  ];
   if (payload.oldestOverdue.length > 0) {
-    lines.push("", t.digestOldest, ...payload.oldestOverdue.map((c) => t.digestLine(c.reference, c.category[payload.locale], c.submittedOn)));
+    lines.push(
+      "",
+      t.digestOldest,
+      ...payload.oldestOverdue.map((c) => t.digestLine(c.reference, c.category[payload.locale], c.submittedOn)),
+    );
     const rest = counts.overdue - payload.oldestOverdue.length;
     if (rest > 0) lines.push(t.digestMore(rest));
   }

@@ -12,7 +12,6 @@ import { bilingual, locale, parsePayload, reportStatus as status, staffAlert, Un
 
 export { UnreadableOutboxRowError };
 
-
 /** What the reports domain queues for residents (see ResidentUpdatePayload); checked again on the way out. */
 const residentUpdate = z.object({
   reference: z.string(),

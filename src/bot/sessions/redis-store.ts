@@ -3,7 +3,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../log.ts";
 import { closeRedis, connectRedis, describeWithoutCredentials, messageOf, type RedisConnection } from "../redis/connect.ts";
-import { assertTtl, createKeyedQueue, LockLostError, LockTimeoutError, runStep, SessionStoreUnavailableError, type SessionStore } from "./store.ts";
+import {
+  assertTtl,
+  createKeyedQueue,
+  LockLostError,
+  LockTimeoutError,
+  runStep,
+  SessionStoreUnavailableError,
+  type SessionStore,
+} from "./store.ts";
 
 /** Where and how {@link createRedisStore} keeps its data. */
 export interface RedisStoreOptions {
@@ -58,7 +66,15 @@ interface LockScripts {
   linliReleaseLock(lockKey: string, token: string): Promise<number>;
   linliExtendLock(lockKey: string, token: string, ttlMs: number): Promise<number>;
   linliBeginUpdate(lockKey: string, seenKey: string, sessionKey: string, token: string, lockTtlMs: number): Promise<BeginReply>;
-  linliCommitUpdate(lockKey: string, sessionKey: string, seenKey: string, token: string, value: string, ttlMs: number, processedTtlMs: number): Promise<number>;
+  linliCommitUpdate(
+    lockKey: string,
+    sessionKey: string,
+    seenKey: string,
+    token: string,
+    value: string,
+    ttlMs: number,
+    processedTtlMs: number,
+  ): Promise<number>;
 }
 
 /**
@@ -137,17 +153,22 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
   // A slow update (a flow waiting on an outside API) must not lose its lock
   // halfway, or another process would run the same session concurrently.
   const keepExtended = (key: string, token: string): (() => void) => {
-    const timer = setInterval(() => {
-      client.linliExtendLock(lockKey(key), token, lockTtlMs).then(
-        (extended) => {
-          if (extended === 0) {
-            logger.error("A session lock expired while its update was still running; updates of this session may have overlapped", { lockTtlMs });
-            clearInterval(timer);
-          }
-        },
-        (error: unknown) => logger.warn("Could not extend a session lock; retrying", { error }),
-      );
-    }, Math.max(1, Math.floor(lockTtlMs / 2)));
+    const timer = setInterval(
+      () => {
+        client.linliExtendLock(lockKey(key), token, lockTtlMs).then(
+          (extended) => {
+            if (extended === 0) {
+              logger.error("A session lock expired while its update was still running; updates of this session may have overlapped", {
+                lockTtlMs,
+              });
+              clearInterval(timer);
+            }
+          },
+          (error: unknown) => logger.warn("Could not extend a session lock; retrying", { error }),
+        );
+      },
+      Math.max(1, Math.floor(lockTtlMs / 2)),
+    );
     timer.unref();
     return () => clearInterval(timer);
   };
@@ -169,7 +190,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
       return queue.run(key, lockWaitMs, async () => {
         const token = randomUUID();
         const begun = await acquire(key, deadline, async () => {
-          const reply = await run("take a session lock", () => client.linliBeginUpdate(lockKey(key), seenKey(deliveryId), sessionKey(key), token, lockTtlMs));
+          const reply = await run("take a session lock", () =>
+            client.linliBeginUpdate(lockKey(key), seenKey(deliveryId), sessionKey(key), token, lockTtlMs),
+          );
           return reply[0] === 0 ? undefined : reply;
         });
         if (begun[0] === 1) return { type: "already-processed" } as const;

@@ -141,7 +141,11 @@ export function assertTtl(ttlMs: number): void {
  * runs: after the step the lock belongs to the next caller, and a second commit
  * would mark a delivery twice or save over a newer session.
  */
-export async function runStep<T>(value: string | undefined, commit: (save: SessionCommit) => Promise<void>, step: (session: LockedSession) => Promise<T>): Promise<SessionTurn<T>> {
+export async function runStep<T>(
+  value: string | undefined,
+  commit: (save: SessionCommit) => Promise<void>,
+  step: (session: LockedSession) => Promise<T>,
+): Promise<SessionTurn<T>> {
   let state: "running" | "committed" | "finished" = "running";
   const session: LockedSession = {
     value,

@@ -6,10 +6,29 @@ import type { GridDirectory } from "../grid/directory.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { normalize } from "../grid/text.ts";
 import type { ChatIdentity } from "../reports/service.ts";
-import { CODE_ALPHABET, createStaffRegistry, normalizeCode, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "../staff/registry.ts";
+import {
+  CODE_ALPHABET,
+  createStaffRegistry,
+  normalizeCode,
+  type StaffIdentity,
+  type StaffMemberInfo,
+  type StaffRegistry,
+} from "../staff/registry.ts";
 import { localDateTimeOf } from "../time/zone.ts";
 import { toCsv } from "./csv.ts";
-import { CLASS_BROADCAST_KIND, CLASS_CHANGED_KIND, CLASS_REMINDER_KIND, fillSeats, localeOf, lockCohort, seatFigures, sessionInfo, takeQueueNumber, type SeatFigures, type SessionInfo } from "./seats.ts";
+import {
+  CLASS_BROADCAST_KIND,
+  CLASS_CHANGED_KIND,
+  CLASS_REMINDER_KIND,
+  fillSeats,
+  localeOf,
+  lockCohort,
+  seatFigures,
+  sessionInfo,
+  takeQueueNumber,
+  type SeatFigures,
+  type SessionInfo,
+} from "./seats.ts";
 
 /*
  * Community-talent classes (issue 5): residents browse the governance
@@ -71,7 +90,11 @@ export interface SignUp {
 }
 
 /** Refusals shared by sign-up and talent registration, checked before anything is stored. */
-export type PersonalDataRefusal = { type: "privacyNotAccepted" } | { type: "invalidName" } | { type: "invalidMobile" } | { type: "unknownNeighbourhood" };
+export type PersonalDataRefusal =
+  | { type: "privacyNotAccepted" }
+  | { type: "invalidName" }
+  | { type: "invalidMobile" }
+  | { type: "unknownNeighbourhood" };
 
 export type EnrolResult =
   | { type: "seated"; cohortCode: string; checkInCode: string }
@@ -324,7 +347,11 @@ function cleanSkills(skills: readonly string[] | undefined): string[] {
 }
 
 /** Validates the personal data shared by sign-up and the talent pool, in the order a resident is asked to fix it. */
-function checkPersonalData(input: { name: string; mobile: string; privacyAccepted: boolean }): PersonalDataRefusal | { name: string; mobile: string } {
+function checkPersonalData(input: {
+  name: string;
+  mobile: string;
+  privacyAccepted: boolean;
+}): PersonalDataRefusal | { name: string; mobile: string } {
   if (!input.privacyAccepted) return { type: "privacyNotAccepted" };
   const name = input.name.trim();
   if (name === "" || name.length > MAX_NAME) return { type: "invalidName" };
@@ -371,9 +398,26 @@ type EarlierEnrolment = { id: string; status: EnrolmentStatusName; queueNumber: 
 const holdsPlace = (enrolment: EarlierEnrolment | null | undefined): enrolment is EarlierEnrolment & { status: "SEATED" | "WAITLISTED" } =>
   enrolment !== null && enrolment !== undefined && enrolment.status !== "CANCELLED";
 
-type EnrolmentFields = { name: string; mobile: string; neighbourhoodCode: string; skills: string[]; status: "SEATED" | "WAITLISTED"; queueNumber: number; now: Date };
+type EnrolmentFields = {
+  name: string;
+  mobile: string;
+  neighbourhoodCode: string;
+  skills: string[];
+  status: "SEATED" | "WAITLISTED";
+  queueNumber: number;
+  now: Date;
+};
 /** {@link EnrolmentFields} as `$n` parameters, in the order both the insert and the update of a sign-up expect them after their own. */
-const enrolmentParams = (f: EnrolmentFields) => [f.name, f.mobile, f.neighbourhoodCode, f.skills, f.status, f.queueNumber, f.now, f.status === "SEATED" ? f.now : null];
+const enrolmentParams = (f: EnrolmentFields) => [
+  f.name,
+  f.mobile,
+  f.neighbourhoodCode,
+  f.skills,
+  f.status,
+  f.queueNumber,
+  f.now,
+  f.status === "SEATED" ? f.now : null,
+];
 /** A resident's seated or waitlisted enrolment with what {@link MyEnrolment} shows of it. */
 type LiveEnrolment = {
   cohortId: string;
@@ -418,7 +462,8 @@ export function createClassesService(deps: {
     return staff && (staff.role === "ACADEMY_STAFF" || staff.role === "ADMIN") ? staff : undefined;
   };
 
-  const findCohort = (db: Db, code: string) => db.cohort.findUnique({ where: { townCode_code: { townCode, code } }, include: cohortInclude });
+  const findCohort = (db: Db, code: string) =>
+    db.cohort.findUnique({ where: { townCode_code: { townCode, code } }, include: cohortInclude });
 
   const windowOf = (cohort: { enrolmentOpensAt: Date; enrolmentClosesAt: Date }, now: Date): EnrolmentWindow =>
     now < cohort.enrolmentOpensAt ? "notOpenYet" : now < cohort.enrolmentClosesAt ? "open" : "closed";
@@ -426,10 +471,10 @@ export function createClassesService(deps: {
   /** 1 for the next to be seated: waitlisted enrolments that arrived no later than `queueNumber`. */
   const waitlistPosition = async (db: Sql, cohortId: string, queueNumber: number) =>
     (
-      await db.query<{ position: number }>(`SELECT COUNT(*)::int AS "position" FROM "Enrolment" WHERE "cohortId" = $1 AND "status" = 'WAITLISTED' AND "queueNumber" <= $2`, [
-        cohortId,
-        queueNumber,
-      ])
+      await db.query<{ position: number }>(
+        `SELECT COUNT(*)::int AS "position" FROM "Enrolment" WHERE "cohortId" = $1 AND "status" = 'WAITLISTED' AND "queueNumber" <= $2`,
+        [cohortId, queueNumber],
+      )
     )[0]!.position;
 
   /** The cohort as the catalogue keeps it; `enrolment` is set again from the clock whenever it is shown. */
@@ -460,11 +505,25 @@ export function createClassesService(deps: {
 
   const readCatalogue = async (): Promise<Catalogue> => {
     const [cohorts, neighbourhoods] = await Promise.all([
-      prisma.cohort.findMany({ where: { townCode }, include: cohortInclude, orderBy: [{ course: { sortOrder: "asc" } }, { sortOrder: "asc" }] }),
+      prisma.cohort.findMany({
+        where: { townCode },
+        include: cohortInclude,
+        orderBy: [{ course: { sortOrder: "asc" } }, { sortOrder: "asc" }],
+      }),
       prisma.neighbourhood.findMany({ where: { district: { townCode } }, select: { code: true, name: true, nameEn: true } }),
     ]);
-    const entries = cohorts.map((cohort): CatalogueCohort => ({ id: cohort.id, info: infoOf(cohort), courseDescription: { zh: cohort.course.description, en: cohort.course.descriptionEn } }));
-    return { cohorts: entries, byCode: new Map(entries.map((entry) => [entry.info.code, entry])), neighbourhoods: new Map(neighbourhoods.map((n) => [n.code, { zh: n.name, en: n.nameEn }])) };
+    const entries = cohorts.map(
+      (cohort): CatalogueCohort => ({
+        id: cohort.id,
+        info: infoOf(cohort),
+        courseDescription: { zh: cohort.course.description, en: cohort.course.descriptionEn },
+      }),
+    );
+    return {
+      cohorts: entries,
+      byCode: new Map(entries.map((entry) => [entry.info.code, entry])),
+      neighbourhoods: new Map(neighbourhoods.map((n) => [n.code, { zh: n.name, en: n.nameEn }])),
+    };
   };
   // Courses, cohorts and sessions change only by import and by staff moving a session, yet every
   // listing and sign-up step shows them: read them once, share the one read among concurrent callers
@@ -516,8 +575,16 @@ export function createClassesService(deps: {
   };
 
   /** Adds skills to the resident's talent-pool entry, creating it (with no availability yet) if needed. */
-  const addToTalentPool = async (tx: Sql, userId: string, person: { name: string; mobile: string; neighbourhoodCode: string; skills: string[] }, now: Date) => {
-    const [existing] = await tx.query<{ skills: string[] }>(`SELECT "skills" FROM "TalentProfile" WHERE "townCode" = $1 AND "userId" = $2`, [townCode, userId]);
+  const addToTalentPool = async (
+    tx: Sql,
+    userId: string,
+    person: { name: string; mobile: string; neighbourhoodCode: string; skills: string[] },
+    now: Date,
+  ) => {
+    const [existing] = await tx.query<{ skills: string[] }>(
+      `SELECT "skills" FROM "TalentProfile" WHERE "townCode" = $1 AND "userId" = $2`,
+      [townCode, userId],
+    );
     // Skills are merged here, not in SQL: two spellings of one skill are the same skill (normalize).
     const skills = cleanSkills([...(existing?.skills ?? []), ...person.skills]);
     await tx.query(
@@ -540,7 +607,12 @@ export function createClassesService(deps: {
         // The figures are read from the database now: a cohort it no longer has, or whose enrolment closed, is not listed.
         const cohortSeats = info.enrolmentClosesAt > closesAfter ? seats.get(id) : undefined;
         if (!cohortSeats) continue;
-        const course = courses.get(info.courseCode) ?? { code: info.courseCode, name: info.course, description: courseDescription, cohorts: [] };
+        const course = courses.get(info.courseCode) ?? {
+          code: info.courseCode,
+          name: info.course,
+          description: courseDescription,
+          cohorts: [],
+        };
         course.cohorts.push(view(info, cohortSeats));
         courses.set(info.courseCode, course);
       }
@@ -604,7 +676,15 @@ export function createClassesService(deps: {
         // Seats freed without a promotion (there should be none) go to those already waiting, not to this arrival.
         const promoted = figures.seated < figures.capacity && figures.waiting > 0 ? (await fillSeats(tx, cohort.id, now)).length : 0;
         const status = figures.seated + promoted < figures.capacity ? "SEATED" : "WAITLISTED";
-        const fields: EnrolmentFields = { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills, status, queueNumber, now };
+        const fields: EnrolmentFields = {
+          name: person.name,
+          mobile: person.mobile,
+          neighbourhoodCode: signUp.neighbourhoodCode,
+          skills,
+          status,
+          queueNumber,
+          now,
+        };
         const checkInCode = existing
           ? (
               await tx.query<{ checkInCode: string }>(
@@ -615,7 +695,13 @@ export function createClassesService(deps: {
               )
             )[0]!.checkInCode
           : await insertEnrolment(tx, cohort.id, chatUser.id, fields);
-        if (skills.length > 0) await addToTalentPool(tx, chatUser.id, { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills }, now);
+        if (skills.length > 0)
+          await addToTalentPool(
+            tx,
+            chatUser.id,
+            { name: person.name, mobile: person.mobile, neighbourhoodCode: signUp.neighbourhoodCode, skills },
+            now,
+          );
         if (status === "SEATED") return { type: "seated", cohortCode: cohort.code, checkInCode };
         // Everyone still waiting arrived before this resident (lower queue numbers, under the lock): their place is after them.
         return { type: "waitlisted", cohortCode: cohort.code, position: figures.waiting - promoted + 1, checkInCode };
@@ -641,7 +727,10 @@ export function createClassesService(deps: {
         const wasSeated = enrolment.status === "SEATED";
         // Leaving the waitlist harms nobody, so only a seat is held once the cohort has begun.
         if (wasSeated && cohort.firstStartsAt && cohort.firstStartsAt <= now) return { type: "cancelAfterStart" };
-        await tx.query(`UPDATE "Enrolment" SET "status" = 'CANCELLED', "cancelledAt" = $2, "seatedAt" = NULL WHERE "id" = $1`, [enrolment.id, now]);
+        await tx.query(`UPDATE "Enrolment" SET "status" = 'CANCELLED', "cancelledAt" = $2, "seatedAt" = NULL WHERE "id" = $1`, [
+          enrolment.id,
+          now,
+        ]);
         const promoted = wasSeated ? (await fillSeats(tx, cohort.id, now)).length : 0;
         return { type: "cancelled", wasSeated, promoted };
       });
@@ -708,7 +797,11 @@ export function createClassesService(deps: {
       if (!(await academyStaff(staff))) return { type: "notAllowed" };
       const cohort = await findCohort(prisma, cohortCode);
       if (!cohort) return { type: "unknownCohort" };
-      const rows = await prisma.enrolment.findMany({ where: { cohortId: cohort.id }, include: { _count: { select: { attendances: true } } }, orderBy: { queueNumber: "asc" } });
+      const rows = await prisma.enrolment.findMany({
+        where: { cohortId: cohort.id },
+        include: { _count: { select: { attendances: true } } },
+        orderBy: { queueNumber: "asc" },
+      });
       const names = await neighbourhoodNames();
       const rank: Record<EnrolmentStatusName, number> = { SEATED: 0, WAITLISTED: 1, CANCELLED: 2 };
       let waiting = 0;
@@ -737,10 +830,26 @@ export function createClassesService(deps: {
     async rosterCsv(staff, cohortCode) {
       const roster = await this.roster(staff, cohortCode);
       if (roster.type !== "roster") return roster;
-      const status: Record<EnrolmentStatusName, string> = { SEATED: "已入座 Seated", WAITLISTED: "候补 Waitlisted", CANCELLED: "已取消 Cancelled" };
+      const status: Record<EnrolmentStatusName, string> = {
+        SEATED: "已入座 Seated",
+        WAITLISTED: "候补 Waitlisted",
+        CANCELLED: "已取消 Cancelled",
+      };
       const time = (d: Date | null) => (d ? localDateTimeOf(d, deps.timeZone) : "");
       const rows = [
-        ["状态 Status", "候补顺位 Waitlist", "姓名 Name", "手机 Mobile", "居民区 Neighbourhood", "技能特长 Skills", "签到码 Check-in code", `出勤 Attended (/${roster.cohort.sessions.length})`, "结业 Completed", "报名时间 Enrolled at", "取消时间 Cancelled at"],
+        [
+          "状态 Status",
+          "候补顺位 Waitlist",
+          "姓名 Name",
+          "手机 Mobile",
+          "居民区 Neighbourhood",
+          "技能特长 Skills",
+          "签到码 Check-in code",
+          `出勤 Attended (/${roster.cohort.sessions.length})`,
+          "结业 Completed",
+          "报名时间 Enrolled at",
+          "取消时间 Cancelled at",
+        ],
         ...roster.entries.map((e) => [
           status[e.status],
           e.waitlistPosition === null ? "" : String(e.waitlistPosition),
@@ -763,19 +872,31 @@ export function createClassesService(deps: {
       if (!member) return { type: "notAllowed" };
       const session =
         "sessionId" in ref
-          ? await prisma.cohortSession.findFirst({ where: { id: ref.sessionId, cohort: { townCode } }, include: { cohort: { include: { _count: { select: { sessions: true } } } } } })
-          : await prisma.cohortSession.findFirst({ where: { position: ref.sessionIndex, cohort: { townCode, code: ref.cohortCode } }, include: { cohort: { include: { _count: { select: { sessions: true } } } } } });
+          ? await prisma.cohortSession.findFirst({
+              where: { id: ref.sessionId, cohort: { townCode } },
+              include: { cohort: { include: { _count: { select: { sessions: true } } } } },
+            })
+          : await prisma.cohortSession.findFirst({
+              where: { position: ref.sessionIndex, cohort: { townCode, code: ref.cohortCode } },
+              include: { cohort: { include: { _count: { select: { sessions: true } } } } },
+            });
       if (!session) return { type: "unknownSession" };
       return prisma.$transaction(async (tx): Promise<CheckInResult> => {
-        const enrolment = await tx.enrolment.findUnique({ where: { cohortId_checkInCode: { cohortId: session.cohortId, checkInCode: normalizeCode(code) } } });
+        const enrolment = await tx.enrolment.findUnique({
+          where: { cohortId_checkInCode: { cohortId: session.cohortId, checkInCode: normalizeCode(code) } },
+        });
         if (!enrolment || enrolment.status !== "SEATED") return { type: "wrongCode" };
         const now = clock();
-        const written = await tx.attendance.createMany({ data: [{ enrolmentId: enrolment.id, sessionId: session.id, checkedInAt: now, staffId: member.staffId }], skipDuplicates: true });
+        const written = await tx.attendance.createMany({
+          data: [{ enrolmentId: enrolment.id, sessionId: session.id, checkedInAt: now, staffId: member.staffId }],
+          skipDuplicates: true,
+        });
         if (written.count === 0) return { type: "alreadyCheckedIn", name: enrolment.name, sessionIndex: session.position };
         const attended = await tx.attendance.count({ where: { enrolmentId: enrolment.id } });
         const total = session.cohort._count.sessions;
         const completed = enrolment.completedAt !== null || attended >= sessionsToComplete(session.cohort.completionShare, total);
-        if (completed && enrolment.completedAt === null) await tx.enrolment.update({ where: { id: enrolment.id }, data: { completedAt: now } });
+        if (completed && enrolment.completedAt === null)
+          await tx.enrolment.update({ where: { id: enrolment.id }, data: { completedAt: now } });
         return { type: "checkedIn", name: enrolment.name, sessionIndex: session.position, attended, sessions: total, completed };
       }, TRANSACTION_OPTIONS);
     },
@@ -822,7 +943,11 @@ export function createClassesService(deps: {
       return prisma.$transaction(async (tx): Promise<BroadcastResult> => {
         const cohort = await findCohort(tx, cohortCode);
         if (!cohort) return { type: "unknownCohort" };
-        const seated = await tx.enrolment.findMany({ where: { cohortId: cohort.id, status: "SEATED" }, include: { user: true }, orderBy: { queueNumber: "asc" } });
+        const seated = await tx.enrolment.findMany({
+          where: { cohortId: cohort.id, status: "SEATED" },
+          include: { user: true },
+          orderBy: { queueNumber: "asc" },
+        });
         const broadcastId = randomUUID();
         const now = clock();
         await tx.outboxMessage.createMany({
@@ -866,7 +991,11 @@ export function createClassesService(deps: {
           where: { id: session.id },
           data: { startsAt: change.startsAt, endsAt: change.endsAt, place: change.place.zh, placeEn: change.place.en },
         });
-        const seated = await tx.enrolment.findMany({ where: { cohortId: cohort.id, status: "SEATED" }, include: { user: true }, orderBy: { queueNumber: "asc" } });
+        const seated = await tx.enrolment.findMany({
+          where: { cohortId: cohort.id, status: "SEATED" },
+          include: { user: true },
+          orderBy: { queueNumber: "asc" },
+        });
         const now = clock();
         // Each change is its own message, even two made at the same clock tick.
         const changeId = randomUUID();
@@ -911,8 +1040,18 @@ export function createClassesService(deps: {
       return prisma.$transaction(async (tx): Promise<RegisterTalentResult> => {
         const now = clock();
         const chatUser = await upsertChatUser(prismaSql(tx), user, now);
-        const fields = { ...person, neighbourhoodCode: talent.neighbourhoodCode, skills, availability: talent.availability.trim().slice(0, MAX_AVAILABILITY), consentAt: now, updatedAt: now };
-        const existing = await tx.talentProfile.findUnique({ where: { townCode_userId: { townCode, userId: chatUser.id } }, select: { id: true } });
+        const fields = {
+          ...person,
+          neighbourhoodCode: talent.neighbourhoodCode,
+          skills,
+          availability: talent.availability.trim().slice(0, MAX_AVAILABILITY),
+          consentAt: now,
+          updatedAt: now,
+        };
+        const existing = await tx.talentProfile.findUnique({
+          where: { townCode_userId: { townCode, userId: chatUser.id } },
+          select: { id: true },
+        });
         if (existing) {
           await tx.talentProfile.update({ where: { id: existing.id }, data: fields });
           return { type: "updated" };
@@ -926,7 +1065,10 @@ export function createClassesService(deps: {
       if (!(await academyStaff(staff))) return { type: "notAllowed" };
       const wanted = normalize(skill);
       const [profiles, names] = await Promise.all([
-        prisma.talentProfile.findMany({ where: { townCode, ...(neighbourhoodCode ? { neighbourhoodCode } : {}) }, orderBy: { updatedAt: "desc" } }),
+        prisma.talentProfile.findMany({
+          where: { townCode, ...(neighbourhoodCode ? { neighbourhoodCode } : {}) },
+          orderBy: { updatedAt: "desc" },
+        }),
         neighbourhoodNames(),
       ]);
       const talents = profiles

@@ -56,9 +56,17 @@ async function findConflicts(tx: Tx, data: TownData): Promise<CourseConflict[]> 
     },
   });
   const seated = new Map(
-    (await tx.enrolment.groupBy({ by: ["cohortId"], where: { status: "SEATED", cohort: { townCode: data.town.code } }, _count: { _all: true } })).map((g) => [g.cohortId, g._count._all]),
+    (
+      await tx.enrolment.groupBy({
+        by: ["cohortId"],
+        where: { status: "SEATED", cohort: { townCode: data.town.code } },
+        _count: { _all: true },
+      })
+    ).map((g) => [g.cohortId, g._count._all]),
   );
-  const ids = new Map((await tx.cohort.findMany({ where: { townCode: data.town.code }, select: { id: true, code: true } })).map((c) => [c.code, c.id]));
+  const ids = new Map(
+    (await tx.cohort.findMany({ where: { townCode: data.town.code }, select: { id: true, code: true } })).map((c) => [c.code, c.id]),
+  );
   const conflicts: CourseConflict[] = [];
   const inFile = new Map(data.courses.flatMap((course, i) => course.cohorts.map((cohort, j) => [cohort.code, { cohort, i, j }] as const)));
   for (const row of stored) {
@@ -113,7 +121,8 @@ export async function writeCourses(tx: Tx, data: TownData, now: Date): Promise<C
   };
   const courses = await sync(await tx.course.findMany({ where: { townCode }, select: { id: true, code: true } }), data.courses, {
     update: (id, index) => tx.course.update({ where: { id }, data: courseFields(index) }),
-    create: (index) => tx.course.create({ data: { townCode, code: data.courses[index]!.code, ...courseFields(index) }, select: { id: true } }),
+    create: (index) =>
+      tx.course.create({ data: { townCode, code: data.courses[index]!.code, ...courseFields(index) }, select: { id: true } }),
   });
 
   const cohortList = data.courses.flatMap((course) => course.cohorts.map((cohort) => ({ course: course.code, cohort, code: cohort.code })));
@@ -137,14 +146,17 @@ export async function writeCourses(tx: Tx, data: TownData, now: Date): Promise<C
   };
   const cohorts = await sync(existingCohorts, cohortList, {
     update: (id, index) => tx.cohort.update({ where: { id }, data: cohortFields(index) }),
-    create: (index) => tx.cohort.create({ data: { townCode, code: cohortList[index]!.code, ...cohortFields(index) }, select: { id: true } }),
+    create: (index) =>
+      tx.cohort.create({ data: { townCode, code: cohortList[index]!.code, ...cohortFields(index) }, select: { id: true } }),
   });
 
   const sessions: ImportCounts = { created: 0, updated: 0, removed: 0 };
   let promoted = 0;
   for (const { cohort, code } of cohortList) {
     const cohortId = required(cohorts.ids, code);
-    const stored = new Map((await tx.cohortSession.findMany({ where: { cohortId }, select: { id: true, position: true } })).map((s) => [s.position, s.id]));
+    const stored = new Map(
+      (await tx.cohortSession.findMany({ where: { cohortId }, select: { id: true, position: true } })).map((s) => [s.position, s.id]),
+    );
     for (const [k, s] of cohort.sessions.entries()) {
       const position = k + 1;
       const fields = {

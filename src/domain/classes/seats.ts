@@ -9,7 +9,6 @@ import type { Bilingual } from "../grid/index.ts";
  * the waitlist the same way.
  */
 
-
 /** Outbox kind telling a waitlisted resident they now have a seat. */
 export const CLASS_PROMOTED_KIND = "class.promoted";
 /** Outbox kind reminding a seated resident of a coming session. */
@@ -78,7 +77,9 @@ const SEAT_FIGURES = sql`
 export async function seatFigures(db: Sql, scope: { cohortId: string } | { townCode: string; closesAfter: Date }): Promise<SeatFigures[]> {
   return "cohortId" in scope
     ? db.query<SeatFigures>(sql`${SEAT_FIGURES} WHERE c."id" = ${scope.cohortId} GROUP BY c."id"`)
-    : db.query<SeatFigures>(sql`${SEAT_FIGURES} WHERE c."townCode" = ${scope.townCode} AND c."enrolmentClosesAt" > ${scope.closesAfter} GROUP BY c."id"`);
+    : db.query<SeatFigures>(
+        sql`${SEAT_FIGURES} WHERE c."townCode" = ${scope.townCode} AND c."enrolmentClosesAt" > ${scope.closesAfter} GROUP BY c."id"`,
+      );
 }
 
 /**
@@ -154,7 +155,13 @@ export async function fillSeats(tx: Sql, cohortId: string, now: Date): Promise<s
       nextSessionPlace: cohort!.startsAt !== null ? sessionPlace({ place: cohort!.place!, placeEn: cohort!.placeEn! }) : null,
       locale: localeOf(enrolment),
     };
-    return { dedupeKey: `class-promoted:${enrolment.id}:${enrolment.queueNumber}`, kind: CLASS_PROMOTED_KIND, channel: enrolment.channel, chatId: enrolment.chatId, payload };
+    return {
+      dedupeKey: `class-promoted:${enrolment.id}:${enrolment.queueNumber}`,
+      kind: CLASS_PROMOTED_KIND,
+      channel: enrolment.channel,
+      chatId: enrolment.chatId,
+      payload,
+    };
   });
   await queueOutbox(tx, rows, now);
   return promoted.map((e) => e.id);

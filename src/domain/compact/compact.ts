@@ -61,7 +61,12 @@ export interface AcknowledgementReceipt {
 
 export type NotAllowed = { type: "notAllowed" };
 
-export type AddMerchantResult = { type: "added"; shop: ShopView } | { type: "unknownRoad" } | { type: "invalidName" } | { type: "invalidHouseNumber" } | NotAllowed;
+export type AddMerchantResult =
+  | { type: "added"; shop: ShopView }
+  | { type: "unknownRoad" }
+  | { type: "invalidName" }
+  | { type: "invalidHouseNumber" }
+  | NotAllowed;
 
 /** One invitation as created: the code is shown once and then only its hash is kept. */
 export interface ShopInvite {
@@ -70,7 +75,12 @@ export interface ShopInvite {
   expiresAt: Date;
 }
 
-export type CreateInvitesResult = { type: "created"; invites: ShopInvite[] } | { type: "unknownShop" } | { type: "unknownRoad" } | { type: "noShops" } | NotAllowed;
+export type CreateInvitesResult =
+  | { type: "created"; invites: ShopInvite[] }
+  | { type: "unknownShop" }
+  | { type: "unknownRoad" }
+  | { type: "noShops" }
+  | NotAllowed;
 
 export type RedeemShopResult = { type: "bound"; shop: ShopView } | { type: "invalid" } | { type: "used" } | { type: "expired" };
 
@@ -211,11 +221,26 @@ const shopView = (m: ShopRow): ShopView => ({
 });
 
 /** Creates the compact service of one town; `timeZone` is the zone CSV times are written in; `onShopAdded` hears of every shop staff add in chat. */
-export function createCompactService(deps: { prisma: PrismaClient; townCode: string; staff: StaffRegistry; clock?: () => Date; timeZone: string; onShopAdded?: () => void }): CompactService {
+export function createCompactService(deps: {
+  prisma: PrismaClient;
+  townCode: string;
+  staff: StaffRegistry;
+  clock?: () => Date;
+  timeZone: string;
+  onShopAdded?: () => void;
+}): CompactService {
   const { prisma, townCode, staff: registry } = deps;
   const clock = deps.clock ?? (() => new Date());
 
-  const versionView = (v: { id: string; version: number; title: string; titleEn: string; clauses: unknown; contentHash: string; effectiveFrom: Date }): CompactVersionView => ({
+  const versionView = (v: {
+    id: string;
+    version: number;
+    title: string;
+    titleEn: string;
+    clauses: unknown;
+    contentHash: string;
+    effectiveFrom: Date;
+  }): CompactVersionView => ({
     id: v.id,
     version: v.version,
     title: { zh: v.title, en: v.titleEn },
@@ -230,10 +255,20 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
   const roadArea = async (roadCode: string): Promise<{ id: string; name: Bilingual; area: CaseArea } | undefined> => {
     const road = await prisma.road.findUnique({
       where: { townCode_code: { townCode, code: roadCode } },
-      select: { id: true, name: true, nameEn: true, roadCommittee: { select: { code: true } }, segments: { select: { district: { select: { code: true } } } } },
+      select: {
+        id: true,
+        name: true,
+        nameEn: true,
+        roadCommittee: { select: { code: true } },
+        segments: { select: { district: { select: { code: true } } } },
+      },
     });
     if (!road) return undefined;
-    return { id: road.id, name: { zh: road.name, en: road.nameEn }, area: { districtCodes: [...new Set(road.segments.map((s) => s.district.code))], roadCommitteeCode: road.roadCommittee.code } };
+    return {
+      id: road.id,
+      name: { zh: road.name, en: road.nameEn },
+      area: { districtCodes: [...new Set(road.segments.map((s) => s.district.code))], roadCommitteeCode: road.roadCommittee.code },
+    };
   };
 
   /** The road if it exists and the staff member covers it; `notAllowed` is checked first so strangers learn nothing. */
@@ -245,7 +280,16 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
     return (await registry.mayHandle(who, road.area)) ? road : { type: "notAllowed" };
   };
 
-  const receiptOf = (ack: { signerName: string; acknowledgedAt: Date; channel: string; contentHash: string; version: { version: number; title: string; titleEn: string; effectiveFrom: Date } }, shop: ShopView): AcknowledgementReceipt => ({
+  const receiptOf = (
+    ack: {
+      signerName: string;
+      acknowledgedAt: Date;
+      channel: string;
+      contentHash: string;
+      version: { version: number; title: string; titleEn: string; effectiveFrom: Date };
+    },
+    shop: ShopView,
+  ): AcknowledgementReceipt => ({
     shop,
     version: ack.version.version,
     title: { zh: ack.version.title, en: ack.version.titleEn },
@@ -281,7 +325,8 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       const allowed: { code: string; name: Bilingual; shops: number }[] = [];
       for (const road of roads) {
         const area = await roadArea(road.code);
-        if (area && (await registry.mayHandle(who, area.area))) allowed.push({ code: road.code, name: { zh: road.name, en: road.nameEn }, shops: road._count.merchants });
+        if (area && (await registry.mayHandle(who, area.area)))
+          allowed.push({ code: road.code, name: { zh: road.name, en: road.nameEn }, shops: road._count.merchants });
       }
       return allowed;
     },
@@ -290,7 +335,11 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       const road = await coveredRoad(who, roadCode);
       if (!road) return [];
       if ("type" in road) return road;
-      const shops = await prisma.merchant.findMany({ where: { townCode, roadId: road.id }, select: shopSelect, orderBy: [{ houseNumber: "asc" }, { code: "asc" }] });
+      const shops = await prisma.merchant.findMany({
+        where: { townCode, roadId: road.id },
+        select: shopSelect,
+        orderBy: [{ houseNumber: "asc" }, { code: "asc" }],
+      });
       return shops.map(shopView);
     },
 
@@ -300,11 +349,17 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       if ("type" in road) return road;
       const name = input.name.trim();
       if (name === "" || [...name].length > MAX_SHOP_NAME) return { type: "invalidName" };
-      if (input.houseNumber !== undefined && !(Number.isInteger(input.houseNumber) && input.houseNumber >= 1 && input.houseNumber <= 99_999)) return { type: "invalidHouseNumber" };
+      if (
+        input.houseNumber !== undefined &&
+        !(Number.isInteger(input.houseNumber) && input.houseNumber >= 1 && input.houseNumber <= 99_999)
+      )
+        return { type: "invalidHouseNumber" };
       const optional = (value: string | undefined) => (value?.trim() ? value.trim() : null);
       // Chat-added shops get codes the town-data file is unlikely to use, and imports leave them alone.
       for (;;) {
-        const code = `${input.roadCode}-${Array.from({ length: 5 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("").toLowerCase()}`;
+        const code = `${input.roadCode}-${Array.from({ length: 5 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)])
+          .join("")
+          .toLowerCase()}`;
         if (await prisma.merchant.findUnique({ where: { townCode_code: { townCode, code } }, select: { id: true } })) continue;
         const created = await prisma.merchant.create({
           data: {
@@ -333,13 +388,20 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       if (member?.role !== "ADMIN" && member?.role !== "DISTRICT_STAFF") return { type: "notAllowed" };
       let shops: ShopRow[];
       if ("merchantCode" in target) {
-        const shop = await prisma.merchant.findUnique({ where: { townCode_code: { townCode, code: target.merchantCode } }, select: shopSelect });
+        const shop = await prisma.merchant.findUnique({
+          where: { townCode_code: { townCode, code: target.merchantCode } },
+          select: shopSelect,
+        });
         if (!shop) return { type: "unknownShop" };
         shops = [shop];
       } else {
         const road = await roadArea(target.roadCode);
         if (!road) return { type: "unknownRoad" };
-        shops = await prisma.merchant.findMany({ where: { townCode, roadId: road.id }, select: shopSelect, orderBy: [{ houseNumber: "asc" }, { code: "asc" }] });
+        shops = await prisma.merchant.findMany({
+          where: { townCode, roadId: road.id },
+          select: shopSelect,
+          orderBy: [{ houseNumber: "asc" }, { code: "asc" }],
+        });
         if (shops.length === 0) return { type: "noShops" };
       }
       const road = await roadArea(shops[0]!.road.code);
@@ -348,14 +410,23 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       const expiresAt = new Date(now.getTime() + validDays * DAY_MS);
       const invites = shops.map((shop) => ({ shop: shopView(shop), code: newCode(), expiresAt }));
       await prisma.merchantInvite.createMany({
-        data: invites.map((invite) => ({ merchantId: invite.shop.merchantId, codeHash: hashCode(invite.code), createdByStaffId: member.staffId, expiresAt, createdAt: now })),
+        data: invites.map((invite) => ({
+          merchantId: invite.shop.merchantId,
+          codeHash: hashCode(invite.code),
+          createdByStaffId: member.staffId,
+          expiresAt,
+          createdAt: now,
+        })),
       });
       return { type: "created", invites };
     },
 
     async redeem(code, who) {
       return prisma.$transaction(async (tx): Promise<RedeemShopResult> => {
-        const invite = await tx.merchantInvite.findUnique({ where: { codeHash: hashCode(normalizeCode(code)) }, include: { merchant: { select: { ...shopSelect, townCode: true } } } });
+        const invite = await tx.merchantInvite.findUnique({
+          where: { codeHash: hashCode(normalizeCode(code)) },
+          include: { merchant: { select: { ...shopSelect, townCode: true } } },
+        });
         if (!invite || invite.merchant.townCode !== townCode) return { type: "invalid" };
         if (invite.redeemedAt) return { type: "used" };
         const now = clock();
@@ -366,7 +437,10 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
           update: { chatId: who.chatId, unreachableAt: null },
         });
         // Claiming conditionally is what makes the race safe: the loser's update matches no row.
-        const claimed = await tx.merchantInvite.updateMany({ where: { id: invite.id, redeemedAt: null }, data: { redeemedAt: now, redeemedByChatUserId: user.id } });
+        const claimed = await tx.merchantInvite.updateMany({
+          where: { id: invite.id, redeemedAt: null },
+          data: { redeemedAt: now, redeemedByChatUserId: user.id },
+        });
         if (claimed.count === 0) return { type: "used" };
         await tx.merchantAccount.upsert({
           where: { merchantId_chatUserId: { merchantId: invite.merchantId, chatUserId: user.id } },
@@ -384,7 +458,11 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       const [standing, shops, acks] = await Promise.all([
         compactStandingOf(prisma, townCode, ids, clock()),
         prisma.merchant.findMany({ where: { id: { in: ids } }, select: shopSelect }),
-        prisma.compactAcknowledgement.findMany({ where: { merchantId: { in: ids } }, orderBy: { acknowledgedAt: "desc" }, select: { merchantId: true, acknowledgedAt: true, signerName: true, version: { select: { version: true } } } }),
+        prisma.compactAcknowledgement.findMany({
+          where: { merchantId: { in: ids } },
+          orderBy: { acknowledgedAt: "desc" },
+          select: { merchantId: true, acknowledgedAt: true, signerName: true, version: { select: { version: true } } },
+        }),
       ]);
       const byId = new Map(shops.map((s) => [s.id, s]));
       return bound.map((b) => {
@@ -407,9 +485,16 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       return prisma.$transaction(async (tx): Promise<AcknowledgeResult> => {
         // The shop's row lock serialises acknowledgements of one shop, so a double tap adds one record, not two.
         await tx.$queryRaw`SELECT "id" FROM "Merchant" WHERE "id" = ${bound.merchantId} FOR UPDATE`;
-        const account = await tx.merchantAccount.findUniqueOrThrow({ where: { id: bound.accountId }, include: { chatUser: true, merchant: { select: shopSelect } } });
+        const account = await tx.merchantAccount.findUniqueOrThrow({
+          where: { id: bound.accountId },
+          include: { chatUser: true, merchant: { select: shopSelect } },
+        });
         const shop = shopView(account.merchant);
-        const earlier = await tx.compactAcknowledgement.findFirst({ where: { merchantId: bound.merchantId, compactVersionId: version.id }, include: { version: true }, orderBy: { acknowledgedAt: "asc" } });
+        const earlier = await tx.compactAcknowledgement.findFirst({
+          where: { merchantId: bound.merchantId, compactVersionId: version.id },
+          include: { version: true },
+          orderBy: { acknowledgedAt: "asc" },
+        });
         if (earlier) return { type: "alreadyAcknowledged", receipt: receiptOf(earlier, shop) };
         const now = clock();
         const created = await tx.compactAcknowledgement.create({
@@ -440,17 +525,33 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
         select: {
           ...shopSelect,
           _count: { select: { accounts: { where: { revokedAt: null } } } },
-          acknowledgements: { orderBy: { acknowledgedAt: "desc" }, take: 1, select: { signerName: true, acknowledgedAt: true, version: { select: { version: true } } } },
+          acknowledgements: {
+            orderBy: { acknowledgedAt: "desc" },
+            take: 1,
+            select: { signerName: true, acknowledgedAt: true, version: { select: { version: true } } },
+          },
         },
         orderBy: [{ houseNumber: "asc" }, { code: "asc" }],
       });
-      const standing = await compactStandingOf(prisma, townCode, shops.map((s) => s.id), now);
+      const standing = await compactStandingOf(
+        prisma,
+        townCode,
+        shops.map((s) => s.id),
+        now,
+      );
       const counts: Record<CompactStanding, number> = { current: 0, outdated: 0, none: 0 };
       const tallies = shops.map((s): ShopTally => {
         const st = standing.get(s.id) ?? "none";
         counts[st]++;
         const last = s.acknowledgements[0];
-        return { ...shopView(s), standing: st, signerName: last?.signerName ?? null, acknowledgedAt: last?.acknowledgedAt ?? null, acknowledgedVersion: last?.version.version ?? null, accounts: s._count.accounts };
+        return {
+          ...shopView(s),
+          standing: st,
+          signerName: last?.signerName ?? null,
+          acknowledgedAt: last?.acknowledgedAt ?? null,
+          acknowledgedVersion: last?.version.version ?? null,
+          accounts: s._count.accounts,
+        };
       });
       const inForce = await versionInForce(prisma, townCode, now);
       return { type: "road", road: road.name, roadCode, inForce: inForce?.version ?? null, counts, shops: tallies };
@@ -459,9 +560,22 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
     async roadCsv(who, roadCode) {
       const report = await this.roadReport(who, roadCode);
       if (report.type !== "road") return report;
-      const label: Record<CompactStanding, string> = { current: "已签署现行版本 Current", outdated: "签署的是旧版本 Outdated", none: "未签署 Not yet" };
+      const label: Record<CompactStanding, string> = {
+        current: "已签署现行版本 Current",
+        outdated: "签署的是旧版本 Outdated",
+        none: "未签署 Not yet",
+      };
       const rows = [
-        ["商户代码 Code", "商户 Shop", "门牌号 No.", "状态 Standing", "签署版本 Version", "签署人 Signer", "签署时间 Signed at", "绑定账号 Accounts"],
+        [
+          "商户代码 Code",
+          "商户 Shop",
+          "门牌号 No.",
+          "状态 Standing",
+          "签署版本 Version",
+          "签署人 Signer",
+          "签署时间 Signed at",
+          "绑定账号 Accounts",
+        ],
         ...report.shops.map((s) => [
           s.code,
           s.name.zh,
@@ -477,11 +591,25 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
     },
 
     async publicCounts() {
-      const shops = await prisma.merchant.findMany({ where: { townCode }, select: { id: true, road: { select: { code: true, name: true, nameEn: true } } }, orderBy: { road: { code: "asc" } } });
-      const standing = await compactStandingOf(prisma, townCode, shops.map((s) => s.id), clock());
+      const shops = await prisma.merchant.findMany({
+        where: { townCode },
+        select: { id: true, road: { select: { code: true, name: true, nameEn: true } } },
+        orderBy: { road: { code: "asc" } },
+      });
+      const standing = await compactStandingOf(
+        prisma,
+        townCode,
+        shops.map((s) => s.id),
+        clock(),
+      );
       const byRoad = new Map<string, PublicRoadCount>();
       for (const shop of shops) {
-        const entry = byRoad.get(shop.road.code) ?? { roadCode: shop.road.code, road: { zh: shop.road.name, en: shop.road.nameEn }, signed: 0, total: 0 };
+        const entry = byRoad.get(shop.road.code) ?? {
+          roadCode: shop.road.code,
+          road: { zh: shop.road.name, en: shop.road.nameEn },
+          signed: 0,
+          total: 0,
+        };
         entry.total++;
         if (standing.get(shop.id) === "current") entry.signed++;
         byRoad.set(shop.road.code, entry);
@@ -492,9 +620,17 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
     async publish(who, content, effectiveFrom) {
       const member = await registry.find(who);
       if (member?.role !== "ADMIN") return { type: "notAllowed" };
-      if (content.title.trim() === "" || content.titleEn.trim() === "" || content.clauses.length === 0 || content.clauses.some((c) => !c.ref.trim() || !c.text.trim() || !c.textEn.trim())) return { type: "invalid" };
+      if (
+        content.title.trim() === "" ||
+        content.titleEn.trim() === "" ||
+        content.clauses.length === 0 ||
+        content.clauses.some((c) => !c.ref.trim() || !c.text.trim() || !c.textEn.trim())
+      )
+        return { type: "invalid" };
       if (Number.isNaN(effectiveFrom.getTime())) return { type: "invalid" };
-      const written = await prisma.$transaction((tx) => writeCompactVersion(tx, { townCode, content, effectiveFrom, publishedByStaffId: member.staffId, now: clock() }));
+      const written = await prisma.$transaction((tx) =>
+        writeCompactVersion(tx, { townCode, content, effectiveFrom, publishedByStaffId: member.staffId, now: clock() }),
+      );
       return written.type === "exists"
         ? { type: "unchanged", version: written.version, contentHash: written.contentHash }
         : { type: "published", version: written.version, contentHash: written.contentHash, noticesQueued: written.noticesQueued };
@@ -509,7 +645,13 @@ export function createCompactService(deps: { prisma: PrismaClient; townCode: str
       if (day === undefined) return 0;
       return queueCompactNotices(prisma, {
         townCode,
-        version: { id: newest.id, version: newest.version, title: { zh: newest.title, en: newest.titleEn }, effectiveFrom: newest.effectiveFrom, contentHash: newest.contentHash },
+        version: {
+          id: newest.id,
+          version: newest.version,
+          title: { zh: newest.title, en: newest.titleEn },
+          effectiveFrom: newest.effectiveFrom,
+          contentHash: newest.contentHash,
+        },
         reminderDay: day,
         onlyBehind: true,
         now,

@@ -85,7 +85,10 @@ export type ClauseParseResult =
 
 /** Chinese clauses typed one a line, each starting with its number (第一条 …). */
 export function parseChineseClauses(typed: string): ClauseParseResult {
-  const lines = typed.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  const lines = typed
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   if (lines.length === 0) return { type: "empty" };
   const clauses: { ref: string; text: string }[] = [];
   for (const [i, line] of lines.entries()) {

@@ -45,7 +45,11 @@ export async function refuseDroppingAcknowledgedShops(tx: Tx, data: TownData): P
     select: { code: true, name: true, _count: { select: { acknowledgements: true } } },
     orderBy: { code: "asc" },
   });
-  if (shops.length > 0) throw new AcknowledgedShopError(data.town.code, shops.map((s) => ({ code: s.code, name: s.name, acknowledgements: s._count.acknowledgements })));
+  if (shops.length > 0)
+    throw new AcknowledgedShopError(
+      data.town.code,
+      shops.map((s) => ({ code: s.code, name: s.name, acknowledgements: s._count.acknowledgements })),
+    );
 }
 
 /**

@@ -14,7 +14,11 @@ type Reader = Pick<PrismaClient, "compactVersion" | "compactAcknowledgement">;
  * has passed. A version published for a later date does not make earlier
  * acknowledgements outdated before it takes effect.
  */
-export async function versionInForce(prisma: Reader, townCode: string, now: Date): Promise<{ id: string; version: number; contentHash: string } | undefined> {
+export async function versionInForce(
+  prisma: Reader,
+  townCode: string,
+  now: Date,
+): Promise<{ id: string; version: number; contentHash: string } | undefined> {
   const version = await prisma.compactVersion.findFirst({
     where: { townCode, effectiveFrom: { lte: now } },
     orderBy: { version: "desc" },
@@ -28,7 +32,12 @@ export async function versionInForce(prisma: Reader, townCode: string, now: Date
  * the number of shops, so alerts and per-road tallies stay cheap. A town with
  * no compact in force reports every shop as `none`.
  */
-export async function compactStandingOf(prisma: Reader, townCode: string, merchantIds: readonly string[], now: Date): Promise<Map<string, CompactStanding>> {
+export async function compactStandingOf(
+  prisma: Reader,
+  townCode: string,
+  merchantIds: readonly string[],
+  now: Date,
+): Promise<Map<string, CompactStanding>> {
   const standing = new Map<string, CompactStanding>(merchantIds.map((id) => [id, "none"]));
   if (merchantIds.length === 0) return standing;
   const inForce = await versionInForce(prisma, townCode, now);

@@ -56,7 +56,10 @@ export async function writeCompactVersion(
 ): Promise<WriteVersionResult> {
   const { townCode, content, now } = input;
   const contentHash = compactContentHash(content);
-  const same = await tx.compactVersion.findUnique({ where: { townCode_contentHash: { townCode, contentHash } }, select: { version: true } });
+  const same = await tx.compactVersion.findUnique({
+    where: { townCode_contentHash: { townCode, contentHash } },
+    select: { version: true },
+  });
   if (same) return { type: "exists", version: same.version, contentHash };
   const latest = await tx.compactVersion.findFirst({ where: { townCode }, orderBy: { version: "desc" }, select: { version: true } });
   const created = await tx.compactVersion.create({
@@ -74,7 +77,13 @@ export async function writeCompactVersion(
   });
   const noticesQueued = await queueCompactNotices(tx, {
     townCode,
-    version: { id: created.id, version: created.version, title: { zh: created.title, en: created.titleEn }, effectiveFrom: created.effectiveFrom, contentHash },
+    version: {
+      id: created.id,
+      version: created.version,
+      title: { zh: created.title, en: created.titleEn },
+      effectiveFrom: created.effectiveFrom,
+      contentHash,
+    },
     reminderDay: null,
     onlyBehind: false,
     now,
@@ -108,7 +117,11 @@ export async function queueCompactNotices(
         ...(input.onlyBehind ? { acknowledgements: { none: { version: { version: { gte: version.version } } } } } : {}),
       },
     },
-    select: { id: true, chatUser: { select: { channel: true, chatId: true, locale: true } }, merchant: { select: { code: true, name: true, nameEn: true } } },
+    select: {
+      id: true,
+      chatUser: { select: { channel: true, chatId: true, locale: true } },
+      merchant: { select: { code: true, name: true, nameEn: true } },
+    },
   });
   if (accounts.length === 0) return 0;
   const stage = input.reminderDay === null ? "reack" : `day${input.reminderDay}`;

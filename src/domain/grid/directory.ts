@@ -16,9 +16,15 @@ export async function loadGridSnapshot(prisma: PrismaClient, townCode: string): 
   const town = await prisma.town.findUnique({
     where: { code: townCode },
     include: {
-      districts: { orderBy: { sortOrder: "asc" }, include: { members: { orderBy: { sortOrder: "asc" } }, neighbourhoods: { orderBy: { code: "asc" } } } },
+      districts: {
+        orderBy: { sortOrder: "asc" },
+        include: { members: { orderBy: { sortOrder: "asc" } }, neighbourhoods: { orderBy: { code: "asc" } } },
+      },
       roadCommittees: { orderBy: { code: "asc" } },
-      roads: { orderBy: { code: "asc" }, include: { roadCommittee: true, segments: { orderBy: { fromNumber: "asc" }, include: { district: true, neighbourhood: true } } } },
+      roads: {
+        orderBy: { code: "asc" },
+        include: { roadCommittee: true, segments: { orderBy: { fromNumber: "asc" }, include: { district: true, neighbourhood: true } } },
+      },
     },
   });
   if (!town) throw new TownNotLoadedError(townCode);
@@ -26,7 +32,12 @@ export async function loadGridSnapshot(prisma: PrismaClient, townCode: string): 
     town: {
       code: town.code,
       name: { zh: town.name, en: town.nameEn },
-      office: { name: { zh: town.officeName, en: town.officeNameEn }, phone: town.officePhone, hours: { zh: town.officeHours, en: town.officeHoursEn }, address: town.officeAddress },
+      office: {
+        name: { zh: town.officeName, en: town.officeNameEn },
+        phone: town.officePhone,
+        hours: { zh: town.officeHours, en: town.officeHoursEn },
+        address: town.officeAddress,
+      },
       referencePrefix: town.referencePrefix,
       isSample: town.isSample,
     },
@@ -53,7 +64,11 @@ export async function loadGridSnapshot(prisma: PrismaClient, townCode: string): 
         districtCode: district.code,
         name: { zh: neighbourhood.name, en: neighbourhood.nameEn },
         aliases: neighbourhood.aliases,
-        committee: { name: { zh: neighbourhood.committeeName, en: neighbourhood.committeeNameEn }, phone: neighbourhood.committeePhone, address: neighbourhood.committeeAddress },
+        committee: {
+          name: { zh: neighbourhood.committeeName, en: neighbourhood.committeeNameEn },
+          phone: neighbourhood.committeePhone,
+          address: neighbourhood.committeeAddress,
+        },
         partyOrganisation: neighbourhood.partyOrganisation,
       })),
     ),

@@ -130,7 +130,12 @@ async function refuseRemovingUsedCategories(tx: Tx, data: TownData): Promise<voi
   }
 }
 
-async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: string): Promise<Exclude<TownImportResult, { status: "unchanged" }>> {
+async function writeTown(
+  tx: Tx,
+  data: TownData,
+  dataHash: string,
+  timeZone: string,
+): Promise<Exclude<TownImportResult, { status: "unchanged" }>> {
   await refuseRemovingUsedCategories(tx, data);
   await refuseDroppingAcknowledgedShops(tx, data);
   const t = data.town;
@@ -168,10 +173,18 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: str
       sortOrder: index,
     };
   };
-  const districts = await sync(await tx.district.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.districts, {
-    update: (id, index) => tx.district.update({ where: { id }, data: districtFields(index) }),
-    create: (index) => tx.district.create({ data: { townCode: t.code, code: data.districts[index]!.code, ...districtFields(index) }, select: { id: true } }),
-  });
+  const districts = await sync(
+    await tx.district.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }),
+    data.districts,
+    {
+      update: (id, index) => tx.district.update({ where: { id }, data: districtFields(index) }),
+      create: (index) =>
+        tx.district.create({
+          data: { townCode: t.code, code: data.districts[index]!.code, ...districtFields(index) },
+          select: { id: true },
+        }),
+    },
+  );
 
   await tx.committeeMember.deleteMany({ where: { district: { townCode: t.code } } });
   const members = data.districts.flatMap((d) =>
@@ -202,11 +215,16 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: str
     };
   };
   const neighbourhoods = await sync(
-    await tx.neighbourhood.findMany({ where: { district: { townCode: t.code } }, select: { id: true, code: true }, orderBy: { id: "asc" } }),
+    await tx.neighbourhood.findMany({
+      where: { district: { townCode: t.code } },
+      select: { id: true, code: true },
+      orderBy: { id: "asc" },
+    }),
     data.neighbourhoods,
     {
       update: (id, index) => tx.neighbourhood.update({ where: { id }, data: neighbourhoodFields(index) }),
-      create: (index) => tx.neighbourhood.create({ data: { code: data.neighbourhoods[index]!.code, ...neighbourhoodFields(index) }, select: { id: true } }),
+      create: (index) =>
+        tx.neighbourhood.create({ data: { code: data.neighbourhoods[index]!.code, ...neighbourhoodFields(index) }, select: { id: true } }),
     },
   );
 
@@ -214,19 +232,30 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: str
     const c = data.roadCommittees[index]!;
     return { name: c.name, nameEn: c.nameEn, officePhone: c.officePhone, officeAddress: c.officeAddress };
   };
-  const roadCommittees = await sync(await tx.roadCommittee.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.roadCommittees, {
-    update: (id, index) => tx.roadCommittee.update({ where: { id }, data: committeeFields(index) }),
-    create: (index) => tx.roadCommittee.create({ data: { townCode: t.code, code: data.roadCommittees[index]!.code, ...committeeFields(index) }, select: { id: true } }),
-  });
+  const roadCommittees = await sync(
+    await tx.roadCommittee.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }),
+    data.roadCommittees,
+    {
+      update: (id, index) => tx.roadCommittee.update({ where: { id }, data: committeeFields(index) }),
+      create: (index) =>
+        tx.roadCommittee.create({
+          data: { townCode: t.code, code: data.roadCommittees[index]!.code, ...committeeFields(index) },
+          select: { id: true },
+        }),
+    },
+  );
 
-  const committeeOfRoad = new Map(data.roadCommittees.flatMap((c) => c.roads.map((road) => [road, required(roadCommittees.ids, c.code)] as const)));
+  const committeeOfRoad = new Map(
+    data.roadCommittees.flatMap((c) => c.roads.map((road) => [road, required(roadCommittees.ids, c.code)] as const)),
+  );
   const roadFields = (index: number) => {
     const r = data.roads[index]!;
     return { name: r.name, nameEn: r.nameEn, aliases: r.aliases, roadCommitteeId: required(committeeOfRoad, r.code) };
   };
   const roads = await sync(await tx.road.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.roads, {
     update: (id, index) => tx.road.update({ where: { id }, data: roadFields(index) }),
-    create: (index) => tx.road.create({ data: { townCode: t.code, code: data.roads[index]!.code, ...roadFields(index) }, select: { id: true } }),
+    create: (index) =>
+      tx.road.create({ data: { townCode: t.code, code: data.roads[index]!.code, ...roadFields(index) }, select: { id: true } }),
   });
 
   await tx.roadSegment.deleteMany({ where: { road: { townCode: t.code } } });
@@ -261,10 +290,18 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: str
       sortOrder: index,
     };
   };
-  const categories = await sync(await tx.reportCategory.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }), data.categories, {
-    update: (id, index) => tx.reportCategory.update({ where: { id }, data: categoryFields(index) }),
-    create: (index) => tx.reportCategory.create({ data: { townCode: t.code, code: data.categories[index]!.code, ...categoryFields(index) }, select: { id: true } }),
-  });
+  const categories = await sync(
+    await tx.reportCategory.findMany({ where: { townCode: t.code }, select: { id: true, code: true } }),
+    data.categories,
+    {
+      update: (id, index) => tx.reportCategory.update({ where: { id }, data: categoryFields(index) }),
+      create: (index) =>
+        tx.reportCategory.create({
+          data: { townCode: t.code, code: data.categories[index]!.code, ...categoryFields(index) },
+          select: { id: true },
+        }),
+    },
+  );
 
   const merchantFields = (index: number) => {
     const m = data.merchants[index]!;
@@ -281,11 +318,15 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: str
       managedInChat: false,
     };
   };
-  const existingMerchants = await tx.merchant.findMany({ where: { townCode: t.code }, select: { id: true, code: true, managedInChat: true } });
+  const existingMerchants = await tx.merchant.findMany({
+    where: { townCode: t.code },
+    select: { id: true, code: true, managedInChat: true },
+  });
   const chatManaged = new Set(existingMerchants.filter((m) => m.managedInChat).map((m) => m.id));
   const merchants = await sync(existingMerchants, data.merchants, {
     update: (id, index) => tx.merchant.update({ where: { id }, data: merchantFields(index) }),
-    create: (index) => tx.merchant.create({ data: { townCode: t.code, code: data.merchants[index]!.code, ...merchantFields(index) }, select: { id: true } }),
+    create: (index) =>
+      tx.merchant.create({ data: { townCode: t.code, code: data.merchants[index]!.code, ...merchantFields(index) }, select: { id: true } }),
   });
 
   const destinationFields = (index: number) => {
@@ -301,10 +342,18 @@ async function writeTown(tx: Tx, data: TownData, dataHash: string, timeZone: str
       escalation: d.escalation ?? false,
     };
   };
-  const destinations = await sync(await tx.alertDestination.findMany({ where: { townCode: t.code, managedInChat: false }, select: { id: true, code: true } }), data.alertDestinations, {
-    update: (id, index) => tx.alertDestination.update({ where: { id }, data: destinationFields(index) }),
-    create: (index) => tx.alertDestination.create({ data: { townCode: t.code, code: data.alertDestinations[index]!.code, ...destinationFields(index) }, select: { id: true } }),
-  });
+  const destinations = await sync(
+    await tx.alertDestination.findMany({ where: { townCode: t.code, managedInChat: false }, select: { id: true, code: true } }),
+    data.alertDestinations,
+    {
+      update: (id, index) => tx.alertDestination.update({ where: { id }, data: destinationFields(index) }),
+      create: (index) =>
+        tx.alertDestination.create({
+          data: { townCode: t.code, code: data.alertDestinations[index]!.code, ...destinationFields(index) },
+          select: { id: true },
+        }),
+    },
+  );
   await tx.alertDestination.deleteMany({ where: { id: { in: destinations.stale } } });
 
   const courses = await writeCourses(tx, data, new Date());

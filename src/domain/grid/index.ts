@@ -120,7 +120,20 @@ const NUMBER_BEFORE_NAME = /(?<!\d)(\d{1,5})$/;
 const NUMBERED_HOUSE = /(?<!\d)(\d{1,5})(?:号|弄|hao)|no(\d{1,5})(?!\d)/;
 const HAN = /\p{Script=Han}/u;
 // Normalised as messages are (no spaces or punctuation), in Chinese, English and pinyin.
-const NEIGHBOURHOOD_SUFFIXES = ["居民区", "居委会", "居委", "小区", "residentscommittee", "residentcommittee", "committee", "neighbourhood", "neighborhood", "juweihui", "juwei", "xiaoqu"];
+const NEIGHBOURHOOD_SUFFIXES = [
+  "居民区",
+  "居委会",
+  "居委",
+  "小区",
+  "residentscommittee",
+  "residentcommittee",
+  "committee",
+  "neighbourhood",
+  "neighborhood",
+  "juweihui",
+  "juwei",
+  "xiaoqu",
+];
 const ROAD_SUFFIXES = ["路", "road", "rd", "lu", "street", "st"];
 /** Fewer syllables or letters of pinyin match too many ordinary words. */
 const MIN_PINYIN_PREFIX_SYLLABLES = 2;
@@ -168,7 +181,11 @@ export class GridIndex {
     for (const committee of snapshot.roadCommittees) this.roadCommitteesByCode.set(committee.code, committee);
     for (const neighbourhood of snapshot.neighbourhoods) {
       this.neighbourhoodsByCode.set(neighbourhood.code, neighbourhood);
-      this.addKeys({ kind: "neighbourhood", item: neighbourhood }, [neighbourhood.name.zh, neighbourhood.name.en, ...neighbourhood.aliases], NEIGHBOURHOOD_SUFFIXES);
+      this.addKeys(
+        { kind: "neighbourhood", item: neighbourhood },
+        [neighbourhood.name.zh, neighbourhood.name.en, ...neighbourhood.aliases],
+        NEIGHBOURHOOD_SUFFIXES,
+      );
     }
     for (const road of snapshot.roads) {
       this.roadsByCode.set(road.code, road);
@@ -415,7 +432,13 @@ export class GridIndex {
       if (entity.kind === "neighbourhood") return { type: "found", answer: this.neighbourhoodAnswer(entity.item) };
       return this.roadResult(entity.item, houseNumber);
     }
-    return { type: "ambiguous", candidates: entities.slice(0, MAX_CANDIDATES).flatMap((entity) => this.candidatesOf(entity)).slice(0, MAX_CANDIDATES) };
+    return {
+      type: "ambiguous",
+      candidates: entities
+        .slice(0, MAX_CANDIDATES)
+        .flatMap((entity) => this.candidatesOf(entity))
+        .slice(0, MAX_CANDIDATES),
+    };
   }
 
   private roadResult(road: Road, houseNumber: number | null): LookupResult {
@@ -467,7 +490,12 @@ export class GridIndex {
     return {
       matchedBy,
       district,
-      neighbourhood: neighbourhood && { code: neighbourhood.code, name: neighbourhood.name, committee: neighbourhood.committee, partyOrganisation: neighbourhood.partyOrganisation },
+      neighbourhood: neighbourhood && {
+        code: neighbourhood.code,
+        name: neighbourhood.name,
+        committee: neighbourhood.committee,
+        partyOrganisation: neighbourhood.partyOrganisation,
+      },
       road,
       roadCommittees,
       isSample: this.snapshot.town.isSample,
@@ -493,7 +521,10 @@ export class GridIndex {
       .filter(({ count }) => count >= needed)
       .sort((a, b) => b.count - a.count)
       .slice(0, 3)
-      .map(({ entity }) => ({ id: entity.kind === "neighbourhood" ? `n:${entity.item.code}` : `r:${entity.item.code}`, label: entity.item.name }));
+      .map(({ entity }) => ({
+        id: entity.kind === "neighbourhood" ? `n:${entity.item.code}` : `r:${entity.item.code}`,
+        label: entity.item.name,
+      }));
   }
 }
 

@@ -61,7 +61,12 @@ const position = z
     z.number().min(-180).max(180).describe(help("经度（WGS-84）", "Longitude (WGS-84)")),
     z.number().min(-90).max(90).describe(help("纬度（WGS-84）", "Latitude (WGS-84)")),
   ])
-  .describe(help("坐标点 [经度, 纬度]，WGS-84（GPS 坐标，不是 GCJ-02 或 BD-09）", "A point [longitude, latitude] in WGS-84 (GPS coordinates, not GCJ-02 or BD-09)"));
+  .describe(
+    help(
+      "坐标点 [经度, 纬度]，WGS-84（GPS 坐标，不是 GCJ-02 或 BD-09）",
+      "A point [longitude, latitude] in WGS-84 (GPS coordinates, not GCJ-02 or BD-09)",
+    ),
+  );
 
 type Position = z.output<typeof position>;
 
@@ -87,12 +92,20 @@ const ring = z
       twiceArea += x1 * y2 - x2 * y1;
     }
     if (Math.abs(twiceArea) < 1e-12) {
-      ctx.addIssue({ code: "custom", message: "边界环的点在一条直线上，无法围成区域 / the boundary ring's points lie on one line and enclose no area" });
+      ctx.addIssue({
+        code: "custom",
+        message: "边界环的点在一条直线上，无法围成区域 / the boundary ring's points lie on one line and enclose no area",
+      });
     }
   })
   // Point-in-polygon code can rely on closed rings whether or not the file repeats the first point.
   .transform((points) => (samePosition(points[0]!, points[points.length - 1]!) ? points : [...points, points[0]!]))
-  .describe(help("一个闭合环：首尾点可相同也可不同，导入时自动闭合", "One ring; the first point may or may not be repeated at the end, import closes it"));
+  .describe(
+    help(
+      "一个闭合环：首尾点可相同也可不同，导入时自动闭合",
+      "One ring; the first point may or may not be repeated at the end, import closes it",
+    ),
+  );
 
 const boundary = z
   .array(ring)
@@ -116,7 +129,12 @@ const member = z
       ),
     title: text("职务名称，如“第一片区治理委员会主任”", "Title in Chinese, e.g. 第一片区治理委员会主任"),
     titleEn: text("职务英文名称", "Title in English, e.g. Director, District 1 Governance Committee"),
-    personName: z.string().trim().min(1).optional().describe(help("姓名（可选，仅在公开信息中有时填写）", "Person's name (optional; only when it is published)")),
+    personName: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe(help("姓名（可选，仅在公开信息中有时填写）", "Person's name (optional; only when it is published)")),
     contact: z.string().trim().min(1).optional().describe(help("联系方式（可选）", "Contact (optional)")),
   })
   .describe(help("片区治理委员会成员", "A seat on the district committee"));
@@ -135,7 +153,12 @@ const district = z
     boundary: boundary.optional(),
     members: z
       .array(member)
-      .describe(help("委员会成员：恰好 1 名主任、1 名专职副主任，以及执法和管理力量", "Committee seats: exactly one DIRECTOR, one DEPUTY_DIRECTOR, plus enforcement and management members")),
+      .describe(
+        help(
+          "委员会成员：恰好 1 名主任、1 名专职副主任，以及执法和管理力量",
+          "Committee seats: exactly one DIRECTOR, one DEPUTY_DIRECTOR, plus enforcement and management members",
+        ),
+      ),
   })
   .describe(help("片区及其片区治理委员会", "A district and its governance committee"));
 
@@ -150,7 +173,12 @@ const neighbourhood = z
     committeeNameEn: text("居委会英文名称", "Name of the residents' committee in English"),
     committeePhone: phone("居委会电话", "Residents' committee phone"),
     committeeAddress: text("居委会地址", "Residents' committee address"),
-    partyOrganisation: z.string().trim().min(1).optional().describe(help("居民区党组织名称（可选）", "Name of the neighbourhood party organisation (optional)")),
+    partyOrganisation: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe(help("居民区党组织名称（可选）", "Name of the neighbourhood party organisation (optional)")),
   })
   .describe(help("居民区及其居委会", "A neighbourhood and its residents' committee"));
 
@@ -164,7 +192,12 @@ const roadCommittee = z
     roads: z
       .array(code("道路代码", "Road code"))
       .min(1)
-      .describe(help("该路管会负责的道路代码；每条道路恰好由一个路管会负责", "Codes of the roads this committee covers; every road is covered by exactly one committee")),
+      .describe(
+        help(
+          "该路管会负责的道路代码；每条道路恰好由一个路管会负责",
+          "Codes of the roads this committee covers; every road is covered by exactly one committee",
+        ),
+      ),
   })
   .describe(help("路管会", "A road management committee"));
 
@@ -172,12 +205,12 @@ const segment = z
   .strictObject({
     from: z.number().int().min(1).describe(help("起始门牌号（含）", "First house number (inclusive)")),
     to: z.number().int().min(1).describe(help("结束门牌号（含）", "Last house number (inclusive)")),
-    parity: z
-      .enum(PARITIES)
-      .default("all")
-      .describe(help("门牌范围：all 全部、odd 单号、even 双号", "Which numbers: all, odd or even")),
+    parity: z.enum(PARITIES).default("all").describe(help("门牌范围：all 全部、odd 单号、even 双号", "Which numbers: all, odd or even")),
     district: code("该路段所属片区代码", "Code of the district this stretch lies in"),
-    neighbourhood: code("该路段所属居民区代码（可选，须属于同一片区）", "Code of the neighbourhood of this stretch (optional, must be in the same district)").optional(),
+    neighbourhood: code(
+      "该路段所属居民区代码（可选，须属于同一片区）",
+      "Code of the neighbourhood of this stretch (optional, must be in the same district)",
+    ).optional(),
   })
   .describe(help("一段门牌号及其所属片区", "A run of house numbers and the district it lies in"));
 
@@ -187,7 +220,10 @@ const road = z
     name: text("道路名称，如“XX路”", "Road name in Chinese, e.g. XX路"),
     nameEn: text("道路英文名称", "Road name in English, e.g. XX Road"),
     aliases: aliases("别名，如“XX”", "Aliases, e.g. XX"),
-    segments: z.array(segment).min(1).describe(help("门牌号分段；同一道路上同单双号的分段不得重叠", "House-number segments; segments of one road must not overlap")),
+    segments: z
+      .array(segment)
+      .min(1)
+      .describe(help("门牌号分段；同一道路上同单双号的分段不得重叠", "House-number segments; segments of one road must not overlap")),
   })
   .describe(help("道路", "A road"));
 
@@ -202,7 +238,10 @@ const clause = z
 const routeTo = z
   .strictObject({
     roadCommittee: code("改派到该路管会（代码）", "Send reports to this road committee (code)").optional(),
-    district: code("改派到该片区的治理委员会（片区代码）", "Send reports to this district's governance committee (district code)").optional(),
+    district: code(
+      "改派到该片区的治理委员会（片区代码）",
+      "Send reports to this district's governance committee (district code)",
+    ).optional(),
   })
   .superRefine((target, ctx) => {
     if ((target.roadCommittee === undefined) === (target.district === undefined)) {
@@ -224,7 +263,10 @@ const MAX_EXAMPLE_LENGTH = 200;
 
 const category = z
   .strictObject({
-    code: code(`举报类别代码，文件内唯一；必须有一个 ${FALLBACK_CATEGORY_CODE}（其他）`, `Report category code, unique in the file; one must be ${FALLBACK_CATEGORY_CODE}`),
+    code: code(
+      `举报类别代码，文件内唯一；必须有一个 ${FALLBACK_CATEGORY_CODE}（其他）`,
+      `Report category code, unique in the file; one must be ${FALLBACK_CATEGORY_CODE}`,
+    ),
     name: text("类别名称，如“占道经营”", "Category name in Chinese, e.g. 占道经营"),
     nameEn: text("类别英文名称", "Category name in English, e.g. Occupying the pavement to trade"),
     clause,
@@ -296,14 +338,33 @@ const merchant = z
       .min(1)
       .optional()
       .describe(help("门牌号（可选），须落在该道路的某个门牌分段内", "House number (optional); must lie in one of the road's segments")),
-    address: z.string().trim().min(1).optional().describe(help("地址（可选），店招或执照上的写法比道路加门牌更详细时填写", "Address (optional), when the sign or licence says more than road and number")),
+    address: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe(
+        help(
+          "地址（可选），店招或执照上的写法比道路加门牌更详细时填写",
+          "Address (optional), when the sign or licence says more than road and number",
+        ),
+      ),
     licenceNumber: z
       .string()
       .trim()
-      .regex(/^[0-9A-Za-z-]{6,30}$/, "营业执照号或统一社会信用代码只能由字母、数字和 - 组成（6–30 位） / a licence number is 6–30 letters, digits and -")
+      .regex(
+        /^[0-9A-Za-z-]{6,30}$/,
+        "营业执照号或统一社会信用代码只能由字母、数字和 - 组成（6–30 位） / a licence number is 6–30 letters, digits and -",
+      )
       .optional()
       .describe(help("营业执照号或统一社会信用代码（可选）", "Business licence number or unified social credit code (optional)")),
-    contactName: z.string().trim().min(1).max(40).optional().describe(help("联系人（可选，仅工作人员可见）", "Contact person (optional; shown to staff only)")),
+    contactName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe(help("联系人（可选，仅工作人员可见）", "Contact person (optional; shown to staff only)")),
     contactPhone: phone("联系电话（可选，仅工作人员可见）", "Contact phone (optional; shown to staff only)").optional(),
   })
   .describe(help("道路上的商户，居民举报时可指明涉及的店铺", "A shop on a road, which a report can name"));
@@ -323,7 +384,10 @@ const codeList = (zh: string, en: string) => z.array(code(zh, en)).default([]).d
 
 const compactClause = z
   .strictObject({
-    ref: text("条款编号，如“第二条”，文件内唯一；举报类别的 clause.ref 引用它", "Clause number in Chinese, e.g. 第二条, unique in the file; categories' clause.ref refer to it"),
+    ref: text(
+      "条款编号，如“第二条”，文件内唯一；举报类别的 clause.ref 引用它",
+      "Clause number in Chinese, e.g. 第二条, unique in the file; categories' clause.ref refer to it",
+    ),
     text: text("条款内容（中文）", "Clause text in Chinese"),
     textEn: text("条款内容（英文）", "Clause text in English"),
   })
@@ -350,15 +414,26 @@ const alertDestination = z
     telegramChatId: z
       .string()
       .trim()
-      .regex(/^-?\d{5,20}$/, "Telegram 群的 chat id 须为数字，如 -1001234567890 / a Telegram group chat id is a number such as -1001234567890")
+      .regex(
+        /^-?\d{5,20}$/,
+        "Telegram 群的 chat id 须为数字，如 -1001234567890 / a Telegram group chat id is a number such as -1001234567890",
+      )
       .optional()
       .describe(help("Telegram 群的 chat id（与 wecomRobotUrl 二选一）", "The Telegram group's chat id (or wecomRobotUrl)")),
     wecomRobotUrl: z
       .string()
       .trim()
-      .regex(/^https:\/\/qyapi\.weixin\.qq\.com\/cgi-bin\/webhook\/send\?key=[\w-]+$/, "企业微信群机器人地址须形如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… / a WeCom group robot URL looks like https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
+      .regex(
+        /^https:\/\/qyapi\.weixin\.qq\.com\/cgi-bin\/webhook\/send\?key=[\w-]+$/,
+        "企业微信群机器人地址须形如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… / a WeCom group robot URL looks like https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+      )
       .optional()
-      .describe(help("企业微信群机器人的 Webhook 地址（含密钥，注意保密）", "The WeCom group robot's webhook URL (it contains a key: keep it secret)")),
+      .describe(
+        help(
+          "企业微信群机器人的 Webhook 地址（含密钥，注意保密）",
+          "The WeCom group robot's webhook URL (it contains a key: keep it secret)",
+        ),
+      ),
     locale: z.enum(["zh", "en"]).default("zh").describe(help("告警语言，默认中文", "Language of the alerts; Chinese by default")),
     districts: codeList("订阅的片区代码", "Codes of the districts whose reports this group receives"),
     roadCommittees: codeList("订阅的路管会代码", "Codes of the road committees whose reports this group receives"),
@@ -393,11 +468,19 @@ const cohortSession = z
   .strictObject({
     startsAt: instant("开始时间，如 2026-03-07T14:00:00+08:00", "Start, e.g. 2026-03-07T14:00:00+08:00"),
     endsAt: instant("结束时间，须晚于开始时间且在同一天内", "End; after the start, on the same day"),
-    place: z.string().trim().min(1).optional().describe(help("上课地点（可选，默认为该期的地点）", "Place (optional; the cohort's location by default)")),
+    place: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe(help("上课地点（可选，默认为该期的地点）", "Place (optional; the cohort's location by default)")),
     placeEn: z.string().trim().min(1).optional().describe(help("上课地点（英文，可选）", "Place in English (optional)")),
     topic: text("课程主题，如“社区达人在基层治理中的作用”", "Topic in Chinese, e.g. 社区达人在基层治理中的作用"),
     topicEn: text("课程主题（英文）", "Topic in English"),
-    lecturerRole: text("授课人身份（只写职务，不写姓名），如“华东师范大学教授”", "Lecturer's role in Chinese (a role, not a name), e.g. 华东师范大学教授"),
+    lecturerRole: text(
+      "授课人身份（只写职务，不写姓名），如“华东师范大学教授”",
+      "Lecturer's role in Chinese (a role, not a name), e.g. 华东师范大学教授",
+    ),
     lecturerRoleEn: text("授课人身份（英文）", "Lecturer's role in English"),
   })
   .describe(help("一次课程（按时间先后排列）", "One session of the cohort (in time order)"));
@@ -407,20 +490,36 @@ const cohort = z
     code: code("期次代码，全镇唯一，如 talent-2026-1", "Cohort code, unique in the town, e.g. talent-2026-1"),
     title: text("期次名称，如“2026 年第一期”", "Cohort title in Chinese, e.g. 2026 年第一期"),
     titleEn: text("期次英文名称", "Cohort title in English"),
-    capacity: z.number().int().min(1).max(10_000).describe(help("名额（至少 1）；不能低于已入座人数", "Seats (at least 1); never below the number already seated")),
+    capacity: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .describe(help("名额（至少 1）；不能低于已入座人数", "Seats (at least 1); never below the number already seated")),
     enrolmentOpensAt: instant("报名开始时间", "When enrolment opens"),
-    enrolmentClosesAt: instant("报名截止时间，须晚于开始时间且不晚于最后一次课开始", "When enrolment closes; after it opens and no later than the last session starts"),
+    enrolmentClosesAt: instant(
+      "报名截止时间，须晚于开始时间且不晚于最后一次课开始",
+      "When enrolment closes; after it opens and no later than the last session starts",
+    ),
     eligibility: text("报名条件说明", "Who may enrol, in Chinese"),
     eligibilityEn: text("报名条件说明（英文）", "Who may enrol, in English"),
     location: text("上课地点，如“XX镇社区学校”", "Location in Chinese, e.g. XX镇社区学校"),
     locationEn: text("上课地点（英文）", "Location in English"),
-    neighbourhoods: codeList("只接受这些居民区的居民报名（留空为全镇）", "Only residents of these neighbourhoods may enrol (empty: the whole town)"),
+    neighbourhoods: codeList(
+      "只接受这些居民区的居民报名（留空为全镇）",
+      "Only residents of these neighbourhoods may enrol (empty: the whole town)",
+    ),
     completionShare: z
       .number()
       .gt(0)
       .max(1)
       .optional()
-      .describe(help(`结业所需出勤比例（0–1，可选，默认 ${COMPLETION_SHARE_DEFAULT}）`, `Share of sessions to attend for completion (0–1, optional; ${COMPLETION_SHARE_DEFAULT} by default)`)),
+      .describe(
+        help(
+          `结业所需出勤比例（0–1，可选，默认 ${COMPLETION_SHARE_DEFAULT}）`,
+          `Share of sessions to attend for completion (0–1, optional; ${COMPLETION_SHARE_DEFAULT} by default)`,
+        ),
+      ),
     sessions: z.array(cohortSession).min(1).describe(help("课程安排，按时间先后排列", "The sessions, in time order")),
   })
   .describe(help("一期：名额、报名时间、地点和课程安排", "A cohort: seats, enrolment window, location and sessions"));
@@ -460,7 +559,12 @@ const town = z
       ),
     sample: z
       .boolean()
-      .describe(help("true 表示示例数据：其中的联系方式均为示例，不是真实号码", "true marks sample data: its contacts are examples, not real numbers")),
+      .describe(
+        help(
+          "true 表示示例数据：其中的联系方式均为示例，不是真实号码",
+          "true marks sample data: its contacts are examples, not real numbers",
+        ),
+      ),
   })
   .describe(help("镇及镇办公室", "The town and its office"));
 
@@ -480,8 +584,14 @@ const townDataShape = z.strictObject({
       ),
     ),
   merchants: z.array(merchant).default([]).describe(help("商户（可选）", "Merchants (optional)")),
-  alertDestinations: z.array(alertDestination).default([]).describe(help("接收告警的工作群（可选）", "Staff group chats that receive alerts (optional)")),
-  courses: z.array(course).default([]).describe(help("社区课程的班次、各期和课程（可选）", "The town's community classes: courses, cohorts and sessions (optional)")),
+  alertDestinations: z
+    .array(alertDestination)
+    .default([])
+    .describe(help("接收告警的工作群（可选）", "Staff group chats that receive alerts (optional)")),
+  courses: z
+    .array(course)
+    .default([])
+    .describe(help("社区课程的班次、各期和课程（可选）", "The town's community classes: courses, cohorts and sessions (optional)")),
   compact: compact.optional(),
   holidays: z
     .array(localDate("法定节假日（YYYY-MM-DD）", "A public holiday (YYYY-MM-DD)"))
@@ -513,7 +623,11 @@ function indexCodes(list: readonly { code: string }[], listName: string, label: 
   list.forEach((entry, i) => {
     const first = index.get(entry.code);
     if (first === undefined) index.set(entry.code, i);
-    else report([listName, i, "code"], `${label}代码“${entry.code}”重复（已用于 ${listName}[${first}]） / duplicate code "${entry.code}" (already used by ${listName}[${first}])`);
+    else
+      report(
+        [listName, i, "code"],
+        `${label}代码“${entry.code}”重复（已用于 ${listName}[${first}]） / duplicate code "${entry.code}" (already used by ${listName}[${first}])`,
+      );
   });
   return index;
 }
@@ -526,7 +640,10 @@ function checkCommittee(data: Shape, report: Report): void {
     ] as const) {
       const seats = d.members.flatMap((m, k) => (m.role === role ? [k] : []));
       if (seats.length === 0) {
-        report(["districts", i, "members"], `片区治理委员会缺少${zh}（${role}），须恰好 1 名 / the committee has no ${role}; it needs exactly one`);
+        report(
+          ["districts", i, "members"],
+          `片区治理委员会缺少${zh}（${role}），须恰好 1 名 / the committee has no ${role}; it needs exactly one`,
+        );
       }
       for (const k of seats.slice(1)) {
         report(
@@ -549,7 +666,10 @@ function checkRoadCommittees(data: Shape, roads: Map<string, number>, report: Re
       }
       const first = coveredBy.get(roadCode);
       if (first !== undefined) {
-        report(path, `道路“${roadCode}”已由 ${first} 负责，每条道路只能属于一个路管会 / road "${roadCode}" is already covered by ${first}; a road belongs to exactly one road committee`);
+        report(
+          path,
+          `道路“${roadCode}”已由 ${first} 负责，每条道路只能属于一个路管会 / road "${roadCode}" is already covered by ${first}; a road belongs to exactly one road committee`,
+        );
         return;
       }
       coveredBy.set(roadCode, `roadCommittees[${j}]`);
@@ -557,7 +677,10 @@ function checkRoadCommittees(data: Shape, roads: Map<string, number>, report: Re
   });
   data.roads.forEach((r, i) => {
     if (!coveredBy.has(r.code)) {
-      report(["roads", i, "code"], `没有路管会负责道路“${r.code}”，请把它加入某个路管会的 roads / no road committee covers road "${r.code}"; add it to one committee's roads`);
+      report(
+        ["roads", i, "code"],
+        `没有路管会负责道路“${r.code}”，请把它加入某个路管会的 roads / no road committee covers road "${r.code}"; add it to one committee's roads`,
+      );
     }
   });
 }
@@ -579,7 +702,8 @@ function checkSegments(data: Shape, districts: Map<string, number>, neighbourhoo
   data.roads.forEach((r, i) => {
     r.segments.forEach((s, j) => {
       const path = ["roads", i, "segments", j];
-      if (!districts.has(s.district)) report([...path, "district"], `未知的片区代码“${s.district}” / unknown district code "${s.district}"`);
+      if (!districts.has(s.district))
+        report([...path, "district"], `未知的片区代码“${s.district}” / unknown district code "${s.district}"`);
       if (s.neighbourhood !== undefined) {
         const n = neighbourhoods.get(s.neighbourhood);
         const other = n === undefined ? undefined : data.neighbourhoods[n]!.district;
@@ -620,7 +744,10 @@ function checkCategories(data: Shape, districts: Map<string, number>, roadCommit
   data.categories.forEach((c, i) => {
     const target = c.routeTo;
     if (target?.roadCommittee !== undefined && !roadCommittees.has(target.roadCommittee)) {
-      report(["categories", i, "routeTo", "roadCommittee"], `未知的路管会代码“${target.roadCommittee}” / unknown road committee code "${target.roadCommittee}"`);
+      report(
+        ["categories", i, "routeTo", "roadCommittee"],
+        `未知的路管会代码“${target.roadCommittee}” / unknown road committee code "${target.roadCommittee}"`,
+      );
     }
     if (target?.district !== undefined && !districts.has(target.district)) {
       report(["categories", i, "routeTo", "district"], `未知的片区代码“${target.district}” / unknown district code "${target.district}"`);
@@ -654,29 +781,45 @@ function checkCompact(data: Shape, report: Report): void {
   data.compact.clauses.forEach((c, i) => {
     const first = refs.get(c.ref);
     if (first === undefined) refs.set(c.ref, i);
-    else report(["compact", "clauses", i, "ref"], `条款编号“${c.ref}”重复（已用于 compact.clauses[${first}]） / duplicate clause ref "${c.ref}" (already used by compact.clauses[${first}])`);
+    else
+      report(
+        ["compact", "clauses", i, "ref"],
+        `条款编号“${c.ref}”重复（已用于 compact.clauses[${first}]） / duplicate clause ref "${c.ref}" (already used by compact.clauses[${first}])`,
+      );
   });
   data.categories.forEach((c, i) => {
     if (!refs.has(c.clause.ref)) {
-      report(["categories", i, "clause", "ref"], `公约 compact.clauses 中没有条款“${c.clause.ref}” / the compact has no clause "${c.clause.ref}" in compact.clauses`);
+      report(
+        ["categories", i, "clause", "ref"],
+        `公约 compact.clauses 中没有条款“${c.clause.ref}” / the compact has no clause "${c.clause.ref}" in compact.clauses`,
+      );
     }
   });
 }
 
-function checkAlertDestinations(data: Shape, known: { districts: Map<string, number>; roadCommittees: Map<string, number>; categories: Set<string> }, report: Report): void {
+function checkAlertDestinations(
+  data: Shape,
+  known: { districts: Map<string, number>; roadCommittees: Map<string, number>; categories: Set<string> },
+  report: Report,
+): void {
   indexCodes(data.alertDestinations, "alertDestinations", "告警群", report);
   data.alertDestinations.forEach((d, i) => {
     if ((d.telegramChatId === undefined) === (d.wecomRobotUrl === undefined)) {
-      report(["alertDestinations", i], "须且只能填写 telegramChatId 或 wecomRobotUrl 之一 / give exactly one of telegramChatId or wecomRobotUrl");
+      report(
+        ["alertDestinations", i],
+        "须且只能填写 telegramChatId 或 wecomRobotUrl 之一 / give exactly one of telegramChatId or wecomRobotUrl",
+      );
     }
     d.districts.forEach((c, j) => {
       if (!known.districts.has(c)) report(["alertDestinations", i, "districts", j], `未知的片区代码“${c}” / unknown district code "${c}"`);
     });
     d.roadCommittees.forEach((c, j) => {
-      if (!known.roadCommittees.has(c)) report(["alertDestinations", i, "roadCommittees", j], `未知的路管会代码“${c}” / unknown road committee code "${c}"`);
+      if (!known.roadCommittees.has(c))
+        report(["alertDestinations", i, "roadCommittees", j], `未知的路管会代码“${c}” / unknown road committee code "${c}"`);
     });
     d.categories.forEach((c, j) => {
-      if (!known.categories.has(c)) report(["alertDestinations", i, "categories", j], `未知的类别代码“${c}” / unknown category code "${c}"`);
+      if (!known.categories.has(c))
+        report(["alertDestinations", i, "categories", j], `未知的类别代码“${c}” / unknown category code "${c}"`);
     });
   });
 }
@@ -685,7 +828,10 @@ function checkCalendar(data: Shape, report: Report): void {
   const holidays = new Set(data.holidays);
   data.extraWorkingDays.forEach((date, i) => {
     if (holidays.has(date)) {
-      report(["extraWorkingDays", i], `${date} 同时列在 holidays 和 extraWorkingDays 中，请只保留一处 / ${date} is listed both in holidays and in extraWorkingDays; keep it in one list`);
+      report(
+        ["extraWorkingDays", i],
+        `${date} 同时列在 holidays 和 extraWorkingDays 中，请只保留一处 / ${date} is listed both in holidays and in extraWorkingDays; keep it in one list`,
+      );
     }
   });
 }
@@ -701,7 +847,11 @@ function checkCourses(data: Shape, neighbourhoods: Map<string, number>, report: 
       const path = ["courses", i, "cohorts", j];
       const first = cohortCodes.get(cohort.code);
       if (first === undefined) cohortCodes.set(cohort.code, `courses[${i}].cohorts[${j}]`);
-      else report([...path, "code"], `期次代码“${cohort.code}”重复（已用于 ${first}），期次代码须全镇唯一 / duplicate cohort code "${cohort.code}" (already used by ${first}); cohort codes are unique in the town`);
+      else
+        report(
+          [...path, "code"],
+          `期次代码“${cohort.code}”重复（已用于 ${first}），期次代码须全镇唯一 / duplicate cohort code "${cohort.code}" (already used by ${first}); cohort codes are unique in the town`,
+        );
       cohort.neighbourhoods.forEach((n, k) => {
         if (!neighbourhoods.has(n)) report([...path, "neighbourhoods", k], `未知的居民区代码“${n}” / unknown neighbourhood code "${n}"`);
       });
@@ -716,14 +866,26 @@ function checkCourses(data: Shape, neighbourhoods: Map<string, number>, report: 
         const starts = Date.parse(session.startsAt);
         const ends = Date.parse(session.endsAt);
         if (ends <= starts) report([...at, "endsAt"], "结束时间须晚于开始时间 / a session must end after it starts");
-        else if (ends - starts > MAX_SESSION_HOURS * 3_600_000) report([...at, "endsAt"], `一次课不能超过 ${MAX_SESSION_HOURS} 小时 / a session cannot last more than ${MAX_SESSION_HOURS} hours`);
-        if (k === 0 && starts < opens) report([...at, "startsAt"], "第一次课不能早于报名开始时间 / the first session cannot start before enrolment opens");
-        else if (k > 0 && starts < previousEnd) report([...at, "startsAt"], `须在 sessions[${k - 1}] 结束之后开始（按时间先后排列，不得重叠） / must start after sessions[${k - 1}] ends (sessions are in time order and do not overlap)`);
+        else if (ends - starts > MAX_SESSION_HOURS * 3_600_000)
+          report(
+            [...at, "endsAt"],
+            `一次课不能超过 ${MAX_SESSION_HOURS} 小时 / a session cannot last more than ${MAX_SESSION_HOURS} hours`,
+          );
+        if (k === 0 && starts < opens)
+          report([...at, "startsAt"], "第一次课不能早于报名开始时间 / the first session cannot start before enrolment opens");
+        else if (k > 0 && starts < previousEnd)
+          report(
+            [...at, "startsAt"],
+            `须在 sessions[${k - 1}] 结束之后开始（按时间先后排列，不得重叠） / must start after sessions[${k - 1}] ends (sessions are in time order and do not overlap)`,
+          );
         previousEnd = Math.max(previousEnd, ends);
       });
       const lastStart = Date.parse(cohort.sessions.at(-1)!.startsAt);
       if (closes > lastStart) {
-        report([...path, "enrolmentClosesAt"], "报名截止时间不能晚于最后一次课的开始时间 / enrolment cannot close after the last session starts");
+        report(
+          [...path, "enrolmentClosesAt"],
+          "报名截止时间不能晚于最后一次课的开始时间 / enrolment cannot close after the last session starts",
+        );
       }
     });
   });
@@ -737,7 +899,8 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
   const roads = indexCodes(data.roads, "roads", "道路", report);
   checkCommittee(data, report);
   data.neighbourhoods.forEach((n, i) => {
-    if (!districts.has(n.district)) report(["neighbourhoods", i, "district"], `未知的片区代码“${n.district}” / unknown district code "${n.district}"`);
+    if (!districts.has(n.district))
+      report(["neighbourhoods", i, "district"], `未知的片区代码“${n.district}” / unknown district code "${n.district}"`);
   });
   checkRoadCommittees(data, roads, report);
   checkSegments(data, districts, neighbourhoods, report);
@@ -759,15 +922,13 @@ function checkReferences(data: Shape, ctx: z.RefinementCtx): void {
  * make-up working day) run once the structure is valid, so a
  * file with typos is reported in two rounds at most.
  */
-export const townDataSchema = townDataShape
-  .superRefine(checkReferences)
-  .meta({
-    title: "邻里镇网格数据 / Linli town data",
-    description: help(
-      "一个镇的网格地图：片区及片区治理委员会、居民区、道路门牌分段和路管会，以及街区公约的举报类别和道路上的商户。用 npm run import -- <文件> 导入。",
-      "One town's grid map: districts and their committees, neighbourhoods, road house-number segments and road committees, plus the report categories of its street compact and the merchants on its roads. Load it with npm run import -- <file>.",
-    ),
-  });
+export const townDataSchema = townDataShape.superRefine(checkReferences).meta({
+  title: "邻里镇网格数据 / Linli town data",
+  description: help(
+    "一个镇的网格地图：片区及片区治理委员会、居民区、道路门牌分段和路管会，以及街区公约的举报类别和道路上的商户。用 npm run import -- <文件> 导入。",
+    "One town's grid map: districts and their committees, neighbourhoods, road house-number segments and road committees, plus the report categories of its street compact and the merchants on its roads. Load it with npm run import -- <file>.",
+  ),
+});
 
 /**
  * A validated town-data file; boundary rings are closed and defaults (aliases,
@@ -844,7 +1005,8 @@ export function validateTownData(input: unknown): TownDataValidation {
   const english = townDataSchema.safeParse(input, { error: (issue) => (isMissing(issue) ? MISSING_FIELD : undefined) });
   if (english.success) return { success: true, data: english.data };
   // The same schema on the same input yields the same issues in the same order, only worded differently.
-  const chinese = townDataSchema.safeParse(input, { error: (issue) => (isMissing(issue) ? MISSING_FIELD : chineseErrors(issue)) }).error?.issues ?? [];
+  const chinese =
+    townDataSchema.safeParse(input, { error: (issue) => (isMissing(issue) ? MISSING_FIELD : chineseErrors(issue)) }).error?.issues ?? [];
   return {
     success: false,
     issues: english.error.issues.flatMap((issue, i) => {

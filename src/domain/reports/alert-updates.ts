@@ -63,7 +63,13 @@ export async function queueAlertUpdates(
       if (statusLineSent.has(destination)) continue;
       statusLineSent.add(destination);
       kind = "alert.status";
-      payload = { reference: alert.reference, status: args.status, actorLabel: args.actorLabel, note: args.note === null ? null : maskPersonalNumbers(args.note), locale: alert.locale };
+      payload = {
+        reference: alert.reference,
+        status: args.status,
+        actorLabel: args.actorLabel,
+        note: args.note === null ? null : maskPersonalNumbers(args.note),
+        locale: alert.locale,
+      };
     }
     await tx.outboxMessage.create({
       data: {

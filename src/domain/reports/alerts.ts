@@ -84,7 +84,12 @@ export function reportsCoveredBy(destination: Subscriptions): Prisma.ReportWhere
  * `"handling"` the staff groups that get new alerts and reminders,
  * `"escalation"` the director's groups that get only escalations.
  */
-export async function destinationsFor(db: Sql, townCode: string, scope: AlertScope, audience: "handling" | "escalation"): Promise<AlertDestination[]> {
+export async function destinationsFor(
+  db: Sql,
+  townCode: string,
+  scope: AlertScope,
+  audience: "handling" | "escalation",
+): Promise<AlertDestination[]> {
   // Prisma leaves a list it was not given as NULL in the column and reads that as empty; so does this.
   const destinations = await db.query<AlertDestination>(
     `SELECT "id", "townCode", "code", "name", "channel", "address", "locale", "escalation", "managedInChat",
@@ -136,7 +141,14 @@ export async function staffAlertRows(
   return (reference) =>
     destinations.map((destination) => {
       const payload: StaffAlertPayload = { ...args.content, reference, place, description, locale: localeOf(destination) };
-      return { dedupeKey: `${args.eventId}:alert:${destination.id}`, kind: "alert.new", reportId: args.reportId, channel: destination.channel, chatId: destination.address, payload };
+      return {
+        dedupeKey: `${args.eventId}:alert:${destination.id}`,
+        kind: "alert.new",
+        reportId: args.reportId,
+        channel: destination.channel,
+        chatId: destination.address,
+        payload,
+      };
     });
 }
 
@@ -174,7 +186,12 @@ export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en", shop
     reference: report.reference,
     category: { zh: report.category.name, en: report.category.nameEn },
     clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
-    place: placeLabel({ road: bilingual(report.road), houseNumber: report.houseNumber, neighbourhood: bilingual(report.neighbourhood), district: bilingual(report.district) }),
+    place: placeLabel({
+      road: bilingual(report.road),
+      houseNumber: report.houseNumber,
+      neighbourhood: bilingual(report.neighbourhood),
+      district: bilingual(report.district),
+    }),
     position: report.latitude !== null && report.longitude !== null ? { latitude: report.latitude, longitude: report.longitude } : null,
     description: maskPersonalNumbers(report.description),
     shop: bilingual(report.merchant) ?? null,
@@ -190,7 +207,12 @@ export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en", shop
  * The standing of the shop a report names, for its alerts and the staff case
  * view; null when the report names no shop.
  */
-export async function shopStandingOf(db: Prisma.TransactionClient, townCode: string, merchantId: string | null, now: Date): Promise<CompactStanding | null> {
+export async function shopStandingOf(
+  db: Prisma.TransactionClient,
+  townCode: string,
+  merchantId: string | null,
+  now: Date,
+): Promise<CompactStanding | null> {
   if (!merchantId) return null;
   return (await compactStandingOf(db, townCode, [merchantId], now)).get(merchantId) ?? null;
 }
@@ -201,7 +223,12 @@ export function localeOf(destination: Pick<AlertDestination, "locale">): "zh" | 
 }
 
 /** "XX路12号（第二片区）" / "No. 12, XX Road (District 2)": the place as staff groups read it. */
-function placeLabel(place: { road: Bilingual | undefined; houseNumber: number | null; neighbourhood: Bilingual | undefined; district: Bilingual | undefined }): Bilingual {
+function placeLabel(place: {
+  road: Bilingual | undefined;
+  houseNumber: number | null;
+  neighbourhood: Bilingual | undefined;
+  district: Bilingual | undefined;
+}): Bilingual {
   const { road, houseNumber, neighbourhood, district } = place;
   const suffix = (locale: "zh" | "en") => (district ? (locale === "zh" ? `（${district.zh}）` : ` (${district.en})`) : "");
   if (road) {

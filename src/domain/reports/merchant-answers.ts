@@ -85,7 +85,9 @@ export interface MerchantCaseView extends MerchantCaseLine {
 }
 
 /** A merchant's reports, or a refusal for an account bound to no shop. */
-export type MerchantCasesResult = { type: "ok"; shops: BoundShop[]; open: MerchantCaseLine[]; history: MerchantCaseLine[] } | { type: "notMerchant" };
+export type MerchantCasesResult =
+  | { type: "ok"; shops: BoundShop[]; open: MerchantCaseLine[]; history: MerchantCaseLine[] }
+  | { type: "notMerchant" };
 
 /** `notFound` also for a report about another shop, so a merchant cannot probe references. */
 export type MerchantViewResult = { type: "ok"; view: MerchantCaseView } | { type: "notMerchant" } | { type: "notFound" };
@@ -145,7 +147,9 @@ type CaseReport = Prisma.ReportGetPayload<{ include: typeof caseInclude }>;
 function roadPlaceOf(report: { road: { name: string; nameEn: string } | null; houseNumber: number | null }): Bilingual | null {
   if (!report.road) return null;
   const n = report.houseNumber;
-  return n !== null ? { zh: `${report.road.name}${n}号`, en: `No. ${n}, ${report.road.nameEn}` } : { zh: report.road.name, en: report.road.nameEn };
+  return n !== null
+    ? { zh: `${report.road.name}${n}号`, en: `No. ${n}, ${report.road.nameEn}` }
+    : { zh: report.road.name, en: report.road.nameEn };
 }
 
 function shopOf(merchant: { name: string; nameEn: string }): Bilingual {
@@ -201,7 +205,14 @@ export async function merchantNoticeRows(
         description: maskPersonalNumbers(report.description),
         locale: recipient.locale,
       };
-      return { dedupeKey: `${report.eventId}:merchant:${recipient.accountId}`, kind: MERCHANT_REPORT_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload };
+      return {
+        dedupeKey: `${report.eventId}:merchant:${recipient.accountId}`,
+        kind: MERCHANT_REPORT_KIND,
+        reportId: report.id,
+        channel: recipient.channel,
+        chatId: recipient.chatId,
+        payload,
+      };
     });
 }
 
@@ -209,7 +220,10 @@ export async function merchantNoticeRows(
  * Tells the shop a report names that its case was closed, in the caller's
  * transaction (the status change's). Other statuses are staff's own business.
  */
-export async function queueMerchantStatusNotices(tx: Tx, args: { reportId: string; eventId: string; status: ReportStatus; createdAt: Date }): Promise<number> {
+export async function queueMerchantStatusNotices(
+  tx: Tx,
+  args: { reportId: string; eventId: string; status: ReportStatus; createdAt: Date },
+): Promise<number> {
   const status = args.status;
   if (status !== "RESOLVED" && status !== "REJECTED") return 0;
   const report = await tx.report.findUniqueOrThrow({ where: { id: args.reportId }, include: { merchant: true } });
@@ -217,8 +231,21 @@ export async function queueMerchantStatusNotices(tx: Tx, args: { reportId: strin
   const merchant = report.merchant;
   const recipients = await recipientsOfShop(prismaSql(tx), merchant.id);
   const rows = recipients.map((recipient) => {
-    const payload: MerchantStatusPayload = { reference: report.reference, shop: shopOf(merchant), status, rejectReason: report.rejectReason, locale: recipient.locale };
-    return { dedupeKey: `${args.eventId}:merchant-status:${recipient.accountId}`, kind: MERCHANT_STATUS_KIND, reportId: report.id, channel: recipient.channel, chatId: recipient.chatId, payload };
+    const payload: MerchantStatusPayload = {
+      reference: report.reference,
+      shop: shopOf(merchant),
+      status,
+      rejectReason: report.rejectReason,
+      locale: recipient.locale,
+    };
+    return {
+      dedupeKey: `${args.eventId}:merchant-status:${recipient.accountId}`,
+      kind: MERCHANT_STATUS_KIND,
+      reportId: report.id,
+      channel: recipient.channel,
+      chatId: recipient.chatId,
+      payload,
+    };
   });
   await queueOutbox(prismaSql(tx), rows, args.createdAt);
   return recipients.length;
@@ -243,8 +270,18 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
       if (shops.length === 0) return { type: "notMerchant" };
       const where = { townCode, routed: true, merchantId: { in: shops.map((s) => s.merchantId) } } satisfies Prisma.ReportWhereInput;
       const [open, history] = await Promise.all([
-        prisma.report.findMany({ where: { ...where, status: { in: OPEN_STATUSES } }, include: caseInclude, orderBy: [{ createdAt: "asc" }, { reference: "asc" }], take: OPEN_LIMIT }),
-        prisma.report.findMany({ where: { ...where, status: { in: CLOSED_STATUSES } }, include: caseInclude, orderBy: [{ updatedAt: "desc" }, { reference: "desc" }], take: HISTORY_LIMIT }),
+        prisma.report.findMany({
+          where: { ...where, status: { in: OPEN_STATUSES } },
+          include: caseInclude,
+          orderBy: [{ createdAt: "asc" }, { reference: "asc" }],
+          take: OPEN_LIMIT,
+        }),
+        prisma.report.findMany({
+          where: { ...where, status: { in: CLOSED_STATUSES } },
+          include: caseInclude,
+          orderBy: [{ updatedAt: "desc" }, { reference: "desc" }],
+          take: HISTORY_LIMIT,
+        }),
       ]);
       const lines = (rows: CaseReport[]) => rows.flatMap((row) => (row.merchant ? [lineOf({ ...row, merchant: row.merchant })] : []));
       return { type: "ok", shops, open: lines(open), history: lines(history) };
@@ -309,7 +346,16 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
             createdAt: now,
           },
         });
-        const staffGroups = await queueAnswerToStaff(tx, { reportId: report.id, eventId: event.id, reference: report.reference, shop: shop.name, answer: answer.kind, note, photoId, createdAt: now });
+        const staffGroups = await queueAnswerToStaff(tx, {
+          reportId: report.id,
+          eventId: event.id,
+          reference: report.reference,
+          shop: shop.name,
+          answer: answer.kind,
+          note,
+          photoId,
+          createdAt: now,
+        });
         return { type: "ok", reference: report.reference, answer: answer.kind, staffGroups };
       }, TRANSACTION_OPTIONS);
     },
@@ -323,7 +369,16 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
  */
 async function queueAnswerToStaff(
   tx: Tx,
-  args: { reportId: string; eventId: string; reference: string; shop: Bilingual; answer: MerchantAnswerKind; note: string; photoId: string | null; createdAt: Date },
+  args: {
+    reportId: string;
+    eventId: string;
+    reference: string;
+    shop: Bilingual;
+    answer: MerchantAnswerKind;
+    note: string;
+    photoId: string | null;
+    createdAt: Date;
+  },
 ): Promise<number> {
   const rows = await tx.outboxMessage.findMany({
     where: { reportId: args.reportId, kind: { in: HANDLING_ALERT_KINDS }, status: { not: "DEAD" } },
@@ -336,8 +391,22 @@ async function queueAnswerToStaff(
     const destination = `${row.channel}\u0000${row.chatId}`;
     if (!alert || told.has(destination)) continue;
     told.add(destination);
-    const payload: MerchantAnswerAlertPayload = { reference: args.reference, shop: args.shop, answer: args.answer, note: maskPersonalNumbers(args.note), photoId: args.photoId, locale: alert.locale };
-    answers.push({ dedupeKey: `${args.eventId}:merchant-answer:${row.id}`, kind: MERCHANT_ANSWER_ALERT_KIND, reportId: args.reportId, channel: row.channel, chatId: row.chatId, payload });
+    const payload: MerchantAnswerAlertPayload = {
+      reference: args.reference,
+      shop: args.shop,
+      answer: args.answer,
+      note: maskPersonalNumbers(args.note),
+      photoId: args.photoId,
+      locale: alert.locale,
+    };
+    answers.push({
+      dedupeKey: `${args.eventId}:merchant-answer:${row.id}`,
+      kind: MERCHANT_ANSWER_ALERT_KIND,
+      reportId: args.reportId,
+      channel: row.channel,
+      chatId: row.chatId,
+      payload,
+    });
   }
   await queueOutbox(prismaSql(tx), answers, args.createdAt);
   return told.size;

@@ -65,10 +65,18 @@ export interface RoutedReport {
 /** Where a stored report is handled: its road committee, else its district committee. */
 export function storedRouteOf(report: RoutedReport): ReportRoute | null {
   if (report.routedRoadCommittee) {
-    return { kind: "roadCommittee", code: report.routedRoadCommittee.code, name: { zh: report.routedRoadCommittee.name, en: report.routedRoadCommittee.nameEn } };
+    return {
+      kind: "roadCommittee",
+      code: report.routedRoadCommittee.code,
+      name: { zh: report.routedRoadCommittee.name, en: report.routedRoadCommittee.nameEn },
+    };
   }
   if (report.routedDistrict) {
-    return { kind: "districtCommittee", code: report.routedDistrict.code, name: { zh: report.routedDistrict.committeeName, en: report.routedDistrict.committeeNameEn } };
+    return {
+      kind: "districtCommittee",
+      code: report.routedDistrict.code,
+      name: { zh: report.routedDistrict.committeeName, en: report.routedDistrict.committeeNameEn },
+    };
   }
   return null;
 }

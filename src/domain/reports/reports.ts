@@ -87,15 +87,30 @@ export interface StaffReportActions {
   /** Needs a note saying what was done; a photo (media id) may show it. */
   resolve(reference: string, actor: StaffActor, note: string, photoId?: string): Promise<StaffActionResult>;
   /** DUPLICATE needs the original's reference; the reporter and followers then follow the original. */
-  reject(reference: string, actor: StaffActor, reason: RejectReasonName, note: string, duplicateOfReference?: string): Promise<StaffActionResult>;
+  reject(
+    reference: string,
+    actor: StaffActor,
+    reason: RejectReasonName,
+    note: string,
+    duplicateOfReference?: string,
+  ): Promise<StaffActionResult>;
   /** Hands an open case to another committee; the case keeps its timeline. */
-  reroute(reference: string, actor: StaffActor, target: { roadCommitteeCode: string } | { districtCode: string }, note: string): Promise<StaffActionResult>;
+  reroute(
+    reference: string,
+    actor: StaffActor,
+    target: { roadCommitteeCode: string } | { districtCode: string },
+    note: string,
+  ): Promise<StaffActionResult>;
   /** A case as the staff handling it see it; undefined for an unknown reference. */
   caseForStaff(reference: string): Promise<StaffCaseView | undefined>;
   /** Open cases in an area ("town": all of them), oldest first, at most `limit`, with the total count. */
   openCases(area: StaffArea, limit: number): Promise<{ cases: OpenCaseLine[]; total: number }>;
   /** Blocks a chat user (given directly, or as the reporter of a report): their later reports are kept but not routed. */
-  blockUser(target: { channel: string; userId: string } | { reference: string }, actor: StaffActor, reason: string): Promise<{ type: "ok" } | { type: "notFound" }>;
+  blockUser(
+    target: { channel: string; userId: string } | { reference: string },
+    actor: StaffActor,
+    reason: string,
+  ): Promise<{ type: "ok" } | { type: "notFound" }>;
 }
 
 /** Where a member of staff works: their districts and road committees, or the whole town. */
@@ -129,7 +144,14 @@ export interface StaffCaseView extends OpenCaseLine {
   route: ReportRoute | null;
   rejectReason: RejectReasonName | null;
   reporterContact: { channel: string; userId: string; displayName: string | null } | null;
-  timeline: { at: Date; type: ReportView["timeline"][number]["type"]; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "merchant" | "system"; actorLabel: string | null }[];
+  timeline: {
+    at: Date;
+    type: ReportView["timeline"][number]["type"];
+    status: ReportStatusName | null;
+    note: string | null;
+    by: "resident" | "staff" | "merchant" | "system";
+    actorLabel: string | null;
+  }[];
 }
 
 /** Outbox kinds this service writes; the delivery worker renders each for the recipient. */
@@ -340,7 +362,11 @@ export function createReportsService(deps: {
   // the same database. A report naming a shop is checked against the database when it is submitted.
   const shopsByRoad = perGridIndex(async () => {
     const [rows, ids] = await Promise.all([
-      prisma.merchant.findMany({ where: { townCode }, select: { code: true, name: true, nameEn: true, houseNumber: true, roadId: true }, orderBy: [{ houseNumber: "asc" }, { code: "asc" }] }),
+      prisma.merchant.findMany({
+        where: { townCode },
+        select: { code: true, name: true, nameEn: true, houseNumber: true, roadId: true },
+        orderBy: [{ houseNumber: "asc" }, { code: "asc" }],
+      }),
       gridIds(),
     ]);
     const byRoad = new Map<string, { code: string; name: Bilingual; houseNumber: number | null }[]>();
@@ -356,10 +382,18 @@ export function createReportsService(deps: {
 
   /** The shop a draft names, read from the database at submission (the cached list may be up to SHOPS_MAX_AGE_MS old); undefined when it is gone. */
   const shopNamed = async (code: string) =>
-    (await db.query<{ id: string; name: string; nameEn: string }>(`SELECT "id", "name", "nameEn" FROM "Merchant" WHERE "townCode" = $1 AND "code" = $2`, [townCode, code]))[0];
+    (
+      await db.query<{ id: string; name: string; nameEn: string }>(
+        `SELECT "id", "name", "nameEn" FROM "Merchant" WHERE "townCode" = $1 AND "code" = $2`,
+        [townCode, code],
+      )
+    )[0];
 
   /** The category's override, if it has one; the committee's label comes from the grid. */
-  const overrideRoute = (category: { routeToRoadCommitteeId: string | null; routeToDistrictId: string | null }, ids: GridIds): ReportRoute | null => {
+  const overrideRoute = (
+    category: { routeToRoadCommitteeId: string | null; routeToDistrictId: string | null },
+    ids: GridIds,
+  ): ReportRoute | null => {
     const index = grid.index;
     const committeeCode = codeOf(ids.roadCommittees, category.routeToRoadCommitteeId);
     const committee = committeeCode === undefined ? undefined : index.snapshot.roadCommittees.find((c) => c.code === committeeCode);
@@ -380,7 +414,10 @@ export function createReportsService(deps: {
     db.chatUser.findUnique({ where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } } });
 
   /** `reporter` names the reporter by id, or by chat account (one query, and none of a stranger's reports match). */
-  const rateLimit = async (db: Sql, reporter: { reporterId: string } | { reporter: { channel: string; channelUserId: string } }): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }> => {
+  const rateLimit = async (
+    db: Sql,
+    reporter: { reporterId: string } | { reporter: { channel: string; channelUserId: string } },
+  ): Promise<{ allowed: true } | { allowed: false; retryAfterMinutes: number }> => {
     const now = clock().getTime();
     const windowMs = options.rateLimit.windowMinutes * MINUTE;
     const since = new Date(now - windowMs);
@@ -417,7 +454,6 @@ export function createReportsService(deps: {
     supporters: report.followerCount,
     createdAt: report.createdAt,
   });
-
 
   /** Why this user may see a report in full (filed it, follows it, is on the town's staff), or "none". */
   const relationTo = async (report: LoadedReport, user: ChatIdentity): Promise<ReportView["relation"] | "none"> => {
@@ -474,9 +510,15 @@ export function createReportsService(deps: {
     if (place.roadCode) {
       const span = options.duplicateHouseNumberSpan;
       const onRoad = `r."roadId" = (SELECT "id" FROM "Road" WHERE "townCode" = $1 AND "code" = ${param(place.roadCode)})`;
-      near.push(place.houseNumber === undefined ? `(${onRoad})` : `(${onRoad} AND (r."houseNumber" IS NULL OR r."houseNumber" BETWEEN ${param(place.houseNumber - span)} AND ${param(place.houseNumber + span)}))`);
+      near.push(
+        place.houseNumber === undefined
+          ? `(${onRoad})`
+          : `(${onRoad} AND (r."houseNumber" IS NULL OR r."houseNumber" BETWEEN ${param(place.houseNumber - span)} AND ${param(place.houseNumber + span)}))`,
+      );
     } else if (place.neighbourhoodCode !== undefined) {
-      near.push(`r."neighbourhoodId" IN (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = $1 AND n."code" = ${param(place.neighbourhoodCode)})`);
+      near.push(
+        `r."neighbourhoodId" IN (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = $1 AND n."code" = ${param(place.neighbourhoodCode)})`,
+      );
     }
     if (near.length === 0) return [];
     const candidates = await db.query<Row>(
@@ -491,10 +533,15 @@ export function createReportsService(deps: {
     if (candidates.length === 0) return [];
     const ids = await idsOf();
     return candidates
-      .map((report) => ({ ...report, road: codeOf(ids.roads, report.roadId), neighbourhood: codeOf(ids.neighbourhoods, report.neighbourhoodId) }))
+      .map((report) => ({
+        ...report,
+        road: codeOf(ids.roads, report.roadId),
+        neighbourhood: codeOf(ids.neighbourhoods, report.neighbourhoodId),
+      }))
       .filter((report) => {
         if (hasPosition && report.latitude !== null && report.longitude !== null) {
-          if (distanceMeters(place.latitude!, place.longitude!, report.latitude, report.longitude) <= options.duplicateDistanceMeters) return true;
+          if (distanceMeters(place.latitude!, place.longitude!, report.latitude, report.longitude) <= options.duplicateDistanceMeters)
+            return true;
         }
         if (place.roadCode) {
           if (report.road !== place.roadCode) return false;
@@ -526,13 +573,29 @@ export function createReportsService(deps: {
     return row!.added > 0;
   };
 
-  type ResidentUpdate = Omit<ResidentUpdatePayload, "reference" | "relation" | "locale" | "askFeedback"> & { askReporterForFeedback?: boolean };
+  type ResidentUpdate = Omit<ResidentUpdatePayload, "reference" | "relation" | "locale" | "askFeedback"> & {
+    askReporterForFeedback?: boolean;
+  };
 
   /** Queues one update per recipient (reporter and followers, minus `except`) in the caller's transaction. */
-  const notifyResidents = async (tx: Tx, reportId: string, eventId: string, kind: ReportOutboxKind, content: ResidentUpdate, except?: string) => {
-    const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } } });
+  const notifyResidents = async (
+    tx: Tx,
+    reportId: string,
+    eventId: string,
+    kind: ReportOutboxKind,
+    content: ResidentUpdate,
+    except?: string,
+  ) => {
+    const report = await tx.report.findUniqueOrThrow({
+      where: { id: reportId },
+      include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } },
+    });
     // One statement for every recipient, however many follow the case.
-    await queueOutbox(prismaSql(tx), residentUpdateRows(report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except), clock());
+    await queueOutbox(
+      prismaSql(tx),
+      residentUpdateRows(report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except),
+      clock(),
+    );
   };
 
   /** The outbox rows of {@link notifyResidents} for recipients the caller already holds (a report just created has only its reporter). */
@@ -577,7 +640,10 @@ export function createReportsService(deps: {
 
   const routeIds = async (db: Db, route: ReportRoute | null) => {
     if (route?.kind === "roadCommittee") {
-      const committee = await db.roadCommittee.findUnique({ where: { townCode_code: { townCode, code: route.code } }, select: { id: true } });
+      const committee = await db.roadCommittee.findUnique({
+        where: { townCode_code: { townCode, code: route.code } },
+        select: { id: true },
+      });
       return committee && { routedRoadCommitteeId: committee.id, routedDistrictId: null };
     }
     if (route?.kind === "districtCommittee") {
@@ -604,7 +670,9 @@ export function createReportsService(deps: {
       const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
       if (!report) return { type: "notFound" };
       if (!ALLOWED[report.status].includes(to)) return { type: "badTransition", from: report.status, to };
-      const original = details.duplicateOfReference ? await tx.report.findUnique({ where: { reference: normalizeReference(details.duplicateOfReference) } }) : null;
+      const original = details.duplicateOfReference
+        ? await tx.report.findUnique({ where: { reference: normalizeReference(details.duplicateOfReference) } })
+        : null;
       if (details.duplicateOfReference && (!original || original.id === report.id)) return { type: "unknownTarget" };
       const now = clock();
       const moved = await tx.report.updateMany({
@@ -640,7 +708,14 @@ export function createReportsService(deps: {
         reopened: false,
         askReporterForFeedback: to === "RESOLVED",
       });
-      await queueAlertUpdates(tx, { reportId: report.id, eventId: event.id, status: to, actorLabel: actor.label, note: details.note ?? null, createdAt: now });
+      await queueAlertUpdates(tx, {
+        reportId: report.id,
+        eventId: event.id,
+        status: to,
+        actorLabel: actor.label,
+        note: details.note ?? null,
+        createdAt: now,
+      });
       await queueMerchantStatusNotices(tx, { reportId: report.id, eventId: event.id, status: to, createdAt: now });
       if (original) {
         // Everyone waiting on the duplicate now waits on the original, and only there.
@@ -711,7 +786,10 @@ export function createReportsService(deps: {
       if (!report) return { type: "notFound" };
       if (!OPEN_STATUSES.includes(report.status)) return { type: "closed", reference: report.reference };
       if (report.reporterId === userId) return { type: "ownReport", reference: report.reference };
-      return { type: (await addFollower(db, report.id, userId, "RESIDENT")) ? "followed" : "alreadyFollowing", reference: report.reference };
+      return {
+        type: (await addFollower(db, report.id, userId, "RESIDENT")) ? "followed" : "alreadyFollowing",
+        reference: report.reference,
+      };
     },
 
     async submit(input: ReportDraft, user: ChatIdentity, duplicates: DuplicateCheck): Promise<SubmitResult> {
@@ -741,9 +819,9 @@ export function createReportsService(deps: {
         // Only what was filed since the resident was shown the nearby reports: one they were never shown
         // (there were more than the question lists) is not chosen for them, whatever its age.
         const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);
-        const duplicate = (await nearbyOpen(tx, category.code, draft.place, async () => placeIds, { filedSince: duplicates.checkedAt })).find(
-          (report) => !declined.has(report.reference),
-        );
+        const duplicate = (
+          await nearbyOpen(tx, category.code, draft.place, async () => placeIds, { filedSince: duplicates.checkedAt })
+        ).find((report) => !declined.has(report.reference));
         // The resident's own report since the check is this submission made before: its commit went through
         // but the answer was lost (the database or the connection failed on the way back), and the draft was
         // confirmed again. It is their report, not someone else's to follow.
@@ -770,7 +848,10 @@ export function createReportsService(deps: {
               content: {
                 category: { zh: category.name, en: category.nameEn },
                 clause: { ref: category.clauseRef, text: { zh: category.clauseText, en: category.clauseTextEn } },
-                position: draft.place.latitude !== undefined && draft.place.longitude !== undefined ? { latitude: draft.place.latitude, longitude: draft.place.longitude } : null,
+                position:
+                  draft.place.latitude !== undefined && draft.place.longitude !== undefined
+                    ? { latitude: draft.place.latitude, longitude: draft.place.longitude }
+                    : null,
                 description: draft.description,
                 shop: shop ? { zh: shop.name, en: shop.nameEn } : null,
                 shopStanding,
@@ -802,7 +883,14 @@ export function createReportsService(deps: {
         // was re-imported meanwhile, and then the missing ones are null.
         const outbox = outboxInsert(
           [
-            ...residentUpdateRows({ reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", { status: "SUBMITTED", note: null, rejectReason: null, duplicateOf: null, route, reopened: false }),
+            ...residentUpdateRows({ reference, reporterId: reporter.id }, [reporter], eventId, "report.submitted", {
+              status: "SUBMITTED",
+              note: null,
+              rejectReason: null,
+              duplicateOf: null,
+              route,
+              reopened: false,
+            }),
             ...alertsFor(reference),
             ...shopNoticesFor(reference),
           ],
@@ -901,7 +989,13 @@ export function createReportsService(deps: {
     async caseForStaff(reference) {
       const report = await prisma.report.findUnique({
         where: { reference: normalizeReference(reference) },
-        include: { ...reportInclude, merchant: true, reporter: true, photos: { orderBy: { position: "asc" } }, events: { orderBy: { createdAt: "asc" } } },
+        include: {
+          ...reportInclude,
+          merchant: true,
+          reporter: true,
+          photos: { orderBy: { position: "asc" } },
+          events: { orderBy: { createdAt: "asc" } },
+        },
       });
       if (!report || report.townCode !== townCode) return undefined;
       const view: StaffCaseView = {
@@ -915,7 +1009,9 @@ export function createReportsService(deps: {
         photoIds: report.photos.map((photo) => photo.mediaId),
         route: await shownRoute(report),
         rejectReason: report.rejectReason,
-        reporterContact: report.contactAllowed ? { channel: report.reporter.channel, userId: report.reporter.channelUserId, displayName: report.reporter.displayName } : null,
+        reporterContact: report.contactAllowed
+          ? { channel: report.reporter.channel, userId: report.reporter.channelUserId, displayName: report.reporter.displayName }
+          : null,
         timeline: report.events.map((event) => ({
           at: event.createdAt,
           type: event.type,
@@ -962,27 +1058,58 @@ export function createReportsService(deps: {
         const now = clock();
         if ("rating" in feedback) {
           await tx.report.update({ where: { id: report.id }, data: { rating: feedback.rating } });
-          await tx.reportEvent.create({ data: { reportId: report.id, type: "RATED", note: String(feedback.rating), actorKind: "RESIDENT", actorId: me.id, createdAt: now } });
+          await tx.reportEvent.create({
+            data: {
+              reportId: report.id,
+              type: "RATED",
+              note: String(feedback.rating),
+              actorKind: "RESIDENT",
+              actorId: me.id,
+              createdAt: now,
+            },
+          });
           return { type: "recorded", reference: report.reference };
         }
         if (feedback.fixed) {
-          await tx.reportEvent.create({ data: { reportId: report.id, type: "CONFIRMED_FIXED", actorKind: "RESIDENT", actorId: me.id, createdAt: now } });
+          await tx.reportEvent.create({
+            data: { reportId: report.id, type: "CONFIRMED_FIXED", actorKind: "RESIDENT", actorId: me.id, createdAt: now },
+          });
           return { type: "recorded", reference: report.reference };
         }
-        if (!report.resolvedAt || now.getTime() - report.resolvedAt.getTime() > options.reopenWindowDays * DAY) return { type: "tooLateToReopen", reference: report.reference };
-        const moved = await tx.report.updateMany({ where: { id: report.id, status: "RESOLVED" }, data: { status: "IN_PROGRESS", resolvedAt: null, updatedAt: now } });
+        if (!report.resolvedAt || now.getTime() - report.resolvedAt.getTime() > options.reopenWindowDays * DAY)
+          return { type: "tooLateToReopen", reference: report.reference };
+        const moved = await tx.report.updateMany({
+          where: { id: report.id, status: "RESOLVED" },
+          data: { status: "IN_PROGRESS", resolvedAt: null, updatedAt: now },
+        });
         if (moved.count === 0) return { type: "notAllowed" };
         const event = await tx.reportEvent.create({
-          data: { reportId: report.id, type: "REOPENED", fromStatus: "RESOLVED", toStatus: "IN_PROGRESS", actorKind: "RESIDENT", actorId: me.id, createdAt: now },
+          data: {
+            reportId: report.id,
+            type: "REOPENED",
+            fromStatus: "RESOLVED",
+            toStatus: "IN_PROGRESS",
+            actorKind: "RESIDENT",
+            actorId: me.id,
+            createdAt: now,
+          },
         });
-        await notifyResidents(tx, report.id, event.id, "report.status", { status: "IN_PROGRESS", note: null, rejectReason: null, duplicateOf: null, route: null, reopened: true }, me.id);
+        await notifyResidents(
+          tx,
+          report.id,
+          event.id,
+          "report.status",
+          { status: "IN_PROGRESS", note: null, rejectReason: null, duplicateOf: null, route: null, reopened: true },
+          me.id,
+        );
         return { type: "reopened", reference: report.reference };
       }, TRANSACTION_OPTIONS);
     },
 
     acknowledge: (reference, actor) => transition(reference, actor, "ACKNOWLEDGED", {}),
 
-    startProgress: (reference, actor, note) => transition(reference, actor, "IN_PROGRESS", { note: (note && storedText(note)) || undefined }),
+    startProgress: (reference, actor, note) =>
+      transition(reference, actor, "IN_PROGRESS", { note: (note && storedText(note)) || undefined }),
 
     async resolve(reference, actor, written, photoId) {
       const note = storedText(written);
@@ -994,7 +1121,11 @@ export function createReportsService(deps: {
       const note = storedText(written);
       if (note === "") return { type: "noteRequired" };
       if (reason === "DUPLICATE" && !duplicateOfReference) return { type: "unknownTarget" };
-      return transition(reference, actor, "REJECTED", { note, rejectReason: reason, duplicateOfReference: reason === "DUPLICATE" ? duplicateOfReference : undefined });
+      return transition(reference, actor, "REJECTED", {
+        note,
+        rejectReason: reason,
+        duplicateOfReference: reason === "DUPLICATE" ? duplicateOfReference : undefined,
+      });
     },
 
     async reroute(reference, actor, target, written) {
@@ -1010,12 +1141,30 @@ export function createReportsService(deps: {
         if (!ids) return { type: "unknownTarget" };
         const now = clock();
         // Conditional on the status read, like a status change: a case closed meanwhile is not re-routed.
-        const moved = await tx.report.updateMany({ where: { id: report.id, status: report.status }, data: { ...ids, routed: true, updatedAt: now } });
+        const moved = await tx.report.updateMany({
+          where: { id: report.id, status: report.status },
+          data: { ...ids, routed: true, updatedAt: now },
+        });
         if (moved.count === 0) return { type: "conflict" };
         const event = await tx.reportEvent.create({
-          data: { reportId: report.id, type: "REROUTED", note, actorKind: "STAFF", actorId: actor.staffId, actorLabel: actor.label, createdAt: now },
+          data: {
+            reportId: report.id,
+            type: "REROUTED",
+            note,
+            actorKind: "STAFF",
+            actorId: actor.staffId,
+            actorLabel: actor.label,
+            createdAt: now,
+          },
         });
-        await notifyResidents(tx, report.id, event.id, "report.rerouted", { status: report.status, note: maskPersonalNumbers(note), rejectReason: null, duplicateOf: null, route, reopened: false });
+        await notifyResidents(tx, report.id, event.id, "report.rerouted", {
+          status: report.status,
+          note: maskPersonalNumbers(note),
+          rejectReason: null,
+          duplicateOf: null,
+          route,
+          reopened: false,
+        });
         return { type: "ok", reference: report.reference, status: report.status };
       }, TRANSACTION_OPTIONS);
     },
@@ -1023,11 +1172,15 @@ export function createReportsService(deps: {
     async blockUser(target, actor, reason) {
       const user =
         "reference" in target
-          ? (await prisma.report.findUnique({ where: { reference: normalizeReference(target.reference) }, select: { reporter: true } }))?.reporter
+          ? (await prisma.report.findUnique({ where: { reference: normalizeReference(target.reference) }, select: { reporter: true } }))
+              ?.reporter
           : await findUser(prisma, target);
       if (!user) return { type: "notFound" };
       // Who blocked is kept with the reason, so another member of staff can ask them why.
-      await prisma.chatUser.update({ where: { id: user.id }, data: { blockedAt: clock(), blockedReason: `${reason.trim()} (${actor.label}, ${actor.staffId})` } });
+      await prisma.chatUser.update({
+        where: { id: user.id },
+        data: { blockedAt: clock(), blockedReason: `${reason.trim()} (${actor.label}, ${actor.staffId})` },
+      });
       return { type: "ok" };
     },
   };
@@ -1044,14 +1197,32 @@ function committeeRoute(index: GridIndex, target: { roadCommitteeCode: string } 
 }
 
 /** How a report's place reads: road and house number, else the neighbourhood, else the district. */
-function placeLabel(houseNumber: number | null, road: Bilingual | null | undefined, neighbourhood: Bilingual | null | undefined, district: Bilingual | null | undefined): Bilingual {
+function placeLabel(
+  houseNumber: number | null,
+  road: Bilingual | null | undefined,
+  neighbourhood: Bilingual | null | undefined,
+  district: Bilingual | null | undefined,
+): Bilingual {
   if (road) return houseNumber ? { zh: `${road.zh}${houseNumber}号`, en: `No. ${houseNumber}, ${road.en}` } : { ...road };
   const named = neighbourhood ?? district;
   return named ? { ...named } : { zh: "未指定地点", en: "no place given" };
 }
 
-function toCategoryInfo(row: { code: string; name: string; nameEn: string; clauseRef: string; clauseText: string; clauseTextEn: string; examples: string[] }): ReportCategoryInfo {
-  return { code: row.code, name: { zh: row.name, en: row.nameEn }, clause: { ref: row.clauseRef, text: { zh: row.clauseText, en: row.clauseTextEn } }, examples: row.examples };
+function toCategoryInfo(row: {
+  code: string;
+  name: string;
+  nameEn: string;
+  clauseRef: string;
+  clauseText: string;
+  clauseTextEn: string;
+  examples: string[];
+}): ReportCategoryInfo {
+  return {
+    code: row.code,
+    name: { zh: row.name, en: row.nameEn },
+    clause: { ref: row.clauseRef, text: { zh: row.clauseText, en: row.clauseTextEn } },
+    examples: row.examples,
+  };
 }
 
 /** Who acted on a timeline entry, as shown to residents and staff (never which resident). */

@@ -3,7 +3,16 @@ import { prismaSql } from "../../db/sql.ts";
 import type { Logger } from "../../log.ts";
 import type { Bilingual } from "../grid/index.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
-import { alertScopeOf, destinationsFor, localeOf, reportsCoveredBy, shopStandingOf, STAFF_ALERT_REPORT_INCLUDE, staffAlertOf, type StaffAlertPayload } from "./alerts.ts";
+import {
+  alertScopeOf,
+  destinationsFor,
+  localeOf,
+  reportsCoveredBy,
+  shopStandingOf,
+  STAFF_ALERT_REPORT_INCLUDE,
+  staffAlertOf,
+  type StaffAlertPayload,
+} from "./alerts.ts";
 
 /*
  * The alert scheduler: what happens to a case because time passed rather than
@@ -140,11 +149,18 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
 
   /** Reports of each category created early enough that `minutes` working minutes have passed by `now`. */
   const pastLimit = (categories: CategoryLimits[], minutes: (category: CategoryLimits) => number, now: Date): Prisma.ReportWhereInput => ({
-    OR: categories.map((category) => ({ categoryId: category.id, createdAt: { lte: calendar.workingMinutesBefore(now, minutes(category)) } })),
+    OR: categories.map((category) => ({
+      categoryId: category.id,
+      createdAt: { lte: calendar.workingMinutesBefore(now, minutes(category)) },
+    })),
   });
   const deadlineMinutes = (category: CategoryLimits) => category.deadlineWorkingDays * calendar.minutesPerDay;
 
-  const queue = (tx: Tx | PrismaClient, now: Date, rows: { dedupeKey: string; kind: string; reportId: string | null; destination: AlertDestination; payload: object }[]) =>
+  const queue = (
+    tx: Tx | PrismaClient,
+    now: Date,
+    rows: { dedupeKey: string; kind: string; reportId: string | null; destination: AlertDestination; payload: object }[],
+  ) =>
     rows.length === 0
       ? Promise.resolve({ count: 0 })
       : tx.outboxMessage.createMany({
@@ -167,7 +183,11 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
    * until fewer than a batch are left or a batch made no progress (every case
    * in it failed, and would only be read again).
    */
-  const drain = async (find: () => Promise<{ id: string }[]>, handle: (id: string) => Promise<boolean>, what: string): Promise<{ done: number; failed: number }> => {
+  const drain = async (
+    find: () => Promise<{ id: string }[]>,
+    handle: (id: string) => Promise<boolean>,
+    what: string,
+  ): Promise<{ done: number; failed: number }> => {
     let done = 0;
     let failed = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
@@ -198,7 +218,8 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
       const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
       const destinations = await destinationsFor(prismaSql(tx), townCode, alertScopeOf(report), "escalation");
       const waitedMinutes = calendar.workingMinutesBetween(report.createdAt, now);
-      if (destinations.length === 0) logger.info("unclaimed report has no director's group to escalate to", { reference: report.reference, waitedMinutes });
+      if (destinations.length === 0)
+        logger.info("unclaimed report has no director's group to escalate to", { reference: report.reference, waitedMinutes });
       await queue(
         tx,
         now,
@@ -244,10 +265,17 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
       return true;
     }, TRANSACTION_OPTIONS);
 
-  const digestFor = async (destination: AlertDestination, categories: CategoryLimits[], now: Date, date: string): Promise<DailyDigestPayload> => {
+  const digestFor = async (
+    destination: AlertDestination,
+    categories: CategoryLimits[],
+    now: Date,
+    date: string,
+  ): Promise<DailyDigestPayload> => {
     const area: Prisma.ReportWhereInput = { townCode, routed: true, ...reportsCoveredBy(destination) };
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const overdue: Prisma.ReportWhereInput = { AND: [area, { status: { in: OPEN_STATUSES } }, pastLimit(categories, deadlineMinutes, now)] };
+    const overdue: Prisma.ReportWhereInput = {
+      AND: [area, { status: { in: OPEN_STATUSES } }, pastLimit(categories, deadlineMinutes, now)],
+    };
     const [created, open, overdueCount, resolved, oldest] = await Promise.all([
       prisma.report.count({ where: { AND: [area, { createdAt: { gt: dayAgo, lte: now } }] } }),
       prisma.report.count({ where: { AND: [area, { status: { in: OPEN_STATUSES } }] } }),
@@ -263,7 +291,11 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
     return {
       date,
       counts: { new: created, open, overdue: overdueCount, resolved },
-      oldestOverdue: oldest.map((report) => ({ reference: report.reference, category: { zh: report.category.name, en: report.category.nameEn }, submittedOn: calendar.localDate(report.createdAt) })),
+      oldestOverdue: oldest.map((report) => ({
+        reference: report.reference,
+        category: { zh: report.category.name, en: report.category.nameEn },
+        submittedOn: calendar.localDate(report.createdAt),
+      })),
       locale: localeOf(destination),
     };
   };
@@ -274,13 +306,23 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
     const destinations = await prisma.alertDestination.findMany({ where: { townCode }, orderBy: { code: "asc" } });
     const keyOf = (destination: AlertDestination) => `digest:${destination.id}:${date}`;
     const queued = new Set(
-      (await prisma.outboxMessage.findMany({ where: { dedupeKey: { in: destinations.map(keyOf) } }, select: { dedupeKey: true } })).map((row) => row.dedupeKey),
+      (await prisma.outboxMessage.findMany({ where: { dedupeKey: { in: destinations.map(keyOf) } }, select: { dedupeKey: true } })).map(
+        (row) => row.dedupeKey,
+      ),
     );
     let count = 0;
     for (const destination of destinations.filter((d) => !queued.has(keyOf(d))).slice(0, MAX_DIGESTS_PER_RUN)) {
       const payload = await digestFor(destination, categories, now, date);
       // Another instance may have queued it since the check above; the dedupe key keeps theirs.
-      const written = await queue(prisma, now, [{ dedupeKey: keyOf(destination), kind: DAILY_DIGEST_KIND, reportId: null, destination, payload: payload satisfies DailyDigestPayload }]);
+      const written = await queue(prisma, now, [
+        {
+          dedupeKey: keyOf(destination),
+          kind: DAILY_DIGEST_KIND,
+          reportId: null,
+          destination,
+          payload: payload satisfies DailyDigestPayload,
+        },
+      ]);
       count += written.count;
     }
     return count;
@@ -293,7 +335,12 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
       const escalated = await drain(
         () =>
           prisma.report.findMany({
-            where: { ...open, status: "SUBMITTED", escalatedAt: null, ...pastLimit(categories, (category) => category.escalateAfterMinutes, now) },
+            where: {
+              ...open,
+              status: "SUBMITTED",
+              escalatedAt: null,
+              ...pastLimit(categories, (category) => category.escalateAfterMinutes, now),
+            },
             orderBy: [{ createdAt: "asc" }, { id: "asc" }],
             take: batchSize,
             select: { id: true },
@@ -312,7 +359,12 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
         (id) => remind(id, now),
         "remind of a passed deadline",
       );
-      const run: SchedulerRun = { escalated: escalated.done, reminded: reminded.done, digests: await digests(now, categories), failed: escalated.failed + reminded.failed };
+      const run: SchedulerRun = {
+        escalated: escalated.done,
+        reminded: reminded.done,
+        digests: await digests(now, categories),
+        failed: escalated.failed + reminded.failed,
+      };
       if (run.escalated + run.reminded + run.digests + run.failed > 0) logger.info("scheduled alerts queued", { ...run });
       return run;
     },

@@ -83,7 +83,10 @@ export type SubmitResult =
   | { type: "followedExisting"; reference: string }
   | { type: "rateLimited"; retryAfterMinutes: number };
 
-export type FollowResult = { type: "followed" | "alreadyFollowing" | "ownReport"; reference: string } | { type: "notFound" } | { type: "closed"; reference: string };
+export type FollowResult =
+  | { type: "followed" | "alreadyFollowing" | "ownReport"; reference: string }
+  | { type: "notFound" }
+  | { type: "closed"; reference: string };
 
 /** One line of a report as its reporter or a follower sees it. */
 export interface ReportSummary {
@@ -106,7 +109,23 @@ export interface ReportView extends Omit<ReportSummary, "relation"> {
   supporters: number;
   photoCount: number;
   rejectReason: "NOT_OUR_RESPONSIBILITY" | "DUPLICATE" | "INVALID" | null;
-  timeline: { at: Date; type: "SUBMITTED" | "STATUS_CHANGED" | "REROUTED" | "FOLLOWED" | "REOPENED" | "RATED" | "CONFIRMED_FIXED" | "NOTE" | "MERCHANT_RECTIFIED" | "MERCHANT_DISPUTED"; status: ReportStatusName | null; note: string | null; by: "resident" | "staff" | "merchant" | "system" }[];
+  timeline: {
+    at: Date;
+    type:
+      | "SUBMITTED"
+      | "STATUS_CHANGED"
+      | "REROUTED"
+      | "FOLLOWED"
+      | "REOPENED"
+      | "RATED"
+      | "CONFIRMED_FIXED"
+      | "NOTE"
+      | "MERCHANT_RECTIFIED"
+      | "MERCHANT_DISPUTED";
+    status: ReportStatusName | null;
+    note: string | null;
+    by: "resident" | "staff" | "merchant" | "system";
+  }[];
 }
 
 /**

@@ -57,21 +57,48 @@ export interface AlertArea {
 export interface StaffDesk {
   /** The caller's staff record, if active. */
   whoIs(who: Pick<StaffIdentity, "channel" | "userId">): Promise<StaffMemberInfo | undefined>;
-  openCases(who: Pick<StaffIdentity, "channel" | "userId">, limit: number): Promise<{ type: "ok"; cases: OpenCaseLine[]; total: number } | DeskRefusal>;
-  caseDetail(who: Pick<StaffIdentity, "channel" | "userId">, reference: string): Promise<{ type: "ok"; view: StaffCaseView; staff: StaffMemberInfo } | { type: "notFound" } | DeskRefusal>;
+  openCases(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    limit: number,
+  ): Promise<{ type: "ok"; cases: OpenCaseLine[]; total: number } | DeskRefusal>;
+  caseDetail(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    reference: string,
+  ): Promise<{ type: "ok"; view: StaffCaseView; staff: StaffMemberInfo } | { type: "notFound" } | DeskRefusal>;
   act(who: Pick<StaffIdentity, "channel" | "userId">, reference: string, command: CaseCommand): Promise<StaffActionResult | DeskRefusal>;
-  deadLetters(who: Pick<StaffIdentity, "channel" | "userId">, limit: number): Promise<{ type: "ok"; letters: DeadLetter[]; total: number } | { type: "notAllowed" }>;
-  destinations(who: Pick<StaffIdentity, "channel" | "userId">): Promise<{ type: "ok"; destinations: DestinationInfo[] } | { type: "notAllowed" }>;
+  deadLetters(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    limit: number,
+  ): Promise<{ type: "ok"; letters: DeadLetter[]; total: number } | { type: "notAllowed" }>;
+  destinations(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+  ): Promise<{ type: "ok"; destinations: DestinationInfo[] } | { type: "notAllowed" }>;
   /** What a group chat receives now; undefined when it receives nothing. */
   chatSubscription(chat: Pick<AlertChat, "channel" | "chatId">): Promise<(AlertArea & { managedInChat: boolean }) | undefined>;
   /** An admin subscribes the group they are in; a group listed in the town-data file is changed there, not here. */
-  subscribeChat(who: Pick<StaffIdentity, "channel" | "userId">, chat: AlertChat, area: AlertArea): Promise<{ type: "saved" } | { type: "notAllowed" } | { type: "managedInFile" }>;
-  unsubscribeChat(who: Pick<StaffIdentity, "channel" | "userId">, chat: Pick<AlertChat, "channel" | "chatId">): Promise<{ type: "removed" } | { type: "notSubscribed" } | { type: "notAllowed" } | { type: "managedInFile" }>;
+  subscribeChat(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    chat: AlertChat,
+    area: AlertArea,
+  ): Promise<{ type: "saved" } | { type: "notAllowed" } | { type: "managedInFile" }>;
+  unsubscribeChat(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    chat: Pick<AlertChat, "channel" | "chatId">,
+  ): Promise<{ type: "removed" } | { type: "notSubscribed" } | { type: "notAllowed" } | { type: "managedInFile" }>;
   /** Puts dead letters back in the queue with a fresh attempt count ("all": every dead letter of the town's chats). */
-  retryDeadLetters(who: Pick<StaffIdentity, "channel" | "userId">, ids: string[] | "all"): Promise<{ type: "retried"; count: number } | { type: "notAllowed" }>;
+  retryDeadLetters(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    ids: string[] | "all",
+  ): Promise<{ type: "retried"; count: number } | { type: "notAllowed" }>;
 }
 
-export function createStaffDesk(deps: { prisma: PrismaClient; townCode: string; registry: StaffRegistry; reports: StaffReportActions; clock?: () => Date }): StaffDesk {
+export function createStaffDesk(deps: {
+  prisma: PrismaClient;
+  townCode: string;
+  registry: StaffRegistry;
+  reports: StaffReportActions;
+  clock?: () => Date;
+}): StaffDesk {
   const { prisma, townCode, registry, reports } = deps;
   const clock = deps.clock ?? (() => new Date());
 
@@ -126,9 +153,12 @@ export function createStaffDesk(deps: { prisma: PrismaClient; townCode: string; 
       ]);
       const groups = new Map(destinations.map((d) => [`${d.channel}\u0000${d.address}`, d.name]));
       const residents = new Set(
-        (await prisma.chatUser.findMany({ where: { OR: rows.map((row) => ({ channel: row.channel, chatId: row.chatId })) }, select: { channel: true, chatId: true } })).map(
-          (user) => `${user.channel}\u0000${user.chatId}`,
-        ),
+        (
+          await prisma.chatUser.findMany({
+            where: { OR: rows.map((row) => ({ channel: row.channel, chatId: row.chatId })) },
+            select: { channel: true, chatId: true },
+          })
+        ).map((user) => `${user.channel}\u0000${user.chatId}`),
       );
       const recipientOf = (row: (typeof rows)[number]): DeadLetter["recipient"] => {
         const key = `${row.channel}\u0000${row.chatId}`;
@@ -141,19 +171,40 @@ export function createStaffDesk(deps: { prisma: PrismaClient; townCode: string; 
       return {
         type: "ok",
         total,
-        letters: rows.map((row) => ({ id: row.id, kind: row.kind, channel: row.channel, recipient: recipientOf(row), attempts: row.attempts, lastError: row.lastError, createdAt: row.createdAt })),
+        letters: rows.map((row) => ({
+          id: row.id,
+          kind: row.kind,
+          channel: row.channel,
+          recipient: recipientOf(row),
+          attempts: row.attempts,
+          lastError: row.lastError,
+          createdAt: row.createdAt,
+        })),
       };
     },
 
     async destinations(who) {
       if (!(await admin(who))) return { type: "notAllowed" };
       const rows = await prisma.alertDestination.findMany({ where: { townCode }, orderBy: [{ managedInChat: "asc" }, { code: "asc" }] });
-      return { type: "ok", destinations: rows.map(({ name, channel, districtCodes, roadCommitteeCodes, categoryCodes, escalation, managedInChat }) => ({ name, channel, districtCodes, roadCommitteeCodes, categoryCodes, escalation, managedInChat })) };
+      return {
+        type: "ok",
+        destinations: rows.map(({ name, channel, districtCodes, roadCommitteeCodes, categoryCodes, escalation, managedInChat }) => ({
+          name,
+          channel,
+          districtCodes,
+          roadCommitteeCodes,
+          categoryCodes,
+          escalation,
+          managedInChat,
+        })),
+      };
     },
 
     async chatSubscription(chat) {
       const row = await prisma.alertDestination.findFirst({ where: { townCode, channel: chat.channel, address: chat.chatId } });
-      return row ? { districtCodes: row.districtCodes, roadCommitteeCodes: row.roadCommitteeCodes, managedInChat: row.managedInChat } : undefined;
+      return row
+        ? { districtCodes: row.districtCodes, roadCommitteeCodes: row.roadCommitteeCodes, managedInChat: row.managedInChat }
+        : undefined;
     },
 
     async subscribeChat(who, chat, area) {
@@ -163,7 +214,15 @@ export function createStaffDesk(deps: { prisma: PrismaClient; townCode: string; 
       const fields = { name: chat.name, districtCodes: area.districtCodes, roadCommitteeCodes: area.roadCommitteeCodes };
       await prisma.alertDestination.upsert({
         where: { townCode_code: { townCode, code: chatDestinationCode(chat) } },
-        create: { townCode, code: chatDestinationCode(chat), channel: chat.channel, address: chat.chatId, categoryCodes: [], managedInChat: true, ...fields },
+        create: {
+          townCode,
+          code: chatDestinationCode(chat),
+          channel: chat.channel,
+          address: chat.chatId,
+          categoryCodes: [],
+          managedInChat: true,
+          ...fields,
+        },
         update: fields,
       });
       return { type: "saved" };

@@ -29,7 +29,10 @@ export interface StaffMemberInfo extends StaffGrant {
 
 export type InviteResult = { type: "created"; code: string; expiresAt: Date } | { type: "notAllowed" };
 /** What {@link StaffRegistry.inviteFirstAdmin} found: a town that has an admin, one whose earlier invitation still waits, or a new invitation. */
-export type FirstAdminResult = { type: "hasAdmin" } | { type: "pending"; expiresAt: Date } | { type: "created"; code: string; expiresAt: Date };
+export type FirstAdminResult =
+  | { type: "hasAdmin" }
+  | { type: "pending"; expiresAt: Date }
+  | { type: "created"; code: string; expiresAt: Date };
 export type RedeemResult = { type: "bound"; staff: StaffMemberInfo } | { type: "invalid" } | { type: "expired" } | { type: "used" };
 
 /** The area a case lies in, for deciding who may act on it. */
@@ -97,7 +100,8 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
     invite,
 
     async inviteFirstAdmin(label) {
-      if (await prisma.staffMember.findFirst({ where: { townCode, role: "ADMIN", revokedAt: null }, select: { id: true } })) return { type: "hasAdmin" };
+      if (await prisma.staffMember.findFirst({ where: { townCode, role: "ADMIN", revokedAt: null }, select: { id: true } }))
+        return { type: "hasAdmin" };
       const waiting = await prisma.staffInvite.findFirst({
         where: { townCode, role: "ADMIN", createdByStaffId: null, redeemedAt: null, expiresAt: { gt: clock() } },
         orderBy: { expiresAt: "desc" },
@@ -123,7 +127,12 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
           create: { channel: who.channel, channelUserId: who.userId, chatId: who.chatId, locale: who.locale },
           update: { chatId: who.chatId },
         });
-        const grant = { role: invite.role, label: invite.label, districtCodes: invite.districtCodes, roadCommitteeCodes: invite.roadCommitteeCodes };
+        const grant = {
+          role: invite.role,
+          label: invite.label,
+          districtCodes: invite.districtCodes,
+          roadCommitteeCodes: invite.roadCommitteeCodes,
+        };
         const staff = await tx.staffMember.upsert({
           where: { townCode_chatUserId: { townCode, chatUserId: user.id } },
           create: { townCode, chatUserId: user.id, ...grant, createdAt: clock() },
@@ -140,14 +149,21 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
     },
 
     async list() {
-      const rows = await prisma.staffMember.findMany({ where: { townCode, revokedAt: null }, include: { chatUser: true }, orderBy: { createdAt: "asc" } });
+      const rows = await prisma.staffMember.findMany({
+        where: { townCode, revokedAt: null },
+        include: { chatUser: true },
+        orderBy: { createdAt: "asc" },
+      });
       return rows.map(info);
     },
 
     async revoke(by, staffId) {
       const admin = await active(by);
       if (admin?.role !== "ADMIN" || admin.id === staffId) return { type: "notAllowed" };
-      const revoked = await prisma.staffMember.updateMany({ where: { id: staffId, townCode, revokedAt: null }, data: { revokedAt: clock() } });
+      const revoked = await prisma.staffMember.updateMany({
+        where: { id: staffId, townCode, revokedAt: null },
+        data: { revokedAt: clock() },
+      });
       return revoked.count === 1 ? { type: "revoked" } : { type: "notFound" };
     },
 
@@ -162,7 +178,10 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
 export function coversCase(staff: StaffGrant, area: CaseArea): boolean {
   if (staff.role === "ADMIN") return true;
   if (staff.role !== "DISTRICT_STAFF") return false;
-  return staff.districtCodes.some((code) => area.districtCodes.includes(code)) || (area.roadCommitteeCode !== null && staff.roadCommitteeCodes.includes(area.roadCommitteeCode));
+  return (
+    staff.districtCodes.some((code) => area.districtCodes.includes(code)) ||
+    (area.roadCommitteeCode !== null && staff.roadCommitteeCodes.includes(area.roadCommitteeCode))
+  );
 }
 
 /** Codes are shown in capitals but people type them any way, with spaces or dashes. */

@@ -103,8 +103,16 @@ export function createWorkingCalendar(settings: WorkingTimeSettings): WorkingCal
   if (workingDays.length === 0 || workingDays.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
     throw new InvalidWorkingTimeError(`working days must be ISO weekday numbers 1-7, at least one; got [${workingDays.join(", ")}]`);
   }
-  if (!Number.isInteger(workingHours.start) || !Number.isInteger(workingHours.end) || workingHours.start < 0 || workingHours.end > 24 * 60 || workingHours.start >= workingHours.end) {
-    throw new InvalidWorkingTimeError(`working hours must start before they end within one day; got ${workingHours.start}-${workingHours.end} minutes`);
+  if (
+    !Number.isInteger(workingHours.start) ||
+    !Number.isInteger(workingHours.end) ||
+    workingHours.start < 0 ||
+    workingHours.end > 24 * 60 ||
+    workingHours.start >= workingHours.end
+  ) {
+    throw new InvalidWorkingTimeError(
+      `working hours must start before they end within one day; got ${workingHours.start}-${workingHours.end} minutes`,
+    );
   }
   const daysOf = (dates: readonly string[], name: string) =>
     new Set(
@@ -129,7 +137,10 @@ export function createWorkingCalendar(settings: WorkingTimeSettings): WorkingCal
     let interval = intervals.get(day);
     if (!interval) {
       if (intervals.size >= INTERVAL_CACHE_LIMIT) intervals.clear();
-      interval = [instantOf(day * DAY_MS + workingHours.start * MINUTE_MS), instantOf(day * DAY_MS + workingHours.end * MINUTE_MS)] as const;
+      interval = [
+        instantOf(day * DAY_MS + workingHours.start * MINUTE_MS),
+        instantOf(day * DAY_MS + workingHours.end * MINUTE_MS),
+      ] as const;
       intervals.set(day, interval);
     }
     return interval;
@@ -179,7 +190,8 @@ export function createWorkingCalendar(settings: WorkingTimeSettings): WorkingCal
   return {
     settings,
     minutesPerDay,
-    workingMinutesBetween: (from, to) => (to.getTime() <= from.getTime() ? 0 : Math.floor(workingMsBetween(from.getTime(), to.getTime()) / MINUTE_MS)),
+    workingMinutesBetween: (from, to) =>
+      to.getTime() <= from.getTime() ? 0 : Math.floor(workingMsBetween(from.getTime(), to.getTime()) / MINUTE_MS),
     addWorkingMinutes: (from, minutes) => (minutes <= 0 ? new Date(from) : new Date(addWorkingMs(from.getTime(), minutes * MINUTE_MS))),
     addWorkingDays: (from, days) => (days <= 0 ? new Date(from) : new Date(addWorkingMs(from.getTime(), days * minutesPerDay * MINUTE_MS))),
     workingMinutesBefore: (to, minutes) => (minutes <= 0 ? new Date(to) : new Date(subtractWorkingMs(to.getTime(), minutes * MINUTE_MS))),

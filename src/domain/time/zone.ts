@@ -25,7 +25,16 @@ const clocks = new Map<string, ZoneClock>();
 export function zoneClock(timeZone: string): ZoneClock {
   let clock = clocks.get(timeZone);
   if (clock) return clock;
-  const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
   const wallClock = (ms: number): number => {
     const parts: Record<string, number> = {};
     for (const part of format.formatToParts(new Date(ms))) if (part.type !== "literal") parts[part.type] = Number(part.value);
@@ -69,7 +78,10 @@ export function parseLocalDate(text: string): number | undefined {
  * 0-23. Undefined for a date or time that does not exist on any calendar
  * (30 February, 25:00); a time in the hour skipped by summer time moves forward.
  */
-export function localTimeToInstant(timeZone: string, local: { year: number; month: number; day: number; hour: number; minute: number }): Date | undefined {
+export function localTimeToInstant(
+  timeZone: string,
+  local: { year: number; month: number; day: number; hour: number; minute: number },
+): Date | undefined {
   const { year, month, day, hour, minute } = local;
   if (![year, month, day, hour, minute].every(Number.isInteger) || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
   const date = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
@@ -100,7 +112,15 @@ const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 export function localDateTimeOf(at: Date, timeZone: string): string {
   let format = dateTimeFormats.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat("sv-SE", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    format = new Intl.DateTimeFormat("sv-SE", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
     dateTimeFormats.set(timeZone, format);
   }
   return format.format(at);

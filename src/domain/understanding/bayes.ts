@@ -43,7 +43,10 @@ export class NaiveBayes<Label extends string> {
       const denominators = Float64Array.from(totals, (total) => all - total + smoothing * counts.size);
       const featureTotals = new Map([...counts].map(([feature, row]) => [feature, row.reduce((sum, n) => sum + n, 0)]));
       for (const [feature, row] of counts) {
-        this.logLikelihood.set(feature, Float64Array.from(row, (n, c) => -Math.log((featureTotals.get(feature)! - n + smoothing) / denominators[c]!)));
+        this.logLikelihood.set(
+          feature,
+          Float64Array.from(row, (n, c) => -Math.log((featureTotals.get(feature)! - n + smoothing) / denominators[c]!)),
+        );
       }
       return;
     }
@@ -51,7 +54,10 @@ export class NaiveBayes<Label extends string> {
     this.logPrior = Float64Array.from(documentsPer, (n) => Math.log((n + 1) / (documents.length + labels.length)));
     const denominators = Float64Array.from(totals, (total) => total + smoothing * counts.size);
     for (const [feature, row] of counts) {
-      this.logLikelihood.set(feature, Float64Array.from(row, (n, c) => Math.log((n + smoothing) / denominators[c]!)));
+      this.logLikelihood.set(
+        feature,
+        Float64Array.from(row, (n, c) => Math.log((n + smoothing) / denominators[c]!)),
+      );
     }
   }
 

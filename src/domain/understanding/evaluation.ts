@@ -34,7 +34,16 @@ export interface Evaluation {
 export function evaluate(messages: readonly (LabelledMessage & { place?: ExpectedPlace })[], read: (text: string) => Reading): Evaluation {
   const confusion = Object.fromEntries(INTENTS.map((a) => [a, Object.fromEntries(INTENTS.map((b) => [b, 0]))])) as Evaluation["confusion"];
   const tally = () => ({ correct: 0, total: 0, accuracy: 0 });
-  const result = { messages: messages.length, intent: tally(), category: tally(), place: tally(), asked: { total: 0, wouldHaveBeenWrong: 0 }, actedWrongly: 0, confusion, misses: [] as Miss[] };
+  const result = {
+    messages: messages.length,
+    intent: tally(),
+    category: tally(),
+    place: tally(),
+    asked: { total: 0, wouldHaveBeenWrong: 0 },
+    actedWrongly: 0,
+    confusion,
+    misses: [] as Miss[],
+  };
   for (const message of messages) {
     const reading = read(message.text);
     confusion[message.intent][reading.intent]++;
@@ -45,18 +54,28 @@ export function evaluate(messages: readonly (LabelledMessage & { place?: Expecte
     } else if (!right) {
       result.actedWrongly++;
     }
-    count(result.intent, reading.intent === message.intent, () => result.misses.push({ text: message.text, what: "intent", expected: message.intent, read: reading.intent }));
+    count(result.intent, reading.intent === message.intent, () =>
+      result.misses.push({ text: message.text, what: "intent", expected: message.intent, read: reading.intent }),
+    );
     if (message.intent === "report" && message.category !== undefined) {
       const read = reading.category?.code ?? "(none)";
-      count(result.category, read === message.category, () => result.misses.push({ text: message.text, what: "category", expected: message.category!, read }));
+      count(result.category, read === message.category, () =>
+        result.misses.push({ text: message.text, what: "category", expected: message.category!, read }),
+      );
     }
     if (message.intent === "report" || message.intent === "lookup") {
       count(result.place, samePlace(message.place, reading.place), () =>
-        result.misses.push({ text: message.text, what: "place", expected: describeExpected(message.place), read: describeRead(reading.place) }),
+        result.misses.push({
+          text: message.text,
+          what: "place",
+          expected: describeExpected(message.place),
+          read: describeRead(reading.place),
+        }),
       );
     }
   }
-  for (const figure of [result.intent, result.category, result.place]) figure.accuracy = figure.total === 0 ? 1 : figure.correct / figure.total;
+  for (const figure of [result.intent, result.category, result.place])
+    figure.accuracy = figure.total === 0 ? 1 : figure.correct / figure.total;
   return result;
 }
 
@@ -68,9 +87,12 @@ function count(figure: { correct: number; total: number }, correct: boolean, onM
 
 function samePlace(expected: ExpectedPlace | undefined, read: ReadPlace): boolean {
   if (expected === undefined) return read.roads.length === 0 && read.neighbourhoods.length === 0;
-  if ("road" in expected) return read.roads.length === 1 && read.roads[0] === expected.road && read.houseNumber === (expected.houseNumber ?? null);
+  if ("road" in expected)
+    return read.roads.length === 1 && read.roads[0] === expected.road && read.houseNumber === (expected.houseNumber ?? null);
   const wanted = "neighbourhood" in expected ? [expected.neighbourhood] : expected.neighbourhoods;
-  return read.roads.length === 0 && read.neighbourhoods.length === wanted.length && wanted.every((code) => read.neighbourhoods.includes(code));
+  return (
+    read.roads.length === 0 && read.neighbourhoods.length === wanted.length && wanted.every((code) => read.neighbourhoods.includes(code))
+  );
 }
 
 function describeExpected(place: ExpectedPlace | undefined): string {

@@ -110,7 +110,8 @@ export class Featurizer {
     for (const [start, end] of places.spans) if (free(start, end)) spans.push({ start, end, standIn: PLACE });
     let compact = standIn(base, spans).replace(this.compactReferencePattern, "");
     compact = compact.replace(/\d+(?=号|弄|栋|幢|室)/g, HOUSE).replace(new RegExp(`(?<=${PLACE})\\d+`, "g"), HOUSE);
-    const onlyPlaces = places.spans.length > 0 && compact.length <= MAX_PLACE_QUESTION_LENGTH && stripFiller(compact.replace(PLACE_AND_NUMBER, "")) === "";
+    const onlyPlaces =
+      places.spans.length > 0 && compact.length <= MAX_PLACE_QUESTION_LENGTH && stripFiller(compact.replace(PLACE_AND_NUMBER, "")) === "";
     if (/\d/.test(compact)) features.push("⟨digits⟩");
 
     // Characters and pairs go in as they are (one or two characters long): no other feature is that short, and

@@ -18,4 +18,3 @@ export const TUNING = {
   /** Below this confidence in the top intent, Linli asks instead of acting. */
   sureAbove: 0.6,
 } as const;
-

@@ -63,7 +63,10 @@ export class Understanding {
 
     const prepared = labelled.map((message) => ({ message, prepared: this.prepare(message.text) }));
     const townExamples = vocabulary.categories.flatMap((category) =>
-      [...category.examples, ...category.names, ...category.keywords].map((text) => ({ code: category.code, prepared: this.prepare(text) })),
+      [...category.examples, ...category.names, ...category.keywords].map((text) => ({
+        code: category.code,
+        prepared: this.prepare(text),
+      })),
     );
     this.intents = new NaiveBayes(
       [
@@ -100,7 +103,8 @@ export class Understanding {
       const hit = keywordHits.get(code) ?? 0;
       categoryScores.set(code, score + TUNING.keywordWeight * hit - (excluded.has(code) ? TUNING.excludePenalty : 0));
     }
-    const [category] = categoryScores.size > 0 ? ranked(categoryScores, Math.max(1, prepared.features.length) ** -TUNING.intentSharpness) : [];
+    const [category] =
+      categoryScores.size > 0 ? ranked(categoryScores, Math.max(1, prepared.features.length) ** -TUNING.intentSharpness) : [];
     // A complaint the town's words name, or that reads like its examples; a name or a typo is neither.
     const categoryClear = category !== undefined && (keywordHits.size > 0 || category.probability >= TUNING.categoryClearAbove);
     const place = placeOf(prepared.places, prepared.shops);
@@ -111,7 +115,8 @@ export class Understanding {
     };
     // Nothing but a place ("XX小区", "XX路12号", or a short name with a typo the lookup still finds) asks about that
     // place; the classifier, which sets names aside, sees no words.
-    if (prepared.onlyPlaces || this.aPlaceWithATypo(text, prepared)) return { intent: "lookup", confidence: 1, sure: true, alternatives: ["report"], ...common };
+    if (prepared.onlyPlaces || this.aPlaceWithATypo(text, prepared))
+      return { intent: "lookup", confidence: 1, sure: true, alternatives: ["report"], ...common };
     return {
       intent: top.label,
       confidence: top.probability,
@@ -145,15 +150,17 @@ export class Understanding {
       this.keywords.scan(form, (phrase, { code, size }, start) => {
         const key = `${code}\u0000${phrase}`;
         if (counted.has(key)) return;
-        if (form === prepared.compact && exclusions.some((span) => span.code === code && start >= span.start && start + phrase.length <= span.end)) return;
+        if (
+          form === prepared.compact &&
+          exclusions.some((span) => span.code === code && start >= span.start && start + phrase.length <= span.end)
+        )
+          return;
         counted.add(key);
         hits.set(code, (hits.get(code) ?? 0) + size);
       });
     }
     return { hits, excluded: new Set(exclusions.map((span) => span.code)) };
   }
-
-
 }
 
 /** The places named, with a named shop standing for its road and, unless one is written, its house number. */

@@ -20,12 +20,21 @@ export interface TownVocabulary {
 export async function loadTownVocabulary(prisma: PrismaClient, townCode: string): Promise<TownVocabulary> {
   const [categories, shops, courses, compacts] = await Promise.all([
     prisma.reportCategory.findMany({ where: { townCode }, orderBy: { sortOrder: "asc" } }),
-    prisma.merchant.findMany({ where: { townCode }, select: { name: true, nameEn: true, houseNumber: true, road: { select: { code: true } } } }),
+    prisma.merchant.findMany({
+      where: { townCode },
+      select: { name: true, nameEn: true, houseNumber: true, road: { select: { code: true } } },
+    }),
     prisma.course.findMany({ where: { townCode }, select: { name: true, nameEn: true } }),
     prisma.compactVersion.findMany({ where: { townCode }, select: { title: true, titleEn: true } }),
   ]);
   return {
-    categories: categories.map((c) => ({ code: c.code, names: [c.name, c.nameEn], keywords: c.keywords, examples: c.examples, excludes: c.excludes })),
+    categories: categories.map((c) => ({
+      code: c.code,
+      names: [c.name, c.nameEn],
+      keywords: c.keywords,
+      examples: c.examples,
+      excludes: c.excludes,
+    })),
     shops: shops.map((s) => ({ names: [s.name, s.nameEn], roadCode: s.road.code, houseNumber: s.houseNumber })),
     courses: courses.flatMap((c) => [c.name, c.nameEn]),
     compactTitles: [...new Set(compacts.flatMap((c) => [c.title, c.titleEn]))],

@@ -13,7 +13,13 @@ const stateSchema = z.discriminatedUnion("stage", [
   z.object({ stage: z.literal("capacity"), cohortCode: z.string(), seated: z.number().int() }),
   z.object({ stage: z.literal("moveSession"), cohortCode: z.string() }),
   z.object({ stage: z.literal("moveTime"), cohortCode: z.string(), sessionIndex: z.number().int() }),
-  z.object({ stage: z.literal("movePlace"), cohortCode: z.string(), sessionIndex: z.number().int(), startsAt: z.number(), endsAt: z.number() }),
+  z.object({
+    stage: z.literal("movePlace"),
+    cohortCode: z.string(),
+    sessionIndex: z.number().int(),
+    startsAt: z.number(),
+    endsAt: z.number(),
+  }),
 ]);
 type AcademyState = z.infer<typeof stateSchema>;
 
@@ -35,7 +41,14 @@ const choice = (action: string, cohortCode: string) => `${startFlowChoice("acade
 function rosterLine(entry: RosterEntry, index: number, context: FlowContext): string {
   const a = context.t.academy;
   const status = entry.status === "SEATED" ? a.seated : a.waitlisted(entry.waitlistPosition ?? 0);
-  return a.rosterLine(index, entry.name, entry.mobile, entry.neighbourhood?.[context.locale] ?? entry.neighbourhoodCode, status, entry.attended);
+  return a.rosterLine(
+    index,
+    entry.name,
+    entry.mobile,
+    entry.neighbourhood?.[context.locale] ?? entry.neighbourhoodCode,
+    status,
+    entry.attended,
+  );
 }
 
 /** The cohort's roster (seated, then the waiting list) with what staff can do next. */
@@ -76,7 +89,10 @@ async function startAction(action: string, cohortCode: string, context: FlowCont
     return ask(
       action === "checkin" ? { stage: "pickSession", cohortCode } : { stage: "moveSession", cohortCode },
       action === "checkin" ? t.academy.pickSession : t.academy.pickSessionToMove,
-      cohort.sessions.map((s) => ({ label: t.academy.sessionButton(s.index, townTime(s.startsAt, locale, context.services.timeZone)), value: `session:${s.index}` })),
+      cohort.sessions.map((s) => ({
+        label: t.academy.sessionButton(s.index, townTime(s.startsAt, locale, context.services.timeZone)),
+        value: `session:${s.index}`,
+      })),
     );
   }
   if (action === "broadcast") return ask({ stage: "broadcast", cohortCode }, t.academy.askBroadcast);
@@ -91,7 +107,15 @@ async function exportCsv(cohortCode: string, title: string, context: FlowContext
   if (result.type === "unknownCohort") return say(t.academy.unknownCohort(cohortCode));
   return {
     type: "done",
-    replies: [{ type: "document", fileName: result.fileName, mimeType: "text/csv", contentBase64: result.content.toString("base64"), caption: t.academy.csvCaption(title) }],
+    replies: [
+      {
+        type: "document",
+        fileName: result.fileName,
+        mimeType: "text/csv",
+        contentBase64: result.content.toString("base64"),
+        caption: t.academy.csvCaption(title),
+      },
+    ],
   };
 }
 
@@ -99,13 +123,25 @@ async function exportCsv(cohortCode: string, title: string, context: FlowContext
 function parseSessionTime(text: string, timeZone: string): { startsAt: number; endsAt: number } | undefined {
   const match = /^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})$/.exec(text.trim());
   if (!match) return undefined;
-  const [year, month, day, startHour, startMinute, endHour, endMinute] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const [year, month, day, startHour, startMinute, endHour, endMinute] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const startsAt = localTimeToInstant(timeZone, { year, month, day, hour: startHour, minute: startMinute });
   const endsAt = localTimeToInstant(timeZone, { year, month, day, hour: endHour, minute: endMinute });
   return startsAt && endsAt ? { startsAt: startsAt.getTime(), endsAt: endsAt.getTime() } : undefined;
 }
 
-async function moveSession(state: Extract<AcademyState, { stage: "movePlace" }>, place: string | undefined, context: FlowContext): Promise<Step<AcademyState>> {
+async function moveSession(
+  state: Extract<AcademyState, { stage: "movePlace" }>,
+  place: string | undefined,
+  context: FlowContext,
+): Promise<Step<AcademyState>> {
   const { t, user, services } = context;
   const cohort = await services.classes.cohort(state.cohortCode);
   const session = cohort?.sessions.find((s) => s.index === state.sessionIndex);
@@ -132,7 +168,11 @@ async function moveSession(state: Extract<AcademyState, { stage: "movePlace" }>,
   }
 }
 
-function checkInAnswer(result: CheckInResult, state: Extract<AcademyState, { stage: "checkIn" }>, context: FlowContext): Step<AcademyState> {
+function checkInAnswer(
+  result: CheckInResult,
+  state: Extract<AcademyState, { stage: "checkIn" }>,
+  context: FlowContext,
+): Step<AcademyState> {
   const a = context.t.academy;
   const end = [{ label: a.endCheckIn, value: END_CHECK_IN }];
   switch (result.type) {
@@ -170,7 +210,8 @@ export const academyFlow: Flow<AcademyState> = {
     const me = await services.staff.find(user);
     if (me?.role !== "ACADEMY_STAFF" && me?.role !== "ADMIN") return say(me ? t.academy.staffOnly : t.staff.notStaff);
     if (input?.type === "text") return showRoster(input.text.trim(), context);
-    if (input?.type === "choice" && input.value.startsWith(COHORT_PREFIX)) return showRoster(input.value.slice(COHORT_PREFIX.length), context);
+    if (input?.type === "choice" && input.value.startsWith(COHORT_PREFIX))
+      return showRoster(input.value.slice(COHORT_PREFIX.length), context);
     if (input?.type === "choice" && input.value.startsWith(ACTION_PREFIX)) {
       const [action = "", ...code] = input.value.slice(ACTION_PREFIX.length).split(":");
       return startAction(action, code.join(":"), context);
@@ -182,7 +223,10 @@ export const academyFlow: Flow<AcademyState> = {
         {
           type: "choices",
           text: t.academy.askCohort,
-          options: cohorts.map((c) => ({ label: `${c.course[context.locale]} · ${c.title[context.locale]}`, value: `${startFlowChoice("academy")}:${COHORT_PREFIX}${c.code}` })),
+          options: cohorts.map((c) => ({
+            label: `${c.course[context.locale]} · ${c.title[context.locale]}`,
+            value: `${startFlowChoice("academy")}:${COHORT_PREFIX}${c.code}`,
+          })),
         },
       ],
     };
@@ -194,30 +238,51 @@ export const academyFlow: Flow<AcademyState> = {
     const text = payload.type === "text" ? payload.text.trim() : undefined;
     switch (state.stage) {
       case "pickSession": {
-        const index = payload.type === "choice" && payload.value.startsWith("session:") ? Number(payload.value.slice("session:".length)) : NaN;
+        const index =
+          payload.type === "choice" && payload.value.startsWith("session:") ? Number(payload.value.slice("session:".length)) : NaN;
         if (!Number.isInteger(index)) return startAction("checkin", state.cohortCode, context);
-        return ask({ stage: "checkIn", cohortCode: state.cohortCode, sessionIndex: index }, t.academy.askCode(index), [{ label: t.academy.endCheckIn, value: END_CHECK_IN }]);
+        return ask({ stage: "checkIn", cohortCode: state.cohortCode, sessionIndex: index }, t.academy.askCode(index), [
+          { label: t.academy.endCheckIn, value: END_CHECK_IN },
+        ]);
       }
       case "moveSession": {
-        const index = payload.type === "choice" && payload.value.startsWith("session:") ? Number(payload.value.slice("session:".length)) : NaN;
+        const index =
+          payload.type === "choice" && payload.value.startsWith("session:") ? Number(payload.value.slice("session:".length)) : NaN;
         const session = (await services.classes.cohort(state.cohortCode))?.sessions.find((s) => s.index === index);
         if (!session) return startAction("move", state.cohortCode, context);
-        return ask({ stage: "moveTime", cohortCode: state.cohortCode, sessionIndex: index }, t.academy.askTime(townTime(session.startsAt, context.locale, context.services.timeZone)), [{ label: t.academy.unchanged, value: UNCHANGED }]);
+        return ask(
+          { stage: "moveTime", cohortCode: state.cohortCode, sessionIndex: index },
+          t.academy.askTime(townTime(session.startsAt, context.locale, context.services.timeZone)),
+          [{ label: t.academy.unchanged, value: UNCHANGED }],
+        );
       }
       case "moveTime": {
         const session = (await services.classes.cohort(state.cohortCode))?.sessions.find((s) => s.index === state.sessionIndex);
         if (!session) return say(t.academy.unknownCohort(state.cohortCode));
-        const time = payload.type === "choice" && payload.value === UNCHANGED ? { startsAt: session.startsAt.getTime(), endsAt: session.endsAt.getTime() } : text ? parseSessionTime(text, context.services.timeZone) : undefined;
+        const time =
+          payload.type === "choice" && payload.value === UNCHANGED
+            ? { startsAt: session.startsAt.getTime(), endsAt: session.endsAt.getTime() }
+            : text
+              ? parseSessionTime(text, context.services.timeZone)
+              : undefined;
         if (!time) return ask(state, t.academy.timeInvalid, [{ label: t.academy.unchanged, value: UNCHANGED }]);
-        return ask({ ...state, stage: "movePlace", ...time }, t.academy.askPlace(session.place[context.locale]), [{ label: t.academy.unchanged, value: UNCHANGED }]);
+        return ask({ ...state, stage: "movePlace", ...time }, t.academy.askPlace(session.place[context.locale]), [
+          { label: t.academy.unchanged, value: UNCHANGED },
+        ]);
       }
       case "movePlace":
         if (payload.type === "choice" && payload.value === UNCHANGED) return moveSession(state, undefined, context);
-        return text ? moveSession(state, text, context) : ask(state, t.academy.askPlace(""), [{ label: t.academy.unchanged, value: UNCHANGED }]);
+        return text
+          ? moveSession(state, text, context)
+          : ask(state, t.academy.askPlace(""), [{ label: t.academy.unchanged, value: UNCHANGED }]);
       case "checkIn":
         if (payload.type === "choice" && payload.value === END_CHECK_IN) return say(t.academy.checkInDone);
         if (!text) return ask(state, t.academy.askCode(state.sessionIndex));
-        return checkInAnswer(await services.classes.checkIn(user, { cohortCode: state.cohortCode, sessionIndex: state.sessionIndex }, text), state, context);
+        return checkInAnswer(
+          await services.classes.checkIn(user, { cohortCode: state.cohortCode, sessionIndex: state.sessionIndex }, text),
+          state,
+          context,
+        );
       case "broadcast": {
         if (!text) return ask(state, t.academy.broadcastEmpty);
         const result = await services.classes.broadcast(user, state.cohortCode, text);

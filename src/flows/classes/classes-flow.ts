@@ -58,7 +58,10 @@ async function list(context: FlowContext): Promise<Step<ClassesState>> {
       {
         type: "choices",
         text: t.classes.listTitle(townName(context)),
-        options: cohorts.map((cohort) => ({ label: t.classes.cohortLine(titleOf(cohort, context), availability(cohort, context)), value: `${startFlowChoice("classes")}:${COHORT_PREFIX}${cohort.code}` })),
+        options: cohorts.map((cohort) => ({
+          label: t.classes.cohortLine(titleOf(cohort, context), availability(cohort, context)),
+          value: `${startFlowChoice("classes")}:${COHORT_PREFIX}${cohort.code}`,
+        })),
       },
     ],
   };
@@ -73,20 +76,32 @@ async function details(cohortCode: string, context: FlowContext): Promise<Step<C
     titleOf(cohort, context),
     c.detailPlace(cohort.location[locale]),
     c.detailSeats(cohort.capacity, cohort.seated, cohort.waitlistLength),
-    c.detailWindow(townTime(cohort.enrolmentOpensAt, locale, context.services.timeZone), townTime(cohort.enrolmentClosesAt, locale, context.services.timeZone)),
+    c.detailWindow(
+      townTime(cohort.enrolmentOpensAt, locale, context.services.timeZone),
+      townTime(cohort.enrolmentClosesAt, locale, context.services.timeZone),
+    ),
     c.detailEligibility(cohort.eligibility[locale]),
     "",
     c.detailSessions,
     ...sessionLines(cohort, context),
   ];
   const options: ChoiceOption[] = [{ label: c.back, value: startFlowChoice("classes") }];
-  if (cohort.enrolment === "open") options.unshift({ label: c.signUp, value: `${startFlowChoice("classes")}:${SIGN_UP_PREFIX}${cohort.code}` });
+  if (cohort.enrolment === "open")
+    options.unshift({ label: c.signUp, value: `${startFlowChoice("classes")}:${SIGN_UP_PREFIX}${cohort.code}` });
   return { type: "done", replies: [{ type: "choices", text: lines.join("\n"), options }] };
 }
 
 function sessionLines(cohort: CohortView, context: FlowContext): string[] {
   const { locale } = context;
-  return cohort.sessions.map((s) => context.t.classes.sessionLine(s.index, townTime(s.startsAt, locale, context.services.timeZone), s.topic[locale], s.lecturerRole[locale], s.place[locale]));
+  return cohort.sessions.map((s) =>
+    context.t.classes.sessionLine(
+      s.index,
+      townTime(s.startsAt, locale, context.services.timeZone),
+      s.topic[locale],
+      s.lecturerRole[locale],
+      s.place[locale],
+    ),
+  );
 }
 
 /** Sign-up starts only while enrolment is open, so nobody types their details for a closed class. */
@@ -94,7 +109,8 @@ async function startSignUp(cohortCode: string, context: FlowContext): Promise<St
   const c = context.t.classes;
   const cohort = await context.services.classes.cohortInfo(cohortCode);
   if (!cohort) return say(c.unknownCohort);
-  if (cohort.enrolment === "notOpenYet") return say(c.notOpenYet(townTime(cohort.enrolmentOpensAt, context.locale, context.services.timeZone)));
+  if (cohort.enrolment === "notOpenYet")
+    return say(c.notOpenYet(townTime(cohort.enrolmentOpensAt, context.locale, context.services.timeZone)));
   if (cohort.enrolment === "closed") return say(c.closed);
   return privacyNotice(cohortCode, context);
 }
@@ -143,14 +159,19 @@ async function enrol(state: ClassesState, skills: string[], context: FlowContext
   const cohort = await services.classes.cohortInfo(state.cohortCode);
   if (!cohort) return say(context.t.classes.unknownCohort);
   // Made-up identities from one place must not take every seat; the details typed so far are kept for a retry.
-  if (context.origin !== undefined && !(await services.budgets.takeSignUp(context.origin))) return ask(state, context.t.classes.signUpsFromHereUsedUp, [{ label: context.t.classes.skip, value: "skills:none" }]);
-  const result = await services.classes.enrol(state.cohortCode, { ...user, locale }, {
-    name: state.name ?? "",
-    mobile: state.mobile ?? "",
-    neighbourhoodCode: state.neighbourhoodCode ?? "",
-    skills,
-    privacyAccepted: true,
-  });
+  if (context.origin !== undefined && !(await services.budgets.takeSignUp(context.origin)))
+    return ask(state, context.t.classes.signUpsFromHereUsedUp, [{ label: context.t.classes.skip, value: "skills:none" }]);
+  const result = await services.classes.enrol(
+    state.cohortCode,
+    { ...user, locale },
+    {
+      name: state.name ?? "",
+      mobile: state.mobile ?? "",
+      neighbourhoodCode: state.neighbourhoodCode ?? "",
+      skills,
+      privacyAccepted: true,
+    },
+  );
   return enrolAnswer(result, titleOf(cohort, context), context);
 }
 
@@ -159,7 +180,8 @@ function neighbourhoodStep(state: ClassesState, text: string, context: FlowConte
   const c = context.t.classes;
   const { index } = context.services.grid;
   const result = index.lookup(text);
-  if (result.type === "found" && result.answer.neighbourhood) return askSkills({ ...state, stage: "skills", neighbourhoodCode: result.answer.neighbourhood.code }, context);
+  if (result.type === "found" && result.answer.neighbourhood)
+    return askSkills({ ...state, stage: "skills", neighbourhoodCode: result.answer.neighbourhood.code }, context);
   const candidates = result.type === "ambiguous" ? result.candidates : result.type === "notFound" ? result.suggestions : [];
   const options = candidates
     .filter((candidate) => candidate.id.startsWith("n:"))
@@ -178,7 +200,14 @@ async function registerTalent(state: ClassesState, availability: string, context
   const c = context.t.classes;
   const result = await context.services.classes.registerTalent(
     { ...context.user, locale: context.locale },
-    { name: state.name ?? "", mobile: state.mobile ?? "", neighbourhoodCode: state.neighbourhoodCode ?? "", skills: state.skills ?? [], availability, privacyAccepted: true },
+    {
+      name: state.name ?? "",
+      mobile: state.mobile ?? "",
+      neighbourhoodCode: state.neighbourhoodCode ?? "",
+      skills: state.skills ?? [],
+      availability,
+      privacyAccepted: true,
+    },
   );
   switch (result.type) {
     case "registered":
@@ -222,7 +251,8 @@ async function signUpStep(state: ClassesState, event: InboundEvent, context: Flo
       return privacyNotice(state.cohortCode, context);
     case "name":
       if (!text || [...text].length > MAX_NAME_CHARS) return ask(state, text === undefined ? c.askName : c.nameInvalid);
-      if (text !== state.questioned && understand(text, context).intent !== undefined) return notAName({ ...state, questioned: text }, context);
+      if (text !== state.questioned && understand(text, context).intent !== undefined)
+        return notAName({ ...state, questioned: text }, context);
       return ask({ ...state, stage: "mobile", name: text, questioned: undefined }, c.askMobile);
     case "mobile": {
       const mobile = text === undefined ? undefined : normalizeMobile(text);
@@ -232,7 +262,8 @@ async function signUpStep(state: ClassesState, event: InboundEvent, context: Flo
     case "neighbourhood":
       if (payload.type === "choice" && payload.value.startsWith(NEIGHBOURHOOD_PREFIX)) {
         const code = payload.value.slice(NEIGHBOURHOOD_PREFIX.length);
-        if (context.services.grid.index.neighbourhood(code)) return askSkills({ ...state, stage: "skills", neighbourhoodCode: code }, context);
+        if (context.services.grid.index.neighbourhood(code))
+          return askSkills({ ...state, stage: "skills", neighbourhoodCode: code }, context);
       }
       return text ? neighbourhoodStep(state, text, context) : ask(state, c.askNeighbourhood);
     case "skills": {
@@ -260,7 +291,8 @@ export const classesFlow: Flow<ClassesState> = {
 
   async start(context, input) {
     if (input?.type === "choice" && input.value.startsWith(COHORT_PREFIX)) return details(input.value.slice(COHORT_PREFIX.length), context);
-    if (input?.type === "choice" && input.value.startsWith(SIGN_UP_PREFIX)) return startSignUp(input.value.slice(SIGN_UP_PREFIX.length), context);
+    if (input?.type === "choice" && input.value.startsWith(SIGN_UP_PREFIX))
+      return startSignUp(input.value.slice(SIGN_UP_PREFIX.length), context);
     return list(context);
   },
 

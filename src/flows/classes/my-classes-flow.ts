@@ -26,7 +26,13 @@ function describe(enrolment: MyEnrolment, context: FlowContext): string {
       : c.mineWaitlisted(title, enrolment.waitlistPosition ?? 0),
   ];
   if (enrolment.completed) lines.push(c.mineCompleted);
-  if (enrolment.nextSession) lines.push(c.mineNext(townTime(enrolment.nextSession.startsAt, context.locale, context.services.timeZone), enrolment.nextSession.place[context.locale]));
+  if (enrolment.nextSession)
+    lines.push(
+      c.mineNext(
+        townTime(enrolment.nextSession.startsAt, context.locale, context.services.timeZone),
+        enrolment.nextSession.place[context.locale],
+      ),
+    );
   return lines.join("\n");
 }
 
@@ -51,7 +57,16 @@ export const myClassesFlow: Flow<MyClassesState> = {
       return {
         type: "continue",
         state: { cohortCode: enrolment.cohortCode, title },
-        replies: [{ type: "choices", text: t.classes.confirmCancel(title), options: [{ label: t.classes.confirmYes, value: "yes" }, { label: t.classes.confirmNo, value: "no" }] }],
+        replies: [
+          {
+            type: "choices",
+            text: t.classes.confirmCancel(title),
+            options: [
+              { label: t.classes.confirmYes, value: "yes" },
+              { label: t.classes.confirmNo, value: "no" },
+            ],
+          },
+        ],
       };
     }
     if (enrolments.length === 0) return say(t.classes.mineEmpty);
@@ -61,7 +76,10 @@ export const myClassesFlow: Flow<MyClassesState> = {
         {
           type: "choices",
           text: [t.classes.mineTitle, ...enrolments.map((e) => describe(e, context))].join("\n\n"),
-          options: enrolments.map((e) => ({ label: t.classes.cancelButton(titleOf(e, context)), value: `${startFlowChoice("myClasses")}:${CANCEL_PREFIX}${e.cohortCode}` })),
+          options: enrolments.map((e) => ({
+            label: t.classes.cancelButton(titleOf(e, context)),
+            value: `${startFlowChoice("myClasses")}:${CANCEL_PREFIX}${e.cohortCode}`,
+          })),
         },
       ],
     };

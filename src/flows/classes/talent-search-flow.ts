@@ -30,7 +30,13 @@ export const talentSearchFlow: Flow<z.infer<typeof stateSchema>> = {
     if (result.type === "notAllowed") return say(t.academy.staffOnly);
     if (result.talents.length === 0) return say(t.classes.searchNone(skill));
     const lines = result.talents.map((talent) =>
-      t.classes.searchLine(talent.name, talent.mobile, talent.neighbourhood?.[locale] ?? talent.neighbourhoodCode, talent.skills.join("、"), talent.availability),
+      t.classes.searchLine(
+        talent.name,
+        talent.mobile,
+        talent.neighbourhood?.[locale] ?? talent.neighbourhoodCode,
+        talent.skills.join("、"),
+        talent.availability,
+      ),
     );
     return say([t.classes.searchTitle(skill, result.talents.length), ...lines].join("\n"));
   },

@@ -48,7 +48,8 @@ export const feedbackFlow: Flow<FeedbackState> = {
 
   async onEvent(state, event, context) {
     const { t } = context;
-    const value = event.payload.type === "choice" ? event.payload.value : event.payload.type === "text" ? `${RATING}${event.payload.text.trim()}` : "";
+    const value =
+      event.payload.type === "choice" ? event.payload.value : event.payload.type === "text" ? `${RATING}${event.payload.text.trim()}` : "";
     const rating = value.startsWith(RATING) ? Number(value.slice(RATING.length)) : NaN;
     if (!Number.isInteger(rating) || rating < 1 || rating > 5) return { type: "continue", state, replies: [ratingQuestion(t)] };
     const result = await context.services.reports.recordFeedback(state.reference, identity(context), { rating });
@@ -57,7 +58,11 @@ export const feedbackFlow: Flow<FeedbackState> = {
 };
 
 function ratingQuestion(t: Catalog): OutboundMessage {
-  return { type: "choices", text: t.feedback.askRating, options: [1, 2, 3, 4, 5].map((n) => ({ label: t.feedback.stars(n), value: `${RATING}${n}` })) };
+  return {
+    type: "choices",
+    text: t.feedback.askRating,
+    options: [1, 2, 3, 4, 5].map((n) => ({ label: t.feedback.stars(n), value: `${RATING}${n}` })),
+  };
 }
 
 function identity(context: FlowContext) {

@@ -86,7 +86,13 @@ async function ask(text: string, context: FlowContext): Promise<Step<FreeTextSta
   return {
     type: "continue",
     state: { text },
-    replies: [{ type: "choices", text: t.understand.which(labels), options: intents.map((intent, i) => ({ label: labels[i]!, value: `${P}${intent}` })) }],
+    replies: [
+      {
+        type: "choices",
+        text: t.understand.which(labels),
+        options: intents.map((intent, i) => ({ label: labels[i]!, value: `${P}${intent}` })),
+      },
+    ],
   };
 }
 

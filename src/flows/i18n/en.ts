@@ -54,7 +54,29 @@ export const en: Catalog = {
     set: "Language set to English.",
   },
   unknownCommand: (command) => `There is no “/${command}” command. Send /help to see the commands.`,
-  flowNames: { lookup: "who runs my district", report: "report", myReports: "my reports", feedback: "feedback", joinStaff: "staff registration", invite: "staff invitation", staff: "staff management", openCases: "open cases", case: "case handling", deadLetters: "undelivered messages", groupAlerts: "alert group settings", classes: "class sign-up", myClasses: "my classes", academy: "class management", talent: "joining the talent pool", talentSearch: "talent search", shop: "shop binding and signing", compact: "street compact", merchants: "shop management", shopReports: "reports about my shop", freeText: "checking what you meant" },
+  flowNames: {
+    lookup: "who runs my district",
+    report: "report",
+    myReports: "my reports",
+    feedback: "feedback",
+    joinStaff: "staff registration",
+    invite: "staff invitation",
+    staff: "staff management",
+    openCases: "open cases",
+    case: "case handling",
+    deadLetters: "undelivered messages",
+    groupAlerts: "alert group settings",
+    classes: "class sign-up",
+    myClasses: "my classes",
+    academy: "class management",
+    talent: "joining the talent pool",
+    talentSearch: "talent search",
+    shop: "shop binding and signing",
+    compact: "street compact",
+    merchants: "shop management",
+    shopReports: "reports about my shop",
+    freeText: "checking what you meant",
+  },
   session: {
     expiredKept: (flow, command) => `Your unfinished ${flow} was idle for a long time; the draft is saved. Send /${command} to carry on.`,
     setAside: (flow, command) => `Your unfinished ${flow} is saved. Send /${command} to carry on.`,
@@ -62,7 +84,8 @@ export const en: Catalog = {
     reset: "Linli was just updated and your unfinished conversation has to start again. Sorry about that.",
   },
   errors: {
-    generic: "Sorry, something went wrong while handling your message. Please try again in a moment. Anything you already submitted is safe.",
+    generic:
+      "Sorry, something went wrong while handling your message. Please try again in a moment. Anything you already submitted is safe.",
     unavailable: "The service is temporarily unavailable. Please try again in a little while.",
     staleChoice: "That button has expired; please use the latest message.",
   },
@@ -87,14 +110,17 @@ export const en: Catalog = {
     keepGoing: (flow) => `↩️ Continue the ${flow}`,
   },
   lookup: {
-    prompt: (address) => `Tell me your neighbourhood or estate name, or a road and house number${address ? ` (e.g. “${address.zh}”, ${address.en})` : ""}, or share your location.`,
+    prompt: (address) =>
+      `Tell me your neighbourhood or estate name, or a road and house number${address ? ` (e.g. “${address.zh}”, ${address.en})` : ""}, or share your location.`,
     shareLocation: "📍 Share my location",
     ambiguous: "I found several places. Which one do you mean?",
-    notFound: (query) => `I could not find “${query}”. Please check the name or try another way (an estate name, or road and house number).`,
+    notFound: (query) =>
+      `I could not find “${query}”. Please check the name or try another way (an estate name, or road and house number).`,
     suggestions: "Did you mean:",
     townOffice: (name, phone, hours) => `You can also contact the ${name}: ☎ ${phone} (${hours})`,
     outsideTown: (town) => `That location is outside ${town}; Linli only serves ${town} for now.`,
-    unknownHouseNumber: (road, houseNumber) => `There is no record of No. ${houseNumber} on ${road}. Pick a section below or type the house number again:`,
+    unknownHouseNumber: (road, houseNumber) =>
+      `There is no record of No. ${houseNumber} on ${road}. Pick a section below or type the house number again:`,
     expectText: "Please type a neighbourhood or road name, or share your location.",
     tooLong: "That is too long. Please type just the neighbourhood or road name (under 100 characters).",
     empty: "I did not see any text. Please type a neighbourhood or road name.",
@@ -106,7 +132,12 @@ export const en: Catalog = {
       located: (district) => `📍 The location you shared belongs to【${district}】`,
       roadPlace: (road, houseNumber) => (houseNumber === null ? road : `No. ${houseNumber}, ${road}`),
       committee: (name) => `🏛 ${name}`,
-      roles: { DIRECTOR: "Director", DEPUTY_DIRECTOR: "Full-time deputy director", ENFORCEMENT: "Law enforcement", MANAGEMENT: "Management" },
+      roles: {
+        DIRECTOR: "Director",
+        DEPUTY_DIRECTOR: "Full-time deputy director",
+        ENFORCEMENT: "Law enforcement",
+        MANAGEMENT: "Management",
+      },
       member: (role, title, contact) => `· ${role}: ${title}${contact ? ` (${contact})` : ""}`,
       office: (phone, hours) => `☎ Office: ${phone} (${hours})`,
       address: (address) => `🏢 Office address: ${address}`,
@@ -120,17 +151,20 @@ export const en: Catalog = {
     back: "⬅️ Back",
     cancel: "❌ Cancel",
     rateLimited: (minutes) => `You are submitting a little too often. Please try again in ${minutes} minutes. What you entered is saved.`,
-    rateLimitedAtStart: (minutes) => `You have sent many reports recently. Please come back in ${minutes} minutes. For emergencies call the 12345 citizen hotline.`,
+    rateLimitedAtStart: (minutes) =>
+      `You have sent many reports recently. Please come back in ${minutes} minutes. For emergencies call the 12345 citizen hotline.`,
     askCategory: (example) => `Pick the kind of problem, or just describe it in one sentence${example ? ` (e.g. “${example}”)` : ""}:`,
     clause: (ref, text) => `Compact clause ${ref}: ${text.replace(/[。.]$/, "")}`,
     suggestCategory: (category, clause) => `This looks like “${category}” (${clause}). Is that right?`,
     yes: "✅ Yes",
     otherCategory: "Pick another category",
     noSuggestion: "I could not tell the kind of problem; please pick one:",
-    askLocation: (address) => `Where is it? Share a location, pick a road, or type the address${address ? ` (e.g. “${address.zh}”, ${address.en})` : ""}.`,
+    askLocation: (address) =>
+      `Where is it? Share a location, pick a road, or type the address${address ? ` (e.g. “${address.zh}”, ${address.en})` : ""}.`,
     shareLocation: "📍 Share a location",
     pickRoad: "🛣 Pick a road",
-    consent: "Your exact location is used only to handle this report, seen only by the staff handling it, never published, and not used after the case is closed. Do you agree to share it?",
+    consent:
+      "Your exact location is used only to handle this report, seen only by the staff handling it, never published, and not used after the case is closed. Do you agree to share it?",
     consentYes: "I agree",
     consentNo: "No, report by road only",
     sendPinNow: "Tap the button below to send your location (on a phone):",
@@ -189,15 +223,24 @@ export const en: Catalog = {
     editPhotos: "✏️ Photos",
     editDescription: "✏️ Description",
     editContact: "✏️ Contact",
-    submitted: (reference, committee) => `✅ Submitted as ${reference} and passed to the ${committee}. You will be told as soon as anything happens. Send /report ${reference} to see its progress.`,
-    followedInstead: (reference) => `Someone reported the same problem a moment ago (${reference}); you now follow it and will be told of its progress.`,
+    submitted: (reference, committee) =>
+      `✅ Submitted as ${reference} and passed to the ${committee}. You will be told as soon as anything happens. Send /report ${reference} to see its progress.`,
+    followedInstead: (reference) =>
+      `Someone reported the same problem a moment ago (${reference}); you now follow it and will be told of its progress.`,
     notFound: (reference) => `There is no report with the reference ${reference}. Please check it.`,
     stale: "That button has expired; please follow the latest message.",
-    status: { SUBMITTED: "Submitted", ACKNOWLEDGED: "Acknowledged", IN_PROGRESS: "In progress", RESOLVED: "Resolved", REJECTED: "Not accepted" },
+    status: {
+      SUBMITTED: "Submitted",
+      ACKNOWLEDGED: "Acknowledged",
+      IN_PROGRESS: "In progress",
+      RESOLVED: "Resolved",
+      REJECTED: "Not accepted",
+    },
     rejectReasons: { NOT_OUR_RESPONSIBILITY: "not within our remit", DUPLICATE: "duplicate report", INVALID: "invalid information" },
     viewTitle: (reference, status) => `Report ${reference} · ${status}`,
     viewRoad: (road) => `Road: ${road}`,
-    viewPublicOnly: "To protect the reporter, the description, the exact place and the history are shown only to the reporter, followers and staff.",
+    viewPublicOnly:
+      "To protect the reporter, the description, the exact place and the history are shown only to the reporter, followers and staff.",
     viewRoute: (committee) => `Handled by: ${committee}`,
     viewSupporters: (count) => `Following: ${count}`,
     viewRejected: (reason) => `Not accepted because: ${reason}`,
@@ -217,7 +260,8 @@ export const en: Catalog = {
     },
   },
   updates: {
-    status: (reference, status, relation) => `📣 ${relation === "reporter" ? "Your report" : "A report you follow"}, ${reference}, has news: ${status}`,
+    status: (reference, status, relation) =>
+      `📣 ${relation === "reporter" ? "Your report" : "A report you follow"}, ${reference}, has news: ${status}`,
     note: (note) => `Staff note: ${note}`,
     rejected: (reason) => `Not accepted because: ${reason}`,
     merged: (original) => `It is handled together with ${original}; you will be told of ${original}'s progress from now on.`,
@@ -239,7 +283,8 @@ export const en: Catalog = {
     case: (reference: string, category: string) => `${reference}: ${category}`,
     supporters: (count: number) => `👥 Residents following: ${count}`,
     state: (status: string, actor: string | null) => `📌 Status: ${status}${actor ? ` (${actor})` : ""}`,
-    statusLine: (reference: string, status: string, actor: string | null) => `📌 ${reference} is now: ${status}${actor ? ` (${actor})` : ""}`,
+    statusLine: (reference: string, status: string, actor: string | null) =>
+      `📌 ${reference} is now: ${status}${actor ? ` (${actor})` : ""}`,
     photoCaption: (reference: string, index: number, total: number) => `${reference} photo ${index}/${total}`,
     actions: { claim: "Claim", progress: "In progress", resolve: "Resolved", reject: "Reject" },
   },
@@ -258,7 +303,8 @@ export const en: Catalog = {
     },
     invite: {
       askRole: "What kind of staff member are you inviting?",
-      askArea: (chosen) => `Choose the districts or road committees they cover (several allowed), then press "Done". Chosen: ${chosen || "none"}`,
+      askArea: (chosen) =>
+        `Choose the districts or road committees they cover (several allowed), then press "Done". Chosen: ${chosen || "none"}`,
       areaDone: "✅ Done",
       needArea: "Please choose at least one district or road committee.",
       askLabel: (suggestion) => `Residents and staff groups will see this person under a title. Type one, or use "${suggestion}":`,
@@ -297,7 +343,8 @@ export const en: Catalog = {
       unnamed: "no name given",
       noContact: "☎ The resident did not agree to be contacted",
       done: (reference, status) => `✅ ${reference} is now "${status}".`,
-      askResolveNote: (reference) => `Please reply with what was done about ${reference} (5 to 1000 characters; the resident will read it). You may send one photo of the result first. Send /cancel to stop.`,
+      askResolveNote: (reference) =>
+        `Please reply with what was done about ${reference} (5 to 1000 characters; the resident will read it). You may send one photo of the result first. Send /cancel to stop.`,
       photoKept: "Photo received. Now please reply with what was done:",
       askRejectReason: (reference) => `Why is ${reference} rejected?`,
       askDuplicateOf: (example) => `Please type the reference of the original report, e.g. ${example}:`,
@@ -312,7 +359,8 @@ export const en: Catalog = {
     deadLetters: {
       empty: "No messages failed delivery.",
       title: (shown, total) => `${total} messages failed delivery${total > shown ? ` (latest ${shown} shown)` : ""}:`,
-      line: (index, at, kind, recipient, attempts, error) => `${index}. ${at} ${kind} → ${recipient}, ${attempts} attempts, last error: ${error}`,
+      line: (index, at, kind, recipient, attempts, error) =>
+        `${index}. ${at} ${kind} → ${recipient}, ${attempts} attempts, last error: ${error}`,
       resident: "a resident's private chat",
       chat: (chatId) => `chat ${chatId}`,
       noError: "none",
@@ -325,7 +373,8 @@ export const en: Catalog = {
     title: (counts) =>
       `🗂 Backlog of alerts: ${[counts.new > 0 ? `${counts.new} new report${counts.new === 1 ? "" : "s"}` : "", counts.escalated > 0 ? `${counts.escalated} escalated` : "", counts.overdue > 0 ? `${counts.overdue} overdue` : ""].filter(Boolean).join(", ")}`,
     intro: "More alerts were waiting for this group than its sending limit allows, so they are combined here:",
-    line: (heading, reference, category, place) => `${heading === "escalated" ? "[escalated] " : heading === "overdue" ? "[overdue] " : ""}${reference} · ${category} · ${place}`,
+    line: (heading, reference, category, place) =>
+      `${heading === "escalated" ? "[escalated] " : heading === "overdue" ? "[overdue] " : ""}${reference} · ${category} · ${place}`,
     more: (count) => `… and ${count} more`,
     hint: "Send /case <reference> in a private chat for details and actions, or /open for all open cases.",
   },
@@ -334,7 +383,8 @@ export const en: Catalog = {
     current: (areas) => `This group receives: ${areas}`,
     none: "This group receives no report alerts.",
     wholeTown: (town) => `every report in ${town}`,
-    choose: (chosen, town) => `Choose the districts or road committees this group receives alerts for (several allowed); none means every report in ${town}. Chosen: ${chosen || `every report in ${town}`}`,
+    choose: (chosen, town) =>
+      `Choose the districts or road committees this group receives alerts for (several allowed); none means every report in ${town}. Chosen: ${chosen || `every report in ${town}`}`,
     save: "✅ Save",
     stop: "🛑 Stop alerts",
     saved: (areas) => `✅ Saved: this group will receive new-report alerts for ${areas}.`,
@@ -343,7 +393,8 @@ export const en: Catalog = {
     managedInFile: "This group's alerts are set in the town-data file; change the file and import it again.",
     defaultName: (chatId) => `Staff group ${chatId}`,
     listTitle: (count) => `${count} alert groups:`,
-    listLine: (name, channel, areas, escalation, inChat) => `· ${name} (${channel}): ${areas}${escalation ? ", escalations" : ""}${inChat ? ", subscribed in chat" : ", from the data file"}`,
+    listLine: (name, channel, areas, escalation, inChat) =>
+      `· ${name} (${channel}): ${areas}${escalation ? ", escalations" : ""}${inChat ? ", subscribed in chat" : ", from the data file"}`,
     listEmpty: "No alert groups yet. Send /alerts in a staff group to subscribe it.",
   },
   classes: {
@@ -378,10 +429,16 @@ export const en: Catalog = {
     neighbourhoodPick: "Which neighbourhood do you mean?",
     askSkills: "Any skills or interests? (optional, separated by commas; they go into the community talent pool) Press Skip if none:",
     skip: "Skip",
-    seated: (title, code) => `✅ You are signed up: ${title}\nCheck-in code: ${code} (show it at each session). Send /myclasses for the schedule.`,
-    waitlisted: (title, position) => `${title} is full; you are number ${position} on the waiting list. We will tell you at once when a seat frees up.`,
-    alreadyEnrolled: (title, position) => (position === null ? `You are already signed up for ${title}; send /myclasses to see it.` : `You are already on the waiting list for ${title}, number ${position}.`),
-    signUpsFromHereUsedUp: "Many sign-ups came from your network in the last hour. What you typed is kept: a little later, send your skills again or tap “Skip” to finish.",
+    seated: (title, code) =>
+      `✅ You are signed up: ${title}\nCheck-in code: ${code} (show it at each session). Send /myclasses for the schedule.`,
+    waitlisted: (title, position) =>
+      `${title} is full; you are number ${position} on the waiting list. We will tell you at once when a seat frees up.`,
+    alreadyEnrolled: (title, position) =>
+      position === null
+        ? `You are already signed up for ${title}; send /myclasses to see it.`
+        : `You are already on the waiting list for ${title}, number ${position}.`,
+    signUpsFromHereUsedUp:
+      "Many sign-ups came from your network in the last hour. What you typed is kept: a little later, send your skills again or tap “Skip” to finish.",
     notOpenYet: (at) => `Sign-up for this class opens ${at}; please come back then.`,
     closed: "Sign-up for this class has closed.",
     notEligible: "This class is only for residents of certain neighbourhoods, and yours is not one of them.",
@@ -398,22 +455,26 @@ export const en: Catalog = {
     confirmNo: "Keep it",
     cancelled: "Your sign-up is cancelled.",
     kept: "All right, your place is kept.",
-    cancelAfterStart: "The class has started, so the place cannot be cancelled here; please contact the academy staff if something came up.",
+    cancelAfterStart:
+      "The class has started, so the place cannot be cancelled here; please contact the academy staff if something came up.",
     notEnrolled: "You are not signed up for this class.",
     promoted: (title, code) => `🎉 A seat freed up and it is yours: ${title}\nCheck-in code: ${code}`,
     nextSession: (at, place) => `Next session: ${at}, ${place}`,
-    reminder: (title, index, topic, at, place) => `⏰ Reminder: ${title}, session ${index} "${topic}"\nWhen: ${at}\nWhere: ${place}\nBring your check-in code.`,
+    reminder: (title, index, topic, at, place) =>
+      `⏰ Reminder: ${title}, session ${index} "${topic}"\nWhen: ${at}\nWhere: ${place}\nBring your check-in code.`,
     talentPrivacy:
       "Before you join the community talent pool: we keep your name, mobile number, neighbourhood, skills and when you are free, only so the community can invite you to activities and volunteering. Only academy staff can see them, and you can ask us to delete them at any time. Agree to continue.",
     askTalentSkills: "Please list your skills, separated by commas (e.g. photography, calligraphy, legal advice):",
     askAvailability: "When are you usually free for community activities? (e.g. weekend afternoons)",
     talentRegistered: "✅ You are in the community talent pool. Thank you! The community will contact you about suitable activities.",
     talentUpdated: "✅ Your entry in the community talent pool is updated.",
-    searchAsk: (neighbourhood) => `Send /talents <skill> to search the pool, e.g. /talents photography; add a neighbourhood after the skill to narrow it down${neighbourhood ? `, e.g. /talents photography ${neighbourhood}` : ""}.`,
+    searchAsk: (neighbourhood) =>
+      `Send /talents <skill> to search the pool, e.g. /talents photography; add a neighbourhood after the skill to narrow it down${neighbourhood ? `, e.g. /talents photography ${neighbourhood}` : ""}.`,
     searchNone: (skill) => `Nobody in the pool has a skill containing "${skill}".`,
     searchTitle: (skill, count) => `${count} residents with a skill containing "${skill}":`,
     searchLine: (name, mobile, place, skills, availability) => `· ${name} ${mobile} ${place} · ${skills} · ${availability}`,
-    sessionChanged: (title, index, topic, at, place) => `🔔 Change: ${title}, session ${index} "${topic}" is now\nWhen: ${at}\nWhere: ${place}`,
+    sessionChanged: (title, index, topic, at, place) =>
+      `🔔 Change: ${title}, session ${index} "${topic}" is now\nWhen: ${at}\nWhere: ${place}`,
     broadcast: (title, from, text) => `📢 ${title} (${from}):\n${text}`,
   },
   academy: {
@@ -430,7 +491,8 @@ export const en: Catalog = {
     exportCsv: "📄 Export the roster (CSV)",
     moveSession: "🗓 Move a session",
     pickSessionToMove: "Which session moves?",
-    askTime: (current) => `Type the new time like 2027-03-13 14:00-16:30 (Beijing time); it is now ${current}. Press "Unchanged" to keep it.`,
+    askTime: (current) =>
+      `Type the new time like 2027-03-13 14:00-16:30 (Beijing time); it is now ${current}. Press "Unchanged" to keep it.`,
     timeInvalid: "That time is not in the form 2027-03-13 14:00-16:30. Please type it again:",
     askPlace: (current) => `Type the new place; it is now "${current}". Press "Unchanged" to keep it.`,
     unchanged: "Unchanged",
@@ -443,7 +505,8 @@ export const en: Catalog = {
     sessionButton: (index, at) => `Session ${index}, ${at}`,
     askCode: (index) => `Check-in for session ${index}: type each attendee's check-in code; press "End check-in" when done.`,
     endCheckIn: "End check-in",
-    checkedIn: (name, attended, total, completed) => `✅ ${name} checked in, ${attended}/${total} sessions attended${completed ? ", enough to complete" : ""}. Next code:`,
+    checkedIn: (name, attended, total, completed) =>
+      `✅ ${name} checked in, ${attended}/${total} sessions attended${completed ? ", enough to complete" : ""}. Next code:`,
     alreadyCheckedIn: (name) => `${name} is already checked in for this session. Next code:`,
     wrongCode: "That code is not right (or not of this class). Please check it and type it again:",
     checkInDone: "Check-in ended.",
@@ -453,12 +516,14 @@ export const en: Catalog = {
     askCapacity: (seated) => `Type the new number of seats (at least the ${seated} already seated):`,
     capacityInvalid: "Please type a whole number above zero:",
     belowSeated: (seated) => `Seats cannot go below the ${seated} already seated. Please type another number:`,
-    capacityUpdated: (capacity, promoted) => `Seats are now ${capacity}${promoted > 0 ? `; ${promoted} residents moved up from the waiting list and were told` : ""}.`,
+    capacityUpdated: (capacity, promoted) =>
+      `Seats are now ${capacity}${promoted > 0 ? `; ${promoted} residents moved up from the waiting list and were told` : ""}.`,
   },
   myReports: {
     empty: "You have not reported or followed anything yet. Send /report to report a street problem.",
     title: "My reports (tap one for details):",
-    line: (reference, category, status, relation) => `${reference} · ${category} · ${status}${relation === "follower" ? " (following)" : ""}`,
+    line: (reference, category, status, relation) =>
+      `${reference} · ${category} · ${status}${relation === "follower" ? " (following)" : ""}`,
   },
   feedback: {
     fixed: "✅ It is fixed",
@@ -467,14 +532,16 @@ export const en: Catalog = {
     stars: (n) => "⭐".repeat(n),
     thanks: "Thank you for rating; it helps us improve.",
     reopened: (reference) => `${reference} is back with the staff; you will be told of its progress.`,
-    tooLate: (reference) => `${reference} was closed more than 14 days ago and cannot be reopened. If the problem is back, send /report to file a new report.`,
+    tooLate: (reference) =>
+      `${reference} was closed more than 14 days ago and cannot be reopened. If the problem is back, send /report to file a new report.`,
     notAllowed: "Only the resident who filed this report can rate it.",
   },
   schedule: {
     duration: (minutes) =>
       minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 > 0 ? ` ${minutes % 60} min` : ""}`,
     escalated: (reference, waited) => `⏫ Escalated: ${reference} has waited ${waited} (working time) without being claimed`,
-    overdue: (reference, workingDays, deadline) => `⏰ Overdue: ${reference} is past its deadline of ${workingDays} working day${workingDays === 1 ? "" : "s"} (${deadline}) and still open`,
+    overdue: (reference, workingDays, deadline) =>
+      `⏰ Overdue: ${reference} is past its deadline of ${workingDays} working day${workingDays === 1 ? "" : "s"} (${deadline}) and still open`,
     digestTitle: (date) => `📊 Daily digest (${date})`,
     digestNew: (count) => `🆕 New in the last 24 hours: ${count}`,
     digestOpen: (count) => `📂 Open: ${count}`,
@@ -488,7 +555,8 @@ export const en: Catalog = {
   shopReports: {
     standing: { none: "has not signed the compact in force", outdated: "the compact was updated and not yet signed again" },
     shopWithStanding: (shop, standing) => `${shop} (${standing})`,
-    notMerchant: (town) => `This is for shops bound to Linli. Please use the merchant invitation code the staff of ${town} gave you to bind your shop.`,
+    notMerchant: (town) =>
+      `This is for shops bound to Linli. Please use the merchant invitation code the staff of ${town} gave you to bind your shop.`,
     privateOnly: "Please use this command in a private chat with Linli.",
     title: (shops) => `🏪 Reports about ${shops}`,
     openTitle: (count) => `${count} open (oldest first):`,
@@ -505,7 +573,8 @@ export const en: Catalog = {
     dispute: "❓ Dispute",
     view: "🔎 View",
     backToList: "⬅️ Back to the list",
-    askRectifyNote: (reference) => `Briefly say what you did about ${reference} (2 to 500 characters). You may send a photo of the result first:`,
+    askRectifyNote: (reference) =>
+      `Briefly say what you did about ${reference} (2 to 500 characters). You may send a photo of the result first:`,
     photoKept: "Photo received. Now please write what you did:",
     askDisputeReason: (reference) => `Please say why you dispute ${reference} (2 to 500 characters):`,
     noteInvalid: "Please write between 2 and 500 characters:",
@@ -516,7 +585,8 @@ export const en: Catalog = {
     closed: (reference, status) => `${reference} is closed (${status}) and takes no more answers.`,
     cancelled: "Cancelled; nothing was sent.",
     noticeTitle: (shop, reference) => `📣 A resident reported a problem concerning ${shop} (${reference})`,
-    noticeHint: "Please put it right and press “Put right” to tell the staff; if you disagree, press “Dispute” and say why. The reporter's identity is never shown to shops.",
+    noticeHint:
+      "Please put it right and press “Put right” to tell the staff; if you disagree, press “Dispute” and say why. The reporter's identity is never shown to shops.",
     statusNotice: (shop, reference, status) => `📌 Report ${reference} concerning ${shop} is closed: ${status}`,
     details: (reference) => `Send /shopreports ${reference} to see its record.`,
     answerRectified: (shop, reference) => `🏪 Shop's answer: ${shop} says ${reference} is put right`,
@@ -526,11 +596,16 @@ export const en: Catalog = {
     answerHint: (reference) => `Send /case ${reference} in a private chat for details and actions.`,
   },
   compact: {
-    standing: { current: "signed the compact in force", outdated: "signed an earlier version; needs to sign again", none: "not signed yet" },
+    standing: {
+      current: "signed the compact in force",
+      outdated: "signed an earlier version; needs to sign again",
+      none: "not signed yet",
+    },
     channels: { telegram: "Telegram", web: "web chat", wecom: "WeCom" },
     bind: {
       askCode: "Please enter the shop invitation code staff gave you (10 letters and digits):",
-      notACode: (what) => `That does not look like an invitation code. Did you mean “${what}”? Press the button below, or type your invitation code.`,
+      notACode: (what) =>
+        `That does not look like an invitation code. Did you mean “${what}”? Press the button below, or type your invitation code.`,
       invalid: "That invitation code is not right. Please check it and type it again, or send /cancel.",
       expired: "This invitation code has expired. Please ask your road committee or district staff for a new one.",
       used: "This invitation code has already been used; each code works once. To bind another account, ask staff for a new code.",
@@ -561,8 +636,10 @@ export const en: Catalog = {
     publicLine: (road, signed, total) => `${road}: ${signed}/${total} shops signed the compact in force`,
     publicNone: (town) => `${town} has no street compact in force yet.`,
     notice: {
-      reack: (title, version, effective, shop) => `📜 Version ${version} of the ${title} has been published (in force from ${effective}). Please read it and sign again for ${shop}.`,
-      reminder: (title, version, days, shop) => `⏰ Reminder: version ${version} of the ${title} was published ${days} days ago and ${shop} has not signed it yet. Please read and sign it.`,
+      reack: (title, version, effective, shop) =>
+        `📜 Version ${version} of the ${title} has been published (in force from ${effective}). Please read it and sign again for ${shop}.`,
+      reminder: (title, version, days, shop) =>
+        `⏰ Reminder: version ${version} of the ${title} was published ${days} days ago and ${shop} has not signed it yet. Please read and sign it.`,
       button: "📝 Read and sign",
     },
     staff: {
@@ -571,7 +648,8 @@ export const en: Catalog = {
       pickRoad: "Choose a road:",
       noRoads: "There are no shops in your area yet.",
       publish: "📜 Publish a new version",
-      roadTitle: (road, version, current, outdated, none) => `${road} · compact in force: ${version}\nSigned the version in force: ${current}; an earlier version: ${outdated}; not yet: ${none}`,
+      roadTitle: (road, version, current, outdated, none) =>
+        `${road} · compact in force: ${version}\nSigned the version in force: ${current}; an earlier version: ${outdated}; not yet: ${none}`,
       inForce: (version) => `version ${version}`,
       noneInForce: "(none)",
       shopLine: (n, shop, standing, signer, at) => `${n}. ${shop} · ${standing}${signer ? ` · ${signer}` : ""}${at ? ` · ${at}` : ""}`,
@@ -584,24 +662,31 @@ export const en: Catalog = {
       unknownRoad: "That road was not found.",
       unknownShop: "That shop was not found.",
       noShops: "There are no shops on this road yet.",
-      invitesCaption: (road, count, days) => `${road}: shop invitation QR codes (${count} shops, valid ${days} days, each works once). Print it and let each shop scan its code.`,
+      invitesCaption: (road, count, days) =>
+        `${road}: shop invitation QR codes (${count} shops, valid ${days} days, each works once). Print it and let each shop scan its code.`,
       inviteLine: (n, shop, shopEn, code) => `${n}. ${shop} / ${shopEn}: ${code}`,
       askShopName: "Enter the shop's name (as on its sign):",
       shopNameInvalid: "A shop name is 1 to 60 characters. Please type it again:",
       askHouseNumber: "Enter the house number, or press Skip:",
       houseNumberInvalid: "A house number is a whole number. Type it again or press Skip:",
-      askExtra: "Optional: licence number, contact person, contact phone, separated by commas (e.g. 91310112MA1234567X, Wang, 021-12345678); or press Skip:",
+      askExtra:
+        "Optional: licence number, contact person, contact phone, separated by commas (e.g. 91310112MA1234567X, Wang, 021-12345678); or press Skip:",
       skip: "Skip",
       shopAdded: (shop, code) => `✅ Shop added: ${shop} (code ${code}). Create its invitation code from the road menu.`,
-      askClausesZh: "Send the new version's clauses in Chinese, one a line, each starting with its number (e.g. 第一条 …). A first line that is not a clause is taken as the title:",
+      askClausesZh:
+        "Send the new version's clauses in Chinese, one a line, each starting with its number (e.g. 第一条 …). A first line that is not a clause is taken as the title:",
       clausesEmpty: "No clauses found. Send one a line, e.g. 第一条 …:",
-      clauseBadLine: (line) => `Line ${line} does not start with a clause number (第…条). Please fix it and send all the Chinese clauses again:`,
-      askClausesEn: (count) => `Now send the ${count} clauses in English, one a line in the same order (the first line may be the English title):`,
+      clauseBadLine: (line) =>
+        `Line ${line} does not start with a clause number (第…条). Please fix it and send all the Chinese clauses again:`,
+      askClausesEn: (count) =>
+        `Now send the ${count} clauses in English, one a line in the same order (the first line may be the English title):`,
       clausesEnMismatch: (count, got) => `${count} English lines are needed, ${got} came. Please send them again:`,
-      needTitle: (town) => `${town} has no compact yet: put the title on the first Chinese line and the first English line, and send the Chinese clauses again:`,
+      needTitle: (town) =>
+        `${town} has no compact yet: put the title on the first Chinese line and the first English line, and send the Chinese clauses again:`,
       askDate: "Enter the date it takes effect (YYYY-MM-DD, e.g. 2027-01-01):",
       dateInvalid: "That date is not right; write it as YYYY-MM-DD:",
-      preview: (title, count, effective, hash) => `Preview: ${title}, ${count} clauses, in force from ${effective}\nContent check code: ${hash}`,
+      preview: (title, count, effective, hash) =>
+        `Preview: ${title}, ${count} clauses, in force from ${effective}\nContent check code: ${hash}`,
       confirm: "✅ Publish",
       cancel: "Cancel",
       cancelled: "Cancelled; nothing was published.",

@@ -55,7 +55,29 @@ export const zh = {
     set: "已切换为中文。",
   },
   unknownCommand: (command: string) => `没有“/${command}”这个命令。发送 /help 查看可用的命令。`,
-  flowNames: { lookup: "谁管我这片", report: "举报", myReports: "我的举报", feedback: "评价", joinStaff: "工作人员登记", invite: "邀请工作人员", staff: "工作人员管理", openCases: "待办案件", case: "案件处理", deadLetters: "投递失败的消息", groupAlerts: "告警群设置", classes: "课程报名", myClasses: "我的课程", academy: "班级管理", talent: "加入人才资源库", talentSearch: "查找人才", shop: "商户绑定与签署", compact: "街区公约", merchants: "商户管理", shopReports: "商户举报处理", freeText: "问题确认" },
+  flowNames: {
+    lookup: "谁管我这片",
+    report: "举报",
+    myReports: "我的举报",
+    feedback: "评价",
+    joinStaff: "工作人员登记",
+    invite: "邀请工作人员",
+    staff: "工作人员管理",
+    openCases: "待办案件",
+    case: "案件处理",
+    deadLetters: "投递失败的消息",
+    groupAlerts: "告警群设置",
+    classes: "课程报名",
+    myClasses: "我的课程",
+    academy: "班级管理",
+    talent: "加入人才资源库",
+    talentSearch: "查找人才",
+    shop: "商户绑定与签署",
+    compact: "街区公约",
+    merchants: "商户管理",
+    shopReports: "商户举报处理",
+    freeText: "问题确认",
+  },
   session: {
     expiredKept: (flow: string, command: string) => `上次的「${flow}」很久没有继续，已为您保存草稿，发送 /${command} 可以接着填写。`,
     setAside: (flow: string, command: string) => `未完成的「${flow}」已为您保存，发送 /${command} 可以接着填写。`,
@@ -90,7 +112,8 @@ export const zh = {
     keepGoing: (flow: string) => `↩️ 继续「${flow}」`,
   },
   lookup: {
-    prompt: (address: Bilingual | undefined) => `请告诉我您所在的小区或居民区名称，或者路名加门牌号${address ? `（例如“${address.zh}”）` : ""}，也可以直接发送位置。`,
+    prompt: (address: Bilingual | undefined) =>
+      `请告诉我您所在的小区或居民区名称，或者路名加门牌号${address ? `（例如“${address.zh}”）` : ""}，也可以直接发送位置。`,
     shareLocation: "📍 发送我的位置",
     ambiguous: "找到了几个可能的地方，请选择一个：",
     notFound: (query: string) => `没有找到“${query}”。请检查名称，或换一种说法（例如小区名或“路名+门牌号”）。`,
@@ -130,7 +153,8 @@ export const zh = {
     yes: "✅ 是的",
     otherCategory: "选择其他类别",
     noSuggestion: "没能判断问题类别，请从下面选择：",
-    askLocation: (address: Bilingual | undefined) => `问题发生在哪里？可以发送位置、选择道路，或直接输入地址${address ? `（例如“${address.zh}”）` : ""}。`,
+    askLocation: (address: Bilingual | undefined) =>
+      `问题发生在哪里？可以发送位置、选择道路，或直接输入地址${address ? `（例如“${address.zh}”）` : ""}。`,
     shareLocation: "📍 发送位置",
     pickRoad: "🛣 选择道路",
     consent: "精确位置只用于处理这次举报，只有处理的工作人员能看到，不会公开，结案后不再使用。同意提供精确位置吗？",
@@ -169,7 +193,8 @@ export const zh = {
     contactYes: "允许联系我",
     contactNo: "不用联系我",
     duplicatesFound: "附近已经有人举报了相同的问题：",
-    duplicateLine: (reference: string, status: string, supporters: number, place: string) => `· ${reference}（${status}，${place}，${supporters} 人关注）`,
+    duplicateLine: (reference: string, status: string, supporters: number, place: string) =>
+      `· ${reference}（${status}，${place}，${supporters} 人关注）`,
     followExisting: (reference: string) => `👍 关注 ${reference}`,
     submitAnyway: "仍然提交新的举报",
     followedExisting: (reference: string) => `已为您关注 ${reference}，有进展会通知您。发送 /report ${reference} 可查看进度。`,
@@ -192,7 +217,8 @@ export const zh = {
     editPhotos: "✏️ 改照片",
     editDescription: "✏️ 改描述",
     editContact: "✏️ 改联系方式",
-    submitted: (reference: string, committee: string) => `✅ 已提交，编号 ${reference}。已转给${committee}处理，有进展会第一时间通知您。发送 /report ${reference} 可随时查看进度。`,
+    submitted: (reference: string, committee: string) =>
+      `✅ 已提交，编号 ${reference}。已转给${committee}处理，有进展会第一时间通知您。发送 /report ${reference} 可随时查看进度。`,
     followedInstead: (reference: string) => `刚刚已有人提交了同一个问题（${reference}），已为您关注它，有进展会通知您。`,
     notFound: (reference: string) => `没有找到编号为 ${reference} 的举报，请检查编号。`,
     stale: "这一步的按钮已经过期了，请按最新的提示操作。",
@@ -220,7 +246,8 @@ export const zh = {
     },
   },
   updates: {
-    status: (reference: string, status: string, relation: "reporter" | "follower") => `📣 ${relation === "reporter" ? "您的举报" : "您关注的举报"} ${reference} 有新进展：${status}`,
+    status: (reference: string, status: string, relation: "reporter" | "follower") =>
+      `📣 ${relation === "reporter" ? "您的举报" : "您关注的举报"} ${reference} 有新进展：${status}`,
     note: (note: string) => `处理说明：${note}`,
     rejected: (reason: string) => `未受理原因：${reason}`,
     merged: (original: string) => `该问题已与 ${original} 合并处理，之后会通知您 ${original} 的进展。`,
@@ -242,7 +269,8 @@ export const zh = {
     case: (reference: string, category: string) => `${reference}：${category}`,
     supporters: (count: number) => `👥 关注居民：${count} 人`,
     state: (status: string, actor: string | null) => `📌 当前状态：${status}${actor ? `（${actor}）` : ""}`,
-    statusLine: (reference: string, status: string, actor: string | null) => `📌 ${reference} 状态更新：${status}${actor ? `（${actor}）` : ""}`,
+    statusLine: (reference: string, status: string, actor: string | null) =>
+      `📌 ${reference} 状态更新：${status}${actor ? `（${actor}）` : ""}`,
     photoCaption: (reference: string, index: number, total: number) => `${reference} 照片 ${index}/${total}`,
     actions: { claim: "认领", progress: "处理中", resolve: "已解决", reject: "驳回" },
   },
@@ -285,8 +313,10 @@ export const zh = {
     },
     open: {
       empty: "您负责的范围内目前没有待办案件。",
-      title: (shown: number, total: number) => `待办案件共 ${total} 件，最早的在前${total > shown ? `（显示前 ${shown} 件）` : ""}，点击查看：`,
-      line: (reference: string, category: string, status: string, place: string, age: string) => `${reference} · ${category} · ${status} · ${place} · ${age}`,
+      title: (shown: number, total: number) =>
+        `待办案件共 ${total} 件，最早的在前${total > shown ? `（显示前 ${shown} 件）` : ""}，点击查看：`,
+      line: (reference: string, category: string, status: string, place: string, age: string) =>
+        `${reference} · ${category} · ${status} · ${place} · ${age}`,
       age: (hours: number) => (hours < 1 ? "不到 1 小时" : hours < 48 ? `${hours} 小时前` : `${Math.floor(hours / 24)} 天前`),
     },
     case: {
@@ -300,7 +330,8 @@ export const zh = {
       unnamed: "未留称呼",
       noContact: "☎ 居民未同意回访",
       done: (reference: string, status: string) => `✅ ${reference} 已更新为“${status}”。`,
-      askResolveNote: (reference: string) => `请回复 ${reference} 的处理说明（5 到 1000 字，会告知居民）；可以先发一张处理后的照片。发送 /cancel 放弃。`,
+      askResolveNote: (reference: string) =>
+        `请回复 ${reference} 的处理说明（5 到 1000 字，会告知居民）；可以先发一张处理后的照片。发送 /cancel 放弃。`,
       photoKept: "照片已收到，请再回复处理说明：",
       askRejectReason: (reference: string) => `请选择驳回 ${reference} 的原因：`,
       askDuplicateOf: (example: string) => `请输入原举报的编号，例如 ${example}：`,
@@ -315,7 +346,8 @@ export const zh = {
     deadLetters: {
       empty: "没有投递失败的消息。",
       title: (shown: number, total: number) => `投递失败的消息共 ${total} 条${total > shown ? `（显示最近 ${shown} 条）` : ""}：`,
-      line: (index: number, at: string, kind: string, recipient: string, attempts: number, error: string) => `${index}. ${at} ${kind} → ${recipient}，尝试 ${attempts} 次，最后错误：${error}`,
+      line: (index: number, at: string, kind: string, recipient: string, attempts: number, error: string) =>
+        `${index}. ${at} ${kind} → ${recipient}，尝试 ${attempts} 次，最后错误：${error}`,
       resident: "居民私聊",
       chat: (chatId: string) => `会话 ${chatId}`,
       noError: "无",
@@ -338,7 +370,8 @@ export const zh = {
     current: (areas: string) => `本群目前接收：${areas}`,
     none: "本群目前不接收举报告警。",
     wholeTown: (town: string) => `${town}所有举报`,
-    choose: (chosen: string, town: string) => `请选择本群要接收告警的片区或路管会（可多选），都不选则接收${town}所有举报。已选：${chosen || `${town}所有举报`}`,
+    choose: (chosen: string, town: string) =>
+      `请选择本群要接收告警的片区或路管会（可多选），都不选则接收${town}所有举报。已选：${chosen || `${town}所有举报`}`,
     save: "✅ 保存",
     stop: "🛑 停止接收",
     saved: (areas: string) => `✅ 已保存：本群将接收${areas}的新举报告警。`,
@@ -364,7 +397,8 @@ export const zh = {
     detailWindow: (opens: string, closes: string) => `🗓 报名时间：${opens} 至 ${closes}`,
     detailEligibility: (text: string) => `✅ 报名条件：${text}`,
     detailSessions: "课程安排：",
-    sessionLine: (index: number, at: string, topic: string, lecturer: string, place: string) => `第 ${index} 讲 ${at} ${topic}（${lecturer}），${place}`,
+    sessionLine: (index: number, at: string, topic: string, lecturer: string, place: string) =>
+      `第 ${index} 讲 ${at} ${topic}（${lecturer}），${place}`,
     signUp: "📝 我要报名",
     back: "⬅️ 返回课程列表",
     privacy:
@@ -385,7 +419,8 @@ export const zh = {
     skip: "跳过",
     seated: (title: string, code: string) => `✅ 报名成功：${title}\n签到码：${code}（上课签到时出示）。发送 /myclasses 查看课程安排。`,
     waitlisted: (title: string, position: number) => `${title} 名额已满，您已进入候补第 ${position} 位。有人退出时会立即通知您。`,
-    alreadyEnrolled: (title: string, position: number | null) => (position === null ? `您已经报名了 ${title}，发送 /myclasses 查看。` : `您已在 ${title} 的候补名单中，第 ${position} 位。`),
+    alreadyEnrolled: (title: string, position: number | null) =>
+      position === null ? `您已经报名了 ${title}，发送 /myclasses 查看。` : `您已在 ${title} 的候补名单中，第 ${position} 位。`,
     signUpsFromHereUsedUp: "您所在的网络近一小时内报名的人数已达上限。已填写的信息会保留，请稍后再发送您的特长或点“跳过”完成报名。",
     notOpenYet: (at: string) => `本期将于 ${at} 开放报名，请届时再来。`,
     closed: "本期报名已截止。",
@@ -393,7 +428,8 @@ export const zh = {
     unknownCohort: "这期课程已不存在，请重新发送 /classes 查看。",
     mineEmpty: "您还没有报名任何课程。发送 /classes 查看开放报名的课程。",
     mineTitle: "我的课程：",
-    mineSeated: (title: string, code: string, attended: number, total: number) => `✅ ${title}\n签到码：${code}，已出勤 ${attended}/${total} 讲`,
+    mineSeated: (title: string, code: string, attended: number, total: number) =>
+      `✅ ${title}\n签到码：${code}，已出勤 ${attended}/${total} 讲`,
     mineWaitlisted: (title: string, position: number) => `⏳ ${title}\n候补第 ${position} 位`,
     mineNext: (at: string, place: string) => `下一讲：${at}，${place}`,
     mineCompleted: "🎓 已结业",
@@ -407,26 +443,32 @@ export const zh = {
     notEnrolled: "您没有报名这期课程。",
     promoted: (title: string, code: string) => `🎉 有居民退出，您已从候补转为正式学员：${title}\n签到码：${code}`,
     nextSession: (at: string, place: string) => `下一讲：${at}，${place}`,
-    reminder: (title: string, index: number, topic: string, at: string, place: string) => `⏰ 上课提醒：${title} 第 ${index} 讲「${topic}」\n时间：${at}\n地点：${place}\n请带好签到码。`,
+    reminder: (title: string, index: number, topic: string, at: string, place: string) =>
+      `⏰ 上课提醒：${title} 第 ${index} 讲「${topic}」\n时间：${at}\n地点：${place}\n请带好签到码。`,
     talentPrivacy:
       "加入社区人才资源库前请阅读：我们会保存您的姓名、手机号、居民区、特长和方便的时间，只用于社区邀请您参与活动和志愿服务。只有学院工作人员能看到，您可以随时联系我们删除。同意后继续。",
     askTalentSkills: "请写下您的特长（用逗号分隔，例如：摄影，书法，法律咨询）：",
     askAvailability: "您一般什么时间方便参加社区活动？（例如：周末下午）",
     talentRegistered: "✅ 已加入社区人才资源库，谢谢您！社区有合适的活动会联系您。",
     talentUpdated: "✅ 已更新您在社区人才资源库中的信息。",
-    searchAsk: (neighbourhood: string | undefined) => `请发送 /talents 特长 查找资源库，例如 /talents 摄影；可在特长后加居民区${neighbourhood ? `，例如 /talents 摄影 ${neighbourhood}` : ""}。`,
+    searchAsk: (neighbourhood: string | undefined) =>
+      `请发送 /talents 特长 查找资源库，例如 /talents 摄影；可在特长后加居民区${neighbourhood ? `，例如 /talents 摄影 ${neighbourhood}` : ""}。`,
     searchNone: (skill: string) => `资源库中没有特长包含“${skill}”的居民。`,
     searchTitle: (skill: string, count: number) => `特长包含“${skill}”的居民 ${count} 位：`,
-    searchLine: (name: string, mobile: string, place: string, skills: string, availability: string) => `· ${name} ${mobile} ${place} · ${skills} · ${availability}`,
-    sessionChanged: (title: string, index: number, topic: string, at: string, place: string) => `🔔 课程调整：${title} 第 ${index} 讲「${topic}」改为\n时间：${at}\n地点：${place}`,
+    searchLine: (name: string, mobile: string, place: string, skills: string, availability: string) =>
+      `· ${name} ${mobile} ${place} · ${skills} · ${availability}`,
+    sessionChanged: (title: string, index: number, topic: string, at: string, place: string) =>
+      `🔔 课程调整：${title} 第 ${index} 讲「${topic}」改为\n时间：${at}\n地点：${place}`,
     broadcast: (title: string, from: string, text: string) => `📢 ${title}（${from}）：\n${text}`,
   },
   academy: {
     staffOnly: "此功能仅限学院工作人员和管理员使用。",
     askCohort: "请选择课程班次，或发送 /cohort 班次代码（如 /cohort talent-2027-1）：",
     unknownCohort: (code: string) => `没有代码为 ${code} 的班次，请核对后重试。`,
-    rosterTitle: (title: string, seated: number, capacity: number, waiting: number) => `${title}\n名额 ${capacity}，已入座 ${seated}，候补 ${waiting}`,
-    rosterLine: (index: number, name: string, mobile: string, place: string, status: string, attended: number) => `${index}. ${name} ${mobile} ${place} · ${status} · 出勤 ${attended}`,
+    rosterTitle: (title: string, seated: number, capacity: number, waiting: number) =>
+      `${title}\n名额 ${capacity}，已入座 ${seated}，候补 ${waiting}`,
+    rosterLine: (index: number, name: string, mobile: string, place: string, status: string, attended: number) =>
+      `${index}. ${name} ${mobile} ${place} · ${status} · 出勤 ${attended}`,
     seated: "正式",
     waitlisted: (position: number) => `候补 ${position}`,
     checkIn: "✅ 签到",
@@ -448,7 +490,8 @@ export const zh = {
     sessionButton: (index: number, at: string) => `第 ${index} 讲 ${at}`,
     askCode: (index: number) => `第 ${index} 讲签到：请逐个输入学员的签到码，完成后点“结束签到”。`,
     endCheckIn: "结束签到",
-    checkedIn: (name: string, attended: number, total: number, completed: boolean) => `✅ ${name} 签到成功，已出勤 ${attended}/${total} 讲${completed ? "，已达结业要求" : ""}。请输入下一个签到码：`,
+    checkedIn: (name: string, attended: number, total: number, completed: boolean) =>
+      `✅ ${name} 签到成功，已出勤 ${attended}/${total} 讲${completed ? "，已达结业要求" : ""}。请输入下一个签到码：`,
     alreadyCheckedIn: (name: string) => `${name} 本讲已签到过。请输入下一个签到码：`,
     wrongCode: "签到码不正确（或不是本班的学员），请核对后重新输入：",
     checkInDone: "签到结束。",
@@ -458,12 +501,14 @@ export const zh = {
     askCapacity: (seated: number) => `请输入新的名额（不少于已入座的 ${seated} 人）：`,
     capacityInvalid: "请输入一个正整数：",
     belowSeated: (seated: number) => `名额不能少于已入座的 ${seated} 人，请重新输入：`,
-    capacityUpdated: (capacity: number, promoted: number) => `名额已改为 ${capacity}${promoted > 0 ? `，${promoted} 位候补学员已转正并收到通知` : ""}。`,
+    capacityUpdated: (capacity: number, promoted: number) =>
+      `名额已改为 ${capacity}${promoted > 0 ? `，${promoted} 位候补学员已转正并收到通知` : ""}。`,
   },
   myReports: {
     empty: "您还没有提交或关注任何举报。发送 /report 举报街区问题。",
     title: "我的举报（点编号查看详情）：",
-    line: (reference: string, category: string, status: string, relation: "reporter" | "follower") => `${reference} · ${category} · ${status}${relation === "follower" ? "（关注）" : ""}`,
+    line: (reference: string, category: string, status: string, relation: "reporter" | "follower") =>
+      `${reference} · ${category} · ${status}${relation === "follower" ? "（关注）" : ""}`,
   },
   feedback: {
     fixed: "✅ 已解决",
@@ -476,9 +521,11 @@ export const zh = {
     notAllowed: "只有提交这份举报的居民可以评价。",
   },
   schedule: {
-    duration: (minutes: number) => (minutes < 60 ? `${minutes} 分钟` : `${Math.floor(minutes / 60)} 小时${minutes % 60 > 0 ? ` ${minutes % 60} 分钟` : ""}`),
+    duration: (minutes: number) =>
+      minutes < 60 ? `${minutes} 分钟` : `${Math.floor(minutes / 60)} 小时${minutes % 60 > 0 ? ` ${minutes % 60} 分钟` : ""}`,
     escalated: (reference: string, waited: string) => `⏫ 升级：${reference} 已等待 ${waited}（工作时间）未认领`,
-    overdue: (reference: string, workingDays: number, deadline: string) => `⏰ 超期：${reference} 已超过 ${workingDays} 个工作日的处理时限（截止 ${deadline}），仍未办结`,
+    overdue: (reference: string, workingDays: number, deadline: string) =>
+      `⏰ 超期：${reference} 已超过 ${workingDays} 个工作日的处理时限（截止 ${deadline}），仍未办结`,
     digestTitle: (date: string) => `📊 每日汇总（${date}）`,
     digestNew: (count: number) => `🆕 近 24 小时新举报：${count} 件`,
     digestOpen: (count: number) => `📂 待办结：${count} 件`,
@@ -498,7 +545,8 @@ export const zh = {
     openTitle: (count: number) => `待处理 ${count} 件（最早的在前）：`,
     noOpen: "目前没有待处理的举报。",
     historyTitle: (count: number) => `最近办结 ${count} 件：`,
-    line: (reference: string, category: string, status: string, place: string, at: string) => `· ${reference} · ${category} · ${status} · ${place} · ${at}`,
+    line: (reference: string, category: string, status: string, place: string, at: string) =>
+      `· ${reference} · ${category} · ${status} · ${place} · ${at}`,
     button: (reference: string, category: string, status: string) => `${reference} · ${category} · ${status}`,
     viewTitle: (reference: string, status: string) => `举报 ${reference} · ${status}`,
     shop: (shop: string) => `商户：${shop}`,
@@ -544,7 +592,8 @@ export const zh = {
       useName: (name: string) => `使用“${name}”`,
     },
     read: {
-      page: (title: string, version: number, effective: string, page: number, pages: number) => `《${title}》第 ${version} 版（${effective} 起施行）\n第 ${page}/${pages} 页`,
+      page: (title: string, version: number, effective: string, page: number, pages: number) =>
+        `《${title}》第 ${version} 版（${effective} 起施行）\n第 ${page}/${pages} 页`,
       clause: (ref: string, text: string) => `${ref}\u3000${text}`,
       next: "下一页 ➡️",
       previous: "⬅️ 上一页",
@@ -565,8 +614,10 @@ export const zh = {
     publicLine: (road: string, signed: number, total: number) => `${road}：已签署现行公约 ${signed}/${total} 家`,
     publicNone: (town: string) => `${town}尚未有施行中的街区公约。`,
     notice: {
-      reack: (title: string, version: number, effective: string, shop: string) => `📜 《${title}》发布了第 ${version} 版（${effective} 起施行）。请为 ${shop} 阅读并重新签署。`,
-      reminder: (title: string, version: number, days: number, shop: string) => `⏰ 提醒：《${title}》第 ${version} 版已发布 ${days} 天，${shop} 尚未签署，请阅读并签署。`,
+      reack: (title: string, version: number, effective: string, shop: string) =>
+        `📜 《${title}》发布了第 ${version} 版（${effective} 起施行）。请为 ${shop} 阅读并重新签署。`,
+      reminder: (title: string, version: number, days: number, shop: string) =>
+        `⏰ 提醒：《${title}》第 ${version} 版已发布 ${days} 天，${shop} 尚未签署，请阅读并签署。`,
       button: "📝 阅读并签署",
     },
     staff: {
@@ -579,7 +630,8 @@ export const zh = {
         `${road} · 现行公约${version}\n已签署现行版本 ${current} 家，旧版本 ${outdated} 家，未签署 ${none} 家`,
       inForce: (version: number) => `第 ${version} 版`,
       noneInForce: "（尚无）",
-      shopLine: (n: number, shop: string, standing: string, signer: string | null, at: string | null) => `${n}. ${shop} · ${standing}${signer ? ` · ${signer}` : ""}${at ? ` · ${at}` : ""}`,
+      shopLine: (n: number, shop: string, standing: string, signer: string | null, at: string | null) =>
+        `${n}. ${shop} · ${standing}${signer ? ` · ${signer}` : ""}${at ? ` · ${at}` : ""}`,
       csv: "📄 导出 CSV",
       csvCaption: (road: string) => `${road} 商户签署情况（可用 Excel 打开）`,
       inviteRoad: "🔑 全路商户邀请码",
@@ -589,7 +641,8 @@ export const zh = {
       unknownRoad: "没有找到这条道路。",
       unknownShop: "没有找到这个商户。",
       noShops: "这条道路上还没有商户。",
-      invitesCaption: (road: string, count: number, days: number) => `${road} 商户邀请码二维码（${count} 家，${days} 天内有效，每码限用一次）。打印后交给各商户扫码绑定。`,
+      invitesCaption: (road: string, count: number, days: number) =>
+        `${road} 商户邀请码二维码（${count} 家，${days} 天内有效，每码限用一次）。打印后交给各商户扫码绑定。`,
       inviteLine: (n: number, shop: string, shopEn: string, code: string) => `${n}. ${shop} / ${shopEn}：${code}`,
       askShopName: "请输入商户名称（店招上的名称）：",
       shopNameInvalid: "商户名称须为 1 到 60 个字，请重新输入：",
@@ -606,7 +659,8 @@ export const zh = {
       needTitle: (town: string) => `${town}还没有公约，请在中文第一行和英文第一行写上公约名称后重新发送中文条款：`,
       askDate: "请输入生效日期（YYYY-MM-DD，如 2027-01-01）：",
       dateInvalid: "日期格式不正确，请写成 YYYY-MM-DD：",
-      preview: (title: string, count: number, effective: string, hash: string) => `预览：《${title}》共 ${count} 条，${effective} 起施行\n内容校验码：${hash}`,
+      preview: (title: string, count: number, effective: string, hash: string) =>
+        `预览：《${title}》共 ${count} 条，${effective} 起施行\n内容校验码：${hash}`,
       confirm: "✅ 确认发布",
       cancel: "取消",
       cancelled: "已取消，未发布。",

@@ -73,7 +73,15 @@ export async function runEngine(stored: Session | undefined, event: InboundEvent
   const localeOf = (): Locale => session.locale ?? event.localeHint ?? "zh";
   const user = { channel: event.channel, userId: event.userId, chatId: event.chatId, chatType: event.chatType };
   const commands = declaredCommands(deps.flows);
-  const contextOf = (): FlowContext => ({ user, locale: localeOf(), t: catalogFor(localeOf()), services: deps.services, now: deps.now, origin: event.origin, commands });
+  const contextOf = (): FlowContext => ({
+    user,
+    locale: localeOf(),
+    t: catalogFor(localeOf()),
+    services: deps.services,
+    now: deps.now,
+    origin: event.origin,
+    commands,
+  });
 
   if (session.suspended && !validSlot(session.suspended, deps.flows)) session.suspended = null;
   let active = session.active && validSlot(session.active, deps.flows);
@@ -228,7 +236,11 @@ interface UniversalContext {
 }
 
 /** The commands of UNIVERSAL_COMMANDS (kit/commands.ts); anything else is an unknown command. */
-async function handleUniversalCommand(command: string, args: string, { session, replies, t, localeOf, help }: UniversalContext): Promise<void> {
+async function handleUniversalCommand(
+  command: string,
+  args: string,
+  { session, replies, t, localeOf, help }: UniversalContext,
+): Promise<void> {
   switch (command) {
     case "start":
       session.active = null;

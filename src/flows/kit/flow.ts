@@ -10,7 +10,28 @@ import type { CommandDeclaration, CommandEntry } from "./commands.ts";
 import type { InboundEvent, InboundPayload, Locale, OutboundMessage } from "./messages.ts";
 
 /** Every conversation Linli can hold; the engine looks flows up by this id. */
-export type FlowId = "lookup" | "report" | "myReports" | "feedback" | "joinStaff" | "invite" | "staff" | "openCases" | "case" | "deadLetters" | "groupAlerts" | "classes" | "myClasses" | "academy" | "talent" | "talentSearch" | "shop" | "compact" | "merchants" | "shopReports" | "freeText";
+export type FlowId =
+  | "lookup"
+  | "report"
+  | "myReports"
+  | "feedback"
+  | "joinStaff"
+  | "invite"
+  | "staff"
+  | "openCases"
+  | "case"
+  | "deadLetters"
+  | "groupAlerts"
+  | "classes"
+  | "myClasses"
+  | "academy"
+  | "talent"
+  | "talentSearch"
+  | "shop"
+  | "compact"
+  | "merchants"
+  | "shopReports"
+  | "freeText";
 
 /** The outcome of keeping a photo a user sent; refusals carry what to tell the user. */
 export type SavePhotoResult =

@@ -23,7 +23,12 @@ export function townName(context: FlowContext): string {
  */
 export function exampleAddress(context: FlowContext): Bilingual | undefined {
   const address = context.services.grid.index.examples().address;
-  return address && { zh: zh.lookup.answer.roadPlace(address.road.zh, address.houseNumber), en: en.lookup.answer.roadPlace(address.road.en, address.houseNumber) };
+  return (
+    address && {
+      zh: zh.lookup.answer.roadPlace(address.road.zh, address.houseNumber),
+      en: en.lookup.answer.roadPlace(address.road.en, address.houseNumber),
+    }
+  );
 }
 
 /** The town's first neighbourhood as residents name it in the reader's language; undefined for a town without one. */
@@ -45,5 +50,9 @@ export function exampleProblem(categories: ReportCategoryInfo[], context: FlowCo
 
 /** A reference numbered as this town numbers its reports this year, for "e.g." in prompts. */
 export function exampleReference(context: FlowContext): string {
-  return formatReference(context.services.grid.index.snapshot.town.referencePrefix, localYearOf(context.now, context.services.timeZone), 123);
+  return formatReference(
+    context.services.grid.index.snapshot.town.referencePrefix,
+    localYearOf(context.now, context.services.timeZone),
+    123,
+  );
 }

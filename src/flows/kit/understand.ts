@@ -17,5 +17,9 @@ export interface Understood {
  */
 export function understand(text: string, context: FlowContext): Understood {
   const reading = context.services.grid.understanding.read(text);
-  return { reading, intent: reading.sure ? reading.intent : undefined, categoryCode: reading.category?.clear ? reading.category.code : undefined };
+  return {
+    reading,
+    intent: reading.sure ? reading.intent : undefined,
+    categoryCode: reading.category?.clear ? reading.category.code : undefined,
+  };
 }

@@ -46,8 +46,14 @@ export const lookupFlow: Flow<LookupState> = {
       case "location":
         return locate(payload.latitude, payload.longitude, context);
       case "choice": {
-        const result = payload.value.startsWith(PLACE_CHOICE) ? context.services.grid.index.resolve(payload.value.slice(PLACE_CHOICE.length)) : undefined;
-        if (!result) return keepAsking([{ type: "text", text: t.errors.staleChoice }, { type: "text", text: t.lookup.prompt(exampleAddress(context)) }]);
+        const result = payload.value.startsWith(PLACE_CHOICE)
+          ? context.services.grid.index.resolve(payload.value.slice(PLACE_CHOICE.length))
+          : undefined;
+        if (!result)
+          return keepAsking([
+            { type: "text", text: t.errors.staleChoice },
+            { type: "text", text: t.lookup.prompt(exampleAddress(context)) },
+          ]);
         return present(result, context, "");
       }
       case "photo":
@@ -93,13 +99,18 @@ function present(result: LookupResult, context: FlowContext, query: string): Ste
       return keepAsking([{ type: "choices", text: t.lookup.ambiguous, options: placeOptions(result.candidates, context) }]);
     case "unknownHouseNumber":
       return keepAsking([
-        { type: "choices", text: t.lookup.unknownHouseNumber(result.road[locale], result.houseNumber), options: placeOptions(result.candidates, context) },
+        {
+          type: "choices",
+          text: t.lookup.unknownHouseNumber(result.road[locale], result.houseNumber),
+          options: placeOptions(result.candidates, context),
+        },
       ]);
     case "noQuery":
       return keepAsking([{ type: "text", text: t.lookup.empty }]);
     case "notFound": {
       const replies: OutboundMessage[] = [{ type: "text", text: t.lookup.notFound(query) }];
-      if (result.suggestions.length > 0) replies.push({ type: "choices", text: t.lookup.suggestions, options: placeOptions(result.suggestions, context) });
+      if (result.suggestions.length > 0)
+        replies.push({ type: "choices", text: t.lookup.suggestions, options: placeOptions(result.suggestions, context) });
       replies.push({ type: "text", text: officeLine });
       return keepAsking(replies);
     }

@@ -20,8 +20,16 @@ async function merchantView(context: FlowContext): Promise<Step<CompactState> | 
   for (const shop of mine) {
     const name = shop.shop.name[locale];
     lines.push(t.compact.myShop(name, t.compact.standing[shop.standing]));
-    if (shop.lastAcknowledged) lines.push(t.compact.lastSigned(shop.lastAcknowledged.version, townTime(shop.lastAcknowledged.at, locale, context.services.timeZone), shop.lastAcknowledged.signerName));
-    if (shop.standing !== "current") options.push({ label: t.compact.signNow(name), value: `${startFlowChoice("shop")}:${ACK_PREFIX}${shop.shop.code}` });
+    if (shop.lastAcknowledged)
+      lines.push(
+        t.compact.lastSigned(
+          shop.lastAcknowledged.version,
+          townTime(shop.lastAcknowledged.at, locale, context.services.timeZone),
+          shop.lastAcknowledged.signerName,
+        ),
+      );
+    if (shop.standing !== "current")
+      options.push({ label: t.compact.signNow(name), value: `${startFlowChoice("shop")}:${ACK_PREFIX}${shop.shop.code}` });
   }
   const text = lines.join("\n");
   return { type: "done", replies: [options.length > 0 ? { type: "choices", text, options } : { type: "text", text }] };
@@ -33,7 +41,10 @@ async function publicView(context: FlowContext): Promise<Step<CompactState>> {
   const inForce = await services.compact.inForce();
   if (!inForce) return { type: "done", replies: [{ type: "text", text: t.compact.publicNone(townName(context)) }] };
   const counts = await services.compact.publicCounts();
-  const lines = [t.compact.publicTitle(inForce.title[locale], inForce.version, localDateOf(inForce.effectiveFrom, context.services.timeZone)), ...counts.map((c) => t.compact.publicLine(c.road[locale], c.signed, c.total))];
+  const lines = [
+    t.compact.publicTitle(inForce.title[locale], inForce.version, localDateOf(inForce.effectiveFrom, context.services.timeZone)),
+    ...counts.map((c) => t.compact.publicLine(c.road[locale], c.signed, c.total)),
+  ];
   return { type: "done", replies: [{ type: "text", text: lines.join("\n") }] };
 }
 

@@ -35,11 +35,21 @@ export function pageCount(version: CompactVersionView): number {
 }
 
 /** One page of the compact with its buttons: previous and next, and on the last page the pledge; "later" always. */
-export function compactPage(version: CompactVersionView, page: number, t: Catalog, locale: Locale, timeZone: string): { text: string; options: ChoiceOption[] } {
+export function compactPage(
+  version: CompactVersionView,
+  page: number,
+  t: Catalog,
+  locale: Locale,
+  timeZone: string,
+): { text: string; options: ChoiceOption[] } {
   const pages = pageCount(version);
   const clauses = version.clauses.slice(page * CLAUSES_PER_PAGE, (page + 1) * CLAUSES_PER_PAGE);
   const r = t.compact.read;
-  const text = [r.page(version.title[locale], version.version, localDateOf(version.effectiveFrom, timeZone), page + 1, pages), "", ...clauses.map((c) => r.clause(c.ref, c.text[locale]))].join("\n");
+  const text = [
+    r.page(version.title[locale], version.version, localDateOf(version.effectiveFrom, timeZone), page + 1, pages),
+    "",
+    ...clauses.map((c) => r.clause(c.ref, c.text[locale])),
+  ].join("\n");
   const options: ChoiceOption[] = [];
   if (page > 0) options.push({ label: r.previous, value: READ_CHOICES.previous });
   if (page < pages - 1) options.push({ label: r.next, value: READ_CHOICES.next });

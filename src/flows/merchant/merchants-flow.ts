@@ -1,6 +1,12 @@
 import { z } from "zod";
 import type { NewShop, RoadReportResult } from "../../domain/compact/compact.ts";
-import { compactContentHash, parseChineseClauses, parseEnglishLines, shortHash, type CompactContent } from "../../domain/compact/content.ts";
+import {
+  compactContentHash,
+  parseChineseClauses,
+  parseEnglishLines,
+  shortHash,
+  type CompactContent,
+} from "../../domain/compact/content.ts";
 import { renderQrSheets } from "../../domain/compact/qr-sheet.ts";
 import { localDateOf, parseLocalDate, startOfLocalDay } from "../../domain/time/zone.ts";
 import type { Flow, FlowContext, Step } from "../kit/flow.ts";
@@ -62,9 +68,21 @@ async function showRoad(roadCode: string, context: FlowContext): Promise<Step<Me
   const report = await services.compact.roadReport(user, roadCode);
   if (report.type !== "road") return refusal(report, context);
   const lines = [
-    s.roadTitle(report.road[locale], report.inForce === null ? s.noneInForce : s.inForce(report.inForce), report.counts.current, report.counts.outdated, report.counts.none),
+    s.roadTitle(
+      report.road[locale],
+      report.inForce === null ? s.noneInForce : s.inForce(report.inForce),
+      report.counts.current,
+      report.counts.outdated,
+      report.counts.none,
+    ),
     ...report.shops.map((shop, i) =>
-      s.shopLine(i + 1, `${shop.name[locale]}${shop.houseNumber === null ? "" : ` ${shop.houseNumber}`}`, t.compact.standing[shop.standing], shop.signerName, shop.acknowledgedAt ? localDateOf(shop.acknowledgedAt, context.services.timeZone) : null),
+      s.shopLine(
+        i + 1,
+        `${shop.name[locale]}${shop.houseNumber === null ? "" : ` ${shop.houseNumber}`}`,
+        t.compact.standing[shop.standing],
+        shop.signerName,
+        shop.acknowledgedAt ? localDateOf(shop.acknowledgedAt, context.services.timeZone) : null,
+      ),
     ),
   ];
   return ask({ stage: "action", roadCode }, lines.join("\n"), [
@@ -80,7 +98,18 @@ async function exportCsv(roadCode: string, context: FlowContext): Promise<Step<M
   const result = await services.compact.roadCsv(user, roadCode);
   if (result.type !== "csv") return refusal(result, context);
   const road = (await services.compact.roadsFor(user)).find((r) => r.code === roadCode)?.name[locale] ?? roadCode;
-  return { type: "done", replies: [{ type: "document", fileName: result.fileName, mimeType: "text/csv", contentBase64: result.content.toString("base64"), caption: t.compact.staff.csvCaption(road) }] };
+  return {
+    type: "done",
+    replies: [
+      {
+        type: "document",
+        fileName: result.fileName,
+        mimeType: "text/csv",
+        contentBase64: result.content.toString("base64"),
+        caption: t.compact.staff.csvCaption(road),
+      },
+    ],
+  };
 }
 
 /** Invitations with their printable QR sheet(s) and the number → shop → code list. */
@@ -101,7 +130,8 @@ async function invite(target: { merchantCode: string } | { roadCode: string }, c
       break;
   }
   const road = result.invites[0]!.shop.road[locale];
-  const linkOf = (code: string) => services.links.telegram(`${MERCHANT_DEEP_LINK_PREFIX}${code}`) ?? services.links.web(`${MERCHANT_DEEP_LINK_PREFIX}${code}`);
+  const linkOf = (code: string) =>
+    services.links.telegram(`${MERCHANT_DEEP_LINK_PREFIX}${code}`) ?? services.links.web(`${MERCHANT_DEEP_LINK_PREFIX}${code}`);
   const cells = result.invites.flatMap((inv, i) => {
     const link = linkOf(inv.code);
     return link ? [{ link, number: i + 1 }] : [];
@@ -118,13 +148,27 @@ async function invite(target: { merchantCode: string } | { roadCode: string }, c
         }))
       : [];
   const list = result.invites.map((inv, i) => s.inviteLine(i + 1, inv.shop.name.zh, inv.shop.name.en, inv.code));
-  return { type: "done", replies: [...sheets, { type: "text", text: [sheets.length > 0 ? "" : caption, ...list].filter((l) => l !== "").join("\n") }] };
+  return {
+    type: "done",
+    replies: [...sheets, { type: "text", text: [sheets.length > 0 ? "" : caption, ...list].filter((l) => l !== "").join("\n") }],
+  };
 }
 
-async function addShop(state: Extract<MerchantsState, { stage: "addExtra" }>, extra: string | undefined, context: FlowContext): Promise<Step<MerchantsState>> {
+async function addShop(
+  state: Extract<MerchantsState, { stage: "addExtra" }>,
+  extra: string | undefined,
+  context: FlowContext,
+): Promise<Step<MerchantsState>> {
   const { t, locale, services, user } = context;
   const [licenceNumber, contactName, contactPhone] = (extra ?? "").split(/[,，]/).map((part) => part.trim());
-  const shop: NewShop = { name: state.name, roadCode: state.roadCode, ...(state.houseNumber === null ? {} : { houseNumber: state.houseNumber }), licenceNumber, contactName, contactPhone };
+  const shop: NewShop = {
+    name: state.name,
+    roadCode: state.roadCode,
+    ...(state.houseNumber === null ? {} : { houseNumber: state.houseNumber }),
+    licenceNumber,
+    contactName,
+    contactPhone,
+  };
   const result = await services.compact.addMerchant(user, shop);
   switch (result.type) {
     case "added":
@@ -136,13 +180,18 @@ async function addShop(state: Extract<MerchantsState, { stage: "addExtra" }>, ex
     case "invalidName":
       return ask({ stage: "addName", roadCode: state.roadCode }, t.compact.staff.shopNameInvalid);
     case "invalidHouseNumber":
-      return ask({ stage: "addNumber", roadCode: state.roadCode, name: state.name }, t.compact.staff.houseNumberInvalid, [{ label: t.compact.staff.skip, value: SKIP }]);
+      return ask({ stage: "addNumber", roadCode: state.roadCode, name: state.name }, t.compact.staff.houseNumberInvalid, [
+        { label: t.compact.staff.skip, value: SKIP },
+      ]);
   }
 }
 
 async function publishChinese(text: string, context: FlowContext): Promise<Step<MerchantsState>> {
   const s = context.t.compact.staff;
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   // A first line that is not a clause is the title.
   const titled = lines.length > 1 && parseChineseClauses(lines[0]!).type !== "ok";
   const parsed = parseChineseClauses((titled ? lines.slice(1) : lines).join("\n"));
@@ -151,7 +200,11 @@ async function publishChinese(text: string, context: FlowContext): Promise<Step<
   return ask({ stage: "pubEn", title: titled ? lines[0]! : null, clauses: parsed.clauses }, s.askClausesEn(parsed.clauses.length));
 }
 
-async function publishEnglish(state: Extract<MerchantsState, { stage: "pubEn" }>, text: string, context: FlowContext): Promise<Step<MerchantsState>> {
+async function publishEnglish(
+  state: Extract<MerchantsState, { stage: "pubEn" }>,
+  text: string,
+  context: FlowContext,
+): Promise<Step<MerchantsState>> {
   const s = context.t.compact.staff;
   const lines = parseEnglishLines(text);
   const n = state.clauses.length;
@@ -169,7 +222,16 @@ function preview(state: Extract<MerchantsState, { stage: "pubConfirm" }>, contex
   const s = context.t.compact.staff;
   const content: CompactContent = { title: state.title, titleEn: state.titleEn, clauses: state.clauses };
   const clauses = state.clauses.map((c) => `${context.t.compact.read.clause(c.ref, c.text)}\n${c.textEn}`);
-  const text = [s.preview(context.locale === "zh" ? state.title : state.titleEn, state.clauses.length, state.effectiveFrom, shortHash(compactContentHash(content))), "", ...clauses].join("\n");
+  const text = [
+    s.preview(
+      context.locale === "zh" ? state.title : state.titleEn,
+      state.clauses.length,
+      state.effectiveFrom,
+      shortHash(compactContentHash(content)),
+    ),
+    "",
+    ...clauses,
+  ].join("\n");
   return ask(state, text, [
     { label: s.confirm, value: CONFIRM },
     { label: s.cancel, value: CANCEL },
@@ -178,7 +240,11 @@ function preview(state: Extract<MerchantsState, { stage: "pubConfirm" }>, contex
 
 async function publish(state: Extract<MerchantsState, { stage: "pubConfirm" }>, context: FlowContext): Promise<Step<MerchantsState>> {
   const s = context.t.compact.staff;
-  const result = await context.services.compact.publish(context.user, { title: state.title, titleEn: state.titleEn, clauses: state.clauses }, startOfLocalDay(state.effectiveFrom, context.services.timeZone));
+  const result = await context.services.compact.publish(
+    context.user,
+    { title: state.title, titleEn: state.titleEn, clauses: state.clauses },
+    startOfLocalDay(state.effectiveFrom, context.services.timeZone),
+  );
   switch (result.type) {
     case "published":
       return say(s.published(result.version, result.noticesQueued));
@@ -235,7 +301,14 @@ export const merchantsFlow: Flow<MerchantsState> = {
           const shops = await context.services.compact.shopsOf(context.user, state.roadCode);
           if (!Array.isArray(shops)) return say(s.notAllowed);
           if (shops.length === 0) return say(s.noShops);
-          return ask({ stage: "pickShop", roadCode: state.roadCode }, s.pickShop, shops.map((shop) => ({ label: `${shop.name[context.locale]}${shop.houseNumber === null ? "" : ` ${shop.houseNumber}`}`, value: `${SHOP_PREFIX}${shop.code}` })));
+          return ask(
+            { stage: "pickShop", roadCode: state.roadCode },
+            s.pickShop,
+            shops.map((shop) => ({
+              label: `${shop.name[context.locale]}${shop.houseNumber === null ? "" : ` ${shop.houseNumber}`}`,
+              value: `${SHOP_PREFIX}${shop.code}`,
+            })),
+          );
         }
         return showRoad(state.roadCode, context);
       case "pickShop":

@@ -10,7 +10,13 @@ const stateSchema = z.discriminatedUnion("stage", [
   /** `question`: words typed for a code that read as something else, offered to be asked instead. */
   z.object({ stage: z.literal("code"), question: z.string().optional() }),
   z.object({ stage: z.literal("name"), merchantCode: z.string(), suggestion: z.string().nullable() }),
-  z.object({ stage: z.literal("read"), merchantCode: z.string(), signerName: z.string(), versionId: z.string(), page: z.number().int().min(0) }),
+  z.object({
+    stage: z.literal("read"),
+    merchantCode: z.string(),
+    signerName: z.string(),
+    versionId: z.string(),
+    page: z.number().int().min(0),
+  }),
 ]);
 type ShopState = z.infer<typeof stateSchema>;
 type ReadState = Extract<ShopState, { stage: "read" }>;
@@ -27,7 +33,9 @@ const say = (text: string): Step<never> => ({ type: "done", replies: [{ type: "t
 
 function askName(merchantCode: string, suggestion: string | null, context: FlowContext, before: OutboundMessage[] = []): Step<ShopState> {
   const b = context.t.compact.bind;
-  const ask: OutboundMessage = suggestion ? { type: "choices", text: b.askName, options: [{ label: b.useName(suggestion), value: USE_SUGGESTION }] } : { type: "text", text: b.askName };
+  const ask: OutboundMessage = suggestion
+    ? { type: "choices", text: b.askName, options: [{ label: b.useName(suggestion), value: USE_SUGGESTION }] }
+    : { type: "text", text: b.askName };
   return { type: "continue", state: { stage: "name", merchantCode, suggestion }, replies: [...before, ask] };
 }
 
@@ -70,7 +78,8 @@ async function acknowledge(state: ReadState, context: FlowContext): Promise<Step
   const latest = await services.compact.latestVersion();
   if (!latest) return say(t.compact.read.noCompact(townName(context)));
   // What is signed must be what was read: a version published meanwhile is read first.
-  if (latest.id !== state.versionId) return showPage({ ...state, page: 0 }, latest, context, [{ type: "text", text: t.compact.read.changed }]);
+  if (latest.id !== state.versionId)
+    return showPage({ ...state, page: 0 }, latest, context, [{ type: "text", text: t.compact.read.changed }]);
   const result = await services.compact.acknowledge(user, state.signerName, state.merchantCode);
   switch (result.type) {
     case "acknowledged":
@@ -101,7 +110,8 @@ export const shopFlow: Flow<ShopState> = {
   deepLinkPrefix: MERCHANT_DEEP_LINK_PREFIX,
 
   async start(context, input) {
-    if (input?.type === "choice" && input.value.startsWith(ACK_PREFIX)) return startAcknowledging(input.value.slice(ACK_PREFIX.length), context);
+    if (input?.type === "choice" && input.value.startsWith(ACK_PREFIX))
+      return startAcknowledging(input.value.slice(ACK_PREFIX.length), context);
     if (input?.type === "text" && input.text.trim() !== "") return redeem(input.text, context);
     return { type: "continue", state: { stage: "code" }, replies: [{ type: "text", text: context.t.compact.bind.askCode }] };
   },
@@ -114,15 +124,21 @@ export const shopFlow: Flow<ShopState> = {
         if (payload.type === "choice" && payload.value === ASK_INSTEAD && state.question !== undefined) {
           return { type: "handoff", flow: "freeText", input: { type: "text", text: state.question }, replies: [] };
         }
-        if (payload.type !== "text" || payload.text.trim() === "") return { type: "continue", state, replies: [{ type: "text", text: t.compact.bind.askCode }] };
+        if (payload.type !== "text" || payload.text.trim() === "")
+          return { type: "continue", state, replies: [{ type: "text", text: t.compact.bind.askCode }] };
         // A code is letters and digits, which read as nothing clear; words that do are a question, not a wrong code.
         const { intent } = understand(payload.text, context);
         if (intent === undefined) return redeem(payload.text, context);
         const what = t.understand.intents[intent];
-        return { type: "continue", state: { stage: "code", question: payload.text }, replies: [{ type: "choices", text: t.compact.bind.notACode(what), options: [{ label: what, value: ASK_INSTEAD }] }] };
+        return {
+          type: "continue",
+          state: { stage: "code", question: payload.text },
+          replies: [{ type: "choices", text: t.compact.bind.notACode(what), options: [{ label: what, value: ASK_INSTEAD }] }],
+        };
       }
       case "name": {
-        const typed = payload.type === "choice" && payload.value === USE_SUGGESTION ? state.suggestion : payload.type === "text" ? payload.text : null;
+        const typed =
+          payload.type === "choice" && payload.value === USE_SUGGESTION ? state.suggestion : payload.type === "text" ? payload.text : null;
         const name = typed === null ? undefined : validSignerName(typed);
         if (!name) return askName(state.merchantCode, state.suggestion, context, [{ type: "text", text: t.compact.bind.nameInvalid }]);
         return startReading(state.merchantCode, name, context);
@@ -133,7 +149,8 @@ export const shopFlow: Flow<ShopState> = {
         if (choice === READ_CHOICES.agree) return acknowledge(state, context);
         const version = await context.services.compact.latestVersion();
         if (!version) return say(t.compact.read.noCompact(townName(context)));
-        const page = choice === READ_CHOICES.next ? state.page + 1 : choice === READ_CHOICES.previous ? Math.max(0, state.page - 1) : state.page;
+        const page =
+          choice === READ_CHOICES.next ? state.page + 1 : choice === READ_CHOICES.previous ? Math.max(0, state.page - 1) : state.page;
         return showPage({ ...state, page }, version, context);
       }
     }

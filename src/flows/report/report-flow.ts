@@ -9,7 +9,20 @@ import { understand } from "../kit/understand.ts";
 import { formatReportView, placeLabel, REFERENCE_PATTERN } from "./view.ts";
 import { exampleAddress, exampleProblem } from "../kit/town-words.ts";
 
-const STEPS = ["category", "confirmCategory", "location", "consent", "road", "houseNumber", "photos", "description", "shop", "contact", "duplicates", "summary"] as const;
+const STEPS = [
+  "category",
+  "confirmCategory",
+  "location",
+  "consent",
+  "road",
+  "houseNumber",
+  "photos",
+  "description",
+  "shop",
+  "contact",
+  "duplicates",
+  "summary",
+] as const;
 type StepName = (typeof STEPS)[number];
 
 const placeSchema = z.object({
@@ -141,7 +154,8 @@ const handlers: Record<StepName, Handler> = {
   async location(state, event, context) {
     const payload = event.payload;
     const value = choiceValue(event);
-    if (value === `${P}pin`) return state.consented ? keep(state, [pinRequest(context)], context, false) : moveTo(state, "consent", context);
+    if (value === `${P}pin`)
+      return state.consented ? keep(state, [pinRequest(context)], context, false) : moveTo(state, "consent", context);
     if (value === `${P}roads`) return moveTo({ ...state, roadPage: 0 }, "road", context);
     if (value?.startsWith(`${P}place:`)) return fromCandidate(state, value.slice(`${P}place:`.length), context);
     if (payload.type === "location") {
@@ -191,7 +205,11 @@ const handlers: Record<StepName, Handler> = {
     if (!(houseNumber >= 1)) return keep(state, [text(t.report.badHouseNumber)], context);
     const place = services.grid.index.houseOnRoad(roadCode, houseNumber);
     if (!place) return keep(state, [text(t.report.numberNotOnRoad(road.name[context.locale], houseNumber))], context);
-    return answered(state, { place: { roadCode, houseNumber, districtCode: place.district.code, neighbourhoodCode: place.neighbourhood?.code } }, context);
+    return answered(
+      state,
+      { place: { roadCode, houseNumber, districtCode: place.district.code, neighbourhoodCode: place.neighbourhood?.code } },
+      context,
+    );
   },
 
   async photos(state, event, context) {
@@ -225,7 +243,8 @@ const handlers: Record<StepName, Handler> = {
 
   async contact(state, event, context) {
     const value = choiceValue(event);
-    if (value === `${P}contact:yes` || value === `${P}contact:no`) return answered(state, { contactAllowed: value === `${P}contact:yes` }, context);
+    if (value === `${P}contact:yes` || value === `${P}contact:no`)
+      return answered(state, { contactAllowed: value === `${P}contact:yes` }, context);
     return keep(state, [text(context.t.report.expectChoice)], context);
   },
 
@@ -249,7 +268,12 @@ const handlers: Record<StepName, Handler> = {
     if (value === `${P}new`) {
       const shown = (await nearbyNotDeclined(state, context)).map((report) => report.reference);
       return proceed(
-        { ...state, history: [...state.history, "duplicates"], declinedDuplicates: [...state.declinedDuplicates, ...shown], duplicatesCheckedAt: context.now.getTime() },
+        {
+          ...state,
+          history: [...state.history, "duplicates"],
+          declinedDuplicates: [...state.declinedDuplicates, ...shown],
+          duplicatesCheckedAt: context.now.getTime(),
+        },
         context,
       );
     }
@@ -262,7 +286,13 @@ const handlers: Record<StepName, Handler> = {
     if (value?.startsWith(`${P}edit:`)) return edit(state, value.slice(`${P}edit:`.length), context);
     if (value !== `${P}confirm`) return keep(state, [text(t.report.expectChoice)], context);
     const { draft } = state;
-    if (!draft.categoryCode || !draft.place || draft.description === undefined || draft.contactAllowed === undefined || state.duplicatesCheckedAt === null) {
+    if (
+      !draft.categoryCode ||
+      !draft.place ||
+      draft.description === undefined ||
+      draft.contactAllowed === undefined ||
+      state.duplicatesCheckedAt === null
+    ) {
       return proceed(state, context);
     }
     const result = await services.reports.submit(
@@ -281,7 +311,14 @@ const handlers: Record<StepName, Handler> = {
       case "created":
         return {
           type: "done",
-          replies: [text(t.report.submitted(result.reference, result.route?.name[context.locale] ?? context.services.grid.index.snapshot.town.office.name[context.locale]))],
+          replies: [
+            text(
+              t.report.submitted(
+                result.reference,
+                result.route?.name[context.locale] ?? context.services.grid.index.snapshot.town.office.name[context.locale],
+              ),
+            ),
+          ],
         };
       case "followedExisting":
         return { type: "done", replies: [text(t.report.followedInstead(result.reference))] };
@@ -312,12 +349,15 @@ function placeFromReading(place: ReadPlace, context: FlowContext): ReportPlace |
   const [neighbourhood, ...others] = place.neighbourhoods;
   const found = (result: ReturnType<typeof index.resolve>) => (result?.type === "found" ? result.answer : undefined);
   let answer;
-  if (road !== undefined) answer = place.houseNumber === null ? found(index.resolve(`r:${road}`)) : index.houseOnRoad(road, place.houseNumber);
+  if (road !== undefined)
+    answer = place.houseNumber === null ? found(index.resolve(`r:${road}`)) : index.houseOnRoad(road, place.houseNumber);
   else if (neighbourhood !== undefined && others.length === 0) answer = found(index.resolve(`n:${neighbourhood}`));
   return answer && placeFromAnswer(answer);
 }
 
-function placeFromAnswer(answer: NonNullable<Extract<ReturnType<FlowContext["services"]["grid"]["index"]["lookup"]>, { type: "found" }>["answer"]>): ReportPlace {
+function placeFromAnswer(
+  answer: NonNullable<Extract<ReturnType<FlowContext["services"]["grid"]["index"]["lookup"]>, { type: "found" }>["answer"]>,
+): ReportPlace {
   return {
     roadCode: answer.road?.code,
     houseNumber: answer.road?.houseNumber ?? undefined,
@@ -359,7 +399,19 @@ async function fromCandidate(state: ReportState, candidateId: string, context: F
   if (!result) return keep(state, [text(context.t.report.stale)], context);
   if (result.type === "found") return answered(state, { place: placeFromAnswer(result.answer) }, context);
   if (result.type === "ambiguous") {
-    return keep(state, [choices(context.t.report.placeAmbiguous, result.candidates.map((c) => ({ label: c.label[context.locale], value: `${P}place:${c.id}` })), state, context)], context, false);
+    return keep(
+      state,
+      [
+        choices(
+          context.t.report.placeAmbiguous,
+          result.candidates.map((c) => ({ label: c.label[context.locale], value: `${P}place:${c.id}` })),
+          state,
+          context,
+        ),
+      ],
+      context,
+      false,
+    );
   }
   return keep(state, [text(context.t.report.stale)], context);
 }
@@ -378,7 +430,9 @@ async function addPhoto(state: ReportState, event: InboundEvent, context: FlowCo
   if (event.payload.type !== "photo") return keep(state, [], context);
   // On the photo step every answer carries the Done button; elsewhere the step's own question follows.
   const reply = (next: ReportState, message: string) =>
-    state.step === "photos" ? keep(next, [choices(message, [{ label: t.report.photosDone, value: `${P}photos:done` }], next, context)], context, false) : keep(next, [text(message)], context);
+    state.step === "photos"
+      ? keep(next, [choices(message, [{ label: t.report.photosDone, value: `${P}photos:done` }], next, context)], context, false)
+      : keep(next, [text(message)], context);
   if (state.draft.photoIds.length >= MAX_PHOTOS) return reply(state, t.report.photoLimit);
   const saved = await services.photos.save(event.channel, event.payload);
   if (!saved.ok) return reply(state, photoRefusal(saved, t));
@@ -398,7 +452,10 @@ function descriptionProblem(input: string, context: FlowContext): string | undef
 function answered(state: ReportState, changes: Partial<ReportState["draft"]>, context: FlowContext): Promise<Step<ReportState>> {
   const history = state.history.at(-1) === state.step ? state.history : [...state.history, state.step];
   const movedProblem = "categoryCode" in changes || "place" in changes;
-  return proceed({ ...state, history, draft: { ...state.draft, ...changes }, duplicatesCheckedAt: movedProblem ? null : state.duplicatesCheckedAt }, context);
+  return proceed(
+    { ...state, history, draft: { ...state.draft, ...changes }, duplicatesCheckedAt: movedProblem ? null : state.duplicatesCheckedAt },
+    context,
+  );
 }
 
 type Shops = Awaited<ReturnType<FlowContext["services"]["reports"]["merchantsOnRoad"]>>;
@@ -422,9 +479,18 @@ async function proceed(state: ReportState, context: FlowContext): Promise<Step<R
   else if (state.duplicatesCheckedAt === null && (known.nearby = await nearbyNotDeclined(state, context)).length > 0) step = "duplicates";
   else if (!draft.photosAnswered) step = "photos";
   else if (draft.description === undefined) step = "description";
-  else if (draft.merchantCode === undefined && draft.place.roadCode && (known.shops = await context.services.reports.merchantsOnRoad(draft.place.roadCode)).length > 0) step = "shop";
+  else if (
+    draft.merchantCode === undefined &&
+    draft.place.roadCode &&
+    (known.shops = await context.services.reports.merchantsOnRoad(draft.place.roadCode)).length > 0
+  )
+    step = "shop";
   else if (draft.contactAllowed === undefined) step = "contact";
-  const next = { ...state, step, duplicatesCheckedAt: state.duplicatesCheckedAt ?? (known.nearby?.length === 0 ? context.now.getTime() : null) };
+  const next = {
+    ...state,
+    step,
+    duplicatesCheckedAt: state.duplicatesCheckedAt ?? (known.nearby?.length === 0 ? context.now.getTime() : null),
+  };
   return { type: "continue", state: next, replies: await question(next, context, known) };
 }
 
@@ -486,16 +552,41 @@ async function question(state: ReportState, context: FlowContext, known: Known =
       const category = (await services.reports.categories()).find((c) => c.code === state.suggestedCategory);
       if (!category) return [await categoryChoices(state, context)];
       return [
-        choices(r.suggestCategory(category.name[locale], r.clause(category.clause.ref, category.clause.text[locale])), [
-          { label: r.yes, value: `${P}yes` },
-          { label: r.otherCategory, value: `${P}othercat` },
-        ], state, context),
+        choices(
+          r.suggestCategory(category.name[locale], r.clause(category.clause.ref, category.clause.text[locale])),
+          [
+            { label: r.yes, value: `${P}yes` },
+            { label: r.otherCategory, value: `${P}othercat` },
+          ],
+          state,
+          context,
+        ),
       ];
     }
     case "location":
-      return [choices(r.askLocation(exampleAddress(context)), [{ label: r.shareLocation, value: `${P}pin` }, { label: r.pickRoad, value: `${P}roads` }], state, context)];
+      return [
+        choices(
+          r.askLocation(exampleAddress(context)),
+          [
+            { label: r.shareLocation, value: `${P}pin` },
+            { label: r.pickRoad, value: `${P}roads` },
+          ],
+          state,
+          context,
+        ),
+      ];
     case "consent":
-      return [choices(r.consent, [{ label: r.consentYes, value: `${P}consent:yes` }, { label: r.consentNo, value: `${P}consent:no` }], state, context)];
+      return [
+        choices(
+          r.consent,
+          [
+            { label: r.consentYes, value: `${P}consent:yes` },
+            { label: r.consentNo, value: `${P}consent:no` },
+          ],
+          state,
+          context,
+        ),
+      ];
     case "road": {
       const roads = services.grid.index.roads();
       const page = Math.min(state.roadPage, Math.max(0, Math.ceil(roads.length / ROADS_PER_PAGE) - 1));
@@ -511,40 +602,78 @@ async function question(state: ReportState, context: FlowContext, known: Known =
       return [choices(r.askHouseNumber(road?.name[locale] ?? ""), [{ label: r.unknownNumber, value: `${P}nonum` }], state, context)];
     }
     case "photos":
-      return [choices(r.askPhotos, [{ label: state.draft.photoIds.length > 0 ? r.photosDone : r.photosSkip, value: `${P}photos:done` }], state, context)];
+      return [
+        choices(
+          r.askPhotos,
+          [{ label: state.draft.photoIds.length > 0 ? r.photosDone : r.photosSkip, value: `${P}photos:done` }],
+          state,
+          context,
+        ),
+      ];
     case "description":
       return [choices(r.askDescription, [], state, context)];
     case "shop": {
       const merchants = known.shops ?? (await services.reports.merchantsOnRoad(state.draft.place?.roadCode ?? ""));
       const houseNumber = state.draft.place?.houseNumber;
       const nearest = [...merchants]
-        .sort((a, b) => (houseNumber === undefined ? 0 : Math.abs((a.houseNumber ?? 1e9) - houseNumber) - Math.abs((b.houseNumber ?? 1e9) - houseNumber)))
+        .sort((a, b) =>
+          houseNumber === undefined ? 0 : Math.abs((a.houseNumber ?? 1e9) - houseNumber) - Math.abs((b.houseNumber ?? 1e9) - houseNumber),
+        )
         .slice(0, 8);
       return [
-        choices(r.askShop, [...nearest.map((m) => ({ label: m.name[locale], value: `${P}shop:${m.code}` })), { label: r.noShop, value: `${P}shop:none` }], state, context),
+        choices(
+          r.askShop,
+          [...nearest.map((m) => ({ label: m.name[locale], value: `${P}shop:${m.code}` })), { label: r.noShop, value: `${P}shop:none` }],
+          state,
+          context,
+        ),
       ];
     }
     case "contact":
-      return [choices(r.askContact, [{ label: r.contactYes, value: `${P}contact:yes` }, { label: r.contactNo, value: `${P}contact:no` }], state, context)];
+      return [
+        choices(
+          r.askContact,
+          [
+            { label: r.contactYes, value: `${P}contact:yes` },
+            { label: r.contactNo, value: `${P}contact:no` },
+          ],
+          state,
+          context,
+        ),
+      ];
     case "duplicates": {
       const nearby = known.nearby ?? (await nearbyNotDeclined(state, context));
-      const lines = nearby.map((report) => r.duplicateLine(report.reference, r.status[report.status], report.supporters, report.place[locale]));
+      const lines = nearby.map((report) =>
+        r.duplicateLine(report.reference, r.status[report.status], report.supporters, report.place[locale]),
+      );
       return [
-        choices([r.duplicatesFound, ...lines].join("\n"), [
-          ...nearby.map((report) => ({ label: r.followExisting(report.reference), value: `${P}follow:${report.reference}` })),
-          { label: r.submitAnyway, value: `${P}new` },
-        ], state, context),
+        choices(
+          [r.duplicatesFound, ...lines].join("\n"),
+          [
+            ...nearby.map((report) => ({ label: r.followExisting(report.reference), value: `${P}follow:${report.reference}` })),
+            { label: r.submitAnyway, value: `${P}new` },
+          ],
+          state,
+          context,
+        ),
       ];
     }
     case "summary":
-      return [choices(await summaryText(state, context), [
-        { label: r.confirm, value: `${P}confirm` },
-        { label: r.editCategory, value: `${P}edit:category` },
-        { label: r.editPlace, value: `${P}edit:place` },
-        { label: r.editPhotos, value: `${P}edit:photos` },
-        { label: r.editDescription, value: `${P}edit:description` },
-        { label: r.editContact, value: `${P}edit:contact` },
-      ], state, context)];
+      return [
+        choices(
+          await summaryText(state, context),
+          [
+            { label: r.confirm, value: `${P}confirm` },
+            { label: r.editCategory, value: `${P}edit:category` },
+            { label: r.editPlace, value: `${P}edit:place` },
+            { label: r.editPhotos, value: `${P}edit:photos` },
+            { label: r.editDescription, value: `${P}edit:description` },
+            { label: r.editContact, value: `${P}edit:contact` },
+          ],
+          state,
+          context,
+        ),
+      ];
   }
 }
 
@@ -555,7 +684,10 @@ async function summaryText(state: ReportState, context: FlowContext): Promise<st
   const category = (await services.reports.categories()).find((c) => c.code === draft.categoryCode);
   const place = draft.place ?? {};
   const route = draft.categoryCode ? await services.reports.routeFor(draft.categoryCode, place) : null;
-  const merchant = draft.merchantCode && place.roadCode ? (await services.reports.merchantsOnRoad(place.roadCode)).find((m) => m.code === draft.merchantCode) : undefined;
+  const merchant =
+    draft.merchantCode && place.roadCode
+      ? (await services.reports.merchantsOnRoad(place.roadCode)).find((m) => m.code === draft.merchantCode)
+      : undefined;
   const lines = [
     r.summaryTitle,
     "",
@@ -565,14 +697,24 @@ async function summaryText(state: ReportState, context: FlowContext): Promise<st
     r.summaryDescription(draft.description ?? ""),
   ];
   if (merchant) lines.push(r.summaryShop(merchant.name[locale]));
-  lines.push(r.summaryContact(draft.contactAllowed === true), r.summaryIdentity, "", route ? r.summaryRoute(route.name[locale]) : r.summaryNoRoute);
+  lines.push(
+    r.summaryContact(draft.contactAllowed === true),
+    r.summaryIdentity,
+    "",
+    route ? r.summaryRoute(route.name[locale]) : r.summaryNoRoute,
+  );
   return lines.join("\n");
 }
 
 /** The categories as buttons, under `prompt` or else the question that quotes one of this town's example messages. */
 async function categoryChoices(state: ReportState, context: FlowContext, prompt?: string): Promise<OutboundMessage> {
   const categories = await context.services.reports.categories();
-  return choices(prompt ?? context.t.report.askCategory(exampleProblem(categories, context)), categories.map((category) => ({ label: category.name[context.locale], value: `${P}cat:${category.code}` })), state, context);
+  return choices(
+    prompt ?? context.t.report.askCategory(exampleProblem(categories, context)),
+    categories.map((category) => ({ label: category.name[context.locale], value: `${P}cat:${category.code}` })),
+    state,
+    context,
+  );
 }
 
 /** A question with its options, plus Back once there is somewhere to go back to. */
@@ -618,5 +760,9 @@ async function viewReport(reference: string, context: FlowContext): Promise<Step
 
 /** What to tell someone whose photo was not kept, and why. */
 export function photoRefusal(result: Extract<SavePhotoResult, { ok: false }>, t: Catalog): string {
-  return result.reason === "tooLarge" ? t.report.photoTooLarge(Math.floor(result.maxBytes / (1024 * 1024))) : result.reason === "notImage" ? t.report.photoNotImage : t.report.photoUnavailable;
+  return result.reason === "tooLarge"
+    ? t.report.photoTooLarge(Math.floor(result.maxBytes / (1024 * 1024)))
+    : result.reason === "notImage"
+      ? t.report.photoNotImage
+      : t.report.photoUnavailable;
 }

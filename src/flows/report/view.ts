@@ -61,7 +61,13 @@ export function townTime(at: Date, locale: Locale, timeZone: string): string {
 }
 
 /** One line of a case's history; `by` is who acted as the reader may see it (a role, or "resident"). */
-export function timelineLine(entry: Omit<ReportView["timeline"][number], "by">, by: string, t: Catalog, locale: Locale, timeZone: string): string {
+export function timelineLine(
+  entry: Omit<ReportView["timeline"][number], "by">,
+  by: string,
+  t: Catalog,
+  locale: Locale,
+  timeZone: string,
+): string {
   const r = t.report;
   const what = entry.status && entry.type === "STATUS_CHANGED" ? r.status[entry.status] : r.timelineEvent[entry.type];
   return `· ${townTime(entry.at, locale, timeZone)} ${what}（${by}）${entry.note ? `：${entry.note}` : ""}`;

@@ -55,9 +55,13 @@ async function showList(context: FlowContext): Promise<Step<ShopReportsState>> {
   lines.push(...(result.open.length > 0 ? [s.openTitle(result.open.length), ...result.open.map(line)] : [s.noOpen]));
   if (result.history.length > 0) lines.push("", s.historyTitle(result.history.length), ...result.history.map(line));
   const options = [...result.open, ...result.history].map(
-    (report): ChoiceOption => ({ label: s.button(report.reference, report.category[locale], t.report.status[report.status]), value: shopReportChoice("view", report.reference) }),
+    (report): ChoiceOption => ({
+      label: s.button(report.reference, report.category[locale], t.report.status[report.status]),
+      value: shopReportChoice("view", report.reference),
+    }),
   );
-  const reply: OutboundMessage = options.length > 0 ? { type: "choices", text: lines.join("\n"), options } : { type: "text", text: lines.join("\n") };
+  const reply: OutboundMessage =
+    options.length > 0 ? { type: "choices", text: lines.join("\n"), options } : { type: "text", text: lines.join("\n") };
   return { type: "done", replies: [reply] };
 }
 
@@ -75,10 +79,20 @@ function viewMessage(view: MerchantCaseView, context: FlowContext): OutboundMess
     t.report.summaryDescription(view.description),
   ];
   if (view.rejectReason) lines.push(t.report.viewRejected(t.report.rejectReasons[view.rejectReason]));
-  lines.push(s.identity, "", t.report.timelineTitle, ...view.timeline.map((entry) => timelineLine(entry, t.report.timelineBy[entry.by], t, locale, context.services.timeZone)));
+  lines.push(
+    s.identity,
+    "",
+    t.report.timelineTitle,
+    ...view.timeline.map((entry) => timelineLine(entry, t.report.timelineBy[entry.by], t, locale, context.services.timeZone)),
+  );
   const open = view.status !== "RESOLVED" && view.status !== "REJECTED";
   const options: ChoiceOption[] = [
-    ...(open ? [{ label: s.rectify, value: shopReportChoice("rectify", view.reference) }, { label: s.dispute, value: shopReportChoice("dispute", view.reference) }] : []),
+    ...(open
+      ? [
+          { label: s.rectify, value: shopReportChoice("rectify", view.reference) },
+          { label: s.dispute, value: shopReportChoice("dispute", view.reference) },
+        ]
+      : []),
     { label: s.backToList, value: startFlowChoice("shopReports") },
   ];
   return { type: "choices", text: lines.join("\n"), options };
@@ -98,7 +112,16 @@ function ask(state: ShopReportsState, question: string, context: FlowContext): S
   return {
     type: "continue",
     state,
-    replies: [{ type: "choices", text: question, options: [{ label: t.report.back, value: shopReportChoice("view", state.reference) }, { label: t.report.cancel, value: CANCEL }] }],
+    replies: [
+      {
+        type: "choices",
+        text: question,
+        options: [
+          { label: t.report.back, value: shopReportChoice("view", state.reference) },
+          { label: t.report.cancel, value: CANCEL },
+        ],
+      },
+    ],
   };
 }
 
@@ -109,8 +132,10 @@ async function startAnswer(action: "rectify" | "dispute", reference: string, con
   if (result.type === "notMerchant") return done(t.shopReports.notMerchant(townName(context)));
   if (result.type === "notFound") return done(t.shopReports.notFound(reference.trim()));
   const { view } = result;
-  if (view.status === "RESOLVED" || view.status === "REJECTED") return done(t.shopReports.closed(view.reference, t.report.status[view.status]));
-  if (action === "rectify") return ask({ stage: "rectifyNote", reference: view.reference }, t.shopReports.askRectifyNote(view.reference), context);
+  if (view.status === "RESOLVED" || view.status === "REJECTED")
+    return done(t.shopReports.closed(view.reference, t.report.status[view.status]));
+  if (action === "rectify")
+    return ask({ stage: "rectifyNote", reference: view.reference }, t.shopReports.askRectifyNote(view.reference), context);
   return ask({ stage: "disputeReason", reference: view.reference }, t.shopReports.askDisputeReason(view.reference), context);
 }
 
@@ -119,7 +144,9 @@ function answered(result: MerchantAnswerResult, state: ShopReportsState, context
   const s = context.t.shopReports;
   switch (result.type) {
     case "ok":
-      return done(result.answer === "rectified" ? s.rectified(result.reference, townName(context)) : s.disputed(result.reference, townName(context)));
+      return done(
+        result.answer === "rectified" ? s.rectified(result.reference, townName(context)) : s.disputed(result.reference, townName(context)),
+      );
     case "invalidNote":
       return ask(state, s.noteInvalid, context);
     case "notMerchant":
@@ -171,7 +198,10 @@ export const shopReportsFlow: Flow<ShopReportsState> = {
       return ask({ ...state, photoId: saved.mediaId }, s.photoKept, context);
     }
     if (text === undefined) return ask(state, s.expectText, context);
-    const answer = state.stage === "rectifyNote" ? { kind: "rectified" as const, note: text, ...(state.photoId ? { photoId: state.photoId } : {}) } : { kind: "disputed" as const, note: text };
+    const answer =
+      state.stage === "rectifyNote"
+        ? { kind: "rectified" as const, note: text, ...(state.photoId ? { photoId: state.photoId } : {}) }
+        : { kind: "disputed" as const, note: text };
     return answered(await context.services.merchantReports.answer(who(context), state.reference, answer), state, context);
   },
 };

@@ -19,8 +19,14 @@ export function areaOptions(area: AlertArea, context: FlowContext): ChoiceOption
   const { snapshot } = context.services.grid.index;
   const tick = (chosen: boolean, label: string) => (chosen ? `✅ ${label}` : label);
   return [
-    ...snapshot.districts.map((d) => ({ label: tick(area.districtCodes.includes(d.code), d.name[context.locale]), value: `${DISTRICT_PREFIX}${d.code}` })),
-    ...snapshot.roadCommittees.map((c) => ({ label: tick(area.roadCommitteeCodes.includes(c.code), c.name[context.locale]), value: `${ROAD_COMMITTEE_PREFIX}${c.code}` })),
+    ...snapshot.districts.map((d) => ({
+      label: tick(area.districtCodes.includes(d.code), d.name[context.locale]),
+      value: `${DISTRICT_PREFIX}${d.code}`,
+    })),
+    ...snapshot.roadCommittees.map((c) => ({
+      label: tick(area.roadCommitteeCodes.includes(c.code), c.name[context.locale]),
+      value: `${ROAD_COMMITTEE_PREFIX}${c.code}`,
+    })),
   ];
 }
 
@@ -34,7 +40,9 @@ export function toggleArea(area: AlertArea, value: string, context: FlowContext)
   }
   if (value.startsWith(ROAD_COMMITTEE_PREFIX)) {
     const code = value.slice(ROAD_COMMITTEE_PREFIX.length);
-    return index.snapshot.roadCommittees.some((c) => c.code === code) ? { ...area, roadCommitteeCodes: toggle(area.roadCommitteeCodes, code) } : undefined;
+    return index.snapshot.roadCommittees.some((c) => c.code === code)
+      ? { ...area, roadCommitteeCodes: toggle(area.roadCommitteeCodes, code) }
+      : undefined;
   }
   return undefined;
 }

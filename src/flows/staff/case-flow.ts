@@ -53,13 +53,23 @@ function caseMessages(view: StaffCaseView, context: FlowContext): OutboundMessag
   ];
   if (view.rejectReason) lines.push(t.report.viewRejected(t.report.rejectReasons[view.rejectReason]));
   lines.push(contactLine(view, context), "", t.report.timelineTitle);
-  for (const entry of view.timeline) lines.push(timelineLine(entry, entry.actorLabel ?? t.report.timelineBy[entry.by], t, locale, context.services.timeZone));
+  for (const entry of view.timeline)
+    lines.push(timelineLine(entry, entry.actorLabel ?? t.report.timelineBy[entry.by], t, locale, context.services.timeZone));
   const actions = actionsFor(view.status);
   const main: OutboundMessage =
     actions.length > 0
-      ? { type: "choices", text: lines.join("\n"), options: actions.map((action) => ({ label: a.actions[action], value: caseActionChoice(action, view.reference) })) }
+      ? {
+          type: "choices",
+          text: lines.join("\n"),
+          options: actions.map((action) => ({ label: a.actions[action], value: caseActionChoice(action, view.reference) })),
+        }
       : { type: "text", text: lines.join("\n") };
-  return [main, ...view.photoIds.map((mediaId, i): OutboundMessage => ({ type: "photo", mediaId, caption: a.photoCaption(view.reference, i + 1, view.photoIds.length) }))];
+  return [
+    main,
+    ...view.photoIds.map(
+      (mediaId, i): OutboundMessage => ({ type: "photo", mediaId, caption: a.photoCaption(view.reference, i + 1, view.photoIds.length) }),
+    ),
+  ];
 }
 
 async function showCase(reference: string, context: FlowContext): Promise<Step<CaseState>> {
@@ -72,7 +82,11 @@ async function showCase(reference: string, context: FlowContext): Promise<Step<C
 }
 
 /** A brief answer to a desk action; the alerts and residents hear of it through the outbox. */
-function answer(result: Awaited<ReturnType<FlowContext["services"]["desk"]["act"]>>, reference: string, context: FlowContext): Step<CaseState> {
+function answer(
+  result: Awaited<ReturnType<FlowContext["services"]["desk"]["act"]>>,
+  reference: string,
+  context: FlowContext,
+): Step<CaseState> {
   const { t } = context;
   if (result.type !== "ok") return finishWithNotice(refusalText(result, reference, t) ?? t.staff.notStaff);
   return finishWithNotice(t.staff.case.done(result.reference, t.report.status[result.status]));
@@ -83,7 +97,10 @@ async function act(reference: string, command: CaseCommand, context: FlowContext
 }
 
 /** Before asking a question that leads to an action, check the asker may act at all: nobody types a note for nothing. */
-async function mayAct(reference: string, context: FlowContext): Promise<{ ok: true; reference: string } | { ok: false; step: Step<CaseState> }> {
+async function mayAct(
+  reference: string,
+  context: FlowContext,
+): Promise<{ ok: true; reference: string } | { ok: false; step: Step<CaseState> }> {
   const result = await context.services.desk.caseDetail(context.user, reference);
   if (result.type === "ok") return { ok: true, reference: result.view.reference };
   return { ok: false, step: finishWithNotice(refusalText(result, reference, context.t) ?? context.t.staff.notStaff) };
@@ -95,7 +112,8 @@ async function startAction(action: CaseAction, reference: string, context: FlowC
   if (action === "progress") return act(reference, { type: "progress" }, context);
   const allowed = await mayAct(reference, context);
   if (!allowed.ok) return allowed.step;
-  if (action === "resolve") return ask({ stage: "resolveNote", reference: allowed.reference }, t.staff.case.askResolveNote(allowed.reference), context);
+  if (action === "resolve")
+    return ask({ stage: "resolveNote", reference: allowed.reference }, t.staff.case.askResolveNote(allowed.reference), context);
   return ask(
     { stage: "rejectReason", reference: allowed.reference },
     t.staff.case.askRejectReason(allowed.reference),
@@ -152,21 +170,35 @@ export const caseFlow: Flow<CaseState> = {
         return act(state.reference, { type: "resolve", note, ...(state.photoId ? { photoId: state.photoId } : {}) }, context);
       }
       case "rejectReason": {
-        const reason = event.payload.type === "choice" ? REJECT_REASONS.find((r) => event.payload.type === "choice" && event.payload.value === `reason:${r}`) : undefined;
+        const reason =
+          event.payload.type === "choice"
+            ? REJECT_REASONS.find((r) => event.payload.type === "choice" && event.payload.value === `reason:${r}`)
+            : undefined;
         if (!reason) return startAction("reject", state.reference, context);
-        if (reason === "DUPLICATE") return ask({ stage: "duplicateOf", reference: state.reference }, t.staff.case.askDuplicateOf(exampleReference(context)), context);
+        if (reason === "DUPLICATE")
+          return ask({ stage: "duplicateOf", reference: state.reference }, t.staff.case.askDuplicateOf(exampleReference(context)), context);
         return ask({ stage: "rejectNote", reference: state.reference, reason }, t.staff.case.askRejectNote, context);
       }
       case "duplicateOf":
         if (text === undefined || text.trim() === "") return ask(state, t.staff.case.askDuplicateOf(exampleReference(context)), context);
-        return ask({ stage: "rejectNote", reference: state.reference, reason: "DUPLICATE", duplicateOf: text.trim() }, t.staff.case.askRejectNote, context);
+        return ask(
+          { stage: "rejectNote", reference: state.reference, reason: "DUPLICATE", duplicateOf: text.trim() },
+          t.staff.case.askRejectNote,
+          context,
+        );
       case "rejectNote": {
         if (text === undefined) return ask(state, t.staff.case.expectText, context);
         const note = validNote(text);
         if (!note) return ask(state, t.staff.case.noteInvalid, context);
-        const result = await context.services.desk.act(context.user, state.reference, { type: "reject", reason: state.reason, note, ...(state.duplicateOf ? { duplicateOf: state.duplicateOf } : {}) });
+        const result = await context.services.desk.act(context.user, state.reference, {
+          type: "reject",
+          reason: state.reason,
+          note,
+          ...(state.duplicateOf ? { duplicateOf: state.duplicateOf } : {}),
+        });
         // A mistyped original is asked again rather than losing the note.
-        if (result.type === "unknownTarget") return ask({ stage: "duplicateOf", reference: state.reference }, t.staff.case.unknownTarget, context);
+        if (result.type === "unknownTarget")
+          return ask({ stage: "duplicateOf", reference: state.reference }, t.staff.case.unknownTarget, context);
         return answer(result, state.reference, context);
       }
     }

@@ -27,12 +27,15 @@ export function caseFactLines(facts: CaseFacts, t: Catalog, locale: Locale): str
   const a = t.alerts;
   const lines = [a.clause(facts.clause.ref, facts.clause.text[locale]), a.place(facts.place[locale])];
   // Amap reads WGS-84 when told so, and opens in the map apps staff in Shanghai use.
-  if (facts.position) lines.push(a.map(`https://uri.amap.com/marker?position=${facts.position.longitude},${facts.position.latitude}&coordinate=wgs84`));
+  if (facts.position)
+    lines.push(a.map(`https://uri.amap.com/marker?position=${facts.position.longitude},${facts.position.latitude}&coordinate=wgs84`));
   lines.push(a.description(facts.description));
   if (facts.shop) {
     // A shop that never signed the compact in force (or not its new version) is worth knowing before talking to it.
     const standing = facts.shopStanding === "none" || facts.shopStanding === "outdated" ? facts.shopStanding : undefined;
-    lines.push(a.shop(standing ? t.shopReports.shopWithStanding(facts.shop[locale], t.shopReports.standing[standing]) : facts.shop[locale]));
+    lines.push(
+      a.shop(standing ? t.shopReports.shopWithStanding(facts.shop[locale], t.shopReports.standing[standing]) : facts.shop[locale]),
+    );
   }
   lines.push(a.photos(facts.photoCount), a.supporters(facts.supporters), facts.route ? a.route(facts.route.name[locale]) : a.unrouted);
   return lines;

@@ -19,7 +19,11 @@ export function finishWithNotice(text: string): Step<never> {
 }
 
 /** What to tell staff about a refused or failed desk call; undefined for success. */
-export function refusalText(result: StaffActionResult | DeskRefusal | { type: "notFound" }, reference: string, t: Catalog): string | undefined {
+export function refusalText(
+  result: StaffActionResult | DeskRefusal | { type: "notFound" },
+  reference: string,
+  t: Catalog,
+): string | undefined {
   const s = t.staff;
   switch (result.type) {
     case "ok":

@@ -26,8 +26,20 @@ function recipientText(recipient: DeadLetter["recipient"], t: Catalog): string {
 }
 
 function line(index: number, letter: DeadLetter, t: Catalog, locale: Locale, timeZone: string): string {
-  const error = letter.lastError === null ? t.staff.deadLetters.noError : letter.lastError.length > MAX_ERROR_CHARS ? `${letter.lastError.slice(0, MAX_ERROR_CHARS)}…` : letter.lastError;
-  return t.staff.deadLetters.line(index, townTime(letter.createdAt, locale, timeZone), letter.kind, recipientText(letter.recipient, t), letter.attempts, error);
+  const error =
+    letter.lastError === null
+      ? t.staff.deadLetters.noError
+      : letter.lastError.length > MAX_ERROR_CHARS
+        ? `${letter.lastError.slice(0, MAX_ERROR_CHARS)}…`
+        : letter.lastError;
+  return t.staff.deadLetters.line(
+    index,
+    townTime(letter.createdAt, locale, timeZone),
+    letter.kind,
+    recipientText(letter.recipient, t),
+    letter.attempts,
+    error,
+  );
 }
 
 /**
@@ -59,7 +71,10 @@ export const deadLettersFlow: Flow<z.infer<typeof stateSchema>> = {
           type: "choices",
           text: [t.staff.deadLetters.title(result.letters.length, result.total), ...lines].join("\n"),
           options: [
-            ...result.letters.map((letter, i) => ({ label: t.staff.deadLetters.retry(i + 1), value: `${startFlowChoice("deadLetters")}:${RETRY_PREFIX}${letter.id}` })),
+            ...result.letters.map((letter, i) => ({
+              label: t.staff.deadLetters.retry(i + 1),
+              value: `${startFlowChoice("deadLetters")}:${RETRY_PREFIX}${letter.id}`,
+            })),
             { label: t.staff.deadLetters.retryAll, value: `${startFlowChoice("deadLetters")}:${RETRY_PREFIX}all` },
           ],
         },

@@ -18,8 +18,16 @@ function describeArea(area: AlertArea, context: FlowContext): string {
 
 function picker(state: GroupAlertsState, context: FlowContext): Step<GroupAlertsState> {
   const g = context.t.groupAlerts;
-  const options = [...areaOptions(state, context), { label: g.save, value: SAVE }, ...(state.subscribed ? [{ label: g.stop, value: STOP }] : [])];
-  return { type: "continue", state, replies: [{ type: "choices", text: g.choose(areaNames(state, context).join("、"), townName(context)), options }] };
+  const options = [
+    ...areaOptions(state, context),
+    { label: g.save, value: SAVE },
+    ...(state.subscribed ? [{ label: g.stop, value: STOP }] : []),
+  ];
+  return {
+    type: "continue",
+    state,
+    replies: [{ type: "choices", text: g.choose(areaNames(state, context).join("、"), townName(context)), options }],
+  };
 }
 
 /** Every destination, for an admin in a private chat: where alerts go and who set that up. */
@@ -28,7 +36,9 @@ async function listDestinations(context: FlowContext): Promise<Step<GroupAlertsS
   const result = await services.desk.destinations(user);
   if (result.type === "notAllowed") return finish((await services.desk.whoIs(user)) ? t.staff.adminOnly : t.staff.notStaff);
   if (result.destinations.length === 0) return finish(t.groupAlerts.listEmpty);
-  const lines = result.destinations.map((d) => t.groupAlerts.listLine(d.name, d.channel, describeArea(d, context), d.escalation, d.managedInChat));
+  const lines = result.destinations.map((d) =>
+    t.groupAlerts.listLine(d.name, d.channel, describeArea(d, context), d.escalation, d.managedInChat),
+  );
   return finish([t.groupAlerts.listTitle(result.destinations.length), ...lines].join("\n"));
 }
 
@@ -50,8 +60,13 @@ export const groupAlertsFlow: Flow<GroupAlertsState> = {
     const me = await services.staff.find(user);
     if (me?.role !== "ADMIN") return finish(me ? t.staff.adminOnly : t.staff.notStaff);
     const current = await services.desk.chatSubscription(user);
-    if (current && !current.managedInChat) return finish(`${t.groupAlerts.current(describeArea(current, context))}\n${t.groupAlerts.managedInFile}`);
-    const state = { districtCodes: current?.districtCodes ?? [], roadCommitteeCodes: current?.roadCommitteeCodes ?? [], subscribed: current !== undefined };
+    if (current && !current.managedInChat)
+      return finish(`${t.groupAlerts.current(describeArea(current, context))}\n${t.groupAlerts.managedInFile}`);
+    const state = {
+      districtCodes: current?.districtCodes ?? [],
+      roadCommitteeCodes: current?.roadCommitteeCodes ?? [],
+      subscribed: current !== undefined,
+    };
     const step = picker(state, context);
     const heading = current ? t.groupAlerts.current(describeArea(current, context)) : t.groupAlerts.none;
     return { ...step, replies: [{ type: "text", text: heading }, ...step.replies] };
@@ -63,13 +78,22 @@ export const groupAlertsFlow: Flow<GroupAlertsState> = {
     const chat = { channel: user.channel, chatId: user.chatId };
     if (event.payload.value === STOP) {
       const result = await services.desk.unsubscribeChat(user, chat);
-      const answers = { removed: t.groupAlerts.stopped, notSubscribed: t.groupAlerts.notSubscribed, notAllowed: t.staff.adminOnly, managedInFile: t.groupAlerts.managedInFile };
+      const answers = {
+        removed: t.groupAlerts.stopped,
+        notSubscribed: t.groupAlerts.notSubscribed,
+        notAllowed: t.staff.adminOnly,
+        managedInFile: t.groupAlerts.managedInFile,
+      };
       return finish(answers[result.type]);
     }
     if (event.payload.value === SAVE) {
       const area = { districtCodes: state.districtCodes, roadCommitteeCodes: state.roadCommitteeCodes };
       const result = await services.desk.subscribeChat(user, { ...chat, name: t.groupAlerts.defaultName(user.chatId) }, area);
-      const answers = { saved: t.groupAlerts.saved(describeArea(area, context)), notAllowed: t.staff.adminOnly, managedInFile: t.groupAlerts.managedInFile };
+      const answers = {
+        saved: t.groupAlerts.saved(describeArea(area, context)),
+        notAllowed: t.staff.adminOnly,
+        managedInFile: t.groupAlerts.managedInFile,
+      };
       return finish(answers[result.type]);
     }
     const toggled = toggleArea(state, event.payload.value, context);

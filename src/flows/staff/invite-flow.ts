@@ -25,7 +25,13 @@ function askRole(context: FlowContext): Step<InviteState> {
   return {
     type: "continue",
     state: { stage: "role" },
-    replies: [{ type: "choices", text: t.staff.invite.askRole, options: ROLES.map((role) => ({ label: t.staff.roles[role], value: `role:${role}` })) }],
+    replies: [
+      {
+        type: "choices",
+        text: t.staff.invite.askRole,
+        options: ROLES.map((role) => ({ label: t.staff.roles[role], value: `role:${role}` })),
+      },
+    ],
   };
 }
 
@@ -49,11 +55,21 @@ function askLabel(state: Extract<InviteState, { stage: "label" }>, context: Flow
   return {
     type: "continue",
     state,
-    replies: [{ type: "choices", text: context.t.staff.invite.askLabel(suggestion), options: [{ label: context.t.staff.invite.useSuggestion(suggestion), value: "label:suggested" }] }],
+    replies: [
+      {
+        type: "choices",
+        text: context.t.staff.invite.askLabel(suggestion),
+        options: [{ label: context.t.staff.invite.useSuggestion(suggestion), value: "label:suggested" }],
+      },
+    ],
   };
 }
 
-async function createInvite(state: Extract<InviteState, { stage: "label" }>, label: string, context: FlowContext): Promise<Step<InviteState>> {
+async function createInvite(
+  state: Extract<InviteState, { stage: "label" }>,
+  label: string,
+  context: FlowContext,
+): Promise<Step<InviteState>> {
   const { t, user, services } = context;
   const result = await services.staff.invite(
     { channel: user.channel, userId: user.userId, chatId: user.chatId },
@@ -100,16 +116,21 @@ export const inviteFlow: Flow<InviteState> = {
         if (payload.type !== "choice") return askArea(state, context);
         if (payload.value === AREA_DONE) {
           if (state.districtCodes.length + state.roadCommitteeCodes.length === 0) return askArea(state, context, t.staff.invite.needArea);
-          return askLabel({ stage: "label", role: "DISTRICT_STAFF", districtCodes: state.districtCodes, roadCommitteeCodes: state.roadCommitteeCodes }, context);
+          return askLabel(
+            { stage: "label", role: "DISTRICT_STAFF", districtCodes: state.districtCodes, roadCommitteeCodes: state.roadCommitteeCodes },
+            context,
+          );
         }
         const toggled = toggleArea(state, payload.value, context);
         return askArea(toggled ? { ...state, ...toggled } : state, context);
       }
       case "label": {
-        if (payload.type === "choice" && payload.value === "label:suggested") return createInvite(state, suggestedLabel(state, context), context);
+        if (payload.type === "choice" && payload.value === "label:suggested")
+          return createInvite(state, suggestedLabel(state, context), context);
         if (payload.type !== "text") return askLabel(state, context);
         const label = payload.text.trim();
-        if ([...label].length < 2 || [...label].length > 30) return { type: "continue", state, replies: [{ type: "text", text: t.staff.invite.labelInvalid }] };
+        if ([...label].length < 2 || [...label].length > 30)
+          return { type: "continue", state, replies: [{ type: "text", text: t.staff.invite.labelInvalid }] };
         return createInvite(state, label, context);
       }
     }

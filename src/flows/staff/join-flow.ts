@@ -14,7 +14,9 @@ async function redeem(code: string, context: FlowContext): Promise<Step<JoinStat
   const result = await services.staff.redeem(code, { channel: user.channel, userId: user.userId, chatId: user.chatId, locale });
   switch (result.type) {
     case "bound":
-      return finish(`${t.staff.join.bound(result.staff.label, t.staff.roles[result.staff.role])}\n${staffCommandsText(context.commands, locale, result.staff.role)}`);
+      return finish(
+        `${t.staff.join.bound(result.staff.label, t.staff.roles[result.staff.role])}\n${staffCommandsText(context.commands, locale, result.staff.role)}`,
+      );
     case "invalid":
       return { type: "continue", state: { stage: "code" }, replies: [{ type: "text", text: t.staff.join.invalid }] };
     case "expired":

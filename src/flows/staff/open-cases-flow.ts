@@ -29,7 +29,13 @@ export const openCasesFlow: Flow<z.infer<typeof stateSchema>> = {
           type: "choices",
           text: t.staff.open.title(result.cases.length, result.total),
           options: result.cases.map((c) => ({
-            label: t.staff.open.line(c.reference, c.category[locale], t.report.status[c.status], c.place[locale], t.staff.open.age(Math.floor((now.getTime() - c.createdAt.getTime()) / HOUR))),
+            label: t.staff.open.line(
+              c.reference,
+              c.category[locale],
+              t.report.status[c.status],
+              c.place[locale],
+              t.staff.open.age(Math.floor((now.getTime() - c.createdAt.getTime()) / HOUR)),
+            ),
             value: `${startFlowChoice("case")}:view:${c.reference}`,
           })),
         },

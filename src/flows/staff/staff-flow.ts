@@ -25,7 +25,10 @@ async function list(context: FlowContext): Promise<Step<StaffState>> {
         type: "choices",
         text: t.staff.list.title(members.length),
         options: [
-          ...members.map((member) => ({ label: t.staff.list.line(member.label, t.staff.roles[member.role], areas(member)), value: `${startFlowChoice("staff")}:${REVOKE_PREFIX}${member.staffId}` })),
+          ...members.map((member) => ({
+            label: t.staff.list.line(member.label, t.staff.roles[member.role], areas(member)),
+            value: `${startFlowChoice("staff")}:${REVOKE_PREFIX}${member.staffId}`,
+          })),
           { label: t.staff.list.invite, value: startFlowChoice("invite") },
         ],
       },
@@ -41,7 +44,16 @@ async function askRevoke(input: InboundPayload, context: FlowContext): Promise<S
   return {
     type: "continue",
     state: { stage: "confirmRevoke", staffId: member.staffId, label: member.label },
-    replies: [{ type: "choices", text: t.staff.list.confirmRevoke(member.label), options: [{ label: t.staff.list.revokeYes, value: "yes" }, { label: t.staff.list.revokeNo, value: "no" }] }],
+    replies: [
+      {
+        type: "choices",
+        text: t.staff.list.confirmRevoke(member.label),
+        options: [
+          { label: t.staff.list.revokeYes, value: "yes" },
+          { label: t.staff.list.revokeNo, value: "no" },
+        ],
+      },
+    ],
   };
 }
 

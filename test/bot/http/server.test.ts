@@ -7,7 +7,11 @@ import { createLogger } from "../../../src/log.ts";
 
 const SECURITY_HEADERS = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY" };
 
-const ok: Route = { method: "GET", path: "/ok", handle: async () => ({ status: 200, headers: { "Content-Type": "text/plain" }, body: "fine" }) };
+const ok: Route = {
+  method: "GET",
+  path: "/ok",
+  handle: async () => ({ status: 200, headers: { "Content-Type": "text/plain" }, body: "fine" }),
+};
 
 let server: RunningHttpServer | undefined;
 afterEach(async () => {
@@ -104,7 +108,9 @@ describe("the HTTP server", () => {
     const closed = new Promise((resolve) => socket.once("close", resolve));
     socket.on("error", () => undefined);
     // Only the header block and the first kilobyte of the promised 2 MB ever leave the client.
-    socket.write(`POST /upload HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`);
+    socket.write(
+      `POST /upload HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`,
+    );
     socket.write(Buffer.alloc(1024, 0x61));
 
     const response = await head;
@@ -128,7 +134,9 @@ describe("the HTTP server", () => {
     const chunk = Buffer.alloc(16 * 1024, 0x62);
     let sent = 0;
     while (!answered && !socket.destroyed && sent < 2 * 1024 * 1024) {
-      await new Promise<void>((resolve) => socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString("latin1")}\r\n`, "latin1", () => resolve()));
+      await new Promise<void>((resolve) =>
+        socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString("latin1")}\r\n`, "latin1", () => resolve()),
+      );
       sent += chunk.length;
       // Let the event loop poll for the server's answer before sending more.
       await new Promise((resolve) => setImmediate(resolve));

@@ -35,7 +35,11 @@ describe("saving photos sent on Telegram", () => {
   let saver: PhotoSaver;
   beforeEach(async () => {
     media = await openMediaFixture({ maxBytes: MAX_BYTES });
-    saver = createPhotoSaver({ store: media.store, fetchers: { telegram: createTelegramFileFetcher({ token: TOKEN, apiRoot: fake.url }) }, logger: media.logger });
+    saver = createPhotoSaver({
+      store: media.store,
+      fetchers: { telegram: createTelegramFileFetcher({ token: TOKEN, apiRoot: fake.url }) },
+      logger: media.logger,
+    });
   });
   afterEach(async () => {
     await media.close();
@@ -124,7 +128,10 @@ describe("saving photos the web chat uploaded first", () => {
     if (!stored.ok) throw new Error("refused");
 
     expect(await saver.save("web", { type: "photo", fileId: stored.mediaId })).toEqual({ ok: true, mediaId: stored.mediaId });
-    expect(await saver.save("web", { type: "photo", fileId: "00000000-0000-4000-8000-000000000000" })).toEqual({ ok: false, reason: "unavailable" });
+    expect(await saver.save("web", { type: "photo", fileId: "00000000-0000-4000-8000-000000000000" })).toEqual({
+      ok: false,
+      reason: "unavailable",
+    });
     expect(await media.db.prisma.media.count()).toBe(1);
   });
 });

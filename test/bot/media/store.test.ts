@@ -14,7 +14,13 @@ const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), B
 const WEBP = Buffer.concat([Buffer.from("RIFF"), Buffer.from([0xc8, 0, 0, 0]), Buffer.from("WEBPVP8L"), Buffer.alloc(200, 3)]);
 const GIF = Buffer.concat([Buffer.from("GIF89a"), Buffer.alloc(40, 1)]);
 // An iPhone photo: an ISO media file whose brand is heic.
-const HEIC = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypheic"), Buffer.from([0, 0, 0, 0]), Buffer.from("mif1heic"), Buffer.alloc(100)]);
+const HEIC = Buffer.concat([
+  Buffer.from([0, 0, 0, 0x18]),
+  Buffer.from("ftypheic"),
+  Buffer.from([0, 0, 0, 0]),
+  Buffer.from("mif1heic"),
+  Buffer.alloc(100),
+]);
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
@@ -53,13 +59,25 @@ describe.each(DATABASE_KINDS)("the media store on %s", (kind) => {
     expect(await media.files()).toEqual([path.join(hash.slice(0, 2), `${hash}.png`)]);
     expect(await readFile(path.join(media.root, hash.slice(0, 2), `${hash}.png`))).toEqual(png);
     const rows = await media.db.prisma.media.findMany();
-    expect(rows).toEqual([expect.objectContaining({ id: result.mediaId, sha256: hash, mimeType: "image/png", sizeBytes: png.length, path: `${hash.slice(0, 2)}/${hash}.png` })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        id: result.mediaId,
+        sha256: hash,
+        mimeType: "image/png",
+        sizeBytes: png.length,
+        path: `${hash.slice(0, 2)}/${hash}.png`,
+      }),
+    ]);
     expect(await media.store.read(result.mediaId)).toEqual({ bytes: png, mimeType: "image/png" });
     expect(await media.store.has(result.mediaId)).toBe(true);
   });
 
   it("stores JPEG, WebP and GIF with their own extensions", async () => {
-    for (const [bytes, extension] of [[JPEG, "jpg"], [WEBP, "webp"], [GIF, "gif"]] as const) {
+    for (const [bytes, extension] of [
+      [JPEG, "jpg"],
+      [WEBP, "webp"],
+      [GIF, "gif"],
+    ] as const) {
       const result = await media.store.put(bytes);
       expect(result.ok).toBe(true);
       expect(await media.files()).toContain(path.join(sha256(bytes).slice(0, 2), `${sha256(bytes)}.${extension}`));
@@ -76,7 +94,11 @@ describe.each(DATABASE_KINDS)("the media store on %s", (kind) => {
 
   it("refuses an image one byte over the limit, naming the limit, and accepts one exactly at it", async () => {
     const atLimit = Buffer.concat([TINY_PNG(1), Buffer.alloc(MAX_BYTES - TINY_PNG(1).length)]);
-    expect(await media.store.put(Buffer.concat([atLimit, Buffer.alloc(1)]))).toEqual({ ok: false, reason: "tooLarge", maxBytes: MAX_BYTES });
+    expect(await media.store.put(Buffer.concat([atLimit, Buffer.alloc(1)]))).toEqual({
+      ok: false,
+      reason: "tooLarge",
+      maxBytes: MAX_BYTES,
+    });
     expect(await media.files()).toEqual([]);
     expect((await media.store.put(atLimit)).ok).toBe(true);
   });
@@ -114,6 +136,8 @@ describe.each(DATABASE_KINDS)("the media store on %s", (kind) => {
     const [file = ""] = await media.files();
     await rm(path.join(media.root, file));
     expect(await media.store.read(stored.mediaId)).toBeUndefined();
-    expect(media.logs).toContainEqual(expect.objectContaining({ level: "error", message: "a stored image is missing from disk", mediaId: stored.mediaId }));
+    expect(media.logs).toContainEqual(
+      expect.objectContaining({ level: "error", message: "a stored image is missing from disk", mediaId: stored.mediaId }),
+    );
   });
 });

@@ -26,7 +26,12 @@ describe.each(DATABASE_KINDS)("uploads no report uses, on %s", (kind) => {
   };
   const fileExists = async (mediaId: string) => (await town.media.read(mediaId)) !== undefined;
   const draft = async (photoIds: string[]): Promise<ReportDraft> => ({
-    categoryCode: (await town.db.prisma.reportCategory.findFirstOrThrow({ where: { routeToRoadCommitteeId: null, routeToDistrictId: null, code: { not: "other" } }, orderBy: { sortOrder: "asc" } })).code,
+    categoryCode: (
+      await town.db.prisma.reportCategory.findFirstOrThrow({
+        where: { routeToRoadCommitteeId: null, routeToDistrictId: null, code: { not: "other" } },
+        orderBy: { sortOrder: "asc" },
+      })
+    ).code,
     place: { roadCode: "yongde", houseNumber: 12 },
     description: "门口堆满纸箱",
     photoIds,
@@ -65,7 +70,12 @@ describe.each(DATABASE_KINDS)("uploads no report uses, on %s", (kind) => {
   it("refuses a visitor's upload over their quota of unattached photos with the wait, but not the same bytes again, nor another visitor", async () => {
     await open({ mediaLimits: { unattachedPerClient: 3, unattachedPerAddress: 5, unattachedTtlMs: HOUR } });
     for (let seed = 10; seed < 13; seed++) await stored(seed);
-    expect(await town.media.put(TINY_PNG(13), visitor(1))).toEqual({ ok: false, reason: "uploaderQuota", limit: 3, retryAfterSeconds: 3600 });
+    expect(await town.media.put(TINY_PNG(13), visitor(1))).toEqual({
+      ok: false,
+      reason: "uploaderQuota",
+      limit: 3,
+      retryAfterSeconds: 3600,
+    });
     expect((await town.media.put(TINY_PNG(12), visitor(1))).ok).toBe(true);
     await stored(14, visitor(2));
     await stored(15, visitor(3));

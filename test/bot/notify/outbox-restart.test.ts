@@ -93,7 +93,9 @@ describe("the outbox worker on postgres, killed mid-batch", () => {
       });
     }
 
-    child = spawn(process.execPath, ["--import", "tsx", "test/support/outbox-child.ts", url, String(CHILD_LEASE_MS)], { stdio: ["ignore", "ignore", "pipe"] });
+    child = spawn(process.execPath, ["--import", "tsx", "test/support/outbox-child.ts", url, String(CHILD_LEASE_MS)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     child.stderr?.on("data", (chunk: Buffer) => childLog.push(chunk.toString("utf8")));
     const exited = once(child, "exit");
     await vi.waitFor(() => expect(killedAt, childLog.join("")).toBeDefined(), { timeout: 30_000, interval: 20 });
@@ -117,7 +119,10 @@ describe("the outbox worker on postgres, killed mid-batch", () => {
     });
     successor.start();
     try {
-      await vi.waitFor(async () => expect(await db.prisma.outboxMessage.count({ where: { status: "SENT" } })).toBe(texts.length), { timeout: 20_000, interval: 100 });
+      await vi.waitFor(async () => expect(await db.prisma.outboxMessage.count({ where: { status: "SENT" } })).toBe(texts.length), {
+        timeout: 20_000,
+        interval: 100,
+      });
     } finally {
       await successor.stop();
     }

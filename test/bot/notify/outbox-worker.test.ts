@@ -1,8 +1,19 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTelegramSender, TELEGRAM_SEND_LIMITS } from "../../../src/bot/channels/telegram/sender.ts";
-import { createOutboxWorker, type ChannelSender, type OutboxRender, type OutboxWorkerOptions, type SendResult } from "../../../src/bot/notify/outbox-worker.ts";
+import {
+  createOutboxWorker,
+  type ChannelSender,
+  type OutboxRender,
+  type OutboxWorkerOptions,
+  type SendResult,
+} from "../../../src/bot/notify/outbox-worker.ts";
 import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
-import { ALERT_DIGEST_KIND, alertDigestPayload, renderAlertDigest, type AlertDigestPayload } from "../../../src/bot/notify/render-digest.ts";
+import {
+  ALERT_DIGEST_KIND,
+  alertDigestPayload,
+  renderAlertDigest,
+  type AlertDigestPayload,
+} from "../../../src/bot/notify/render-digest.ts";
 import type { StaffAlertPayload } from "../../../src/domain/reports/alerts.ts";
 import type { Prisma } from "../../../src/generated/prisma/client.ts";
 import { openDatabase, type Database } from "../../../src/db/database.ts";
@@ -97,7 +108,8 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
     now = new Date(now.getTime() + ms);
   };
 
-  const open = () => (kind === "pglite" ? openDatabase({ kind: "pglite", dataDir: "memory://" }) : openDatabase({ kind: "postgres", url: url! }));
+  const open = () =>
+    kind === "pglite" ? openDatabase({ kind: "pglite", dataDir: "memory://" }) : openDatabase({ kind: "postgres", url: url! });
 
   const telegram = (): ChannelSender => createTelegramSender({ token: TOKEN, apiRoot: fake.url, logger });
 
@@ -139,7 +151,10 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   const row = (id: string) => db.prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
   /** The folded references of every digest row, in order, read back from the database. */
   const digestedReferences = async () => {
-    const digests = await db.prisma.outboxMessage.findMany({ where: { kind: ALERT_DIGEST_KIND }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    const digests = await db.prisma.outboxMessage.findMany({
+      where: { kind: ALERT_DIGEST_KIND },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
     return digests.flatMap((digest) => alertDigestPayload.parse(digest.payload).alerts.map((alert) => alert.reference));
   };
   /** References named by individual alerts (not digests) that reached a chat. */
@@ -152,7 +167,8 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   /** How often each text reached any chat, for "never twice" checks. */
   const sendCounts = () => {
     const counts = new Map<string, number>();
-    for (const call of fake.calls("sendMessage").filter((c) => c.ok)) counts.set(String(call.params.text), (counts.get(String(call.params.text)) ?? 0) + 1);
+    for (const call of fake.calls("sendMessage").filter((c) => c.ok))
+      counts.set(String(call.params.text), (counts.get(String(call.params.text)) ?? 0) + 1);
     return counts;
   };
 
@@ -339,7 +355,10 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
     // Past the stale worker's backoff (at most 2 s), well within the current worker's lease.
     advance(5_000);
     const third = { sends: 0 };
-    const thirdSender: ChannelSender = { perDestinationPerMinute: 20, perSecondOverall: 30, send: async () => {
+    const thirdSender: ChannelSender = {
+      perDestinationPerMinute: 20,
+      perSecondOverall: 30,
+      send: async () => {
         third.sends += 1;
         return { type: "sent" };
       },
@@ -457,7 +476,14 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
 
   it("a started worker delivers rows queued while it runs, and stop waits for the pass in flight", async () => {
     now = new Date();
-    const outbox = createOutboxWorker({ prisma: db.prisma, sql: db.sql, render, senders: { telegram: telegram() }, logger, options: { pollMs: 20 } });
+    const outbox = createOutboxWorker({
+      prisma: db.prisma,
+      sql: db.sql,
+      render,
+      senders: { telegram: telegram() },
+      logger,
+      options: { pollMs: 20 },
+    });
     outbox.start();
     const queuedRow = await enqueue(ALICE, "实时送达");
     await vi.waitFor(() => expect(texts(ALICE)).toEqual(["实时送达"]));

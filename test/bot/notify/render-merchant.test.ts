@@ -43,41 +43,75 @@ describe("messages about shops", () => {
         { label: "🔎 查看", value: "flow:shopReports:view:WJ-2026-000321" },
       ],
     });
-    expect(shownText(renderOutboxRow({ kind: "merchant.report", payload: { ...notice, locale: "en", place: null } }, TOWN_TIME_ZONE)!)).toContain("Place: no place given");
+    expect(
+      shownText(renderOutboxRow({ kind: "merchant.report", payload: { ...notice, locale: "en", place: null } }, TOWN_TIME_ZONE)!),
+    ).toContain("Place: no place given");
   });
 
   it("the closing notice gives the outcome and a reject reason", () => {
-    const text = shownText(renderOutboxRow({ kind: "merchant.status", payload: { reference: "WJ-2026-000321", shop, status: "REJECTED", rejectReason: "INVALID", locale: "zh" } }, TOWN_TIME_ZONE)!);
+    const text = shownText(
+      renderOutboxRow(
+        {
+          kind: "merchant.status",
+          payload: { reference: "WJ-2026-000321", shop, status: "REJECTED", rejectReason: "INVALID", locale: "zh" },
+        },
+        TOWN_TIME_ZONE,
+      )!,
+    );
     expect(text).toContain("与「永德路示例面馆」有关的举报 WJ-2026-000321 已办结：未受理");
     expect(text).toContain("未受理原因：信息无效");
   });
 
   it("staff groups read the shop's answer with its photo", () => {
-    const messages = renderOutboxRow({ kind: "alert.merchantAnswer", payload: { reference: "WJ-2026-000321", shop, answer: "rectified", note: "已收回", photoId: "media-1", locale: "en" } }, TOWN_TIME_ZONE)!;
+    const messages = renderOutboxRow(
+      {
+        kind: "alert.merchantAnswer",
+        payload: { reference: "WJ-2026-000321", shop, answer: "rectified", note: "已收回", photoId: "media-1", locale: "en" },
+      },
+      TOWN_TIME_ZONE,
+    )!;
     expect(shownText(messages)).toContain("Sample Noodle Shop says WJ-2026-000321 is put right");
     expect(messages[1]).toEqual({ type: "photo", mediaId: "media-1", caption: "WJ-2026-000321: the shop's photo" });
-    const disputed = renderOutboxRow({ kind: "alert.merchantAnswer", payload: { reference: "WJ-2026-000321", shop, answer: "disputed", note: "在店内范围", photoId: null, locale: "zh" } }, TOWN_TIME_ZONE)!;
+    const disputed = renderOutboxRow(
+      {
+        kind: "alert.merchantAnswer",
+        payload: { reference: "WJ-2026-000321", shop, answer: "disputed", note: "在店内范围", photoId: null, locale: "zh" },
+      },
+      TOWN_TIME_ZONE,
+    )!;
     expect(disputed).toHaveLength(1);
     expect(shownText(disputed)).toContain("商户异议：永德路示例面馆 对 WJ-2026-000321 提出异议\n说明：在店内范围");
   });
 
   it("a payload that does not fit is refused with the reason", () => {
-    expect(() => renderOutboxRow({ kind: "merchant.report", payload: { ...notice, reference: undefined } }, TOWN_TIME_ZONE)).toThrow(UnreadableOutboxRowError);
+    expect(() => renderOutboxRow({ kind: "merchant.report", payload: { ...notice, reference: undefined } }, TOWN_TIME_ZONE)).toThrow(
+      UnreadableOutboxRowError,
+    );
   });
 
   it("a staff alert names the shop's standing with the compact when it has not signed the version in force", () => {
-    expect(shownText(renderOutboxRow({ kind: "alert.new", payload: { ...alert, shopStanding: "none", locale: "zh" } }, TOWN_TIME_ZONE)!)).toContain("🏪 涉及商户：永德路示例面馆（未签署现行公约）");
-    expect(shownText(renderOutboxRow({ kind: "alert.new", payload: { ...alert, shopStanding: "outdated", locale: "en" } }, TOWN_TIME_ZONE)!)).toContain(
-      "🏪 Shop: Sample Noodle Shop (the compact was updated and not yet signed again)",
-    );
-    expect(shownText(renderOutboxRow({ kind: "alert.new", payload: { ...alert, shopStanding: "current", locale: "zh" } }, TOWN_TIME_ZONE)!)).toContain("🏪 涉及商户：永德路示例面馆\n");
+    expect(
+      shownText(renderOutboxRow({ kind: "alert.new", payload: { ...alert, shopStanding: "none", locale: "zh" } }, TOWN_TIME_ZONE)!),
+    ).toContain("🏪 涉及商户：永德路示例面馆（未签署现行公约）");
+    expect(
+      shownText(renderOutboxRow({ kind: "alert.new", payload: { ...alert, shopStanding: "outdated", locale: "en" } }, TOWN_TIME_ZONE)!),
+    ).toContain("🏪 Shop: Sample Noodle Shop (the compact was updated and not yet signed again)");
+    expect(
+      shownText(renderOutboxRow({ kind: "alert.new", payload: { ...alert, shopStanding: "current", locale: "zh" } }, TOWN_TIME_ZONE)!),
+    ).toContain("🏪 涉及商户：永德路示例面馆\n");
   });
 
   it("an alert queued before shops had a standing still reads, without the line", () => {
     const text = shownText(renderOutboxRow({ kind: "alert.new", payload: { ...alert, locale: "zh" } }, TOWN_TIME_ZONE)!);
     expect(text).toContain("🏪 涉及商户：永德路示例面馆\n");
     expect(text).not.toMatch(/未签署|尚未重新确认/);
-    const update = renderOutboxRow({ kind: "alert.update", payload: { alert: { ...alert, locale: "zh" }, messageRef: "42", status: "ACKNOWLEDGED", actorLabel: "网格员" } }, TOWN_TIME_ZONE)!;
+    const update = renderOutboxRow(
+      {
+        kind: "alert.update",
+        payload: { alert: { ...alert, locale: "zh" }, messageRef: "42", status: "ACKNOWLEDGED", actorLabel: "网格员" },
+      },
+      TOWN_TIME_ZONE,
+    )!;
     expect(shownText(update)).toContain("🏪 涉及商户：永德路示例面馆\n");
   });
 });

@@ -17,7 +17,13 @@ describe("rendering queued updates for residents", () => {
     const reporter = { channel: "telegram", userId: "r-1", chatId: "r-1", locale: "zh" as const };
     const follower = { channel: "telegram", userId: "f-1", chatId: "f-1", locale: "en" as const };
     const submitted = await town.reports.submit(
-      { categoryCode: "noise", place: { roadCode: "heqing", houseNumber: 77 }, description: "夜里施工太吵", photoIds: [], contactAllowed: false },
+      {
+        categoryCode: "noise",
+        place: { roadCode: "heqing", houseNumber: 77 },
+        description: "夜里施工太吵",
+        photoIds: [],
+        contactAllowed: false,
+      },
       reporter,
       declining(),
     );
@@ -27,7 +33,9 @@ describe("rendering queued updates for residents", () => {
     await town.reports.acknowledge(submitted.reference, staff);
     await town.reports.resolve(submitted.reference, staff, "已要求停工，施工方电话 13912345678");
 
-    const rows = await town.db.prisma.outboxMessage.findMany({ where: { kind: "report.status", payload: { path: ["status"], equals: "RESOLVED" } } });
+    const rows = await town.db.prisma.outboxMessage.findMany({
+      where: { kind: "report.status", payload: { path: ["status"], equals: "RESOLVED" } },
+    });
     const toReporter = renderOutboxRow(rows.find((row) => row.chatId === "r-1")!, TOWN_TIME_ZONE)!;
     const toFollower = renderOutboxRow(rows.find((row) => row.chatId === "f-1")!, TOWN_TIME_ZONE)!;
 

@@ -6,7 +6,14 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../../src/log.ts";
 import { createMemoryStore, type MemorySessionStore } from "../../../src/bot/sessions/memory-store.ts";
 import { createRedisStore, type RedisStoreOptions } from "../../../src/bot/sessions/redis-store.ts";
-import { createKeyedQueue, LockLostError, LockTimeoutError, SessionStoreUnavailableError, type SessionCommit, type SessionStore } from "../../../src/bot/sessions/store.ts";
+import {
+  createKeyedQueue,
+  LockLostError,
+  LockTimeoutError,
+  SessionStoreUnavailableError,
+  type SessionCommit,
+  type SessionStore,
+} from "../../../src/bot/sessions/store.ts";
 import { freePort } from "../../support/global-setup.ts";
 
 const silent = createLogger({ level: "silent" });
@@ -214,7 +221,10 @@ describe.each(backends)("$name", ({ harness: makeHarness }) => {
     expect(repeat).toEqual({ type: "already-processed" });
     expect(ranAgain).toBe(false);
     expect(await store.read("telegram:2:2")).toBe("answered once");
-    expect(await store.withSession("telegram:2:2", "telegram:update:8", async () => "the lock was given back")).toEqual({ type: "ran", result: "the lock was given back" });
+    expect(await store.withSession("telegram:2:2", "telegram:update:8", async () => "the lock was given back")).toEqual({
+      type: "ran",
+      result: "the lock was given back",
+    });
   });
 
   it("an update that fails or never commits saves nothing and leaves its delivery to be processed again", async () => {
@@ -237,10 +247,17 @@ describe.each(backends)("$name", ({ harness: makeHarness }) => {
   it("a committed session and its delivery mark each expire after their own TTL", async () => {
     const harness = makeHarness();
     const store = await harness.create();
-    await store.withSession("web:4:4", "web:msg:4", (session) => session.commit({ value: "short-lived", ttlMs: 50, processedTtlMs: 60_000 }));
-    await store.withSession("web:5:5", "web:msg:5", (session) => session.commit({ value: "long-lived", ttlMs: 60_000, processedTtlMs: 50 }));
+    await store.withSession("web:4:4", "web:msg:4", (session) =>
+      session.commit({ value: "short-lived", ttlMs: 50, processedTtlMs: 60_000 }),
+    );
+    await store.withSession("web:5:5", "web:msg:5", (session) =>
+      session.commit({ value: "long-lived", ttlMs: 60_000, processedTtlMs: 50 }),
+    );
     harness.pass(50);
-    await until(async () => (await store.read("web:4:4")) === undefined && !(await store.wasProcessed("web:msg:5")), "the short TTLs ran out");
+    await until(
+      async () => (await store.read("web:4:4")) === undefined && !(await store.wasProcessed("web:msg:5")),
+      "the short TTLs ran out",
+    );
     expect(await store.wasProcessed("web:msg:4")).toBe(true);
     expect(await store.read("web:5:5")).toBe("long-lived");
   });
@@ -322,7 +339,9 @@ describe("the memory store on its own", () => {
     await store.write("regular", "kept", 60_000);
     for (let i = 0; i < 5_000; i += 1) {
       if (i % 500 === 0) await store.write("regular", "kept", 60_000);
-      await store.withSession(`web:flood-${i}:flood-${i}`, `flood-${i}:m1`, async ({ commit }) => commit({ value: "{}", ttlMs: 60_000, processedTtlMs: 60_000 }));
+      await store.withSession(`web:flood-${i}:flood-${i}`, `flood-${i}:m1`, async ({ commit }) =>
+        commit({ value: "{}", ttlMs: 60_000, processedTtlMs: 60_000 }),
+      );
     }
     expect(store.stats()).toMatchObject({ sessions: 1_000, processed: 1_000 });
     expect(await store.read("regular")).toBe("kept");
@@ -480,35 +499,41 @@ describe("the Redis store across processes", () => {
     cleanups.push(() => overTcp.close());
     await overSocket.withSession("telegram:7:7", "telegram:update:1", (session) => session.commit(kept("written over the socket")));
     expect(await overTcp.withSession("telegram:7:7", "telegram:update:1", async () => "ran again")).toEqual({ type: "already-processed" });
-    expect(await overTcp.withSession("telegram:7:7", "telegram:update:2", async (session) => session.value)).toEqual({ type: "ran", result: "written over the socket" });
+    expect(await overTcp.withSession("telegram:7:7", "telegram:update:2", async (session) => session.value)).toEqual({
+      type: "ran",
+      result: "written over the socket",
+    });
   });
 
-  it.each(holders)("a slow update holding its lock past the lock's TTL keeps it, so another process cannot get in ($name)", async ({ hold }) => {
-    const prefix = `test:${randomUUID()}:`;
-    const lockTtlMs = 100;
-    const slow = await open(prefix, { lockTtlMs });
-    const other = await open(prefix, { lockTtlMs, lockWaitMs: 50 });
-    const raw = rawClient();
-    const release = gate();
-    let heldSince = 0;
-    const holder = hold(slow, "telegram:5:5", async () => {
-      heldSince = Date.now();
-      await release.opened;
-      return "slow update done";
-    });
-    await until(() => heldSince > 0 && Date.now() - heldSince > 3 * lockTtlMs, "the update held its lock for three TTLs");
-    expect(await raw.exists(`${prefix}lock:telegram:5:5`)).toBe(1);
-    let intruderRan = false;
-    await expect(
-      hold(other, "telegram:5:5", async () => {
-        intruderRan = true;
-      }),
-    ).rejects.toBeInstanceOf(LockTimeoutError);
-    expect(intruderRan).toBe(false);
-    release.open();
-    expect(await holder).toBe("slow update done");
-    expect(await hold(other, "telegram:5:5", async () => "other process got its turn")).toBe("other process got its turn");
-  });
+  it.each(holders)(
+    "a slow update holding its lock past the lock's TTL keeps it, so another process cannot get in ($name)",
+    async ({ hold }) => {
+      const prefix = `test:${randomUUID()}:`;
+      const lockTtlMs = 100;
+      const slow = await open(prefix, { lockTtlMs });
+      const other = await open(prefix, { lockTtlMs, lockWaitMs: 50 });
+      const raw = rawClient();
+      const release = gate();
+      let heldSince = 0;
+      const holder = hold(slow, "telegram:5:5", async () => {
+        heldSince = Date.now();
+        await release.opened;
+        return "slow update done";
+      });
+      await until(() => heldSince > 0 && Date.now() - heldSince > 3 * lockTtlMs, "the update held its lock for three TTLs");
+      expect(await raw.exists(`${prefix}lock:telegram:5:5`)).toBe(1);
+      let intruderRan = false;
+      await expect(
+        hold(other, "telegram:5:5", async () => {
+          intruderRan = true;
+        }),
+      ).rejects.toBeInstanceOf(LockTimeoutError);
+      expect(intruderRan).toBe(false);
+      release.open();
+      expect(await holder).toBe("slow update done");
+      expect(await hold(other, "telegram:5:5", async () => "other process got its turn")).toBe("other process got its turn");
+    },
+  );
 
   it("an update whose lock lapsed and passed to another holder cannot commit over that holder's session", async () => {
     const prefix = `test:${randomUUID()}:`;
@@ -590,7 +615,10 @@ describe("the Redis store when Redis fails", () => {
     await store.write("web:1:1", "after the outage", 60_000);
     expect(await store.read("web:1:1")).toBe("after the outage");
     expect(await store.withLock("web:1:1", async () => "locks work again")).toBe("locks work again");
-    expect(await store.withSession("web:1:1", "web:msg:1", async (session) => session.value)).toEqual({ type: "ran", result: "after the outage" });
+    expect(await store.withSession("web:1:1", "web:msg:1", async (session) => session.value)).toEqual({
+      type: "ran",
+      result: "after the outage",
+    });
   });
 
   it("when Redis dies while an update runs, its commit fails as unavailable and the update can still finish", async () => {

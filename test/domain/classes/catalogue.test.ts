@@ -7,14 +7,32 @@ import { openSampleTown, resident, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../.
 
 const COHORT = "talent-2027-1";
 const now = new Date("2026-12-01T02:00:00Z");
-const signUp = (n: number) => ({ name: `居民${n}`, mobile: `1390000${String(n).padStart(4, "0")}`, neighbourhoodCode: "jinghong", privacyAccepted: true });
+const signUp = (n: number) => ({
+  name: `居民${n}`,
+  mobile: `1390000${String(n).padStart(4, "0")}`,
+  neighbourhoodCode: "jinghong",
+  privacyAccepted: true,
+});
 
 describe.each(DATABASE_KINDS)("the class catalogue kept in memory on %s", (kind) => {
   it("shows seats taken and capacity changed through another instance at once, and a re-imported schedule once the grid has seen the import", async () => {
     const { db, grid } = await openSampleTown(kind);
     try {
-      const here = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock: () => now, grid });
-      const elsewhere = createClassesService({ prisma: db.prisma, sql: db.sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock: () => now });
+      const here = createClassesService({
+        prisma: db.prisma,
+        sql: db.sql,
+        townCode: "wujing",
+        timeZone: TOWN_TIME_ZONE,
+        clock: () => now,
+        grid,
+      });
+      const elsewhere = createClassesService({
+        prisma: db.prisma,
+        sql: db.sql,
+        townCode: "wujing",
+        timeZone: TOWN_TIME_ZONE,
+        clock: () => now,
+      });
       const before = (await here.cohort(COHORT))!;
       expect(before).toMatchObject({ capacity: 12, seated: 0, seatsLeft: 12, waitlistLength: 0 });
 

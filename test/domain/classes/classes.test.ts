@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../../src/db/database.ts";
-import { createClassesService, normalizeMobile, sessionsToComplete, type ClassesService, type SignUp } from "../../../src/domain/classes/classes.ts";
+import {
+  createClassesService,
+  normalizeMobile,
+  sessionsToComplete,
+  type ClassesService,
+  type SignUp,
+} from "../../../src/domain/classes/classes.ts";
 import { CODE_ALPHABET, createStaffRegistry } from "../../../src/domain/staff/registry.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { openSampleTown, resident, TOWN_TIME_ZONE } from "../../support/town.ts";
@@ -86,7 +92,9 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
   });
 
   it("200 residents signing up at the same moment for 12 seats: 12 seated, 188 waitlisted 1..188 in arrival order, nobody twice", async () => {
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => classes.enrol(COHORT, resident(`${kind}-rush-${i}`), signUp(i))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => classes.enrol(COHORT, resident(`${kind}-rush-${i}`), signUp(i))),
+    );
     const seated = results.filter((r) => r.type === "seated");
     const waitlisted = results.flatMap((r) => (r.type === "waitlisted" ? [r.position] : []));
     expect(seated).toHaveLength(12);
@@ -101,7 +109,9 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     expect(rows.slice(12).every((r) => r.status === "WAITLISTED")).toBe(true);
     const roster = await classes.roster(ACADEMY, COHORT);
     if (roster.type !== "roster") throw new Error(roster.type);
-    expect(roster.entries.filter((e) => e.status === "WAITLISTED").map((e) => e.waitlistPosition)).toEqual(Array.from({ length: 188 }, (_, i) => i + 1));
+    expect(roster.entries.filter((e) => e.status === "WAITLISTED").map((e) => e.waitlistPosition)).toEqual(
+      Array.from({ length: 188 }, (_, i) => i + 1),
+    );
   }, 120_000);
 
   it("cancellations and sign-ups racing each other never overbook, and freed seats go to the waitlist in order", async () => {
@@ -133,10 +143,26 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     expect(await classes.cancel(COHORT, resident(`${kind}-3`))).toEqual({ type: "cancelled", wasSeated: true, promoted: 1 });
     const [row] = await db.prisma.outboxMessage.findMany({ where: { kind: "class.promoted" } });
     expect(row).toMatchObject({ channel: "telegram", chatId: english.chatId });
-    expect(row!.payload).toMatchObject({ cohortCode: COHORT, locale: "en", cohort: { en: "2027 cohort 1" }, nextSessionStartsAt: FIRST_SESSION.toISOString() });
+    expect(row!.payload).toMatchObject({
+      cohortCode: COHORT,
+      locale: "en",
+      cohort: { en: "2027 cohort 1" },
+      nextSessionStartsAt: FIRST_SESSION.toISOString(),
+    });
     const mine = await classes.myEnrolments(english);
-    expect(mine).toEqual([expect.objectContaining({ cohortCode: COHORT, status: "SEATED", waitlistPosition: null, checkInCode: (row!.payload as { checkInCode: string }).checkInCode })]);
-    expect((await classes.myEnrolments(resident(`${kind}-14`)))[0]).toMatchObject({ status: "WAITLISTED", waitlistPosition: 1, checkInCode: null });
+    expect(mine).toEqual([
+      expect.objectContaining({
+        cohortCode: COHORT,
+        status: "SEATED",
+        waitlistPosition: null,
+        checkInCode: (row!.payload as { checkInCode: string }).checkInCode,
+      }),
+    ]);
+    expect((await classes.myEnrolments(resident(`${kind}-14`)))[0]).toMatchObject({
+      status: "WAITLISTED",
+      waitlistPosition: 1,
+      checkInCode: null,
+    });
     // Leaving the waitlist frees no seat and tells nobody.
     expect(await classes.cancel(COHORT, resident(`${kind}-14`))).toEqual({ type: "cancelled", wasSeated: false, promoted: 0 });
     expect(await db.prisma.outboxMessage.count()).toBe(1);
@@ -156,7 +182,10 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
 
   it("refuses sign-up before the window opens and after it closes", async () => {
     now = new Date("2026-10-31T23:00:00Z");
-    expect(await classes.enrol(COHORT, resident(`${kind}-early`), signUp(1))).toEqual({ type: "notOpenYet", opensAt: new Date("2026-11-01T01:00:00Z") });
+    expect(await classes.enrol(COHORT, resident(`${kind}-early`), signUp(1))).toEqual({
+      type: "notOpenYet",
+      opensAt: new Date("2026-11-01T01:00:00Z"),
+    });
     now = new Date("2027-02-26T09:00:00Z");
     expect(await classes.enrol(COHORT, resident(`${kind}-late`), signUp(2))).toEqual({ type: "enrolmentClosed" });
     expect(await db.prisma.enrolment.count()).toBe(0);
@@ -165,10 +194,16 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
   it("one place per mobile number: a second chat account with the same mobile is answered with the place it holds, on any channel, until it is cancelled", async () => {
     const first = resident(`${kind}-phone-a`);
     expect(await classes.enrol(COHORT, first, signUp(7))).toMatchObject({ type: "seated" });
-    const again = await classes.enrol(COHORT, { ...resident(`${kind}-phone-b`), channel: "web" }, signUp(7, { name: "另一个名字", mobile: "138 0000 0007" }));
+    const again = await classes.enrol(
+      COHORT,
+      { ...resident(`${kind}-phone-b`), channel: "web" },
+      signUp(7, { name: "另一个名字", mobile: "138 0000 0007" }),
+    );
     expect(again).toEqual({ type: "alreadyEnrolled", cohortCode: COHORT, status: "SEATED", position: null });
     // Twelve at once with one number from twelve accounts: one place.
-    const rush = await Promise.all(Array.from({ length: 12 }, (_, i) => classes.enrol(COHORT, resident(`${kind}-phone-rush-${i}`), signUp(8))));
+    const rush = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => classes.enrol(COHORT, resident(`${kind}-phone-rush-${i}`), signUp(8))),
+    );
     expect(rush.filter((result) => result.type === "seated")).toHaveLength(1);
     expect(await db.prisma.enrolment.count({ where: { mobile: "13800000008" } })).toBe(1);
     await classes.cancel(COHORT, first);
@@ -179,7 +214,12 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     const who = resident(`${kind}-twice`);
     const first = await classes.enrol(COHORT, who, signUp(1));
     expect(first.type).toBe("seated");
-    expect(await classes.enrol(COHORT, who, signUp(1))).toEqual({ type: "alreadyEnrolled", cohortCode: COHORT, status: "SEATED", position: null });
+    expect(await classes.enrol(COHORT, who, signUp(1))).toEqual({
+      type: "alreadyEnrolled",
+      cohortCode: COHORT,
+      status: "SEATED",
+      position: null,
+    });
     await classes.cancel(COHORT, who);
     expect(await classes.cancel(COHORT, who)).toEqual({ type: "notEnrolled" });
     expect(await classes.enrol(COHORT, who, signUp(1))).toMatchObject({ type: "seated" });
@@ -207,7 +247,12 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     const session = await db.prisma.cohortSession.findFirstOrThrow({ where: { cohort: { code: COHORT }, position: 1 } });
     const enrolment = await db.prisma.enrolment.findFirstOrThrow({ where: { status: "SEATED" }, orderBy: { queueNumber: "asc" } });
     expect(rows.map((r) => r.dedupeKey)).toContain(`class-reminder:${enrolment.id}:${session.id}`);
-    expect(rows[0]!.payload).toMatchObject({ sessionIndex: 1, startsAt: FIRST_SESSION.toISOString(), place: { zh: "吴泾镇社区学校（示例地址）" }, locale: "zh" });
+    expect(rows[0]!.payload).toMatchObject({
+      sessionIndex: 1,
+      startsAt: FIRST_SESSION.toISOString(),
+      place: { zh: "吴泾镇社区学校（示例地址）" },
+      locale: "zh",
+    });
     // A 48-hour lead reaches the second session a week later only when it is within 48 hours.
     expect(await classes.queueReminders(new Date(FIRST_SESSION.getTime() + 6 * 24 * HOUR), 48)).toBe(12);
   });
@@ -224,7 +269,11 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
   });
 
   it("exports the roster as CSV that Excel opens: BOM, CRLF, quoted cells, formulas neutralised", async () => {
-    await classes.enrol(COHORT, resident(`${kind}-a`), signUp(1, { name: '=HYPERLINK("http://evil","点我")', skills: ["书法", "+1 摄影"] }));
+    await classes.enrol(
+      COHORT,
+      resident(`${kind}-a`),
+      signUp(1, { name: '=HYPERLINK("http://evil","点我")', skills: ["书法", "+1 摄影"] }),
+    );
     await classes.enrol(COHORT, resident(`${kind}-b`), signUp(2, { name: "王, 小明\n二号" }));
     await classes.enrol(COHORT, resident(`${kind}-c`), signUp(3, { name: "@SUM(A1)" }));
     await classes.cancel(COHORT, resident(`${kind}-c`));
@@ -254,20 +303,35 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     const cohort = (await classes.cohort(COHORT))!;
     const [one, two] = cohort.sessions;
     const hour = 3_600_000;
-    const later = { startsAt: new Date(two!.startsAt.getTime() + hour), endsAt: new Date(two!.endsAt.getTime() + hour), place: { zh: "二楼多功能厅", en: "First-floor hall" } };
+    const later = {
+      startsAt: new Date(two!.startsAt.getTime() + hour),
+      endsAt: new Date(two!.endsAt.getTime() + hour),
+      place: { zh: "二楼多功能厅", en: "First-floor hall" },
+    };
     expect(await classes.updateSession(DISTRICT_CLERK, COHORT, 2, later)).toEqual({ type: "notAllowed" });
     expect(await classes.updateSession(ACADEMY, COHORT, 2, { ...later, endsAt: later.startsAt })).toEqual({ type: "invalidTime" });
-    expect(await classes.updateSession(ACADEMY, COHORT, 2, { ...later, startsAt: new Date(one!.endsAt.getTime() - hour), endsAt: new Date(one!.endsAt.getTime() + hour) })).toEqual({ type: "overlaps" });
+    expect(
+      await classes.updateSession(ACADEMY, COHORT, 2, {
+        ...later,
+        startsAt: new Date(one!.endsAt.getTime() - hour),
+        endsAt: new Date(one!.endsAt.getTime() + hour),
+      }),
+    ).toEqual({ type: "overlaps" });
     expect(await classes.updateSession(ACADEMY, COHORT, 99, later)).toEqual({ type: "unknownSession" });
     expect(await classes.updateSession(ACADEMY, COHORT, 2, later)).toEqual({ type: "updated", notified: 2 });
     const moved = (await classes.cohort(COHORT))!.sessions[1]!;
     expect([moved.startsAt, moved.place]).toEqual([later.startsAt, later.place]);
     expect(await db.prisma.outboxMessage.count({ where: { kind: "class.changed" } })).toBe(2);
     expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, first!)).toMatchObject({ type: "checkedIn" });
-    expect(await classes.updateSession(ACADEMY, COHORT, 1, { startsAt: one!.startsAt, endsAt: one!.endsAt, place: one!.place })).toEqual({ type: "alreadyHeld" });
+    expect(await classes.updateSession(ACADEMY, COHORT, 1, { startsAt: one!.startsAt, endsAt: one!.endsAt, place: one!.place })).toEqual({
+      type: "alreadyHeld",
+    });
     expect(second).toMatch(/^[A-Z2-9]{6}$/);
     // Later tests count on the sample's schedule.
-    expect(await classes.updateSession(ACADEMY, COHORT, 2, { startsAt: two!.startsAt, endsAt: two!.endsAt, place: two!.place })).toEqual({ type: "updated", notified: 2 });
+    expect(await classes.updateSession(ACADEMY, COHORT, 2, { startsAt: two!.startsAt, endsAt: two!.endsAt, place: two!.place })).toEqual({
+      type: "updated",
+      notified: 2,
+    });
   });
 
   it("checks in by code: only a seated resident of that cohort, once per session, and completion at the cohort's share", async () => {
@@ -280,16 +344,32 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
     const other = await classes.enrol(OTHER_COHORT, resident(`${kind}-other`), signUp(2));
     if (other.type !== "seated") throw new Error(other.type);
     now = FIRST_SESSION;
-    expect(await classes.checkIn(DISTRICT_CLERK, { cohortCode: COHORT, sessionIndex: 1 }, enrolled.checkInCode)).toEqual({ type: "notAllowed" });
+    expect(await classes.checkIn(DISTRICT_CLERK, { cohortCode: COHORT, sessionIndex: 1 }, enrolled.checkInCode)).toEqual({
+      type: "notAllowed",
+    });
     expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, other.checkInCode)).toEqual({ type: "wrongCode" });
     expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, "ZZZZZZ")).toEqual({ type: "wrongCode" });
-    expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 99 }, enrolled.checkInCode)).toEqual({ type: "unknownSession" });
+    expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 99 }, enrolled.checkInCode)).toEqual({
+      type: "unknownSession",
+    });
     const typed = ` ${enrolled.checkInCode.slice(0, 3).toLowerCase()}-${enrolled.checkInCode.slice(3)} `;
-    expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, typed)).toEqual({ type: "checkedIn", name: "居民1", sessionIndex: 1, attended: 1, sessions: 8, completed: false });
-    expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, enrolled.checkInCode)).toEqual({ type: "alreadyCheckedIn", name: "居民1", sessionIndex: 1 });
+    expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, typed)).toEqual({
+      type: "checkedIn",
+      name: "居民1",
+      sessionIndex: 1,
+      attended: 1,
+      sessions: 8,
+      completed: false,
+    });
+    expect(await classes.checkIn(ACADEMY, { cohortCode: COHORT, sessionIndex: 1 }, enrolled.checkInCode)).toEqual({
+      type: "alreadyCheckedIn",
+      name: "居民1",
+      sessionIndex: 1,
+    });
     const sessions = await db.prisma.cohortSession.findMany({ where: { cohort: { code: COHORT } }, orderBy: { position: "asc" } });
     const results = [];
-    for (const session of sessions.slice(1, 6)) results.push(await classes.checkIn(ACADEMY, { sessionId: session.id }, enrolled.checkInCode));
+    for (const session of sessions.slice(1, 6))
+      results.push(await classes.checkIn(ACADEMY, { sessionId: session.id }, enrolled.checkInCode));
     expect(results.map((r) => (r.type === "checkedIn" ? [r.attended, r.completed] : r.type))).toEqual([
       [2, false],
       [3, false],
@@ -313,18 +393,64 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
   });
 
   it("keeps a talent pool staff can search by skill and neighbourhood; sign-up skills join it", async () => {
-    expect(await classes.registerTalent(resident(`${kind}-t1`), { name: "张", mobile: "13912345678", neighbourhoodCode: "zizhu-peninsula", skills: ["摄影", "法律咨询"], availability: "周末", privacyAccepted: false })).toEqual({
+    expect(
+      await classes.registerTalent(resident(`${kind}-t1`), {
+        name: "张",
+        mobile: "13912345678",
+        neighbourhoodCode: "zizhu-peninsula",
+        skills: ["摄影", "法律咨询"],
+        availability: "周末",
+        privacyAccepted: false,
+      }),
+    ).toEqual({
       type: "privacyNotAccepted",
     });
-    expect(await classes.registerTalent(resident(`${kind}-t1`), { name: "张", mobile: "13912345678", neighbourhoodCode: "zizhu-peninsula", skills: [" "], availability: "", privacyAccepted: true })).toEqual({ type: "noSkills" });
-    expect(await classes.registerTalent(resident(`${kind}-t1`), { name: "张", mobile: "13912345678", neighbourhoodCode: "zizhu-peninsula", skills: ["摄影", "法律咨询"], availability: "周末", privacyAccepted: true })).toEqual({ type: "registered" });
-    expect(await classes.registerTalent(resident(`${kind}-t1`), { name: "张", mobile: "13912345678", neighbourhoodCode: "zizhu-peninsula", skills: ["摄影", "Legal advice"], availability: "周末下午", privacyAccepted: true })).toEqual({ type: "updated" });
+    expect(
+      await classes.registerTalent(resident(`${kind}-t1`), {
+        name: "张",
+        mobile: "13912345678",
+        neighbourhoodCode: "zizhu-peninsula",
+        skills: [" "],
+        availability: "",
+        privacyAccepted: true,
+      }),
+    ).toEqual({ type: "noSkills" });
+    expect(
+      await classes.registerTalent(resident(`${kind}-t1`), {
+        name: "张",
+        mobile: "13912345678",
+        neighbourhoodCode: "zizhu-peninsula",
+        skills: ["摄影", "法律咨询"],
+        availability: "周末",
+        privacyAccepted: true,
+      }),
+    ).toEqual({ type: "registered" });
+    expect(
+      await classes.registerTalent(resident(`${kind}-t1`), {
+        name: "张",
+        mobile: "13912345678",
+        neighbourhoodCode: "zizhu-peninsula",
+        skills: ["摄影", "Legal advice"],
+        availability: "周末下午",
+        privacyAccepted: true,
+      }),
+    ).toEqual({ type: "updated" });
     await classes.enrol(COHORT, resident(`${kind}-t2`), signUp(2, { neighbourhoodCode: "hongmei-xinyuan-2", skills: ["数码摄影"] }));
     expect(await classes.searchTalent(resident(`${kind}-t1`), "摄影")).toEqual({ type: "notAllowed" });
     const all = await classes.searchTalent(ACADEMY, "摄影");
     expect(all.type === "found" && all.talents.map((t) => t.name).sort()).toEqual(["居民2", "张"]);
     const near = await classes.searchTalent(ACADEMY, "LEGAL", "zizhu-peninsula");
-    expect(near).toEqual({ type: "found", talents: [expect.objectContaining({ name: "张", mobile: "13912345678", availability: "周末下午", neighbourhood: { zh: "紫竹半岛居民区", en: expect.any(String) } })] });
+    expect(near).toEqual({
+      type: "found",
+      talents: [
+        expect.objectContaining({
+          name: "张",
+          mobile: "13912345678",
+          availability: "周末下午",
+          neighbourhood: { zh: "紫竹半岛居民区", en: expect.any(String) },
+        }),
+      ],
+    });
     expect(await classes.searchTalent(ACADEMY, "摄影", "hongmei-xinyuan-2")).toMatchObject({ type: "found", talents: [{ name: "居民2" }] });
   });
 });

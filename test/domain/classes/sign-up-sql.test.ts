@@ -47,7 +47,13 @@ describe.each(DATABASE_KINDS)("a class sign-up through the driver on %s", (kind)
     ({ db } = await openSampleTown(kind));
     const watched = watchedPrisma(db.prisma);
     watch = watched.state;
-    classes = createClassesService({ prisma: watched.client, sql: db.sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock: () => SIGN_UP_TIME });
+    classes = createClassesService({
+      prisma: watched.client,
+      sql: db.sql,
+      townCode: "wujing",
+      timeZone: TOWN_TIME_ZONE,
+      clock: () => SIGN_UP_TIME,
+    });
   });
   beforeEach(async () => {
     await db.prisma.enrolment.deleteMany();
@@ -81,9 +87,13 @@ describe.each(DATABASE_KINDS)("a class sign-up through the driver on %s", (kind)
 
     // A resident's own list and a cancellation (which seats the first waitlisted) are off Prisma too.
     const seatedOne = rows[0]!;
-    const seatedResident = resident(`${kind}-sql-${results.findIndex((r) => r.type === "seated" && r.checkInCode === seatedOne.checkInCode)}`);
+    const seatedResident = resident(
+      `${kind}-sql-${results.findIndex((r) => r.type === "seated" && r.checkInCode === seatedOne.checkInCode)}`,
+    );
     watch.watching = true;
-    expect(await classes.myEnrolments(seatedResident)).toMatchObject([{ cohortCode: COHORT, status: "SEATED", checkInCode: seatedOne.checkInCode, waitlistPosition: null, attended: 0, sessions: 8 }]);
+    expect(await classes.myEnrolments(seatedResident)).toMatchObject([
+      { cohortCode: COHORT, status: "SEATED", checkInCode: seatedOne.checkInCode, waitlistPosition: null, attended: 0, sessions: 8 },
+    ]);
     expect(await classes.cancel(COHORT, seatedResident)).toEqual({ type: "cancelled", wasSeated: true, promoted: 1 });
     watch.watching = false;
     expect(watch.touched).toEqual([]);
@@ -101,12 +111,23 @@ describe.each(DATABASE_KINDS)("a class sign-up through the driver on %s", (kind)
     const who = { ...resident(`${kind}-tz`), displayName: "小王" };
     expect(await classes.enrol(COHORT, who, signUp(1, { skills: ["摄影", "书法"] }))).toMatchObject({ type: "seated" });
 
-    const user = await db.prisma.chatUser.findUniqueOrThrow({ where: { channel_channelUserId: { channel: who.channel, channelUserId: who.userId } } });
+    const user = await db.prisma.chatUser.findUniqueOrThrow({
+      where: { channel_channelUserId: { channel: who.channel, channelUserId: who.userId } },
+    });
     expect(user).toMatchObject({ chatId: who.chatId, displayName: "小王", locale: "zh", unreachableAt: null });
     expect(user.createdAt.toISOString()).toBe(SIGN_UP_TIME.toISOString());
     const enrolment = await db.prisma.enrolment.findFirstOrThrow({ where: { userId: user.id } });
-    expect(enrolment).toMatchObject({ name: "居民1", mobile: "13900000001", neighbourhoodCode: "zizhu-peninsula", skills: ["摄影", "书法"], status: "SEATED", cancelledAt: null, completedAt: null });
-    for (const at of [enrolment.createdAt, enrolment.privacyAcceptedAt, enrolment.seatedAt]) expect(at?.toISOString()).toBe(SIGN_UP_TIME.toISOString());
+    expect(enrolment).toMatchObject({
+      name: "居民1",
+      mobile: "13900000001",
+      neighbourhoodCode: "zizhu-peninsula",
+      skills: ["摄影", "书法"],
+      status: "SEATED",
+      cancelledAt: null,
+      completedAt: null,
+    });
+    for (const at of [enrolment.createdAt, enrolment.privacyAcceptedAt, enrolment.seatedAt])
+      expect(at?.toISOString()).toBe(SIGN_UP_TIME.toISOString());
     const talent = await db.prisma.talentProfile.findFirstOrThrow({ where: { userId: user.id } });
     expect(talent).toMatchObject({ skills: ["摄影", "书法"], availability: "" });
     expect(talent.consentAt.toISOString()).toBe(SIGN_UP_TIME.toISOString());
@@ -117,7 +138,11 @@ describe.each(DATABASE_KINDS)("a class sign-up through the driver on %s", (kind)
     const again = { ...resident(`${kind}-tz`, "en"), chatId: "another-chat" };
     const result = await classes.enrol(COHORT, again, signUp(1, { skills: ["书法", "编程"] }));
     expect(result).toEqual({ type: "seated", cohortCode: COHORT, checkInCode: enrolment.checkInCode });
-    expect(await db.prisma.chatUser.findUniqueOrThrow({ where: { id: user.id } })).toMatchObject({ chatId: "another-chat", locale: "en", displayName: "小王" });
+    expect(await db.prisma.chatUser.findUniqueOrThrow({ where: { id: user.id } })).toMatchObject({
+      chatId: "another-chat",
+      locale: "en",
+      displayName: "小王",
+    });
     const renewed = await db.prisma.enrolment.findUniqueOrThrow({ where: { id: enrolment.id } });
     expect(renewed).toMatchObject({ status: "SEATED", cancelledAt: null, queueNumber: enrolment.queueNumber + 1 });
     expect(renewed.seatedAt?.toISOString()).toBe(SIGN_UP_TIME.toISOString());

@@ -22,19 +22,38 @@ const YONGDE_STAFF = { channel: "telegram", userId: "d2-clerk" };
 const FAR_STAFF = { channel: "telegram", userId: "rc7-clerk" };
 const DAY = 86_400_000;
 
-const merchant = (n: number | string, locale: "zh" | "en" = "zh"): MerchantWho => ({ channel: "web", userId: `shopkeeper-${n}`, chatId: `shopkeeper-${n}`, locale });
+const merchant = (n: number | string, locale: "zh" | "en" = "zh"): MerchantWho => ({
+  channel: "web",
+  userId: `shopkeeper-${n}`,
+  chatId: `shopkeeper-${n}`,
+  locale,
+});
 
 describe("compact content", () => {
   it("the same title and clauses always give the same hash, whatever the key order; one changed character gives another", () => {
-    const content: CompactContent = { title: "公约", titleEn: "Compact", clauses: [{ ref: "第一条", text: "店内经营。", textEn: "Trade inside." }] };
-    const reordered = JSON.parse('{"clauses":[{"textEn":"Trade inside.","text":"店内经营。","ref":"第一条"}],"titleEn":"Compact","title":"公约"}') as CompactContent;
+    const content: CompactContent = {
+      title: "公约",
+      titleEn: "Compact",
+      clauses: [{ ref: "第一条", text: "店内经营。", textEn: "Trade inside." }],
+    };
+    const reordered = JSON.parse(
+      '{"clauses":[{"textEn":"Trade inside.","text":"店内经营。","ref":"第一条"}],"titleEn":"Compact","title":"公约"}',
+    ) as CompactContent;
     expect(compactContentHash(reordered)).toBe(compactContentHash(content));
     expect(compactContentHash(content)).toMatch(/^[0-9a-f]{64}$/);
-    expect(compactContentHash({ ...content, clauses: [{ ...content.clauses[0]!, text: "店内经营！" }] })).not.toBe(compactContentHash(content));
+    expect(compactContentHash({ ...content, clauses: [{ ...content.clauses[0]!, text: "店内经营！" }] })).not.toBe(
+      compactContentHash(content),
+    );
   });
 
   it("typed Chinese clauses need their number at the start of every line, and the line at fault is named", () => {
-    expect(parseChineseClauses("第一条 店内经营\n第二条：不乱堆")).toEqual({ type: "ok", clauses: [{ ref: "第一条", text: "店内经营" }, { ref: "第二条", text: "不乱堆" }] });
+    expect(parseChineseClauses("第一条 店内经营\n第二条：不乱堆")).toEqual({
+      type: "ok",
+      clauses: [
+        { ref: "第一条", text: "店内经营" },
+        { ref: "第二条", text: "不乱堆" },
+      ],
+    });
     expect(parseChineseClauses("第一条 店内经营\n不乱堆")).toEqual({ type: "badLine", line: 2 });
     expect(parseChineseClauses("  \n")).toEqual({ type: "empty" });
   });
@@ -57,10 +76,14 @@ describe("the compact section of the town data", () => {
 
   it("a bad effective date, a duplicate clause number and a category quoting a clause the compact lacks are each named by file, line and field", async () => {
     const file = await writeSample((text) =>
-      text.replace("  effectiveFrom: 2026-01-01", "  effectiveFrom: 2026-02-30").replace("    - ref: 第三条\n      text: 货物", "    - ref: 第二条\n      text: 货物"),
+      text
+        .replace("  effectiveFrom: 2026-01-01", "  effectiveFrom: 2026-02-30")
+        .replace("    - ref: 第三条\n      text: 货物", "    - ref: 第二条\n      text: 货物"),
     );
     const message = await problems(file);
-    expect(message).toMatch(new RegExp(`${file.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+ compact\\.effectiveFrom: 日期须写成 YYYY-MM-DD`));
+    expect(message).toMatch(
+      new RegExp(`${file.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+ compact\\.effectiveFrom: 日期须写成 YYYY-MM-DD`),
+    );
     expect(message).toMatch(/:\d+:\d+ compact\.clauses\[2\]\.ref: 条款编号“第二条”重复/);
     expect(message).toMatch(/:\d+:\d+ categories\[1\]\.clause\.ref: 公约 compact\.clauses 中没有条款“第三条”/);
   });
@@ -79,7 +102,10 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
   let importCount = 0;
 
   const reimport = (changed: TownData) => importTownData(db.prisma, changed, `edited-${++importCount}`, TOWN_TIME_ZONE);
-  const withClauseText = (text: string): TownData => ({ ...data, compact: { ...data.compact!, clauses: data.compact!.clauses.map((c, i) => (i === 0 ? { ...c, text } : c)) } });
+  const withClauseText = (text: string): TownData => ({
+    ...data,
+    compact: { ...data.compact!, clauses: data.compact!.clauses.map((c, i) => (i === 0 ? { ...c, text } : c)) },
+  });
 
   async function bindStaff(who: { channel: string; userId: string }, grant: StaffGrant) {
     const registry = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
@@ -115,8 +141,15 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
   it("the sample's compact is version 1, and importing the same compact again in a changed file adds no version", async () => {
     const first = await db.prisma.compactVersion.findMany();
     expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ version: 1, title: "永德路街区自治公约（示例）", publishedByStaffId: null, effectiveFrom: new Date("2025-12-31T16:00:00Z") });
-    expect(first[0]!.contentHash).toBe(compactContentHash({ title: data.compact!.title, titleEn: data.compact!.titleEn, clauses: data.compact!.clauses }));
+    expect(first[0]).toMatchObject({
+      version: 1,
+      title: "永德路街区自治公约（示例）",
+      publishedByStaffId: null,
+      effectiveFrom: new Date("2025-12-31T16:00:00Z"),
+    });
+    expect(first[0]!.contentHash).toBe(
+      compactContentHash({ title: data.compact!.title, titleEn: data.compact!.titleEn, clauses: data.compact!.clauses }),
+    );
     const result = await reimport({ ...data, holidays: [...data.holidays, "2026-12-24"] });
     expect(result).toMatchObject({ status: "imported", compact: { version: 1, published: false } });
     expect(await db.prisma.compactVersion.count()).toBe(1);
@@ -130,7 +163,10 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     expect(expiresAt.getTime() - now.getTime()).toBe(30 * DAY);
     expect(await db.prisma.merchantInvite.count({ where: { codeHash: code } })).toBe(0);
 
-    expect(await compact.redeem(code.toLowerCase().replace(/(.{5})/, "$1-"), merchant("fruit"))).toMatchObject({ type: "bound", shop: { code: "yd-fruit", name: { zh: "永德路示例水果店" } } });
+    expect(await compact.redeem(code.toLowerCase().replace(/(.{5})/, "$1-"), merchant("fruit"))).toMatchObject({
+      type: "bound",
+      shop: { code: "yd-fruit", name: { zh: "永德路示例水果店" } },
+    });
     expect(await compact.redeem(code, merchant("someone-else"))).toEqual({ type: "used" });
     expect(await compact.redeem("ABCDEFGHJK", merchant("forger"))).toEqual({ type: "invalid" });
 
@@ -158,10 +194,21 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     expect(await compact.createInvites(FAR_STAFF, { roadCode: "yongde" })).toEqual({ type: "notAllowed" });
     expect(await compact.addMerchant(FAR_STAFF, { name: "永德路新店", roadCode: "yongde" })).toEqual({ type: "notAllowed" });
     expect(await compact.roadReport(merchant("nobody"), "yongde")).toEqual({ type: "notAllowed" });
-    const added = await compact.addMerchant(YONGDE_STAFF, { name: "永德路新开的示例包子铺", roadCode: "yongde", houseNumber: 61, licenceNumber: "91310112MA1234567X", contactName: "李某", contactPhone: "021-12345678" });
+    const added = await compact.addMerchant(YONGDE_STAFF, {
+      name: "永德路新开的示例包子铺",
+      roadCode: "yongde",
+      houseNumber: 61,
+      licenceNumber: "91310112MA1234567X",
+      contactName: "李某",
+      contactPhone: "021-12345678",
+    });
     if (added.type !== "added") throw new Error(added.type);
     expect(added.shop.code).toMatch(/^yongde-[a-z2-9]{5}$/);
-    expect(await db.prisma.merchant.findUniqueOrThrow({ where: { id: added.shop.merchantId } })).toMatchObject({ managedInChat: true, licenceNumber: "91310112MA1234567X", contactPhone: "021-12345678" });
+    expect(await db.prisma.merchant.findUniqueOrThrow({ where: { id: added.shop.merchantId } })).toMatchObject({
+      managedInChat: true,
+      licenceNumber: "91310112MA1234567X",
+      contactPhone: "021-12345678",
+    });
     await reimport({ ...data, holidays: [...data.holidays, "2026-12-25"] });
     expect(await db.prisma.merchant.count({ where: { id: added.shop.merchantId } })).toBe(1);
   });
@@ -176,15 +223,35 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     const signed = await compact.acknowledge(who, " 店主  王某 ");
     if (signed.type !== "acknowledged") throw new Error(signed.type);
     const version = await db.prisma.compactVersion.findFirstOrThrow({ where: { version: 1 } });
-    expect(signed.receipt).toMatchObject({ shop: { code: "yd-noodles" }, version: 1, contentHash: version.contentHash, signerName: "店主 王某", acknowledgedAt: now, channel: "web" });
-    const records = await db.prisma.compactAcknowledgement.findMany({ where: { merchant: { code: "yd-noodles" } }, include: { merchant: true } });
+    expect(signed.receipt).toMatchObject({
+      shop: { code: "yd-noodles" },
+      version: 1,
+      contentHash: version.contentHash,
+      signerName: "店主 王某",
+      acknowledgedAt: now,
+      channel: "web",
+    });
+    const records = await db.prisma.compactAcknowledgement.findMany({
+      where: { merchant: { code: "yd-noodles" } },
+      include: { merchant: true },
+    });
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ compactVersionId: version.id, contentHash: version.contentHash, channel: "web", channelUserId: "shopkeeper-noodles", signerName: "店主 王某", acknowledgedAt: now });
+    expect(records[0]).toMatchObject({
+      compactVersionId: version.id,
+      contentHash: version.contentHash,
+      channel: "web",
+      channelUserId: "shopkeeper-noodles",
+      signerName: "店主 王某",
+      acknowledgedAt: now,
+    });
 
     const again = await Promise.all([compact.acknowledge(who, "店主 王某"), compact.acknowledge(who, "店主 王某")]);
     expect(again.map((r) => r.type)).toEqual(["alreadyAcknowledged", "alreadyAcknowledged"]);
     expect(await db.prisma.compactAcknowledgement.count({ where: { merchant: { code: "yd-noodles" } } })).toBe(1);
-    expect((await compact.myShops(who))[0]).toMatchObject({ standing: "current", lastAcknowledged: { version: 1, signerName: "店主 王某" } });
+    expect((await compact.myShops(who))[0]).toMatchObject({
+      standing: "current",
+      lastAcknowledged: { version: 1, signerName: "店主 王某" },
+    });
   });
 
   it("per-road tallies count current, outdated and unsigned shops, list signer and date, and the CSV reads back", async () => {
@@ -192,30 +259,70 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     if (report.type !== "road") throw new Error(report.type);
     const yongdeShops = await db.prisma.merchant.count({ where: { road: { code: "yongde" } } });
     expect(report.counts).toEqual({ current: 1, outdated: 0, none: yongdeShops - 1 });
-    expect(report.shops.find((s) => s.code === "yd-noodles")).toMatchObject({ standing: "current", signerName: "店主 王某", acknowledgedVersion: 1, accounts: 1 });
+    expect(report.shops.find((s) => s.code === "yd-noodles")).toMatchObject({
+      standing: "current",
+      signerName: "店主 王某",
+      acknowledgedVersion: 1,
+      accounts: 1,
+    });
 
     const csv = await compact.roadCsv(YONGDE_STAFF, "yongde");
     if (csv.type !== "csv") throw new Error(csv.type);
     expect(csv.content.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(csv.content.toString("utf8")).toContain("\r\n");
     const rows = parseCsv(csv.content.toString("utf8").slice(1));
-    expect(rows[0]).toEqual(["商户代码 Code", "商户 Shop", "门牌号 No.", "状态 Standing", "签署版本 Version", "签署人 Signer", "签署时间 Signed at", "绑定账号 Accounts"]);
-    expect(rows.find((r) => r[0] === "yd-noodles")).toEqual(["yd-noodles", "永德路示例面馆", "12", "已签署现行版本 Current", "1", "店主 王某", "2026-11-26 10:00", "1"]);
+    expect(rows[0]).toEqual([
+      "商户代码 Code",
+      "商户 Shop",
+      "门牌号 No.",
+      "状态 Standing",
+      "签署版本 Version",
+      "签署人 Signer",
+      "签署时间 Signed at",
+      "绑定账号 Accounts",
+    ]);
+    expect(rows.find((r) => r[0] === "yd-noodles")).toEqual([
+      "yd-noodles",
+      "永德路示例面馆",
+      "12",
+      "已签署现行版本 Current",
+      "1",
+      "店主 王某",
+      "2026-11-26 10:00",
+      "1",
+    ]);
     expect(rows).toHaveLength(yongdeShops + 1);
 
     const counts = await compact.publicCounts();
-    expect(counts.find((c) => c.roadCode === "yongde")).toEqual({ roadCode: "yongde", road: { zh: "永德路", en: "Yongde Road" }, signed: 1, total: yongdeShops });
+    expect(counts.find((c) => c.roadCode === "yongde")).toEqual({
+      roadCode: "yongde",
+      road: { zh: "永德路", en: "Yongde Road" },
+      signed: 1,
+      total: yongdeShops,
+    });
   });
 
   it("a version published by staff asks every bound account to sign again in the same transaction; the shop is outdated until it does, and reminders go out on day 3 and day 7 exactly once", async () => {
     const published = now;
     const v1 = (await compact.latestVersion())!;
-    const content: CompactContent = { title: v1.title.zh, titleEn: v1.title.en, clauses: v1.clauses.map((c, i) => ({ ref: c.ref, text: i === 0 ? "本公约由街区各方共同制定（第二版示例）。" : c.text.zh, textEn: c.text.en })) };
+    const content: CompactContent = {
+      title: v1.title.zh,
+      titleEn: v1.title.en,
+      clauses: v1.clauses.map((c, i) => ({
+        ref: c.ref,
+        text: i === 0 ? "本公约由街区各方共同制定（第二版示例）。" : c.text.zh,
+        textEn: c.text.en,
+      })),
+    };
     expect(await compact.publish(ADMIN, content, published)).toMatchObject({ type: "published", version: 2 });
     const accounts = await db.prisma.merchantAccount.count({ where: { revokedAt: null } });
     const notices = await db.prisma.outboxMessage.findMany({ where: { kind: COMPACT_REACK_KIND } });
     expect(notices).toHaveLength(accounts);
-    expect(notices.find((n) => n.chatId === "shopkeeper-noodles")?.payload).toMatchObject({ merchantCode: "yd-noodles", version: 2, reminderDay: null });
+    expect(notices.find((n) => n.chatId === "shopkeeper-noodles")?.payload).toMatchObject({
+      merchantCode: "yd-noodles",
+      version: 2,
+      reminderDay: null,
+    });
 
     const noodles = await db.prisma.merchant.findFirstOrThrow({ where: { code: "yd-noodles" } });
     expect((await compactStandingOf(db.prisma, "wujing", [noodles.id], now)).get(noodles.id)).toBe("outdated");
@@ -235,17 +342,28 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     now = new Date(published.getTime() + 9 * DAY);
     expect(await compact.queueCompactReminders()).toBe(0);
     const reminders = await db.prisma.outboxMessage.findMany({ where: { kind: COMPACT_REMINDER_KIND }, orderBy: { createdAt: "asc" } });
-    expect(reminders.map((r) => (r.payload as { reminderDay: number }).reminderDay)).toEqual([...Array<number>(accounts).fill(3), ...Array<number>(accounts - 1).fill(7)]);
+    expect(reminders.map((r) => (r.payload as { reminderDay: number }).reminderDay)).toEqual([
+      ...Array<number>(accounts).fill(3),
+      ...Array<number>(accounts - 1).fill(7),
+    ]);
     expect(reminders.filter((r) => r.chatId === "shopkeeper-noodles")).toHaveLength(1);
     now = published;
   });
 
   it("staff publish a version in the chat only as admins, and the same content twice publishes once", async () => {
-    const content: CompactContent = { title: "永德路街区自治公约（示例）", titleEn: "Yongde Road compact (sample)", clauses: [{ ref: "第一条", text: "共议共办共治共督。", textEn: "Discuss, handle, govern and supervise together." }] };
+    const content: CompactContent = {
+      title: "永德路街区自治公约（示例）",
+      titleEn: "Yongde Road compact (sample)",
+      clauses: [{ ref: "第一条", text: "共议共办共治共督。", textEn: "Discuss, handle, govern and supervise together." }],
+    };
     expect(await compact.publish(YONGDE_STAFF, content, new Date("2027-01-01T00:00:00+08:00"))).toEqual({ type: "notAllowed" });
     const first = await compact.publish(ADMIN, content, new Date("2027-01-01T00:00:00+08:00"));
     expect(first).toMatchObject({ type: "published", version: 3, contentHash: compactContentHash(content) });
-    expect(await compact.publish(ADMIN, content, new Date("2027-02-01T00:00:00+08:00"))).toEqual({ type: "unchanged", version: 3, contentHash: compactContentHash(content) });
+    expect(await compact.publish(ADMIN, content, new Date("2027-02-01T00:00:00+08:00"))).toEqual({
+      type: "unchanged",
+      version: 3,
+      contentHash: compactContentHash(content),
+    });
     const admin = await db.prisma.staffMember.findFirstOrThrow({ where: { chatUser: { channelUserId: ADMIN.userId } } });
     expect(await db.prisma.compactVersion.findFirstOrThrow({ where: { version: 3 } })).toMatchObject({ publishedByStaffId: admin.id });
     // Version 3 takes effect next year: the version in force is still 2.
@@ -265,7 +383,10 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
   });
 
   it("an import with changed compact text publishes the next version and asks bound accounts to sign again; the notices name the shop and the version only, never a resident", async () => {
-    expect(await reimport(withClauseText("第四版示例文字。"))).toMatchObject({ status: "imported", compact: { version: 4, published: true } });
+    expect(await reimport(withClauseText("第四版示例文字。"))).toMatchObject({
+      status: "imported",
+      compact: { version: 4, published: true },
+    });
     const rows = await db.prisma.outboxMessage.findMany({ where: { kind: { in: [COMPACT_REACK_KIND, COMPACT_REMINDER_KIND] } } });
     expect(rows).toHaveLength(await db.prisma.merchantAccount.count({ where: { revokedAt: null } }));
     for (const row of rows) {

@@ -5,7 +5,10 @@ import { decodeCell } from "./qr-decode.ts";
 
 describe("the printable invitation sheet", () => {
   it("is A4 portrait at 150 dpi, and every cell decodes back to its own shop's link", () => {
-    const links = Array.from({ length: 14 }, (_, i) => `https://t.me/linli_test_bot?start=merchant-${"ABCDEFGHJK".slice(0, 9)}${"23456789ABCDEFGH"[i]}`);
+    const links = Array.from(
+      { length: 14 },
+      (_, i) => `https://t.me/linli_test_bot?start=merchant-${"ABCDEFGHJK".slice(0, 9)}${"23456789ABCDEFGH"[i]}`,
+    );
     const sheets = renderQrSheets(links.map((link, i) => ({ link, number: i + 1 })));
     expect(sheets).toHaveLength(2);
     for (const sheet of sheets) {

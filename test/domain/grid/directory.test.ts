@@ -25,7 +25,9 @@ describe("the grid directory", () => {
     const withoutZizhu = { ...data, neighbourhoods: data.neighbourhoods.filter((n) => n.code !== "zizhu-peninsula") };
     withoutZizhu.roads = withoutZizhu.roads.map((road) => ({
       ...road,
-      segments: road.segments.map((segment) => (segment.neighbourhood === "zizhu-peninsula" ? { ...segment, neighbourhood: undefined } : segment)),
+      segments: road.segments.map((segment) =>
+        segment.neighbourhood === "zizhu-peninsula" ? { ...segment, neighbourhood: undefined } : segment,
+      ),
     }));
     await importTownData(db.prisma, withoutZizhu, "edited-file-hash", TOWN_TIME_ZONE);
 
@@ -43,9 +45,15 @@ describe("the town's own places that prompts quote", () => {
       neighbourhood: { zh: "虹梅新苑第一", en: "Hongmei Xinyuan No. 1 Neighbourhood" },
     });
     const road = snapshot.roads[0]!;
-    const oddFromTwo = new GridIndex({ ...snapshot, roads: [{ ...road, segments: [{ ...road.segments[0]!, from: 2, to: 9, parity: "ODD" }] }] });
+    const oddFromTwo = new GridIndex({
+      ...snapshot,
+      roads: [{ ...road, segments: [{ ...road.segments[0]!, from: 2, to: 9, parity: "ODD" }] }],
+    });
     expect(oddFromTwo.examples().address).toEqual({ road: road.name, houseNumber: 3 });
-    expect(new GridIndex({ ...snapshot, roads: [], neighbourhoods: [] }).examples()).toEqual({ address: undefined, neighbourhood: undefined });
+    expect(new GridIndex({ ...snapshot, roads: [], neighbourhoods: [] }).examples()).toEqual({
+      address: undefined,
+      neighbourhood: undefined,
+    });
   });
 });
 

@@ -29,7 +29,9 @@ async function snapshot(prisma: PrismaClient) {
 /** A minimal report, as the reports service would file it, so the import has something that depends on a category and a shop. */
 async function fileReport(prisma: PrismaClient, categoryCode: string, merchantCode?: string) {
   const category = await prisma.reportCategory.findUniqueOrThrow({ where: { townCode_code: { townCode: "wujing", code: categoryCode } } });
-  const merchant = merchantCode ? await prisma.merchant.findUniqueOrThrow({ where: { townCode_code: { townCode: "wujing", code: merchantCode } } }) : null;
+  const merchant = merchantCode
+    ? await prisma.merchant.findUniqueOrThrow({ where: { townCode_code: { townCode: "wujing", code: merchantCode } } })
+    : null;
   const reporter = await prisma.chatUser.upsert({
     where: { channel_channelUserId: { channel: "web", channelUserId: "resident-1" } },
     create: { channel: "web", channelUserId: "resident-1", chatId: "chat-1" },
@@ -101,9 +103,14 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
       routeToDistrictId: null,
       sortOrder: 6,
     });
-    expect(before.categories.find((c) => c.code === "pavement-trading")!.keywords).toEqual(expect.arrayContaining(["摆摊", "占道", "stall"]));
+    expect(before.categories.find((c) => c.code === "pavement-trading")!.keywords).toEqual(
+      expect.arrayContaining(["摆摊", "占道", "stall"]),
+    );
     expect(before.categories.filter((c) => c.routeToRoadCommitteeId !== null || c.routeToDistrictId !== null)).toHaveLength(1);
-    expect(before.merchants.find((m) => m.code === "yd-noodles")).toMatchObject({ roadId: idsByCode(before.roads).yongde, houseNumber: 12 });
+    expect(before.merchants.find((m) => m.code === "yd-noodles")).toMatchObject({
+      roadId: idsByCode(before.roads).yongde,
+      houseNumber: 12,
+    });
     expect(before.merchants.find((m) => m.code === "jh-bike-repair")!.houseNumber).toBeNull();
     expect(before.districts.find((d) => d.code === "d1")!.boundary).toEqual(sample.data.districts[0]!.boundary);
     expect(before.neighbourhoods.find((n) => n.code === "zizhu-peninsula")!.aliases).toContain("紫竹半岛");
@@ -142,7 +149,10 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
     expect(after.districts.find((d) => d.code === "d1")!.officePhone).toBe("021-0000-9999");
     expect(after.roads.find((r) => r.code === "yongde")!.aliases).toContain("永德老街");
     expect(after.towns[0]).toMatchObject({ dataHash: "edited", referencePrefix: "WJZ" });
-    expect(after.categories.find((c) => c.code === "noise")).toMatchObject({ routeToDistrictId: idsByCode(after.districts).d2, routeToRoadCommitteeId: null });
+    expect(after.categories.find((c) => c.code === "noise")).toMatchObject({
+      routeToDistrictId: idsByCode(after.districts).d2,
+      routeToRoadCommitteeId: null,
+    });
     expect(after.categories.find((c) => c.code === "noise")!.keywords).toContain("蹦迪");
     expect(after.merchants.find((m) => m.code === "yd-noodles")!.houseNumber).toBe(14);
     const withoutIds = <T extends { id: string }>(rows: T[]) => rows.map(({ id: _id, ...rest }) => rest);
@@ -208,7 +218,10 @@ describe.each(DATABASE_KINDS)("importing town data on %s", (kind) => {
     data.categories = data.categories.filter((c) => c.code !== "signage");
     data.merchants = data.merchants.filter((m) => m.code !== "yd-noodles");
     const result = await importTownData(prisma, data, "fewer", TOWN_TIME_ZONE);
-    expect(result).toMatchObject({ categories: { updated: 8, removed: 1 }, merchants: { updated: sample.data.merchants.length - 1, removed: 1 } });
+    expect(result).toMatchObject({
+      categories: { updated: 8, removed: 1 },
+      merchants: { updated: sample.data.merchants.length - 1, removed: 1 },
+    });
 
     const after = await snapshot(prisma);
     const { signage: _signage, ...keptCategories } = idsByCode(before.categories);

@@ -305,7 +305,14 @@ describe("town data validation", () => {
 
   it("the editor schema describes every field in Chinese and English and leaves defaulted fields optional", () => {
     const schema = townDataJsonSchema() as {
-      properties: { roads: { items: { required: string[]; properties: { segments: { items: { required: string[]; properties: Record<string, { description?: string }> } } } } } };
+      properties: {
+        roads: {
+          items: {
+            required: string[];
+            properties: { segments: { items: { required: string[]; properties: Record<string, { description?: string }> } } };
+          };
+        };
+      };
     };
     const road = schema.properties.roads.items;
     expect(road.required).not.toContain("aliases");
@@ -341,12 +348,30 @@ describe("alert destinations in town data", () => {
     raw.alertDestinations = [
       { code: "ok", name: "工作群", telegramChatId: "-1001234567890", districts: [district] },
       { code: "no-address", name: "没有地址" },
-      { code: "both", name: "两个地址", telegramChatId: "-1001", wecomRobotUrl: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc" },
-      { code: "unknown", name: "未知代码", telegramChatId: "-1001234567891", districts: ["nowhere"], roadCommittees: ["nope"], categories: ["nothing"] },
+      {
+        code: "both",
+        name: "两个地址",
+        telegramChatId: "-1001",
+        wecomRobotUrl: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc",
+      },
+      {
+        code: "unknown",
+        name: "未知代码",
+        telegramChatId: "-1001234567891",
+        districts: ["nowhere"],
+        roadCommittees: ["nope"],
+        categories: ["nothing"],
+      },
     ];
     const paths = pathsOf(raw).map((p) => p.join("."));
     expect(paths).toEqual(
-      expect.arrayContaining(["alertDestinations.1", "alertDestinations.2.telegramChatId", "alertDestinations.3.districts.0", "alertDestinations.3.roadCommittees.0", "alertDestinations.3.categories.0"]),
+      expect.arrayContaining([
+        "alertDestinations.1",
+        "alertDestinations.2.telegramChatId",
+        "alertDestinations.3.districts.0",
+        "alertDestinations.3.roadCommittees.0",
+        "alertDestinations.3.categories.0",
+      ]),
     );
     expect(paths.some((p) => p.startsWith("alertDestinations.0"))).toBe(false);
   });

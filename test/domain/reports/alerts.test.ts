@@ -12,9 +12,33 @@ beforeAll(async () => {
   town = await openSampleServices();
   const { data } = await readTownFile(SAMPLE_TOWN_FILE);
   const alertDestinations = [
-    { code: "rc1-group", name: "第一路管会工作群", telegramChatId: "-1001000000001", locale: "zh" as const, districts: [], roadCommittees: ["rc1"], categories: [] },
-    { code: "d4-group", name: "District 4 staff", telegramChatId: "-1001000000004", locale: "en" as const, districts: ["d4"], roadCommittees: [], categories: [] },
-    { code: "noise-only", name: "噪音专班", telegramChatId: "-1001000000009", locale: "zh" as const, districts: [], roadCommittees: [], categories: ["noise"] },
+    {
+      code: "rc1-group",
+      name: "第一路管会工作群",
+      telegramChatId: "-1001000000001",
+      locale: "zh" as const,
+      districts: [],
+      roadCommittees: ["rc1"],
+      categories: [],
+    },
+    {
+      code: "d4-group",
+      name: "District 4 staff",
+      telegramChatId: "-1001000000004",
+      locale: "en" as const,
+      districts: ["d4"],
+      roadCommittees: [],
+      categories: [],
+    },
+    {
+      code: "noise-only",
+      name: "噪音专班",
+      telegramChatId: "-1001000000009",
+      locale: "zh" as const,
+      districts: [],
+      roadCommittees: [],
+      categories: ["noise"],
+    },
   ];
   await importTownData(town.db.prisma, { ...data, alertDestinations }, "with-alert-destinations", TOWN_TIME_ZONE);
   await town.grid.refreshIfChanged();
@@ -23,12 +47,19 @@ afterAll(async () => {
   await town.close();
 });
 
-const alertsFor = (reference: string) => town.db.prisma.outboxMessage.findMany({ where: { kind: "alert.new", payload: { path: ["reference"], equals: reference } } });
+const alertsFor = (reference: string) =>
+  town.db.prisma.outboxMessage.findMany({ where: { kind: "alert.new", payload: { path: ["reference"], equals: reference } } });
 
 describe("staff alerts for new reports", () => {
   it("go to the groups subscribed to the report's road committee or district and category, never naming the reporter", async () => {
     const result = await town.reports.submit(
-      { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "门口摆摊，摊主电话13812345678", photoIds: [], contactAllowed: true },
+      {
+        categoryCode: "pavement-trading",
+        place: { roadCode: "yongde", houseNumber: 12 },
+        description: "门口摆摊，摊主电话13812345678",
+        photoIds: [],
+        contactAllowed: true,
+      },
       reporter,
       declining(),
     );
@@ -45,7 +76,13 @@ describe("staff alerts for new reports", () => {
 
   it("a noise report at a shared location in district 4 reaches the district group in English and the noise group, with a map link", async () => {
     const result = await town.reports.submit(
-      { categoryCode: "noise", place: { latitude: 31.01, longitude: 121.47 }, description: "半夜施工噪音", photoIds: [], contactAllowed: false },
+      {
+        categoryCode: "noise",
+        place: { latitude: 31.01, longitude: 121.47 },
+        description: "半夜施工噪音",
+        photoIds: [],
+        contactAllowed: false,
+      },
       { ...reporter, userId: "alert-2", chatId: "alert-2" },
       declining(),
     );
@@ -60,10 +97,30 @@ describe("staff alerts for new reports", () => {
 
   it("a blocked resident's report raises no alert", async () => {
     const blocked = { ...reporter, userId: "alert-blocked", chatId: "alert-blocked" };
-    const first = await town.reports.submit({ categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 201 }, description: "又在摆摊占道", photoIds: [], contactAllowed: false }, blocked, declining());
+    const first = await town.reports.submit(
+      {
+        categoryCode: "pavement-trading",
+        place: { roadCode: "yongde", houseNumber: 201 },
+        description: "又在摆摊占道",
+        photoIds: [],
+        contactAllowed: false,
+      },
+      blocked,
+      declining(),
+    );
     if (first.type !== "created") throw new Error(first.type);
     await town.reports.blockUser({ channel: "telegram", userId: "alert-blocked" }, { staffId: "s", label: "管理员" }, "恶意举报");
-    const second = await town.reports.submit({ categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 401 }, description: "又在摆摊占道", photoIds: [], contactAllowed: false }, blocked, declining());
+    const second = await town.reports.submit(
+      {
+        categoryCode: "pavement-trading",
+        place: { roadCode: "yongde", houseNumber: 401 },
+        description: "又在摆摊占道",
+        photoIds: [],
+        contactAllowed: false,
+      },
+      blocked,
+      declining(),
+    );
     if (second.type !== "created") throw new Error(second.type);
     expect(await alertsFor(second.reference)).toEqual([]);
   });

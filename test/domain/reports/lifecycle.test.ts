@@ -41,7 +41,12 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
   };
   const openReferences = async () => (await db.prisma.report.findMany({ select: { reference: true } })).map((r) => r.reference);
   const statusUpdates = async (reference: string) =>
-    (await db.prisma.outboxMessage.findMany({ where: { kind: { in: ["report.status", "report.rerouted"] } }, orderBy: { createdAt: "asc" } }))
+    (
+      await db.prisma.outboxMessage.findMany({
+        where: { kind: { in: ["report.status", "report.rerouted"] } },
+        orderBy: { createdAt: "asc" },
+      })
+    )
       .map((row) => ({ ...row, payload: row.payload as unknown as ResidentUpdatePayload }))
       .filter((row) => row.payload.reference === reference);
 
@@ -49,7 +54,12 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     // Each reading of the clock is a second later, so every entry has its own moment, as in real use.
     const clock = () => (now = new Date(now.getTime() + 1000));
     ({ db, reports } = await openSampleReports(kind, { clock, reports: { rateLimit: { count: 1000, windowMinutes: 10 } } }));
-    category = (await db.prisma.reportCategory.findFirstOrThrow({ where: { routeToRoadCommitteeId: null, routeToDistrictId: null, code: { not: "other" } }, orderBy: { sortOrder: "asc" } })).code;
+    category = (
+      await db.prisma.reportCategory.findFirstOrThrow({
+        where: { routeToRoadCommitteeId: null, routeToDistrictId: null, code: { not: "other" } },
+        orderBy: { sortOrder: "asc" },
+      })
+    ).code;
   });
   beforeEach(() => {
     now = new Date("2026-05-04T02:00:00Z");
@@ -66,7 +76,10 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     now = new Date(now.getTime() + 60_000);
     expect(await reports.resolve(reference, CLERK, "纸箱已清走")).toMatchObject({ type: "ok", status: "RESOLVED" });
 
-    const report = await db.prisma.report.findUniqueOrThrow({ where: { reference }, include: { events: { orderBy: { createdAt: "asc" } } } });
+    const report = await db.prisma.report.findUniqueOrThrow({
+      where: { reference },
+      include: { events: { orderBy: { createdAt: "asc" } } },
+    });
     expect(report.resolvedAt).toEqual(report.events.at(-1)!.createdAt);
     expect(report.events.map((e) => [e.type, e.fromStatus, e.toStatus, e.actorKind, e.actorId, e.actorLabel, e.note])).toEqual([
       ["SUBMITTED", null, "SUBMITTED", "RESIDENT", report.reporterId, null, null],
@@ -84,7 +97,11 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     expect(await reports.acknowledge(reference, CLERK)).toEqual({ type: "badTransition", from: "ACKNOWLEDGED", to: "ACKNOWLEDGED" });
     expect(await reports.resolve(reference, CLERK, "劝导后已整改")).toMatchObject({ type: "ok", status: "RESOLVED" });
     expect(await reports.reject(reference, CLERK, "INVALID", "x")).toEqual({ type: "badTransition", from: "RESOLVED", to: "REJECTED" });
-    expect(await reports.reroute(reference, CLERK, { districtCode: "d1" }, "x")).toEqual({ type: "badTransition", from: "RESOLVED", to: "RESOLVED" });
+    expect(await reports.reroute(reference, CLERK, { districtCode: "d1" }, "x")).toEqual({
+      type: "badTransition",
+      from: "RESOLVED",
+      to: "RESOLVED",
+    });
     expect(await reports.acknowledge("WJ-2026-999999", CLERK)).toEqual({ type: "notFound" });
     expect(await db.prisma.report.findUniqueOrThrow({ where: { reference } })).toMatchObject({ status: "RESOLVED" });
   });
@@ -121,12 +138,15 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
 
     expect(rows).toHaveLength(6);
     // One event's updates share its moment; their order among themselves means nothing (each goes to its own chat).
-    expect(resolved.map((row) => [row.chatId, row.channel, row.dedupeKey, row.payload.relation, row.payload.askFeedback]).sort()).toEqual([
-      [reporter.chatId, "telegram", `${event.id}:${idOf(reporter)}`, "reporter", true],
-      [fans[0]!.chatId, "telegram", `${event.id}:${idOf(fans[0]!)}`, "follower", false],
-      [fans[1]!.chatId, "telegram", `${event.id}:${idOf(fans[1]!)}`, "follower", false],
-    ].sort());
-    for (const row of resolved) expect(row.payload).toMatchObject({ reference, status: "RESOLVED", note: "已处理，如有问题请拨打021-****34", rejectReason: null });
+    expect(resolved.map((row) => [row.chatId, row.channel, row.dedupeKey, row.payload.relation, row.payload.askFeedback]).sort()).toEqual(
+      [
+        [reporter.chatId, "telegram", `${event.id}:${idOf(reporter)}`, "reporter", true],
+        [fans[0]!.chatId, "telegram", `${event.id}:${idOf(fans[0]!)}`, "follower", false],
+        [fans[1]!.chatId, "telegram", `${event.id}:${idOf(fans[1]!)}`, "follower", false],
+      ].sort(),
+    );
+    for (const row of resolved)
+      expect(row.payload).toMatchObject({ reference, status: "RESOLVED", note: "已处理，如有问题请拨打021-****34", rejectReason: null });
   });
 
   it("leaves the report and every update unchanged when one recipient's update cannot be queued", async () => {
@@ -146,16 +166,35 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     const original = await fileReport(1);
     const duplicate = await fileReport(2, { place: { roadCode: "yongde", houseNumber: 14 } });
     expect(await reports.reject(duplicate.reference, CLERK, "DUPLICATE", "与原举报为同一问题")).toEqual({ type: "unknownTarget" });
-    expect(await reports.reject(duplicate.reference, CLERK, "DUPLICATE", "同一问题", duplicate.reference)).toEqual({ type: "unknownTarget" });
-    expect(await reports.reject(duplicate.reference, CLERK, "DUPLICATE", "与原举报为同一问题", original.reference)).toMatchObject({ type: "ok", status: "REJECTED" });
+    expect(await reports.reject(duplicate.reference, CLERK, "DUPLICATE", "同一问题", duplicate.reference)).toEqual({
+      type: "unknownTarget",
+    });
+    expect(await reports.reject(duplicate.reference, CLERK, "DUPLICATE", "与原举报为同一问题", original.reference)).toMatchObject({
+      type: "ok",
+      status: "REJECTED",
+    });
 
-    const stored = await db.prisma.report.findUniqueOrThrow({ where: { reference: duplicate.reference }, include: { duplicateOf: true, _count: { select: { followers: true } } } });
-    expect(stored).toMatchObject({ status: "REJECTED", rejectReason: "DUPLICATE", duplicateOf: { reference: original.reference }, _count: { followers: 0 } });
-    const followersOfOriginal = await db.prisma.reportFollower.findMany({ where: { report: { reference: original.reference } }, include: { user: true } });
-    expect(followersOfOriginal.map((f) => f.user.channelUserId).sort()).toEqual([original.fans[0]!, duplicate.reporter, ...duplicate.fans].map((u) => u.userId).sort());
+    const stored = await db.prisma.report.findUniqueOrThrow({
+      where: { reference: duplicate.reference },
+      include: { duplicateOf: true, _count: { select: { followers: true } } },
+    });
+    expect(stored).toMatchObject({
+      status: "REJECTED",
+      rejectReason: "DUPLICATE",
+      duplicateOf: { reference: original.reference },
+      _count: { followers: 0 },
+    });
+    const followersOfOriginal = await db.prisma.reportFollower.findMany({
+      where: { report: { reference: original.reference } },
+      include: { user: true },
+    });
+    expect(followersOfOriginal.map((f) => f.user.channelUserId).sort()).toEqual(
+      [original.fans[0]!, duplicate.reporter, ...duplicate.fans].map((u) => u.userId).sort(),
+    );
     const told = await statusUpdates(duplicate.reference);
     expect(told.map((row) => row.chatId).sort()).toEqual([duplicate.reporter, ...duplicate.fans].map((u) => u.chatId).sort());
-    for (const row of told) expect(row.payload).toMatchObject({ status: "REJECTED", rejectReason: "DUPLICATE", duplicateOf: original.reference });
+    for (const row of told)
+      expect(row.payload).toMatchObject({ status: "REJECTED", rejectReason: "DUPLICATE", duplicateOf: original.reference });
     expect((await reports.myReports(duplicate.reporter)).map((r) => [r.reference, r.relation])).toEqual(
       expect.arrayContaining([
         [duplicate.reference, "reporter"],
@@ -169,10 +208,17 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     await reports.acknowledge(reference, CLERK);
     expect(await reports.reroute(reference, CLERK, { districtCode: "no-such-district" }, "转片区")).toEqual({ type: "unknownTarget" });
     expect(await reports.reroute(reference, CLERK, { districtCode: "d2" }, "")).toEqual({ type: "noteRequired" });
-    expect(await reports.reroute(reference, CLERK, { districtCode: "d2" }, "属于小区内部事务，转片区")).toEqual({ type: "ok", reference, status: "ACKNOWLEDGED" });
+    expect(await reports.reroute(reference, CLERK, { districtCode: "d2" }, "属于小区内部事务，转片区")).toEqual({
+      type: "ok",
+      reference,
+      status: "ACKNOWLEDGED",
+    });
     expect(await reports.reroute(reference, CLERK, { roadCommitteeCode: "rc2" }, "转第二路管会")).toMatchObject({ type: "ok" });
 
-    const report = await db.prisma.report.findUniqueOrThrow({ where: { reference }, include: { events: { orderBy: { createdAt: "asc" } }, routedRoadCommittee: true } });
+    const report = await db.prisma.report.findUniqueOrThrow({
+      where: { reference },
+      include: { events: { orderBy: { createdAt: "asc" } }, routedRoadCommittee: true },
+    });
     expect(report).toMatchObject({ status: "ACKNOWLEDGED", routedDistrictId: null, routedRoadCommittee: { code: "rc2" } });
     expect(report.events.map((e) => e.type)).toEqual(["SUBMITTED", "STATUS_CHANGED", "REROUTED", "REROUTED"]);
     const view = fullView(await reports.viewForResident(reference, reporter));
@@ -185,10 +231,15 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     const { reference } = await fileReport();
     await reports.acknowledge(reference, CLERK);
     expect(await reports.startProgress(reference, CLERK, "\u202e已联系\u200b店主\u2066")).toMatchObject({ type: "ok" });
-    expect(await reports.reroute(reference, CLERK, { roadCommitteeCode: "rc2" }, "\u2067转\ufeff第二路管会\u2069")).toMatchObject({ type: "ok" });
+    expect(await reports.reroute(reference, CLERK, { roadCommitteeCode: "rc2" }, "\u2067转\ufeff第二路管会\u2069")).toMatchObject({
+      type: "ok",
+    });
     expect(await reports.resolve(reference, CLERK, "\u200b\u202e\u2066\u2069\ufeff ")).toEqual({ type: "noteRequired" });
     expect(await reports.resolve(reference, CLERK, "纸箱\u200d已清走\u202c")).toMatchObject({ type: "ok" });
-    const events = await db.prisma.reportEvent.findMany({ where: { report: { reference }, note: { not: null } }, orderBy: { createdAt: "asc" } });
+    const events = await db.prisma.reportEvent.findMany({
+      where: { report: { reference }, note: { not: null } },
+      orderBy: { createdAt: "asc" },
+    });
     expect(events.map((event) => event.note)).toEqual(["已联系店主", "转第二路管会", "纸箱已清走"]);
     const sent = (await statusUpdates(reference)).map((row) => row.payload.note).filter((note) => note !== null);
     expect(sent).toEqual(["已联系店主", "转第二路管会", "纸箱已清走"]);
@@ -202,9 +253,17 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     now = new Date(now.getTime() + (DEFAULT_REPORTS_OPTIONS.reopenWindowDays - 1) * DAY);
     expect(await reports.recordFeedback(reference, reporter, { fixed: false })).toEqual({ type: "reopened", reference });
 
-    const report = await db.prisma.report.findUniqueOrThrow({ where: { reference }, include: { events: { orderBy: { createdAt: "asc" } } } });
+    const report = await db.prisma.report.findUniqueOrThrow({
+      where: { reference },
+      include: { events: { orderBy: { createdAt: "asc" } } },
+    });
     expect(report).toMatchObject({ status: "IN_PROGRESS", resolvedAt: null });
-    expect(report.events.at(-1)).toMatchObject({ type: "REOPENED", fromStatus: "RESOLVED", toStatus: "IN_PROGRESS", actorKind: "RESIDENT" });
+    expect(report.events.at(-1)).toMatchObject({
+      type: "REOPENED",
+      fromStatus: "RESOLVED",
+      toStatus: "IN_PROGRESS",
+      actorKind: "RESIDENT",
+    });
     const reopened = (await statusUpdates(reference)).filter((row) => row.payload.reopened);
     expect(reopened.map((row) => row.chatId)).toEqual([fans[0]!.chatId]);
     expect(await reports.recordFeedback(reference, reporter, { fixed: false })).toEqual({ type: "notAllowed" });
@@ -230,7 +289,10 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     expect(await reports.recordFeedback(reference, reporter, { rating: 2.5 })).toEqual({ type: "notAllowed" });
     expect(await reports.recordFeedback(reference, fans[0]!, { rating: 1 })).toEqual({ type: "notAllowed" });
     expect(await reports.recordFeedback(reference, reporter, { rating: 4 })).toEqual({ type: "recorded", reference });
-    const report = await db.prisma.report.findUniqueOrThrow({ where: { reference }, include: { events: { orderBy: { createdAt: "asc" } } } });
+    const report = await db.prisma.report.findUniqueOrThrow({
+      where: { reference },
+      include: { events: { orderBy: { createdAt: "asc" } } },
+    });
     expect(report.rating).toBe(4);
     expect(report.status).toBe("RESOLVED");
     expect(report.events.slice(-2).map((e) => e.type)).toEqual(["CONFIRMED_FIXED", "RATED"]);
@@ -242,11 +304,20 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     await reports.startProgress(reference, CLERK, "已联系店主，电话13987654321");
     const staffMember = someone();
     const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
-    const invitation = await staff.invite("bootstrap", { role: "DISTRICT_STAFF", label: "第二片区工作人员", districtCodes: ["d2"], roadCommitteeCodes: [] });
+    const invitation = await staff.invite("bootstrap", {
+      role: "DISTRICT_STAFF",
+      label: "第二片区工作人员",
+      districtCodes: ["d2"],
+      roadCommitteeCodes: [],
+    });
     if (invitation.type !== "created") throw new Error("expected an invitation");
     expect(await staff.redeem(invitation.code, staffMember)).toMatchObject({ type: "bound" });
 
-    for (const [viewer, relation] of [[reporter, "reporter"], [fans[0]!, "follower"], [staffMember, "staff"]] as const) {
+    for (const [viewer, relation] of [
+      [reporter, "reporter"],
+      [fans[0]!, "follower"],
+      [staffMember, "staff"],
+    ] as const) {
       const view = fullView(await reports.viewForResident(reference.toLowerCase(), viewer));
       expect(view).toMatchObject({
         reference,
@@ -266,7 +337,8 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
         ["STATUS_CHANGED", "IN_PROGRESS", "staff", "已联系店主，电话139****4321"],
       ]);
       const shown = JSON.stringify(view);
-      for (const secret of [reporter.userId, reporter.chatId, fans[0]!.userId, CLERK.staffId, CLERK.label, "13812345678", "13987654321"]) expect(shown).not.toContain(secret);
+      for (const secret of [reporter.userId, reporter.chatId, fans[0]!.userId, CLERK.staffId, CLERK.label, "13812345678", "13987654321"])
+        expect(shown).not.toContain(secret);
     }
   });
 

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
-import { createMerchantReports, MERCHANT_ANSWER_ALERT_KIND, MERCHANT_REPORT_KIND, MERCHANT_STATUS_KIND, type MerchantReports } from "../../../src/domain/reports/merchant-answers.ts";
+import {
+  createMerchantReports,
+  MERCHANT_ANSWER_ALERT_KIND,
+  MERCHANT_REPORT_KIND,
+  MERCHANT_STATUS_KIND,
+  type MerchantReports,
+} from "../../../src/domain/reports/merchant-answers.ts";
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { acknowledgeCompact, bindShop, publishCompact, reportFiler, STAFF_GROUPS, withStaffGroups } from "../../support/shop-reports.ts";
@@ -14,7 +20,13 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
   let file: ReturnType<typeof reportFiler>;
   const owner = { channel: "telegram" as const, userId: "noodle-owner", chatId: "noodle-owner-chat" };
   const manager = { channel: "web" as const, userId: "noodle-manager", chatId: "noodle-manager-chat", locale: "en" as const };
-  const reporter = { channel: "telegram", userId: "reporter-7731", chatId: "reporter-7731-chat", displayName: "欧阳娜娜", locale: "zh" as const };
+  const reporter = {
+    channel: "telegram",
+    userId: "reporter-7731",
+    chatId: "reporter-7731-chat",
+    displayName: "欧阳娜娜",
+    locale: "zh" as const,
+  };
 
   beforeAll(async () => {
     town = await openSampleServices({ kind });
@@ -22,7 +34,11 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     await withStaffGroups(town);
     await bindShop(town.db.prisma, "yd-noodles", owner);
     await bindShop(town.db.prisma, "yd-noodles", manager);
-    const revoked = await bindShop(town.db.prisma, "yd-noodles", { channel: "telegram", userId: "former-owner", chatId: "former-owner-chat" });
+    const revoked = await bindShop(town.db.prisma, "yd-noodles", {
+      channel: "telegram",
+      userId: "former-owner",
+      chatId: "former-owner-chat",
+    });
     await town.db.prisma.merchantAccount.update({ where: { id: revoked.accountId }, data: { revokedAt: new Date() } });
     file = reportFiler(town);
   });
@@ -31,7 +47,10 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
   });
 
   const rowsOf = (reference: string, kind: string) =>
-    town.db.prisma.outboxMessage.findMany({ where: { kind, payload: { path: ["reference"], equals: reference } }, orderBy: { chatId: "asc" } });
+    town.db.prisma.outboxMessage.findMany({
+      where: { kind, payload: { path: ["reference"], equals: reference } },
+      orderBy: { chatId: "asc" },
+    });
 
   it("a report naming a bound shop queues a notice to each of its accounts, with the masked description and without the reporter", async () => {
     const reference = await file("yd-noodles", reporter, { description: "面馆门口摆桌子，老板电话13812345678" });
@@ -43,16 +62,28 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     expect(shownText(chinese)).toContain("地点：永德路12号");
     expect(shownText(chinese)).toContain("138****5678");
     expect(chinese[0]).toMatchObject({ type: "choices", options: [{ label: "✅ 已整改" }, { label: "❓ 有异议" }, { label: "🔎 查看" }] });
-    expect(shownText(renderOutboxRow(rows.find((row) => row.chatId === manager.chatId)!, TOWN_TIME_ZONE)!)).toContain("concerning Sample Noodle Shop");
+    expect(shownText(renderOutboxRow(rows.find((row) => row.chatId === manager.chatId)!, TOWN_TIME_ZONE)!)).toContain(
+      "concerning Sample Noodle Shop",
+    );
   });
 
   it("the notice is written in the submitting transaction: when it cannot be written, the report is not filed either", async () => {
     const prisma = town.db.prisma;
-    await prisma.$executeRawUnsafe(`CREATE FUNCTION refuse_merchant_notice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no merchant notices today'; END $$`);
-    await prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_merchant_notice BEFORE INSERT ON "OutboxMessage" FOR EACH ROW WHEN (NEW."kind" = 'merchant.report') EXECUTE FUNCTION refuse_merchant_notice()`);
+    await prisma.$executeRawUnsafe(
+      `CREATE FUNCTION refuse_merchant_notice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no merchant notices today'; END $$`,
+    );
+    await prisma.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_merchant_notice BEFORE INSERT ON "OutboxMessage" FOR EACH ROW WHEN (NEW."kind" = 'merchant.report') EXECUTE FUNCTION refuse_merchant_notice()`,
+    );
     const before = await prisma.report.count();
     try {
-      await expect(file("yd-noodles", { ...reporter, userId: "rollback-reporter", chatId: "rollback-reporter" }, { place: { roadCode: "yongde", houseNumber: 60 } })).rejects.toThrow(/no merchant notices today/);
+      await expect(
+        file(
+          "yd-noodles",
+          { ...reporter, userId: "rollback-reporter", chatId: "rollback-reporter" },
+          { place: { roadCode: "yongde", houseNumber: 60 } },
+        ),
+      ).rejects.toThrow(/no merchant notices today/);
     } finally {
       await prisma.$executeRawUnsafe(`DROP TRIGGER refuse_merchant_notice ON "OutboxMessage"`);
       await prisma.$executeRawUnsafe(`DROP FUNCTION refuse_merchant_notice()`);
@@ -62,7 +93,11 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
   });
 
   it("no notice for a shop without accounts, nor for a blocked reporter's unrouted report", async () => {
-    const fruit = await file("yd-fruit", { ...reporter, userId: "fruit-reporter", chatId: "fruit-reporter" }, { place: { roadCode: "yongde", houseNumber: 15 } });
+    const fruit = await file(
+      "yd-fruit",
+      { ...reporter, userId: "fruit-reporter", chatId: "fruit-reporter" },
+      { place: { roadCode: "yongde", houseNumber: 15 } },
+    );
     expect(await rowsOf(fruit, MERCHANT_REPORT_KIND)).toEqual([]);
     const troll = { ...reporter, userId: "blocked-reporter", chatId: "blocked-reporter" };
     await file(undefined, troll, { place: { roadCode: "yongde", houseNumber: 90 } });
@@ -75,7 +110,9 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
 
   it("an answer's note is stored without zero-width and bidirectional control characters", async () => {
     const reference = await file("yd-noodles", reporter, { place: { roadCode: "yongde", houseNumber: 38 } });
-    expect(await merchants.answer(owner, reference, { kind: "disputed", note: "\u202e桌子在\u200b店内\u2066范围\u2069\ufeff" })).toMatchObject({ type: "ok" });
+    expect(
+      await merchants.answer(owner, reference, { kind: "disputed", note: "\u202e桌子在\u200b店内\u2066范围\u2069\ufeff" }),
+    ).toMatchObject({ type: "ok" });
     const event = await town.db.prisma.reportEvent.findFirstOrThrow({ where: { report: { reference }, actorKind: "MERCHANT" } });
     expect(event.note).toBe("桌子在店内范围");
   });
@@ -84,7 +121,11 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
     const reference = await file("yd-noodles", reporter, { place: { roadCode: "yongde", houseNumber: 36 } });
     const photo = await town.media.put(TINY_PNG(61));
     if (!photo.ok) throw new Error(photo.reason);
-    const first = await merchants.answer(owner, reference, { kind: "rectified", note: "桌子已收回，有问题请打13912345678", photoId: photo.mediaId });
+    const first = await merchants.answer(owner, reference, {
+      kind: "rectified",
+      note: "桌子已收回，有问题请打13912345678",
+      photoId: photo.mediaId,
+    });
     expect(first).toEqual({ type: "ok", reference, answer: "rectified", staffGroups: 2 });
     const second = await merchants.answer(manager, reference, { kind: "disputed", note: "桌子在店内范围" });
     expect(second).toMatchObject({ type: "ok", answer: "disputed" });
@@ -95,23 +136,37 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
       ["MERCHANT_RECTIFIED", "桌子已收回，有问题请打139****5678"],
       ["MERCHANT_DISPUTED", "桌子在店内范围"],
     ]);
-    const events = await town.db.prisma.reportEvent.findMany({ where: { report: { reference }, actorKind: "MERCHANT" }, orderBy: { createdAt: "asc" } });
+    const events = await town.db.prisma.reportEvent.findMany({
+      where: { report: { reference }, actorKind: "MERCHANT" },
+      orderBy: { createdAt: "asc" },
+    });
     expect(events.map((event) => [event.actorLabel, event.photoId])).toEqual([
       ["永德路示例面馆", photo.mediaId],
       ["永德路示例面馆", null],
     ]);
 
     const staffRows = await rowsOf(reference, MERCHANT_ANSWER_ALERT_KIND);
-    expect(staffRows.map((row) => row.chatId).sort()).toEqual([STAFF_GROUPS.rc1, STAFF_GROUPS.rc1, STAFF_GROUPS.d2, STAFF_GROUPS.d2].sort());
-    const rectified = renderOutboxRow(staffRows.find((row) => row.chatId === STAFF_GROUPS.rc1 && (row.payload as { answer: string }).answer === "rectified")!, TOWN_TIME_ZONE)!;
+    expect(staffRows.map((row) => row.chatId).sort()).toEqual(
+      [STAFF_GROUPS.rc1, STAFF_GROUPS.rc1, STAFF_GROUPS.d2, STAFF_GROUPS.d2].sort(),
+    );
+    const rectified = renderOutboxRow(
+      staffRows.find((row) => row.chatId === STAFF_GROUPS.rc1 && (row.payload as { answer: string }).answer === "rectified")!,
+      TOWN_TIME_ZONE,
+    )!;
     expect(shownText(rectified)).toContain(`永德路示例面馆 表示 ${reference} 已整改`);
     expect(shownText(rectified)).toContain("139****5678");
     expect(rectified[1]).toEqual({ type: "photo", mediaId: photo.mediaId, caption: `${reference} 商户整改照片` });
-    const english = renderOutboxRow(staffRows.find((row) => row.chatId === STAFF_GROUPS.d2 && (row.payload as { answer: string }).answer === "disputed")!, TOWN_TIME_ZONE)!;
+    const english = renderOutboxRow(
+      staffRows.find((row) => row.chatId === STAFF_GROUPS.d2 && (row.payload as { answer: string }).answer === "disputed")!,
+      TOWN_TIME_ZONE,
+    )!;
     expect(shownText(english)).toContain(`Sample Noodle Shop disputes ${reference}`);
 
     const staffView = await town.reports.caseForStaff(reference);
-    expect(staffView!.timeline.filter((entry) => entry.by === "merchant").map((entry) => entry.actorLabel)).toEqual(["永德路示例面馆", "永德路示例面馆"]);
+    expect(staffView!.timeline.filter((entry) => entry.by === "merchant").map((entry) => entry.actorLabel)).toEqual([
+      "永德路示例面馆",
+      "永德路示例面馆",
+    ]);
   });
 
   it("refuses a stranger, a revoked account, another shop's account, a closed case and a note of the wrong length", async () => {
@@ -181,7 +236,9 @@ describe("staff alerts about a shop say whether it signed the compact in force",
   });
 
   const alertText = async (reference: string) => {
-    const row = await town.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "alert.new", chatId: STAFF_GROUPS.rc1, payload: { path: ["reference"], equals: reference } } });
+    const row = await town.db.prisma.outboxMessage.findFirstOrThrow({
+      where: { kind: "alert.new", chatId: STAFF_GROUPS.rc1, payload: { path: ["reference"], equals: reference } },
+    });
     return shownText(renderOutboxRow(row, TOWN_TIME_ZONE)!);
   };
 

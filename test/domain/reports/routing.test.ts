@@ -30,7 +30,11 @@ describe.each(DATABASE_KINDS)("routing reports on %s", (kind) => {
 
   const committeeOfRoad = (roadCode: string) => data.roadCommittees.find((c) => c.roads.includes(roadCode))!;
   const firstNumberOf = (segment: TownData["roads"][number]["segments"][number]) =>
-    segment.parity === "even" && segment.from % 2 === 1 ? segment.from + 1 : segment.parity === "odd" && segment.from % 2 === 0 ? segment.from + 1 : segment.from;
+    segment.parity === "even" && segment.from % 2 === 1
+      ? segment.from + 1
+      : segment.parity === "odd" && segment.from % 2 === 0
+        ? segment.from + 1
+        : segment.from;
 
   it("sends every stretch of every road to that road's committee and files the stretch's district and neighbourhood", async () => {
     // Neighbouring stretches (odd and even sides) are duplicates of each other; these are meant as separate cases.
@@ -39,9 +43,17 @@ describe.each(DATABASE_KINDS)("routing reports on %s", (kind) => {
       for (const segment of road.segments) {
         const houseNumber = firstNumberOf(segment);
         const committee = committeeOfRoad(road.code);
-        expect(await reports.routeFor(plain, { roadCode: road.code, houseNumber })).toEqual({ kind: "roadCommittee", code: committee.code, name: { zh: committee.name, en: committee.nameEn } });
+        expect(await reports.routeFor(plain, { roadCode: road.code, houseNumber })).toEqual({
+          kind: "roadCommittee",
+          code: committee.code,
+          name: { zh: committee.name, en: committee.nameEn },
+        });
 
-        const result = await reports.submit({ categoryCode: plain, place: { roadCode: road.code, houseNumber }, description: "stretch", photoIds: [], contactAllowed: false }, resident(`${road.code}-${houseNumber}`), declining(filed));
+        const result = await reports.submit(
+          { categoryCode: plain, place: { roadCode: road.code, houseNumber }, description: "stretch", photoIds: [], contactAllowed: false },
+          resident(`${road.code}-${houseNumber}`),
+          declining(filed),
+        );
         expect(result).toMatchObject({ type: "created", route: { kind: "roadCommittee", code: committee.code } });
         const stored = await db.prisma.report.findUniqueOrThrow({
           where: { reference: (result as { reference: string }).reference },
@@ -71,23 +83,45 @@ describe.each(DATABASE_KINDS)("routing reports on %s", (kind) => {
   });
 
   it("sends the overridden category to its committee from every road stretch and every neighbourhood", async () => {
-    const expected = overridden.roadCommittee ? { kind: "roadCommittee", code: overridden.roadCommittee } : { kind: "districtCommittee", code: overridden.district };
+    const expected = overridden.roadCommittee
+      ? { kind: "roadCommittee", code: overridden.roadCommittee }
+      : { kind: "districtCommittee", code: overridden.district };
     for (const road of data.roads) {
-      for (const segment of road.segments) expect(await reports.routeFor(overridden.code, { roadCode: road.code, houseNumber: firstNumberOf(segment) })).toMatchObject(expected);
+      for (const segment of road.segments)
+        expect(await reports.routeFor(overridden.code, { roadCode: road.code, houseNumber: firstNumberOf(segment) })).toMatchObject(
+          expected,
+        );
     }
-    for (const neighbourhood of data.neighbourhoods) expect(await reports.routeFor(overridden.code, { neighbourhoodCode: neighbourhood.code })).toMatchObject(expected);
-    const result = await reports.submit({ categoryCode: overridden.code, place: { neighbourhoodCode: data.neighbourhoods[0]!.code }, description: "override", photoIds: [], contactAllowed: true }, resident("override"), declining());
+    for (const neighbourhood of data.neighbourhoods)
+      expect(await reports.routeFor(overridden.code, { neighbourhoodCode: neighbourhood.code })).toMatchObject(expected);
+    const result = await reports.submit(
+      {
+        categoryCode: overridden.code,
+        place: { neighbourhoodCode: data.neighbourhoods[0]!.code },
+        description: "override",
+        photoIds: [],
+        contactAllowed: true,
+      },
+      resident("override"),
+      declining(),
+    );
     expect(result).toMatchObject({ type: "created", route: expected });
   });
 
   it("sends a shared location to the committee of the district whose boundary holds it, and a given district to its committee", async () => {
     for (const district of data.districts) {
-      expect(await reports.routeFor(plain, { districtCode: district.code })).toMatchObject({ kind: "districtCommittee", code: district.code });
+      expect(await reports.routeFor(plain, { districtCode: district.code })).toMatchObject({
+        kind: "districtCommittee",
+        code: district.code,
+      });
       const ring = district.boundary?.[0];
       if (!ring) continue;
       const [lng, lat] = insidePoint(ring);
       expect(grid.index.locate(lat, lng)).toMatchObject({ type: "found", answer: { district: { code: district.code } } });
-      expect(await reports.routeFor(plain, { latitude: lat, longitude: lng })).toMatchObject({ kind: "districtCommittee", code: district.code });
+      expect(await reports.routeFor(plain, { latitude: lat, longitude: lng })).toMatchObject({
+        kind: "districtCommittee",
+        code: district.code,
+      });
     }
   });
 

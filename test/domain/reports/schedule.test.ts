@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderOutboxRow, UnreadableOutboxRowError } from "../../../src/bot/notify/render.ts";
 import { importTownData } from "../../../src/domain/grid/import.ts";
 import { validateTownData, type TownAlertDestination } from "../../../src/domain/grid/town-data.ts";
-import { createAlertScheduler, type AlertScheduler, type DailyDigestPayload, type EscalationPayload, type OverduePayload } from "../../../src/domain/reports/schedule.ts";
+import {
+  createAlertScheduler,
+  type AlertScheduler,
+  type DailyDigestPayload,
+  type EscalationPayload,
+  type OverduePayload,
+} from "../../../src/domain/reports/schedule.ts";
 import type { ReportPlace } from "../../../src/domain/reports/service.ts";
 import { createWorkingCalendar } from "../../../src/domain/time/working-time.ts";
 import type { OutboundMessage } from "../../../src/flows/kit/messages.ts";
@@ -13,19 +19,75 @@ import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
-import { declining, DEFAULT_WORKING_TIME, openSampleServices, resident, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";
+import {
+  declining,
+  DEFAULT_WORKING_TIME,
+  openSampleServices,
+  resident,
+  SAMPLE_TOWN_FILE,
+  type SampleServices,
+  TOWN_TIME_ZONE,
+} from "../../support/town.ts";
 
 /** An instant given as Shanghai wall-clock time (UTC+8 all year). */
 const shanghai = (local: string) => new Date(`${local}+08:00`);
 
 const DESTINATIONS: TownAlertDestination[] = [
-  { code: "rc1-staff", name: "第一路管会工作群", telegramChatId: "-1001000000001", locale: "zh", districts: [], roadCommittees: ["rc1"], categories: [] },
-  { code: "d4-staff", name: "District 4 staff", telegramChatId: "-1001000000004", locale: "en", districts: ["d4"], roadCommittees: [], categories: [] },
-  { code: "town-office", name: "Town office", telegramChatId: "-1001000000099", locale: "en", districts: [], roadCommittees: [], categories: [] },
-  { code: "d1-director", name: "第一片区主任群", telegramChatId: "-1001000000011", locale: "zh", districts: ["d1"], roadCommittees: [], categories: [], escalation: true },
-  { code: "d2-director", name: "District 2 director", telegramChatId: "-1001000000012", locale: "en", districts: ["d2"], roadCommittees: [], categories: [], escalation: true },
+  {
+    code: "rc1-staff",
+    name: "第一路管会工作群",
+    telegramChatId: "-1001000000001",
+    locale: "zh",
+    districts: [],
+    roadCommittees: ["rc1"],
+    categories: [],
+  },
+  {
+    code: "d4-staff",
+    name: "District 4 staff",
+    telegramChatId: "-1001000000004",
+    locale: "en",
+    districts: ["d4"],
+    roadCommittees: [],
+    categories: [],
+  },
+  {
+    code: "town-office",
+    name: "Town office",
+    telegramChatId: "-1001000000099",
+    locale: "en",
+    districts: [],
+    roadCommittees: [],
+    categories: [],
+  },
+  {
+    code: "d1-director",
+    name: "第一片区主任群",
+    telegramChatId: "-1001000000011",
+    locale: "zh",
+    districts: ["d1"],
+    roadCommittees: [],
+    categories: [],
+    escalation: true,
+  },
+  {
+    code: "d2-director",
+    name: "District 2 director",
+    telegramChatId: "-1001000000012",
+    locale: "en",
+    districts: ["d2"],
+    roadCommittees: [],
+    categories: [],
+    escalation: true,
+  },
 ];
-const CHAT = { rc1Staff: "-1001000000001", d4Staff: "-1001000000004", townOffice: "-1001000000099", d1Director: "-1001000000011", d2Director: "-1001000000012" };
+const CHAT = {
+  rc1Staff: "-1001000000001",
+  d4Staff: "-1001000000004",
+  townOffice: "-1001000000099",
+  d1Director: "-1001000000011",
+  d2Director: "-1001000000012",
+};
 const CLERK = { staffId: "staff-1", label: "第一路管会工作人员" };
 const AT_YONGDE_12: ReportPlace = { roadCode: "yongde", houseNumber: 12 }; // district 2, road committee 1
 const AT_YONGDE_400: ReportPlace = { roadCode: "yongde", houseNumber: 400 }; // district 1, road committee 1
@@ -45,7 +107,15 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     await town.grid.refreshIfChanged();
     // The sample's own calendar: Labour Day 1–5 May 2026 off, Saturday 9 May worked.
     const calendar = createWorkingCalendar({ ...DEFAULT_WORKING_TIME, holidays: data.holidays, extraWorkingDays: data.extraWorkingDays });
-    const make = () => createAlertScheduler({ prisma: town.db.prisma, townCode: "wujing", calendar, dailyDigestAt: 8 * 60 + 30, logger: createLogger({ level: "silent" }), clock: () => now });
+    const make = () =>
+      createAlertScheduler({
+        prisma: town.db.prisma,
+        townCode: "wujing",
+        calendar,
+        dailyDigestAt: 8 * 60 + 30,
+        logger: createLogger({ level: "silent" }),
+        clock: () => now,
+      });
     schedulers = [make(), make()];
   });
   afterEach(async () => {
@@ -54,7 +124,11 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
 
   const submit = async (at: Date, place: ReportPlace, categoryCode = "pavement-trading") => {
     now = at;
-    const result = await town.reports.submit({ categoryCode, place, description: "门口摆摊，摊主电话13812345678", photoIds: [], contactAllowed: false }, resident(`sched-${++residents}`), declining());
+    const result = await town.reports.submit(
+      { categoryCode, place, description: "门口摆摊，摊主电话13812345678", photoIds: [], contactAllowed: false },
+      resident(`sched-${++residents}`),
+      declining(),
+    );
     if (result.type !== "created") throw new Error(`expected a new report, got ${result.type}`);
     return result.reference;
   };
@@ -62,10 +136,12 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     now = at;
     return scheduler.runOnce(at);
   };
-  const rows = (kind: string) => town.db.prisma.outboxMessage.findMany({ where: { kind }, orderBy: [{ chatId: "asc" }, { createdAt: "asc" }] });
+  const rows = (kind: string) =>
+    town.db.prisma.outboxMessage.findMany({ where: { kind }, orderBy: [{ chatId: "asc" }, { createdAt: "asc" }] });
   const report = (reference: string) => town.db.prisma.report.findUniqueOrThrow({ where: { reference } });
   const render = (row: { kind: string; payload: unknown }) => renderOutboxRow(row, TOWN_TIME_ZONE) as OutboundMessage[];
-  const buttons = (messages: OutboundMessage[]) => (messages[0]?.type === "choices" ? messages[0].options.map((option) => option.label) : []);
+  const buttons = (messages: OutboundMessage[]) =>
+    messages[0]?.type === "choices" ? messages[0].options.map((option) => option.label) : [];
 
   it("a report of Friday 17:00 waits out the weekend and is escalated on Monday after two working hours, to its district's director", async () => {
     const reference = await submit(shanghai("2026-03-06T17:00:00"), AT_YONGDE_12);
@@ -77,10 +153,18 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
 
     expect((await run(shanghai("2026-03-09T10:30:00"))).escalated).toBe(1);
     const escalated = await rows("alert.escalated");
-    expect(escalated.map((row) => [row.chatId, row.dedupeKey, row.reportId])).toEqual([[CHAT.d2Director, `escalation:${submitted.id}:${(await destinationId("d2-director"))}`, submitted.id]]);
+    expect(escalated.map((row) => [row.chatId, row.dedupeKey, row.reportId])).toEqual([
+      [CHAT.d2Director, `escalation:${submitted.id}:${await destinationId("d2-director")}`, submitted.id],
+    ]);
     const payload = escalated[0]!.payload as unknown as EscalationPayload;
     expect(payload.waitedMinutes).toBe(120);
-    expect(payload.alert).toMatchObject({ reference, locale: "en", place: { zh: "永德路12号（第二片区）" }, description: "门口摆摊，摊主电话138****5678", route: { kind: "roadCommittee", code: "rc1" } });
+    expect(payload.alert).toMatchObject({
+      reference,
+      locale: "en",
+      place: { zh: "永德路12号（第二片区）" },
+      description: "门口摆摊，摊主电话138****5678",
+      route: { kind: "roadCommittee", code: "rc1" },
+    });
     const after = await report(reference);
     expect(after.escalatedAt).toEqual(shanghai("2026-03-09T10:30:00"));
     // Residents see "last changed" in their lists: an escalation is not a change of their report.
@@ -100,7 +184,9 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     const inDistrict4 = await submit(shanghai("2026-03-09T09:01:00"), AT_LONGWU_5500, "parking");
     await run(shanghai("2026-03-09T11:30:00"));
     const escalated = await rows("alert.escalated");
-    expect(escalated.map((row) => [row.chatId, (row.payload as unknown as EscalationPayload).alert.reference])).toEqual([[CHAT.d1Director, inDistrict1]]);
+    expect(escalated.map((row) => [row.chatId, (row.payload as unknown as EscalationPayload).alert.reference])).toEqual([
+      [CHAT.d1Director, inDistrict1],
+    ]);
     expect((await report(inDistrict4)).escalatedAt).toEqual(shanghai("2026-03-09T11:30:00"));
     // Director's groups never get the new-report alert.
     const newAlerts = await rows("alert.new");
@@ -127,11 +213,17 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     for (const at of ["2026-05-01T12:00:00", "2026-05-04T16:00:00", "2026-05-05T17:00:00", "2026-05-06T10:29:00"]) await run(shanghai(at));
     expect(await rows("alert.escalated")).toEqual([]);
     await run(shanghai("2026-05-06T10:30:00"));
-    expect((await rows("alert.escalated")).map((row) => (row.payload as unknown as EscalationPayload).alert.reference)).toEqual([reference]);
+    expect((await rows("alert.escalated")).map((row) => (row.payload as unknown as EscalationPayload).alert.reference)).toEqual([
+      reference,
+    ]);
   });
 
   it("running twice, or two schedulers at once, queues every escalation, reminder and digest exactly once", async () => {
-    const references = [await submit(shanghai("2026-03-02T09:00:00"), AT_YONGDE_12), await submit(shanghai("2026-03-02T09:00:00"), AT_YONGDE_400, "noise"), await submit(shanghai("2026-03-02T09:05:00"), { roadCode: "yongde", houseNumber: 80 }, "parking")];
+    const references = [
+      await submit(shanghai("2026-03-02T09:00:00"), AT_YONGDE_12),
+      await submit(shanghai("2026-03-02T09:00:00"), AT_YONGDE_400, "noise"),
+      await submit(shanghai("2026-03-02T09:05:00"), { roadCode: "yongde", houseNumber: 80 }, "parking"),
+    ];
     const at = shanghai("2026-03-06T09:00:00");
     const [first, second] = await Promise.all([run(at, schedulers[0]), run(at, schedulers[1])]);
     expect(first.escalated + second.escalated).toBe(3);
@@ -163,7 +255,13 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     const overdue = await rows("alert.overdue");
     expect(overdue.map((row) => row.chatId)).toEqual([CHAT.rc1Staff, CHAT.townOffice]);
     const payload = overdue[0]!.payload as unknown as OverduePayload;
-    expect(payload).toMatchObject({ deadline: "2026-03-12 10:00", deadlineAt: shanghai("2026-03-12T10:00:00").toISOString(), workingDays: 3, status: "ACKNOWLEDGED", alert: { reference, locale: "zh" } });
+    expect(payload).toMatchObject({
+      deadline: "2026-03-12 10:00",
+      deadlineAt: shanghai("2026-03-12T10:00:00").toISOString(),
+      workingDays: 3,
+      status: "ACKNOWLEDGED",
+      alert: { reference, locale: "zh" },
+    });
     expect((await report(reference)).overdueRemindedAt).toEqual(shanghai("2026-03-12T10:00:00"));
 
     const zh = render(overdue[0]!);
@@ -236,7 +334,9 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     expect(en).toContain("📊 Daily digest (2026-03-10)");
     expect(en).toContain("🆕 New in the last 24 hours: 2");
     expect(en).toContain("⏰ Overdue: 2");
-    const parking = await town.db.prisma.reportCategory.findUniqueOrThrow({ where: { townCode_code: { townCode: "wujing", code: "parking" } } });
+    const parking = await town.db.prisma.reportCategory.findUniqueOrThrow({
+      where: { townCode_code: { townCode: "wujing", code: "parking" } },
+    });
     expect(en).toContain(`• ${overdueD4} · ${parking.nameEn} · submitted 2026-03-04`);
 
     await run(shanghai("2026-03-11T08:30:00"));
@@ -244,15 +344,24 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
   });
 
   it("a scheduled row whose payload is not what the scheduler writes cannot be rendered", () => {
-    expect(() => renderOutboxRow({ kind: "alert.escalated", payload: { waitedMinutes: 5 } }, TOWN_TIME_ZONE)).toThrow(UnreadableOutboxRowError);
-    expect(() => renderOutboxRow({ kind: "digest.daily", payload: { date: "2026-03-10" } }, TOWN_TIME_ZONE)).toThrow(UnreadableOutboxRowError);
+    expect(() => renderOutboxRow({ kind: "alert.escalated", payload: { waitedMinutes: 5 } }, TOWN_TIME_ZONE)).toThrow(
+      UnreadableOutboxRowError,
+    );
+    expect(() => renderOutboxRow({ kind: "digest.daily", payload: { date: "2026-03-10" } }, TOWN_TIME_ZONE)).toThrow(
+      UnreadableOutboxRowError,
+    );
   });
 });
 
 const MINIMAL_TOWN = path.resolve(import.meta.dirname, "../../fixtures/town/minimal.yaml");
 
 describe("escalation settings in town data", () => {
-  type Raw = { categories: Record<string, unknown>[]; alertDestinations: Record<string, unknown>[]; holidays: unknown[]; extraWorkingDays: unknown[] };
+  type Raw = {
+    categories: Record<string, unknown>[];
+    alertDestinations: Record<string, unknown>[];
+    holidays: unknown[];
+    extraWorkingDays: unknown[];
+  };
   const minimal = () => parse(readFileSync(MINIMAL_TOWN, "utf8")) as Raw;
   const problems = (raw: Raw) => {
     const result = validateTownData(raw);

@@ -43,7 +43,13 @@ describe("the statements the report flow sends", () => {
     const grid = await GridDirectory.open(prisma, file.data.town.code, LABELLED_MESSAGES);
     reports = createReportsService({ prisma, sql: poolSql(pool), grid, townCode: file.data.town.code, timeZone: TOWN_TIME_ZONE });
     mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
-    media = createMediaStore({ root: mediaRoot, sql: poolSql(pool), maxBytes: 1024 * 1024, limits: loadConfig({}).media.limits, logger: createLogger({ level: "silent" }) });
+    media = createMediaStore({
+      root: mediaRoot,
+      sql: poolSql(pool),
+      maxBytes: 1024 * 1024,
+      limits: loadConfig({}).media.limits,
+      logger: createLogger({ level: "silent" }),
+    });
   });
   beforeEach(() => {
     statements = [];
@@ -71,7 +77,13 @@ describe("the statements the report flow sends", () => {
     await reports.routeFor(category.code, place);
     if (place.roadCode) await reports.merchantsOnRoad(place.roadCode);
     // No shop named: what a named shop adds to the submission (its standing, its owners' notices) is not the flow's.
-    const draft: ReportDraft = { categoryCode: category.code, place, description: "店门口摆了三张桌子", photoIds: [stored.mediaId], contactAllowed: false };
+    const draft: ReportDraft = {
+      categoryCode: category.code,
+      place,
+      description: "店门口摆了三张桌子",
+      photoIds: [stored.mediaId],
+      contactAllowed: false,
+    };
     return reports.submit(draft, user, declining());
   };
 
@@ -95,7 +107,8 @@ describe("the statements the report flow sends", () => {
     // that does the reverse for the new report (codes to ids) is the report's own insert, inside its transaction.
     const placeIdsOfNewReport = (sql: string) => sql.includes('INSERT INTO "Report" (');
     expect(statements.filter(placeIdsOfNewReport)).toHaveLength(2);
-    for (const table of ["Road", "Neighbourhood", "District", "RoadCommittee"]) expect(reads(table).filter((sql) => !placeIdsOfNewReport(sql))).toEqual([]);
+    for (const table of ["Road", "Neighbourhood", "District", "RoadCommittee"])
+      expect(reads(table).filter((sql) => !placeIdsOfNewReport(sql))).toEqual([]);
     expect(reads("ReportCategory")).toEqual([]);
     expect(reads("Merchant")).toEqual([]);
     expect(advisoryLocks()).toHaveLength(2);
@@ -112,10 +125,23 @@ describe("the statements the report flow sends", () => {
     expect(reads("Merchant")).toHaveLength(1);
 
     const road = await prisma.road.findFirstOrThrow({ where: { code: "yongde" } });
-    await prisma.merchant.create({ data: { townCode: "wujing", code: "statements-new-shop", name: "新开的店", nameEn: "New shop", roadId: road.id, houseNumber: 1, managedInChat: true } });
+    await prisma.merchant.create({
+      data: {
+        townCode: "wujing",
+        code: "statements-new-shop",
+        name: "新开的店",
+        nameEn: "New shop",
+        roadId: road.id,
+        houseNumber: 1,
+        managedInChat: true,
+      },
+    });
     expect(await reports.merchantsOnRoad("yongde")).toEqual(before);
     reports.forgetShops();
-    expect((await reports.merchantsOnRoad("yongde")).map((shop) => shop.code)).toEqual(["statements-new-shop", ...before.map((shop) => shop.code)]);
+    expect((await reports.merchantsOnRoad("yongde")).map((shop) => shop.code)).toEqual([
+      "statements-new-shop",
+      ...before.map((shop) => shop.code),
+    ]);
   });
 
   it("stores a new photo in one statement and finds a known one in two", async () => {
@@ -129,13 +155,30 @@ describe("the statements the report flow sends", () => {
 
   it("shows a nearby open report from one read of the reports once they are found, with its place named from the grid", async () => {
     const category = (await reports.categories())[0]!;
-    const filed = await reports.submit({ categoryCode: category.code, place: { roadCode: "yongde", houseNumber: 200 }, description: "门口堆放杂物", photoIds: [], contactAllowed: false }, resident("statements-nearby"), declining());
+    const filed = await reports.submit(
+      {
+        categoryCode: category.code,
+        place: { roadCode: "yongde", houseNumber: 200 },
+        description: "门口堆放杂物",
+        photoIds: [],
+        contactAllowed: false,
+      },
+      resident("statements-nearby"),
+      declining(),
+    );
     if (filed.type !== "created") throw new Error(`expected a new report, got ${filed.type}`);
     statements = [];
 
     const nearby = await reports.findNearbyOpen(category.code, { roadCode: "yongde", houseNumber: 202 });
 
-    expect(nearby).toEqual([expect.objectContaining({ reference: filed.reference, place: { zh: "永德路200号", en: "No. 200, Yongde Road" }, category: category.name, supporters: 0 })]);
+    expect(nearby).toEqual([
+      expect.objectContaining({
+        reference: filed.reference,
+        place: { zh: "永德路200号", en: "No. 200, Yongde Road" },
+        category: category.name,
+        supporters: 0,
+      }),
+    ]);
     // The candidates come with what showing them needs, their follower count included: nothing per relation.
     expect(statements).toHaveLength(1);
     expect(statements.every((sql) => tables(sql).includes("Report"))).toBe(true);

@@ -91,7 +91,11 @@ describe("holidays and make-up working days", () => {
 describe("another zone and other settings", () => {
   it("in a zone with summer time the working hours follow local clocks across the change", () => {
     // Europe/Berlin moves to summer time on Sunday 29 March 2026.
-    const berlin = createWorkingCalendar({ ...DEFAULT_WORKING_TIME, timeZone: "Europe/Berlin", workingHours: { start: 9 * 60, end: 17 * 60 } });
+    const berlin = createWorkingCalendar({
+      ...DEFAULT_WORKING_TIME,
+      timeZone: "Europe/Berlin",
+      workingHours: { start: 9 * 60, end: 17 * 60 },
+    });
     const fridayFour = new Date("2026-03-27T15:00:00Z"); // 16:00 CET
     const mondayTen = new Date("2026-03-30T08:00:00Z"); // 10:00 CEST
     expect(berlin.workingMinutesBetween(fridayFour, mondayTen)).toBe(120);

@@ -3,17 +3,25 @@ import { isKnownTimeZone, localDateOf, localTimeToInstant, localYearOf, startOfL
 
 describe("local time in the configured zone", () => {
   it("reads a Shanghai wall-clock time as eight hours ahead of UTC", () => {
-    expect(localTimeToInstant("Asia/Shanghai", { year: 2027, month: 3, day: 13, hour: 14, minute: 0 })?.toISOString()).toBe("2027-03-13T06:00:00.000Z");
+    expect(localTimeToInstant("Asia/Shanghai", { year: 2027, month: 3, day: 13, hour: 14, minute: 0 })?.toISOString()).toBe(
+      "2027-03-13T06:00:00.000Z",
+    );
   });
 
   it("reads a Berlin wall-clock time with the offset of its season", () => {
-    expect(localTimeToInstant("Europe/Berlin", { year: 2027, month: 1, day: 15, hour: 14, minute: 0 })?.toISOString()).toBe("2027-01-15T13:00:00.000Z");
-    expect(localTimeToInstant("Europe/Berlin", { year: 2027, month: 7, day: 15, hour: 14, minute: 0 })?.toISOString()).toBe("2027-07-15T12:00:00.000Z");
+    expect(localTimeToInstant("Europe/Berlin", { year: 2027, month: 1, day: 15, hour: 14, minute: 0 })?.toISOString()).toBe(
+      "2027-01-15T13:00:00.000Z",
+    );
+    expect(localTimeToInstant("Europe/Berlin", { year: 2027, month: 7, day: 15, hour: 14, minute: 0 })?.toISOString()).toBe(
+      "2027-07-15T12:00:00.000Z",
+    );
   });
 
   it("moves a time in the hour skipped by summer time forward by the gap", () => {
     // Berlin clocks jump from 02:00 to 03:00 on 28 March 2027: 02:30 does not exist and is read as 03:30 CEST.
-    expect(localTimeToInstant("Europe/Berlin", { year: 2027, month: 3, day: 28, hour: 2, minute: 30 })?.toISOString()).toBe("2027-03-28T01:30:00.000Z");
+    expect(localTimeToInstant("Europe/Berlin", { year: 2027, month: 3, day: 28, hour: 2, minute: 30 })?.toISOString()).toBe(
+      "2027-03-28T01:30:00.000Z",
+    );
   });
 
   it("refuses a date or a time that no calendar has", () => {

@@ -35,7 +35,11 @@ describe("reading a resident's first message", () => {
 
   it("takes a complaint with a house number and a shop as a report of the right category", () => {
     const reading = read("投诉一下，永德路128号奶茶店在店外面支了张桌子卖东西");
-    expect(reading).toMatchObject({ intent: "report", category: { code: "pavement-trading" }, place: { roads: ["yongde"], houseNumber: 128 } });
+    expect(reading).toMatchObject({
+      intent: "report",
+      category: { code: "pavement-trading" },
+      place: { roads: ["yongde"], houseNumber: 128 },
+    });
   });
 
   it("does not read a word inside a longer one, nor the time of day, as the category", () => {
@@ -49,7 +53,11 @@ describe("reading a resident's first message", () => {
   });
 
   it("never reads a phone or ID number as a house number", () => {
-    for (const text of ["华宁路门口一直有人摆摊，我电话13816602375", "华宁路有人摆摊 电话 138 1660 2375", "华宁路摆摊，身份证310104198001011234"]) {
+    for (const text of [
+      "华宁路门口一直有人摆摊，我电话13816602375",
+      "华宁路有人摆摊 电话 138 1660 2375",
+      "华宁路摆摊，身份证310104198001011234",
+    ]) {
       expect(read(text).place).toEqual({ roads: ["huaning"], neighbourhoods: [], houseNumber: null });
     }
   });
@@ -68,7 +76,8 @@ describe("reading a resident's first message", () => {
   });
 
   it("takes a bare place name, even with a typo, as a question about that place", () => {
-    for (const text of ["紫竹半岛", "永德路12号", "紫竹半到", "Zizhu Peninsula"]) expect(read(text), text).toMatchObject({ intent: "lookup", sure: true });
+    for (const text of ["紫竹半岛", "永德路12号", "紫竹半到", "Zizhu Peninsula"])
+      expect(read(text), text).toMatchObject({ intent: "lookup", sure: true });
   });
 
   it("does not take a name or an unknown word for a report it cannot name the category of", () => {
@@ -107,7 +116,10 @@ describe("the labelled messages", () => {
     const folder = await mkdtemp(path.join(tmpdir(), "linli-labelled-"));
     try {
       const file = path.join(folder, "bad.yaml");
-      await writeFile(file, '- { text: "路灯坏了", intent: report, category: other }\n- { text: "你好", intent: hello }\n- { text: "谢谢", intent: greeting, category: other }\n');
+      await writeFile(
+        file,
+        '- { text: "路灯坏了", intent: report, category: other }\n- { text: "你好", intent: hello }\n- { text: "谢谢", intent: greeting, category: other }\n',
+      );
       const error = await readLabelledMessages(file).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(LabelledMessagesError);
       expect((error as LabelledMessagesError).issues.map((issue) => [issue.line, issue.field])).toEqual([
@@ -135,8 +147,16 @@ describe("a second town", () => {
   });
 
   it("is understood in its own words, places, shops and references without a code change", () => {
-    expect(secondGrid.understanding.read("禾丰大道菜场门口又有人摆地摊了")).toMatchObject({ intent: "report", category: { code: "stalls" }, place: { roads: ["hefeng"] } });
-    expect(secondGrid.understanding.read("禾丰示例茶馆门口的货车乱停").place).toEqual({ roads: ["hefeng"], neighbourhoods: [], houseNumber: 12 });
+    expect(secondGrid.understanding.read("禾丰大道菜场门口又有人摆地摊了")).toMatchObject({
+      intent: "report",
+      category: { code: "stalls" },
+      place: { roads: ["hefeng"] },
+    });
+    expect(secondGrid.understanding.read("禾丰示例茶馆门口的货车乱停").place).toEqual({
+      roads: ["hefeng"],
+      neighbourhoods: [],
+      houseNumber: 12,
+    });
     expect(secondGrid.understanding.read("稻花苑归哪个片区管").place.neighbourhoods).toEqual(["daohua"]);
     expect(secondGrid.understanding.read("QH-2026-000007 怎么样了").reference).toBe("QH-2026-000007");
     expect(secondGrid.understanding.read("永德路128号门口摆摊").place).toEqual({ roads: [], neighbourhoods: [], houseNumber: null });

@@ -23,7 +23,11 @@ export interface AppProcess {
  * suite's log collection under `name`; every start appends to the same file.
  */
 export async function startAppProcess(name: string, env: Record<string, string>): Promise<AppProcess> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   collectChildOutput(name, child);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
@@ -37,7 +41,9 @@ export async function startAppProcess(name: string, env: Record<string, string>)
       }
     };
     child.stdout?.on("data", onData);
-    child.once("exit", (code, signal) => reject(new Error(`the app exited (${code ?? signal}) before it was running:\n${output.slice(-2000)}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`the app exited (${code ?? signal}) before it was running:\n${output.slice(-2000)}`)),
+    );
   });
   return {
     httpUrl,

@@ -18,7 +18,13 @@ import { collectingLogger } from "./logs.ts";
  * every log line collected under `name` for the final log scan.
  */
 export async function startApp(name: string, env: Record<string, string>): Promise<RunningLinli> {
-  const config = loadConfig({ DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-fault-app-")), PORT: "0", TOWN_DATA_FILE: SAMPLE_TOWN_FILE, LOG_LEVEL: "debug", ...env });
+  const config = loadConfig({
+    DATA_DIR: await mkdtemp(path.join(tmpdir(), "linli-fault-app-")),
+    PORT: "0",
+    TOWN_DATA_FILE: SAMPLE_TOWN_FILE,
+    LOG_LEVEL: "debug",
+    ...env,
+  });
   return startLinli(config, { logger: collectingLogger(name, config) });
 }
 
@@ -42,7 +48,12 @@ export function webResident(httpUrl: string, options: { locale?: "zh" | "en" } =
     const response = await fetch(`${httpUrl}/api/chat`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ clientId, messageId: randomUUID().replaceAll("-", ""), ...(options.locale ? { locale: options.locale } : {}), message }),
+      body: JSON.stringify({
+        clientId,
+        messageId: randomUUID().replaceAll("-", ""),
+        ...(options.locale ? { locale: options.locale } : {}),
+        message,
+      }),
     });
     const body = (await response.json()) as { replies?: OutboundMessage[] };
     const replies = body.replies ?? [];
@@ -50,7 +61,9 @@ export function webResident(httpUrl: string, options: { locale?: "zh" | "en" } =
     return { status: response.status, replies, text: shownText(replies) };
   };
   const optionValue = (label: string, replies: OutboundMessage[] = last): string => {
-    const found = replies.flatMap((reply) => (reply.type === "choices" ? reply.options : [])).find((option) => option.label.includes(label));
+    const found = replies
+      .flatMap((reply) => (reply.type === "choices" ? reply.options : []))
+      .find((option) => option.label.includes(label));
     if (!found) throw new Error(`no button "${label}" in ${JSON.stringify(shownText(replies))}`);
     return found.value;
   };
@@ -90,7 +103,10 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
  * in the group would (`managedInChat`, so no import removes them): a Telegram
  * group by chat id, a WeCom robot by its webhook URL.
  */
-export async function subscribeWholeTown(databaseUrl: string, destinations: { channel: "telegram" | "wecom"; address: string }[]): Promise<void> {
+export async function subscribeWholeTown(
+  databaseUrl: string,
+  destinations: { channel: "telegram" | "wecom"; address: string }[],
+): Promise<void> {
   const db = await openDatabase({ kind: "postgres", url: databaseUrl });
   try {
     await db.prisma.alertDestination.createMany({

@@ -28,7 +28,8 @@ export interface PostgresCluster {
 
 // initdb refuses to run as root, so the cluster belongs to the postgres user then.
 const asRoot = userInfo().uid === 0;
-const asOwner = (command: string, args: string[]): [string, string[]] => (asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args]);
+const asOwner = (command: string, args: string[]): [string, string[]] =>
+  asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
 
 /** Creates and starts a throwaway cluster on a free port with an empty `linli` database. */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
@@ -42,14 +43,21 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const start = () =>
     run(
       ...asOwner("pg_ctl", [
-        "-D", dataDir, "-l", path.join(dir, "log"), "-w", "start",
-        "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`,
+        "-D",
+        dataDir,
+        "-l",
+        path.join(dir, "log"),
+        "-w",
+        "start",
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`,
       ]),
     );
   const stop = () => run(...asOwner("pg_ctl", ["-D", dataDir, "-m", "immediate", "-w", "stop"]));
   await start();
   const url = `postgres://postgres@127.0.0.1:${port}/linli`;
-  const query = <Row extends object>(sql: string, params: unknown[] = [], database = "linli") => queryDatabase<Row>(url.replace(/\/linli$/, `/${database}`), sql, params);
+  const query = <Row extends object>(sql: string, params: unknown[] = [], database = "linli") =>
+    queryDatabase<Row>(url.replace(/\/linli$/, `/${database}`), sql, params);
   await query("CREATE DATABASE linli", [], "postgres");
   return {
     url,

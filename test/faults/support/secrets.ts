@@ -9,7 +9,10 @@ export const TELEGRAM_TOKEN = "7712345678:AAFault-Suite-Token_0123456789abcdefg"
 /** The webhook secret the app checks on `POST /telegram/webhook`. */
 export const WEBHOOK_SECRET = "fault-suite-webhook-secret-9f8e7d6c";
 /** Keys of the WeCom group robots alerts go to; the key is the robot's only credential. */
-export const WECOM_ROBOT_KEYS = ["fault-robot-key-3b1e0c2d-5f6a-4b7c-8d9e-0a1b2c3d4e5f", "fault-robot-key-77aa88bb-99cc-4dd0-8ee1-ff2233445566"] as const;
+export const WECOM_ROBOT_KEYS = [
+  "fault-robot-key-3b1e0c2d-5f6a-4b7c-8d9e-0a1b2c3d4e5f",
+  "fault-robot-key-77aa88bb-99cc-4dd0-8ee1-ff2233445566",
+] as const;
 /** The WeCom intelligent bot's callback Token and EncodingAESKey (43 characters), set on the process the SIGKILL test runs. */
 export const WECOM_BOT_TOKEN = "FaultSuiteWecomToken42";
 export const WECOM_AES_KEY = "FaultSuiteAesKey0123456789abcdefghijklmnopq";

@@ -56,11 +56,19 @@ function isBadRequest(error: unknown, description: RegExp): boolean {
  *   done its job; one whose message was deleted or is too old to edit is sent
  *   as a new message instead, whose id is then the result.
  */
-export async function performSend(api: Api, target: SendTarget, request: TelegramSend, photos: ReadonlyMap<string, LoadedPhoto>): Promise<number | undefined> {
+export async function performSend(
+  api: Api,
+  target: SendTarget,
+  request: TelegramSend,
+  photos: ReadonlyMap<string, LoadedPhoto>,
+): Promise<number | undefined> {
   const thread = target.threadId === undefined ? {} : { message_thread_id: target.threadId };
   switch (request.method) {
     case "sendMessage": {
-      const sent = await api.sendMessage(target.chatId, request.text, { ...thread, ...(request.replyMarkup ? { reply_markup: request.replyMarkup } : {}) });
+      const sent = await api.sendMessage(target.chatId, request.text, {
+        ...thread,
+        ...(request.replyMarkup ? { reply_markup: request.replyMarkup } : {}),
+      });
       return sent.message_id;
     }
     case "sendPhoto": {
@@ -70,7 +78,10 @@ export async function performSend(api: Api, target: SendTarget, request: Telegra
         return (await api.sendMessage(target.chatId, request.caption, thread)).message_id;
       }
       const file = new InputFile(photo.bytes, `${request.mediaId}.${photo.mimeType.split("/")[1] ?? "jpeg"}`);
-      const sent = await api.sendPhoto(target.chatId, file, { ...thread, ...(request.caption === undefined ? {} : { caption: request.caption }) });
+      const sent = await api.sendPhoto(target.chatId, file, {
+        ...thread,
+        ...(request.caption === undefined ? {} : { caption: request.caption }),
+      });
       return sent.message_id;
     }
     case "sendDocument": {

@@ -148,14 +148,18 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   // of its own (grammY does this for ctx.api only, and for the first call that qualifies): answering
   // a button press, or else the last text message of the replies (see `render`), unless Telegram
   // has lately been limiting the bot's rate.
-  const canUseWebhookReply = (method: string) => method === "answerCallbackQuery" || (method === "sendMessage" && Date.now() >= webhookRepliesPausedUntil);
+  const canUseWebhookReply = (method: string) =>
+    method === "answerCallbackQuery" || (method === "sendMessage" && Date.now() >= webhookRepliesPausedUntil);
   const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: API_TIMEOUT_SECONDS, canUseWebhookReply, fetch: botApiFetch } });
   // Without this a reply refused with 429 was lost: the resident never saw the answer to what they sent.
   bot.api.config.use(async (call, method, payload, signal) => {
     const response = await call(method, payload, signal);
     const retryAfter = response.ok ? undefined : response.parameters?.retry_after;
     if (retryAfter === undefined) return response;
-    webhookRepliesPausedUntil = Math.max(webhookRepliesPausedUntil, Date.now() + Math.max(WEBHOOK_REPLY_PAUSE_AFTER_429_MS, retryAfter * 1000));
+    webhookRepliesPausedUntil = Math.max(
+      webhookRepliesPausedUntil,
+      Date.now() + Math.max(WEBHOOK_REPLY_PAUSE_AFTER_429_MS, retryAfter * 1000),
+    );
     if (retryAfter > MAX_REPLY_RETRY_AFTER_SECONDS) return response;
     await sleep(retryAfter * 1000);
     return call(method, payload, signal);
@@ -172,7 +176,8 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const photosFor = async (plan: readonly TelegramSend[], messageId: string): Promise<LoadedPhotos> => {
     try {
       const loaded = await loadPhotos(options.media, plan);
-      if (loaded.missing.length > 0) logger.error("photos of a reply are not in the media store; sending their captions", { messageId, mediaIds: loaded.missing });
+      if (loaded.missing.length > 0)
+        logger.error("photos of a reply are not in the media store; sending their captions", { messageId, mediaIds: loaded.missing });
       return loaded;
     } catch (error) {
       logger.error("could not read the photos of a reply; sending their captions", { messageId, error: describe(error) });
@@ -313,7 +318,11 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
       await publishCommandMenu();
       if (webhook) {
         try {
-          await bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, drop_pending_updates: false, allowed_updates: ALLOWED_UPDATES });
+          await bot.api.setWebhook(webhook.url, {
+            secret_token: webhook.secret,
+            drop_pending_updates: false,
+            allowed_updates: ALLOWED_UPDATES,
+          });
         } catch (error) {
           throw new TelegramStartError("setWebhook", apiRoot, describe(error));
         }

@@ -43,7 +43,8 @@ export function createTelegramFileFetcher(options: TelegramFileOptions): Channel
   const { token, apiRoot } = options;
   return async (fileId, limits) => {
     const info = await getFile(`${apiRoot}/bot${token}/getFile?file_id=${encodeURIComponent(fileId)}`);
-    if (!info.ok) throw new ChannelFileError("telegram", `getFile refused the file: ${info.error_code ?? "?"} ${info.description ?? ""}`.trim());
+    if (!info.ok)
+      throw new ChannelFileError("telegram", `getFile refused the file: ${info.error_code ?? "?"} ${info.description ?? ""}`.trim());
     if (info.result.file_size !== undefined && info.result.file_size > limits.maxBytes) return "tooLarge";
     if (!info.result.file_path) throw new ChannelFileError("telegram", "getFile gave no file path (the file may be too big for bots)");
 

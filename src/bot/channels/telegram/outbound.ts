@@ -131,7 +131,11 @@ export function planReplies(messages: readonly OutboundMessage[], chat: { isPriv
     }
     const [first = "", ...rest] = splitText(message.text);
     const firstMarkup = rest.length === 0 ? keyboard : undefined;
-    sends.push(firstMarkup ? { method: "editMessageText", messageId, text: first, replyMarkup: firstMarkup } : { method: "editMessageText", messageId, text: first });
+    sends.push(
+      firstMarkup
+        ? { method: "editMessageText", messageId, text: first, replyMarkup: firstMarkup }
+        : { method: "editMessageText", messageId, text: first },
+    );
     if (rest.length > 0) texts(rest.join("\n"), keyboard);
   };
 
@@ -160,7 +164,11 @@ export function planReplies(messages: readonly OutboundMessage[], chat: { isPriv
           sends.push({ method: "sendPhoto", mediaId: message.mediaId });
           texts(message.caption);
         } else {
-          sends.push(message.caption === undefined ? { method: "sendPhoto", mediaId: message.mediaId } : { method: "sendPhoto", mediaId: message.mediaId, caption: message.caption });
+          sends.push(
+            message.caption === undefined
+              ? { method: "sendPhoto", mediaId: message.mediaId }
+              : { method: "sendPhoto", mediaId: message.mediaId, caption: message.caption },
+          );
         }
         break;
       case "link":
@@ -173,7 +181,12 @@ export function planReplies(messages: readonly OutboundMessage[], chat: { isPriv
         texts(message.text);
         break;
       case "document":
-        sends.push({ method: "sendDocument", fileName: message.fileName, contentBase64: message.contentBase64, caption: message.caption.slice(0, CAPTION_LIMIT) });
+        sends.push({
+          method: "sendDocument",
+          fileName: message.fileName,
+          contentBase64: message.contentBase64,
+          caption: message.caption.slice(0, CAPTION_LIMIT),
+        });
         break;
     }
   }

@@ -91,7 +91,10 @@ export function createTelegramSender(options: TelegramSenderOptions): ChannelSen
       try {
         loaded = await loadPhotos(media, plan);
       } catch (error) {
-        return { type: "failed", error: `could not read a photo from the media store: ${error instanceof Error ? error.message : String(error)}` };
+        return {
+          type: "failed",
+          error: `could not read a photo from the media store: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
       if (loaded.missing.length > 0) return { type: "failed", error: `photo ${loaded.missing.join(", ")} is not in the media store` };
       let ref: string | undefined;

@@ -7,7 +7,14 @@ import type { UpdateHandler } from "../../update-handler.ts";
 import type { WebInbox } from "./inbox.ts";
 import { chatRequestSchema, clientIdSchema, describeChatRequestError, toInboundEvent } from "./chat-request.ts";
 import { loadChatPage, type ChatPageTown } from "./page.ts";
-import { createMemoryLimiter, limitOn, retryAfterSeconds, type LimitDecision, type RateLimiter, type WindowRule } from "../../limits/limiter.ts";
+import {
+  createMemoryLimiter,
+  limitOn,
+  retryAfterSeconds,
+  type LimitDecision,
+  type RateLimiter,
+  type WindowRule,
+} from "../../limits/limiter.ts";
 
 /** What the web chat needs from the composition root. */
 export interface WebChannelOptions {
@@ -219,7 +226,10 @@ export function createWebChannel(options: WebChannelOptions): { routes: MountedR
     return jsonError(
       413,
       "payload_too_large",
-      { zh: `图片太大了，最大 ${megabytes(stored.maxBytes)} MB。`, en: `The image is too large; the limit is ${megabytes(stored.maxBytes)} MB.` },
+      {
+        zh: `图片太大了，最大 ${megabytes(stored.maxBytes)} MB。`,
+        en: `The image is too large; the limit is ${megabytes(stored.maxBytes)} MB.`,
+      },
       { details: { maxBytes: stored.maxBytes } },
     );
   };
@@ -260,7 +270,10 @@ function clientIdHeader(request: HttpRequest): { ok: true; value: string } | { o
     response: jsonError(
       400,
       "invalid_request",
-      { zh: "请求格式不正确：x-client-id 请求头须为 8–64 个字符，只能包含字母、数字、_ 和 -。", en: "The request is not valid: the x-client-id header must be 8–64 characters of A–Z, a–z, 0–9, _ and -." },
+      {
+        zh: "请求格式不正确：x-client-id 请求头须为 8–64 个字符，只能包含字母、数字、_ 和 -。",
+        en: "The request is not valid: the x-client-id header must be 8–64 characters of A–Z, a–z, 0–9, _ and -.",
+      },
       { details: { field: "x-client-id" } },
     ),
   };

@@ -51,8 +51,11 @@ const WHOLE_BODY_RULE = { zh: "请求体须为 JSON 对象", en: "the body must 
 const FIELD_RULES: Record<string, Record<Locale, string>> = {
   clientId: ID_RULE,
   messageId: ID_RULE,
-  locale: { zh: "只能是 \"zh\" 或 \"en\"", en: "must be \"zh\" or \"en\"" },
-  message: { zh: "须为对象，type 为 text、choice、location 或 photo", en: "must be an object whose type is text, choice, location or photo" },
+  locale: { zh: '只能是 "zh" 或 "en"', en: 'must be "zh" or "en"' },
+  message: {
+    zh: "须为对象，type 为 text、choice、location 或 photo",
+    en: "must be an object whose type is text, choice, location or photo",
+  },
   "message.type": { zh: "须为 text、choice、location 或 photo", en: "must be text, choice, location or photo" },
   "message.text": { zh: `须为 1–${MAX_TEXT_LENGTH} 个字符的文字`, en: `must be a text of 1–${MAX_TEXT_LENGTH} characters` },
   "message.value": { zh: `须为 1–${MAX_CHOICE_VALUE_BYTES} 字节的文字`, en: `must be a text of 1–${MAX_CHOICE_VALUE_BYTES} bytes` },

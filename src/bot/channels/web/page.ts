@@ -60,9 +60,11 @@ const emptySlot = (name: string) => `<meta name="${name}" content="">`;
 export function loadChatPage(options: { maxPhotoBytes: number; file?: URL }): ChatPage {
   const file = options.file ?? PAGE_FILE;
   const template = readFileSync(file, "utf8");
-  if (!template.includes(MAX_PHOTO_BYTES_SLOT)) throw new ChatPageError(file.pathname, `expected the slot ${MAX_PHOTO_BYTES_SLOT} for the upload limit`);
+  if (!template.includes(MAX_PHOTO_BYTES_SLOT))
+    throw new ChatPageError(file.pathname, `expected the slot ${MAX_PHOTO_BYTES_SLOT} for the upload limit`);
   for (const name of Object.values(TOWN_SLOTS)) {
-    if (!template.includes(emptySlot(name))) throw new ChatPageError(file.pathname, `expected the slot ${emptySlot(name)} for the town's words`);
+    if (!template.includes(emptySlot(name)))
+      throw new ChatPageError(file.pathname, `expected the slot ${emptySlot(name)} for the town's words`);
   }
   const page = template.replace(MAX_PHOTO_BYTES_SLOT, `<meta name="linli-max-photo-bytes" content="${Math.floor(options.maxPhotoBytes)}">`);
   const scriptHash = hashOfOnly(page, "script", file);

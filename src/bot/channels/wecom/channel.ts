@@ -74,7 +74,11 @@ const pushAnswer = z.looseObject({ errcode: z.number().optional() });
 /** The plain passive reply a message got (null: answered with an empty body), kept for its redeliveries. */
 const firstAnswer = z.object({ reply: z.record(z.string(), z.unknown()).nullable() });
 
-const plain = (status: number, body: string): HttpResponse => ({ status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }, body });
+const plain = (status: number, body: string): HttpResponse => ({
+  status,
+  headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  body,
+});
 
 /** Where a chat's undelivered pushes wait; the prefix keeps WeCom ids apart from web-chat client ids in the shared inbox. */
 const inboxId = (chatId: string) => `wecom:${chatId}`;
@@ -111,14 +115,19 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
   const timeoutMs = options.timeoutMs ?? 15_000;
 
   /** Shape, signature, time and replay checks shared by both methods; the decrypted plaintext or the answer to give. */
-  const authenticate = async (request: HttpRequest, ciphertext: string | undefined): Promise<{ ok: true; plaintext: string } | { ok: false; response: HttpResponse }> => {
+  const authenticate = async (
+    request: HttpRequest,
+    ciphertext: string | undefined,
+  ): Promise<{ ok: true; plaintext: string } | { ok: false; response: HttpResponse }> => {
     const query = QUERY.safeParse(Object.fromEntries(request.query));
     if (!query.success || ciphertext === undefined) return { ok: false, response: plain(400, "bad request") };
     const { msg_signature: signature, timestamp, nonce } = query.data;
     if (!crypto.signatureMatches(signature, timestamp, nonce, ciphertext)) return { ok: false, response: plain(401, "bad signature") };
-    if (Math.abs(now().getTime() / 1000 - Number(timestamp)) > options.timestampWindowSeconds) return { ok: false, response: plain(401, "stale timestamp") };
+    if (Math.abs(now().getTime() / 1000 - Number(timestamp)) > options.timestampWindowSeconds)
+      return { ok: false, response: plain(401, "stale timestamp") };
     const opened = crypto.open(ciphertext);
-    if (!opened.ok) return { ok: false, response: opened.reason === "receiveId" ? plain(403, "wrong receive id") : plain(400, "bad ciphertext") };
+    if (!opened.ok)
+      return { ok: false, response: opened.reason === "receiveId" ? plain(403, "wrong receive id") : plain(400, "bad ciphertext") };
     const fresh = await store.withLock(`wecombot:nonce:${nonce}`, async () => {
       const mark = `wecombot:nonce:${nonce}`;
       if (await store.wasProcessed(mark)) return false;
@@ -142,7 +151,11 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
 
   const sealed = (reply: object | undefined): HttpResponse => {
     if (!reply) return plain(200, "");
-    return { status: 200, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }, body: JSON.stringify(crypto.seal(JSON.stringify(reply), now())) };
+    return {
+      status: 200,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+      body: JSON.stringify(crypto.seal(JSON.stringify(reply), now())),
+    };
   };
 
   const readJson = async <T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> => {
@@ -177,7 +190,12 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
   /** POSTs one message to a response_url; true when WeCom took it. */
   const postToResponseUrl = async (url: string, body: object): Promise<boolean> => {
     try {
-      const response = await httpRequest(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), timeoutMs });
+      const response = await httpRequest(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        timeoutMs,
+      });
       if (!response.ok) {
         await response.body.dump();
         return false;
@@ -202,7 +220,12 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
     return undefined;
   };
 
-  const handleMessage = async (msgid: string, origin: CallbackOrigin, payloads: InboundPayload[], responseUrl: string | undefined): Promise<object | undefined> => {
+  const handleMessage = async (
+    msgid: string,
+    origin: CallbackOrigin,
+    payloads: InboundPayload[],
+    responseUrl: string | undefined,
+  ): Promise<object | undefined> => {
     const waiting = await inbox.take(inboxId(origin.chatId));
     const replies: OutboundMessage[] = [...waiting];
     for (const [index, payload] of payloads.entries()) {
@@ -216,9 +239,20 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
     return passiveMessageReply(rendered, randomBytes(8).toString("hex"));
   };
 
-  const handleClick = async (msgid: string, origin: CallbackOrigin, key: string, taskId: string, responseUrl: string | undefined): Promise<object> => {
+  const handleClick = async (
+    msgid: string,
+    origin: CallbackOrigin,
+    key: string,
+    taskId: string,
+    responseUrl: string | undefined,
+  ): Promise<object> => {
     const card = await readJson(cardKey(taskId), rememberedCard);
-    const replies = await handler.handle({ channel: "wecom", ...origin, messageId: `wecom:${msgid}`, payload: { type: "choice", value: key } });
+    const replies = await handler.handle({
+      channel: "wecom",
+      ...origin,
+      messageId: `wecom:${msgid}`,
+      payload: { type: "choice", value: key },
+    });
     // The flow's new version of the clicked card (an alert after an action) replaces it in place, like an edit on Telegram.
     const replacement = replies.findLast((message) => message.type === "replace" && message.messageRef === taskId);
     const others = replies.filter((message) => message !== replacement);
@@ -283,7 +317,8 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
           }
           let reply: object | undefined;
           if (action.type === "events") reply = await handleMessage(message.msgid, action.origin, action.payloads, message.response_url);
-          else if (action.type === "click") reply = await handleClick(message.msgid, action.origin, action.key, action.taskId, message.response_url);
+          else if (action.type === "click")
+            reply = await handleClick(message.msgid, action.origin, action.key, action.taskId, message.response_url);
           await store.write(answerKey(message.msgid), JSON.stringify({ reply: reply ?? null }), FIRST_ANSWER_TTL_MS);
           await store.markProcessed(mark, MSGID_TTL_MS);
           return sealed(reply);
@@ -305,7 +340,10 @@ export function createWecomBotChannel(options: WecomBotChannelOptions): WecomBot
         const ref = await push(chatId, url, messages);
         return ref ? { type: "sent", ref } : { type: "sent" };
       } catch (error) {
-        return { type: "failed", error: `WeCom bot push could not be stored or sent: ${error instanceof Error ? error.name : "unknown error"}` };
+        return {
+          type: "failed",
+          error: `WeCom bot push could not be stored or sent: ${error instanceof Error ? error.name : "unknown error"}`,
+        };
       }
     },
   };

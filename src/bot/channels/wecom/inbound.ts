@@ -19,7 +19,10 @@ export const callbackSchema = z.looseObject({
   chatid: z.string().min(1).max(256).optional(),
   chattype: z.enum(["single", "group"]),
   from: z.looseObject({ userid: z.string().min(1).max(256) }),
-  response_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  response_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
   msgtype: z.string().min(1).max(64),
   text: text.optional(),
   image: image.optional(),

@@ -12,7 +12,8 @@ const CARD_TEXT_CHARS = 1000;
 /** Said where a photo would be: the intelligent bot's replies carry no images from Linli's store. */
 export const PHOTO_NOT_SHOWN_NOTE = "（照片请在网页聊天或 Telegram 中查看 / see the photo in the web chat or on Telegram）";
 /** Said under a file's caption: the intelligent bot cannot send files. */
-export const FILE_NOT_SENT_NOTE = "（企业微信机器人无法发送文件，请在网页聊天或 Telegram 中获取 / WeCom bots cannot send files; get it in the web chat or on Telegram）";
+export const FILE_NOT_SENT_NOTE =
+  "（企业微信机器人无法发送文件，请在网页聊天或 Telegram 中获取 / WeCom bots cannot send files; get it in the web chat or on Telegram）";
 
 /** WeCom's button_interaction template card, as the intelligent bot sends it. */
 export interface ButtonCard {
@@ -49,7 +50,8 @@ export function newTaskId(): string {
  */
 export function renderReply(messages: readonly OutboundMessage[], taskId: string = newTaskId()): RenderedReply {
   const flattened = messages.map((message): OutboundMessage => {
-    if (message.type === "photo") return { type: "text", text: [message.caption, PHOTO_NOT_SHOWN_NOTE].filter((line) => line !== undefined).join("\n") };
+    if (message.type === "photo")
+      return { type: "text", text: [message.caption, PHOTO_NOT_SHOWN_NOTE].filter((line) => line !== undefined).join("\n") };
     if (message.type === "document") return { type: "text", text: `${message.caption}\n${FILE_NOT_SENT_NOTE}` };
     return message;
   });
@@ -102,7 +104,8 @@ export function passiveMessageReply(rendered: RenderedReply, streamId: string): 
 
 /** One message through a `response_url`, which takes exactly one: the card when it says everything, else the markdown. */
 export function pushMessage(rendered: RenderedReply): { body: object; card: ButtonCard | undefined } | undefined {
-  if (rendered.card && rendered.cardStandsAlone) return { body: { msgtype: "template_card", template_card: rendered.card }, card: rendered.card };
+  if (rendered.card && rendered.cardStandsAlone)
+    return { body: { msgtype: "template_card", template_card: rendered.card }, card: rendered.card };
   if (!rendered.markdown) return undefined;
   return { body: { msgtype: "markdown", markdown: { content: rendered.markdown } }, card: undefined };
 }

@@ -20,7 +20,8 @@ const PER_ROBOT_PER_MINUTE = 20;
  */
 export const PHOTO_TOO_LARGE_NOTE = "（照片超过 2 MB，未能发送 / photo over 2 MB not sent）";
 /** Said in the markdown in place of a photo in a format robots do not take (WebP, GIF); see {@link PHOTO_TOO_LARGE_NOTE}. */
-export const PHOTO_FORMAT_NOTE = "（企业微信只能发送 JPG 或 PNG 照片，此照片未能发送 / WeCom sends only JPG or PNG photos; this one was not sent）";
+export const PHOTO_FORMAT_NOTE =
+  "（企业微信只能发送 JPG 或 PNG 照片，此照片未能发送 / WeCom sends only JPG or PNG photos; this one was not sent）";
 
 // errcode values of the robot API: 45009 is "api freq out of limit"; 93000
 // (invalid webhook URL) and 93004 (robot removed) mean the robot is gone.
@@ -71,7 +72,8 @@ export function createWecomRobotSender(options: WecomRobotSenderOptions = {}): C
     const answer = (await response.body.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
     if (answer.errcode === 0) return { type: "sent" };
     if (answer.errcode === RATE_LIMITED) return { type: "retryAfter", seconds: 60 };
-    if (answer.errcode !== undefined && ROBOT_GONE.has(answer.errcode)) return { type: "recipientGone", error: `WeCom robot gone (errcode ${answer.errcode})` };
+    if (answer.errcode !== undefined && ROBOT_GONE.has(answer.errcode))
+      return { type: "recipientGone", error: `WeCom robot gone (errcode ${answer.errcode})` };
     return { type: "failed", error: `WeCom robot errcode ${answer.errcode ?? "missing"}` };
   };
 
@@ -92,7 +94,10 @@ export function createWecomRobotSender(options: WecomRobotSenderOptions = {}): C
           else images.push({ bytes: stored.bytes });
         }
       } catch (error) {
-        return { type: "failed", error: `could not read a photo from the media store: ${error instanceof Error ? error.message : String(error)}` };
+        return {
+          type: "failed",
+          error: `could not read a photo from the media store: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
       if (missing.length > 0) return { type: "failed", error: `photo ${missing.join(", ")} is not in the media store` };
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CALLBACK_ANSWER_LIMIT, choiceKeyboard, planReplies, splitText, takeNotices, TEXT_LIMIT } from "../../../../src/bot/channels/telegram/outbound.ts";
+import {
+  CALLBACK_ANSWER_LIMIT,
+  choiceKeyboard,
+  planReplies,
+  splitText,
+  takeNotices,
+  TEXT_LIMIT,
+} from "../../../../src/bot/channels/telegram/outbound.ts";
 
 describe("rendering replies for Telegram", () => {
   it("cuts a single line longer than the limit between code points, never inside an emoji", () => {
@@ -23,11 +30,17 @@ describe("rendering replies for Telegram", () => {
       { label: "是", value: "lk:b" },
     ]);
 
-    expect(keyboard.inline_keyboard).toEqual([[{ text: "虹梅新苑第二居民区（第一片区）", callback_data: "lk:a" }], [{ text: "是", callback_data: "lk:b" }]]);
+    expect(keyboard.inline_keyboard).toEqual([
+      [{ text: "虹梅新苑第二居民区（第一片区）", callback_data: "lk:a" }],
+      [{ text: "是", callback_data: "lk:b" }],
+    ]);
   });
 
   it("attaches the keyboard of an over-long choices message to its last piece", () => {
-    const sends = planReplies([{ type: "choices", text: `${"甲".repeat(4000)}\n${"乙".repeat(200)}`, options: [{ label: "好", value: "ok" }] }], { isPrivate: false });
+    const sends = planReplies(
+      [{ type: "choices", text: `${"甲".repeat(4000)}\n${"乙".repeat(200)}`, options: [{ label: "好", value: "ok" }] }],
+      { isPrivate: false },
+    );
 
     expect(sends).toEqual([
       { method: "sendMessage", text: "甲".repeat(4000) },
@@ -77,7 +90,12 @@ describe("rendering replies for Telegram", () => {
     );
 
     expect(sends).toEqual([
-      { method: "editMessageText", messageId: 42, text: "WJ-2026-000001 处理中", replyMarkup: { inline_keyboard: [[{ text: "已解决", callback_data: "case:resolve" }]] } },
+      {
+        method: "editMessageText",
+        messageId: 42,
+        text: "WJ-2026-000001 处理中",
+        replyMarkup: { inline_keyboard: [[{ text: "已解决", callback_data: "case:resolve" }]] },
+      },
       { method: "editMessageText", messageId: 43, text: "WJ-2026-000002 已解决" },
     ]);
   });

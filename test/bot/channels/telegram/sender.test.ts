@@ -12,7 +12,11 @@ const GROUP = -100_500;
 const ALICE = 2_001;
 const logger = createLogger({ level: "silent" });
 
-const alert = (text: string): OutboundMessage => ({ type: "choices", text, options: [{ label: "认领", value: "case:claim:WJ-2026-000001" }] });
+const alert = (text: string): OutboundMessage => ({
+  type: "choices",
+  text,
+  options: [{ label: "认领", value: "case:claim:WJ-2026-000001" }],
+});
 
 let media: MediaFixture;
 let fake: FakeTelegram;
@@ -42,7 +46,10 @@ describe("the Telegram outbox sender", () => {
     const stored = await media.store.put(bytes);
     if (!stored.ok) throw new Error(stored.reason);
 
-    const result = await sender.send(String(GROUP), [alert("新举报 WJ-2026-000001"), { type: "photo", mediaId: stored.mediaId, caption: "WJ-2026-000001 照片 1/1" }]);
+    const result = await sender.send(String(GROUP), [
+      alert("新举报 WJ-2026-000001"),
+      { type: "photo", mediaId: stored.mediaId, caption: "WJ-2026-000001 照片 1/1" },
+    ]);
 
     const [text, photo] = fake.deliveredTo(GROUP);
     expect(result).toEqual({ type: "sent", ref: String(text?.message_id) });
@@ -54,7 +61,9 @@ describe("the Telegram outbox sender", () => {
   it("sends a document with its file name, caption and exact bytes (a roster CSV with its BOM)", async () => {
     const csv = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("姓名,手机\r\n王芳,13812345678\r\n")]);
 
-    const result = await sender.send(String(ALICE), [{ type: "document", fileName: "roster.csv", mimeType: "text/csv", contentBase64: csv.toString("base64"), caption: "学员名单" }]);
+    const result = await sender.send(String(ALICE), [
+      { type: "document", fileName: "roster.csv", mimeType: "text/csv", contentBase64: csv.toString("base64"), caption: "学员名单" },
+    ]);
 
     const [message] = fake.deliveredTo(ALICE);
     expect(result).toEqual({ type: "sent", ref: String(message?.message_id) });
@@ -74,7 +83,12 @@ describe("the Telegram outbox sender", () => {
   it("edits an alert in place with its new buttons, and an edit that changes nothing still counts as sent", async () => {
     const first = await sender.send(String(GROUP), [alert("新举报 WJ-2026-000003")]);
     if (first.type !== "sent" || first.ref === undefined) throw new Error("the alert was not sent");
-    const update: OutboundMessage = { type: "replace", messageRef: first.ref, text: "WJ-2026-000003 已认领：张三", options: [{ label: "已解决", value: "case:resolve:WJ-2026-000003" }] };
+    const update: OutboundMessage = {
+      type: "replace",
+      messageRef: first.ref,
+      text: "WJ-2026-000003 已认领：张三",
+      options: [{ label: "已解决", value: "case:resolve:WJ-2026-000003" }],
+    };
 
     expect(await sender.send(String(GROUP), [update])).toEqual({ type: "sent", ref: first.ref });
     expect(await sender.send(String(GROUP), [update])).toEqual({ type: "sent", ref: first.ref });
@@ -91,7 +105,9 @@ describe("the Telegram outbox sender", () => {
     if (first.type !== "sent" || first.ref === undefined) throw new Error("the alert was not sent");
     fake.deleteMessage(GROUP, Number(first.ref));
 
-    const result = await sender.send(String(GROUP), [{ type: "replace", messageRef: first.ref, text: "WJ-2026-000004 已解决", options: [] }]);
+    const result = await sender.send(String(GROUP), [
+      { type: "replace", messageRef: first.ref, text: "WJ-2026-000004 已解决", options: [] },
+    ]);
 
     const latest = fake.deliveredTo(GROUP).at(-1);
     expect(latest?.text).toBe("WJ-2026-000004 已解决");

@@ -38,16 +38,40 @@ function scriptedHandler() {
         case "text":
           if (p.text === "long") return reply(LONG_REPLY);
           if (p.text === "where") return [{ type: "locationRequest", text: "请发送位置", buttonLabel: "📍 发送我的位置" }];
-          if (p.text === "alert") return [{ type: "choices", text: "新举报 WJ-2026-000001", options: [{ label: "认领", value: "claim" }, { label: "驳回", value: "reject" }] }];
-          if (p.text === "oversized choice") return [{ type: "choices", text: "选一个", options: [{ label: "太长", value: "x".repeat(70) }] }];
+          if (p.text === "alert")
+            return [
+              {
+                type: "choices",
+                text: "新举报 WJ-2026-000001",
+                options: [
+                  { label: "认领", value: "claim" },
+                  { label: "驳回", value: "reject" },
+                ],
+              },
+            ];
+          if (p.text === "oversized choice")
+            return [{ type: "choices", text: "选一个", options: [{ label: "太长", value: "x".repeat(70) }] }];
           if (p.text.startsWith("say ")) return reply(p.text.slice(4));
           return [
             { type: "text", text: `收到：${p.text}` },
-            { type: "choices", text: "是这个吗？", options: [{ label: "是", value: "yes" }, { label: "不是", value: "no" }, { label: "都不是", value: "none" }] },
+            {
+              type: "choices",
+              text: "是这个吗？",
+              options: [
+                { label: "是", value: "yes" },
+                { label: "不是", value: "no" },
+                { label: "都不是", value: "none" },
+              ],
+            },
           ];
         case "choice":
           if (p.value === "claim") return [{ type: "notice", text: "已认领" }];
-          if (p.value === "reject") return [{ type: "notice", text: "只有本片区工作人员可以操作" }, { type: "notice", text: "请联系管理员" }, { type: "text", text: "驳回需要理由" }];
+          if (p.value === "reject")
+            return [
+              { type: "notice", text: "只有本片区工作人员可以操作" },
+              { type: "notice", text: "请联系管理员" },
+              { type: "text", text: "驳回需要理由" },
+            ];
           return reply(`选择了 ${p.value}`);
         case "command":
           return reply(`命令 ${p.command} ${p.args}`.trim());
@@ -101,7 +125,15 @@ describe("the Telegram channel in polling mode", () => {
     const first = await fake.nextBotMessage(toChat(alice.id));
 
     expect(events).toEqual([
-      { channel: "telegram", userId: "1001", chatId: "1001", chatType: "private", messageId: `tg:${update.update_id}`, localeHint: "zh", payload: { type: "text", text: "紫竹半岛" } },
+      {
+        channel: "telegram",
+        userId: "1001",
+        chatId: "1001",
+        chatType: "private",
+        messageId: `tg:${update.update_id}`,
+        localeHint: "zh",
+        payload: { type: "text", text: "紫竹半岛" },
+      },
     ]);
     expect(first.text).toBe("收到：紫竹半岛");
     const sent = fake.calls("sendMessage").map((call) => call.params);
@@ -116,7 +148,10 @@ describe("the Telegram channel in polling mode", () => {
     expect(text.text).toBe("收到：虹梅");
     expect(choices.text).toBe("是这个吗？");
     expect(choices.reply_markup?.inline_keyboard).toEqual([
-      [{ text: "是", callback_data: "yes" }, { text: "不是", callback_data: "no" }],
+      [
+        { text: "是", callback_data: "yes" },
+        { text: "不是", callback_data: "no" },
+      ],
       [{ text: "都不是", callback_data: "none" }],
     ]);
   });
@@ -138,7 +173,12 @@ describe("the Telegram channel in polling mode", () => {
     const press = await fake.userPresses(question, "no");
     const answer = await fake.nextBotMessage(toChat(alice.id));
 
-    expect(events.at(-1)).toMatchObject({ messageId: `tg:${press.update_id}`, chatId: "1001", userId: "1001", payload: { type: "choice", value: "no" } });
+    expect(events.at(-1)).toMatchObject({
+      messageId: `tg:${press.update_id}`,
+      chatId: "1001",
+      userId: "1001",
+      payload: { type: "choice", value: "no" },
+    });
     expect(answer.text).toBe("选择了 no");
     expect(fake.calls("answerCallbackQuery").map((call) => call.params.callback_query_id)).toEqual([press.callback_query?.id]);
     expect(fake.currentMessage(alice.id, question.message_id)?.reply_markup).toBeUndefined();
@@ -231,7 +271,11 @@ describe("the Telegram channel in polling mode", () => {
     await fake.userSends(alice, "say 好的");
     const next = await fake.nextBotMessage(toChat(alice.id));
 
-    expect(request.reply_markup).toEqual({ keyboard: [[{ text: "📍 发送我的位置", request_location: true }]], one_time_keyboard: true, resize_keyboard: true });
+    expect(request.reply_markup).toEqual({
+      keyboard: [[{ text: "📍 发送我的位置", request_location: true }]],
+      one_time_keyboard: true,
+      resize_keyboard: true,
+    });
     expect(next.text).toBe("好的");
     expect(next.reply_markup).toEqual({ remove_keyboard: true });
   });
@@ -261,8 +305,14 @@ describe("the Telegram channel in polling mode", () => {
     const reply = await fake.nextBotMessage(toChat(alice.id));
 
     expect(reply.text).toBe("还在");
-    const failure = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.message === "telegram send failed");
-    expect(failure).toMatchObject({ level: "error", method: "sendMessage", error: { errorCode: 400, message: "Bad Request: BUTTON_DATA_INVALID" } });
+    const failure = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.message === "telegram send failed");
+    expect(failure).toMatchObject({
+      level: "error",
+      method: "sendMessage",
+      error: { errorCode: 400, message: "Bad Request: BUTTON_DATA_INVALID" },
+    });
     expect(lines.join("\n")).not.toContain(TOKEN);
   });
 
@@ -273,7 +323,8 @@ describe("the Telegram channel in polling mode", () => {
     const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
     const slow = createTelegramChannel({
       token: TOKEN,
-      apiRoot: fake.url, menu: MENU,
+      apiRoot: fake.url,
+      menu: MENU,
       logger: capturingLogger().logger,
       handler: {
         async handle() {
@@ -317,7 +368,8 @@ describe("the Telegram channel in webhook mode", () => {
     events = scripted.events;
     channel = createTelegramChannel({
       token: TOKEN,
-      apiRoot: fake.url, menu: MENU,
+      apiRoot: fake.url,
+      menu: MENU,
       webhook: { url: WEBHOOK_URL, secret: SECRET },
       handler: scripted.handler,
       logger: capturingLogger().logger,
@@ -337,7 +389,10 @@ describe("the Telegram channel in webhook mode", () => {
 
     expect(channel.routes.map((r) => [r.method, r.path])).toEqual([["POST", "/telegram/webhook"]]);
     expect(fake.webhookInfo()).toEqual({ url: WEBHOOK_URL, secret: SECRET });
-    expect(fake.calls("setWebhook")[0]?.params).toMatchObject({ drop_pending_updates: false, allowed_updates: ["message", "callback_query"] });
+    expect(fake.calls("setWebhook")[0]?.params).toMatchObject({
+      drop_pending_updates: false,
+      allowed_updates: ["message", "callback_query"],
+    });
     expect(fake.calls("getUpdates")).toEqual([]);
   });
 
@@ -364,7 +419,7 @@ describe("the Telegram channel in webhook mode", () => {
   it("answers 400 to a body that is not JSON or not an update", async () => {
     await channel.start();
 
-    const malformed = await route.handle(post("{ \"update_id\": 1, ", SECRET));
+    const malformed = await route.handle(post('{ "update_id": 1, ', SECRET));
     const notAnUpdate = await route.handle(post(JSON.stringify({ hello: "world" }), SECRET));
 
     expect([malformed.status, notAnUpdate.status]).toEqual([400, 400]);
@@ -384,7 +439,15 @@ describe("the Telegram channel in webhook mode", () => {
       const press = await fake.userPresses(question, "no");
 
       expect((await fake.nextBotMessage(toChat(alice.id))).text).toBe("选择了 no");
-      expect(fake.calls("answerCallbackQuery")).toEqual([{ method: "answerCallbackQuery", params: { callback_query_id: press.callback_query?.id }, ok: true, viaWebhookReply: true, at: expect.any(Number) }]);
+      expect(fake.calls("answerCallbackQuery")).toEqual([
+        {
+          method: "answerCallbackQuery",
+          params: { callback_query_id: press.callback_query?.id },
+          ok: true,
+          viaWebhookReply: true,
+          at: expect.any(Number),
+        },
+      ]);
       // The message's first reply is a request and its last rides in the answer; the press's answer took that
       // place, so its reply and the keyboard removal are requests of their own.
       expect(fake.calls("sendMessage").map((call) => [call.params.text, call.viaWebhookReply ?? false])).toEqual([
@@ -439,7 +502,13 @@ describe("starting the Telegram channel", () => {
   it("fails with a TelegramStartError naming getMe, and not the token, when Telegram rejects the token", async () => {
     const fake = await startFakeTelegram({ token: TOKEN });
     const revoked = "123456:REVOKED-TOKEN-abcdefghijklmnop";
-    const channel = createTelegramChannel({ token: revoked, apiRoot: fake.url, menu: MENU, handler: scriptedHandler().handler, logger: capturingLogger().logger });
+    const channel = createTelegramChannel({
+      token: revoked,
+      apiRoot: fake.url,
+      menu: MENU,
+      handler: scriptedHandler().handler,
+      logger: capturingLogger().logger,
+    });
     try {
       const failure = await channel.start().then(
         () => undefined,
@@ -477,7 +546,8 @@ describe("the Telegram channel's photo replies", () => {
     fake = await startFakeTelegram({ token: TOKEN });
     channel = createTelegramChannel({
       token: TOKEN,
-      apiRoot: fake.url, menu: MENU,
+      apiRoot: fake.url,
+      menu: MENU,
       media: media.store,
       logger: capturingLogger().logger,
       handler: {

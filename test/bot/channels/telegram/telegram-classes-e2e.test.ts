@@ -64,7 +64,16 @@ describe("signing up for a class on Telegram, end to end against a fake Bot API"
     dir = await mkdtemp(path.join(tmpdir(), "linli-telegram-classes-"));
     const townFile = path.join(dir, "town.yaml");
     await writeFile(townFile, townWithOpenClass(await readFile(SAMPLE_TOWN_FILE, "utf8")));
-    const app = await startLinli(loadConfig({ DATA_DIR: dir, PORT: "0", TOWN_DATA_FILE: townFile, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url, LOG_LEVEL: "silent" }));
+    const app = await startLinli(
+      loadConfig({
+        DATA_DIR: dir,
+        PORT: "0",
+        TOWN_DATA_FILE: townFile,
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: fake.url,
+        LOG_LEVEL: "silent",
+      }),
+    );
     stopApp = app.stop;
   });
   afterAll(async () => {

@@ -74,14 +74,20 @@ describe("Linli on Telegram, end to end against a fake Bot API", () => {
 
     await fake.userSends(resident, "/start");
     const menu = await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.menu.text);
-    await fake.userPresses(menu, buttonLabelled(menu, (label) => label === zh.menu.lookup));
+    await fake.userPresses(
+      menu,
+      buttonLabelled(menu, (label) => label === zh.menu.lookup),
+    );
 
     const prompt = await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.lookup.prompt(SAMPLE_WORDS.address));
     expect(prompt.reply_markup?.keyboard?.[0]?.[0]).toEqual({ text: zh.lookup.shareLocation, request_location: true });
 
     await fake.userSends(resident, "虹梅新苑");
     const choices = await fake.nextBotMessage((m) => fromResident(m) && m.text === zh.lookup.ambiguous);
-    await fake.userPresses(choices, buttonLabelled(choices, (label) => label.includes("虹梅新苑第二居民区")));
+    await fake.userPresses(
+      choices,
+      buttonLabelled(choices, (label) => label.includes("虹梅新苑第二居民区")),
+    );
 
     const answer = await fake.nextBotMessage((m) => fromResident(m) && m.text?.includes(expected.district) === true);
     expect(answer.text).toContain("虹梅新苑第二居民区");
@@ -95,7 +101,11 @@ describe("Linli on Telegram, end to end against a fake Bot API", () => {
   it("the menu Linli registers with the Bot API and the web chat's help both list every command for residents and shops, in Chinese and English, and no staff command", async () => {
     const app = await startApp();
     // Read from the flows' and the engine's own declarations, not from the list the app builds.
-    const declared = [...UNIVERSAL_COMMANDS.leading, ...Object.values(FLOWS).flatMap((flow) => (flow.command ? [flow.command] : [])), ...UNIVERSAL_COMMANDS.trailing];
+    const declared = [
+      ...UNIVERSAL_COMMANDS.leading,
+      ...Object.values(FLOWS).flatMap((flow) => (flow.command ? [flow.command] : [])),
+      ...UNIVERSAL_COMMANDS.trailing,
+    ];
     const byCommand = (a: { command: string }, b: { command: string }) => a.command.localeCompare(b.command);
     const expected = declared
       .filter((command) => command.audience === "everyone" || command.audience === "shops")

@@ -26,7 +26,16 @@ describe("reporting on Telegram, end to end against a fake Bot API", () => {
   beforeEach(async () => {
     fake = await startFakeTelegram({ token: TOKEN });
     dataDir = await mkdtemp(path.join(tmpdir(), "linli-telegram-report-"));
-    const app = await startLinli(loadConfig({ DATA_DIR: dataDir, PORT: "0", TOWN_DATA_FILE: SAMPLE_TOWN_FILE, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url, LOG_LEVEL: "silent" }));
+    const app = await startLinli(
+      loadConfig({
+        DATA_DIR: dataDir,
+        PORT: "0",
+        TOWN_DATA_FILE: SAMPLE_TOWN_FILE,
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: fake.url,
+        LOG_LEVEL: "silent",
+      }),
+    );
     stopApp = app.stop;
   });
 

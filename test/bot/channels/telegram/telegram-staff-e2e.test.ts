@@ -40,7 +40,10 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
     app = await startTestApp({
       env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url },
       editTown: (sample) =>
-        sample.replace("alertDestinations: []", `alertDestinations:\n  - code: d2-group\n    name: 第二片区工作群\n    telegramChatId: "${group.id}"\n    districts: [d2]`),
+        sample.replace(
+          "alertDestinations: []",
+          `alertDestinations:\n  - code: d2-group\n    name: 第二片区工作群\n    telegramChatId: "${group.id}"\n    districts: [d2]`,
+        ),
     });
     db = app.db;
   });
@@ -62,8 +65,20 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
     expect((await fake.nextBotMessage((m) => m.chat.id === clerk.id)).text).toContain("登记成功：第二片区网格员（片区工作人员）");
 
     const grid = await GridDirectory.open(db.prisma, "wujing", LABELLED_MESSAGES);
-    const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE }).submit(
-      { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 12 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
+    const submitted = await createReportsService({
+      prisma: db.prisma,
+      sql: db.sql,
+      grid,
+      townCode: "wujing",
+      timeZone: TOWN_TIME_ZONE,
+    }).submit(
+      {
+        categoryCode: "pavement-trading",
+        place: { roadCode: "yongde", houseNumber: 12 },
+        description: "早点摊占用人行道",
+        photoIds: [],
+        contactAllowed: false,
+      },
       { channel: "telegram", userId: "9001", chatId: "9001", locale: "zh" },
       declining(),
     );
@@ -72,12 +87,18 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
     expect(labels(alert)).toEqual(["认领", "驳回"]);
 
     await fake.userPresses(alert, button(alert, "认领"), outsider);
-    const refusal = await eventually(() => fake.callbackAnswers(), (answers) => answers.length >= 1);
+    const refusal = await eventually(
+      () => fake.callbackAnswers(),
+      (answers) => answers.length >= 1,
+    );
     expect(refusal.at(-1)?.text).toContain("仅供登记的工作人员使用");
     expect(labels(fake.currentMessage(group.id, alert.message_id))).toEqual(["认领", "驳回"]);
 
     await fake.userPresses(alert, button(alert, "认领"), clerk);
-    const claimed = await eventually(() => fake.callbackAnswers(), (answers) => answers.length >= 2);
+    const claimed = await eventually(
+      () => fake.callbackAnswers(),
+      (answers) => answers.length >= 2,
+    );
     expect(claimed.at(-1)?.text).toBe(`✅ ${submitted.reference} 已更新为“已受理”。`);
     const edited = await eventually(
       () => fake.currentMessage(group.id, alert.message_id),
@@ -87,7 +108,9 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
     expect(labels(edited)).toEqual(["处理中", "已解决", "驳回"]);
 
     await fake.userPresses(edited!, button(edited!, "已解决"), clerk);
-    const prompt = await fake.nextBotMessage((m) => m.chat.id === group.id && (m.text ?? "").includes(`请回复 ${submitted.reference} 的处理说明`));
+    const prompt = await fake.nextBotMessage(
+      (m) => m.chat.id === group.id && (m.text ?? "").includes(`请回复 ${submitted.reference} 的处理说明`),
+    );
     expect(prompt.text).toContain("请“回复”本条消息");
     // A plain group message is not addressed to the bot, so Telegram's privacy mode would not pass it; a reply is.
     await fake.userSends(clerk, "已劝离摊主，人行道恢复通行", { chat: group, replyTo: prompt });

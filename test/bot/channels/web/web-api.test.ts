@@ -52,7 +52,12 @@ const CLIENT = "browser_0001-abc";
 
 describe("the web chat API", () => {
   it("hands a text message to the handler as a private web event and returns its replies", async () => {
-    const response = await postChat({ clientId: CLIENT, messageId: "m0000001", locale: "zh", message: { type: "text", text: "紫竹半岛归哪个片区管？" } });
+    const response = await postChat({
+      clientId: CLIENT,
+      messageId: "m0000001",
+      locale: "zh",
+      message: { type: "text", text: "紫竹半岛归哪个片区管？" },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const body = (await response.json()) as { replies: OutboundMessage[] };
@@ -98,12 +103,42 @@ describe("the web chat API", () => {
     ["bad JSON", '{"clientId": "browser_0001-abc", ', "bad_json", ""],
     ["a missing message", { clientId: CLIENT, messageId: "m0000006" }, "invalid_request", "message"],
     ["a missing messageId", { clientId: CLIENT, message: { type: "text", text: "hi" } }, "invalid_request", "messageId"],
-    ["a 5,000-character text", { clientId: CLIENT, messageId: "m0000007", message: { type: "text", text: "长".repeat(5000) } }, "invalid_request", "message.text"],
-    ["a clientId with a space", { clientId: "bad id!", messageId: "m0000008", message: { type: "text", text: "hi" } }, "invalid_request", "clientId"],
-    ["a latitude out of range", { clientId: CLIENT, messageId: "m0000009", message: { type: "location", latitude: 91, longitude: 0 } }, "invalid_request", "message.latitude"],
-    ["an unknown message type", { clientId: CLIENT, messageId: "m0000010", message: { type: "sticker" } }, "invalid_request", "message.type"],
-    ["a choice value over 64 bytes", { clientId: CLIENT, messageId: "m0000011", message: { type: "choice", value: "片".repeat(22) } }, "invalid_request", "message.value"],
-    ["a photo whose fileId is a path", { clientId: CLIENT, messageId: "m0000016", message: { type: "photo", fileId: "../../etc/passwd" } }, "invalid_request", "message.fileId"],
+    [
+      "a 5,000-character text",
+      { clientId: CLIENT, messageId: "m0000007", message: { type: "text", text: "长".repeat(5000) } },
+      "invalid_request",
+      "message.text",
+    ],
+    [
+      "a clientId with a space",
+      { clientId: "bad id!", messageId: "m0000008", message: { type: "text", text: "hi" } },
+      "invalid_request",
+      "clientId",
+    ],
+    [
+      "a latitude out of range",
+      { clientId: CLIENT, messageId: "m0000009", message: { type: "location", latitude: 91, longitude: 0 } },
+      "invalid_request",
+      "message.latitude",
+    ],
+    [
+      "an unknown message type",
+      { clientId: CLIENT, messageId: "m0000010", message: { type: "sticker" } },
+      "invalid_request",
+      "message.type",
+    ],
+    [
+      "a choice value over 64 bytes",
+      { clientId: CLIENT, messageId: "m0000011", message: { type: "choice", value: "片".repeat(22) } },
+      "invalid_request",
+      "message.value",
+    ],
+    [
+      "a photo whose fileId is a path",
+      { clientId: CLIENT, messageId: "m0000016", message: { type: "photo", fileId: "../../etc/passwd" } },
+      "invalid_request",
+      "message.fileId",
+    ],
     ["a JSON array", [], "invalid_request", ""],
   ];
 
@@ -134,13 +169,20 @@ describe("the web chat API", () => {
   });
 
   it("accepts JSON declared with a charset parameter", async () => {
-    const response = await postChat({ clientId: CLIENT, messageId: "m0000013", message: { type: "text", text: "hi" } }, "application/json; charset=utf-8");
+    const response = await postChat(
+      { clientId: CLIENT, messageId: "m0000013", message: { type: "text", text: "hi" } },
+      "application/json; charset=utf-8",
+    );
     expect(response.status).toBe(200);
   });
 
   it("gives a client that sends more than 20 messages in 10 seconds 429 with Retry-After", async () => {
     for (let i = 0; i < 20; i += 1) {
-      const response = await postChat({ clientId: CLIENT, messageId: `burst${String(i).padStart(4, "0")}`, message: { type: "text", text: `${i}` } });
+      const response = await postChat({
+        clientId: CLIENT,
+        messageId: `burst${String(i).padStart(4, "0")}`,
+        message: { type: "text", text: `${i}` },
+      });
       expect(response.status).toBe(200);
     }
     const limited = await postChat({ clientId: CLIENT, messageId: "burst0020", message: { type: "text", text: "one more" } });
@@ -161,7 +203,11 @@ describe("the web chat API", () => {
   it("gives one address 429 after 120 messages even when each comes from a new client id", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 121; i += 1) {
-      const response = await postChat({ clientId: `client${String(i).padStart(4, "0")}`, messageId: "m0000015", message: { type: "text", text: "hi" } });
+      const response = await postChat({
+        clientId: `client${String(i).padStart(4, "0")}`,
+        messageId: "m0000015",
+        message: { type: "text", text: "hi" },
+      });
       statuses.push(response.status);
     }
     expect(statuses.slice(0, 120).every((status) => status === 200)).toBe(true);
@@ -173,7 +219,9 @@ describe("the web chat API", () => {
     const response = await fetch(`${server.url}/api/commands`);
     expect(response.status).toBe(200);
     const menu = commandsFor(declaredCommands(FLOWS));
-    expect(await response.json()).toEqual({ commands: menu.map((entry) => ({ command: entry.name, description: { zh: entry.description.zh, en: entry.description.en } })) });
+    expect(await response.json()).toEqual({
+      commands: menu.map((entry) => ({ command: entry.name, description: { zh: entry.description.zh, en: entry.description.en } })),
+    });
   });
 
   it("serves the page under a policy that admits exactly its own inline script and style", async () => {
@@ -182,7 +230,10 @@ describe("the web chat API", () => {
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await response.text();
     const policy = response.headers.get("content-security-policy") ?? "";
-    const sha = (text: string | undefined) => `'sha256-${createHash("sha256").update(text ?? "").digest("base64")}'`;
+    const sha = (text: string | undefined) =>
+      `'sha256-${createHash("sha256")
+        .update(text ?? "")
+        .digest("base64")}'`;
     expect(policy).toContain("default-src 'none'");
     expect(policy).toContain(`script-src ${sha(/<script>([\s\S]*?)<\/script>/.exec(html)?.[1])}`);
     expect(policy).toContain(`style-src ${sha(/<style>([\s\S]*?)<\/style>/.exec(html)?.[1])}`);
@@ -203,7 +254,10 @@ describe("the web chat API", () => {
 
   it("writes the town's words into the page as escaped text, never as markup, and keeps the same script hash", async () => {
     const before = await fetch(`${server.url}/`);
-    const odd = await startWebChannelServer(handler, media.store, undefined, { name: { zh: '青"禾<script>镇', en: "Q&A $& Town" }, neighbourhood: undefined });
+    const odd = await startWebChannelServer(handler, media.store, undefined, {
+      name: { zh: '青"禾<script>镇', en: "Q&A $& Town" },
+      neighbourhood: undefined,
+    });
     try {
       const response = await fetch(`${odd.url}/`);
       const html = await response.text();

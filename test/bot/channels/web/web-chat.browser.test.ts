@@ -69,7 +69,10 @@ describe("the web chat page against the real Linli", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "linli-webchat-"));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "silent" });
-    app = await startLinli({ ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } }, { logger: createLogger({ level: "silent" }) });
+    app = await startLinli(
+      { ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } },
+      { logger: createLogger({ level: "silent" }) },
+    );
 
     const { data } = await readTownFile(config.town.dataFile);
     const neighbourhood = data.neighbourhoods.find((n) => n.name === "紫竹半岛居民区");
@@ -199,7 +202,8 @@ describe("the web chat page against the real Linli", () => {
     try {
       page.on("response", (response) => {
         const request = response.request();
-        if (request.url().includes("/api/updates")) polls.push({ url: request.url(), clientId: request.headers()["x-client-id"], status: response.status() });
+        if (request.url().includes("/api/updates"))
+          polls.push({ url: request.url(), clientId: request.headers()["x-client-id"], status: response.status() });
       });
       await botMessages(page).first().waitFor();
       // The page polls when it becomes visible again, as after switching back to its tab.
@@ -266,7 +270,14 @@ describe("the web chat page with a scripted handler", () => {
     server = await startHttpServer({
       host: "127.0.0.1",
       port: 0,
-      routes: createWebChannel({ handler, media: media.store, inbox: createWebInbox(createMemoryStore()), menu: commandsFor(declaredCommands(FLOWS)), logger, town: () => TEST_PAGE_TOWN }).routes,
+      routes: createWebChannel({
+        handler,
+        media: media.store,
+        inbox: createWebInbox(createMemoryStore()),
+        menu: commandsFor(declaredCommands(FLOWS)),
+        logger,
+        town: () => TEST_PAGE_TOWN,
+      }).routes,
       logger,
     });
   });
@@ -331,7 +342,9 @@ describe("the web chat page with a scripted handler", () => {
       await page.locator("#photo-input").setInputFiles({ name: "notes.jpg", mimeType: "image/jpeg", buffer: TINY_TEXT_FILE });
       await page.locator("#log .msg.system", { hasText: "只能上传 JPEG、PNG、WebP 或 GIF 格式的照片" }).waitFor();
       expect(await page.locator("#log .msg.user img").count()).toBe(1);
-      await page.locator("#photo-input").setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.concat([photo, Buffer.alloc(64 * 1024)]) });
+      await page
+        .locator("#photo-input")
+        .setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.concat([photo, Buffer.alloc(64 * 1024)]) });
       await page.locator("#log .msg.system", { hasText: "照片太大了，最大 0.1 MB" }).waitFor();
       expect(handler.events).toHaveLength(events);
       expect(violations).toEqual([]);

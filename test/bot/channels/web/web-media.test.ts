@@ -35,9 +35,13 @@ describe("GET /api/media/<media id>", () => {
 
   it("answers 404 for an unknown id, a malformed one and anything deeper in the path", async () => {
     const statuses = await Promise.all(
-      ["/api/media/0b8f8a4e-5d43-4d1f-9d0a-3c2f1b7e9a61", "/api/media/not-a-uuid", "/api/media/..%2F..%2Fetc%2Fpasswd", "/api/media/a/b", "/api/media/"].map(
-        async (path) => (await fetch(`${server.url}${path}`)).status,
-      ),
+      [
+        "/api/media/0b8f8a4e-5d43-4d1f-9d0a-3c2f1b7e9a61",
+        "/api/media/not-a-uuid",
+        "/api/media/..%2F..%2Fetc%2Fpasswd",
+        "/api/media/a/b",
+        "/api/media/",
+      ].map(async (path) => (await fetch(`${server.url}${path}`)).status),
     );
 
     expect(statuses).toEqual([404, 404, 404, 404, 404]);

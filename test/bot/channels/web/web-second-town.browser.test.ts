@@ -8,7 +8,15 @@ import { loadConfig } from "../../../../src/config.ts";
 import { createLogger } from "../../../../src/log.ts";
 import { sampleTownWords, SECOND_TOWN_FILE } from "../../../support/town.ts";
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 describe("the web chat page of a town other than the sample town", () => {
   let app: { httpUrl: string; stop(): Promise<void> };
@@ -20,7 +28,10 @@ describe("the web chat page of a town other than the sample town", () => {
     firstTownWords = await sampleTownWords();
     dataDir = await mkdtemp(path.join(tmpdir(), "linli-second-town-"));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "silent", TOWN_CODE: "qinghe", TOWN_DATA_FILE: SECOND_TOWN_FILE });
-    app = await startLinli({ ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } }, { logger: createLogger({ level: "silent" }) });
+    app = await startLinli(
+      { ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } },
+      { logger: createLogger({ level: "silent" }) },
+    );
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
@@ -40,23 +51,26 @@ describe("the web chat page of a town other than the sample town", () => {
   it.each([
     { locale: "zh-CN", subtitle: "青禾镇社区助手", placeholder: "例如：稻花苑归哪个片区管？" },
     { locale: "en-GB", subtitle: "Qinghe Town community assistant", placeholder: "e.g. Which district is Daohua Garden Neighbourhood in?" },
-  ])("shows a $locale reader this town's name in its header and input hint, under the strict policy", async ({ locale, subtitle, placeholder }) => {
-    const context = await browser.newContext({ locale });
-    try {
-      const page = await context.newPage();
-      const violations: string[] = [];
-      page.on("console", (message) => {
-        if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-      });
-      page.on("pageerror", (error) => violations.push(error.message));
-      await page.goto(`${app.httpUrl}/`);
-      await expect(page.locator(".subtitle").textContent()).resolves.toBe(subtitle);
-      await expect(page.locator("#input").getAttribute("placeholder")).resolves.toBe(placeholder);
-      const shown = `${await page.locator("body").innerText()}\n${placeholder}`;
-      expect(firstTownWords.filter((word) => shown.includes(word))).toEqual([]);
-      expect(violations).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
+  ])(
+    "shows a $locale reader this town's name in its header and input hint, under the strict policy",
+    async ({ locale, subtitle, placeholder }) => {
+      const context = await browser.newContext({ locale });
+      try {
+        const page = await context.newPage();
+        const violations: string[] = [];
+        page.on("console", (message) => {
+          if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+        });
+        page.on("pageerror", (error) => violations.push(error.message));
+        await page.goto(`${app.httpUrl}/`);
+        await expect(page.locator(".subtitle").textContent()).resolves.toBe(subtitle);
+        await expect(page.locator("#input").getAttribute("placeholder")).resolves.toBe(placeholder);
+        const shown = `${await page.locator("body").innerText()}\n${placeholder}`;
+        expect(firstTownWords.filter((word) => shown.includes(word))).toEqual([]);
+        expect(violations).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+  );
 });

@@ -26,7 +26,12 @@ describe("report updates for web-chat users", () => {
     await inbox.deliver("browser-updates-1", [{ type: "text", text: "第一条" }]);
     await inbox.deliver("browser-updates-1", [{ type: "text", text: "第二条" }]);
     const first = await poll("browser-updates-1");
-    expect(await first.json()).toEqual({ replies: [{ type: "text", text: "第一条" }, { type: "text", text: "第二条" }] });
+    expect(await first.json()).toEqual({
+      replies: [
+        { type: "text", text: "第一条" },
+        { type: "text", text: "第二条" },
+      ],
+    });
     const again = await poll("browser-updates-1");
     expect(await again.json()).toEqual({ replies: [] });
   });
@@ -44,7 +49,9 @@ describe("report updates for web-chat users", () => {
 
   it("a client id in the address is refused, even a valid one with the header also set, and its updates stay in the inbox", async () => {
     await inbox.deliver("browser-updates-4", [{ type: "text", text: "留着" }]);
-    const inAddress = await fetch(`${server.url}/api/updates?clientId=browser-updates-4`, { headers: { "x-client-id": "browser-updates-4" } });
+    const inAddress = await fetch(`${server.url}/api/updates?clientId=browser-updates-4`, {
+      headers: { "x-client-id": "browser-updates-4" },
+    });
     expect(inAddress.status).toBe(400);
     const body = (await inAddress.json()) as { error: { message: { zh: string; en: string } } };
     expect(body.error.message.zh).toContain("请求头");

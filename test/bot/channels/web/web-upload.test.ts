@@ -60,7 +60,11 @@ describe("uploading a photo to the web chat", () => {
     const chat = await fetch(`${server.url}/api/chat`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ clientId: CLIENT, messageId: "photo0001", message: { type: "photo", fileId, mimeType: "image/png", sizeBytes: 1 } }),
+      body: JSON.stringify({
+        clientId: CLIENT,
+        messageId: "photo0001",
+        message: { type: "photo", fileId, mimeType: "image/png", sizeBytes: 1 },
+      }),
     });
     expect(chat.status).toBe(200);
     // Only the id travels on; a size or type the client claims is dropped.
@@ -118,7 +122,11 @@ describe("uploading a photo to the web chat", () => {
   });
 
   it("keeps the 64 KiB limit on the chat route", async () => {
-    const response = await fetch(`${server.url}/api/chat`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "x".repeat(100 * 1024) });
+    const response = await fetch(`${server.url}/api/chat`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "x".repeat(100 * 1024),
+    });
     expect(response.status).toBe(413);
     expect(((await response.json()) as ErrorBody).error.maxBytes).toBe(64 * 1024);
   });

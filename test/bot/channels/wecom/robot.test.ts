@@ -36,15 +36,36 @@ afterAll(async () => {
 describe("WeCom group robots", () => {
   it("a new report's alert reaches a subscribed robot as markdown through the outbox", async () => {
     await town.db.prisma.alertDestination.create({
-      data: { townCode: "wujing", code: "robot-d2", name: "第二片区企业微信群", channel: "wecom", address: robot.urlFor("d2-key"), districtCodes: ["d2"], roadCommitteeCodes: [], categoryCodes: [] },
+      data: {
+        townCode: "wujing",
+        code: "robot-d2",
+        name: "第二片区企业微信群",
+        channel: "wecom",
+        address: robot.urlFor("d2-key"),
+        districtCodes: ["d2"],
+        roadCommitteeCodes: [],
+        categoryCodes: [],
+      },
     });
     const result = await town.reports.submit(
-      { categoryCode: "parking", place: { roadCode: "heqing", houseNumber: 30 }, description: "车辆**长期**停在人行道上 [链接](http://evil.example)", photoIds: [], contactAllowed: false },
+      {
+        categoryCode: "parking",
+        place: { roadCode: "heqing", houseNumber: 30 },
+        description: "车辆**长期**停在人行道上 [链接](http://evil.example)",
+        photoIds: [],
+        contactAllowed: false,
+      },
       { channel: "web", userId: "robot-reporter", chatId: "robot-reporter", locale: "zh" },
       declining(),
     );
     if (result.type !== "created") throw new Error(result.type);
-    const worker = createOutboxWorker({ prisma: town.db.prisma, sql: town.db.sql, render: (row) => renderOutboxRow(row, TOWN_TIME_ZONE), senders: { wecom: createWecomRobotSender() }, logger: createLogger({ level: "silent" }) });
+    const worker = createOutboxWorker({
+      prisma: town.db.prisma,
+      sql: town.db.sql,
+      render: (row) => renderOutboxRow(row, TOWN_TIME_ZONE),
+      senders: { wecom: createWecomRobotSender() },
+      logger: createLogger({ level: "silent" }),
+    });
     await worker.drainOnce();
     const [markdown] = robot.received("d2-key");
     expect(markdown).toContain(`新举报 ${result.reference}：违规停车`);
@@ -78,7 +99,10 @@ describe("WeCom group robots", () => {
     const mediaId = await stored(bytes);
     const sender = createWecomRobotSender({ media: town.media });
 
-    const result = await sender.send(robot.urlFor("photo-key"), [{ type: "text", text: "新举报 WJ-2026-000009" }, { type: "photo", mediaId, caption: "照片 1/1" }]);
+    const result = await sender.send(robot.urlFor("photo-key"), [
+      { type: "text", text: "新举报 WJ-2026-000009" },
+      { type: "photo", mediaId, caption: "照片 1/1" },
+    ]);
 
     expect(result).toEqual({ type: "sent" });
     const [markdown, image] = robot.messages("photo-key");
@@ -108,7 +132,12 @@ describe("WeCom group robots", () => {
     const sender = createWecomRobotSender({ media: town.media });
     const lost = "1a2b3c4d-0000-4000-8000-000000000000";
 
-    expect(await sender.send(robot.urlFor("lost-key"), [{ type: "text", text: "x" }, { type: "photo", mediaId: lost }])).toEqual({
+    expect(
+      await sender.send(robot.urlFor("lost-key"), [
+        { type: "text", text: "x" },
+        { type: "photo", mediaId: lost },
+      ]),
+    ).toEqual({
       type: "failed",
       error: `photo ${lost} is not in the media store`,
     });
@@ -116,9 +145,12 @@ describe("WeCom group robots", () => {
   });
 
   it("renders a replacement and a notice as markdown, since robots cannot edit", () => {
-    expect(toWecomMarkdown([{ type: "replace", messageRef: "7", text: "WJ-2026-000001 已认领", options: [{ label: "已解决", value: "v" }] }, { type: "notice", text: "已认领" }])).toBe(
-      "WJ-2026-000001 已认领\n1. 已解决\n\n已认领",
-    );
+    expect(
+      toWecomMarkdown([
+        { type: "replace", messageRef: "7", text: "WJ-2026-000001 已认领", options: [{ label: "已解决", value: "v" }] },
+        { type: "notice", text: "已认领" },
+      ]),
+    ).toBe("WJ-2026-000001 已认领\n1. 已解决\n\n已认领");
   });
 
   it("the fake robot refuses the 21st message in a minute with 45009, which the sender turns into a retry in a minute", async () => {
@@ -136,20 +168,30 @@ describe("WeCom group robots", () => {
   });
 
   it("the fake robot refuses markdown over 4096 bytes and an image whose md5 does not match", async () => {
-    const post = async (body: object) => (await (await fetch(robot.urlFor("strict-key"), { method: "POST", body: JSON.stringify(body) })).json()) as { errcode: number };
+    const post = async (body: object) =>
+      (await (await fetch(robot.urlFor("strict-key"), { method: "POST", body: JSON.stringify(body) })).json()) as { errcode: number };
     const bytes = TINY_PNG(11);
 
     expect((await post({ msgtype: "markdown", markdown: { content: "长".repeat(1366) } })).errcode).toBe(40058);
     expect((await post({ msgtype: "image", image: { base64: bytes.toString("base64"), md5: "0".repeat(32) } })).errcode).toBe(40058);
-    expect((await post({ msgtype: "image", image: { base64: bytes.toString("base64"), md5: createHash("md5").update(bytes).digest("hex") } })).errcode).toBe(0);
+    expect(
+      (await post({ msgtype: "image", image: { base64: bytes.toString("base64"), md5: createHash("md5").update(bytes).digest("hex") } }))
+        .errcode,
+    ).toBe(0);
   });
 
   it("a robot answering 5xx or not answering in time is a failure to retry", async () => {
     const sender = createWecomRobotSender({ timeoutMs: 200 });
     robot.failNextWith(1, { type: "serverError" });
-    expect(await sender.send(robot.urlFor("flaky-key"), [{ type: "text", text: "x" }])).toEqual({ type: "failed", error: "WeCom robot answered HTTP 502" });
+    expect(await sender.send(robot.urlFor("flaky-key"), [{ type: "text", text: "x" }])).toEqual({
+      type: "failed",
+      error: "WeCom robot answered HTTP 502",
+    });
     robot.failNextWith(1, { type: "hang" });
-    expect(await sender.send(robot.urlFor("flaky-key"), [{ type: "text", text: "x" }])).toEqual({ type: "failed", error: "WeCom robot unreachable: TimeoutError" });
+    expect(await sender.send(robot.urlFor("flaky-key"), [{ type: "text", text: "x" }])).toEqual({
+      type: "failed",
+      error: "WeCom robot unreachable: TimeoutError",
+    });
     robot.releaseHung();
   });
 });

@@ -8,7 +8,14 @@ import { createCompactService } from "../../../../src/domain/compact/compact.ts"
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
 import { startTestApp, type TestApp } from "../../../support/app.ts";
-import { replyCard, startFakeWecomBot, streamText, type FakeCallbackResult, type FakeWecomBot, type FakeWecomUser } from "../../../support/fake-wecom-bot.ts";
+import {
+  replyCard,
+  startFakeWecomBot,
+  streamText,
+  type FakeCallbackResult,
+  type FakeWecomBot,
+  type FakeWecomUser,
+} from "../../../support/fake-wecom-bot.ts";
 import { LABELLED_MESSAGES, declining, TINY_PNG, TOWN_TIME_ZONE } from "../../../support/town.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -71,7 +78,10 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
 
   beforeAll(async () => {
     fake = await startFakeWecomBot();
-    app = await startTestApp({ env: { WECOM_BOT_TOKEN: fake.token, WECOM_BOT_ENCODING_AES_KEY: fake.encodingAesKey }, editTown: townWithOpenClass });
+    app = await startTestApp({
+      env: { WECOM_BOT_TOKEN: fake.token, WECOM_BOT_ENCODING_AES_KEY: fake.encodingAesKey },
+      editTown: townWithOpenClass,
+    });
     fake.target(`${app.httpUrl}/wecom/callback`);
     db = app.db;
   });
@@ -125,11 +135,17 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
       const number = /(\d+)\\?\. [^\n]*确认提交/.exec(summaryPush.body.markdown?.content ?? "")?.[1];
       submitted = await fake.userSends(resident, number ?? "?");
     }
-    const confirmation = submitted.reply?.response_type === "update_template_card" ? JSON.stringify((await fake.nextPush((p) => p.code === submitted.responseCode)).body) : said(submitted);
+    const confirmation =
+      submitted.reply?.response_type === "update_template_card"
+        ? JSON.stringify((await fake.nextPush((p) => p.code === submitted.responseCode)).body)
+        : said(submitted);
     const reference = /WJ-\d{4}-\d{6}/.exec(confirmation)?.[0];
     expect(reference).toBeDefined();
 
-    const report = await db.prisma.report.findUniqueOrThrow({ where: { reference: reference! }, include: { photos: true, reporter: true } });
+    const report = await db.prisma.report.findUniqueOrThrow({
+      where: { reference: reference! },
+      include: { photos: true, reporter: true },
+    });
     expect(report.reporter).toMatchObject({ channel: "wecom", channelUserId: "lisi", chatId: "lisi" });
     expect(report.photos).toHaveLength(1);
     const [folder] = await readdir(path.join(app.dir, "media"));
@@ -145,7 +161,10 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     // WeCom gives up on a try after its wait; the image server takes longer than that, so the first try is abandoned mid-way.
     fake.delayImages(3_000);
     try {
-      const { abandoned, result } = await fake.deliverWithRetries(fake.imageMessage(slowSender, TINY_PNG(92)), { answerWithinMs: 2_000, attempts: 3 });
+      const { abandoned, result } = await fake.deliverWithRetries(fake.imageMessage(slowSender, TINY_PNG(92)), {
+        answerWithinMs: 2_000,
+        attempts: 3,
+      });
       expect(abandoned).toBe(1);
       expect(result?.status).toBe(200);
       expect(said(result!)).toContain(zh.report.photoSaved(1));
@@ -188,7 +207,15 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
 
     // The work group talks to the bot, which subscribes it to the district's alerts as /alerts would.
     await db.prisma.alertDestination.create({
-      data: { townCode: "wujing", code: "wecom-d2", name: "第二片区工作群", channel: "wecom", address: GROUP_CHAT, districtCodes: ["d2"], managedInChat: true },
+      data: {
+        townCode: "wujing",
+        code: "wecom-d2",
+        name: "第二片区工作群",
+        channel: "wecom",
+        address: GROUP_CHAT,
+        districtCodes: ["d2"],
+        managedInChat: true,
+      },
     });
     const hello = await fake.userSends(clerkInGroup, "/help");
     expect(hello.status).toBe(200);
@@ -196,8 +223,20 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     // A WeCom resident who spoke to the bot within the hour: their report's updates use that message's unused response_url.
     const reporterHello = await fake.userSends(reporter, "/help");
     const grid = await GridDirectory.open(db.prisma, "wujing", LABELLED_MESSAGES);
-    const submitted = await createReportsService({ prisma: db.prisma, sql: db.sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE }).submit(
-      { categoryCode: "pavement-trading", place: { roadCode: "yongde", houseNumber: 201 }, description: "早点摊占用人行道", photoIds: [], contactAllowed: false },
+    const submitted = await createReportsService({
+      prisma: db.prisma,
+      sql: db.sql,
+      grid,
+      townCode: "wujing",
+      timeZone: TOWN_TIME_ZONE,
+    }).submit(
+      {
+        categoryCode: "pavement-trading",
+        place: { roadCode: "yongde", houseNumber: 201 },
+        description: "早点摊占用人行道",
+        photoIds: [],
+        contactAllowed: false,
+      },
       { channel: "wecom", userId: reporter.userid, chatId: reporter.userid, locale: "zh" },
       declining(),
     );
@@ -213,7 +252,9 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
 
     const claimed = await fake.userClicks(clerkInGroup, card, "认领");
     expect(claimed.reply?.response_type).toBe("update_template_card");
-    expect(JSON.stringify((await fake.nextPush((p) => p.code === claimed.responseCode)).body)).toContain(`${submitted.reference} 已更新为“已受理”`);
+    expect(JSON.stringify((await fake.nextPush((p) => p.code === claimed.responseCode)).body)).toContain(
+      `${submitted.reference} 已更新为“已受理”`,
+    );
     expect((await db.prisma.report.findUniqueOrThrow({ where: { reference: submitted.reference } })).status).not.toBe("SUBMITTED");
     const update = await fake.nextPush((p) => p.code === reporterHello.responseCode);
     expect(update.body.msgtype).toBe("markdown");
@@ -233,7 +274,12 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     const adminInvite = await registry.invite("bootstrap", { role: "ADMIN", label: "镇管理员", districtCodes: [], roadCommitteeCodes: [] });
     if (adminInvite.type !== "created") throw new Error(adminInvite.type);
     await registry.redeem(adminInvite.code, { channel: "wecom", userId: "admin-1", chatId: "admin-1", locale: "zh" });
-    const invites = await createCompactService({ prisma: db.prisma, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff: registry }).createInvites({ channel: "wecom", userId: "admin-1" }, { merchantCode: "yd-fruit" });
+    const invites = await createCompactService({
+      prisma: db.prisma,
+      townCode: "wujing",
+      timeZone: TOWN_TIME_ZONE,
+      staff: registry,
+    }).createInvites({ channel: "wecom", userId: "admin-1" }, { merchantCode: "yd-fruit" });
     if (invites.type !== "created") throw new Error(invites.type);
 
     expect(said(await fake.userSends(shopkeeper, "/shop AAAAAAAAAA"))).toContain(zh.compact.bind.invalid);
@@ -254,7 +300,10 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     expect(receipt).toContain("签署人：店主 刘某");
     expect(receipt).toContain("渠道：企业微信");
 
-    const [record] = await db.prisma.compactAcknowledgement.findMany({ where: { merchant: { code: "yd-fruit" } }, include: { version: true } });
+    const [record] = await db.prisma.compactAcknowledgement.findMany({
+      where: { merchant: { code: "yd-fruit" } },
+      include: { version: true },
+    });
     expect(record).toMatchObject({ channel: "wecom", channelUserId: "laoban", signerName: "店主 刘某" });
     expect(record!.contentHash).toBe(record!.version.contentHash);
     expect(receipt).toContain(record!.contentHash.slice(0, 12));

@@ -15,14 +15,16 @@ import { seededRandom } from "../../../support/seeded-random.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
 
-
 /** Padding that says 32 in its last byte but not in the others, which the official package would accept. */
 const inconsistentPadding = (length: number) => Buffer.concat([Buffer.alloc(1, 1), Buffer.alloc(length - 1, length)]);
 /** A padding byte of 0, which PKCS#7 never produces. */
 const zeroPadding = (length: number) => Buffer.alloc(length, 0);
 
 /** Encrypts a hand-built plaintext frame (random, length, message, id, padding) the way WeCom would, but with the parts chosen by the test. */
-function frame(encodingAesKey: string, parts: { declaredLength?: number; message: string; id?: string; padding?: (length: number) => Buffer }): string {
+function frame(
+  encodingAesKey: string,
+  parts: { declaredLength?: number; message: string; id?: string; padding?: (length: number) => Buffer },
+): string {
   const key = Buffer.from(`${encodingAesKey}=`, "base64");
   const message = Buffer.from(parts.message);
   const length = Buffer.alloc(4);
@@ -31,7 +33,10 @@ function frame(encodingAesKey: string, parts: { declaredLength?: number; message
   const pad = 32 - (body.length % 32);
   const cipher = createCipheriv("aes-256-cbc", key, key.subarray(0, 16));
   cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(Buffer.concat([body, parts.padding ? parts.padding(pad) : Buffer.alloc(pad, pad)])), cipher.final()]).toString("base64");
+  return Buffer.concat([
+    cipher.update(Buffer.concat([body, parts.padding ? parts.padding(pad) : Buffer.alloc(pad, pad)])),
+    cipher.final(),
+  ]).toString("base64");
 }
 
 describe("the WeCom callback refuses bad input cleanly", () => {
@@ -70,7 +75,9 @@ describe("the WeCom callback refuses bad input cleanly", () => {
       WECOM_CALLBACK_PATH: "/hooks/wecom",
       LOG_LEVEL: "debug",
     });
-    const app = await startLinli(config, { logger: createLogger({ level: "debug", secrets: config.secrets, sink: (line) => logLines.push(line) }) });
+    const app = await startLinli(config, {
+      logger: createLogger({ level: "debug", secrets: config.secrets, sink: (line) => logLines.push(line) }),
+    });
     stopApp = app.stop;
     httpUrl = app.httpUrl;
     fake.target(`${app.httpUrl}/hooks/wecom`);
@@ -116,9 +123,13 @@ describe("the WeCom callback refuses bad input cleanly", () => {
     for (const padding of [inconsistentPadding, zeroPadding]) {
       expect((await signedPost(frame(fake.encodingAesKey, { message: JSON.stringify(message("/help")), padding }))).status).toBe(400);
     }
-    expect((await signedPost(frame(fake.encodingAesKey, { message: JSON.stringify(message("/help")), declaredLength: 1_000_000 }))).status).toBe(400);
+    expect(
+      (await signedPost(frame(fake.encodingAesKey, { message: JSON.stringify(message("/help")), declaredLength: 1_000_000 }))).status,
+    ).toBe(400);
     // A shorter declared length leaves the rest of the message where the receive id belongs.
-    expect((await signedPost(frame(fake.encodingAesKey, { message: JSON.stringify(message("/help")), declaredLength: 5 }))).status).toBe(403);
+    expect((await signedPost(frame(fake.encodingAesKey, { message: JSON.stringify(message("/help")), declaredLength: 5 }))).status).toBe(
+      403,
+    );
   });
 
   it("invalid JSON, outside or inside the envelope, and a callback of the wrong shape are 400", async () => {
@@ -230,7 +241,14 @@ describe("replay protection across instances", () => {
     }
     try {
       const msgid = `cross-${randomBytes(6).toString("hex")}`;
-      const payload = { msgid, aibotid: "AIBOT_TEST", chattype: "single", from: { userid: "roamer" }, msgtype: "text", text: { content: "/help" } };
+      const payload = {
+        msgid,
+        aibotid: "AIBOT_TEST",
+        chattype: "single",
+        from: { userid: "roamer" },
+        msgtype: "text",
+        text: { content: "/help" },
+      };
       const nonce = `n${randomBytes(6).toString("hex")}`;
       fake.target(`${apps[0]!.httpUrl}/wecom/callback`);
       const answered = await fake.callback(payload, { nonce });
