@@ -1,6 +1,6 @@
 // `node scripts/bundle.mjs <entry.ts> <out.js>`: one ESM file for plain Node,
-// so the bot runs without a TypeScript loader (tsx keeps a second V8 isolate,
-// about 45 MB per process). Packages stay in node_modules; files read at run
+// so the bot runs without a TypeScript loader (tsx keeps a second V8 isolate in
+// every process). Packages stay in node_modules; files read at run
 // time are found from the project folder (src/paths.ts), not from the bundle.
 import process from "node:process";
 import { build } from "esbuild";

@@ -101,8 +101,8 @@ async function openEmbedded(target: Extract<DatabaseTarget, { kind: "pglite" }>,
   const lock: DataDirLock | undefined = inMemory ? undefined : await lockDataDir(target.dataDir, purpose);
   try {
     if (!inMemory) await mkdir(target.dataDir, { recursive: true });
-    // Loaded only for the embedded kind: PGlite's WebAssembly build adds about 30 MB to the
-    // process, which a deployment on PostgreSQL never uses.
+    // Loaded only for the embedded kind: PGlite's WebAssembly build takes memory a deployment
+    // on PostgreSQL would never use.
     const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
     const pglite = await PGlite.create(target.dataDir).catch(async (error: unknown) => {
       throw new EmbeddedDatabaseUnreadableError(

@@ -6,12 +6,11 @@ import type { Prisma } from "../generated/prisma/client.ts";
 export { default as sql, join, raw, empty, type Sql as Statement } from "sql-template-tag";
 
 /**
- * SQL through the database driver, for the statements every conversation step
- * runs (decision record 0005). A statement through Prisma 6's query builder
- * costs about 0.8 ms of CPU in its WebAssembly query compiler; the same
- * statement through the driver costs about 0.1 ms, and a step makes several.
- * Everything else stays on Prisma: one schema and one migration history
- * describe the tables both use.
+ * SQL through the database driver, for the tables conversation steps write
+ * (decision record 0007 lists them): a statement here costs a fraction of the
+ * CPU of one through Prisma's query builder, and a step makes several. The
+ * other tables stay on Prisma; one schema and one migration history describe
+ * them all.
  *
  * The contract is PostgreSQL's, on a server (pg) or embedded (PGlite), with
  * one rule for both: Prisma's `DateTime` columns are `timestamp(3)` holding
@@ -85,8 +84,7 @@ function preparedName(text: string): string | undefined {
  * SQL over a pg pool: each statement on any free connection, a transaction on
  * one. Statements are prepared once per connection (pg's named statements):
  * PostgreSQL then neither parses nor, once it settles on a generic plan, plans
- * them again, which raised a typical upsert from about 5,500 to 7,600
- * statements a second on this project's 2-core machine. Behind a connection
+ * them again (decision record 0005). Behind a connection
  * pooler this needs one that keeps prepared statements per client (PgBouncer
  * 1.21 or later with max_prepared_statements set, or session pooling).
  */

@@ -6,11 +6,10 @@ import { Agent, request } from "undici";
  * WeCom robots and response_urls) goes through {@link httpRequest}.
  *
  * Why one client, and why this one: a conversation step costs one to three
- * Bot API calls, so their CPU is a large part of an update's. On this project's
- * 2-core machine a keep-alive JSON POST cost 165 µs of CPU through node-fetch
- * (grammY's default in Node), 320 µs through Node's global `fetch`, and 52 µs
- * through undici's `request`, which skips the WHATWG streams and header
- * objects `fetch` is defined with. One process-wide dispatcher keeps the
+ * Bot API calls, so their CPU is a large part of an update's. Of node-fetch
+ * (grammY's default in Node), Node's global `fetch` and undici's `request`,
+ * the last cost least CPU per call (docs/performance.md): it skips the WHATWG
+ * streams and header objects `fetch` is defined with. One process-wide dispatcher keeps the
  * connections to each origin alive between calls.
  */
 const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 128 });

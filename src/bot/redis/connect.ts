@@ -84,9 +84,8 @@ export async function closeRedis(client: Redis): Promise<void> {
  * What ioredis connects to for `url`: a `redis:`/`rediss:` URL as it is, and
  * `unix:///path/redis.sock[?password=…]` as the socket's path with its query,
  * the only form of a socket ioredis understands. A Redis on the same host is
- * cheaper over its Unix socket: on this project's 2-core machine a Lua script
- * call cost the client 7 µs of system time over loopback TCP and 2.5 µs over
- * the socket.
+ * cheaper over its Unix socket than over loopback TCP (decision record 0005;
+ * the measurement is in docs/performance.md).
  */
 function ioredisTarget(url: string): string {
   const parsed = new URL(url);
