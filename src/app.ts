@@ -21,7 +21,7 @@ import type { SessionStore } from "./bot/sessions/store.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { GridDirectory } from "./domain/grid/directory.ts";
-import { importTownData } from "./domain/grid/import.ts";
+import { importTownData } from "./domain/town/import.ts";
 import { commandsFor, declaredCommands } from "./flows/kit/commands.ts";
 import { FLOWS } from "./flows/registry.ts";
 import { createMerchantReports } from "./domain/reports/merchant-answers.ts";

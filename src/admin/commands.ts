@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { backupFileName, type Database } from "../db/database.ts";
-import { importTownData, type ImportCounts, type TownImportResult } from "../domain/grid/import.ts";
+import { importTownData, type ImportCounts, type TownImportResult } from "../domain/town/import.ts";
 import { createStaffRegistry } from "../domain/staff/registry.ts";
 import type { DeepLinks } from "../flows/kit/flow.ts";
 import { STAFF_DEEP_LINK_PREFIX } from "../flows/staff/join-flow.ts";

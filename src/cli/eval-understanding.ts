@@ -4,7 +4,7 @@ import { loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { loadGridSnapshot } from "../domain/grid/directory.ts";
 import { GridIndex } from "../domain/grid/index.ts";
-import { importTownData } from "../domain/grid/import.ts";
+import { importTownData } from "../domain/town/import.ts";
 import { evaluate, type Evaluation } from "../domain/understanding/evaluation.ts";
 import { INTENTS } from "../domain/understanding/reading.ts";
 import { Understanding, type LabelledMessage } from "../domain/understanding/understanding.ts";

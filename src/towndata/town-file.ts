@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { townDataJsonSchema, validateTownData, type TownData } from "../domain/grid/town-data.ts";
+import { townDataJsonSchema, validateTownData, type TownData } from "../domain/town/town-data.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 import { readYamlData, type DataFileIssue } from "./yaml-data.ts";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
 import { createStaffRegistry } from "../../src/domain/staff/registry.ts";
-import { importTownData } from "../../src/domain/grid/import.ts";
+import { importTownData } from "../../src/domain/town/import.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { freshDatabase } from "../support/databases.ts";
 import { SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../support/town.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOutboxRow } from "../../src/bot/notify/render.ts";
-import { importTownData } from "../../src/domain/grid/import.ts";
+import { importTownData } from "../../src/domain/town/import.ts";
 import type { StaffGrant } from "../../src/domain/staff/registry.ts";
 import type { OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { caseActionChoice } from "../../src/flows/staff/case-actions.ts";

@@ -12,7 +12,7 @@ import { poolSql } from "../../src/db/sql.ts";
 import { createClassesService } from "../../src/domain/classes/classes.ts";
 import { createCompactService } from "../../src/domain/compact/compact.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
-import { importTownData } from "../../src/domain/grid/import.ts";
+import { importTownData } from "../../src/domain/town/import.ts";
 import { createMerchantReports } from "../../src/domain/reports/merchant-answers.ts";
 import { createReportsService } from "../../src/domain/reports/reports.ts";
 import { createStaffDesk } from "../../src/domain/staff/desk.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOutboxRow } from "../../src/bot/notify/render.ts";
-import { importTownData } from "../../src/domain/grid/import.ts";
+import { importTownData } from "../../src/domain/town/import.ts";
 import { townTime } from "../../src/flows/report/view.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";

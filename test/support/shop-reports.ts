@@ -1,5 +1,5 @@
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { importTownData } from "../../src/domain/grid/import.ts";
+import { importTownData } from "../../src/domain/town/import.ts";
 import type { ReportDraft } from "../../src/domain/reports/service.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { declining, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "./town.ts";

@@ -7,7 +7,7 @@ import { createMediaStore, type MediaLimits, type MediaStore } from "../../src/b
 import { createPhotoSaver } from "../../src/bot/media/photo-saver.ts";
 import type { Database } from "../../src/db/database.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
-import { importTownData } from "../../src/domain/grid/import.ts";
+import { importTownData } from "../../src/domain/town/import.ts";
 import { createMerchantReports } from "../../src/domain/reports/merchant-answers.ts";
 import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
 import type { ChatIdentity, DuplicateCheck, PublicReportView, ReportsService, ReportView } from "../../src/domain/reports/service.ts";

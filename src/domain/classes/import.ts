@@ -1,6 +1,6 @@
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { required, sync, type ImportCounts } from "../grid/import.ts";
-import { COMPLETION_SHARE_DEFAULT, type TownData } from "../grid/town-data.ts";
+import { required, sync, type ImportCounts } from "../town/import.ts";
+import { COMPLETION_SHARE_DEFAULT, type TownData } from "../town/town-data.ts";
 import { fillSeats, lockCohort } from "./seats.ts";
 import { prismaSql } from "../../db/sql.ts";
 

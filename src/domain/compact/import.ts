@@ -1,5 +1,5 @@
 import type { Prisma } from "../../generated/prisma/client.ts";
-import type { TownData } from "../grid/town-data.ts";
+import type { TownData } from "../town/town-data.ts";
 import { startOfLocalDay } from "../time/zone.ts";
 import { writeCompactVersion, type WriteVersionResult } from "./versions.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createClassesService } from "../../../src/domain/classes/classes.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { openSampleTown, resident, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";

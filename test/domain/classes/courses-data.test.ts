@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClassesService } from "../../../src/domain/classes/classes.ts";
 import { CourseConflictError } from "../../../src/domain/classes/import.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
 import { readTownFile, TownDataError } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
 import { resident, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";

@@ -10,8 +10,8 @@ import { compactContentHash, parseChineseClauses, type CompactContent } from "..
 import { AcknowledgedShopError } from "../../../src/domain/compact/import.ts";
 import { compactStandingOf } from "../../../src/domain/compact/standing.ts";
 import { COMPACT_REACK_KIND, COMPACT_REMINDER_KIND } from "../../../src/domain/compact/versions.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
-import type { TownData } from "../../../src/domain/grid/town-data.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
+import type { TownData } from "../../../src/domain/town/town-data.ts";
 import { createStaffRegistry, type StaffGrant } from "../../../src/domain/staff/registry.ts";
 import { readTownFile, TownDataError } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";

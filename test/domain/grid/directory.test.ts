@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../../src/db/database.ts";
 import type { GridDirectory } from "../../../src/domain/grid/directory.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
 import { GridIndex } from "../../../src/domain/grid/index.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { openSampleTown, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
 import { declining, openSampleServices, SAMPLE_TOWN_FILE, type SampleServices, TOWN_TIME_ZONE } from "../../support/town.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../../src/db/database.ts";
 import type { GridDirectory } from "../../../src/domain/grid/directory.ts";
-import type { TownData } from "../../../src/domain/grid/town-data.ts";
+import type { TownData } from "../../../src/domain/town/town-data.ts";
 import type { StaffReportActions } from "../../../src/domain/reports/reports.ts";
 import type { ReportsService } from "../../../src/domain/reports/service.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";

@@ -3,8 +3,8 @@ import path from "node:path";
 import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderOutboxRow, UnreadableOutboxRowError } from "../../../src/bot/notify/render.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
-import { validateTownData, type TownAlertDestination } from "../../../src/domain/grid/town-data.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
+import { validateTownData, type TownAlertDestination } from "../../../src/domain/town/town-data.ts";
 import {
   createAlertScheduler,
   type AlertScheduler,

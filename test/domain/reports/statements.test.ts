@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMediaStore, type MediaStore } from "../../../src/bot/media/store.ts";
 import { openDatabase } from "../../../src/db/database.ts";
 import { GridDirectory } from "../../../src/domain/grid/directory.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
 import { createReportsService, type ShopsCache, type StaffReportActions } from "../../../src/domain/reports/reports.ts";
 import type { ReportDraft, ReportPlace, ReportsService } from "../../../src/domain/reports/service.ts";
 import { PrismaClient } from "../../../src/generated/prisma/client.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateSampleTown } from "../../../src/cli/eval-understanding.ts";
 import type { Database } from "../../../src/db/database.ts";
 import { GridDirectory } from "../../../src/domain/grid/directory.ts";
-import { importTownData } from "../../../src/domain/grid/import.ts";
+import { importTownData } from "../../../src/domain/town/import.ts";
 import type { Evaluation } from "../../../src/domain/understanding/evaluation.ts";
 import { LabelledMessagesError, readLabelledMessages } from "../../../src/towndata/labelled-messages.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";

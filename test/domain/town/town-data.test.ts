@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { townDataJsonSchema, validateTownData, type TownDataIssue } from "../../../src/domain/grid/town-data.ts";
+import { townDataJsonSchema, validateTownData, type TownDataIssue } from "../../../src/domain/town/town-data.ts";
 
 /** The fixture as plain data, the way a YAML or JSON reader hands it over; a fresh copy per call so tests can edit it. */
 type Entry = Record<string, unknown>;
