@@ -337,9 +337,9 @@ function table(
   );
   row("  updates/s in that run", (r) => perSecond(r.reports.updatesPerSecond));
   row(
-    "new reports/s with a photo (each filed past the nearby ones); followed instead",
+    "new reports/s with a photo (each filed past the nearby ones); followed instead; reports naming a shop",
     (r) =>
-      `${perSecond(r.newReports.outcomes.reportsSubmitted / r.newReports.seconds)}; ${perSecond(r.newReports.outcomes.reportsFollowed / r.newReports.seconds)}`,
+      `${perSecond(r.newReports.outcomes.reportsSubmitted / r.newReports.seconds)}; ${perSecond(r.newReports.outcomes.reportsFollowed / r.newReports.seconds)}; ${r.newReports.outcomes.reportsNamingShop} of ${r.newReports.outcomes.reportsSubmitted}`,
   );
   row("  updates/s in that run", (r) => perSecond(r.newReports.updatesPerSecond));
   row(
