@@ -123,7 +123,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       preStored: ["web"],
       logger: logger.child({ component: "photos" }),
     });
-    const staff = createStaffRegistry({ prisma: db.prisma, townCode: config.town.code });
+    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: config.town.code });
     const classes = createClassesService({
       prisma: db.prisma,
       sql: db.sql,

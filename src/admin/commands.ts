@@ -109,7 +109,7 @@ async function invite(command: Extract<AdminCommand, { command: "invite" }>, { d
     districtCodes: command.districtCodes,
     roadCommitteeCodes: command.roadCommitteeCodes,
   };
-  const result = await createStaffRegistry({ prisma: db.prisma, townCode }).invite("bootstrap", grant, command.hours);
+  const result = await createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode }).invite("bootstrap", grant, command.hours);
   if (result.type !== "created") throw new Error("the registry refused a bootstrap invitation");
   return done(invitationLines(result.code, result.expiresAt, links));
 }

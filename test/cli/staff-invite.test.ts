@@ -48,7 +48,7 @@ describe("npm run staff:invite", () => {
     const code = /invitation code: ([A-Z0-9]{10})/.exec(result.stdout)?.[1];
     expect(code).toBeDefined();
     expect(result.stdout).toContain(`/join ${code}`);
-    const registry = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
     const bound = await registry.redeem(code!, { channel: "telegram", userId: "first-admin", chatId: "first-admin", locale: "zh" });
     expect(bound).toMatchObject({ type: "bound", staff: { role: "ADMIN", label: "镇管理员" } });
   }, 60_000);

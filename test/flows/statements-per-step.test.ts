@@ -89,7 +89,7 @@ describe("the statements each conversation step sends", () => {
       fetchers: { telegram: async () => TINY_PNG(++photoSeed) },
       logger: createLogger({ level: "silent" }),
     });
-    const staff = createStaffRegistry({ prisma, townCode: "wujing", clock });
+    const staff = createStaffRegistry({ prisma, sql, townCode: "wujing", clock });
     services = {
       grid,
       reports,

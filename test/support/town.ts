@@ -151,7 +151,7 @@ export async function openTownServices(townFile: string, options: ServicesOption
     clock: options.clock,
     options: options.reports,
   });
-  const staff = createStaffRegistry({ prisma: db.prisma, townCode, clock: options.clock });
+  const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
   const fetchUpload = async (fileId: string) => uploads.get(fileId) ?? Buffer.alloc(0);

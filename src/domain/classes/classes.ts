@@ -455,7 +455,7 @@ export function createClassesService(deps: {
 }): ClassesService {
   const { prisma, sql: db, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const registry = deps.staff ?? createStaffRegistry({ prisma, townCode, clock });
+  const registry = deps.staff ?? createStaffRegistry({ prisma, sql: db, townCode, clock });
 
   const academyStaff = async (who: StaffWho): Promise<StaffMemberInfo | undefined> => {
     const staff = await registry.find(who);

@@ -1,5 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
-import type { PrismaClient, StaffRole } from "../../generated/prisma/client.ts";
+import { prismaSql, sql, type Sql } from "../../db/sql.ts";
+import type { ChatUser, PrismaClient, StaffMember, StaffRole } from "../../generated/prisma/client.ts";
+import { upsertChatUser } from "../chat-users.ts";
 
 /** Letters and digits that cannot be misread for each other (no 0/O, 1/I/L); class check-in codes use it too. */
 export const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -65,20 +67,32 @@ export interface StaffRegistry {
   mayHandle(who: Pick<StaffIdentity, "channel" | "userId">, area: CaseArea): Promise<boolean>;
 }
 
-export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: string; clock?: () => Date }): StaffRegistry {
-  const { prisma, townCode } = deps;
+/** A staff member's row with the chat account it is bound to (ChatUser is a driver-SQL table, decision record 0007). */
+type StaffRow = Pick<StaffMember, "id" | "role" | "label" | "districtCodes" | "roadCommitteeCodes"> &
+  Pick<ChatUser, "channel" | "channelUserId">;
+
+const STAFF_COLUMNS = sql`s."id", s."role", s."label", s."districtCodes", s."roadCommitteeCodes", u."channel", u."channelUserId"`;
+
+/**
+ * Creates the registry of one town. Staff records are written through Prisma;
+ * they are read with their chat account through `sql`, which owns chat accounts.
+ */
+export function createStaffRegistry(deps: { prisma: PrismaClient; sql: Sql; townCode: string; clock?: () => Date }): StaffRegistry {
+  const { prisma, sql: db, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
 
-  const active = async (who: Pick<StaffIdentity, "channel" | "userId">) =>
-    prisma.staffMember.findFirst({
-      where: { townCode, revokedAt: null, chatUser: { channel: who.channel, channelUserId: who.userId } },
-      include: { chatUser: true },
-    });
+  const active = async (who: Pick<StaffIdentity, "channel" | "userId">): Promise<StaffRow | undefined> =>
+    (
+      await db.query<StaffRow>(
+        sql`SELECT ${STAFF_COLUMNS} FROM "StaffMember" s JOIN "ChatUser" u ON u."id" = s."chatUserId"
+            WHERE s."townCode" = ${townCode} AND s."revokedAt" IS NULL AND u."channel" = ${who.channel} AND u."channelUserId" = ${who.userId}`,
+      )
+    )[0];
 
-  const info = (row: NonNullable<Awaited<ReturnType<typeof active>>>): StaffMemberInfo => ({
+  const info = (row: StaffRow): StaffMemberInfo => ({
     staffId: row.id,
-    channel: row.chatUser.channel,
-    userId: row.chatUser.channelUserId,
+    channel: row.channel,
+    userId: row.channelUserId,
     role: row.role,
     label: row.label,
     districtCodes: row.districtCodes,
@@ -122,11 +136,7 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
         // Marking first, conditionally, means two people racing for one code cannot both win.
         const claimed = await tx.staffInvite.updateMany({ where: { id: invite.id, redeemedAt: null }, data: { redeemedAt: clock() } });
         if (claimed.count === 0) return { type: "used" };
-        const user = await tx.chatUser.upsert({
-          where: { channel_channelUserId: { channel: who.channel, channelUserId: who.userId } },
-          create: { channel: who.channel, channelUserId: who.userId, chatId: who.chatId, locale: who.locale },
-          update: { chatId: who.chatId },
-        });
+        const user = await upsertChatUser(prismaSql(tx), who, clock());
         const grant = {
           role: invite.role,
           label: invite.label,
@@ -145,15 +155,14 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
 
     async find(who) {
       const row = await active(who);
-      return row ? info(row) : undefined;
+      return row && info(row);
     },
 
     async list() {
-      const rows = await prisma.staffMember.findMany({
-        where: { townCode, revokedAt: null },
-        include: { chatUser: true },
-        orderBy: { createdAt: "asc" },
-      });
+      const rows = await db.query<StaffRow>(
+        sql`SELECT ${STAFF_COLUMNS} FROM "StaffMember" s JOIN "ChatUser" u ON u."id" = s."chatUserId"
+            WHERE s."townCode" = ${townCode} AND s."revokedAt" IS NULL ORDER BY s."createdAt", s."id"`,
+      );
       return rows.map(info);
     },
 
@@ -169,7 +178,7 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; townCode: stri
 
     async mayHandle(who, area) {
       const staff = await active(who);
-      return staff !== null && coversCase(staff, area);
+      return staff !== undefined && coversCase(staff, area);
     },
   };
 }

@@ -50,7 +50,7 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
 
   beforeAll(async () => {
     ({ db } = await openSampleTown(kind));
-    const registry = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
     for (const [who, role] of [
       [ACADEMY, "ACADEMY_STAFF"],
       [DISTRICT_CLERK, "DISTRICT_STAFF"],

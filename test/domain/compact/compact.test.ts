@@ -108,7 +108,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
   });
 
   async function bindStaff(who: { channel: string; userId: string }, grant: StaffGrant) {
-    const registry = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
     const invite = await registry.invite("bootstrap", grant);
     if (invite.type !== "created") throw new Error(invite.type);
     await registry.redeem(invite.code, { ...who, chatId: who.userId, locale: "zh" });
@@ -128,7 +128,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     await bindStaff(ADMIN, { role: "ADMIN", label: "镇管理员", districtCodes: [], roadCommitteeCodes: [] });
     await bindStaff(YONGDE_STAFF, { role: "DISTRICT_STAFF", label: "第二片区网格员", districtCodes: ["d2"], roadCommitteeCodes: [] });
     await bindStaff(FAR_STAFF, { role: "DISTRICT_STAFF", label: "第七路管会", districtCodes: [], roadCommitteeCodes: ["rc7"] });
-    const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
     compact = createCompactService({ prisma: db.prisma, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff, clock: () => now });
   });
   afterAll(async () => {

@@ -303,7 +303,7 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     await reports.acknowledge(reference, CLERK);
     await reports.startProgress(reference, CLERK, "已联系店主，电话13987654321");
     const staffMember = someone();
-    const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
     const invitation = await staff.invite("bootstrap", {
       role: "DISTRICT_STAFF",
       label: "第二片区工作人员",
@@ -348,7 +348,7 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     await reports.startProgress(reference, CLERK, "已联系店主，电话13987654321");
     const stranger = someone();
     const former = someone();
-    const staff = createStaffRegistry({ prisma: db.prisma, townCode: "wujing" });
+    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
     const invitation = await staff.invite("bootstrap", { role: "ADMIN", label: "管理员", districtCodes: [], roadCommitteeCodes: [] });
     if (invitation.type !== "created") throw new Error("expected an invitation");
     const bound = await staff.redeem(invitation.code, former);

@@ -14,7 +14,7 @@ describe.each(DATABASE_KINDS)("the staff registry on %s", (kind) => {
 
   beforeAll(async () => {
     ({ db } = await openSampleTown(kind));
-    registry = createStaffRegistry({ prisma: db.prisma, townCode: "wujing", clock: () => now });
+    registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now });
   });
   afterAll(async () => {
     await db.close();

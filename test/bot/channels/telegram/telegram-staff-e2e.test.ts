@@ -54,7 +54,7 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
   });
 
   it("a clerk joins by link, and only they can claim and resolve the group alert, which is edited in place each time", async () => {
-    const invite = await createStaffRegistry({ prisma: db.prisma, townCode: "wujing" }).invite("bootstrap", {
+    const invite = await createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" }).invite("bootstrap", {
       role: "DISTRICT_STAFF",
       label: "第二片区网格员",
       districtCodes: ["d2"],
