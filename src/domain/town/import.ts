@@ -1,3 +1,4 @@
+import { prismaSql, sql } from "../../db/sql.ts";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import { writeCourses, type CourseImportCounts } from "../classes/import.ts";
 import { importCompact, refuseDroppingAcknowledgedShops } from "../compact/import.ts";
@@ -117,17 +118,14 @@ export const required = (ids: Map<string, string>, code: string): string => {
 /** Fails before anything is written when the file drops a category that reports still use. */
 async function refuseRemovingUsedCategories(tx: Tx, data: TownData): Promise<void> {
   const kept = data.categories.map((c) => c.code);
-  const used = await tx.reportCategory.findMany({
-    where: { townCode: data.town.code, code: { notIn: kept }, reports: { some: {} } },
-    select: { code: true, name: true, nameEn: true, _count: { select: { reports: true } } },
-    orderBy: { sortOrder: "asc" },
-  });
-  if (used.length > 0) {
-    throw new CategoryInUseError(
-      data.town.code,
-      used.map((c) => ({ code: c.code, name: c.name, nameEn: c.nameEn, reports: c._count.reports })),
-    );
-  }
+  // Reports are a driver-SQL table (decision record 0007), so they are counted through SQL.
+  const used = await prismaSql(tx).query<CategoryInUse>(
+    sql`SELECT c."code", c."name", c."nameEn", count(*)::int AS "reports"
+        FROM "ReportCategory" c JOIN "Report" r ON r."categoryId" = c."id"
+        WHERE c."townCode" = ${data.town.code} AND NOT (c."code" = ANY(${kept}::text[]))
+        GROUP BY c."id" ORDER BY c."sortOrder"`,
+  );
+  if (used.length > 0) throw new CategoryInUseError(data.town.code, used);
 }
 
 async function writeTown(
