@@ -192,7 +192,6 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       config.wecomBot &&
       createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
-      prisma: db.prisma,
       sql: db.sql,
       render: (row) => renderOutboxRow(row, config.workingTime.timeZone),
       limiter,
