@@ -132,7 +132,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       timeZone: config.workingTime.timeZone,
       grid,
     });
-    const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
+    const desk = createStaffDesk({ prisma: db.prisma, sql: db.sql, townCode: config.town.code, registry: staff, reports });
     // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
     let telegramUsername: string | undefined;
     // Known once the HTTP server listens (PUBLIC_URL when set, else its own address).
