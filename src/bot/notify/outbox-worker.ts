@@ -204,7 +204,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   /**
    * The backlog digest of a destination's foldable rows (oldest first): the
    * alerts among them whose payload can be read, in the group's language of
-   * the oldest; undefined when fewer than two are alerts.
+   * the oldest; undefined when none are (the store folds no fewer than two).
    */
   const digestOf = (rows: FoldableRow[]): Digest | undefined => {
     const folded = rows.flatMap((row) => {
@@ -212,7 +212,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       return entry ? [{ row, entry }] : [];
     });
     const [oldest] = folded;
-    if (!oldest || folded.length < 2) return undefined;
+    if (!oldest) return undefined;
     const payload: AlertDigestPayload = {
       locale: oldest.entry.locale,
       alerts: folded.map(({ entry }) => ({

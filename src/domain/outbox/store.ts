@@ -127,7 +127,10 @@ export function crowdedDestinations(
 /** A pending row a backlog may fold, as a digest is made from it. */
 export type FoldableRow = Pick<OutboxMessage, "id" | "kind" | "payload" | "createdAt">;
 
-/** The digest made of some of the rows offered: its kind and payload, and the ids of the rows it tells of. */
+/**
+ * The digest made of some of the rows offered: its kind and payload, and the
+ * ids of the rows it tells of, all among the rows offered.
+ */
 export interface Digest {
   kind: string;
   payload: object;
