@@ -63,7 +63,6 @@ export async function benchOutboxDrain(db: Database) {
     });
     const logger = createLogger({ level: "silent" });
     const worker = createOutboxWorker({
-      prisma: db.prisma,
       sql: db.sql,
       render: renderTextRow,
       senders: { telegram: createTelegramSender({ token: TOKEN, apiRoot: telegram.url, logger }), wecom: createWecomRobotSender() },

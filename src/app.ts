@@ -132,7 +132,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       timeZone: config.workingTime.timeZone,
       grid,
     });
-    const desk = createStaffDesk({ prisma: db.prisma, townCode: config.town.code, registry: staff, reports });
+    const desk = createStaffDesk({ prisma: db.prisma, sql: db.sql, townCode: config.town.code, registry: staff, reports });
     // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
     let telegramUsername: string | undefined;
     // Known once the HTTP server listens (PUBLIC_URL when set, else its own address).
@@ -192,7 +192,6 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       config.wecomBot &&
       createWecomBotChannel({ ...config.wecomBot, handler: dispatcher, store, inbox, logger: logger.child({ channel: "wecom" }) });
     const outbox = createOutboxWorker({
-      prisma: db.prisma,
       sql: db.sql,
       render: (row) => renderOutboxRow(row, config.workingTime.timeZone),
       limiter,

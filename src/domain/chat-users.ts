@@ -37,3 +37,15 @@ export function chatUserUpsert(user: ChatIdentity, now: Date): Statement {
        "displayName" = COALESCE(NULLIF(EXCLUDED."displayName", ''), "ChatUser"."displayName")
      RETURNING "id", "channel", "chatId", "locale", "blockedAt"`;
 }
+
+/**
+ * Marks the account(s) behind one chat as unreachable from `at` on, when a
+ * channel said the chat can never be reached again (the resident blocked the
+ * bot): senders of later messages can then skip it. An account already marked
+ * keeps the time it was first found unreachable; writing to the bot again
+ * clears the mark ({@link chatUserUpsert}).
+ */
+export async function markChatUnreachable(db: Sql, chat: Pick<ChatUser, "channel" | "chatId">, at: Date): Promise<void> {
+  await db.query(sql`UPDATE "ChatUser" SET "unreachableAt" = ${at}
+     WHERE "channel" = ${chat.channel} AND "chatId" = ${chat.chatId} AND "unreachableAt" IS NULL`);
+}

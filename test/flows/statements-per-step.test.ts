@@ -97,7 +97,7 @@ describe("the statements each conversation step sends", () => {
       photos,
       staff,
       classes: createClassesService({ prisma, sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock, staff, grid }),
-      desk: createStaffDesk({ prisma, townCode: "wujing", registry: staff, reports, clock }),
+      desk: createStaffDesk({ prisma, sql, townCode: "wujing", registry: staff, reports, clock }),
       compact: createCompactService({ prisma, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff, clock }),
       budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }),
       links: { telegram: () => undefined, web: () => undefined },

@@ -16,7 +16,6 @@ if (!url || !leaseMs) throw new Error("usage: outbox-child.ts <postgres url> <le
 
 const db = await openDatabase({ kind: "postgres", url });
 createOutboxWorker({
-  prisma: db.prisma,
   sql: db.sql,
   render: renderTextRow,
   senders: { wecom: createWecomRobotSender() },

@@ -175,7 +175,7 @@ export async function openTownServices(townFile: string, options: ServicesOption
       photos,
       staff,
       classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock, staff, timeZone, grid }),
-      desk: createStaffDesk({ prisma: db.prisma, townCode, registry: staff, reports, clock: options.clock }),
+      desk: createStaffDesk({ prisma: db.prisma, sql: db.sql, townCode, registry: staff, reports, clock: options.clock }),
       compact: createCompactService({
         prisma: db.prisma,
         townCode,

@@ -1,8 +1,18 @@
 import { createHash } from "node:crypto";
-import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
 import type { OutboundMessage } from "../../flows/kit/messages.ts";
 import type { Logger } from "../../log.ts";
 import type { Sql } from "../../db/sql.ts";
+import { markChatUnreachable } from "../../domain/chat-users.ts";
+import {
+  claimOutbox,
+  crowdedDestinations,
+  foldIntoDigest,
+  settleOutbox,
+  type Digest,
+  type FoldableRow,
+  type OutboxClaim,
+  type Settlement,
+} from "../../domain/outbox/store.ts";
 import { createMemoryLimiter, type RateLimiter, type WindowLimit } from "../limits/limiter.ts";
 import { ALERT_DIGEST_KIND, DIGESTIBLE_KINDS, digestEntryOf, type AlertDigestPayload } from "./render-digest.ts";
 
@@ -90,8 +100,7 @@ export interface OutboxWorker {
 
 /** Everything the worker needs; `clock` is injectable so tests can move time without waiting. */
 export interface OutboxWorkerDeps {
-  prisma: PrismaClient;
-  /** The same database through its driver: every delivered row writes its outcome, so that statement is on the hot path. */
+  /** The database, through its driver: every delivered row writes its outcome, so that statement is on the hot path. */
   sql: Sql;
   render: OutboxRender;
   /** Senders by channel id. Rows of a channel without a sender are left for an instance that has one. */
@@ -107,37 +116,8 @@ export interface OutboxWorkerDeps {
   options?: Partial<OutboxWorkerOptions>;
 }
 
-/** What delivering a claimed row changes on it; a field left out keeps its value. */
-interface Settlement {
-  status?: "SENT" | "DEAD";
-  sentAt?: Date;
-  lastError?: string | null;
-  deliveredRef?: string | null;
-  nextAttemptAt?: Date;
-  /** The claim counted an attempt that did not happen (a rate limit or an older row of the chat held it back). */
-  giveBackAttempt?: true;
-}
-
-/** Transaction-level advisory lock that makes claims of concurrent workers take turns (see claim()). */
-const CLAIM_LOCK_KEY = 7_240_611;
 /** lastError is shown to staff; a whole HTML error page helps nobody. */
 const MAX_ERROR_LENGTH = 500;
-
-interface ClaimedRow {
-  id: string;
-  kind: string;
-  channel: string;
-  chatId: string;
-  payload: unknown;
-  attempts: number;
-  createdAt: Date;
-}
-
-/** A claimed row plus the fence that proves the claim is still ours when we write the outcome. */
-interface Claim {
-  row: ClaimedRow;
-  leaseUntil: Date;
-}
 
 /** What happened to one row, as far as the rows after it to the same chat are concerned. */
 type Outcome = { type: "done" } | { type: "waiting"; until: Date };
@@ -192,9 +172,12 @@ function errorText(error: unknown): string {
  *   channel (a second), counted in `limiter` before every send: with a shared
  *   limiter any number of workers together stay within each limit. A row whose
  *   windows are full is given back until the limiter says it fits.
+ *
+ * The statements behind the claim, the fold and the outcome are in
+ * src/domain/outbox/store.ts; this worker decides what to deliver and when.
  */
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
-  const { prisma, sql, render, senders } = deps;
+  const { sql: db, render, senders } = deps;
   const logger = deps.logger.child({ component: "outbox" });
   const clock = deps.clock ?? (() => new Date());
   const options: OutboxWorkerOptions = { ...DEFAULT_OUTBOX_WORKER_OPTIONS, ...deps.options };
@@ -219,35 +202,17 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const smallestPerMinute = Math.min(...channels.map((channel) => senders[channel]?.perDestinationPerMinute ?? Infinity));
 
   /**
-   * Folds one destination's backlog into a digest row: of its pending rows in
-   * order, the first `keep` stay (they fit the limit now, one place left for
-   * the digest); the alerts among the rest that were never attempted are
-   * locked (SKIP LOCKED: a row another transaction is settling stays out),
-   * turned into one digest row that takes the oldest one's place in the chat's
-   * order, and marked MERGED into it, all in the caller's transaction.
+   * The backlog digest of a destination's foldable rows (oldest first): the
+   * alerts among them whose payload can be read, in the group's language of
+   * the oldest; undefined when none are (the store folds no fewer than two).
    */
-  const foldDestination = async (tx: Prisma.TransactionClient, channel: string, chatId: string, keep: number, now: Date) => {
-    const pending = await tx.$queryRaw<{ id: string; kind: string; attempts: number }[]>`
-      SELECT "id", "kind", "attempts" FROM "OutboxMessage"
-      WHERE "status" = 'PENDING' AND "channel" = ${channel} AND "chatId" = ${chatId}
-      ORDER BY "createdAt", "id"`;
-    const candidates = pending.slice(keep).filter((row) => row.attempts === 0 && DIGESTIBLE_KINDS.includes(row.kind));
-    if (candidates.length < 2) return;
-    const locked = await tx.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "OutboxMessage"
-      WHERE "id" IN (${Prisma.join(candidates.map((row) => row.id))}) AND "status" = 'PENDING' AND "attempts" = 0
-      FOR UPDATE SKIP LOCKED`;
-    if (locked.length < 2) return;
-    const rows = await tx.outboxMessage.findMany({
-      where: { id: { in: locked.map((row) => row.id) } },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    });
+  const digestOf = (rows: FoldableRow[]): Digest | undefined => {
     const folded = rows.flatMap((row) => {
       const entry = digestEntryOf(row);
       return entry ? [{ row, entry }] : [];
     });
     const [oldest] = folded;
-    if (!oldest || folded.length < 2) return;
+    if (!oldest) return undefined;
     const payload: AlertDigestPayload = {
       locale: oldest.entry.locale,
       alerts: folded.map(({ entry }) => ({
@@ -257,100 +222,48 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         heading: entry.heading,
       })),
     };
-    const ids = folded.map(({ row }) => row.id);
-    const digest = await tx.outboxMessage.create({
-      data: {
-        dedupeKey: `${ALERT_DIGEST_KIND}:${createHash("sha256").update(ids.join(",")).digest("hex")}`,
-        kind: ALERT_DIGEST_KIND,
-        channel,
-        chatId,
-        payload,
-        createdAt: oldest.row.createdAt,
-        nextAttemptAt: now,
-      },
-    });
-    await tx.outboxMessage.updateMany({ where: { id: { in: ids } }, data: { status: "MERGED", mergedIntoId: digest.id } });
-    // No chatId: a WeCom robot's address is its secret webhook URL.
-    logger.info("outbox backlog folded into a digest", { channel, digestId: digest.id, folded: ids.length });
+    return { kind: ALERT_DIGEST_KIND, payload, foldedIds: folded.map(({ row }) => row.id) };
   };
 
   /**
    * A destination has a backlog when it has more pending rows than it may
    * receive within the next minute (its per-minute limit: every send counted
-   * now leaves the window within that minute). Runs under the claim lock, before the claim, so the
-   * digest goes out in the same pass.
+   * now leaves the window within that minute). Of its pending rows, those that
+   * fit its limit now stay, one place left for the digest; the alerts among
+   * the rest become the digest. Runs under the claim lock, before the claim,
+   * so the digest goes out in the same pass.
    */
-  const foldBacklogs = async (tx: Prisma.TransactionClient, now: Date) => {
-    const crowded = await tx.$queryRaw<{ channel: string; chatId: string; pending: number }[]>`
-      SELECT "channel", "chatId", COUNT(*)::int AS "pending" FROM "OutboxMessage"
-      WHERE "status" = 'PENDING' AND "channel" IN (${Prisma.join(channels)})
-      GROUP BY "channel", "chatId"
-      HAVING COUNT(*) > ${smallestPerMinute}::int
-        AND COUNT(*) FILTER (WHERE "attempts" = 0 AND "kind" IN (${Prisma.join(DIGESTIBLE_KINDS)})) >= 2`;
+  const foldBacklogs = async (tx: Sql) => {
+    const crowded = await crowdedDestinations(tx, { channels, kinds: DIGESTIBLE_KINDS, above: smallestPerMinute });
     for (const { channel, chatId, pending } of crowded) {
       const sender = senders[channel];
-      if (!sender) continue;
+      if (!sender || pending <= sender.perDestinationPerMinute) continue;
       const [destination] = limitsFor(channel, chatId, sender);
       const available = await limiter.available(destination);
-      if (pending > sender.perDestinationPerMinute) await foldDestination(tx, channel, chatId, Math.max(0, available - 1), now);
+      const digest = await foldIntoDigest(tx, { channel, chatId, keep: Math.max(0, available - 1), kinds: DIGESTIBLE_KINDS }, digestOf);
+      // No chatId: a WeCom robot's address is its secret webhook URL.
+      if (digest) logger.info("outbox backlog folded into a digest", { channel, ...digest });
     }
   };
 
-  const claim = async (): Promise<Claim[]> => {
-    if (channels.length === 0) return [];
+  const claim = (): Promise<OutboxClaim[]> => {
     const now = clock();
     const leaseUntil = new Date(now.getTime() + options.leaseMs);
-    // Timestamps travel as UTC text cast to the column's type, the way Prisma stores DateTime,
-    // so the session's time zone never shifts a comparison.
-    const nowText = now.toISOString();
-    const rows = await prisma.$transaction(async (tx) => {
-      await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
-      await foldBacklogs(tx, now);
-      return tx.$queryRaw<ClaimedRow[]>`
-        UPDATE "OutboxMessage" SET "nextAttemptAt" = ${leaseUntil.toISOString()}::timestamp(3), "attempts" = "attempts" + 1
-        WHERE "id" IN (
-          SELECT o."id" FROM "OutboxMessage" o
-          WHERE o."status" = 'PENDING' AND o."nextAttemptAt" <= ${nowText}::timestamp(3) AND o."channel" IN (${Prisma.join(channels)})
-            AND NOT EXISTS (
-              SELECT 1 FROM "OutboxMessage" older
-              WHERE older."channel" = o."channel" AND older."chatId" = o."chatId" AND older."status" = 'PENDING'
-                AND older."nextAttemptAt" > ${nowText}::timestamp(3) AND (older."createdAt", older."id") < (o."createdAt", o."id"))
-          ORDER BY o."createdAt", o."id"
-          LIMIT ${options.batchSize}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING "id", "kind", "channel", "chatId", "payload", "attempts", "createdAt"`;
-    });
-    rows.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return rows.map((row) => ({ row, leaseUntil }));
+    return claimOutbox(db, { channels, now, leaseUntil, limit: options.batchSize }, foldBacklogs);
   };
 
   /** Writes an outcome if the claim still holds; false when another worker has taken the row since. */
-  const settle = async (claim: Claim, outcome: Settlement): Promise<boolean> => {
-    const params: unknown[] = [claim.row.id, claim.row.attempts, claim.leaseUntil];
-    const assignments: string[] = [];
-    const assign = (column: string, value: unknown, cast = "") => {
-      params.push(value);
-      assignments.push(`"${column}" = $${params.length}${cast}`);
-    };
-    if (outcome.status !== undefined) assign("status", outcome.status, `::"OutboxStatus"`);
-    if (outcome.sentAt !== undefined) assign("sentAt", outcome.sentAt);
-    if (outcome.lastError !== undefined) assign("lastError", outcome.lastError);
-    if (outcome.deliveredRef !== undefined) assign("deliveredRef", outcome.deliveredRef);
-    if (outcome.nextAttemptAt !== undefined) assign("nextAttemptAt", outcome.nextAttemptAt);
-    if (outcome.giveBackAttempt) assignments.push(`"attempts" = "attempts" - 1`);
-    const settled = await sql.query(
-      `UPDATE "OutboxMessage" SET ${assignments.join(", ")} WHERE "id" = $1 AND "status" = 'PENDING' AND "attempts" = $2 AND "nextAttemptAt" = $3 RETURNING "id"`,
-      params,
-    );
-    if (settled.length === 0) logger.warn("outbox row changed hands before its outcome was written", { id: claim.row.id });
-    return settled.length === 1;
+  const settle = async (claim: OutboxClaim, outcome: Settlement): Promise<boolean> => {
+    const settled = await settleOutbox(db, claim, outcome);
+    if (!settled) logger.warn("outbox row changed hands before its outcome was written", { id: claim.row.id });
+    return settled;
   };
 
   /** Gives a row back without counting the claim as an attempt. */
-  const release = (claim: Claim, until: Date, lastError?: string) =>
+  const release = (claim: OutboxClaim, until: Date, lastError?: string) =>
     settle(claim, { giveBackAttempt: true, nextAttemptAt: until, lastError });
 
-  const deadLetter = async (claim: Claim, lastError: string): Promise<Outcome> => {
+  const deadLetter = async (claim: OutboxClaim, lastError: string): Promise<Outcome> => {
     if (await settle(claim, { status: "DEAD", lastError })) {
       logger.error("outbox row dead-lettered", {
         id: claim.row.id,
@@ -366,7 +279,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const backoffMs = (attempt: number) =>
     Math.random() * Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
 
-  const deliver = async (claim: Claim): Promise<Outcome> => {
+  const deliver = async (claim: OutboxClaim): Promise<Outcome> => {
     const { row } = claim;
     if (row.attempts > options.maxAttempts) {
       return deadLetter(
@@ -432,17 +345,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       }
       case "recipientGone": {
         const outcome = await deadLetter(claim, errorText(result.error));
-        await prisma.chatUser.updateMany({
-          where: { channel: row.channel, chatId: row.chatId, unreachableAt: null },
-          data: { unreachableAt: after },
-        });
+        await markChatUnreachable(db, row, after);
         return outcome;
       }
     }
   };
 
   /** One chat's rows of a batch, oldest first; after a row that must wait, the rest go back unsent. */
-  const deliverInOrder = async (claims: Claim[]) => {
+  const deliverInOrder = async (claims: OutboxClaim[]) => {
     let blockedUntil: Date | undefined;
     for (const claim of claims) {
       if (blockedUntil) {
@@ -456,7 +366,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
 
   const drainOnce = async (): Promise<number> => {
     const claims = await claim();
-    const byDestination = new Map<string, Claim[]>();
+    const byDestination = new Map<string, OutboxClaim[]>();
     for (const item of claims) {
       const key = destinationKey(item.row.channel, item.row.chatId);
       const list = byDestination.get(key);

@@ -1,4 +1,6 @@
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { sql, type Sql } from "../../db/sql.ts";
+import type { OutboxMessage, PrismaClient } from "../../generated/prisma/client.ts";
+import { requeueDeadLetters } from "../outbox/store.ts";
 import type { OpenCaseLine, RejectReasonName, StaffActionResult, StaffCaseView, StaffReportActions } from "../reports/reports.ts";
 import { coversCase, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "./registry.ts";
 
@@ -92,14 +94,28 @@ export interface StaffDesk {
   ): Promise<{ type: "retried"; count: number } | { type: "notAllowed" }>;
 }
 
+/** A dead letter as the admin's list reads it, with whether a resident's account has its chat. */
+type DeadLetterRow = Pick<OutboxMessage, "id" | "kind" | "channel" | "chatId" | "attempts" | "lastError" | "createdAt"> & {
+  resident: boolean;
+};
+
+/**
+ * Creates the {@link StaffDesk}. Each table is reached by its own path
+ * (decision record 0007): the staff registry and alert destinations through
+ * Prisma, the outbox and chat accounts through driver SQL, a dead letter's
+ * requeue through the outbox store, and cases through `reports`.
+ */
 export function createStaffDesk(deps: {
+  /** The staff registry's and alert destinations' tables (Prisma's, decision record 0007). */
   prisma: PrismaClient;
+  /** The outbox's and chat accounts' tables (driver SQL's, decision record 0007). */
+  sql: Sql;
   townCode: string;
   registry: StaffRegistry;
   reports: StaffReportActions;
   clock?: () => Date;
 }): StaffDesk {
-  const { prisma, townCode, registry, reports } = deps;
+  const { prisma, sql: db, townCode, registry, reports } = deps;
   const clock = deps.clock ?? (() => new Date());
 
   const staffCase = async (who: Pick<StaffIdentity, "channel" | "userId">, reference: string) => {
@@ -145,32 +161,27 @@ export function createStaffDesk(deps: {
 
     async deadLetters(who, limit) {
       if (!(await admin(who))) return { type: "notAllowed" };
-      const where = { status: "DEAD" as const };
-      const [rows, total, destinations] = await Promise.all([
-        prisma.outboxMessage.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit }),
-        prisma.outboxMessage.count({ where }),
+      const [rows, [counted], destinations] = await Promise.all([
+        db.query<DeadLetterRow>(sql`
+          SELECT o."id", o."kind", o."channel", o."chatId", o."attempts", o."lastError", o."createdAt",
+            EXISTS (SELECT 1 FROM "ChatUser" u WHERE u."channel" = o."channel" AND u."chatId" = o."chatId") AS "resident"
+          FROM "OutboxMessage" o WHERE o."status" = 'DEAD'
+          ORDER BY o."createdAt" DESC, o."id" DESC
+          LIMIT ${limit}`),
+        db.query<{ total: number }>(sql`SELECT COUNT(*)::int AS "total" FROM "OutboxMessage" WHERE "status" = 'DEAD'`),
         prisma.alertDestination.findMany({ where: { townCode }, select: { channel: true, address: true, name: true } }),
       ]);
       const groups = new Map(destinations.map((d) => [`${d.channel}\u0000${d.address}`, d.name]));
-      const residents = new Set(
-        (
-          await prisma.chatUser.findMany({
-            where: { OR: rows.map((row) => ({ channel: row.channel, chatId: row.chatId })) },
-            select: { channel: true, chatId: true },
-          })
-        ).map((user) => `${user.channel}\u0000${user.chatId}`),
-      );
-      const recipientOf = (row: (typeof rows)[number]): DeadLetter["recipient"] => {
-        const key = `${row.channel}\u0000${row.chatId}`;
-        const group = groups.get(key);
+      const recipientOf = (row: DeadLetterRow): DeadLetter["recipient"] => {
+        const group = groups.get(`${row.channel}\u0000${row.chatId}`);
         if (group !== undefined) return { type: "group", name: group };
-        if (residents.has(key)) return { type: "resident" };
+        if (row.resident) return { type: "resident" };
         // A robot URL that no destination names any more still must not be shown.
         return row.channel === "wecom" ? { type: "group", name: "WeCom robot" } : { type: "chat", chatId: row.chatId };
       };
       return {
         type: "ok",
-        total,
+        total: counted!.total,
         letters: rows.map((row) => ({
           id: row.id,
           kind: row.kind,
@@ -239,11 +250,7 @@ export function createStaffDesk(deps: {
 
     async retryDeadLetters(who, ids) {
       if (!(await admin(who))) return { type: "notAllowed" };
-      const { count } = await prisma.outboxMessage.updateMany({
-        where: { status: "DEAD", ...(ids === "all" ? {} : { id: { in: ids } }) },
-        data: { status: "PENDING", attempts: 0, nextAttemptAt: clock() },
-      });
-      return { type: "retried", count };
+      return { type: "retried", count: await requeueDeadLetters(db, ids, clock()) };
     },
   };
 }

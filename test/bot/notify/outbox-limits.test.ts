@@ -54,7 +54,6 @@ describe("the outbox worker within the channels' own rate limits", () => {
 
   const worker = () =>
     createOutboxWorker({
-      prisma: db.prisma,
       sql: db.sql,
       render,
       senders: { telegram: createTelegramSender({ token: TOKEN, apiRoot: telegram.url, logger }), wecom: createWecomRobotSender() },

@@ -110,7 +110,6 @@ describe("the outbox worker on postgres, killed mid-batch", () => {
     expect(sentAtKill.length).toBeLessThan(texts.length);
 
     const successor = createOutboxWorker({
-      prisma: db.prisma,
       sql: db.sql,
       render: renderTextRow,
       senders: { wecom: createWecomRobotSender() },

@@ -114,7 +114,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   const telegram = (): ChannelSender => createTelegramSender({ token: TOKEN, apiRoot: fake.url, logger });
 
   const worker = (options: Partial<OutboxWorkerOptions> = {}, sender: ChannelSender = telegram(), on: Database = db) =>
-    createOutboxWorker({ prisma: on.prisma, sql: on.sql, render, senders: { telegram: sender }, logger, clock, options });
+    createOutboxWorker({ sql: on.sql, render, senders: { telegram: sender }, logger, clock, options });
 
   let queued = 0;
   /** Queues one row a millisecond apart, so their order is the order of the calls. */
@@ -477,7 +477,6 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   it("a started worker delivers rows queued while it runs, and stop waits for the pass in flight", async () => {
     now = new Date();
     const outbox = createOutboxWorker({
-      prisma: db.prisma,
       sql: db.sql,
       render,
       senders: { telegram: telegram() },

@@ -60,7 +60,6 @@ describe("WeCom group robots", () => {
     );
     if (result.type !== "created") throw new Error(result.type);
     const worker = createOutboxWorker({
-      prisma: town.db.prisma,
       sql: town.db.sql,
       render: (row) => renderOutboxRow(row, TOWN_TIME_ZONE),
       senders: { wecom: createWecomRobotSender() },
