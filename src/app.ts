@@ -238,6 +238,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     stops.push(() => outbox.stop());
     const scheduler = createAlertScheduler({
       prisma: db.prisma,
+      sql: db.sql,
       townCode: config.town.code,
       calendar: await workingCalendar(db, config),
       dailyDigestAt: config.workingTime.dailyDigestAt,
