@@ -485,7 +485,12 @@ export function createCompactService(deps: {
       if (!version) return { type: "noCompact" };
       return prisma.$transaction(async (tx): Promise<AcknowledgeResult> => {
         // The shop's row lock serialises acknowledgements of one shop, so a double tap adds one record, not two.
-        await tx.$queryRaw`SELECT "id" FROM "Merchant" WHERE "id" = ${bound.merchantId} FOR UPDATE`;
+        // The chat account that signs is SQL's table (decision record 0007), read with the lock.
+        const [signer] = await prismaSql(tx).query<Pick<ChatUser, "channel" | "channelUserId">>(
+          sql`SELECT u."channel", u."channelUserId"
+            FROM "Merchant" m JOIN "MerchantAccount" a ON a."merchantId" = m."id" JOIN "ChatUser" u ON u."id" = a."chatUserId"
+            WHERE m."id" = ${bound.merchantId} AND a."id" = ${bound.accountId} FOR UPDATE OF m`,
+        );
         const account = await tx.merchantAccount.findUniqueOrThrow({
           where: { id: bound.accountId },
           select: { id: true, chatUserId: true, merchant: { select: shopSelect } },
@@ -498,9 +503,6 @@ export function createCompactService(deps: {
         });
         if (earlier) return { type: "alreadyAcknowledged", receipt: receiptOf(earlier, shop) };
         const now = clock();
-        const [signer] = await prismaSql(tx).query<Pick<ChatUser, "channel" | "channelUserId">>(
-          sql`SELECT "channel", "channelUserId" FROM "ChatUser" WHERE "id" = ${account.chatUserId}`,
-        );
         const created = await tx.compactAcknowledgement.create({
           data: {
             merchantId: bound.merchantId,
