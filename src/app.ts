@@ -140,6 +140,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => telegramUsername });
     const compact = createCompactService({
       prisma: db.prisma,
+      sql: db.sql,
       townCode: config.town.code,
       staff,
       timeZone: config.workingTime.timeZone,
@@ -151,7 +152,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       services: {
         grid,
         reports,
-        merchantReports: createMerchantReports({ prisma: db.prisma, townCode: config.town.code }),
+        merchantReports: createMerchantReports({ sql: db.sql, townCode: config.town.code }),
         classes,
         compact,
         photos,
@@ -236,6 +237,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     stops.push(() => outbox.stop());
     const scheduler = createAlertScheduler({
       prisma: db.prisma,
+      sql: db.sql,
       townCode: config.town.code,
       calendar: await workingCalendar(db, config),
       dailyDigestAt: config.workingTime.dailyDigestAt,

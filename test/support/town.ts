@@ -171,13 +171,14 @@ export async function openTownServices(townFile: string, options: ServicesOption
     services: {
       grid,
       reports,
-      merchantReports: createMerchantReports({ prisma: db.prisma, townCode, clock: options.clock }),
+      merchantReports: createMerchantReports({ sql: db.sql, townCode, clock: options.clock }),
       photos,
       staff,
       classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock, staff, timeZone, grid }),
       desk: createStaffDesk({ prisma: db.prisma, sql: db.sql, townCode, registry: staff, reports, clock: options.clock }),
       compact: createCompactService({
         prisma: db.prisma,
+        sql: db.sql,
         townCode,
         staff,
         clock: options.clock,

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { Sql } from "../../db/sql.ts";
+import { sql, type Sql } from "../../db/sql.ts";
+import type { Media } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../log.ts";
 
 /** An accepted image format: what staff browsers and every channel can show. */
@@ -150,7 +151,7 @@ export interface MediaStoreOptions {
 const SWEEP_BATCH = 500;
 
 // A row is unattached when no report photo and no timeline entry refers to it.
-const UNATTACHED = `NOT EXISTS (SELECT 1 FROM "ReportPhoto" p WHERE p."mediaId" = m."id") AND NOT EXISTS (SELECT 1 FROM "ReportEvent" e WHERE e."photoId" = m."id")`;
+const UNATTACHED = sql`NOT EXISTS (SELECT 1 FROM "ReportPhoto" p WHERE p."mediaId" = m."id") AND NOT EXISTS (SELECT 1 FROM "ReportEvent" e WHERE e."photoId" = m."id")`;
 
 /** Only hashes of who uploaded are kept: enough to count, nothing to read back. */
 const uploaderHash = (kind: string, value: string) => createHash("sha256").update(`${kind}:${value}`).digest("hex").slice(0, 32);
@@ -167,7 +168,7 @@ const uploaderHash = (kind: string, value: string) => createHash("sha256").updat
  * photo sent again rewrites identical bytes under the same name.
  */
 export function createMediaStore(options: MediaStoreOptions): MediaStore {
-  const { root, sql, maxBytes, limits, logger } = options;
+  const { root, sql: db, maxBytes, limits, logger } = options;
   const now = options.now ?? (() => new Date());
 
   // The folder is made when the file cannot be opened for want of it: once per folder, not once per photo.
@@ -199,7 +200,8 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     }
   }
 
-  const idOf = async (sha256: string) => (await sql.query<{ id: string }>(`SELECT "id" FROM "Media" WHERE "sha256" = $1`, [sha256]))[0]?.id;
+  const idOf = async (sha256: string) =>
+    (await db.query<Pick<Media, "id">>(sql`SELECT "id" FROM "Media" WHERE "sha256" = ${sha256}`))[0]?.id;
 
   /**
    * Records the image unless it would cross a bound, in one statement: the
@@ -219,40 +221,30 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     uploadedFrom: string | null;
   }): Promise<{ mediaId: string } | Refusal> {
     const at = now();
-    const [result] = await sql.query<{
-      id: string | null;
+    const since = new Date(at.getTime() - limits.unattachedTtlMs);
+    const [result] = await db.query<{
+      id: Media["id"] | null;
       totalBytes: string;
       unattachedBytes: string;
       byClient: number;
       fromAddress: number;
     }>(
-      `WITH usage AS (
+      sql`WITH usage AS (
          SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM "Media") AS "totalBytes", COALESCE(SUM(m."sizeBytes"), 0) AS "unattachedBytes",
-           (COUNT(*) FILTER (WHERE m."uploadedBy" = $7))::int AS "byClient", (COUNT(*) FILTER (WHERE m."uploadedFrom" = $8))::int AS "fromAddress"
-         FROM "Media" m WHERE m."createdAt" > $9 AND ${UNATTACHED}
+           (COUNT(*) FILTER (WHERE m."uploadedBy" = ${row.uploadedBy}))::int AS "byClient",
+           (COUNT(*) FILTER (WHERE m."uploadedFrom" = ${row.uploadedFrom}))::int AS "fromAddress"
+         FROM "Media" m WHERE m."createdAt" > ${since} AND ${UNATTACHED}
        ), inserted AS (
          INSERT INTO "Media" ("id", "sha256", "mimeType", "sizeBytes", "path", "createdAt", "uploadedBy", "uploadedFrom")
-         SELECT $1, $2, $3, $4::int, $5, $6, $7, $8 FROM usage
-         WHERE ($7::text IS NULL OR usage."byClient" < $10::int) AND ($8::text IS NULL OR usage."fromAddress" < $11::int)
-           AND usage."totalBytes" + $4::int <= $12::bigint AND usage."unattachedBytes" + $4::int <= $13::bigint
+         SELECT ${randomUUID()}, ${row.sha256}, ${row.mimeType}, ${row.sizeBytes}::int, ${row.path}, ${at}, ${row.uploadedBy}, ${row.uploadedFrom}
+         FROM usage
+         WHERE (${row.uploadedBy}::text IS NULL OR usage."byClient" < ${limits.unattachedPerClient}::int)
+           AND (${row.uploadedFrom}::text IS NULL OR usage."fromAddress" < ${limits.unattachedPerAddress}::int)
+           AND usage."totalBytes" + ${row.sizeBytes}::int <= ${limits.maxTotalBytes}::bigint
+           AND usage."unattachedBytes" + ${row.sizeBytes}::int <= ${limits.unattachedMaxBytes}::bigint
          ON CONFLICT ("sha256") DO NOTHING RETURNING "id"
        )
        SELECT (SELECT "id" FROM inserted) AS "id", "totalBytes"::text, "unattachedBytes"::text, "byClient", "fromAddress" FROM usage`,
-      [
-        randomUUID(),
-        row.sha256,
-        row.mimeType,
-        row.sizeBytes,
-        row.path,
-        at,
-        row.uploadedBy,
-        row.uploadedFrom,
-        new Date(at.getTime() - limits.unattachedTtlMs),
-        limits.unattachedPerClient,
-        limits.unattachedPerAddress,
-        limits.maxTotalBytes,
-        limits.unattachedMaxBytes,
-      ],
     );
     if (result?.id) return { mediaId: result.id };
     const known = await idOf(row.sha256);
@@ -303,12 +295,10 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       return { ok: true, mediaId: recorded.mediaId };
     },
     async has(mediaId) {
-      return (await sql.query(`SELECT 1 FROM "Media" WHERE "id" = $1`, [mediaId])).length > 0;
+      return (await db.query(sql`SELECT 1 FROM "Media" WHERE "id" = ${mediaId}`)).length > 0;
     },
     async read(mediaId) {
-      const [row] = await sql.query<{ path: string; mimeType: string }>(`SELECT "path", "mimeType" FROM "Media" WHERE "id" = $1`, [
-        mediaId,
-      ]);
+      const [row] = await db.query<Pick<Media, "path" | "mimeType">>(sql`SELECT "path", "mimeType" FROM "Media" WHERE "id" = ${mediaId}`);
       if (!row) return undefined;
       try {
         return { bytes: await readFile(path.join(root, row.path)), mimeType: row.mimeType };
@@ -319,8 +309,8 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       }
     },
     async usage() {
-      const [row] = await sql.query<{ bytesUsed: string; unattached: number; unattachedBytes: string }>(
-        `SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM "Media")::text AS "bytesUsed",
+      const [row] = await db.query<{ bytesUsed: string; unattached: number; unattachedBytes: string }>(
+        sql`SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM "Media")::text AS "bytesUsed",
            COUNT(*)::int AS "unattached", COALESCE(SUM(m."sizeBytes"), 0)::text AS "unattachedBytes"
          FROM "Media" m WHERE ${UNATTACHED}`,
       );
@@ -333,17 +323,16 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     },
     async sweepUnattached() {
       const before = new Date(now().getTime() - limits.unattachedTtlMs);
-      const candidates = await sql.query<{ id: string }>(
-        `SELECT m."id" FROM "Media" m WHERE m."createdAt" <= $1 AND ${UNATTACHED} ORDER BY m."createdAt" LIMIT ${SWEEP_BATCH}`,
-        [before],
+      const candidates = await db.query<Pick<Media, "id">>(
+        sql`SELECT m."id" FROM "Media" m WHERE m."createdAt" <= ${before} AND ${UNATTACHED} ORDER BY m."createdAt" LIMIT ${SWEEP_BATCH}`,
       );
       let deleted = 0;
       for (const { id } of candidates) {
         // One row a statement: a report attaching this photo at the same moment makes only this delete fail.
-        const gone = await sql
-          .query<{
-            path: string;
-          }>(`DELETE FROM "Media" m WHERE m."id" = $1 AND m."createdAt" <= $2 AND ${UNATTACHED} RETURNING m."path"`, [id, before])
+        const gone = await db
+          .query<
+            Pick<Media, "path">
+          >(sql`DELETE FROM "Media" m WHERE m."id" = ${id} AND m."createdAt" <= ${before} AND ${UNATTACHED} RETURNING m."path"`)
           .catch((error: unknown) => {
             logger.warn("an unattached image could not be deleted; the next sweep tries again", { mediaId: id, error });
             return [];

@@ -1,5 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
-import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
+import { prismaSql, sql, type Sql } from "../../db/sql.ts";
+import type { ChatUser, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
+import { upsertChatUser } from "../chat-users.ts";
 import { toCsv } from "../classes/csv.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { CODE_ALPHABET, normalizeCode, type CaseArea, type StaffIdentity, type StaffRegistry } from "../staff/registry.ts";
@@ -223,13 +225,15 @@ const shopView = (m: ShopRow): ShopView => ({
 /** Creates the compact service of one town; `timeZone` is the zone CSV times are written in; `onShopAdded` hears of every shop staff add in chat. */
 export function createCompactService(deps: {
   prisma: PrismaClient;
+  /** The database through its driver, for the tables decision record 0007 puts on SQL (chat accounts, the outbox). */
+  sql: Sql;
   townCode: string;
   staff: StaffRegistry;
   clock?: () => Date;
   timeZone: string;
   onShopAdded?: () => void;
 }): CompactService {
-  const { prisma, townCode, staff: registry } = deps;
+  const { prisma, sql: db, townCode, staff: registry } = deps;
   const clock = deps.clock ?? (() => new Date());
 
   const versionView = (v: {
@@ -431,11 +435,8 @@ export function createCompactService(deps: {
         if (invite.redeemedAt) return { type: "used" };
         const now = clock();
         if (invite.expiresAt.getTime() <= now.getTime()) return { type: "expired" };
-        const user = await tx.chatUser.upsert({
-          where: { channel_channelUserId: { channel: who.channel, channelUserId: who.userId } },
-          create: { channel: who.channel, channelUserId: who.userId, chatId: who.chatId, locale: who.locale },
-          update: { chatId: who.chatId, unreachableAt: null },
-        });
+        // The invitation and the binding are Prisma's, the chat account is SQL's: one transaction holds both.
+        const user = await upsertChatUser(prismaSql(tx), who, now);
         // Claiming conditionally is what makes the race safe: the loser's update matches no row.
         const claimed = await tx.merchantInvite.updateMany({
           where: { id: invite.id, redeemedAt: null },
@@ -452,7 +453,7 @@ export function createCompactService(deps: {
     },
 
     async myShops(who) {
-      const bound = await boundShopsOf(prisma, townCode, who);
+      const bound = await boundShopsOf(db, townCode, who);
       if (bound.length === 0) return [];
       const ids = bound.map((b) => b.merchantId);
       const [standing, shops, acks] = await Promise.all([
@@ -478,16 +479,21 @@ export function createCompactService(deps: {
     async acknowledge(who, signerName, merchantCode) {
       const name = validSignerName(signerName);
       if (!name) return { type: "invalidName" };
-      const bound = (await boundShopsOf(prisma, townCode, who)).find((b) => merchantCode === undefined || b.code === merchantCode);
+      const bound = (await boundShopsOf(db, townCode, who)).find((b) => merchantCode === undefined || b.code === merchantCode);
       if (!bound) return { type: "notBound" };
       const version = await latest();
       if (!version) return { type: "noCompact" };
       return prisma.$transaction(async (tx): Promise<AcknowledgeResult> => {
         // The shop's row lock serialises acknowledgements of one shop, so a double tap adds one record, not two.
-        await tx.$queryRaw`SELECT "id" FROM "Merchant" WHERE "id" = ${bound.merchantId} FOR UPDATE`;
+        // The chat account that signs is SQL's table (decision record 0007), read with the lock.
+        const [signer] = await prismaSql(tx).query<Pick<ChatUser, "channel" | "channelUserId">>(
+          sql`SELECT u."channel", u."channelUserId"
+            FROM "Merchant" m JOIN "MerchantAccount" a ON a."merchantId" = m."id" JOIN "ChatUser" u ON u."id" = a."chatUserId"
+            WHERE m."id" = ${bound.merchantId} AND a."id" = ${bound.accountId} FOR UPDATE OF m`,
+        );
         const account = await tx.merchantAccount.findUniqueOrThrow({
           where: { id: bound.accountId },
-          include: { chatUser: true, merchant: { select: shopSelect } },
+          select: { id: true, chatUserId: true, merchant: { select: shopSelect } },
         });
         const shop = shopView(account.merchant);
         const earlier = await tx.compactAcknowledgement.findFirst({
@@ -503,8 +509,8 @@ export function createCompactService(deps: {
             compactVersionId: version.id,
             contentHash: version.contentHash,
             chatUserId: account.chatUserId,
-            channel: account.chatUser.channel,
-            channelUserId: account.chatUser.channelUserId,
+            channel: signer!.channel,
+            channelUserId: signer!.channelUserId,
             signerName: name,
             acknowledgedAt: now,
           },
@@ -643,7 +649,7 @@ export function createCompactService(deps: {
       // Only the latest day that has come: a scheduler that was down on day 3 sends one reminder, not two.
       const day = [...COMPACT_REMINDER_DAYS].reverse().find((d) => age >= d * DAY_MS);
       if (day === undefined) return 0;
-      return queueCompactNotices(prisma, {
+      return queueCompactNotices(db, {
         townCode,
         version: {
           id: newest.id,

@@ -1,5 +1,7 @@
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { empty, prismaSql, sql, type Sql } from "../../db/sql.ts";
+import type { ChatUser, Merchant, MerchantAccount, Prisma } from "../../generated/prisma/client.ts";
 import type { Bilingual } from "../grid/index.ts";
+import { queueOutbox } from "../outbox/queue.ts";
 import { compactContentHash, type CompactContent } from "./content.ts";
 
 /*
@@ -10,8 +12,6 @@ import { compactContentHash, type CompactContent } from "./content.ts";
  */
 
 type Tx = Prisma.TransactionClient;
-/** A transaction, or the client itself for writes that stand alone (reminders). */
-type Db = Pick<Tx, "merchantAccount" | "outboxMessage">;
 
 /** Outbox kind asking a bound merchant account to acknowledge a newly published version. */
 export const COMPACT_REACK_KIND = "compact.reack";
@@ -48,7 +48,9 @@ export type WriteVersionResult =
  * hash exists, and queues a {@link COMPACT_REACK_KIND} row for every bound,
  * reachable merchant account of the town. Callers hold a transaction; the
  * unique (townCode, version) constraint turns a concurrent publication into a
- * failed transaction rather than two versions with one number.
+ * failed transaction rather than two versions with one number. The version is
+ * Prisma's and the notices are driver SQL's (decision record 0007), so the
+ * notices are queued through the same transaction seen as {@link Sql}.
  */
 export async function writeCompactVersion(
   tx: Tx,
@@ -75,7 +77,7 @@ export async function writeCompactVersion(
       createdAt: now,
     },
   });
-  const noticesQueued = await queueCompactNotices(tx, {
+  const noticesQueued = await queueCompactNotices(prismaSql(tx), {
     townCode,
     version: {
       id: created.id,
@@ -95,10 +97,11 @@ export async function writeCompactVersion(
  * Queues a notice about `version` to bound accounts (not revoked, reachable):
  * all of them, or with `onlyBehind` those whose shop has not acknowledged
  * this version or a later one. Dedupe keys make every (version, account,
- * day) notice go out at most once, however often this runs.
+ * day) notice go out at most once, however often this runs. Answers how
+ * many were queued.
  */
 export async function queueCompactNotices(
-  db: Db,
+  db: Sql,
   input: {
     townCode: string;
     version: { id: string; version: number; title: Bilingual; effectiveFrom: Date; contentHash: string };
@@ -108,43 +111,36 @@ export async function queueCompactNotices(
   },
 ): Promise<number> {
   const { version, now } = input;
-  const accounts = await db.merchantAccount.findMany({
-    where: {
-      revokedAt: null,
-      chatUser: { unreachableAt: null },
-      merchant: {
-        townCode: input.townCode,
-        ...(input.onlyBehind ? { acknowledgements: { none: { version: { version: { gte: version.version } } } } } : {}),
-      },
-    },
-    select: {
-      id: true,
-      chatUser: { select: { channel: true, chatId: true, locale: true } },
-      merchant: { select: { code: true, name: true, nameEn: true } },
-    },
-  });
-  if (accounts.length === 0) return 0;
+  const behind = input.onlyBehind
+    ? sql`AND NOT EXISTS (SELECT 1 FROM "CompactAcknowledgement" k JOIN "CompactVersion" v ON v."id" = k."compactVersionId"
+        WHERE k."merchantId" = m."id" AND v."version" >= ${version.version})`
+    : empty;
+  const accounts = await db.query<
+    Pick<MerchantAccount, "id"> & Pick<ChatUser, "channel" | "chatId" | "locale"> & Pick<Merchant, "code" | "name" | "nameEn">
+  >(
+    sql`SELECT a."id", u."channel", u."chatId", u."locale", m."code", m."name", m."nameEn"
+     FROM "MerchantAccount" a JOIN "ChatUser" u ON u."id" = a."chatUserId" JOIN "Merchant" m ON m."id" = a."merchantId"
+     WHERE a."revokedAt" IS NULL AND u."unreachableAt" IS NULL AND m."townCode" = ${input.townCode} ${behind}`,
+  );
   const stage = input.reminderDay === null ? "reack" : `day${input.reminderDay}`;
   const rows = accounts.map((account) => {
     const payload: CompactNoticePayload = {
-      merchantCode: account.merchant.code,
-      shop: { zh: account.merchant.name, en: account.merchant.nameEn },
+      merchantCode: account.code,
+      shop: { zh: account.name, en: account.nameEn },
       version: version.version,
       title: version.title,
       effectiveFrom: version.effectiveFrom.toISOString(),
       contentHash: version.contentHash,
       reminderDay: input.reminderDay,
-      locale: account.chatUser.locale === "en" ? "en" : "zh",
+      locale: account.locale === "en" ? "en" : "zh",
     };
     return {
       dedupeKey: `compact:${stage}:${version.id}:${account.id}`,
       kind: input.reminderDay === null ? COMPACT_REACK_KIND : COMPACT_REMINDER_KIND,
-      channel: account.chatUser.channel,
-      chatId: account.chatUser.chatId,
-      payload: payload as unknown as Prisma.InputJsonObject,
-      createdAt: now,
-      nextAttemptAt: now,
+      channel: account.channel,
+      chatId: account.chatId,
+      payload,
     };
   });
-  return (await db.outboxMessage.createMany({ data: rows, skipDuplicates: true })).count;
+  return queueOutbox(db, rows, now);
 }

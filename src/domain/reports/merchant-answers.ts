@@ -1,5 +1,15 @@
-import type { Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
-import { prismaSql, type Sql } from "../../db/sql.ts";
+import { randomUUID } from "node:crypto";
+import type {
+  Merchant,
+  OutboxMessage,
+  Prisma,
+  Report,
+  ReportCategory,
+  ReportEvent,
+  ReportStatus,
+  Road,
+} from "../../generated/prisma/client.ts";
+import { join, prismaSql, sql, type Sql } from "../../db/sql.ts";
 import { boundShopsOf, recipientsOfShop, type BoundShop } from "../compact/accounts.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
@@ -138,10 +148,44 @@ const CLOSED_STATUSES: ReportStatus[] = ["RESOLVED", "REJECTED"];
 // groups (escalations) hear of single cases only when they are escalated.
 const HANDLING_ALERT_KINDS = ["alert.new", "alert.overdue"];
 const WHITESPACE = /\s+/g;
-const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
 
-const caseInclude = { category: true, road: true, merchant: true } as const satisfies Prisma.ReportInclude;
-type CaseReport = Prisma.ReportGetPayload<{ include: typeof caseInclude }>;
+/** A report about a shop as merchants see it, with its category, road and shop. */
+type CaseReport = Pick<
+  Report,
+  "id" | "reference" | "townCode" | "status" | "routed" | "houseNumber" | "description" | "rejectReason" | "createdAt"
+> & {
+  merchantId: Merchant["id"];
+  category: Pick<ReportCategory, "name" | "nameEn" | "clauseRef" | "clauseText" | "clauseTextEn">;
+  road: Pick<Road, "name" | "nameEn"> | null;
+  merchant: Pick<Merchant, "name" | "nameEn">;
+};
+
+type CaseRow = Omit<CaseReport, "category" | "road" | "merchant"> &
+  Pick<ReportCategory, "clauseRef" | "clauseText" | "clauseTextEn"> & {
+    categoryName: string;
+    categoryNameEn: string;
+    roadName: string | null;
+    roadNameEn: string | null;
+    shopName: string;
+    shopNameEn: string;
+  };
+
+/** The reports that name a shop, with what {@link CaseReport} shows; the caller adds the WHERE. */
+const CASE_SELECT = sql`SELECT r."id", r."reference", r."townCode", r."status", r."routed", r."houseNumber", r."description", r."rejectReason",
+    r."createdAt", r."merchantId", c."name" AS "categoryName", c."nameEn" AS "categoryNameEn", c."clauseRef", c."clauseText", c."clauseTextEn",
+    rd."name" AS "roadName", rd."nameEn" AS "roadNameEn", m."name" AS "shopName", m."nameEn" AS "shopNameEn"
+  FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId" JOIN "Merchant" m ON m."id" = r."merchantId"
+    LEFT JOIN "Road" rd ON rd."id" = r."roadId"`;
+
+function caseOf(row: CaseRow): CaseReport {
+  const { categoryName, categoryNameEn, clauseRef, clauseText, clauseTextEn, roadName, roadNameEn, shopName, shopNameEn, ...report } = row;
+  return {
+    ...report,
+    category: { name: categoryName, nameEn: categoryNameEn, clauseRef, clauseText, clauseTextEn },
+    road: roadName !== null && roadNameEn !== null ? { name: roadName, nameEn: roadNameEn } : null,
+    merchant: { name: shopName, nameEn: shopNameEn },
+  };
+}
 
 /** "XX路12号" / "No. 12, XX Road": road and number only, nothing that narrows down a resident's home. */
 function roadPlaceOf(report: { road: { name: string; nameEn: string } | null; houseNumber: number | null }): Bilingual | null {
@@ -156,7 +200,7 @@ function shopOf(merchant: { name: string; nameEn: string }): Bilingual {
   return { zh: merchant.name, en: merchant.nameEn };
 }
 
-function lineOf(report: CaseReport & { merchant: NonNullable<CaseReport["merchant"]> }): MerchantCaseLine {
+function lineOf(report: CaseReport): MerchantCaseLine {
   return {
     reference: report.reference,
     shop: shopOf(report.merchant),
@@ -226,14 +270,19 @@ export async function queueMerchantStatusNotices(
 ): Promise<number> {
   const status = args.status;
   if (status !== "RESOLVED" && status !== "REJECTED") return 0;
-  const report = await tx.report.findUniqueOrThrow({ where: { id: args.reportId }, include: { merchant: true } });
-  if (!report.merchant || !report.routed) return 0;
-  const merchant = report.merchant;
-  const recipients = await recipientsOfShop(prismaSql(tx), merchant.id);
+  const db = prismaSql(tx);
+  const [report] = await db.query<
+    Pick<Report, "id" | "reference" | "rejectReason" | "routed"> & Pick<Merchant, "name" | "nameEn"> & { merchantId: string }
+  >(
+    sql`SELECT r."id", r."reference", r."rejectReason", r."routed", m."id" AS "merchantId", m."name", m."nameEn"
+      FROM "Report" r JOIN "Merchant" m ON m."id" = r."merchantId" WHERE r."id" = ${args.reportId}`,
+  );
+  if (!report?.routed) return 0;
+  const recipients = await recipientsOfShop(db, report.merchantId);
   const rows = recipients.map((recipient) => {
     const payload: MerchantStatusPayload = {
       reference: report.reference,
-      shop: shopOf(merchant),
+      shop: shopOf(report),
       status,
       rejectReason: report.rejectReason,
       locale: recipient.locale,
@@ -247,56 +296,57 @@ export async function queueMerchantStatusNotices(
       payload,
     };
   });
-  await queueOutbox(prismaSql(tx), rows, args.createdAt);
+  await queueOutbox(db, rows, args.createdAt);
   return recipients.length;
 }
 
 /** Creates the merchant side of the reports of one town. */
-export function createMerchantReports(deps: { prisma: PrismaClient; townCode: string; clock?: () => Date }): MerchantReports {
-  const { prisma, townCode } = deps;
+export function createMerchantReports(deps: {
+  /** The database through its driver: reports and their timelines are SQL's tables (decision record 0007). */
+  sql: Sql;
+  townCode: string;
+  clock?: () => Date;
+}): MerchantReports {
+  const { sql: db, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
 
   /** The report if it exists, was routed, and concerns one of `shops`; otherwise undefined. */
-  const reportOfShops = async (db: Tx | PrismaClient, reference: string, shops: BoundShop[]) => {
-    const report = await db.report.findUnique({ where: { reference: normalizeReference(reference) }, include: caseInclude });
-    if (!report || report.townCode !== townCode || !report.routed || !report.merchant) return undefined;
-    const shop = shops.find((s) => s.merchantId === report.merchantId);
-    return shop && { report: { ...report, merchant: report.merchant }, shop };
+  const reportOfShops = async (on: Sql, reference: string, shops: BoundShop[]) => {
+    const [row] = await on.query<CaseRow>(sql`${CASE_SELECT} WHERE r."reference" = ${normalizeReference(reference)}`);
+    if (!row || row.townCode !== townCode || !row.routed) return undefined;
+    const shop = shops.find((s) => s.merchantId === row.merchantId);
+    return shop && { report: caseOf(row), shop };
   };
 
   return {
     async casesOf(who) {
-      const shops = await boundShopsOf(prisma, townCode, who);
+      const shops = await boundShopsOf(db, townCode, who);
       if (shops.length === 0) return { type: "notMerchant" };
-      const where = { townCode, routed: true, merchantId: { in: shops.map((s) => s.merchantId) } } satisfies Prisma.ReportWhereInput;
+      const where = sql`WHERE r."townCode" = ${townCode} AND r."routed" AND r."merchantId" IN (${join(shops.map((s) => s.merchantId))})`;
       const [open, history] = await Promise.all([
-        prisma.report.findMany({
-          where: { ...where, status: { in: OPEN_STATUSES } },
-          include: caseInclude,
-          orderBy: [{ createdAt: "asc" }, { reference: "asc" }],
-          take: OPEN_LIMIT,
-        }),
-        prisma.report.findMany({
-          where: { ...where, status: { in: CLOSED_STATUSES } },
-          include: caseInclude,
-          orderBy: [{ updatedAt: "desc" }, { reference: "desc" }],
-          take: HISTORY_LIMIT,
-        }),
+        db.query<CaseRow>(
+          sql`${CASE_SELECT} ${where} AND r."status" IN (${join(OPEN_STATUSES)}) ORDER BY r."createdAt", r."reference" LIMIT ${OPEN_LIMIT}`,
+        ),
+        db.query<CaseRow>(
+          sql`${CASE_SELECT} ${where} AND r."status" IN (${join(CLOSED_STATUSES)})
+            ORDER BY r."updatedAt" DESC, r."reference" DESC LIMIT ${HISTORY_LIMIT}`,
+        ),
       ]);
-      const lines = (rows: CaseReport[]) => rows.flatMap((row) => (row.merchant ? [lineOf({ ...row, merchant: row.merchant })] : []));
+      const lines = (rows: CaseRow[]) => rows.map((row) => lineOf(caseOf(row)));
       return { type: "ok", shops, open: lines(open), history: lines(history) };
     },
 
     async view(who, reference) {
-      const shops = await boundShopsOf(prisma, townCode, who);
+      const shops = await boundShopsOf(db, townCode, who);
       if (shops.length === 0) return { type: "notMerchant" };
-      const found = await reportOfShops(prisma, reference, shops);
+      const found = await reportOfShops(db, reference, shops);
       if (!found) return { type: "notFound" };
       const { report } = found;
-      const events = await prisma.reportEvent.findMany({
-        where: { reportId: report.id, OR: [{ type: "SUBMITTED" }, { actorKind: { in: ["STAFF", "MERCHANT"] } }] },
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      });
+      const events = await db.query<Pick<ReportEvent, "createdAt" | "type" | "toStatus" | "note" | "actorKind">>(
+        sql`SELECT "createdAt", "type", "toStatus", "note", "actorKind" FROM "ReportEvent"
+          WHERE "reportId" = ${report.id} AND ("type" = 'SUBMITTED' OR "actorKind" IN ('STAFF', 'MERCHANT'))
+          ORDER BY "createdAt", "id"`,
+      );
       return {
         type: "ok",
         view: {
@@ -319,7 +369,7 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
     async answer(who, reference, answer) {
       const note = storedText(answer.note);
       if (note.length < MIN_ANSWER_NOTE || note.length > MAX_ANSWER_NOTE) return { type: "invalidNote" };
-      return prisma.$transaction(async (tx): Promise<MerchantAnswerResult> => {
+      return db.transaction(async (tx): Promise<MerchantAnswerResult> => {
         const shops = await boundShopsOf(tx, townCode, who);
         if (shops.length === 0) return { type: "notMerchant" };
         const found = await reportOfShops(tx, reference, shops);
@@ -327,25 +377,24 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
         const { report, shop } = found;
         const now = clock();
         // Conditional on the case being open, so an answer racing a closure is refused rather than recorded on a closed case.
-        const touched = await tx.report.updateMany({ where: { id: report.id, status: { in: OPEN_STATUSES } }, data: { updatedAt: now } });
-        if (touched.count === 0) {
-          const current = await tx.report.findUniqueOrThrow({ where: { id: report.id }, select: { status: true } });
-          return { type: "closed", reference: report.reference, status: current.status };
+        const [touched] = await tx.query<Pick<Report, "status">>(
+          sql`UPDATE "Report" SET "updatedAt" = ${now} WHERE "id" = ${report.id} AND "status" IN (${join(OPEN_STATUSES)}) RETURNING "status"`,
+        );
+        if (!touched) {
+          const [current] = await tx.query<Pick<Report, "status">>(sql`SELECT "status" FROM "Report" WHERE "id" = ${report.id}`);
+          return { type: "closed", reference: report.reference, status: current!.status };
         }
-        const account = await tx.merchantAccount.findUniqueOrThrow({ where: { id: shop.accountId }, select: { chatUserId: true } });
         const photoId = answer.kind === "rectified" ? (answer.photoId ?? null) : null;
-        const event = await tx.reportEvent.create({
-          data: {
-            reportId: report.id,
-            type: answer.kind === "rectified" ? "MERCHANT_RECTIFIED" : "MERCHANT_DISPUTED",
-            note,
-            photoId,
-            actorKind: "MERCHANT",
-            actorId: account.chatUserId,
-            actorLabel: shop.name.zh,
-            createdAt: now,
-          },
-        });
+        const eventId = randomUUID();
+        // The shop's answer is recorded as said by the chat account that gave it.
+        const [event] = await tx.query<Pick<ReportEvent, "id">>(
+          sql`INSERT INTO "ReportEvent" ("id", "reportId", "type", "note", "photoId", "actorKind", "actorId", "actorLabel", "createdAt")
+            SELECT ${eventId}, ${report.id}, ${answer.kind === "rectified" ? "MERCHANT_RECTIFIED" : "MERCHANT_DISPUTED"}::"ReportEventType", ${note},
+              ${photoId}, 'MERCHANT', a."chatUserId", ${shop.name.zh}, ${now}
+            FROM "MerchantAccount" a WHERE a."id" = ${shop.accountId}
+            RETURNING "id"`,
+        );
+        if (!event) throw new Error(`merchant account ${shop.accountId} vanished while answering ${report.reference}`);
         const staffGroups = await queueAnswerToStaff(tx, {
           reportId: report.id,
           eventId: event.id,
@@ -357,7 +406,7 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
           createdAt: now,
         });
         return { type: "ok", reference: report.reference, answer: answer.kind, staffGroups };
-      }, TRANSACTION_OPTIONS);
+      });
     },
   };
 }
@@ -368,7 +417,7 @@ export function createMerchantReports(deps: { prisma: PrismaClient; townCode: st
  * still waiting for the alert gets the answer after it, in order.
  */
 async function queueAnswerToStaff(
-  tx: Tx,
+  tx: Sql,
   args: {
     reportId: string;
     eventId: string;
@@ -380,10 +429,11 @@ async function queueAnswerToStaff(
     createdAt: Date;
   },
 ): Promise<number> {
-  const rows = await tx.outboxMessage.findMany({
-    where: { reportId: args.reportId, kind: { in: HANDLING_ALERT_KINDS }, status: { not: "DEAD" } },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-  });
+  const rows = await tx.query<Pick<OutboxMessage, "id" | "kind" | "channel" | "chatId" | "payload">>(
+    sql`SELECT "id", "kind", "channel", "chatId", "payload" FROM "OutboxMessage"
+      WHERE "reportId" = ${args.reportId} AND "kind" IN (${join(HANDLING_ALERT_KINDS)}) AND "status" <> 'DEAD'
+      ORDER BY "createdAt", "id"`,
+  );
   const told = new Set<string>();
   const answers: OutboxRow[] = [];
   for (const row of rows) {
@@ -408,6 +458,6 @@ async function queueAnswerToStaff(
       payload,
     });
   }
-  await queueOutbox(prismaSql(tx), answers, args.createdAt);
+  await queueOutbox(tx, answers, args.createdAt);
   return told.size;
 }

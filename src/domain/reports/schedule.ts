@@ -1,18 +1,11 @@
-import type { AlertDestination, Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
-import { prismaSql } from "../../db/sql.ts";
+import type { AlertDestination, OutboxMessage, PrismaClient, Report, ReportCategory, ReportStatus } from "../../generated/prisma/client.ts";
+import { join, sql, type Sql, type Statement } from "../../db/sql.ts";
 import type { Logger } from "../../log.ts";
 import type { Bilingual } from "../grid/index.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
-import {
-  alertScopeOf,
-  destinationsFor,
-  localeOf,
-  reportsCoveredBy,
-  shopStandingOf,
-  STAFF_ALERT_REPORT_INCLUDE,
-  staffAlertOf,
-  type StaffAlertPayload,
-} from "./alerts.ts";
+import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
+import { queueOutbox } from "../outbox/queue.ts";
+import { alertScopeOf, destinationsFor, localeOf, staffAlertOf, type StaffAlertPayload, type StaffAlertReport } from "./alerts.ts";
 
 /*
  * The alert scheduler: what happens to a case because time passed rather than
@@ -96,7 +89,10 @@ export interface AlertScheduler {
 
 /** Everything the scheduler needs; `clock` lets tests move time. */
 export interface AlertSchedulerDeps {
+  /** For what Prisma owns: the categories' limits, the alert destinations, shops' standing with the compact. */
   prisma: PrismaClient;
+  /** The database through its driver: reports and the outbox are SQL's tables (decision record 0007). */
+  sql: Sql;
   townCode: string;
   calendar: WorkingCalendar;
   /** Local time (minutes after midnight) from which each day's digest is due, e.g. 510 for 08:30. */
@@ -114,11 +110,60 @@ const MAX_BATCHES = 10;
 const MAX_DIGESTS_PER_RUN = 100;
 const DAY_MS = 24 * 60 * 60_000;
 const OPEN_STATUSES: ReportStatus[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS"];
-// Like the reports service: PGlite queues transactions on its one connection, so allow more than Prisma's 5 s.
-const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
 
-type Tx = Prisma.TransactionClient;
-type CategoryLimits = { id: string; escalateAfterMinutes: number; deadlineWorkingDays: number };
+type CategoryLimits = Pick<ReportCategory, "id" | "escalateAfterMinutes" | "deadlineWorkingDays">;
+/** A case found due, with the shop it names, whose standing is looked up once per batch. */
+type DueReport = Pick<Report, "id" | "merchantId">;
+
+/**
+ * A stored report loaded whole with what its staff alert shows (see
+ * {@link StaffAlertReport}). The related rows have no timestamps, so reading
+ * them as JSON keeps every column's type.
+ */
+const staffAlertReport = (id: string) => sql`
+  SELECT r.*, to_jsonb(c) AS "category",
+    CASE WHEN rd."id" IS NULL THEN NULL ELSE to_jsonb(rd) END AS "road",
+    CASE WHEN n."id" IS NULL THEN NULL ELSE to_jsonb(n) END AS "neighbourhood",
+    CASE WHEN d."id" IS NULL THEN NULL ELSE to_jsonb(d) END AS "district",
+    CASE WHEN m."id" IS NULL THEN NULL ELSE to_jsonb(m) END AS "merchant",
+    CASE WHEN rc."id" IS NULL THEN NULL ELSE to_jsonb(rc) END AS "routedRoadCommittee",
+    CASE WHEN rdd."id" IS NULL THEN NULL ELSE to_jsonb(rdd) END AS "routedDistrict",
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('mediaId', p."mediaId") ORDER BY p."position") FROM "ReportPhoto" p WHERE p."reportId" = r."id"),
+      '[]'::jsonb) AS "photos"
+  FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
+    LEFT JOIN "Road" rd ON rd."id" = r."roadId"
+    LEFT JOIN "Neighbourhood" n ON n."id" = r."neighbourhoodId"
+    LEFT JOIN "District" d ON d."id" = r."districtId"
+    LEFT JOIN "Merchant" m ON m."id" = r."merchantId"
+    LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"
+    LEFT JOIN "District" rdd ON rdd."id" = r."routedDistrictId"
+  WHERE r."id" = ${id}`;
+
+/** `column IN (values)`, false for no values (as Prisma reads `in: []`). */
+const isIn = (column: Statement, values: readonly string[]): Statement =>
+  values.length === 0 ? sql`FALSE` : sql`${column} IN (${join(values)})`;
+
+/**
+ * The reports (`r`, joined with the tables {@link REPORT_AREA} names) a
+ * destination covers: the database counterpart of destinationCovers, for
+ * digests that count them.
+ */
+function coveredBy(destination: Pick<AlertDestination, "districtCodes" | "roadCommitteeCodes" | "categoryCodes">): Statement {
+  const wholeTown = destination.districtCodes.length === 0 && destination.roadCommitteeCodes.length === 0;
+  const byArea = wholeTown
+    ? sql`TRUE`
+    : sql`(${isIn(sql`d."code"`, destination.districtCodes)} OR ${isIn(sql`rdd."code"`, destination.districtCodes)}
+        OR ${isIn(sql`rc."code"`, destination.roadCommitteeCodes)})`;
+  const byCategory = destination.categoryCodes.length === 0 ? sql`TRUE` : isIn(sql`c."code"`, destination.categoryCodes);
+  return sql`${byArea} AND ${byCategory}`;
+}
+
+/** Reports with what {@link coveredBy} and a digest read of them. */
+const REPORT_AREA = sql`"Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
+  LEFT JOIN "District" d ON d."id" = r."districtId" LEFT JOIN "District" rdd ON rdd."id" = r."routedDistrictId"
+  LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"`;
+
+const OPEN = sql`r."status" IN (${join(OPEN_STATUSES)})`;
 
 /**
  * Creates the scheduler of one town.
@@ -139,7 +184,7 @@ type CategoryLimits = { id: string; escalateAfterMinutes: number; deadlineWorkin
  * moment never produce a second message.
  */
 export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
-  const { prisma, townCode, calendar } = deps;
+  const { prisma, sql: db, townCode, calendar } = deps;
   const logger = deps.logger.child({ component: "scheduler" });
   const clock = deps.clock ?? (() => new Date());
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -147,112 +192,115 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
   const categoryLimits = (): Promise<CategoryLimits[]> =>
     prisma.reportCategory.findMany({ where: { townCode }, select: { id: true, escalateAfterMinutes: true, deadlineWorkingDays: true } });
 
-  /** Reports of each category created early enough that `minutes` working minutes have passed by `now`. */
-  const pastLimit = (categories: CategoryLimits[], minutes: (category: CategoryLimits) => number, now: Date): Prisma.ReportWhereInput => ({
-    OR: categories.map((category) => ({
-      categoryId: category.id,
-      createdAt: { lte: calendar.workingMinutesBefore(now, minutes(category)) },
-    })),
-  });
+  /** Reports (`r`) of each category created early enough that `minutes` working minutes have passed by `now`. */
+  const pastLimit = (categories: CategoryLimits[], minutes: (category: CategoryLimits) => number, now: Date): Statement =>
+    categories.length === 0
+      ? sql`FALSE`
+      : sql`(${join(
+          categories.map(
+            (category) =>
+              sql`(r."categoryId" = ${category.id} AND r."createdAt" <= ${calendar.workingMinutesBefore(now, minutes(category))})`,
+          ),
+          " OR ",
+        )})`;
   const deadlineMinutes = (category: CategoryLimits) => category.deadlineWorkingDays * calendar.minutesPerDay;
 
-  const queue = (
-    tx: Tx | PrismaClient,
-    now: Date,
-    rows: { dedupeKey: string; kind: string; reportId: string | null; destination: AlertDestination; payload: object }[],
-  ) =>
-    rows.length === 0
-      ? Promise.resolve({ count: 0 })
-      : tx.outboxMessage.createMany({
-          data: rows.map((row) => ({
-            dedupeKey: row.dedupeKey,
-            kind: row.kind,
-            reportId: row.reportId,
-            channel: row.destination.channel,
-            chatId: row.destination.address,
-            // Payloads are plain JSON by construction; their interfaces just have no index signature.
-            payload: row.payload as unknown as Prisma.InputJsonObject,
-            createdAt: now,
-            nextAttemptAt: now,
-          })),
-          skipDuplicates: true,
-        });
+  /** The routed reports of the town that `condition` picks, oldest first, one batch. */
+  const due = (condition: Statement): Promise<DueReport[]> =>
+    db.query<DueReport>(
+      sql`SELECT r."id", r."merchantId" FROM "Report" r WHERE r."townCode" = ${townCode} AND r."routed" AND ${condition}
+        ORDER BY r."createdAt", r."id" LIMIT ${batchSize}`,
+    );
 
   /**
    * Works through the reports `find` returns, oldest first, batch by batch,
    * until fewer than a batch are left or a batch made no progress (every case
-   * in it failed, and would only be read again).
+   * in it failed, and would only be read again). The standing of the shops a
+   * batch names is read once for the batch, before any case's transaction.
    */
   const drain = async (
-    find: () => Promise<{ id: string }[]>,
-    handle: (id: string) => Promise<boolean>,
+    find: () => Promise<DueReport[]>,
+    handle: (id: string, shopStanding: CompactStanding | null) => Promise<boolean>,
+    now: Date,
     what: string,
   ): Promise<{ done: number; failed: number }> => {
     let done = 0;
     let failed = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const due = await find();
+      const reports = await find();
+      const shops = [...new Set(reports.flatMap((report) => (report.merchantId ? [report.merchantId] : [])))];
+      const standing = await compactStandingOf(prisma, townCode, shops, now);
       let progress = 0;
-      for (const { id } of due) {
+      for (const { id, merchantId } of reports) {
         try {
-          if (await handle(id)) done++;
+          if (await handle(id, merchantId ? (standing.get(merchantId) ?? null) : null)) done++;
           progress++;
         } catch (error) {
           failed++;
           logger.error(`could not ${what}; the next run tries again`, { reportId: id, error });
         }
       }
-      if (due.length < batchSize || progress === 0) break;
+      if (reports.length < batchSize || progress === 0) break;
     }
     return { done, failed };
   };
 
-  const escalate = (id: string, now: Date): Promise<boolean> =>
-    prisma.$transaction(async (tx) => {
-      // Raw SQL so the report's updatedAt (what residents see as "last changed") stays as it was.
-      const claimed = await tx.$executeRaw`
-        UPDATE "Report" SET "escalatedAt" = ${now.toISOString()}::timestamp(3)
-        WHERE "id" = ${id} AND "status" = 'SUBMITTED' AND "escalatedAt" IS NULL AND "routed"`;
-      if (claimed === 0) return false;
-      const report = await tx.report.findUniqueOrThrow({ where: { id }, include: STAFF_ALERT_REPORT_INCLUDE });
-      const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
-      const destinations = await destinationsFor(prismaSql(tx), townCode, alertScopeOf(report), "escalation");
+  /** The report, once marked by `claim` in `tx`; undefined when it no longer qualified. */
+  const claimed = async (tx: Sql, id: string, claim: Statement): Promise<StaffAlertReport | undefined> => {
+    if ((await tx.query(claim)).length === 0) return undefined;
+    const [report] = await tx.query<StaffAlertReport>(staffAlertReport(id));
+    return report;
+  };
+
+  const escalate = (id: string, now: Date, shopStanding: CompactStanding | null): Promise<boolean> =>
+    db.transaction(async (tx) => {
+      // Only the mark: the report's updatedAt (what residents see as "last changed") stays as it was.
+      const report = await claimed(
+        tx,
+        id,
+        sql`UPDATE "Report" r SET "escalatedAt" = ${now}
+          WHERE r."id" = ${id} AND r."status" = 'SUBMITTED' AND r."escalatedAt" IS NULL AND r."routed" RETURNING r."id"`,
+      );
+      if (!report) return false;
+      const destinations = await destinationsFor(tx, townCode, alertScopeOf(report), "escalation");
       const waitedMinutes = calendar.workingMinutesBetween(report.createdAt, now);
       if (destinations.length === 0)
         logger.info("unclaimed report has no director's group to escalate to", { reference: report.reference, waitedMinutes });
-      await queue(
+      await queueOutbox(
         tx,
-        now,
         destinations.map((destination) => ({
           dedupeKey: `escalation:${id}:${destination.id}`,
           kind: ESCALATED_KIND,
           reportId: id,
-          destination,
+          channel: destination.channel,
+          chatId: destination.address,
           payload: { alert: staffAlertOf(report, localeOf(destination), shopStanding), waitedMinutes } satisfies EscalationPayload,
         })),
+        now,
       );
       return true;
-    }, TRANSACTION_OPTIONS);
+    });
 
-  const remind = (id: string, now: Date): Promise<boolean> =>
-    prisma.$transaction(async (tx) => {
-      const claimed = await tx.$executeRaw`
-        UPDATE "Report" SET "overdueRemindedAt" = ${now.toISOString()}::timestamp(3)
-        WHERE "id" = ${id} AND "status" IN ('SUBMITTED', 'ACKNOWLEDGED', 'IN_PROGRESS') AND "overdueRemindedAt" IS NULL AND "routed"`;
-      if (claimed === 0) return false;
-      const report = await tx.report.findUniqueOrThrow({ where: { id }, include: STAFF_ALERT_REPORT_INCLUDE });
-      const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
+  const remind = (id: string, now: Date, shopStanding: CompactStanding | null): Promise<boolean> =>
+    db.transaction(async (tx) => {
+      const report = await claimed(
+        tx,
+        id,
+        sql`UPDATE "Report" r SET "overdueRemindedAt" = ${now}
+          WHERE r."id" = ${id} AND ${OPEN} AND r."overdueRemindedAt" IS NULL AND r."routed" RETURNING r."id"`,
+      );
+      if (!report) return false;
       const workingDays = report.category.deadlineWorkingDays;
       const deadlineAt = calendar.addWorkingDays(report.createdAt, workingDays);
-      const destinations = await destinationsFor(prismaSql(tx), townCode, alertScopeOf(report), "handling");
-      await queue(
+      const destinations = await destinationsFor(tx, townCode, alertScopeOf(report), "handling");
+      await queueOutbox(
         tx,
-        now,
         destinations.map((destination) => ({
           dedupeKey: `overdue:${id}:${destination.id}`,
           kind: OVERDUE_KIND,
           reportId: id,
-          destination,
+          channel: destination.channel,
+          chatId: destination.address,
           payload: {
             alert: staffAlertOf(report, localeOf(destination), shopStanding),
             deadlineAt: deadlineAt.toISOString(),
@@ -261,9 +309,10 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
             status: report.status,
           } satisfies OverduePayload,
         })),
+        now,
       );
       return true;
-    }, TRANSACTION_OPTIONS);
+    });
 
   const digestFor = async (
     destination: AlertDestination,
@@ -271,29 +320,28 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
     now: Date,
     date: string,
   ): Promise<DailyDigestPayload> => {
-    const area: Prisma.ReportWhereInput = { townCode, routed: true, ...reportsCoveredBy(destination) };
+    const area = sql`r."townCode" = ${townCode} AND r."routed" AND ${coveredBy(destination)}`;
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const overdue: Prisma.ReportWhereInput = {
-      AND: [area, { status: { in: OPEN_STATUSES } }, pastLimit(categories, deadlineMinutes, now)],
-    };
-    const [created, open, overdueCount, resolved, oldest] = await Promise.all([
-      prisma.report.count({ where: { AND: [area, { createdAt: { gt: dayAgo, lte: now } }] } }),
-      prisma.report.count({ where: { AND: [area, { status: { in: OPEN_STATUSES } }] } }),
-      prisma.report.count({ where: overdue }),
-      prisma.report.count({ where: { AND: [area, { status: "RESOLVED", resolvedAt: { gt: dayAgo, lte: now } }] } }),
-      prisma.report.findMany({
-        where: overdue,
-        orderBy: [{ createdAt: "asc" }, { reference: "asc" }],
-        take: DIGEST_OVERDUE_LIST,
-        select: { reference: true, createdAt: true, category: { select: { name: true, nameEn: true } } },
-      }),
+    const overdue = sql`${OPEN} AND ${pastLimit(categories, deadlineMinutes, now)}`;
+    const [[counts], oldest] = await Promise.all([
+      db.query<DailyDigestPayload["counts"]>(
+        sql`SELECT COUNT(*) FILTER (WHERE r."createdAt" > ${dayAgo} AND r."createdAt" <= ${now})::int AS "new",
+            COUNT(*) FILTER (WHERE ${OPEN})::int AS "open",
+            COUNT(*) FILTER (WHERE ${overdue})::int AS "overdue",
+            COUNT(*) FILTER (WHERE r."status" = 'RESOLVED' AND r."resolvedAt" > ${dayAgo} AND r."resolvedAt" <= ${now})::int AS "resolved"
+          FROM ${REPORT_AREA} WHERE ${area}`,
+      ),
+      db.query<Pick<Report, "reference" | "createdAt"> & Pick<ReportCategory, "name" | "nameEn">>(
+        sql`SELECT r."reference", r."createdAt", c."name", c."nameEn" FROM ${REPORT_AREA} WHERE ${area} AND ${overdue}
+          ORDER BY r."createdAt", r."reference" LIMIT ${DIGEST_OVERDUE_LIST}`,
+      ),
     ]);
     return {
       date,
-      counts: { new: created, open, overdue: overdueCount, resolved },
+      counts: counts!,
       oldestOverdue: oldest.map((report) => ({
         reference: report.reference,
-        category: { zh: report.category.name, en: report.category.nameEn },
+        category: { zh: report.name, en: report.nameEn },
         submittedOn: calendar.localDate(report.createdAt),
       })),
       locale: localeOf(destination),
@@ -304,26 +352,33 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
     if (calendar.localMinutes(now) < deps.dailyDigestAt) return 0;
     const date = calendar.localDate(now);
     const destinations = await prisma.alertDestination.findMany({ where: { townCode }, orderBy: { code: "asc" } });
+    if (destinations.length === 0) return 0;
     const keyOf = (destination: AlertDestination) => `digest:${destination.id}:${date}`;
     const queued = new Set(
-      (await prisma.outboxMessage.findMany({ where: { dedupeKey: { in: destinations.map(keyOf) } }, select: { dedupeKey: true } })).map(
-        (row) => row.dedupeKey,
-      ),
+      (
+        await db.query<Pick<OutboxMessage, "dedupeKey">>(
+          sql`SELECT "dedupeKey" FROM "OutboxMessage" WHERE "dedupeKey" IN (${join(destinations.map(keyOf))})`,
+        )
+      ).map((row) => row.dedupeKey),
     );
     let count = 0;
     for (const destination of destinations.filter((d) => !queued.has(keyOf(d))).slice(0, MAX_DIGESTS_PER_RUN)) {
       const payload = await digestFor(destination, categories, now, date);
       // Another instance may have queued it since the check above; the dedupe key keeps theirs.
-      const written = await queue(prisma, now, [
-        {
-          dedupeKey: keyOf(destination),
-          kind: DAILY_DIGEST_KIND,
-          reportId: null,
-          destination,
-          payload: payload satisfies DailyDigestPayload,
-        },
-      ]);
-      count += written.count;
+      count += await queueOutbox(
+        db,
+        [
+          {
+            dedupeKey: keyOf(destination),
+            kind: DAILY_DIGEST_KIND,
+            reportId: null,
+            channel: destination.channel,
+            chatId: destination.address,
+            payload: payload satisfies DailyDigestPayload,
+          },
+        ],
+        now,
+      );
     }
     return count;
   };
@@ -331,32 +386,19 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
   return {
     async runOnce(now = clock()) {
       const categories = await categoryLimits();
-      const open = { townCode, routed: true };
       const escalated = await drain(
         () =>
-          prisma.report.findMany({
-            where: {
-              ...open,
-              status: "SUBMITTED",
-              escalatedAt: null,
-              ...pastLimit(categories, (category) => category.escalateAfterMinutes, now),
-            },
-            orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-            take: batchSize,
-            select: { id: true },
-          }),
-        (id) => escalate(id, now),
+          due(
+            sql`r."status" = 'SUBMITTED' AND r."escalatedAt" IS NULL AND ${pastLimit(categories, (category) => category.escalateAfterMinutes, now)}`,
+          ),
+        (id, shopStanding) => escalate(id, now, shopStanding),
+        now,
         "escalate a report",
       );
       const reminded = await drain(
-        () =>
-          prisma.report.findMany({
-            where: { ...open, status: { in: OPEN_STATUSES }, overdueRemindedAt: null, ...pastLimit(categories, deadlineMinutes, now) },
-            orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-            take: batchSize,
-            select: { id: true },
-          }),
-        (id) => remind(id, now),
+        () => due(sql`${OPEN} AND r."overdueRemindedAt" IS NULL AND ${pastLimit(categories, deadlineMinutes, now)}`),
+        (id, shopStanding) => remind(id, now, shopStanding),
+        now,
         "remind of a passed deadline",
       );
       const run: SchedulerRun = {

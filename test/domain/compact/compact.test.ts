@@ -129,7 +129,14 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     await bindStaff(YONGDE_STAFF, { role: "DISTRICT_STAFF", label: "第二片区网格员", districtCodes: ["d2"], roadCommitteeCodes: [] });
     await bindStaff(FAR_STAFF, { role: "DISTRICT_STAFF", label: "第七路管会", districtCodes: [], roadCommitteeCodes: ["rc7"] });
     const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
-    compact = createCompactService({ prisma: db.prisma, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff, clock: () => now });
+    compact = createCompactService({
+      prisma: db.prisma,
+      sql: db.sql,
+      townCode: "wujing",
+      timeZone: TOWN_TIME_ZONE,
+      staff,
+      clock: () => now,
+    });
   });
   afterAll(async () => {
     await db.close();

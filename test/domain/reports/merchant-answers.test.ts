@@ -30,7 +30,7 @@ describe.each(DATABASE_KINDS)("reports about a shop on %s", (kind) => {
 
   beforeAll(async () => {
     town = await openSampleServices({ kind });
-    merchants = createMerchantReports({ prisma: town.db.prisma, townCode: "wujing" });
+    merchants = createMerchantReports({ sql: town.db.sql, townCode: "wujing" });
     await withStaffGroups(town);
     await bindShop(town.db.prisma, "yd-noodles", owner);
     await bindShop(town.db.prisma, "yd-noodles", manager);

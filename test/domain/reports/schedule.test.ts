@@ -110,6 +110,7 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
     const make = () =>
       createAlertScheduler({
         prisma: town.db.prisma,
+        sql: town.db.sql,
         townCode: "wujing",
         calendar,
         dailyDigestAt: 8 * 60 + 30,

@@ -276,6 +276,7 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
     await registry.redeem(adminInvite.code, { channel: "wecom", userId: "admin-1", chatId: "admin-1", locale: "zh" });
     const invites = await createCompactService({
       prisma: db.prisma,
+      sql: db.sql,
       townCode: "wujing",
       timeZone: TOWN_TIME_ZONE,
       staff: registry,
