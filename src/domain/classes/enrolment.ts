@@ -1,9 +1,10 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { sql, type Sql } from "../../db/sql.ts";
+import type { Cohort, CohortSession, Course, Enrolment } from "../../generated/prisma/client.ts";
 import { chatUserUpsert } from "../chat-users.ts";
 import { CODE_ALPHABET } from "../staff/registry.ts";
 import { windowOf } from "./catalogue.ts";
-import type { CancelResult, ClassesService, EnrolmentStatusName, EnrolResult, MyEnrolment } from "./classes.ts";
+import type { CancelResult, ClassesService, EnrolResult, MyEnrolment } from "./classes.ts";
 import type { ClassesContext } from "./context.ts";
 import { checkPersonalData, cleanSkills } from "./personal-data.ts";
 import { fillSeats, sessionInfo, takeQueueNumber } from "./seats.ts";
@@ -18,57 +19,40 @@ import { addToTalentPool } from "./talent.ts";
 const CHECK_IN_CODE_LENGTH = 6;
 
 /** The row the enrolment reads under the cohort's lock. */
-type LockedCohort = { id: string; code: string; enrolmentOpensAt: Date; enrolmentClosesAt: Date; neighbourhoodCodes: string[] };
+type LockedCohort = Pick<Cohort, "id" | "code" | "enrolmentOpensAt" | "enrolmentClosesAt" | "neighbourhoodCodes">;
 /** A resident's earlier enrolment in a cohort, as a new sign-up checks it. */
-type EarlierEnrolment = { id: string; status: EnrolmentStatusName; queueNumber: number };
+type EarlierEnrolment = Pick<Enrolment, "id" | "status" | "queueNumber">;
 /** An enrolment that holds a seat or a waiting place. */
 const holdsPlace = (enrolment: EarlierEnrolment | null | undefined): enrolment is EarlierEnrolment & { status: "SEATED" | "WAITLISTED" } =>
   enrolment !== null && enrolment !== undefined && enrolment.status !== "CANCELLED";
 
 /** What a sign-up writes into its enrolment, new or renewed. */
-type EnrolmentFields = {
-  name: string;
-  mobile: string;
-  neighbourhoodCode: string;
-  skills: string[];
+type EnrolmentFields = Pick<Enrolment, "name" | "mobile" | "neighbourhoodCode" | "skills" | "queueNumber"> & {
   status: "SEATED" | "WAITLISTED";
-  queueNumber: number;
   now: Date;
 };
-/** {@link EnrolmentFields} as `$n` parameters, in the order both the insert and the update of a sign-up expect them after their own. */
-const enrolmentParams = (f: EnrolmentFields) => [
-  f.name,
-  f.mobile,
-  f.neighbourhoodCode,
-  f.skills,
-  f.status,
-  f.queueNumber,
-  f.now,
-  f.status === "SEATED" ? f.now : null,
-];
+/** A seat is taken when the sign-up is made; a waiting place has none yet. */
+const seatedAt = (f: EnrolmentFields) => (f.status === "SEATED" ? f.now : null);
 /** A resident's seated or waitlisted enrolment with what {@link MyEnrolment} shows of it. */
-type LiveEnrolment = {
-  cohortId: string;
-  status: "SEATED" | "WAITLISTED";
-  checkInCode: string;
-  completedAt: Date | null;
-  code: string;
-  title: string;
-  titleEn: string;
-  courseName: string;
-  courseNameEn: string;
-  attended: number;
-  waitlistPosition: number | null;
-};
-/** A stored session and its cohort, for {@link sessionInfo}. */
-type SessionRow = Parameters<typeof sessionInfo>[0] & { cohortId: string };
+type LiveEnrolment = Pick<Enrolment, "cohortId" | "checkInCode" | "completedAt"> &
+  Pick<Cohort, "code" | "title" | "titleEn"> & {
+    status: "SEATED" | "WAITLISTED";
+    courseName: Course["name"];
+    courseNameEn: Course["nameEn"];
+    attended: number;
+    waitlistPosition: number | null;
+  };
+/** A stored session of a cohort, for {@link sessionInfo}. */
+type SessionRow = Pick<
+  CohortSession,
+  "id" | "cohortId" | "position" | "startsAt" | "endsAt" | "place" | "placeEn" | "topic" | "topicEn" | "lecturerRole" | "lecturerRoleEn"
+>;
 
 /** 1 for the next to be seated: waitlisted enrolments that arrived no later than `queueNumber`. */
 const waitlistPosition = async (db: Sql, cohortId: string, queueNumber: number) =>
   (
     await db.query<{ position: number }>(
-      `SELECT COUNT(*)::int AS "position" FROM "Enrolment" WHERE "cohortId" = $1 AND "status" = 'WAITLISTED' AND "queueNumber" <= $2`,
-      [cohortId, queueNumber],
+      sql`SELECT COUNT(*)::int AS "position" FROM "Enrolment" WHERE "cohortId" = ${cohortId} AND "status" = 'WAITLISTED' AND "queueNumber" <= ${queueNumber}`,
     )
   )[0]!.position;
 
@@ -80,12 +64,12 @@ const waitlistPosition = async (db: Sql, cohortId: string, queueNumber: number) 
 const insertEnrolment = async (tx: Sql, cohortId: string, userId: string, fields: EnrolmentFields): Promise<string> => {
   for (;;) {
     const code = Array.from({ length: CHECK_IN_CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("");
-    const [row] = await tx.query<{ checkInCode: string }>(
-      `INSERT INTO "Enrolment" ("id", "cohortId", "userId", "checkInCode", "name", "mobile", "neighbourhoodCode", "skills", "status", "queueNumber", "privacyAcceptedAt", "createdAt", "seatedAt")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9::"EnrolmentStatus", $10, $11, $11, $12)
+    const [row] = await tx.query<Pick<Enrolment, "checkInCode">>(
+      sql`INSERT INTO "Enrolment" ("id", "cohortId", "userId", "checkInCode", "name", "mobile", "neighbourhoodCode", "skills", "status", "queueNumber", "privacyAcceptedAt", "createdAt", "seatedAt")
+       VALUES (${randomUUID()}, ${cohortId}, ${userId}, ${code}, ${fields.name}, ${fields.mobile}, ${fields.neighbourhoodCode}, ${fields.skills}::text[],
+         ${fields.status}::"EnrolmentStatus", ${fields.queueNumber}, ${fields.now}, ${fields.now}, ${seatedAt(fields)})
        ON CONFLICT ("cohortId", "checkInCode") DO NOTHING
        RETURNING "checkInCode"`,
-      [randomUUID(), cohortId, userId, code, ...enrolmentParams(fields)],
     );
     if (row) return row.checkInCode;
   }
@@ -105,9 +89,8 @@ export function enrolmentMethods(ctx: ClassesContext): Pick<ClassesService, "enr
       return db.transaction(async (tx): Promise<EnrolResult> => {
         // One statement takes the cohort's lock (as lockCohort does) and reads what the refusals need.
         const [cohort] = await tx.query<LockedCohort>(
-          `SELECT "id", "code", "enrolmentOpensAt", "enrolmentClosesAt", "neighbourhoodCodes" FROM "Cohort"
-           WHERE "townCode" = $1 AND "code" = $2 FOR UPDATE`,
-          [townCode, cohortCode],
+          sql`SELECT "id", "code", "enrolmentOpensAt", "enrolmentClosesAt", "neighbourhoodCodes" FROM "Cohort"
+           WHERE "townCode" = ${townCode} AND "code" = ${cohortCode} FOR UPDATE`,
         );
         if (!cohort) return { type: "unknownCohort" };
         if (!neighbourhoods.has(signUp.neighbourhoodCode)) return { type: "unknownNeighbourhood" };
@@ -121,7 +104,11 @@ export function enrolmentMethods(ctx: ClassesContext): Pick<ClassesService, "enr
         }
         // The resident's account, their earlier enrolment in this cohort and a place someone holds
         // with this mobile number (one person, one place, however many chat accounts), in one statement.
-        const [account] = await tx.query<{ userId: string; earlier: EarlierEnrolment | null; sameMobile: EarlierEnrolment | null }>(
+        const [account] = await tx.query<{
+          userId: Enrolment["userId"];
+          earlier: EarlierEnrolment | null;
+          sameMobile: EarlierEnrolment | null;
+        }>(
           sql`WITH "user" AS (${chatUserUpsert(user, now)})
            SELECT u."id" AS "userId", CASE WHEN e."id" IS NULL THEN NULL ELSE json_build_object('id', e."id", 'status', e."status", 'queueNumber', e."queueNumber") END AS "earlier",
              (SELECT json_build_object('id', m."id", 'status', m."status", 'queueNumber', m."queueNumber") FROM "Enrolment" m
@@ -152,11 +139,11 @@ export function enrolmentMethods(ctx: ClassesContext): Pick<ClassesService, "enr
         };
         const checkInCode = existing
           ? (
-              await tx.query<{ checkInCode: string }>(
-                `UPDATE "Enrolment" SET "name" = $2, "mobile" = $3, "neighbourhoodCode" = $4, "skills" = $5::text[], "status" = $6::"EnrolmentStatus", "queueNumber" = $7,
-                   "privacyAcceptedAt" = $8, "createdAt" = $8, "seatedAt" = $9, "cancelledAt" = NULL, "completedAt" = NULL
-                 WHERE "id" = $1 RETURNING "checkInCode"`,
-                [existing.id, ...enrolmentParams(fields)],
+              await tx.query<Pick<Enrolment, "checkInCode">>(
+                sql`UPDATE "Enrolment" SET "name" = ${fields.name}, "mobile" = ${fields.mobile}, "neighbourhoodCode" = ${fields.neighbourhoodCode},
+                   "skills" = ${fields.skills}::text[], "status" = ${fields.status}::"EnrolmentStatus", "queueNumber" = ${fields.queueNumber},
+                   "privacyAcceptedAt" = ${fields.now}, "createdAt" = ${fields.now}, "seatedAt" = ${seatedAt(fields)}, "cancelledAt" = NULL, "completedAt" = NULL
+                 WHERE "id" = ${existing.id} RETURNING "checkInCode"`,
               )
             )[0]!.checkInCode
           : await insertEnrolment(tx, cohort.id, chatUser.id, fields);
@@ -177,26 +164,23 @@ export function enrolmentMethods(ctx: ClassesContext): Pick<ClassesService, "enr
     async cancel(cohortCode, user) {
       return db.transaction(async (tx): Promise<CancelResult> => {
         // One statement takes the cohort's lock (as lockCohort does) and reads when its first session starts.
-        const [cohort] = await tx.query<{ id: string; firstStartsAt: Date | null }>(
-          `SELECT c."id", (SELECT s."startsAt" FROM "CohortSession" s WHERE s."cohortId" = c."id" ORDER BY s."position" LIMIT 1) AS "firstStartsAt"
-           FROM "Cohort" c WHERE c."townCode" = $1 AND c."code" = $2 FOR UPDATE`,
-          [townCode, cohortCode],
+        const [cohort] = await tx.query<Pick<Cohort, "id"> & { firstStartsAt: CohortSession["startsAt"] | null }>(
+          sql`SELECT c."id", (SELECT s."startsAt" FROM "CohortSession" s WHERE s."cohortId" = c."id" ORDER BY s."position" LIMIT 1) AS "firstStartsAt"
+           FROM "Cohort" c WHERE c."townCode" = ${townCode} AND c."code" = ${cohortCode} FOR UPDATE`,
         );
         if (!cohort) return { type: "unknownCohort" };
         const now = clock();
-        const [enrolment] = await tx.query<{ id: string; status: EnrolmentStatusName }>(
-          `SELECT e."id", e."status" FROM "Enrolment" e JOIN "ChatUser" u ON u."id" = e."userId"
-           WHERE e."cohortId" = $1 AND u."channel" = $2 AND u."channelUserId" = $3`,
-          [cohort.id, user.channel, user.userId],
+        const [enrolment] = await tx.query<Pick<Enrolment, "id" | "status">>(
+          sql`SELECT e."id", e."status" FROM "Enrolment" e JOIN "ChatUser" u ON u."id" = e."userId"
+           WHERE e."cohortId" = ${cohort.id} AND u."channel" = ${user.channel} AND u."channelUserId" = ${user.userId}`,
         );
         if (!enrolment || enrolment.status === "CANCELLED") return { type: "notEnrolled" };
         const wasSeated = enrolment.status === "SEATED";
         // Leaving the waitlist harms nobody, so only a seat is held once the cohort has begun.
         if (wasSeated && cohort.firstStartsAt && cohort.firstStartsAt <= now) return { type: "cancelAfterStart" };
-        await tx.query(`UPDATE "Enrolment" SET "status" = 'CANCELLED', "cancelledAt" = $2, "seatedAt" = NULL WHERE "id" = $1`, [
-          enrolment.id,
-          now,
-        ]);
+        await tx.query(
+          sql`UPDATE "Enrolment" SET "status" = 'CANCELLED', "cancelledAt" = ${now}, "seatedAt" = NULL WHERE "id" = ${enrolment.id}`,
+        );
         const promoted = wasSeated ? (await fillSeats(tx, cohort.id, now)).length : 0;
         return { type: "cancelled", wasSeated, promoted };
       });
@@ -204,7 +188,7 @@ export function enrolmentMethods(ctx: ClassesContext): Pick<ClassesService, "enr
 
     async myEnrolments(user) {
       const rows = await db.query<LiveEnrolment>(
-        `SELECT e."cohortId", e."status", e."checkInCode", e."completedAt", c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn",
+        sql`SELECT e."cohortId", e."status", e."checkInCode", e."completedAt", c."code", c."title", c."titleEn", k."name" AS "courseName", k."nameEn" AS "courseNameEn",
            (SELECT COUNT(*)::int FROM "Attendance" a WHERE a."enrolmentId" = e."id") AS "attended",
            CASE WHEN e."status" = 'WAITLISTED' THEN
              (SELECT COUNT(*)::int FROM "Enrolment" w WHERE w."cohortId" = e."cohortId" AND w."status" = 'WAITLISTED' AND w."queueNumber" <= e."queueNumber")
@@ -213,14 +197,12 @@ export function enrolmentMethods(ctx: ClassesContext): Pick<ClassesService, "enr
          JOIN "ChatUser" u ON u."id" = e."userId"
          JOIN "Cohort" c ON c."id" = e."cohortId"
          JOIN "Course" k ON k."id" = c."courseId"
-         WHERE u."channel" = $1 AND u."channelUserId" = $2 AND c."townCode" = $3 AND e."status" IN ('SEATED', 'WAITLISTED')`,
-        [user.channel, user.userId, townCode],
+         WHERE u."channel" = ${user.channel} AND u."channelUserId" = ${user.userId} AND c."townCode" = ${townCode} AND e."status" IN ('SEATED', 'WAITLISTED')`,
       );
       if (rows.length === 0) return [];
       const sessions = await db.query<SessionRow>(
-        `SELECT "id", "cohortId", "position", "startsAt", "endsAt", "place", "placeEn", "topic", "topicEn", "lecturerRole", "lecturerRoleEn"
-         FROM "CohortSession" WHERE "cohortId" = ANY($1::text[]) ORDER BY "position"`,
-        [rows.map((e) => e.cohortId)],
+        sql`SELECT "id", "cohortId", "position", "startsAt", "endsAt", "place", "placeEn", "topic", "topicEn", "lecturerRole", "lecturerRoleEn"
+         FROM "CohortSession" WHERE "cohortId" = ANY(${rows.map((e) => e.cohortId)}::text[]) ORDER BY "position"`,
       );
       const now = clock();
       const out = rows.map((e): MyEnrolment => {
