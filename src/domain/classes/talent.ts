@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { prismaSql, type Sql } from "../../db/sql.ts";
-import { upsertChatUser } from "../chat-users.ts";
+import { sql, type Sql } from "../../db/sql.ts";
+import type { TalentProfile } from "../../generated/prisma/client.ts";
+import { chatUserUpsert } from "../chat-users.ts";
 import { normalize } from "../grid/text.ts";
 import type { ClassesService, RegisterTalentResult, TalentView } from "./classes.ts";
-import { TRANSACTION_OPTIONS, type ClassesContext } from "./context.ts";
+import type { ClassesContext } from "./context.ts";
 import { checkPersonalData, cleanSkills } from "./personal-data.ts";
 
 /*
@@ -14,6 +15,24 @@ import { checkPersonalData, cleanSkills } from "./personal-data.ts";
 const MAX_AVAILABILITY = 200;
 const MAX_TALENT_RESULTS = 50;
 
+/** What a talent-pool entry holds of the resident; `availability` undefined keeps the entry's own ('' for a new one). */
+type TalentFields = Pick<TalentProfile, "name" | "mobile" | "neighbourhoodCode" | "skills"> & {
+  availability?: TalentProfile["availability"];
+};
+
+/**
+ * The one statement that writes a talent-pool entry: creates the resident's
+ * entry in the town or replaces what it holds, consent given at `now`.
+ */
+const writeTalentProfile = (townCode: string, userId: string, fields: TalentFields, now: Date) =>
+  sql`INSERT INTO "TalentProfile" ("id", "townCode", "userId", "name", "mobile", "neighbourhoodCode", "skills", "availability", "consentAt", "updatedAt")
+     VALUES (${randomUUID()}, ${townCode}, ${userId}, ${fields.name}, ${fields.mobile}, ${fields.neighbourhoodCode}, ${fields.skills}::text[],
+       COALESCE(${fields.availability ?? null}::text, ''), ${now}, ${now})
+     ON CONFLICT ("townCode", "userId") DO UPDATE SET
+       "name" = EXCLUDED."name", "mobile" = EXCLUDED."mobile", "neighbourhoodCode" = EXCLUDED."neighbourhoodCode", "skills" = EXCLUDED."skills",
+       "availability" = COALESCE(${fields.availability ?? null}::text, "TalentProfile"."availability"),
+       "consentAt" = EXCLUDED."consentAt", "updatedAt" = EXCLUDED."updatedAt"`;
+
 /**
  * Adds skills to the resident's talent-pool entry in the town, creating it
  * (with no availability yet) if needed, in the caller's transaction.
@@ -22,28 +41,23 @@ export async function addToTalentPool(
   tx: Sql,
   townCode: string,
   userId: string,
-  person: { name: string; mobile: string; neighbourhoodCode: string; skills: string[] },
+  person: Omit<TalentFields, "availability">,
   now: Date,
 ): Promise<void> {
-  const [existing] = await tx.query<{ skills: string[] }>(`SELECT "skills" FROM "TalentProfile" WHERE "townCode" = $1 AND "userId" = $2`, [
-    townCode,
-    userId,
-  ]);
+  const [existing] = await tx.query<Pick<TalentProfile, "skills">>(
+    sql`SELECT "skills" FROM "TalentProfile" WHERE "townCode" = ${townCode} AND "userId" = ${userId}`,
+  );
   // Skills are merged here, not in SQL: two spellings of one skill are the same skill (normalize).
   const skills = cleanSkills([...(existing?.skills ?? []), ...person.skills]);
-  await tx.query(
-    `INSERT INTO "TalentProfile" ("id", "townCode", "userId", "name", "mobile", "neighbourhoodCode", "skills", "availability", "consentAt", "updatedAt")
-     VALUES ($1, $2, $3, $4, $5, $6, $7::text[], '', $8, $8)
-     ON CONFLICT ("townCode", "userId") DO UPDATE SET
-       "name" = EXCLUDED."name", "mobile" = EXCLUDED."mobile", "neighbourhoodCode" = EXCLUDED."neighbourhoodCode",
-       "skills" = EXCLUDED."skills", "consentAt" = EXCLUDED."consentAt", "updatedAt" = EXCLUDED."updatedAt"`,
-    [randomUUID(), townCode, userId, person.name, person.mobile, person.neighbourhoodCode, skills, now],
-  );
+  await tx.query(writeTalentProfile(townCode, userId, { ...person, skills }, now));
 }
+
+/** A talent-pool entry as staff search it. */
+type TalentRow = Pick<TalentProfile, "name" | "mobile" | "neighbourhoodCode" | "skills" | "availability" | "consentAt">;
 
 /** The service's talent-pool methods: a resident registering, staff searching. */
 export function talentMethods(ctx: ClassesContext): Pick<ClassesService, "registerTalent" | "searchTalent"> {
-  const { prisma, townCode, clock, catalogue, academyStaff } = ctx;
+  const { db, townCode, clock, catalogue, academyStaff } = ctx;
   return {
     async registerTalent(user, talent) {
       const person = checkPersonalData(talent);
@@ -51,38 +65,36 @@ export function talentMethods(ctx: ClassesContext): Pick<ClassesService, "regist
       const skills = cleanSkills(talent.skills);
       if (skills.length === 0) return { type: "noSkills" };
       if (!(await catalogue.neighbourhoodNames()).has(talent.neighbourhoodCode)) return { type: "unknownNeighbourhood" };
-      return prisma.$transaction(async (tx): Promise<RegisterTalentResult> => {
+      return db.transaction(async (tx): Promise<RegisterTalentResult> => {
         const now = clock();
-        const chatUser = await upsertChatUser(prismaSql(tx), user, now);
-        const fields = {
+        // The resident's account and whether it has an entry already, in one statement.
+        const [account] = await tx.query<{ userId: TalentProfile["userId"]; registered: boolean }>(
+          sql`WITH "user" AS (${chatUserUpsert(user, now)})
+           SELECT u."id" AS "userId", EXISTS (SELECT 1 FROM "TalentProfile" t WHERE t."townCode" = ${townCode} AND t."userId" = u."id") AS "registered"
+           FROM "user" u`,
+        );
+        const fields: TalentFields = {
           ...person,
           neighbourhoodCode: talent.neighbourhoodCode,
           skills,
           availability: talent.availability.trim().slice(0, MAX_AVAILABILITY),
-          consentAt: now,
-          updatedAt: now,
         };
-        const existing = await tx.talentProfile.findUnique({
-          where: { townCode_userId: { townCode, userId: chatUser.id } },
-          select: { id: true },
-        });
-        if (existing) {
-          await tx.talentProfile.update({ where: { id: existing.id }, data: fields });
-          return { type: "updated" };
-        }
-        await tx.talentProfile.create({ data: { townCode, userId: chatUser.id, ...fields } });
-        return { type: "registered" };
-      }, TRANSACTION_OPTIONS);
+        await tx.query(writeTalentProfile(townCode, account!.userId, fields, now));
+        return { type: account!.registered ? "updated" : "registered" };
+      });
     },
 
     async searchTalent(staff, skill, neighbourhoodCode) {
       if (!(await academyStaff(staff))) return { type: "notAllowed" };
       const wanted = normalize(skill);
+      // One statement text whether or not a neighbourhood is given, so it is prepared once.
+      const only = neighbourhoodCode || null;
       const [profiles, names] = await Promise.all([
-        prisma.talentProfile.findMany({
-          where: { townCode, ...(neighbourhoodCode ? { neighbourhoodCode } : {}) },
-          orderBy: { updatedAt: "desc" },
-        }),
+        db.query<TalentRow>(
+          sql`SELECT "name", "mobile", "neighbourhoodCode", "skills", "availability", "consentAt" FROM "TalentProfile"
+           WHERE "townCode" = ${townCode} AND (${only}::text IS NULL OR "neighbourhoodCode" = ${only})
+           ORDER BY "updatedAt" DESC`,
+        ),
         catalogue.neighbourhoodNames(),
       ]);
       const talents = profiles
