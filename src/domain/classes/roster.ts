@@ -1,4 +1,6 @@
-import { prismaSql } from "../../db/sql.ts";
+import { randomUUID } from "node:crypto";
+import { prismaSql, sql } from "../../db/sql.ts";
+import type { Attendance, Enrolment } from "../../generated/prisma/client.ts";
 import { normalizeCode } from "../staff/registry.ts";
 import { localDateTimeOf } from "../time/zone.ts";
 import { cohortView, findCohort, infoOf } from "./catalogue.ts";
@@ -15,6 +17,21 @@ import { fillSeats, lockCohort, seatFigures } from "./seats.ts";
 
 const MAX_CAPACITY = 10_000;
 
+/** An enrolment as its roster line shows it. */
+type RosterRow = Pick<
+  Enrolment,
+  | "name"
+  | "mobile"
+  | "neighbourhoodCode"
+  | "skills"
+  | "status"
+  | "queueNumber"
+  | "checkInCode"
+  | "completedAt"
+  | "createdAt"
+  | "cancelledAt"
+> & { attended: number };
+
 /** How many sessions of `total` a resident must attend to complete a cohort with this share. */
 export function sessionsToComplete(share: number, total: number): number {
   // The epsilon keeps 0.75 × 8 at 6 whatever the floating point makes of it.
@@ -29,11 +46,11 @@ export function rosterMethods(ctx: ClassesContext): Pick<ClassesService, "setCap
     if (!(await academyStaff(staff))) return { type: "notAllowed" };
     const cohort = await findCohort(prisma, townCode, cohortCode);
     if (!cohort) return { type: "unknownCohort" };
-    const rows = await prisma.enrolment.findMany({
-      where: { cohortId: cohort.id },
-      include: { _count: { select: { attendances: true } } },
-      orderBy: { queueNumber: "asc" },
-    });
+    const rows = await db.query<RosterRow>(
+      sql`SELECT e."name", e."mobile", e."neighbourhoodCode", e."skills", e."status", e."queueNumber", e."checkInCode", e."completedAt", e."createdAt", e."cancelledAt",
+           (SELECT COUNT(*)::int FROM "Attendance" a WHERE a."enrolmentId" = e."id") AS "attended"
+         FROM "Enrolment" e WHERE e."cohortId" = ${cohort.id} ORDER BY e."queueNumber"`,
+    );
     const names = await catalogue.neighbourhoodNames();
     const rank: Record<EnrolmentStatusName, number> = { SEATED: 0, WAITLISTED: 1, CANCELLED: 2 };
     let waiting = 0;
@@ -49,7 +66,7 @@ export function rosterMethods(ctx: ClassesContext): Pick<ClassesService, "setCap
           status: e.status,
           waitlistPosition: e.status === "WAITLISTED" ? ++waiting : null,
           checkInCode: e.checkInCode,
-          attended: e._count.attendances,
+          attended: e.attended,
           completed: e.completedAt !== null,
           enrolledAt: e.createdAt,
           cancelledAt: e.cancelledAt,
@@ -66,11 +83,13 @@ export function rosterMethods(ctx: ClassesContext): Pick<ClassesService, "setCap
       return prisma.$transaction(async (tx): Promise<SetCapacityResult> => {
         const cohort = await findCohort(tx, townCode, cohortCode);
         if (!cohort) return { type: "unknownCohort" };
-        await lockCohort(prismaSql(tx), cohort.id);
-        const seated = await tx.enrolment.count({ where: { cohortId: cohort.id, status: "SEATED" } });
+        // The capacity is Prisma's to write; who is seated is the driver's, in this same transaction.
+        const seats = prismaSql(tx);
+        await lockCohort(seats, cohort.id);
+        const seated = (await seatFigures(seats, { cohortId: cohort.id }))[0]!.seated;
         if (capacity < seated) return { type: "belowSeated", seated };
         await tx.cohort.update({ where: { id: cohort.id }, data: { capacity } });
-        const promoted = (await fillSeats(prismaSql(tx), cohort.id, clock())).length;
+        const promoted = (await fillSeats(seats, cohort.id, clock())).length;
         return { type: "updated", capacity, seated: seated + promoted, promoted };
       }, TRANSACTION_OPTIONS);
     },
@@ -131,24 +150,30 @@ export function rosterMethods(ctx: ClassesContext): Pick<ClassesService, "setCap
               include: { cohort: { include: { _count: { select: { sessions: true } } } } },
             });
       if (!session) return { type: "unknownSession" };
-      return prisma.$transaction(async (tx): Promise<CheckInResult> => {
-        const enrolment = await tx.enrolment.findUnique({
-          where: { cohortId_checkInCode: { cohortId: session.cohortId, checkInCode: normalizeCode(code) } },
-        });
+      return db.transaction(async (tx): Promise<CheckInResult> => {
+        const [enrolment] = await tx.query<Pick<Enrolment, "id" | "name" | "status" | "completedAt">>(
+          sql`SELECT "id", "name", "status", "completedAt" FROM "Enrolment" WHERE "cohortId" = ${session.cohortId} AND "checkInCode" = ${normalizeCode(code)}`,
+        );
         if (!enrolment || enrolment.status !== "SEATED") return { type: "wrongCode" };
         const now = clock();
-        const written = await tx.attendance.createMany({
-          data: [{ enrolmentId: enrolment.id, sessionId: session.id, checkedInAt: now, staffId: member.staffId }],
-          skipDuplicates: true,
-        });
-        if (written.count === 0) return { type: "alreadyCheckedIn", name: enrolment.name, sessionIndex: session.position };
-        const attended = await tx.attendance.count({ where: { enrolmentId: enrolment.id } });
+        // A second check-in at the same session writes nothing: the first one stands.
+        const [written] = await tx.query<Pick<Attendance, "id">>(
+          sql`INSERT INTO "Attendance" ("id", "enrolmentId", "sessionId", "checkedInAt", "staffId")
+           VALUES (${randomUUID()}, ${enrolment.id}, ${session.id}, ${now}, ${member.staffId})
+           ON CONFLICT ("enrolmentId", "sessionId") DO NOTHING RETURNING "id"`,
+        );
+        if (!written) return { type: "alreadyCheckedIn", name: enrolment.name, sessionIndex: session.position };
+        const attended = (
+          await tx.query<{ attended: number }>(
+            sql`SELECT COUNT(*)::int AS "attended" FROM "Attendance" WHERE "enrolmentId" = ${enrolment.id}`,
+          )
+        )[0]!.attended;
         const total = session.cohort._count.sessions;
         const completed = enrolment.completedAt !== null || attended >= sessionsToComplete(session.cohort.completionShare, total);
         if (completed && enrolment.completedAt === null)
-          await tx.enrolment.update({ where: { id: enrolment.id }, data: { completedAt: now } });
+          await tx.query(sql`UPDATE "Enrolment" SET "completedAt" = ${now} WHERE "id" = ${enrolment.id}`);
         return { type: "checkedIn", name: enrolment.name, sessionIndex: session.position, attended, sessions: total, completed };
-      }, TRANSACTION_OPTIONS);
+      });
     },
   };
 }
