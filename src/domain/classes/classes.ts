@@ -295,9 +295,10 @@ export interface ClassesService {
 
 /**
  * Creates the classes service of one town. `sql` is the same database as
- * `prisma` through its driver: the resident steps (sign-up, cancellation, own
- * enrolments) run on it. `staff` defaults to the town's staff registry on the
- * same database; `timeZone` is the zone roster times are
+ * `prisma` through its driver: enrolments, attendance, the talent pool and the
+ * outbox are read and written on it, while courses, cohorts and sessions stay
+ * Prisma's (decision record 0007). `staff` defaults to the town's staff
+ * registry on the same database; `timeZone` is the zone roster times are
  * written in (CSV cells carry no zone). With `grid`, the in-memory catalogue is
  * read again as soon as the grid has seen a re-import; without it, after
  * CATALOGUE_MAX_AGE_MS (catalogue.ts).
