@@ -1,8 +1,8 @@
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { Cohort, Prisma } from "../../generated/prisma/client.ts";
 import { required, sync, type ImportCounts } from "../town/import.ts";
 import { COMPLETION_SHARE_DEFAULT, type TownData } from "../town/town-data.ts";
 import { fillSeats, lockCohort } from "./seats.ts";
-import { prismaSql } from "../../db/sql.ts";
+import { prismaSql, sql } from "../../db/sql.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -46,49 +46,47 @@ export class CourseConflictError extends Error {
 
 const cohortField = (i: number, j: number) => `courses[${i}].cohorts[${j}]`;
 
+/** A stored cohort with what the file must not undo: its residents' places and the sessions that have attendance. */
+type StoredCohortRow = Pick<Cohort, "code"> & {
+  /** Seated and waitlisted enrolments. */
+  enrolled: number;
+  seated: number;
+  /** Positions of the sessions someone checked in at. */
+  attended: number[];
+};
+
 async function findConflicts(tx: Tx, data: TownData): Promise<CourseConflict[]> {
-  const stored = await tx.cohort.findMany({
-    where: { townCode: data.town.code },
-    select: {
-      code: true,
-      _count: { select: { enrolments: { where: { status: { not: "CANCELLED" } } } } },
-      sessions: { select: { position: true, _count: { select: { attendances: true } } } },
-    },
-  });
-  const seated = new Map(
-    (
-      await tx.enrolment.groupBy({
-        by: ["cohortId"],
-        where: { status: "SEATED", cohort: { townCode: data.town.code } },
-        _count: { _all: true },
-      })
-    ).map((g) => [g.cohortId, g._count._all]),
-  );
-  const ids = new Map(
-    (await tx.cohort.findMany({ where: { townCode: data.town.code }, select: { id: true, code: true } })).map((c) => [c.code, c.id]),
+  // Enrolments and attendance are the driver's tables (decision record 0007): read through it, in the import's transaction.
+  const stored = await prismaSql(tx).query<StoredCohortRow>(
+    sql`SELECT c."code",
+       (SELECT COUNT(*)::int FROM "Enrolment" e WHERE e."cohortId" = c."id" AND e."status" <> 'CANCELLED') AS "enrolled",
+       (SELECT COUNT(*)::int FROM "Enrolment" e WHERE e."cohortId" = c."id" AND e."status" = 'SEATED') AS "seated",
+       ARRAY(SELECT s."position" FROM "CohortSession" s
+         WHERE s."cohortId" = c."id" AND EXISTS (SELECT 1 FROM "Attendance" a WHERE a."sessionId" = s."id") ORDER BY s."position") AS "attended"
+     FROM "Cohort" c WHERE c."townCode" = ${data.town.code} ORDER BY c."sortOrder"`,
   );
   const conflicts: CourseConflict[] = [];
   const inFile = new Map(data.courses.flatMap((course, i) => course.cohorts.map((cohort, j) => [cohort.code, { cohort, i, j }] as const)));
   for (const row of stored) {
     const entry = inFile.get(row.code);
     if (entry === undefined) {
-      if (row._count.enrolments > 0) {
+      if (row.enrolled > 0) {
         conflicts.push({
           field: "courses",
-          message: `期次“${row.code}”已有 ${row._count.enrolments} 人报名，不能从文件中删除 / cohort "${row.code}" has ${row._count.enrolments} enrolment(s) and cannot be left out of the file`,
+          message: `期次“${row.code}”已有 ${row.enrolled} 人报名，不能从文件中删除 / cohort "${row.code}" has ${row.enrolled} enrolment(s) and cannot be left out of the file`,
         });
       }
       continue;
     }
     const { cohort, i, j } = entry;
-    const taken = seated.get(ids.get(row.code)!) ?? 0;
+    const taken = row.seated;
     if (cohort.capacity < taken) {
       conflicts.push({
         field: `${cohortField(i, j)}.capacity`,
         message: `名额 ${cohort.capacity} 少于已入座的 ${taken} 人 / capacity ${cohort.capacity} is below the ${taken} resident(s) already seated`,
       });
     }
-    const attended = row.sessions.filter((s) => s.position > cohort.sessions.length && s._count.attendances > 0).map((s) => s.position);
+    const attended = row.attended.filter((position) => position > cohort.sessions.length);
     if (attended.length > 0) {
       conflicts.push({
         field: `${cohortField(i, j)}.sessions`,
