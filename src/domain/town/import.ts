@@ -1,15 +1,9 @@
 import { prismaSql, sql } from "../../db/sql.ts";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.ts";
-import { writeCourses, type CourseImportCounts } from "../classes/import.ts";
-import { importCompact, refuseDroppingAcknowledgedShops } from "../compact/import.ts";
+import { writeCourses, type CourseImportCounts } from "./courses.ts";
+import { importCompact, refuseDroppingAcknowledgedShops } from "./compact.ts";
+import { required, sync, type ImportCounts } from "./sync.ts";
 import { DEADLINE_WORKING_DAYS_DEFAULT, ESCALATE_AFTER_MINUTES_DEFAULT, type TownData } from "./town-data.ts";
-
-/** How many rows of one kind an import created, kept (and rewrote) or deleted. */
-export interface ImportCounts {
-  created: number;
-  updated: number;
-  removed: number;
-}
 
 /** What {@link importTownData} did. `unchanged` means the same file was already imported and nothing was written. */
 export type TownImportResult =
@@ -70,50 +64,6 @@ const TRANSACTION_TIMEOUT_MS = 120_000;
 const PARITY = { all: "ALL", odd: "ODD", even: "EVEN" } as const;
 
 type Tx = Prisma.TransactionClient;
-
-/**
- * Upserts rows keyed by code: existing ids are kept (reports and other later
- * features point at them), new codes are created, codes missing from the file
- * are returned for deletion once nothing else needs them. Shared with the
- * other parts of the town data (courses), so every part keeps ids the same way.
- */
-export async function sync<Row extends { id: string; code: string }>(
-  existing: readonly Row[],
-  wanted: readonly { code: string }[],
-  write: { update: (id: string, index: number) => Promise<unknown>; create: (index: number) => Promise<{ id: string }> },
-): Promise<{ ids: Map<string, string>; counts: ImportCounts; stale: string[] }> {
-  const byCode = new Map<string, string>();
-  const stale: string[] = [];
-  for (const row of existing) {
-    // The database only forbids duplicate neighbourhood codes within a district; keep one per code.
-    if (byCode.has(row.code)) stale.push(row.id);
-    else byCode.set(row.code, row.id);
-  }
-  const ids = new Map<string, string>();
-  const counts: ImportCounts = { created: 0, updated: 0, removed: 0 };
-  for (const [index, { code }] of wanted.entries()) {
-    const id = byCode.get(code);
-    if (id === undefined) {
-      ids.set(code, (await write.create(index)).id);
-      counts.created++;
-    } else {
-      await write.update(id, index);
-      ids.set(code, id);
-      counts.updated++;
-    }
-  }
-  for (const [code, id] of byCode) if (!ids.has(code)) stale.push(id);
-  counts.removed = stale.length;
-  return { ids, counts, stale };
-}
-
-/** The id imported for a code; validated data always has one. */
-export const required = (ids: Map<string, string>, code: string): string => {
-  const id = ids.get(code);
-  // validateTownData guarantees every reference resolves; reaching this means the caller skipped it.
-  if (id === undefined) throw new Error(`Town data refers to unknown code "${code}"; validate it with validateTownData first`);
-  return id;
-};
 
 /** Fails before anything is written when the file drops a category that reports still use. */
 async function refuseRemovingUsedCategories(tx: Tx, data: TownData): Promise<void> {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClassesService } from "../../../src/domain/classes/classes.ts";
-import { CourseConflictError } from "../../../src/domain/classes/import.ts";
+import { CourseConflictError } from "../../../src/domain/town/courses.ts";
 import { importTownData } from "../../../src/domain/town/import.ts";
 import { readTownFile, TownDataError } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";

@@ -7,7 +7,7 @@ import { renderOutboxRow } from "../../../src/bot/notify/render.ts";
 import type { Database } from "../../../src/db/database.ts";
 import { createCompactService, type CompactService, type MerchantWho } from "../../../src/domain/compact/compact.ts";
 import { compactContentHash, parseChineseClauses, type CompactContent } from "../../../src/domain/compact/content.ts";
-import { AcknowledgedShopError } from "../../../src/domain/compact/import.ts";
+import { AcknowledgedShopError } from "../../../src/domain/town/compact.ts";
 import { compactStandingOf } from "../../../src/domain/compact/standing.ts";
 import { COMPACT_REACK_KIND, COMPACT_REMINDER_KIND } from "../../../src/domain/compact/versions.ts";
 import { importTownData } from "../../../src/domain/town/import.ts";

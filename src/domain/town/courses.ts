@@ -1,7 +1,7 @@
 import type { Cohort, Prisma } from "../../generated/prisma/client.ts";
-import { required, sync, type ImportCounts } from "../town/import.ts";
-import { COMPLETION_SHARE_DEFAULT, type TownData } from "../town/town-data.ts";
-import { fillSeats, lockCohort } from "./seats.ts";
+import { required, sync, type ImportCounts } from "./sync.ts";
+import { COMPLETION_SHARE_DEFAULT, type TownData } from "./town-data.ts";
+import { fillSeats, lockCohort } from "../classes/seats.ts";
 import { prismaSql, sql } from "../../db/sql.ts";
 
 type Tx = Prisma.TransactionClient;

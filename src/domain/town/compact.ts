@@ -1,7 +1,7 @@
 import type { Prisma } from "../../generated/prisma/client.ts";
-import type { TownData } from "../town/town-data.ts";
+import type { TownData } from "./town-data.ts";
 import { startOfLocalDay } from "../time/zone.ts";
-import { writeCompactVersion, type WriteVersionResult } from "./versions.ts";
+import { writeCompactVersion, type WriteVersionResult } from "../compact/versions.ts";
 
 type Tx = Prisma.TransactionClient;
 
