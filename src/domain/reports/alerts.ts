@@ -1,6 +1,6 @@
 import type { Sql } from "../../db/sql.ts";
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
-import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
+import { compactStandingOf, type CompactStanding, type StandingReader } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import type { OutboxRow } from "../outbox/queue.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -205,10 +205,10 @@ export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en", shop
 
 /**
  * The standing of the shop a report names, for its alerts and the staff case
- * view; null when the report names no shop.
+ * view, in one statement; null when the report names no shop.
  */
 export async function shopStandingOf(
-  db: Prisma.TransactionClient,
+  db: StandingReader,
   townCode: string,
   merchantId: string | null,
   now: Date,

@@ -61,7 +61,7 @@ const draftSchema = z.object({
  * timeline entry and outbox rows in one transaction.
  */
 export function submissionOf(ctx: ReportsContext, followers: Followers, nearby: Nearby) {
-  const { prisma, db, grid, townCode, timeZone, clock, options, categoryRows, gridIds, overrideRoute, normalizeReference } = ctx;
+  const { db, grid, townCode, timeZone, clock, options, categoryRows, gridIds, overrideRoute, normalizeReference } = ctx;
   const { addFollower, residentUpdateRows } = followers;
   const { nearbyOpen } = nearby;
 
@@ -131,7 +131,7 @@ export function submissionOf(ctx: ReportsContext, followers: Followers, nearby: 
       const shop = draft.merchantCode ? await shopNamed(draft.merchantCode) : undefined;
       const now = clock();
       // The shop's standing goes into the staff alert as it is when the report comes in.
-      const shopStanding = shop ? await shopStandingOf(prisma, townCode, shop.id, now) : null;
+      const shopStanding = shop ? await shopStandingOf(db, townCode, shop.id, now) : null;
       return db.transaction(async (tx): Promise<SubmitResult> => {
         // The upsert also locks the user's row until commit, so one user's parallel submissions
         // are counted one after the other by the rate limit.
