@@ -1,4 +1,4 @@
-import type { Sql } from "../../db/sql.ts";
+import { sql, type Sql } from "../../db/sql.ts";
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
 import { compactStandingOf, type CompactStanding, type StandingReader } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
@@ -92,10 +92,9 @@ export async function destinationsFor(
 ): Promise<AlertDestination[]> {
   // Prisma leaves a list it was not given as NULL in the column and reads that as empty; so does this.
   const destinations = await db.query<AlertDestination>(
-    `SELECT "id", "townCode", "code", "name", "channel", "address", "locale", "escalation", "managedInChat",
+    sql`SELECT "id", "townCode", "code", "name", "channel", "address", "locale", "escalation", "managedInChat",
        COALESCE("districtCodes", '{}') AS "districtCodes", COALESCE("roadCommitteeCodes", '{}') AS "roadCommitteeCodes", COALESCE("categoryCodes", '{}') AS "categoryCodes"
-     FROM "AlertDestination" WHERE "townCode" = $1 AND "escalation" = $2 ORDER BY "code"`,
-    [townCode, audience === "escalation"],
+     FROM "AlertDestination" WHERE "townCode" = ${townCode} AND "escalation" = ${audience === "escalation"} ORDER BY "code"`,
   );
   return destinations.filter((destination) => destinationCovers(destination, scope));
 }

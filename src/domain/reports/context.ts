@@ -1,5 +1,5 @@
-import type { Prisma, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
-import type { Sql } from "../../db/sql.ts";
+import type { ChatUser, PrismaClient, ReportStatus } from "../../generated/prisma/client.ts";
+import { sql, type Sql } from "../../db/sql.ts";
 import type { GridDirectory } from "../grid/directory.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import { defaultRoute, resolvePlace } from "./place.ts";
@@ -14,8 +14,6 @@ export const DAY = 24 * 60 * MINUTE;
 const SHOPS_MAX_AGE_MS = 30_000;
 // References as residents type them: any case, stray spaces.
 const WHITESPACE = /\s+/g;
-
-type Db = PrismaClient | Prisma.TransactionClient;
 
 /** What the reports service of one town is made from; see {@link createReportsService}. */
 export interface ReportsDeps {
@@ -132,8 +130,13 @@ export function createReportsContext(deps: ReportsDeps) {
     return (category && overrideRoute(category, await gridIds())) ?? defaultRoute(grid.index, resolvePlace(grid.index, place));
   };
 
-  const findUser = (db: Db, user: { channel: string; userId: string }) =>
-    db.chatUser.findUnique({ where: { channel_channelUserId: { channel: user.channel, channelUserId: user.userId } } });
+  /** The chat account of `user`, if it ever wrote to the bot. */
+  const findUser = async (db: Sql, user: { channel: string; userId: string }): Promise<Pick<ChatUser, "id"> | undefined> =>
+    (
+      await db.query<Pick<ChatUser, "id">>(
+        sql`SELECT "id" FROM "ChatUser" WHERE "channel" = ${user.channel} AND "channelUserId" = ${user.userId}`,
+      )
+    )[0];
 
   const normalizeReference = (reference: string) => reference.replace(WHITESPACE, "").toUpperCase();
 

@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { ActorKind, Prisma, Report } from "../../generated/prisma/client.ts";
-import { prismaSql, sql, type Sql } from "../../db/sql.ts";
+import type { ActorKind, ChatUser, Report } from "../../generated/prisma/client.ts";
+import { sql, type Sql } from "../../db/sql.ts";
 import { chatUserUpsert } from "../chat-users.ts";
 import { queueOutbox, type OutboxRow } from "../outbox/queue.ts";
 import { OPEN_STATUSES, type ReportsContext } from "./context.ts";
 import type { ReportOutboxKind, ResidentUpdatePayload } from "./reports.ts";
 import type { FollowResult, ReportsService } from "./service.ts";
-
-type Tx = Prisma.TransactionClient;
 
 /** What changed, as {@link ResidentUpdatePayload} without what each recipient adds. */
 export type ResidentUpdate = Omit<ResidentUpdatePayload, "reference" | "relation" | "locale" | "askFeedback"> & {
@@ -28,39 +26,44 @@ export function followersOf(ctx: ReportsContext) {
    * way a follower is added, which keeps the count right.
    */
   const addFollower = async (tx: Sql, reportId: string, userId: string, actorKind: ActorKind): Promise<boolean> => {
+    const [followerId, eventId, now] = [randomUUID(), randomUUID(), clock()];
     const [row] = await tx.query<{ added: number }>(
-      `WITH added AS (
-         INSERT INTO "ReportFollower" ("id", "reportId", "userId", "createdAt") VALUES ($1, $2, $3, $4) ON CONFLICT ("reportId", "userId") DO NOTHING RETURNING "id"
+      sql`WITH added AS (
+         INSERT INTO "ReportFollower" ("id", "reportId", "userId", "createdAt") VALUES (${followerId}, ${reportId}, ${userId}, ${now})
+         ON CONFLICT ("reportId", "userId") DO NOTHING RETURNING "id"
        ), event AS (
-         INSERT INTO "ReportEvent" ("id", "reportId", "type", "actorKind", "actorId", "createdAt") SELECT $5, $2, 'FOLLOWED', $6::"ActorKind", $7, $4 FROM added
+         INSERT INTO "ReportEvent" ("id", "reportId", "type", "actorKind", "actorId", "createdAt")
+         SELECT ${eventId}, ${reportId}, 'FOLLOWED', ${actorKind}::"ActorKind", ${actorKind === "RESIDENT" ? userId : null}, ${now} FROM added
        ), touched AS (
-         UPDATE "Report" SET "updatedAt" = $4, "followerCount" = "followerCount" + 1 WHERE "id" = $2 AND EXISTS (SELECT 1 FROM added)
+         UPDATE "Report" SET "updatedAt" = ${now}, "followerCount" = "followerCount" + 1 WHERE "id" = ${reportId} AND EXISTS (SELECT 1 FROM added)
        )
        SELECT COUNT(*)::int AS "added" FROM added`,
-      [randomUUID(), reportId, userId, clock(), randomUUID(), actorKind, actorKind === "RESIDENT" ? userId : null],
     );
     return row!.added > 0;
   };
 
   /** Queues one update per recipient (reporter and followers, minus `except`) in the caller's transaction. */
   const notifyResidents = async (
-    tx: Tx,
+    tx: Sql,
     reportId: string,
     eventId: string,
     kind: ReportOutboxKind,
     content: ResidentUpdate,
     except?: string,
   ) => {
-    const report = await tx.report.findUniqueOrThrow({
-      where: { id: reportId },
-      include: { reporter: true, followers: { include: { user: true }, orderBy: { createdAt: "asc" } } },
-    });
-    // One statement for every recipient, however many follow the case.
-    await queueOutbox(
-      prismaSql(tx),
-      residentUpdateRows(report, [report.reporter, ...report.followers.map((f) => f.user)], eventId, kind, content, except),
-      clock(),
+    // The reporter first, then the followers in the order they joined.
+    const recipients = await tx.query<Pick<ChatUser, "id" | "channel" | "chatId" | "locale"> & Pick<Report, "reference" | "reporterId">>(
+      sql`SELECT u."id", u."channel", u."chatId", u."locale", r."reference", r."reporterId"
+          FROM "Report" r
+          JOIN "ChatUser" u ON u."id" = r."reporterId" OR u."id" IN (SELECT f."userId" FROM "ReportFollower" f WHERE f."reportId" = r."id")
+          LEFT JOIN "ReportFollower" f ON f."reportId" = r."id" AND f."userId" = u."id"
+          WHERE r."id" = ${reportId}
+          ORDER BY u."id" = r."reporterId" DESC, f."createdAt", f."id"`,
     );
+    const report = recipients[0];
+    if (!report) throw new Error(`Report ${reportId} does not exist.`);
+    // One statement for every recipient, however many follow the case.
+    await queueOutbox(tx, residentUpdateRows(report, recipients, eventId, kind, content, except), clock());
   };
 
   /** The outbox rows of {@link notifyResidents} for recipients the caller already holds (a report just created has only its reporter). */

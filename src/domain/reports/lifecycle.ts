@@ -1,7 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { ReportStatus } from "../../generated/prisma/client.ts";
-import { prismaSql } from "../../db/sql.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import type { ChatUser, Report, ReportStatus } from "../../generated/prisma/client.ts";
+import { join, prismaSql, sql, type Sql, type Statement } from "../../db/sql.ts";
 import type { GridIndex } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -11,8 +11,6 @@ import type { Followers } from "./followers.ts";
 import { queueMerchantStatusNotices } from "./merchant-answers.ts";
 import type { RejectReasonName, StaffActionResult, StaffActor, StaffReportActions } from "./reports.ts";
 import type { FeedbackResult, ReportRoute, ReportsService } from "./service.ts";
-
-type Db = Prisma.TransactionClient;
 
 const feedbackSchema = z.union([z.object({ fixed: z.boolean() }), z.object({ rating: z.number().int().min(1).max(5) })]);
 
@@ -25,10 +23,32 @@ const ALLOWED: Record<ReportStatus, ReportStatus[]> = {
   REJECTED: [],
 };
 
-// A town's largest transaction here is a handful of rows, but PGlite queues a burst of
-// residents on its one connection and PostgreSQL queues same-spot submissions on a lock:
-// allow more than Prisma's 5 s before giving up.
+// A status change also tells the shop a report names (queueMerchantStatusNotices), which still
+// takes a Prisma transaction. PGlite queues a burst of residents on its one connection and
+// PostgreSQL queues same-spot submissions on a lock: allow more than Prisma's 5 s before giving up.
 const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
+
+/** What a staff action or the reporter's feedback reads of the report it acts on. */
+type ActedOn = Pick<Report, "id" | "reference" | "status" | "reporterId" | "resolvedAt">;
+
+/** The insert of one timeline entry; its `id` is what the dedupe keys of the change's outbox rows name. */
+function eventInsert(event: {
+  id: string;
+  reportId: string;
+  type: "STATUS_CHANGED" | "REROUTED" | "RATED" | "CONFIRMED_FIXED" | "REOPENED";
+  fromStatus?: ReportStatus;
+  toStatus?: ReportStatus;
+  note?: string | null;
+  photoId?: string | null;
+  actorKind: "STAFF" | "RESIDENT";
+  actorId: string;
+  actorLabel?: string;
+  createdAt: Date;
+}): Statement {
+  return sql`INSERT INTO "ReportEvent" ("id", "reportId", "type", "fromStatus", "toStatus", "note", "photoId", "actorKind", "actorId", "actorLabel", "createdAt")
+    VALUES (${event.id}, ${event.reportId}, ${event.type}::"ReportEventType", ${event.fromStatus ?? null}::"ReportStatus", ${event.toStatus ?? null}::"ReportStatus",
+      ${event.note ?? null}, ${event.photoId ?? null}, ${event.actorKind}::"ActorKind", ${event.actorId}, ${event.actorLabel ?? null}, ${event.createdAt})`;
+}
 
 /**
  * What happens to a report after it is filed: staff claim, progress, resolve,
@@ -38,22 +58,23 @@ const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
  * transaction.
  */
 export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
-  const { prisma, grid, townCode, clock, options, findUser, normalizeReference } = ctx;
+  const { prisma, db, grid, townCode, clock, options, findUser, normalizeReference } = ctx;
   const { addFollower, notifyResidents } = followers;
 
-  const routeIds = async (db: Db, route: ReportRoute | null) => {
-    if (route?.kind === "roadCommittee") {
-      const committee = await db.roadCommittee.findUnique({
-        where: { townCode_code: { townCode, code: route.code } },
-        select: { id: true },
-      });
-      return committee && { routedRoadCommitteeId: committee.id, routedDistrictId: null };
-    }
-    if (route?.kind === "districtCommittee") {
-      const district = await db.district.findUnique({ where: { townCode_code: { townCode, code: route.code } }, select: { id: true } });
-      return district && { routedRoadCommitteeId: null, routedDistrictId: district.id };
-    }
-    return null;
+  const reportNamed = async (tx: Sql, reference: string): Promise<ActedOn | undefined> =>
+    (
+      await tx.query<ActedOn>(
+        sql`SELECT "id", "reference", "status", "reporterId", "resolvedAt" FROM "Report" WHERE "reference" = ${normalizeReference(reference)}`,
+      )
+    )[0];
+
+  /** The committee's row for a route staff chose; null when the town has no such committee (any more). */
+  const routeIds = async (tx: Sql, route: ReportRoute) => {
+    const [ids] = await tx.query<{ routedRoadCommitteeId: string | null; routedDistrictId: string | null }>(
+      sql`SELECT (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = ${townCode} AND "code" = ${route.kind === "roadCommittee" ? route.code : null}) AS "routedRoadCommitteeId",
+                 (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${route.kind === "districtCommittee" ? route.code : null}) AS "routedDistrictId"`,
+    );
+    return ids!.routedRoadCommitteeId === null && ids!.routedDistrictId === null ? null : ids!;
   };
 
   /**
@@ -67,40 +88,45 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
     to: ReportStatus,
     details: { note?: string; photoId?: string; rejectReason?: RejectReasonName; duplicateOfReference?: string },
   ): Promise<StaffActionResult> =>
-    prisma.$transaction(async (tx): Promise<StaffActionResult> => {
-      const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
+    prisma.$transaction(async (prismaTx): Promise<StaffActionResult> => {
+      // Every statement but the shop's notices is driver SQL; they share Prisma's transaction
+      // until queueMerchantStatusNotices takes an Sql.
+      const tx = prismaSql(prismaTx);
+      const report = await reportNamed(tx, reference);
       if (!report) return { type: "notFound" };
       if (!ALLOWED[report.status].includes(to)) return { type: "badTransition", from: report.status, to };
-      const original = details.duplicateOfReference
-        ? await tx.report.findUnique({ where: { reference: normalizeReference(details.duplicateOfReference) } })
-        : null;
+      const original = details.duplicateOfReference ? await reportNamed(tx, details.duplicateOfReference) : undefined;
       if (details.duplicateOfReference && (!original || original.id === report.id)) return { type: "unknownTarget" };
       const now = clock();
-      const moved = await tx.report.updateMany({
-        where: { id: report.id, status: report.status },
-        data: {
-          status: to,
-          updatedAt: now,
-          ...(to === "RESOLVED" ? { resolvedAt: now } : {}),
-          ...(details.rejectReason ? { rejectReason: details.rejectReason, duplicateOfId: original?.id ?? null } : {}),
-        },
-      });
-      if (moved.count === 0) return { type: "conflict" };
-      const event = await tx.reportEvent.create({
-        data: {
+      const changes = [
+        sql`"status" = ${to}::"ReportStatus"`,
+        sql`"updatedAt" = ${now}`,
+        ...(to === "RESOLVED" ? [sql`"resolvedAt" = ${now}`] : []),
+        ...(details.rejectReason
+          ? [sql`"rejectReason" = ${details.rejectReason}::"RejectReason"`, sql`"duplicateOfId" = ${original?.id ?? null}`]
+          : []),
+      ];
+      const eventId = randomUUID();
+      const moved = await tx.query(
+        sql`UPDATE "Report" SET ${join(changes)} WHERE "id" = ${report.id} AND "status" = ${report.status}::"ReportStatus" RETURNING "id"`,
+      );
+      if (moved.length === 0) return { type: "conflict" };
+      await tx.query(
+        eventInsert({
+          id: eventId,
           reportId: report.id,
           type: "STATUS_CHANGED",
           fromStatus: report.status,
           toStatus: to,
-          note: details.note ?? null,
-          photoId: details.photoId ?? null,
+          note: details.note,
+          photoId: details.photoId,
           actorKind: "STAFF",
           actorId: actor.staffId,
           actorLabel: actor.label,
           createdAt: now,
-        },
-      });
-      await notifyResidents(tx, report.id, event.id, "report.status", {
+        }),
+      );
+      await notifyResidents(tx, report.id, eventId, "report.status", {
         status: to,
         note: details.note ? maskPersonalNumbers(details.note) : null,
         rejectReason: details.rejectReason ?? null,
@@ -111,20 +137,22 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
       });
       await queueAlertUpdates(tx, {
         reportId: report.id,
-        eventId: event.id,
+        eventId,
         status: to,
         actorLabel: actor.label,
         note: details.note ?? null,
         createdAt: now,
       });
-      await queueMerchantStatusNotices(tx, { reportId: report.id, eventId: event.id, status: to, createdAt: now });
+      await queueMerchantStatusNotices(prismaTx, { reportId: report.id, eventId, status: to, createdAt: now });
       if (original) {
         // Everyone waiting on the duplicate now waits on the original, and only there.
-        const followers = await tx.reportFollower.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
+        const followers = await tx.query<{ userId: string }>(
+          sql`SELECT "userId" FROM "ReportFollower" WHERE "reportId" = ${report.id} ORDER BY "createdAt", "id"`,
+        );
         for (const userId of [report.reporterId, ...followers.map((f) => f.userId)]) {
-          if (userId !== original.reporterId) await addFollower(prismaSql(tx), original.id, userId, "SYSTEM");
+          if (userId !== original.reporterId) await addFollower(tx, original.id, userId, "SYSTEM");
         }
-        await tx.reportFollower.deleteMany({ where: { reportId: report.id } });
+        await tx.query(sql`DELETE FROM "ReportFollower" WHERE "reportId" = ${report.id}`);
       }
       return { type: "ok", reference: report.reference, status: to };
     }, TRANSACTION_OPTIONS);
@@ -135,59 +163,42 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
       const parsed = feedbackSchema.safeParse(input);
       if (!parsed.success) return { type: "notAllowed" };
       const feedback = parsed.data;
-      return prisma.$transaction(async (tx): Promise<FeedbackResult> => {
-        const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
+      return db.transaction(async (tx): Promise<FeedbackResult> => {
+        const report = await reportNamed(tx, reference);
         const me = await findUser(tx, user);
         if (!report || !me || report.reporterId !== me.id || report.status !== "RESOLVED") return { type: "notAllowed" };
         const now = clock();
+        const resident = { reportId: report.id, actorKind: "RESIDENT", actorId: me.id, createdAt: now } as const;
         if ("rating" in feedback) {
-          await tx.report.update({ where: { id: report.id }, data: { rating: feedback.rating } });
-          await tx.reportEvent.create({
-            data: {
-              reportId: report.id,
-              type: "RATED",
-              note: String(feedback.rating),
-              actorKind: "RESIDENT",
-              actorId: me.id,
-              createdAt: now,
-            },
-          });
+          await tx.query(
+            sql`WITH rated AS (UPDATE "Report" SET "rating" = ${feedback.rating}, "updatedAt" = ${now} WHERE "id" = ${report.id})
+                ${eventInsert({ ...resident, id: randomUUID(), type: "RATED", note: String(feedback.rating) })}`,
+          );
           return { type: "recorded", reference: report.reference };
         }
         if (feedback.fixed) {
-          await tx.reportEvent.create({
-            data: { reportId: report.id, type: "CONFIRMED_FIXED", actorKind: "RESIDENT", actorId: me.id, createdAt: now },
-          });
+          await tx.query(eventInsert({ ...resident, id: randomUUID(), type: "CONFIRMED_FIXED" }));
           return { type: "recorded", reference: report.reference };
         }
         if (!report.resolvedAt || now.getTime() - report.resolvedAt.getTime() > options.reopenWindowDays * DAY)
           return { type: "tooLateToReopen", reference: report.reference };
-        const moved = await tx.report.updateMany({
-          where: { id: report.id, status: "RESOLVED" },
-          data: { status: "IN_PROGRESS", resolvedAt: null, updatedAt: now },
-        });
-        if (moved.count === 0) return { type: "notAllowed" };
-        const event = await tx.reportEvent.create({
-          data: {
-            reportId: report.id,
-            type: "REOPENED",
-            fromStatus: "RESOLVED",
-            toStatus: "IN_PROGRESS",
-            actorKind: "RESIDENT",
-            actorId: me.id,
-            createdAt: now,
-          },
-        });
+        const eventId = randomUUID();
+        const moved = await tx.query(
+          sql`UPDATE "Report" SET "status" = 'IN_PROGRESS', "resolvedAt" = NULL, "updatedAt" = ${now}
+              WHERE "id" = ${report.id} AND "status" = 'RESOLVED' RETURNING "id"`,
+        );
+        if (moved.length === 0) return { type: "notAllowed" };
+        await tx.query(eventInsert({ ...resident, id: eventId, type: "REOPENED", fromStatus: "RESOLVED", toStatus: "IN_PROGRESS" }));
         await notifyResidents(
           tx,
           report.id,
-          event.id,
+          eventId,
           "report.status",
           { status: "IN_PROGRESS", note: null, rejectReason: null, duplicateOf: null, route: null, reopened: true },
           me.id,
         );
         return { type: "reopened", reference: report.reference };
-      }, TRANSACTION_OPTIONS);
+      });
     },
 
     acknowledge: (reference, actor) => transition(reference, actor, "ACKNOWLEDGED", {}),
@@ -217,21 +228,23 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
       if (!route) return { type: "unknownTarget" };
       const note = storedText(written);
       if (note === "") return { type: "noteRequired" };
-      return prisma.$transaction(async (tx): Promise<StaffActionResult> => {
-        const report = await tx.report.findUnique({ where: { reference: normalizeReference(reference) } });
+      return db.transaction(async (tx): Promise<StaffActionResult> => {
+        const report = await reportNamed(tx, reference);
         if (!report) return { type: "notFound" };
         if (!OPEN_STATUSES.includes(report.status)) return { type: "badTransition", from: report.status, to: report.status };
         const ids = await routeIds(tx, route);
         if (!ids) return { type: "unknownTarget" };
         const now = clock();
         // Conditional on the status read, like a status change: a case closed meanwhile is not re-routed.
-        const moved = await tx.report.updateMany({
-          where: { id: report.id, status: report.status },
-          data: { ...ids, routed: true, updatedAt: now },
-        });
-        if (moved.count === 0) return { type: "conflict" };
-        const event = await tx.reportEvent.create({
-          data: {
+        const moved = await tx.query(
+          sql`UPDATE "Report" SET "routedRoadCommitteeId" = ${ids.routedRoadCommitteeId}, "routedDistrictId" = ${ids.routedDistrictId}, "routed" = TRUE, "updatedAt" = ${now}
+              WHERE "id" = ${report.id} AND "status" = ${report.status}::"ReportStatus" RETURNING "id"`,
+        );
+        if (moved.length === 0) return { type: "conflict" };
+        const eventId = randomUUID();
+        await tx.query(
+          eventInsert({
+            id: eventId,
             reportId: report.id,
             type: "REROUTED",
             note,
@@ -239,9 +252,9 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
             actorId: actor.staffId,
             actorLabel: actor.label,
             createdAt: now,
-          },
-        });
-        await notifyResidents(tx, report.id, event.id, "report.rerouted", {
+          }),
+        );
+        await notifyResidents(tx, report.id, eventId, "report.rerouted", {
           status: report.status,
           note: maskPersonalNumbers(note),
           rejectReason: null,
@@ -250,17 +263,21 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
           reopened: false,
         });
         return { type: "ok", reference: report.reference, status: report.status };
-      }, TRANSACTION_OPTIONS);
+      });
     },
 
     async blockUser(target, actor, reason) {
       const user =
         "reference" in target
-          ? (await prisma.report.findUnique({ where: { reference: normalizeReference(target.reference) }, select: { reporter: true } }))
-              ?.reporter
-          : await findUser(prisma, target);
+          ? (
+              await db.query<Pick<ChatUser, "id">>(
+                sql`SELECT "reporterId" AS "id" FROM "Report" WHERE "reference" = ${normalizeReference(target.reference)}`,
+              )
+            )[0]
+          : await findUser(db, target);
       if (!user) return { type: "notFound" };
-      // Who blocked is kept with the reason, so another member of staff can ask them why.
+      // Who blocked is kept with the reason, so another member of staff can ask them why. ChatUser is
+      // written by src/domain/chat-users.ts (decision record 0007), which has no way to block yet.
       await prisma.chatUser.update({
         where: { id: user.id },
         data: { blockedAt: clock(), blockedReason: `${reason.trim()} (${actor.label}, ${actor.staffId})` },

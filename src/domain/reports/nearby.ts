@@ -1,5 +1,5 @@
-import type { ReportStatus } from "../../generated/prisma/client.ts";
-import type { Sql } from "../../db/sql.ts";
+import type { Report } from "../../generated/prisma/client.ts";
+import { empty, join, sql, type Sql, type Statement } from "../../db/sql.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { DAY, OPEN_STATUSES, type GridIds, type ReportsContext } from "./context.ts";
 import { distanceMeters } from "./place.ts";
@@ -13,26 +13,14 @@ const METERS_PER_DEGREE_LATITUDE = 111_320;
 const NEARBY_CANDIDATES = 500;
 
 /** What the duplicate check reads of an open report near the spot. */
-interface NearbyCandidate {
-  id: string;
-  reference: string;
-  reporterId: string;
-  latitude: number | null;
-  longitude: number | null;
-  houseNumber: number | null;
-  roadId: string | null;
-  neighbourhoodId: string | null;
-}
+type NearbyCandidate = Pick<
+  Report,
+  "id" | "reference" | "reporterId" | "latitude" | "longitude" | "houseNumber" | "roadId" | "neighbourhoodId"
+>;
 /** What showing a nearby report to a resident adds to {@link NearbyCandidate}. */
-interface NearbyShown {
-  status: ReportStatus;
-  description: string;
-  createdAt: Date;
-  districtId: string | null;
-  supporters: number;
-}
+type NearbyShown = Pick<Report, "status" | "description" | "createdAt" | "districtId"> & { supporters: number };
 // A popular report is shown without counting its followers: the count is kept on the report.
-const SHOWN_COLUMNS = `, r."status", r."description", r."createdAt", r."districtId", r."followerCount" AS "supporters"`;
+const SHOWN_COLUMNS = sql`, r."status", r."description", r."createdAt", r."districtId", r."followerCount" AS "supporters"`;
 
 /**
  * Open reports near a place: the duplicate check of a submission and the
@@ -52,7 +40,7 @@ export function nearbyOf(ctx: ReportsContext) {
     categoryCode: string,
     place: ReportPlace,
     idsOf: () => Promise<GridIds>,
-    { columns = "", filedSince }: { columns?: string; filedSince?: Date } = {},
+    { columns = empty, filedSince }: { columns?: Statement; filedSince?: Date } = {},
   ) => {
     const windowStart = clock().getTime() - options.duplicateWindowDays * DAY;
     const since = new Date(Math.max(windowStart, filedSince?.getTime() ?? windowStart));
@@ -60,38 +48,35 @@ export function nearbyOf(ctx: ReportsContext) {
     // The database narrows to reports that can pass the filter below (within a bounding box of the
     // distance, on the same road near the house number, or in the same neighbourhood), so a busy
     // category costs a few rows, not NEARBY_CANDIDATES fully loaded reports per check.
-    const params: unknown[] = [townCode, categoryCode, since, NEARBY_CANDIDATES];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    const near: string[] = [];
+    const near: Statement[] = [];
     if (hasPosition) {
       const latitudeSpan = (options.duplicateDistanceMeters / METERS_PER_DEGREE_LATITUDE) * 1.01;
       const longitudeSpan = latitudeSpan / Math.max(Math.cos((place.latitude! * Math.PI) / 180), 0.01);
       near.push(
-        `(r."latitude" BETWEEN ${param(place.latitude! - latitudeSpan)} AND ${param(place.latitude! + latitudeSpan)} AND r."longitude" BETWEEN ${param(place.longitude! - longitudeSpan)} AND ${param(place.longitude! + longitudeSpan)})`,
+        sql`(r."latitude" BETWEEN ${place.latitude! - latitudeSpan} AND ${place.latitude! + latitudeSpan} AND r."longitude" BETWEEN ${place.longitude! - longitudeSpan} AND ${place.longitude! + longitudeSpan})`,
       );
     }
     if (place.roadCode) {
       const span = options.duplicateHouseNumberSpan;
-      const onRoad = `r."roadId" = (SELECT "id" FROM "Road" WHERE "townCode" = $1 AND "code" = ${param(place.roadCode)})`;
+      const onRoad = sql`r."roadId" = (SELECT "id" FROM "Road" WHERE "townCode" = ${townCode} AND "code" = ${place.roadCode})`;
       near.push(
         place.houseNumber === undefined
-          ? `(${onRoad})`
-          : `(${onRoad} AND (r."houseNumber" IS NULL OR r."houseNumber" BETWEEN ${param(place.houseNumber - span)} AND ${param(place.houseNumber + span)}))`,
+          ? sql`(${onRoad})`
+          : sql`(${onRoad} AND (r."houseNumber" IS NULL OR r."houseNumber" BETWEEN ${place.houseNumber - span} AND ${place.houseNumber + span}))`,
       );
     } else if (place.neighbourhoodCode !== undefined) {
       near.push(
-        `r."neighbourhoodId" IN (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = $1 AND n."code" = ${param(place.neighbourhoodCode)})`,
+        sql`r."neighbourhoodId" IN (SELECT n."id" FROM "Neighbourhood" n JOIN "District" d ON d."id" = n."districtId" WHERE d."townCode" = ${townCode} AND n."code" = ${place.neighbourhoodCode})`,
       );
     }
     if (near.length === 0) return [];
     const candidates = await db.query<Row>(
-      `SELECT r."id", r."reference", r."reporterId", r."latitude", r."longitude", r."houseNumber", r."roadId", r."neighbourhoodId"${columns}
+      sql`SELECT r."id", r."reference", r."reporterId", r."latitude", r."longitude", r."houseNumber", r."roadId", r."neighbourhoodId"${columns}
        FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
-       WHERE r."townCode" = $1 AND c."code" = $2 AND r."status" IN (${OPEN_STATUSES.map((status) => `'${status}'`).join(", ")}) AND r."createdAt" >= $3
-         AND (${near.join(" OR ")})
+       WHERE r."townCode" = ${townCode} AND c."code" = ${categoryCode} AND r."status" IN (${join(OPEN_STATUSES)}) AND r."createdAt" >= ${since}
+         AND (${join(near, " OR ")})
        ORDER BY r."createdAt" DESC, r."reference" DESC
-       LIMIT $4`,
-      params,
+       LIMIT ${NEARBY_CANDIDATES}`,
     );
     if (candidates.length === 0) return [];
     const ids = await idsOf();

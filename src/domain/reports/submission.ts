@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Report } from "../../generated/prisma/client.ts";
 import { z } from "zod";
 import { sql, type Sql } from "../../db/sql.ts";
 import { upsertChatUser } from "../chat-users.ts";
@@ -69,8 +70,7 @@ export function submissionOf(ctx: ReportsContext, followers: Followers, nearby: 
   const shopNamed = async (code: string) =>
     (
       await db.query<{ id: string; name: string; nameEn: string }>(
-        `SELECT "id", "name", "nameEn" FROM "Merchant" WHERE "townCode" = $1 AND "code" = $2`,
-        [townCode, code],
+        sql`SELECT "id", "name", "nameEn" FROM "Merchant" WHERE "townCode" = ${townCode} AND "code" = ${code}`,
       )
     )[0];
 
@@ -84,14 +84,13 @@ export function submissionOf(ctx: ReportsContext, followers: Followers, nearby: 
     const since = new Date(now - windowMs);
     const recent =
       "reporterId" in reporter
-        ? await db.query<{ createdAt: Date }>(
-            `SELECT "createdAt" FROM "Report" WHERE "reporterId" = $1 AND "createdAt" > $2 ORDER BY "createdAt" DESC LIMIT $3`,
-            [reporter.reporterId, since, options.rateLimit.count],
+        ? await db.query<Pick<Report, "createdAt">>(
+            sql`SELECT "createdAt" FROM "Report" WHERE "reporterId" = ${reporter.reporterId} AND "createdAt" > ${since} ORDER BY "createdAt" DESC LIMIT ${options.rateLimit.count}`,
           )
-        : await db.query<{ createdAt: Date }>(
-            `SELECT r."createdAt" FROM "Report" r JOIN "ChatUser" u ON u."id" = r."reporterId"
-             WHERE u."channel" = $1 AND u."channelUserId" = $2 AND r."createdAt" > $3 ORDER BY r."createdAt" DESC LIMIT $4`,
-            [reporter.reporter.channel, reporter.reporter.channelUserId, since, options.rateLimit.count],
+        : await db.query<Pick<Report, "createdAt">>(
+            sql`SELECT r."createdAt" FROM "Report" r JOIN "ChatUser" u ON u."id" = r."reporterId"
+             WHERE u."channel" = ${reporter.reporter.channel} AND u."channelUserId" = ${reporter.reporter.channelUserId} AND r."createdAt" > ${since}
+             ORDER BY r."createdAt" DESC LIMIT ${options.rateLimit.count}`,
           );
     if (recent.length < options.rateLimit.count) return { allowed: true };
     // A slot frees when the oldest of the last `count` submissions leaves the window.
@@ -105,10 +104,9 @@ export function submissionOf(ctx: ReportsContext, followers: Followers, nearby: 
     // the counter row and each gets its own number; a rolled-back submission gives its number back.
     // The town's prefix comes with it, saving a query per report.
     const [row] = await tx.query<{ issued: number; prefix: string | null }>(
-      `INSERT INTO "ReferenceCounter" ("townCode", "year", "next") VALUES ($1, $2, 2)
+      sql`INSERT INTO "ReferenceCounter" ("townCode", "year", "next") VALUES (${townCode}, ${year}, 2)
        ON CONFLICT ("townCode", "year") DO UPDATE SET "next" = "ReferenceCounter"."next" + 1
-       RETURNING "next" - 1 AS "issued", (SELECT "referencePrefix" FROM "Town" WHERE "code" = $1) AS "prefix"`,
-      [townCode, year],
+       RETURNING "next" - 1 AS "issued", (SELECT "referencePrefix" FROM "Town" WHERE "code" = ${townCode}) AS "prefix"`,
     );
     if (!row?.prefix) throw new TownNotLoadedError(townCode);
     return formatReference(row.prefix, year, row.issued);
@@ -142,7 +140,7 @@ export function submissionOf(ctx: ReportsContext, followers: Followers, nearby: 
         // Two residents filing the same problem at the same moment queue here, so the
         // second sees the first's report (committed before the lock is released) and follows it.
         const spot = codes.roadCode ? `road:${codes.roadCode}` : `district:${codes.districtCode ?? "-"}`;
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`report:${townCode}:${category.code}:${spot}`]);
+        await tx.query(sql`SELECT pg_advisory_xact_lock(hashtext(${`report:${townCode}:${category.code}:${spot}`}))`);
         // Only what was filed since the resident was shown the nearby reports: one they were never shown
         // (there were more than the question lists) is not chosen for them, whatever its age.
         const route = overrideRoute(category, placeIds) ?? defaultRoute(grid.index, codes);

@@ -1,4 +1,16 @@
-import type { ActorKind, Prisma } from "../../generated/prisma/client.ts";
+import type {
+  ActorKind,
+  ChatUser,
+  District,
+  Merchant,
+  Neighbourhood,
+  Report,
+  ReportCategory,
+  ReportEvent,
+  Road,
+  RoadCommittee,
+} from "../../generated/prisma/client.ts";
+import { empty, join, sql, type Sql, type Statement } from "../../db/sql.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { shopStandingOf } from "./alerts.ts";
@@ -7,23 +19,72 @@ import { caseAreaOf, storedRouteOf } from "./place.ts";
 import type { OpenCaseLine, StaffCaseView, StaffReportActions } from "./reports.ts";
 import type { ChatIdentity, PublicReportView, ReportRoute, ReportsService, ReportSummary, ReportView } from "./service.ts";
 
-const reportInclude = {
-  category: true,
-  road: true,
-  neighbourhood: true,
-  district: true,
-  routedRoadCommittee: true,
-  routedDistrict: true,
-  _count: { select: { photos: true } },
-} as const;
-type LoadedReport = Prisma.ReportGetPayload<{ include: typeof reportInclude }>;
+type Named = Pick<Road, "code" | "name" | "nameEn">;
+
+/** A report as every view reads it: its own columns, and the names of its category, place and committee. */
+type LoadedReport = Pick<
+  Report,
+  | "id"
+  | "reference"
+  | "townCode"
+  | "status"
+  | "reporterId"
+  | "contactAllowed"
+  | "description"
+  | "houseNumber"
+  | "latitude"
+  | "longitude"
+  | "merchantId"
+  | "routed"
+  | "rejectReason"
+  | "followerCount"
+  | "createdAt"
+  | "updatedAt"
+> & {
+  category: Pick<ReportCategory, "code" | "name" | "nameEn" | "clauseRef" | "clauseText" | "clauseTextEn">;
+  road: Named | null;
+  neighbourhood: Pick<Neighbourhood, "code" | "name" | "nameEn"> | null;
+  district: Pick<District, "code" | "name" | "nameEn"> | null;
+  routedRoadCommittee: Pick<RoadCommittee, "code" | "name" | "nameEn"> | null;
+  routedDistrict: Pick<District, "code" | "committeeName" | "committeeNameEn"> | null;
+  photoCount: number;
+};
+
+/** The statement that reads {@link LoadedReport}s `where` a condition on `r` (the report) and its joins, in `order`. */
+const loadedReports = (where: Statement, order: Statement = empty) =>
+  sql`SELECT r."id", r."reference", r."townCode", r."status", r."reporterId", r."contactAllowed", r."description", r."houseNumber",
+        r."latitude", r."longitude", r."merchantId", r."routed", r."rejectReason", r."followerCount", r."createdAt", r."updatedAt",
+        json_build_object('code', c."code", 'name', c."name", 'nameEn', c."nameEn", 'clauseRef', c."clauseRef", 'clauseText', c."clauseText", 'clauseTextEn', c."clauseTextEn") AS "category",
+        CASE WHEN road."id" IS NULL THEN NULL ELSE json_build_object('code', road."code", 'name', road."name", 'nameEn', road."nameEn") END AS "road",
+        CASE WHEN n."id" IS NULL THEN NULL ELSE json_build_object('code', n."code", 'name', n."name", 'nameEn', n."nameEn") END AS "neighbourhood",
+        CASE WHEN d."id" IS NULL THEN NULL ELSE json_build_object('code', d."code", 'name', d."name", 'nameEn', d."nameEn") END AS "district",
+        CASE WHEN rc."id" IS NULL THEN NULL ELSE json_build_object('code', rc."code", 'name', rc."name", 'nameEn', rc."nameEn") END AS "routedRoadCommittee",
+        CASE WHEN rd."id" IS NULL THEN NULL ELSE json_build_object('code', rd."code", 'committeeName', rd."committeeName", 'committeeNameEn', rd."committeeNameEn") END AS "routedDistrict",
+        (SELECT COUNT(*)::int FROM "ReportPhoto" p WHERE p."reportId" = r."id") AS "photoCount"
+      FROM "Report" r
+      JOIN "ReportCategory" c ON c."id" = r."categoryId"
+      LEFT JOIN "Road" road ON road."id" = r."roadId"
+      LEFT JOIN "Neighbourhood" n ON n."id" = r."neighbourhoodId"
+      LEFT JOIN "District" d ON d."id" = r."districtId"
+      LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"
+      LEFT JOIN "District" rd ON rd."id" = r."routedDistrictId"
+      WHERE ${where} ${order}`;
+
+/** A report's timeline, oldest first. */
+const timelineOf = (db: Sql, reportId: string) =>
+  db.query<Pick<ReportEvent, "createdAt" | "type" | "toStatus" | "note" | "actorKind" | "actorLabel">>(
+    sql`SELECT "createdAt", "type", "toStatus", "note", "actorKind", "actorLabel" FROM "ReportEvent" WHERE "reportId" = ${reportId} ORDER BY "createdAt"`,
+  );
 
 /**
  * How reports are shown: a resident's list and case, the staff's case and
  * their list of open cases.
  */
 export function viewsOf(ctx: ReportsContext) {
-  const { prisma, townCode, clock, routeFor, findUser, normalizeReference } = ctx;
+  const { db, townCode, clock, routeFor, findUser, normalizeReference } = ctx;
+
+  const reportNamed = async (reference: string): Promise<LoadedReport | undefined> =>
+    (await db.query<LoadedReport>(loadedReports(sql`r."reference" = ${normalizeReference(reference)}`)))[0];
 
   const placeOf = (report: LoadedReport): Bilingual =>
     placeLabel(
@@ -44,14 +105,14 @@ export function viewsOf(ctx: ReportsContext) {
 
   /** Why this user may see a report in full (filed it, follows it, is on the town's staff), or "none". */
   const relationTo = async (report: LoadedReport, user: ChatIdentity): Promise<ReportView["relation"] | "none"> => {
-    const me = await findUser(prisma, user);
+    const [me] = await db.query<{ reporter: boolean; follower: boolean; staff: boolean }>(
+      sql`SELECT u."id" = ${report.reporterId} AS "reporter",
+            EXISTS (SELECT 1 FROM "ReportFollower" f WHERE f."reportId" = ${report.id} AND f."userId" = u."id") AS "follower",
+            EXISTS (SELECT 1 FROM "StaffMember" s WHERE s."townCode" = ${townCode} AND s."chatUserId" = u."id" AND s."revokedAt" IS NULL) AS "staff"
+          FROM "ChatUser" u WHERE u."channel" = ${user.channel} AND u."channelUserId" = ${user.userId}`,
+    );
     if (!me) return "none";
-    if (report.reporterId === me.id) return "reporter";
-    const [following, staff] = await Promise.all([
-      prisma.reportFollower.findUnique({ where: { reportId_userId: { reportId: report.id, userId: me.id } }, select: { id: true } }),
-      prisma.staffMember.findFirst({ where: { townCode, chatUserId: me.id, revokedAt: null }, select: { id: true } }),
-    ]);
-    return following ? "follower" : staff ? "staff" : "none";
+    return me.reporter ? "reporter" : me.follower ? "follower" : me.staff ? "staff" : "none";
   };
 
   /** What the reporter is shown as the route: for an unrouted (blocked) report the route it would have had, so nothing gives the block away. */
@@ -67,14 +128,14 @@ export function viewsOf(ctx: ReportsContext) {
 
   const service: Pick<ReportsService, "myReports" | "viewForResident"> & Pick<StaffReportActions, "caseForStaff" | "openCases"> = {
     async myReports(user) {
-      const me = await findUser(prisma, user);
+      const me = await findUser(db, user);
       if (!me) return [];
-      const rows = await prisma.report.findMany({
-        where: { OR: [{ reporterId: me.id }, { followers: { some: { userId: me.id } } }] },
-        include: reportInclude,
-        orderBy: [{ updatedAt: "desc" }, { reference: "desc" }],
-        take: 50,
-      });
+      const rows = await db.query<LoadedReport>(
+        loadedReports(
+          sql`(r."reporterId" = ${me.id} OR EXISTS (SELECT 1 FROM "ReportFollower" f WHERE f."reportId" = r."id" AND f."userId" = ${me.id}))`,
+          sql`ORDER BY r."updatedAt" DESC, r."reference" DESC LIMIT 50`,
+        ),
+      );
       return rows.map(
         (report): ReportSummary => ({
           reference: report.reference,
@@ -88,7 +149,7 @@ export function viewsOf(ctx: ReportsContext) {
     },
 
     async viewForResident(reference, user) {
-      const report = await prisma.report.findUnique({ where: { reference: normalizeReference(reference) }, include: reportInclude });
+      const report = await reportNamed(reference);
       if (!report) return undefined;
       const relation = await relationTo(report, user);
       if (relation === "none") {
@@ -101,7 +162,7 @@ export function viewsOf(ctx: ReportsContext) {
         };
         return view;
       }
-      const events = await prisma.reportEvent.findMany({ where: { reportId: report.id }, orderBy: { createdAt: "asc" } });
+      const events = await timelineOf(db, report.id);
       const view: ReportView = {
         reference: report.reference,
         category: { zh: report.category.name, en: report.category.nameEn },
@@ -112,7 +173,7 @@ export function viewsOf(ctx: ReportsContext) {
         description: maskPersonalNumbers(report.description),
         route: await shownRoute(report),
         supporters: report.followerCount,
-        photoCount: report._count.photos,
+        photoCount: report.photoCount,
         rejectReason: report.rejectReason,
         timeline: events.map((event) => ({
           at: event.createdAt,
@@ -126,32 +187,39 @@ export function viewsOf(ctx: ReportsContext) {
     },
 
     async caseForStaff(reference) {
-      const report = await prisma.report.findUnique({
-        where: { reference: normalizeReference(reference) },
-        include: {
-          ...reportInclude,
-          merchant: true,
-          reporter: true,
-          photos: { orderBy: { position: "asc" } },
-          events: { orderBy: { createdAt: "asc" } },
-        },
-      });
+      const report = await reportNamed(reference);
       if (!report || report.townCode !== townCode) return undefined;
+      const [[details], events] = await Promise.all([
+        db.query<
+          Pick<ChatUser, "channel" | "channelUserId" | "displayName"> & {
+            shop: Pick<Merchant, "name" | "nameEn"> | null;
+            photoIds: string[];
+          }
+        >(
+          sql`SELECT u."channel", u."channelUserId", u."displayName",
+                CASE WHEN m."id" IS NULL THEN NULL ELSE json_build_object('name', m."name", 'nameEn', m."nameEn") END AS "shop",
+                ARRAY(SELECT p."mediaId" FROM "ReportPhoto" p WHERE p."reportId" = r."id" ORDER BY p."position") AS "photoIds"
+              FROM "Report" r JOIN "ChatUser" u ON u."id" = r."reporterId" LEFT JOIN "Merchant" m ON m."id" = r."merchantId"
+              WHERE r."id" = ${report.id}`,
+        ),
+        timelineOf(db, report.id),
+      ]);
+      const { shop, photoIds, ...reporter } = details!;
       const view: StaffCaseView = {
         ...openCaseLine(report),
         area: caseAreaOf(report),
         clause: { ref: report.category.clauseRef, text: { zh: report.category.clauseText, en: report.category.clauseTextEn } },
         position: report.latitude !== null && report.longitude !== null ? { latitude: report.latitude, longitude: report.longitude } : null,
         description: report.description,
-        shop: report.merchant ? { zh: report.merchant.name, en: report.merchant.nameEn } : null,
-        shopStanding: await shopStandingOf(prisma, townCode, report.merchantId, clock()),
-        photoIds: report.photos.map((photo) => photo.mediaId),
+        shop: shop ? { zh: shop.name, en: shop.nameEn } : null,
+        shopStanding: await shopStandingOf(db, townCode, report.merchantId, clock()),
+        photoIds,
         route: await shownRoute(report),
         rejectReason: report.rejectReason,
         reporterContact: report.contactAllowed
-          ? { channel: report.reporter.channel, userId: report.reporter.channelUserId, displayName: report.reporter.displayName }
+          ? { channel: reporter.channel, userId: reporter.channelUserId, displayName: reporter.displayName }
           : null,
-        timeline: report.events.map((event) => ({
+        timeline: events.map((event) => ({
           at: event.createdAt,
           type: event.type,
           status: event.toStatus,
@@ -165,24 +233,28 @@ export function viewsOf(ctx: ReportsContext) {
     },
 
     async openCases(area, limit) {
-      const where: Prisma.ReportWhereInput = {
-        townCode,
-        routed: true,
-        status: { in: OPEN_STATUSES },
-        ...(area === "town"
-          ? {}
-          : {
-              OR: [
-                { district: { code: { in: area.districtCodes } } },
-                { routedDistrict: { code: { in: area.districtCodes } } },
-                { routedRoadCommittee: { code: { in: area.roadCommitteeCodes } } },
-              ],
-            }),
-      };
-      const [rows, total] = await Promise.all([
-        prisma.report.findMany({ where, include: reportInclude, orderBy: [{ createdAt: "asc" }, { reference: "asc" }], take: limit }),
-        prisma.report.count({ where }),
+      const where = join(
+        [
+          sql`r."townCode" = ${townCode} AND r."routed" AND r."status" IN (${join(OPEN_STATUSES)})`,
+          ...(area === "town"
+            ? []
+            : [
+                sql`(d."code" = ANY(${area.districtCodes}::text[]) OR rd."code" = ANY(${area.districtCodes}::text[]) OR rc."code" = ANY(${area.roadCommitteeCodes}::text[]))`,
+              ]),
+        ],
+        " AND ",
+      );
+      const [rows, [counted]] = await Promise.all([
+        db.query<LoadedReport>(loadedReports(where, sql`ORDER BY r."createdAt", r."reference" LIMIT ${limit}`)),
+        db.query<{ total: number }>(
+          sql`SELECT COUNT(*)::int AS "total" FROM "Report" r
+              LEFT JOIN "District" d ON d."id" = r."districtId"
+              LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"
+              LEFT JOIN "District" rd ON rd."id" = r."routedDistrictId"
+              WHERE ${where}`,
+        ),
       ]);
+      const total = counted!.total;
       return { cases: rows.map(openCaseLine), total };
     },
   };
