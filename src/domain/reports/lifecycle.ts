@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { ChatUser, Report, ReportStatus } from "../../generated/prisma/client.ts";
-import { join, prismaSql, sql, type Sql, type Statement } from "../../db/sql.ts";
+import { epochMillis, join, prismaSql, sql, type Sql, type Statement } from "../../db/sql.ts";
 import type { GridIndex } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -28,8 +28,11 @@ const ALLOWED: Record<ReportStatus, ReportStatus[]> = {
 // PostgreSQL queues same-spot submissions on a lock: allow more than Prisma's 5 s before giving up.
 const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
 
-/** What a staff action or the reporter's feedback reads of the report it acts on. */
-type ActedOn = Pick<Report, "id" | "reference" | "status" | "reporterId" | "resolvedAt">;
+/**
+ * What a staff action or the reporter's feedback reads of the report it acts on; `resolvedAtMs` is
+ * `resolvedAt` as epoch milliseconds, because a status change reads it through prismaSql.
+ */
+type ActedOn = Pick<Report, "id" | "reference" | "status" | "reporterId"> & { resolvedAtMs: number | null };
 
 /** The insert of one timeline entry; its `id` is what the dedupe keys of the change's outbox rows name. */
 function eventInsert(event: {
@@ -64,7 +67,8 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
   const reportNamed = async (tx: Sql, reference: string): Promise<ActedOn | undefined> =>
     (
       await tx.query<ActedOn>(
-        sql`SELECT "id", "reference", "status", "reporterId", "resolvedAt" FROM "Report" WHERE "reference" = ${normalizeReference(reference)}`,
+        sql`SELECT "id", "reference", "status", "reporterId", ${epochMillis('"resolvedAt"')} AS "resolvedAtMs"
+            FROM "Report" WHERE "reference" = ${normalizeReference(reference)}`,
       )
     )[0];
 
@@ -180,7 +184,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
           await tx.query(eventInsert({ ...resident, id: randomUUID(), type: "CONFIRMED_FIXED" }));
           return { type: "recorded", reference: report.reference };
         }
-        if (!report.resolvedAt || now.getTime() - report.resolvedAt.getTime() > options.reopenWindowDays * DAY)
+        if (report.resolvedAtMs === null || now.getTime() - report.resolvedAtMs > options.reopenWindowDays * DAY)
           return { type: "tooLateToReopen", reference: report.reference };
         const eventId = randomUUID();
         const moved = await tx.query(

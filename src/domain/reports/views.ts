@@ -19,8 +19,6 @@ import { caseAreaOf, storedRouteOf } from "./place.ts";
 import type { OpenCaseLine, StaffCaseView, StaffReportActions } from "./reports.ts";
 import type { ChatIdentity, PublicReportView, ReportRoute, ReportsService, ReportSummary, ReportView } from "./service.ts";
 
-type Named = Pick<Road, "code" | "name" | "nameEn">;
-
 /** A report as every view reads it: its own columns, and the names of its category, place and committee. */
 type LoadedReport = Pick<
   Report,
@@ -42,7 +40,7 @@ type LoadedReport = Pick<
   | "updatedAt"
 > & {
   category: Pick<ReportCategory, "code" | "name" | "nameEn" | "clauseRef" | "clauseText" | "clauseTextEn">;
-  road: Named | null;
+  road: Pick<Road, "code" | "name" | "nameEn"> | null;
   neighbourhood: Pick<Neighbourhood, "code" | "name" | "nameEn"> | null;
   district: Pick<District, "code" | "name" | "nameEn"> | null;
   routedRoadCommittee: Pick<RoadCommittee, "code" | "name" | "nameEn"> | null;
