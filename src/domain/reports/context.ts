@@ -6,16 +6,19 @@ import { defaultRoute, resolvePlace } from "./place.ts";
 import { DEFAULT_REPORTS_OPTIONS, type ReportsOptions } from "./reports.ts";
 import type { ReportPlace, ReportRoute } from "./service.ts";
 
+/** The statuses of a case still being handled: the ones residents may follow, staff list and duplicates match. */
 export const OPEN_STATUSES: ReportStatus[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS"];
 
+/** A minute in milliseconds, the unit of the rate limit's window. */
 export const MINUTE = 60_000;
+/** A day in milliseconds, the unit of the duplicate and reopen windows. */
 export const DAY = 24 * 60 * MINUTE;
 /** How old the shops a resident picks from may be; see shopsByRoad in {@link createReportsContext}. */
 const SHOPS_MAX_AGE_MS = 30_000;
 // References as residents type them: any case, stray spaces.
 const WHITESPACE = /\s+/g;
 
-/** What the reports service of one town is made from; see {@link createReportsService}. */
+/** What the reports service of one town is made from (see createReportsService in reports.ts). */
 export interface ReportsDeps {
   prisma: PrismaClient;
   /** The same database through its driver: what every report's steps run (the checks, the submission) goes this way. */
