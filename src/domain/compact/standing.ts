@@ -1,4 +1,5 @@
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { prismaSql, sql, type Sql, type Statement } from "../../db/sql.ts";
+import type { CompactAcknowledgement, CompactVersion, Prisma } from "../../generated/prisma/client.ts";
 
 /**
  * Where a shop stands with the street compact: `current` when an account has
@@ -7,49 +8,56 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
  */
 export type CompactStanding = "current" | "outdated" | "none";
 
-type Reader = Pick<PrismaClient, "compactVersion" | "compactAcknowledgement">;
+/**
+ * The database these reads run on: the driver, or a Prisma client or
+ * transaction (the compact's own commands, still on Prisma), which runs the
+ * same statements through {@link prismaSql}.
+ */
+export type StandingReader = Sql | Prisma.TransactionClient;
+
+const asSql = (db: StandingReader): Sql => ("$queryRawUnsafe" in db ? prismaSql(db) : db);
 
 /**
- * The version in force at `now`: the highest-numbered one whose effective date
- * has passed. A version published for a later date does not make earlier
- * acknowledgements outdated before it takes effect.
+ * The version in force at `now`, as a statement to select from: the
+ * highest-numbered one whose effective date has passed. A version published for
+ * a later date does not make earlier acknowledgements outdated before it takes
+ * effect. The one place that rule is written.
  */
+const inForce = (townCode: string, now: Date): Statement =>
+  sql`SELECT "id", "version", "contentHash" FROM "CompactVersion"
+      WHERE "townCode" = ${townCode} AND "effectiveFrom" <= ${now} ORDER BY "version" DESC LIMIT 1`;
+
+/** The version in force at `now` (see {@link inForce}); undefined before the town's first compact takes effect. */
 export async function versionInForce(
-  prisma: Reader,
+  db: StandingReader,
   townCode: string,
   now: Date,
-): Promise<{ id: string; version: number; contentHash: string } | undefined> {
-  const version = await prisma.compactVersion.findFirst({
-    where: { townCode, effectiveFrom: { lte: now } },
-    orderBy: { version: "desc" },
-    select: { id: true, version: true, contentHash: true },
-  });
-  return version ?? undefined;
+): Promise<Pick<CompactVersion, "id" | "version" | "contentHash"> | undefined> {
+  const [version] = await asSql(db).query<Pick<CompactVersion, "id" | "version" | "contentHash">>(inForce(townCode, now));
+  return version;
 }
 
 /**
- * The standing of each shop in `merchantIds` at `now`, in two queries whatever
- * the number of shops, so alerts and per-road tallies stay cheap. A town with
- * no compact in force reports every shop as `none`.
+ * The standing of each shop in `merchantIds` at `now`, in one statement
+ * whatever the number of shops, so alerts and per-road tallies stay cheap. A
+ * town with no compact in force reports every shop as `none`.
  */
 export async function compactStandingOf(
-  prisma: Reader,
+  db: StandingReader,
   townCode: string,
   merchantIds: readonly string[],
   now: Date,
 ): Promise<Map<string, CompactStanding>> {
   const standing = new Map<string, CompactStanding>(merchantIds.map((id) => [id, "none"]));
   if (merchantIds.length === 0) return standing;
-  const inForce = await versionInForce(prisma, townCode, now);
-  if (!inForce) return standing;
-  const acknowledged = await prisma.compactAcknowledgement.findMany({
-    where: { merchantId: { in: [...merchantIds] }, acknowledgedAt: { lte: now } },
-    select: { merchantId: true, version: { select: { version: true } } },
-  });
-  for (const record of acknowledged) {
-    // Signing a version announced for a later date also covers the one in force until then.
-    if (record.version.version >= inForce.version) standing.set(record.merchantId, "current");
-    else if (standing.get(record.merchantId) === "none") standing.set(record.merchantId, "outdated");
-  }
+  // Signing a version announced for a later date also covers the one in force until then.
+  const acknowledged = await asSql(db).query<Pick<CompactAcknowledgement, "merchantId"> & { standing: "current" | "outdated" }>(
+    sql`WITH "inForce" AS (${inForce(townCode, now)})
+        SELECT a."merchantId", CASE WHEN MAX(v."version") >= (SELECT "version" FROM "inForce") THEN 'current' ELSE 'outdated' END AS "standing"
+        FROM "CompactAcknowledgement" a JOIN "CompactVersion" v ON v."id" = a."compactVersionId"
+        WHERE a."merchantId" = ANY(${[...merchantIds]}::text[]) AND a."acknowledgedAt" <= ${now} AND EXISTS (SELECT 1 FROM "inForce")
+        GROUP BY a."merchantId"`,
+  );
+  for (const record of acknowledged) standing.set(record.merchantId, record.standing);
   return standing;
 }

@@ -1,4 +1,6 @@
-import type { Prisma, ReportStatus } from "../../generated/prisma/client.ts";
+import { join, sql, type Sql } from "../../db/sql.ts";
+import type { OutboxMessage, Prisma, ReportStatus } from "../../generated/prisma/client.ts";
+import { queueOutbox, type OutboxRow } from "../outbox/queue.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import type { StaffAlertPayload } from "./alerts.ts";
 
@@ -39,16 +41,20 @@ export function alertOf(row: { kind: string; payload: Prisma.JsonValue }): Staff
  * the outbox are left alone: their buttons check the live status when pressed.
  */
 export async function queueAlertUpdates(
-  tx: Prisma.TransactionClient,
+  tx: Sql,
   args: { reportId: string; eventId: string; status: ReportStatus; actorLabel: string | null; note: string | null; createdAt: Date },
 ): Promise<number> {
-  const rows = await tx.outboxMessage.findMany({
-    where: { reportId: args.reportId, kind: { in: [...CASE_ALERT_KINDS] }, status: { in: ["SENT", "MERGED"] } },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-  });
-  const supporters = await tx.reportFollower.count({ where: { reportId: args.reportId } });
+  const rows = await tx.query<Pick<OutboxMessage, "id" | "kind" | "channel" | "chatId" | "payload" | "status" | "deliveredRef">>(
+    sql`SELECT "id", "kind", "channel", "chatId", "payload", "status", "deliveredRef" FROM "OutboxMessage"
+        WHERE "reportId" = ${args.reportId} AND "kind" IN (${join(CASE_ALERT_KINDS)}) AND "status" IN ('SENT', 'MERGED')
+        ORDER BY "createdAt", "id"`,
+  );
+  const [counted] = await tx.query<{ supporters: number }>(
+    sql`SELECT COUNT(*)::int AS "supporters" FROM "ReportFollower" WHERE "reportId" = ${args.reportId}`,
+  );
+  const supporters = counted!.supporters;
   const statusLineSent = new Set<string>();
-  let queued = 0;
+  const updates: OutboxRow[] = [];
   for (const row of rows) {
     const alert = alertOf(row);
     if (!alert) continue;
@@ -71,19 +77,14 @@ export async function queueAlertUpdates(
         locale: alert.locale,
       };
     }
-    await tx.outboxMessage.create({
-      data: {
-        dedupeKey: `${args.eventId}:${kind}:${row.id}`,
-        kind,
-        reportId: args.reportId,
-        channel: row.channel,
-        chatId: row.chatId,
-        payload: payload as unknown as Prisma.InputJsonObject,
-        createdAt: args.createdAt,
-        nextAttemptAt: args.createdAt,
-      },
+    updates.push({
+      dedupeKey: `${args.eventId}:${kind}:${row.id}`,
+      kind,
+      reportId: args.reportId,
+      channel: row.channel,
+      chatId: row.chatId,
+      payload,
     });
-    queued++;
   }
-  return queued;
+  return queueOutbox(tx, updates, args.createdAt);
 }

@@ -1,6 +1,6 @@
-import type { Sql } from "../../db/sql.ts";
+import { sql, type Sql } from "../../db/sql.ts";
 import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
-import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
+import { compactStandingOf, type CompactStanding, type StandingReader } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import type { OutboxRow } from "../outbox/queue.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -92,10 +92,9 @@ export async function destinationsFor(
 ): Promise<AlertDestination[]> {
   // Prisma leaves a list it was not given as NULL in the column and reads that as empty; so does this.
   const destinations = await db.query<AlertDestination>(
-    `SELECT "id", "townCode", "code", "name", "channel", "address", "locale", "escalation", "managedInChat",
+    sql`SELECT "id", "townCode", "code", "name", "channel", "address", "locale", "escalation", "managedInChat",
        COALESCE("districtCodes", '{}') AS "districtCodes", COALESCE("roadCommitteeCodes", '{}') AS "roadCommitteeCodes", COALESCE("categoryCodes", '{}') AS "categoryCodes"
-     FROM "AlertDestination" WHERE "townCode" = $1 AND "escalation" = $2 ORDER BY "code"`,
-    [townCode, audience === "escalation"],
+     FROM "AlertDestination" WHERE "townCode" = ${townCode} AND "escalation" = ${audience === "escalation"} ORDER BY "code"`,
   );
   return destinations.filter((destination) => destinationCovers(destination, scope));
 }
@@ -205,10 +204,10 @@ export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en", shop
 
 /**
  * The standing of the shop a report names, for its alerts and the staff case
- * view; null when the report names no shop.
+ * view, in one statement; null when the report names no shop.
  */
 export async function shopStandingOf(
-  db: Prisma.TransactionClient,
+  db: StandingReader,
   townCode: string,
   merchantId: string | null,
   now: Date,
