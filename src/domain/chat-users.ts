@@ -24,8 +24,7 @@ export async function upsertChatUser(tx: Sql, user: ChatIdentity, now: Date): Pr
  * The statement of {@link upsertChatUser}, for a caller that reads what belongs
  * to the account in the same statement (`WITH "user" AS (…) SELECT … FROM
  * "user" …`): one round trip instead of two. It returns the columns of
- * {@link ChatUserRow}. (Blocked: set by staff; a blocked user's later reports
- * are kept but not routed.)
+ * {@link ChatUserRow}.
  */
 export function chatUserUpsert(user: ChatIdentity, now: Date): Statement {
   return sql`INSERT INTO "ChatUser" ("id", "channel", "channelUserId", "chatId", "displayName", "locale", "createdAt")
@@ -48,4 +47,13 @@ export function chatUserUpsert(user: ChatIdentity, now: Date): Statement {
 export async function markChatUnreachable(db: Sql, chat: Pick<ChatUser, "channel" | "chatId">, at: Date): Promise<void> {
   await db.query(sql`UPDATE "ChatUser" SET "unreachableAt" = ${at}
      WHERE "channel" = ${chat.channel} AND "chatId" = ${chat.chatId} AND "unreachableAt" IS NULL`);
+}
+
+/**
+ * Blocks an account from `at` on: its later reports are kept but reach no
+ * committee. `reason` says why and who decided, so another member of staff
+ * can ask them.
+ */
+export async function blockChatUser(db: Sql, userId: string, at: Date, reason: string): Promise<void> {
+  await db.query(sql`UPDATE "ChatUser" SET "blockedAt" = ${at}, "blockedReason" = ${reason} WHERE "id" = ${userId}`);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { ChatUser, Report, ReportStatus } from "../../generated/prisma/client.ts";
-import { epochMillis, join, prismaSql, sql, type Sql, type Statement } from "../../db/sql.ts";
+import { join, sql, type Sql, type Statement } from "../../db/sql.ts";
+import { blockChatUser } from "../chat-users.ts";
 import type { GridIndex } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -23,16 +24,8 @@ const ALLOWED: Record<ReportStatus, ReportStatus[]> = {
   REJECTED: [],
 };
 
-// A status change also tells the shop a report names (queueMerchantStatusNotices), which still
-// takes a Prisma transaction. PGlite queues a burst of residents on its one connection and
-// PostgreSQL queues same-spot submissions on a lock: allow more than Prisma's 5 s before giving up.
-const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 30_000 };
-
-/**
- * What a staff action or the reporter's feedback reads of the report it acts on; `resolvedAtMs` is
- * `resolvedAt` as epoch milliseconds, because a status change reads it through prismaSql.
- */
-type ActedOn = Pick<Report, "id" | "reference" | "status" | "reporterId"> & { resolvedAtMs: number | null };
+/** What a staff action or the reporter's feedback reads of the report it acts on. */
+type ActedOn = Pick<Report, "id" | "reference" | "status" | "reporterId" | "resolvedAt">;
 
 /** The insert of one timeline entry; its `id` is what the dedupe keys of the change's outbox rows name. */
 function eventInsert(event: {
@@ -61,13 +54,13 @@ function eventInsert(event: {
  * transaction.
  */
 export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
-  const { prisma, db, grid, townCode, clock, options, findUser, normalizeReference } = ctx;
+  const { db, grid, townCode, clock, options, findUser, normalizeReference } = ctx;
   const { addFollower, notifyResidents } = followers;
 
   const reportNamed = async (tx: Sql, reference: string): Promise<ActedOn | undefined> =>
     (
       await tx.query<ActedOn>(
-        sql`SELECT "id", "reference", "status", "reporterId", ${epochMillis('"resolvedAt"')} AS "resolvedAtMs"
+        sql`SELECT "id", "reference", "status", "reporterId", "resolvedAt"
             FROM "Report" WHERE "reference" = ${normalizeReference(reference)}`,
       )
     )[0];
@@ -92,10 +85,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
     to: ReportStatus,
     details: { note?: string; photoId?: string; rejectReason?: RejectReasonName; duplicateOfReference?: string },
   ): Promise<StaffActionResult> =>
-    prisma.$transaction(async (prismaTx): Promise<StaffActionResult> => {
-      // Every statement but the shop's notices is driver SQL; they share Prisma's transaction
-      // until queueMerchantStatusNotices takes an Sql.
-      const tx = prismaSql(prismaTx);
+    db.transaction(async (tx): Promise<StaffActionResult> => {
       const report = await reportNamed(tx, reference);
       if (!report) return { type: "notFound" };
       if (!ALLOWED[report.status].includes(to)) return { type: "badTransition", from: report.status, to };
@@ -147,7 +137,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
         note: details.note ?? null,
         createdAt: now,
       });
-      await queueMerchantStatusNotices(prismaTx, { reportId: report.id, eventId, status: to, createdAt: now });
+      await queueMerchantStatusNotices(tx, { reportId: report.id, eventId, status: to, createdAt: now });
       if (original) {
         // Everyone waiting on the duplicate now waits on the original, and only there.
         const followers = await tx.query<{ userId: string }>(
@@ -159,7 +149,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
         await tx.query(sql`DELETE FROM "ReportFollower" WHERE "reportId" = ${report.id}`);
       }
       return { type: "ok", reference: report.reference, status: to };
-    }, TRANSACTION_OPTIONS);
+    });
 
   const service: Pick<ReportsService, "recordFeedback"> &
     Pick<StaffReportActions, "acknowledge" | "startProgress" | "resolve" | "reject" | "reroute" | "blockUser"> = {
@@ -184,7 +174,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
           await tx.query(eventInsert({ ...resident, id: randomUUID(), type: "CONFIRMED_FIXED" }));
           return { type: "recorded", reference: report.reference };
         }
-        if (report.resolvedAtMs === null || now.getTime() - report.resolvedAtMs > options.reopenWindowDays * DAY)
+        if (report.resolvedAt === null || now.getTime() - report.resolvedAt.getTime() > options.reopenWindowDays * DAY)
           return { type: "tooLateToReopen", reference: report.reference };
         const eventId = randomUUID();
         const moved = await tx.query(
@@ -280,12 +270,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
             )[0]
           : await findUser(db, target);
       if (!user) return { type: "notFound" };
-      // Who blocked is kept with the reason, so another member of staff can ask them why. ChatUser is
-      // written by src/domain/chat-users.ts (decision record 0007), which has no way to block yet.
-      await prisma.chatUser.update({
-        where: { id: user.id },
-        data: { blockedAt: clock(), blockedReason: `${reason.trim()} (${actor.label}, ${actor.staffId})` },
-      });
+      await blockChatUser(db, user.id, clock(), `${reason.trim()} (${actor.label}, ${actor.staffId})`);
       return { type: "ok" };
     },
   };

@@ -1,15 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type {
-  Merchant,
-  OutboxMessage,
-  Prisma,
-  Report,
-  ReportCategory,
-  ReportEvent,
-  ReportStatus,
-  Road,
-} from "../../generated/prisma/client.ts";
-import { join, prismaSql, sql, type Sql } from "../../db/sql.ts";
+import type { Merchant, OutboxMessage, Report, ReportCategory, ReportEvent, ReportStatus, Road } from "../../generated/prisma/client.ts";
+import { join, sql, type Sql } from "../../db/sql.ts";
 import { boundShopsOf, recipientsOfShop, type BoundShop } from "../compact/accounts.ts";
 import type { Bilingual } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
@@ -140,8 +131,6 @@ export interface ChatAccount {
   userId: string;
 }
 
-type Tx = Prisma.TransactionClient;
-
 const OPEN_STATUSES: ReportStatus[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS"];
 const CLOSED_STATUSES: ReportStatus[] = ["RESOLVED", "REJECTED"];
 // The groups that handle a case: those that got its alert or its deadline reminder. Director's
@@ -265,12 +254,11 @@ export async function merchantNoticeRows(
  * transaction (the status change's). Other statuses are staff's own business.
  */
 export async function queueMerchantStatusNotices(
-  tx: Tx,
+  db: Sql,
   args: { reportId: string; eventId: string; status: ReportStatus; createdAt: Date },
 ): Promise<number> {
   const status = args.status;
   if (status !== "RESOLVED" && status !== "REJECTED") return 0;
-  const db = prismaSql(tx);
   const [report] = await db.query<
     Pick<Report, "id" | "reference" | "rejectReason" | "routed"> & Pick<Merchant, "name" | "nameEn"> & { merchantId: string }
   >(
