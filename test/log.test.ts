@@ -44,3 +44,53 @@ describe("log redaction", () => {
     expect(redact("plain text", [""])).toBe("plain text");
   });
 });
+
+describe("logging an error", () => {
+  /** The `error` field of the one line logging `error`. */
+  const loggedError = (error: unknown, secrets: readonly string[] = []) => {
+    const [line] = logged(secrets, (logger) => logger.error("step failed", { error }));
+    return JSON.parse(line!).error as Record<string, unknown>;
+  };
+
+  it("keeps the error's name, message, code and stack", () => {
+    const error = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    expect(loggedError(error)).toEqual({
+      name: "Error",
+      message: "connect ECONNREFUSED 127.0.0.1:5432",
+      code: "ECONNREFUSED",
+      stack: error.stack,
+    });
+  });
+
+  it("keeps the causes of a wrapped error, each with its own code and stack, and a cause that is no Error as it is", () => {
+    const root = Object.assign(new Error("duplicate key value"), { code: "23505" });
+    const middle = new TypeError("insert failed", { cause: root });
+    const top = new Error("could not file the report", { cause: middle });
+    const fields = loggedError(top);
+    expect(fields).toMatchObject({
+      message: "could not file the report",
+      cause: { name: "TypeError", message: "insert failed", stack: middle.stack, cause: { message: "duplicate key value", code: "23505" } },
+    });
+    expect(fields.code).toBeUndefined();
+    expect(loggedError(new Error("outer", { cause: { status: 503 } }))).toMatchObject({ cause: { status: 503 } });
+  });
+
+  it("cuts a chain of causes five deep, so an error that is its own cause still makes one line", () => {
+    const looping = new Error("again and again");
+    looping.cause = looping;
+    let fields = loggedError(looping);
+    for (let depth = 0; depth < 5; depth++) {
+      expect(fields.message).toBe("again and again");
+      fields = fields.cause as Record<string, unknown>;
+    }
+    expect(fields.cause).toBe("[further causes cut]");
+  });
+
+  it("redacts secrets and masks mobile numbers in the causes too", () => {
+    const cause = new Error("password pa55-word-xyz refused for 13812345678");
+    const line = JSON.stringify(loggedError(new Error("login failed", { cause }), ["pa55-word-xyz"]));
+    expect(line).not.toContain("pa55-word-xyz");
+    expect(line).not.toContain("13812345678");
+    expect(line).toContain("password [redacted] refused for 138****5678");
+  });
+});
