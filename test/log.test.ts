@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLogger, redact } from "../src/log.ts";
+import { checkErrorLogs, expectErrorLogs, testLogger } from "./support/logs.ts";
 
 /** Secrets as operators write them: with quotes, backslashes, URL-special characters, and (where validation lets them) short. */
 const SECRETS = ['pa"ss\\word-1', "\\\\double\\\\", 'q"u"o"t"e"s', "sp ace&at@#%", "k9"];
@@ -92,5 +93,22 @@ describe("logging an error", () => {
     expect(line).not.toContain("pa55-word-xyz");
     expect(line).not.toContain("13812345678");
     expect(line).toContain("password [redacted] refused for 138****5678");
+  });
+});
+
+describe("the check that fails a test on an unexpected error log", () => {
+  it("throws naming an error line nobody declared, and forgets it once checked", () => {
+    testLogger().error("update failed", { reason: "boom" });
+    testLogger().warn("a warning is no failure");
+    expect(() => checkErrorLogs("here")).toThrow(/unexpected error logged here: .*"update failed".*boom/);
+    expect(() => checkErrorLogs("here")).not.toThrow();
+  });
+
+  it("lets a declared error line pass, and throws when a declared error never came", () => {
+    expectErrorLogs(/update failed/);
+    testLogger().error("update failed");
+    expect(() => checkErrorLogs("here")).not.toThrow();
+    expectErrorLogs(/photo missing/);
+    expect(() => checkErrorLogs("here")).toThrow("an error matching /photo missing/ was expected here but none was logged");
   });
 });
