@@ -21,6 +21,7 @@ export default defineConfig({
   test: {
     include: ["test/faults/**/*.fault.ts"],
     globalSetup: ["test/support/global-setup.ts", "test/faults/support/global-setup.ts"],
+    setupFiles: ["test/support/log-check.ts"],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: "forks",

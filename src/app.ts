@@ -14,7 +14,6 @@ import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
 import { createMemoryLimiter, type RateLimiter } from "./bot/limits/limiter.ts";
 import { createRedisLimiter } from "./bot/limits/redis-limiter.ts";
-import { createOriginBudgets } from "./bot/limits/origin-budgets.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
 import { createRedisStore } from "./bot/sessions/redis-store.ts";
 import type { SessionStore } from "./bot/sessions/store.ts";
@@ -24,14 +23,9 @@ import { GridDirectory } from "./domain/grid/directory.ts";
 import { importTownData } from "./domain/town/import.ts";
 import { commandsFor, declaredCommands } from "./flows/kit/commands.ts";
 import { FLOWS } from "./flows/registry.ts";
-import { createMerchantReports } from "./domain/reports/merchant-answers.ts";
-import { createReportsService } from "./domain/reports/reports.ts";
 import { createAlertScheduler } from "./domain/reports/schedule.ts";
 import { createWorkingCalendar, type WorkingCalendar } from "./domain/time/working-time.ts";
-import { createClassesService } from "./domain/classes/classes.ts";
-import { createCompactService } from "./domain/compact/compact.ts";
-import { createStaffDesk } from "./domain/staff/desk.ts";
-import { createStaffRegistry, type FirstAdminResult } from "./domain/staff/registry.ts";
+import type { FirstAdminResult } from "./domain/staff/registry.ts";
 import { deepLinks, type DeepLinks } from "./flows/kit/flow.ts";
 import { invitationLines } from "./admin/commands.ts";
 import { startAdminServer } from "./admin/socket.ts";
@@ -39,6 +33,7 @@ import { createMediaStore } from "./bot/media/store.ts";
 import { createPhotoSaver } from "./bot/media/photo-saver.ts";
 import { createTelegramFileFetcher } from "./bot/channels/telegram/files.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createServices } from "./services.ts";
 import { readTownFile } from "./towndata/town-file.ts";
 import { DEVELOPMENT_MESSAGES_FILE, readLabelledMessages } from "./towndata/labelled-messages.ts";
 
@@ -98,14 +93,6 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       : createMemoryLimiter();
     stops.push(() => limiter.close());
 
-    const reports = createReportsService({
-      prisma: db.prisma,
-      sql: db.sql,
-      grid,
-      townCode: config.town.code,
-      timeZone: config.workingTime.timeZone,
-      options: config.reports,
-    });
     const media = createMediaStore({
       root: config.media.dir,
       sql: db.sql,
@@ -123,45 +110,28 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       preStored: ["web"],
       logger: logger.child({ component: "photos" }),
     });
-    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: config.town.code });
-    const classes = createClassesService({
-      prisma: db.prisma,
-      sql: db.sql,
-      townCode: config.town.code,
-      staff,
-      timeZone: config.workingTime.timeZone,
-      grid,
-    });
-    const desk = createStaffDesk({ prisma: db.prisma, sql: db.sql, townCode: config.town.code, registry: staff, reports });
     // Known once the Telegram channel has met its bot (getMe); until then invitations carry only the code.
     let telegramUsername: string | undefined;
     // Known once the HTTP server listens (PUBLIC_URL when set, else its own address).
     let webChatUrl: string | undefined = undefined;
     const links = deepLinks({ webChatUrl: () => webChatUrl, telegramUsername: () => telegramUsername });
-    const compact = createCompactService({
-      prisma: db.prisma,
-      sql: db.sql,
+    const services = createServices({
+      db,
+      grid,
       townCode: config.town.code,
-      staff,
-      timeZone: config.workingTime.timeZone,
-      onShopAdded: reports.forgetShops,
+      rules: {
+        timeZone: config.workingTime.timeZone,
+        reports: config.reports,
+        signUpsPerAddressPerHour: config.web.signUpsPerAddressPerHour,
+      },
+      photos,
+      limiter,
+      links,
     });
     const dispatcher = createDispatcher({
       store,
       flows: FLOWS,
-      services: {
-        grid,
-        reports,
-        merchantReports: createMerchantReports({ sql: db.sql, townCode: config.town.code }),
-        classes,
-        compact,
-        photos,
-        staff,
-        desk,
-        links,
-        budgets: createOriginBudgets(limiter, { signUpsPerHour: config.web.signUpsPerAddressPerHour }),
-        timeZone: config.workingTime.timeZone,
-      },
+      services,
       logger,
       idleMs: config.sessionIdleMs,
     });
@@ -248,8 +218,8 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       // A run still working off a backlog is not overtaken by the next one.
       scheduled ??= Promise.all([
         scheduler.runOnce(),
-        classes.queueReminders(undefined, config.classReminderLeadHours),
-        compact.queueCompactReminders(),
+        services.classes.queueReminders(undefined, config.classReminderLeadHours),
+        services.compact.queueCompactReminders(),
         media.sweepUnattached(),
       ])
         .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
@@ -291,7 +261,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       telegramUsername = telegram.username();
       stops.push(() => telegram.stop());
     }
-    const notices = firstAdminNotice(await staff.inviteFirstAdmin(FIRST_ADMIN_LABEL), links);
+    const notices = firstAdminNotice(await services.staff.inviteFirstAdmin(FIRST_ADMIN_LABEL), links);
     logger.info("Linli is running", {
       url: http.url,
       database: db.kind,

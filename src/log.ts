@@ -69,7 +69,7 @@ export function createLogger(options: {
   const write = (level: Exclude<LogLevel, "silent">, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;
     const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...fields }, (_key, value: unknown) =>
-      value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
+      value instanceof Error ? errorFields(value, 0) : value,
     );
     sink(redactSpellings(line, spellings));
   };
@@ -80,4 +80,23 @@ export function createLogger(options: {
     error: (message, fields) => write("error", message, fields),
     child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
   };
+}
+
+/** How many causes deep an error is logged: a chain longer than this (or one that loops back on itself) is cut. */
+const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * What a log line keeps of an error: its name, message, `code` (a Node system
+ * error's ECONNREFUSED, PostgreSQL's SQLSTATE, Prisma's P2002) and stack, and
+ * its `cause` the same way, since a wrapped error's cause is usually what an
+ * operator needs (a cause that is no Error is kept as it is).
+ */
+function errorFields(error: Error, depth: number): Record<string, unknown> {
+  const { code } = error as { code?: unknown };
+  const { cause } = error;
+  const causeField =
+    cause === undefined
+      ? {}
+      : { cause: !(cause instanceof Error) ? cause : depth < MAX_CAUSE_DEPTH ? errorFields(cause, depth + 1) : "[further causes cut]" };
+  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code }), stack: error.stack, ...causeField };
 }

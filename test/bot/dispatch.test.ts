@@ -6,7 +6,7 @@ import { createRedisStore } from "../../src/bot/sessions/redis-store.ts";
 import type { SessionStore } from "../../src/bot/sessions/store.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import { SESSION_VERSION } from "../../src/flows/kit/engine.ts";
-import { createLogger } from "../../src/log.ts";
+import { expectErrorLogs, testLogger } from "../support/logs.ts";
 import { converse, shownText } from "../support/conversation.ts";
 import { freePort } from "../support/global-setup.ts";
 import { startRedisServer } from "../support/redis-server.ts";
@@ -14,7 +14,7 @@ import { openSampleServices, type SampleServices } from "../support/town.ts";
 
 let town: SampleServices;
 let services: FlowServices;
-const silent = createLogger({ level: "silent" });
+const silent = testLogger();
 const key = sessionKey({ channel: "web", chatId: "resident-1", userId: "resident-1" });
 
 beforeAll(async () => {
@@ -178,6 +178,8 @@ describe("two processes sharing one Redis", () => {
 
 describe("when Redis goes away", () => {
   it("the resident is told the service is temporarily unavailable, and the conversation works again once Redis is back", async () => {
+    // Each update the outage turns away is logged as failed, with Redis's error as its cause.
+    expectErrorLogs(/"message":"update failed".*SessionStoreUnavailableError/);
     const port = await freePort();
     let server = await startRedisServer(port);
     const store = await createRedisStore({ url: server.url, keyPrefix: "outage:", logger: silent });

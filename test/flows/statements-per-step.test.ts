@@ -9,25 +9,17 @@ import { createPhotoSaver } from "../../src/bot/media/photo-saver.ts";
 import { createMediaStore } from "../../src/bot/media/store.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { poolSql } from "../../src/db/sql.ts";
-import { createClassesService } from "../../src/domain/classes/classes.ts";
-import { createCompactService } from "../../src/domain/compact/compact.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/town/import.ts";
-import { createMerchantReports } from "../../src/domain/reports/merchant-answers.ts";
-import { createReportsService } from "../../src/domain/reports/reports.ts";
-import { createStaffDesk } from "../../src/domain/staff/desk.ts";
-import { createStaffRegistry } from "../../src/domain/staff/registry.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import type { InboundPayload, OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { createLogger } from "../../src/log.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { converse, lastChoices, shownText } from "../support/conversation.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../support/databases.ts";
-import { LABELLED_MESSAGES, SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../support/town.ts";
+import { testLogger } from "../support/logs.ts";
+import { LABELLED_MESSAGES, SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE, townServices } from "../support/town.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
-import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 
 /**
  * Every statement a conversation step sends costs CPU twice: in PostgreSQL's
@@ -75,34 +67,23 @@ describe("the statements each conversation step sends", () => {
     const sql = poolSql(pool);
     const clock = () => now;
     const grid = await GridDirectory.open(prisma, file.data.town.code, LABELLED_MESSAGES);
-    const reports = createReportsService({ prisma, sql, grid, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock });
     const media = createMediaStore({
       root: mediaRoot,
       sql,
       maxBytes: 1024 * 1024,
       limits: loadConfig({}).media.limits,
-      logger: createLogger({ level: "silent" }),
+      logger: testLogger(),
     });
     // Each Telegram photo is a new picture, as the benchmark's residents send.
     const photos = createPhotoSaver({
       store: media,
       fetchers: { telegram: async () => TINY_PNG(++photoSeed) },
-      logger: createLogger({ level: "silent" }),
+      logger: testLogger(),
     });
-    const staff = createStaffRegistry({ prisma, sql, townCode: "wujing", clock });
-    services = {
-      grid,
-      reports,
-      merchantReports: createMerchantReports({ sql, townCode: "wujing", clock }),
-      photos,
-      staff,
-      classes: createClassesService({ prisma, sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, clock, staff, grid }),
-      desk: createStaffDesk({ prisma, sql, townCode: "wujing", registry: staff, reports, clock }),
-      compact: createCompactService({ prisma, sql, townCode: "wujing", timeZone: TOWN_TIME_ZONE, staff, clock }),
-      budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }),
-      links: { telegram: () => undefined, web: () => undefined },
-      timeZone: TOWN_TIME_ZONE,
-    };
+    services = townServices(
+      { db: { prisma, sql }, grid, townCode: file.data.town.code },
+      { clock, photos, links: { telegram: () => undefined, web: () => undefined } },
+    );
   });
   afterAll(async () => {
     await prisma.$disconnect();

@@ -5,6 +5,7 @@ import { loadConfig } from "../../src/config.ts";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { startLinli } from "../../src/app.ts";
 import { createPostgresDatabase } from "./databases.ts";
+import { testLogger } from "./logs.ts";
 import { SAMPLE_TOWN_FILE } from "./town.ts";
 
 /** A running Linli for an end-to-end test, with a second connection to its database for checking rows. */
@@ -26,9 +27,8 @@ export async function startTestApp(options: { env: Record<string, string>; editT
   const sample = await readFile(SAMPLE_TOWN_FILE, "utf8");
   await writeFile(townFile, options.editTown ? options.editTown(sample) : sample);
   const url = await createPostgresDatabase();
-  const app = await startLinli(
-    loadConfig({ DATA_DIR: dir, DATABASE_URL: url, PORT: "0", TOWN_DATA_FILE: townFile, LOG_LEVEL: "silent", ...options.env }),
-  );
+  const config = loadConfig({ DATA_DIR: dir, DATABASE_URL: url, PORT: "0", TOWN_DATA_FILE: townFile, ...options.env });
+  const app = await startLinli(config, { logger: testLogger({ secrets: config.secrets }) });
   const db = await openDatabase({ kind: "postgres", url });
   return {
     httpUrl: app.httpUrl,

@@ -4,7 +4,7 @@ import type { SessionStore } from "../../src/bot/sessions/store.ts";
 import type { FlowServices } from "../../src/flows/kit/flow.ts";
 import type { ChannelId, InboundPayload, Locale, OutboundMessage } from "../../src/flows/kit/messages.ts";
 import { FLOWS } from "../../src/flows/registry.ts";
-import { createLogger } from "../../src/log.ts";
+import { testLogger } from "./logs.ts";
 
 /**
  * A resident talking to the real dispatcher and flows, with no channel in
@@ -29,7 +29,7 @@ export function converse(
     store,
     flows: FLOWS,
     services,
-    logger: createLogger({ level: "silent" }),
+    logger: testLogger(),
     idleMs: options.idleMs ?? 30 * 60_000,
     now: options.now,
   });

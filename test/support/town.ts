@@ -8,22 +8,17 @@ import { createPhotoSaver } from "../../src/bot/media/photo-saver.ts";
 import type { Database } from "../../src/db/database.ts";
 import { GridDirectory } from "../../src/domain/grid/directory.ts";
 import { importTownData } from "../../src/domain/town/import.ts";
-import { createMerchantReports } from "../../src/domain/reports/merchant-answers.ts";
-import { createReportsService, type ReportsOptions, type StaffReportActions } from "../../src/domain/reports/reports.ts";
-import type { ChatIdentity, DuplicateCheck, PublicReportView, ReportsService, ReportView } from "../../src/domain/reports/service.ts";
-import { createClassesService } from "../../src/domain/classes/classes.ts";
-import { createCompactService } from "../../src/domain/compact/compact.ts";
-import { createStaffDesk } from "../../src/domain/staff/desk.ts";
-import { createStaffRegistry, type StaffRegistry } from "../../src/domain/staff/registry.ts";
-import type { FlowServices } from "../../src/flows/kit/flow.ts";
-import { createLogger } from "../../src/log.ts";
+import type { ReportsOptions } from "../../src/domain/reports/reports.ts";
+import type { ChatIdentity, DuplicateCheck, PublicReportView, ReportView } from "../../src/domain/reports/service.ts";
+import type { DeepLinks, PhotoSaver } from "../../src/flows/kit/flow.ts";
+import { createServices, type TownServices } from "../../src/services.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { DEVELOPMENT_MESSAGES_FILE, readLabelledMessages } from "../../src/towndata/labelled-messages.ts";
 import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
+import { testLogger } from "./logs.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { WorkingTimeSettings } from "../../src/domain/time/working-time.ts";
 import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
-import { createOriginBudgets } from "../../src/bot/limits/origin-budgets.ts";
 
 /** The zone the town's dates are read in when TIME_ZONE is not set, as production loads it. */
 export const TOWN_TIME_ZONE = loadConfig({}).workingTime.timeZone;
@@ -100,16 +95,16 @@ async function openTown(
   return { db, grid: await GridDirectory.open(db.prisma, file.data.town.code, LABELLED_MESSAGES), townCode: file.data.town.code };
 }
 
-/** The sample town with every service the flows use, as main.ts builds them. */
+/** The sample town with every service the flows use, built as startLinli builds them (see {@link townServices}). */
 export interface SampleServices {
   db: Database;
   grid: GridDirectory;
-  reports: ReportsService & StaffReportActions;
+  reports: TownServices["reports"];
   media: MediaStore;
   /** The folder the media store writes to. */
   mediaRoot: string;
-  staff: StaffRegistry;
-  services: FlowServices;
+  staff: TownServices["staff"];
+  services: TownServices;
   /** Puts bytes where the web channel keeps uploads and returns the file id a photo message carries. */
   uploadPhoto(bytes: Buffer): Promise<string>;
   /** Closes the database and removes the folder of the photos stored meanwhile. */
@@ -129,10 +124,9 @@ export async function openSampleServices(options: ServicesOptions = {}): Promise
   return openTownServices(SAMPLE_TOWN_FILE, options);
 }
 
-/** The town of `townFile` with every service the flows use, as main.ts builds them for the town it is configured with. */
+/** The town of `townFile` with every service the flows use, built as startLinli builds them for the town it is configured with. */
 export async function openTownServices(townFile: string, options: ServicesOptions = {}): Promise<SampleServices> {
   const { db, grid, townCode } = await openTown(townFile, options.kind);
-  const timeZone = options.timeZone ?? TOWN_TIME_ZONE;
   const mediaRoot = await mkdtemp(path.join(tmpdir(), "linli-media-"));
   const media = createMediaStore({
     root: mediaRoot,
@@ -140,18 +134,8 @@ export async function openTownServices(townFile: string, options: ServicesOption
     maxBytes: options.maxPhotoBytes ?? 5 * 1024 * 1024,
     limits: { ...loadConfig({}).media.limits, ...options.mediaLimits },
     now: options.clock,
-    logger: createLogger({ level: "silent" }),
+    logger: testLogger(),
   });
-  const reports = createReportsService({
-    prisma: db.prisma,
-    sql: db.sql,
-    grid,
-    townCode,
-    timeZone,
-    clock: options.clock,
-    options: options.reports,
-  });
-  const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock });
   // The web chat's uploads as the channel holds them, before the photo saver checks them.
   const uploads = new Map<string, Buffer>();
   const fetchUpload = async (fileId: string) => uploads.get(fileId) ?? Buffer.alloc(0);
@@ -159,39 +143,20 @@ export async function openTownServices(townFile: string, options: ServicesOption
     store: media,
     // Telegram photos come from the same uploads here; the Telegram download itself is tested against the fake Bot API.
     fetchers: { web: fetchUpload, telegram: fetchUpload },
-    logger: createLogger({ level: "silent" }),
+    logger: testLogger(),
   });
+  const services = townServices(
+    { db, grid, townCode },
+    { clock: options.clock, timeZone: options.timeZone, reports: options.reports, photos },
+  );
   return {
     db,
     grid,
-    reports,
+    reports: services.reports,
     media,
     mediaRoot,
-    staff,
-    services: {
-      grid,
-      reports,
-      merchantReports: createMerchantReports({ sql: db.sql, townCode, clock: options.clock }),
-      photos,
-      staff,
-      classes: createClassesService({ prisma: db.prisma, sql: db.sql, townCode, clock: options.clock, staff, timeZone, grid }),
-      desk: createStaffDesk({ prisma: db.prisma, sql: db.sql, townCode, registry: staff, reports, clock: options.clock }),
-      compact: createCompactService({
-        prisma: db.prisma,
-        sql: db.sql,
-        townCode,
-        staff,
-        clock: options.clock,
-        timeZone,
-        onShopAdded: reports.forgetShops,
-      }),
-      budgets: createOriginBudgets(createMemoryLimiter(), { signUpsPerHour: loadConfig({}).web.signUpsPerAddressPerHour }),
-      links: {
-        telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`,
-        web: (payload) => `http://127.0.0.1:3000/?start=${payload}`,
-      },
-      timeZone,
-    },
+    staff: services.staff,
+    services,
     async uploadPhoto(bytes) {
       const fileId = randomUUID();
       uploads.set(fileId, bytes);
@@ -202,6 +167,40 @@ export async function openTownServices(townFile: string, options: ServicesOption
       await rm(mediaRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** Links a test can recognise, where production makes them from the bot's name and the server's address. */
+const TEST_LINKS: DeepLinks = {
+  telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`,
+  web: (payload) => `http://127.0.0.1:3000/?start=${payload}`,
+};
+
+/** A photo saver for tests that send no photos: every channel's download is unavailable. */
+const NO_PHOTOS: PhotoSaver = { save: async () => ({ ok: false, reason: "unavailable" }) };
+
+/**
+ * The town's services built by production's {@link createServices}: the
+ * configuration's defaults unless the test sets the zone or the report rules,
+ * the test's clock, its photo saver and links (test ones by default), and a
+ * memory limiter behind the origin budgets, as a bot without Redis has.
+ */
+export function townServices(
+  town: { db: Pick<Database, "prisma" | "sql">; grid: GridDirectory; townCode: string },
+  options: { clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions>; photos?: PhotoSaver; links?: DeepLinks } = {},
+): TownServices {
+  const config = loadConfig({});
+  return createServices({
+    ...town,
+    rules: {
+      timeZone: options.timeZone ?? TOWN_TIME_ZONE,
+      reports: { ...config.reports, ...options.reports },
+      signUpsPerAddressPerHour: config.web.signUpsPerAddressPerHour,
+    },
+    photos: options.photos ?? NO_PHOTOS,
+    limiter: createMemoryLimiter(),
+    links: options.links ?? TEST_LINKS,
+    clock: options.clock,
+  });
 }
 
 /** A valid 1×1 PNG whose pixel colour is `seed`, so different seeds are different files. */
@@ -243,21 +242,9 @@ function crc32(bytes: Buffer): number {
 export async function openSampleReports(
   kind: (typeof DATABASE_KINDS)[number],
   options: { clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions> } = {},
-): Promise<{ db: Database; grid: GridDirectory; reports: ReportsService & StaffReportActions }> {
+): Promise<{ db: Database; grid: GridDirectory; reports: TownServices["reports"] }> {
   const { db, grid, townCode } = await openTown(SAMPLE_TOWN_FILE, kind);
-  return {
-    db,
-    grid,
-    reports: createReportsService({
-      prisma: db.prisma,
-      sql: db.sql,
-      grid,
-      townCode,
-      timeZone: options.timeZone ?? TOWN_TIME_ZONE,
-      clock: options.clock,
-      options: options.reports,
-    }),
-  };
+  return { db, grid, reports: townServices({ db, grid, townCode }, options).reports };
 }
 
 /** A resident chatting on Telegram from a private chat; `n` tells residents apart. */

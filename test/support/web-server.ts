@@ -7,7 +7,7 @@ import { createMemoryStore } from "../../src/bot/sessions/memory-store.ts";
 import type { UpdateHandler } from "../../src/bot/update-handler.ts";
 import { commandsFor, declaredCommands } from "../../src/flows/kit/commands.ts";
 import { FLOWS } from "../../src/flows/registry.ts";
-import { createLogger } from "../../src/log.ts";
+import { testLogger } from "./logs.ts";
 
 /** The page words of the small test town (test/fixtures/town/minimal.yaml), for pages served without a town database. */
 export const TEST_PAGE_TOWN: ChatPageTown = {
@@ -22,7 +22,7 @@ export async function startWebChannelServer(
   inbox: WebInbox = createWebInbox(createMemoryStore()),
   town: ChatPageTown = TEST_PAGE_TOWN,
 ): Promise<RunningHttpServer> {
-  const logger = createLogger({ level: "silent" });
+  const logger = testLogger();
   return startHttpServer({
     host: "127.0.0.1",
     port: 0,

@@ -4,11 +4,11 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createMemoryLimiter, type RateLimiter, type WindowLimit } from "../../../src/bot/limits/limiter.ts";
 import { createRedisLimiter } from "../../../src/bot/limits/redis-limiter.ts";
-import { createLogger } from "../../../src/log.ts";
+import { testLogger } from "../../support/logs.ts";
 import { freePort } from "../../support/global-setup.ts";
 import { startRedisServer } from "../../support/redis-server.ts";
 
-const silent = createLogger({ level: "silent" });
+const silent = testLogger();
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

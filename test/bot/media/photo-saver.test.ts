@@ -5,6 +5,7 @@ import type { PhotoSaver } from "../../../src/flows/kit/flow.ts";
 import type { InboundPayload } from "../../../src/flows/kit/messages.ts";
 import { startFakeTelegram, type FakeTelegram, type FakeUpdate, type FakeUser } from "../../support/fake-telegram.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../support/town.ts";
+import { expectErrorLogs } from "../../support/logs.ts";
 import { openMediaFixture, type MediaFixture } from "../../support/media-fixture.ts";
 
 const TOKEN = "424242:AAE-photo-saver-test-token_0123456789";
@@ -101,6 +102,7 @@ describe("saving photos sent on Telegram", () => {
   });
 
   it("answers unavailable when the Bot API cannot be reached, and when a channel has no fetcher", async () => {
+    expectErrorLogs(/no way to fetch photos from this channel/);
     const unreachable = createPhotoSaver({
       store: media.store,
       fetchers: { telegram: createTelegramFileFetcher({ token: TOKEN, apiRoot: "http://127.0.0.1:9" }) },

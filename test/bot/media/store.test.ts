@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { detectImage } from "../../../src/bot/media/store.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../support/town.ts";
+import { expectErrorLogs } from "../../support/logs.ts";
 import { openMediaFixture, type MediaFixture } from "../../support/media-fixture.ts";
 
 const MAX_BYTES = 64 * 1024;
@@ -128,6 +129,7 @@ describe.each(DATABASE_KINDS)("the media store on %s", (kind) => {
   });
 
   it("answers an unknown id with nothing, and a row whose file was deleted with nothing and an error in the log", async () => {
+    expectErrorLogs(/a stored image is missing from disk/);
     expect(await media.store.read("00000000-0000-4000-8000-000000000000")).toBeUndefined();
     expect(await media.store.has("00000000-0000-4000-8000-000000000000")).toBe(false);
 

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as tick, setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { createLogger } from "../../../src/log.ts";
+import { testLogger } from "../../support/logs.ts";
 import { createMemoryStore, type MemorySessionStore } from "../../../src/bot/sessions/memory-store.ts";
 import { createRedisStore, type RedisStoreOptions } from "../../../src/bot/sessions/redis-store.ts";
 import {
@@ -16,7 +16,7 @@ import {
 } from "../../../src/bot/sessions/store.ts";
 import { freePort } from "../../support/global-setup.ts";
 
-const silent = createLogger({ level: "silent" });
+const silent = testLogger();
 
 /** Everything opened by a test, closed after it whatever happened. */
 const cleanups: (() => Promise<unknown> | void)[] = [];

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTelegramSender } from "../../../../src/bot/channels/telegram/sender.ts";
 import type { ChannelSender } from "../../../../src/bot/notify/outbox-worker.ts";
 import type { OutboundMessage } from "../../../../src/flows/kit/messages.ts";
-import { createLogger } from "../../../../src/log.ts";
+import { testLogger } from "../../../support/logs.ts";
 import { FAKE_TELEGRAM_LIMITS, startFakeTelegram, type FakeTelegram } from "../../../support/fake-telegram.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 import { TINY_PNG } from "../../../support/town.ts";
@@ -10,7 +10,7 @@ import { TINY_PNG } from "../../../support/town.ts";
 const TOKEN = "777001:SENDER-TEST-token-abcdefghijklmn";
 const GROUP = -100_500;
 const ALICE = 2_001;
-const logger = createLogger({ level: "silent" });
+const logger = testLogger();
 
 const alert = (text: string): OutboundMessage => ({
   type: "choices",

@@ -10,7 +10,7 @@ import {
 } from "../../../../src/bot/channels/wecom/robot.ts";
 import { createOutboxWorker } from "../../../../src/bot/notify/outbox-worker.ts";
 import { renderOutboxRow } from "../../../../src/bot/notify/render.ts";
-import { createLogger } from "../../../../src/log.ts";
+import { testLogger } from "../../../support/logs.ts";
 import { FAKE_WECOM_LIMITS, startFakeWecomRobot, type FakeWecomRobot } from "../../../support/fake-wecom-robot.ts";
 import { declining, openSampleServices, TINY_PNG, type SampleServices, TOWN_TIME_ZONE } from "../../../support/town.ts";
 
@@ -63,7 +63,7 @@ describe("WeCom group robots", () => {
       sql: town.db.sql,
       render: (row) => renderOutboxRow(row, TOWN_TIME_ZONE),
       senders: { wecom: createWecomRobotSender() },
-      logger: createLogger({ level: "silent" }),
+      logger: testLogger(),
     });
     await worker.drainOnce();
     const [markdown] = robot.received("d2-key");
