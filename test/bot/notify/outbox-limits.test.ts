@@ -1,16 +1,16 @@
+import { testLogger } from "../../support/logs.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTelegramSender } from "../../../src/bot/channels/telegram/sender.ts";
 import { createWecomRobotSender } from "../../../src/bot/channels/wecom/robot.ts";
 import { createOutboxWorker, type OutboxRender } from "../../../src/bot/notify/outbox-worker.ts";
 import type { Database } from "../../../src/db/database.ts";
-import { createLogger } from "../../../src/log.ts";
 import { freshDatabase } from "../../support/databases.ts";
 import { startFakeTelegram, type FakeTelegram } from "../../support/fake-telegram.ts";
 import { startFakeWecomRobot, type FakeWecomRobot } from "../../support/fake-wecom-robot.ts";
 
 const TOKEN = "4242:limits-test-token-value-abcdefgh";
 const GROUP = -100_900;
-const logger = createLogger({ level: "silent" });
+const logger = testLogger();
 const render: OutboxRender = (row) => [{ type: "text", text: (row.payload as { text: string }).text }];
 
 /**

@@ -1,3 +1,4 @@
+import { testLogger } from "../../support/logs.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
@@ -5,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createWecomRobotSender } from "../../../src/bot/channels/wecom/robot.ts";
 import { createOutboxWorker } from "../../../src/bot/notify/outbox-worker.ts";
 import { openDatabase, type Database } from "../../../src/db/database.ts";
-import { createLogger } from "../../../src/log.ts";
 import { createPostgresDatabase } from "../../support/databases.ts";
 import { renderTextRow } from "../../support/outbox-faults.ts";
 
@@ -113,7 +113,7 @@ describe("the outbox worker on postgres, killed mid-batch", () => {
       sql: db.sql,
       render: renderTextRow,
       senders: { wecom: createWecomRobotSender() },
-      logger: createLogger({ level: "silent" }),
+      logger: testLogger(),
       options: { leaseMs: 2_000, pollMs: 50, batchSize: 100 },
     });
     successor.start();

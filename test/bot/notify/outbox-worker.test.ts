@@ -1,3 +1,4 @@
+import { expectErrorLogs, testLogger } from "../../support/logs.ts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTelegramSender, TELEGRAM_SEND_LIMITS } from "../../../src/bot/channels/telegram/sender.ts";
 import {
@@ -17,7 +18,6 @@ import {
 import type { StaffAlertPayload } from "../../../src/domain/reports/alerts.ts";
 import type { Prisma } from "../../../src/generated/prisma/client.ts";
 import { openDatabase, type Database } from "../../../src/db/database.ts";
-import { createLogger } from "../../../src/log.ts";
 import { createPostgresDatabase, DATABASE_KINDS } from "../../support/databases.ts";
 import { startFakeTelegram, type FakeTelegram } from "../../support/fake-telegram.ts";
 import { TOWN_TIME_ZONE } from "../../support/town.ts";
@@ -30,7 +30,7 @@ const GROUP = -100_777;
 const ALICE = 1_001;
 const BOB = 1_002;
 
-const logger = createLogger({ level: "silent" });
+const logger = testLogger();
 
 /**
  * Test rows (`test.note`) carry their text; `silent` rows have nothing to send,
@@ -265,6 +265,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   });
 
   it("a row that always fails is dead-lettered after maxAttempts, with a last error that holds no token", async () => {
+    expectErrorLogs(/outbox row dead-lettered/);
     const queuedRow = await enqueue(GROUP, "总是失败");
     fake.failNextSends(100, { type: "dropConnection" });
     const outbox = worker({ maxAttempts: 3 });
@@ -282,6 +283,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   });
 
   it("a user who blocked the bot is dead-lettered at once and marked unreachable", async () => {
+    expectErrorLogs(/outbox row dead-lettered/);
     const user = await db.prisma.chatUser.create({ data: { channel: "telegram", channelUserId: String(ALICE), chatId: String(ALICE) } });
     const queuedRow = await enqueue(ALICE, "您的举报已解决");
     fake.failNextSends(1, { type: "blocked" });
@@ -299,6 +301,7 @@ describe.each(DATABASE_KINDS)("the outbox worker on %s", (kind) => {
   });
 
   it("a row that cannot be rendered is dead-lettered with the renderer's message and nothing is sent", async () => {
+    expectErrorLogs(/outbox row dead-lettered/);
     const queuedRow = await enqueue(ALICE, "x", { broken: true });
     await worker().drainOnce();
     expect(await row(queuedRow.id)).toMatchObject({ status: "DEAD", lastError: "Error: cannot render test.note" });

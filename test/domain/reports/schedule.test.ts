@@ -1,3 +1,4 @@
+import { testLogger } from "../../support/logs.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
@@ -15,7 +16,6 @@ import {
 import type { ReportPlace } from "../../../src/domain/reports/service.ts";
 import { createWorkingCalendar } from "../../../src/domain/time/working-time.ts";
 import type { OutboundMessage } from "../../../src/flows/kit/messages.ts";
-import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { shownText } from "../../support/conversation.ts";
 import { DATABASE_KINDS, freshDatabase } from "../../support/databases.ts";
@@ -114,7 +114,7 @@ describe.each(DATABASE_KINDS)("the alert scheduler on %s", (kind) => {
         townCode: "wujing",
         calendar,
         dailyDigestAt: 8 * 60 + 30,
-        logger: createLogger({ level: "silent" }),
+        logger: testLogger(),
         clock: () => now,
       });
     schedulers = [make(), make()];

@@ -1,3 +1,4 @@
+import { testLogger } from "../../support/logs.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,7 +12,6 @@ import { importTownData } from "../../../src/domain/town/import.ts";
 import { createReportsService, type ShopsCache, type StaffReportActions } from "../../../src/domain/reports/reports.ts";
 import type { ReportDraft, ReportPlace, ReportsService } from "../../../src/domain/reports/service.ts";
 import { PrismaClient } from "../../../src/generated/prisma/client.ts";
-import { createLogger } from "../../../src/log.ts";
 import { readTownFile } from "../../../src/towndata/town-file.ts";
 import { createPostgresDatabase, statementRecordingPool } from "../../support/databases.ts";
 import { LABELLED_MESSAGES, declining, resident, SAMPLE_TOWN_FILE, TINY_PNG, TOWN_TIME_ZONE } from "../../support/town.ts";
@@ -48,7 +48,7 @@ describe("the statements the report flow sends", () => {
       sql: poolSql(pool),
       maxBytes: 1024 * 1024,
       limits: loadConfig({}).media.limits,
-      logger: createLogger({ level: "silent" }),
+      logger: testLogger(),
     });
   });
   beforeEach(() => {

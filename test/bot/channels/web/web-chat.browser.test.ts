@@ -1,3 +1,4 @@
+import { testLogger } from "../../../support/logs.ts";
 import { createWebInbox } from "../../../../src/bot/channels/web/inbox.ts";
 import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,7 +13,6 @@ import { loadConfig } from "../../../../src/config.ts";
 import { commandsFor, declaredCommands } from "../../../../src/flows/kit/commands.ts";
 import type { InboundEvent, OutboundMessage } from "../../../../src/flows/kit/messages.ts";
 import { FLOWS } from "../../../../src/flows/registry.ts";
-import { createLogger } from "../../../../src/log.ts";
 import { startLinli } from "../../../../src/app.ts";
 import { readTownFile } from "../../../../src/towndata/town-file.ts";
 import { TINY_PNG, TINY_TEXT_FILE } from "../../../support/town.ts";
@@ -69,10 +69,7 @@ describe("the web chat page against the real Linli", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "linli-webchat-"));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "silent" });
-    app = await startLinli(
-      { ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } },
-      { logger: createLogger({ level: "silent" }) },
-    );
+    app = await startLinli({ ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } }, { logger: testLogger() });
 
     const { data } = await readTownFile(config.town.dataFile);
     const neighbourhood = data.neighbourhoods.find((n) => n.name === "紫竹半岛居民区");
@@ -261,7 +258,7 @@ describe("the web chat page with a scripted handler", () => {
   let handler: ShowcaseHandler;
   let media: MediaFixture;
   beforeAll(async () => {
-    const logger = createLogger({ level: "silent" });
+    const logger = testLogger();
     handler = new ShowcaseHandler();
     media = await openMediaFixture({ maxBytes: 64 * 1024 });
     const stored = await media.store.put(Buffer.from(ONE_PIXEL_GIF, "base64"));

@@ -1,3 +1,4 @@
+import { testLogger } from "../../../support/logs.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -5,7 +6,6 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLinli } from "../../../../src/app.ts";
 import { loadConfig } from "../../../../src/config.ts";
-import { createLogger } from "../../../../src/log.ts";
 import { sampleTownWords, SECOND_TOWN_FILE } from "../../../support/town.ts";
 
 const CHROMIUM_ARGS = [
@@ -28,10 +28,7 @@ describe("the web chat page of a town other than the sample town", () => {
     firstTownWords = await sampleTownWords();
     dataDir = await mkdtemp(path.join(tmpdir(), "linli-second-town-"));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "silent", TOWN_CODE: "qinghe", TOWN_DATA_FILE: SECOND_TOWN_FILE });
-    app = await startLinli(
-      { ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } },
-      { logger: createLogger({ level: "silent" }) },
-    );
+    app = await startLinli({ ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } }, { logger: testLogger() });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
