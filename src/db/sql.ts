@@ -26,8 +26,6 @@ export { default as sql, join, raw, empty, type Sql as Statement } from "sql-tem
 export interface Sql {
   /** Runs one statement and returns its rows. */
   query<Row>(statement: Statement): Promise<Row[]>;
-  /** @deprecated Transition only: the `$1`-numbered form every statement is leaving. */
-  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /**
    * Runs `work` in one transaction on one connection: committed when it
    * resolves, rolled back when it throws. Inside, use only the `tx` it is
@@ -51,11 +49,7 @@ const utcTimestamp = (value: string) => new Date(`${value.replace(" ", "T")}Z`);
 
 /** Dates go in as ISO text: PostgreSQL drops the trailing Z for a timestamp column, keeping the UTC wall time. */
 const toParam = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
-const toParams = (params: readonly unknown[] | undefined) => (params ?? []).map(toParam);
-
-/** The text and parameters of either form {@link Sql.query} accepts during the transition. */
-const textAndParams = (statement: Statement | string, params?: readonly unknown[]): [string, unknown[]] =>
-  typeof statement === "string" ? [statement, toParams(params)] : [statement.text, toParams(statement.values)];
+const toParams = (statement: Statement) => statement.values.map(toParam);
 
 const pgTypes: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
@@ -91,9 +85,9 @@ function preparedName(text: string): string | undefined {
 export function poolSql(pool: pg.Pool): Sql {
   const on =
     (client: pg.Pool | pg.PoolClient): Sql["query"] =>
-    async <Row>(statement: Statement | string, params?: readonly unknown[]) => {
-      const [text, values] = textAndParams(statement, params);
-      return (await client.query({ name: preparedName(text), text, values, types: pgTypes })).rows as Row[];
+    async <Row>(statement: Statement) => {
+      const text = statement.text;
+      return (await client.query({ name: preparedName(text), text, values: toParams(statement), types: pgTypes })).rows as Row[];
     };
   return {
     query: on(pool),
@@ -129,8 +123,8 @@ export function pgliteSql(pglite: PGlite): Sql {
   const parsers = { [TIMESTAMP_OID]: utcTimestamp };
   const on =
     (target: PGlite | PGliteTransaction): Sql["query"] =>
-    async <Row>(statement: Statement | string, params?: readonly unknown[]) =>
-      (await target.query<Row>(...textAndParams(statement, params), { parsers })).rows;
+    async <Row>(statement: Statement) =>
+      (await target.query<Row>(statement.text, toParams(statement), { parsers })).rows;
   return {
     query: on(pglite),
     transaction: (work) =>
@@ -150,10 +144,9 @@ export function pgliteSql(pglite: PGlite): Sql {
  */
 export function prismaSql(tx: Prisma.TransactionClient): Sql {
   const sql: Sql = {
-    query: async <Row>(statement: Statement | string, params?: readonly unknown[]) => {
+    query: async <Row>(statement: Statement) => {
       try {
-        const [text, values] = textAndParams(statement, params);
-        return await tx.$queryRawUnsafe<Row[]>(text, ...values);
+        return await tx.$queryRawUnsafe<Row[]>(statement.text, ...toParams(statement));
       } catch (error) {
         throw databaseErrorIn(error) ?? error;
       }

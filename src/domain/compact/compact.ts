@@ -313,7 +313,7 @@ export function createCompactService(deps: {
     },
 
     async inForce() {
-      const current = await versionInForce(prisma, townCode, clock());
+      const current = await versionInForce(db, townCode, clock());
       if (!current) return undefined;
       return versionView(await prisma.compactVersion.findUniqueOrThrow({ where: { id: current.id } }));
     },
@@ -457,7 +457,7 @@ export function createCompactService(deps: {
       if (bound.length === 0) return [];
       const ids = bound.map((b) => b.merchantId);
       const [standing, shops, acks] = await Promise.all([
-        compactStandingOf(prisma, townCode, ids, clock()),
+        compactStandingOf(db, townCode, ids, clock()),
         prisma.merchant.findMany({ where: { id: { in: ids } }, select: shopSelect }),
         prisma.compactAcknowledgement.findMany({
           where: { merchantId: { in: ids } },
@@ -540,7 +540,7 @@ export function createCompactService(deps: {
         orderBy: [{ houseNumber: "asc" }, { code: "asc" }],
       });
       const standing = await compactStandingOf(
-        prisma,
+        db,
         townCode,
         shops.map((s) => s.id),
         now,
@@ -559,7 +559,7 @@ export function createCompactService(deps: {
           accounts: s._count.accounts,
         };
       });
-      const inForce = await versionInForce(prisma, townCode, now);
+      const inForce = await versionInForce(db, townCode, now);
       return { type: "road", road: road.name, roadCode, inForce: inForce?.version ?? null, counts, shops: tallies };
     },
 
@@ -603,7 +603,7 @@ export function createCompactService(deps: {
         orderBy: { road: { code: "asc" } },
       });
       const standing = await compactStandingOf(
-        prisma,
+        db,
         townCode,
         shops.map((s) => s.id),
         clock(),

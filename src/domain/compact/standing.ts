@@ -1,5 +1,5 @@
-import { prismaSql, sql, type Sql, type Statement } from "../../db/sql.ts";
-import type { CompactAcknowledgement, CompactVersion, Prisma } from "../../generated/prisma/client.ts";
+import { sql, type Sql, type Statement } from "../../db/sql.ts";
+import type { CompactAcknowledgement, CompactVersion } from "../../generated/prisma/client.ts";
 
 /**
  * Where a shop stands with the street compact: `current` when an account has
@@ -7,15 +7,6 @@ import type { CompactAcknowledgement, CompactVersion, Prisma } from "../../gener
  * was acknowledged, `none` when nobody ever acknowledged for it.
  */
 export type CompactStanding = "current" | "outdated" | "none";
-
-/**
- * The database these reads run on: the driver, or a Prisma client or
- * transaction (the compact's own commands, still on Prisma), which runs the
- * same statements through {@link prismaSql}.
- */
-export type StandingReader = Sql | Prisma.TransactionClient;
-
-const asSql = (db: StandingReader): Sql => ("$queryRawUnsafe" in db ? prismaSql(db) : db);
 
 /**
  * The version in force at `now`, as a statement to select from: the
@@ -29,11 +20,11 @@ const inForce = (townCode: string, now: Date): Statement =>
 
 /** The version in force at `now` (see {@link inForce}); undefined before the town's first compact takes effect. */
 export async function versionInForce(
-  db: StandingReader,
+  db: Sql,
   townCode: string,
   now: Date,
 ): Promise<Pick<CompactVersion, "id" | "version" | "contentHash"> | undefined> {
-  const [version] = await asSql(db).query<Pick<CompactVersion, "id" | "version" | "contentHash">>(inForce(townCode, now));
+  const [version] = await db.query<Pick<CompactVersion, "id" | "version" | "contentHash">>(inForce(townCode, now));
   return version;
 }
 
@@ -43,7 +34,7 @@ export async function versionInForce(
  * town with no compact in force reports every shop as `none`.
  */
 export async function compactStandingOf(
-  db: StandingReader,
+  db: Sql,
   townCode: string,
   merchantIds: readonly string[],
   now: Date,
@@ -51,7 +42,7 @@ export async function compactStandingOf(
   const standing = new Map<string, CompactStanding>(merchantIds.map((id) => [id, "none"]));
   if (merchantIds.length === 0) return standing;
   // Signing a version announced for a later date also covers the one in force until then.
-  const acknowledged = await asSql(db).query<Pick<CompactAcknowledgement, "merchantId"> & { standing: "current" | "outdated" }>(
+  const acknowledged = await db.query<Pick<CompactAcknowledgement, "merchantId"> & { standing: "current" | "outdated" }>(
     sql`WITH "inForce" AS (${inForce(townCode, now)})
         SELECT a."merchantId", CASE WHEN MAX(v."version") >= (SELECT "version" FROM "inForce") THEN 'current' ELSE 'outdated' END AS "standing"
         FROM "CompactAcknowledgement" a JOIN "CompactVersion" v ON v."id" = a."compactVersionId"

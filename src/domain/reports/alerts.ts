@@ -1,6 +1,16 @@
 import { sql, type Sql } from "../../db/sql.ts";
-import type { AlertDestination, Prisma } from "../../generated/prisma/client.ts";
-import { compactStandingOf, type CompactStanding, type StandingReader } from "../compact/standing.ts";
+import type {
+  AlertDestination,
+  District,
+  Merchant,
+  Neighbourhood,
+  Report,
+  ReportCategory,
+  ReportPhoto,
+  Road,
+  RoadCommittee,
+} from "../../generated/prisma/client.ts";
+import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
 import type { Bilingual, GridIndex } from "../grid/index.ts";
 import type { OutboxRow } from "../outbox/queue.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
@@ -57,26 +67,6 @@ export function destinationCovers(destination: Subscriptions, scope: AlertScope)
     (scope.roadCommitteeCode !== null && destination.roadCommitteeCodes.includes(scope.roadCommitteeCode));
   const byCategory = destination.categoryCodes.length === 0 || destination.categoryCodes.includes(scope.categoryCode);
   return byArea && byCategory;
-}
-
-/**
- * The reports a destination covers, as a query condition: the database
- * counterpart of {@link destinationCovers}, for digests that count them.
- */
-export function reportsCoveredBy(destination: Subscriptions): Prisma.ReportWhereInput {
-  const wholeTown = destination.districtCodes.length === 0 && destination.roadCommitteeCodes.length === 0;
-  return {
-    ...(wholeTown
-      ? {}
-      : {
-          OR: [
-            { district: { code: { in: destination.districtCodes } } },
-            { routedDistrict: { code: { in: destination.districtCodes } } },
-            { routedRoadCommittee: { code: { in: destination.roadCommitteeCodes } } },
-          ],
-        }),
-    ...(destination.categoryCodes.length === 0 ? {} : { category: { code: { in: destination.categoryCodes } } }),
-  };
 }
 
 /**
@@ -151,20 +141,17 @@ export async function staffAlertRows(
     });
 }
 
-/** What a report must be loaded with to rebuild its staff alert ({@link staffAlertOf}). */
-export const STAFF_ALERT_REPORT_INCLUDE = {
-  category: true,
-  road: true,
-  neighbourhood: true,
-  district: true,
-  merchant: true,
-  routedRoadCommittee: true,
-  routedDistrict: true,
-  photos: { orderBy: { position: "asc" }, select: { mediaId: true } },
-} as const satisfies Prisma.ReportInclude;
-
-/** A report loaded with {@link STAFF_ALERT_REPORT_INCLUDE}. */
-export type StaffAlertReport = Prisma.ReportGetPayload<{ include: typeof STAFF_ALERT_REPORT_INCLUDE }>;
+/** A stored report with the rows its staff alert names, enough to rebuild the alert ({@link staffAlertOf}). */
+export type StaffAlertReport = Report & {
+  category: ReportCategory;
+  road: Road | null;
+  neighbourhood: Neighbourhood | null;
+  district: District | null;
+  merchant: Merchant | null;
+  routedRoadCommittee: RoadCommittee | null;
+  routedDistrict: District | null;
+  photos: Pick<ReportPhoto, "mediaId">[];
+};
 
 /** The scope of a stored report: the districts of its place and route, its road committee, its category. */
 export function alertScopeOf(report: StaffAlertReport): AlertScope {
@@ -206,12 +193,7 @@ export function staffAlertOf(report: StaffAlertReport, locale: "zh" | "en", shop
  * The standing of the shop a report names, for its alerts and the staff case
  * view, in one statement; null when the report names no shop.
  */
-export async function shopStandingOf(
-  db: StandingReader,
-  townCode: string,
-  merchantId: string | null,
-  now: Date,
-): Promise<CompactStanding | null> {
+export async function shopStandingOf(db: Sql, townCode: string, merchantId: string | null, now: Date): Promise<CompactStanding | null> {
   if (!merchantId) return null;
   return (await compactStandingOf(db, townCode, [merchantId], now)).get(merchantId) ?? null;
 }

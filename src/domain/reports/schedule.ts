@@ -229,7 +229,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       const reports = await find();
       const shops = [...new Set(reports.flatMap((report) => (report.merchantId ? [report.merchantId] : [])))];
-      const standing = await compactStandingOf(prisma, townCode, shops, now);
+      const standing = await compactStandingOf(db, townCode, shops, now);
       let progress = 0;
       for (const { id, merchantId } of reports) {
         try {

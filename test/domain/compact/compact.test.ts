@@ -332,7 +332,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     });
 
     const noodles = await db.prisma.merchant.findFirstOrThrow({ where: { code: "yd-noodles" } });
-    expect((await compactStandingOf(db.prisma, "wujing", [noodles.id], now)).get(noodles.id)).toBe("outdated");
+    expect((await compactStandingOf(db.sql, "wujing", [noodles.id], now)).get(noodles.id)).toBe("outdated");
 
     now = new Date(published.getTime() + 3 * DAY - 60_000);
     expect(await compact.queueCompactReminders()).toBe(0);
@@ -342,7 +342,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
 
     const signed = await compact.acknowledge(merchant("noodles"), "店主 王某");
     expect(signed).toMatchObject({ type: "acknowledged", receipt: { version: 2 } });
-    expect((await compactStandingOf(db.prisma, "wujing", [noodles.id], now)).get(noodles.id)).toBe("current");
+    expect((await compactStandingOf(db.sql, "wujing", [noodles.id], now)).get(noodles.id)).toBe("current");
 
     now = new Date(published.getTime() + 7 * DAY);
     expect(await compact.queueCompactReminders()).toBe(accounts - 1);
