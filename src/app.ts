@@ -16,6 +16,7 @@ import { createMemoryLimiter, type RateLimiter } from "./bot/limits/limiter.ts";
 import { createRedisLimiter } from "./bot/limits/redis-limiter.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
 import { createRedisStore } from "./bot/sessions/redis-store.ts";
+import { createRedisWebSessionStore } from "./bot/sessions/web-session-redis.ts";
 import type { SessionStore } from "./bot/sessions/store.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
@@ -92,6 +93,11 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       ? await createRedisLimiter({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
       : createMemoryLimiter();
     stops.push(() => limiter.close());
+    // Console sessions follow the chat sessions: Redis when configured, else the database (createServices' default).
+    const webSessionStore = config.redisUrl
+      ? await createRedisWebSessionStore({ url: config.redisUrl, keyPrefix: `linli:${config.town.code}:`, logger })
+      : undefined;
+    if (webSessionStore) stops.push(() => webSessionStore.close());
 
     const media = createMediaStore({
       root: config.media.dir,
@@ -123,10 +129,12 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
         timeZone: config.workingTime.timeZone,
         reports: config.reports,
         signUpsPerAddressPerHour: config.web.signUpsPerAddressPerHour,
+        consoleSessions: config.consoleSessions,
       },
       photos,
       limiter,
       links,
+      webSessionStore,
     });
     const dispatcher = createDispatcher({
       store,

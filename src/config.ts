@@ -58,6 +58,19 @@ const envSchema = z
       .min(1)
       .max(7 * 24 * 60)
       .default(30),
+    // Staff web console sessions: ended after this long without a request, and this long after sign-in at most.
+    CONSOLE_SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
+    CONSOLE_SESSION_MAX_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24)
+      .default(12),
     // Sessions kept at most in memory (no REDIS_URL); the least recently used go first.
     MEMORY_SESSIONS_MAX: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
     // A web client id is free to make up: new ones per address an hour, generous for a shared network.
@@ -244,6 +257,13 @@ const envSchema = z
         message: "must be longer than SESSION_IDLE_MINUTES, or the photos of a report still being written could be deleted",
       });
     }
+    if (env.CONSOLE_SESSION_IDLE_MINUTES > env.CONSOLE_SESSION_MAX_HOURS * 60) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CONSOLE_SESSION_IDLE_MINUTES"],
+        message: "must not exceed CONSOLE_SESSION_MAX_HOURS: a session ends at its lifetime however active",
+      });
+    }
     if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
       ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });
     }
@@ -269,6 +289,8 @@ export type Config = {
   workers: number;
   town: { code: string; dataFile: string };
   sessionIdleMs: number;
+  /** Staff web console sessions: idle timeout and absolute lifetime (CONSOLE_SESSION_IDLE_MINUTES, CONSOLE_SESSION_MAX_HOURS). */
+  consoleSessions: { idleMs: number; maxMs: number };
   /** Sessions the in-memory store keeps at most (embedded mode). */
   memorySessionsMax: number;
   /** Allowances per web client address, whatever client ids it makes up. */
@@ -371,6 +393,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: e.WORKERS,
     town: { code: e.TOWN_CODE, dataFile: path.resolve(e.TOWN_DATA_FILE) },
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    consoleSessions: { idleMs: e.CONSOLE_SESSION_IDLE_MINUTES * 60_000, maxMs: e.CONSOLE_SESSION_MAX_HOURS * 3_600_000 },
     memorySessionsMax: e.MEMORY_SESSIONS_MAX,
     web: {
       newClientsPerAddressPerHour: e.WEB_NEW_CLIENTS_PER_ADDRESS_PER_HOUR,

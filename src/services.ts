@@ -8,6 +8,9 @@ import { createMerchantReports } from "./domain/reports/merchant-answers.ts";
 import { createReportsService, type ReportsOptions } from "./domain/reports/reports.ts";
 import { createStaffDesk } from "./domain/staff/desk.ts";
 import { createStaffRegistry } from "./domain/staff/registry.ts";
+import { createStaffSignIn } from "./domain/staff/sign-in.ts";
+import { createDatabaseWebSessionStore } from "./domain/staff/web-session-table.ts";
+import { createWebSessions, type WebSessionPolicy, type WebSessionStore } from "./domain/staff/web-sessions.ts";
 import type { DeepLinks, FlowServices, PhotoSaver } from "./flows/kit/flow.ts";
 
 /** The configuration's part in the services: the town's rules, as `loadConfig` reads them. */
@@ -18,6 +21,8 @@ export interface ServiceRules {
   reports: ReportsOptions;
   /** Class sign-ups one origin may make in an hour (config `web.signUpsPerAddressPerHour`). */
   signUpsPerAddressPerHour: number;
+  /** Staff web console sessions' idle timeout and lifetime (config `consoleSessions`). */
+  consoleSessions: WebSessionPolicy;
 }
 
 /**
@@ -29,7 +34,9 @@ export interface ServiceRules {
  *
  * What differs between a running bot and a test comes in as parameters: the
  * photo saver (which channels' downloads exist), the limiter behind the origin
- * budgets, the deep links (known once the server listens), and `clock`, which
+ * budgets, the deep links (known once the server listens), where console
+ * sessions are kept (`webSessionStore`: Redis when configured, the database
+ * when absent), and `clock`, which
  * every service reads "now" from (the system clock when absent).
  */
 export function createServices(deps: {
@@ -40,13 +47,19 @@ export function createServices(deps: {
   photos: PhotoSaver;
   limiter: RateLimiter;
   links: DeepLinks;
+  webSessionStore?: WebSessionStore;
   clock?: () => Date;
 }) {
   const { db, grid, townCode, rules, clock } = deps;
   const { prisma, sql } = db;
   const { timeZone } = rules;
   const reports = createReportsService({ prisma, sql, grid, townCode, timeZone, clock, options: rules.reports });
-  const staff = createStaffRegistry({ prisma, sql, townCode, clock });
+  const webSessions = createWebSessions({
+    store: deps.webSessionStore ?? createDatabaseWebSessionStore(sql),
+    policy: rules.consoleSessions,
+    clock,
+  });
+  const staff = createStaffRegistry({ prisma, sql, townCode, webSessions, clock });
   return {
     grid,
     reports,
@@ -55,6 +68,7 @@ export function createServices(deps: {
     compact: createCompactService({ prisma, sql, townCode, staff, timeZone, clock, onShopAdded: reports.forgetShops }),
     photos: deps.photos,
     staff,
+    signIn: createStaffSignIn({ prisma, townCode, registry: staff, webSessions, clock }),
     desk: createStaffDesk({ prisma, sql, townCode, registry: staff, reports, clock }),
     links: deps.links,
     budgets: createOriginBudgets(deps.limiter, { signUpsPerHour: rules.signUpsPerAddressPerHour }),

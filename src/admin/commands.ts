@@ -5,6 +5,7 @@ import { backupFileName, type Database } from "../db/database.ts";
 import { importTownData, type TownImportResult } from "../domain/town/import.ts";
 import type { ImportCounts } from "../domain/town/sync.ts";
 import { createStaffRegistry } from "../domain/staff/registry.ts";
+import { databaseWebSessions } from "../domain/staff/web-session-table.ts";
 import type { DeepLinks } from "../flows/kit/flow.ts";
 import { STAFF_DEEP_LINK_PREFIX } from "../flows/staff/join-flow.ts";
 import { parseTownFile, TownDataError } from "../towndata/town-file.ts";
@@ -110,7 +111,11 @@ async function invite(command: Extract<AdminCommand, { command: "invite" }>, { d
     districtCodes: command.districtCodes,
     roadCommitteeCodes: command.roadCommitteeCodes,
   };
-  const result = await createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode }).invite("bootstrap", grant, command.hours);
+  const result = await createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode, webSessions: databaseWebSessions(db.sql) }).invite(
+    "bootstrap",
+    grant,
+    command.hours,
+  );
   if (result.type !== "created") throw new Error("the registry refused a bootstrap invitation");
   return done(invitationLines(result.code, result.expiresAt, links));
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
 import { createStaffRegistry } from "../../src/domain/staff/registry.ts";
+import { databaseWebSessions } from "../../src/domain/staff/web-session-table.ts";
 import { importTownData } from "../../src/domain/town/import.ts";
 import { readTownFile } from "../../src/towndata/town-file.ts";
 import { freshDatabase } from "../support/databases.ts";
@@ -48,7 +49,7 @@ describe("npm run staff:invite", () => {
     const code = /invitation code: ([A-Z0-9]{10})/.exec(result.stdout)?.[1];
     expect(code).toBeDefined();
     expect(result.stdout).toContain(`/join ${code}`);
-    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
+    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", webSessions: databaseWebSessions(db.sql) });
     const bound = await registry.redeem(code!, { channel: "telegram", userId: "first-admin", chatId: "first-admin", locale: "zh" });
     expect(bound).toMatchObject({ type: "bound", staff: { role: "ADMIN", label: "镇管理员" } });
   }, 60_000);

@@ -127,6 +127,17 @@ describe("configuration", () => {
     expect(problemsOf({ MEMORY_SESSIONS_MAX: "10" })).toEqual(["MEMORY_SESSIONS_MAX"]);
   });
 
+  it("web console sessions end after 30 idle minutes or 12 hours by default, and bounds that contradict each other name their variable", () => {
+    expect(loadConfig({}).consoleSessions).toEqual({ idleMs: 30 * 60_000, maxMs: 12 * 3_600_000 });
+    expect(loadConfig({ CONSOLE_SESSION_IDLE_MINUTES: "15", CONSOLE_SESSION_MAX_HOURS: "8" }).consoleSessions).toEqual({
+      idleMs: 15 * 60_000,
+      maxMs: 8 * 3_600_000,
+    });
+    expect(problemsOf({ CONSOLE_SESSION_IDLE_MINUTES: "0" })).toEqual(["CONSOLE_SESSION_IDLE_MINUTES"]);
+    expect(problemsOf({ CONSOLE_SESSION_MAX_HOURS: "a day" })).toEqual(["CONSOLE_SESSION_MAX_HOURS"]);
+    expect(problemsOf({ CONSOLE_SESSION_IDLE_MINUTES: "180", CONSOLE_SESSION_MAX_HOURS: "2" })).toEqual(["CONSOLE_SESSION_IDLE_MINUTES"]);
+  });
+
   it("webhook mode needs a token and a secret", () => {
     expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual([
       "TELEGRAM_BOT_TOKEN",

@@ -195,6 +195,7 @@ export function townServices(
       timeZone: options.timeZone ?? TOWN_TIME_ZONE,
       reports: { ...config.reports, ...options.reports },
       signUpsPerAddressPerHour: config.web.signUpsPerAddressPerHour,
+      consoleSessions: config.consoleSessions,
     },
     photos: options.photos ?? NO_PHOTOS,
     limiter: createMemoryLimiter(),

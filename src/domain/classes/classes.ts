@@ -3,6 +3,7 @@ import type { GridDirectory } from "../grid/directory.ts";
 import type { Bilingual } from "../grid/index.ts";
 import type { ChatIdentity } from "../reports/service.ts";
 import { createStaffRegistry, type StaffIdentity, type StaffRegistry } from "../staff/registry.ts";
+import { databaseWebSessions } from "../staff/web-session-table.ts";
 import type { Sql } from "../../db/sql.ts";
 import { catalogueMethods, createCatalogue } from "./catalogue.ts";
 import type { ClassesContext } from "./context.ts";
@@ -314,7 +315,8 @@ export function createClassesService(deps: {
 }): ClassesService {
   const { prisma, townCode } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const registry = deps.staff ?? createStaffRegistry({ prisma, sql: deps.sql, townCode, clock });
+  const registry =
+    deps.staff ?? createStaffRegistry({ prisma, sql: deps.sql, townCode, webSessions: databaseWebSessions(deps.sql), clock });
   const ctx: ClassesContext = {
     prisma,
     db: deps.sql,

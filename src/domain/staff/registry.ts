@@ -2,6 +2,7 @@ import { createHash, randomInt } from "node:crypto";
 import { prismaSql, sql, type Sql } from "../../db/sql.ts";
 import type { ChatUser, PrismaClient, StaffMember, StaffRole } from "../../generated/prisma/client.ts";
 import { upsertChatUser } from "../chat-users.ts";
+import type { WebSessions } from "./web-sessions.ts";
 
 /** Letters and digits that cannot be misread for each other (no 0/O, 1/I/L); class check-in codes use it too. */
 export const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -61,8 +62,13 @@ export interface StaffRegistry {
   redeem(code: string, who: StaffIdentity & { locale: "zh" | "en" }): Promise<RedeemResult>;
   /** The active staff record of a chat account, if any. */
   find(who: Pick<StaffIdentity, "channel" | "userId">): Promise<StaffMemberInfo | undefined>;
+  /** The active staff record with this id, if any: how a web console session finds who it belongs to. */
+  findById(staffId: string): Promise<StaffMemberInfo | undefined>;
   list(): Promise<StaffMemberInfo[]>;
-  /** Only admins revoke; an admin cannot revoke themselves (a town must keep one). */
+  /**
+   * Only admins revoke; an admin cannot revoke themselves (a town must keep one).
+   * Revoking ends every web console session of the member ("sign out everywhere").
+   */
   revoke(by: StaffIdentity, staffId: string): Promise<{ type: "revoked" } | { type: "notAllowed" } | { type: "notFound" }>;
   mayHandle(who: Pick<StaffIdentity, "channel" | "userId">, area: CaseArea): Promise<boolean>;
 }
@@ -76,9 +82,17 @@ const STAFF_COLUMNS = sql`s."id", s."role", s."label", s."districtCodes", s."roa
 /**
  * Creates the registry of one town. Staff records are written through Prisma;
  * they are read with their chat account through `sql`, which owns chat accounts.
+ * `webSessions` is required, not optional, so that no registry can revoke
+ * someone and leave their console sessions running.
  */
-export function createStaffRegistry(deps: { prisma: PrismaClient; sql: Sql; townCode: string; clock?: () => Date }): StaffRegistry {
-  const { prisma, sql: db, townCode } = deps;
+export function createStaffRegistry(deps: {
+  prisma: PrismaClient;
+  sql: Sql;
+  townCode: string;
+  webSessions: Pick<WebSessions, "endAllOf">;
+  clock?: () => Date;
+}): StaffRegistry {
+  const { prisma, sql: db, townCode, webSessions } = deps;
   const clock = deps.clock ?? (() => new Date());
 
   const active = async (who: Pick<StaffIdentity, "channel" | "userId">): Promise<StaffRow | undefined> =>
@@ -158,6 +172,14 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; sql: Sql; town
       return row && info(row);
     },
 
+    async findById(staffId) {
+      const [row] = await db.query<StaffRow>(
+        sql`SELECT ${STAFF_COLUMNS} FROM "StaffMember" s JOIN "ChatUser" u ON u."id" = s."chatUserId"
+            WHERE s."townCode" = ${townCode} AND s."revokedAt" IS NULL AND s."id" = ${staffId}`,
+      );
+      return row && info(row);
+    },
+
     async list() {
       const rows = await db.query<StaffRow>(
         sql`SELECT ${STAFF_COLUMNS} FROM "StaffMember" s JOIN "ChatUser" u ON u."id" = s."chatUserId"
@@ -173,7 +195,10 @@ export function createStaffRegistry(deps: { prisma: PrismaClient; sql: Sql; town
         where: { id: staffId, townCode, revokedAt: null },
         data: { revokedAt: clock() },
       });
-      return revoked.count === 1 ? { type: "revoked" } : { type: "notFound" };
+      if (revoked.count === 0) return { type: "notFound" };
+      // After the revocation is committed: should this fail, every console request still re-checks the member is active.
+      await webSessions.endAllOf(staffId);
+      return { type: "revoked" };
     },
 
     async mayHandle(who, area) {

@@ -5,6 +5,7 @@ import type { MerchantReports } from "../../domain/reports/merchant-answers.ts";
 import type { ReportsService } from "../../domain/reports/service.ts";
 import type { StaffDesk } from "../../domain/staff/desk.ts";
 import type { StaffRegistry } from "../../domain/staff/registry.ts";
+import type { StaffSignIn } from "../../domain/staff/sign-in.ts";
 import type { Catalog } from "../i18n/catalog.ts";
 import type { CommandDeclaration, CommandEntry } from "./commands.ts";
 import type { InboundEvent, InboundPayload, Locale, OutboundMessage } from "./messages.ts";
@@ -89,6 +90,8 @@ export interface FlowServices {
   compact: CompactService;
   photos: PhotoSaver;
   staff: StaffRegistry;
+  /** One-time web console sign-in links (/web) and the sessions they start. */
+  signIn: StaffSignIn;
   desk: StaffDesk;
   links: DeepLinks;
   budgets: OriginBudgets;

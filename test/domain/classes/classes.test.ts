@@ -8,6 +8,7 @@ import {
   type SignUp,
 } from "../../../src/domain/classes/classes.ts";
 import { CODE_ALPHABET, createStaffRegistry } from "../../../src/domain/staff/registry.ts";
+import { databaseWebSessions } from "../../../src/domain/staff/web-session-table.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { openSampleTown, resident, TOWN_TIME_ZONE } from "../../support/town.ts";
 import { parseCsv } from "../../support/csv.ts";
@@ -50,7 +51,7 @@ describe.each(DATABASE_KINDS)("community-talent classes on %s", (kind) => {
 
   beforeAll(async () => {
     ({ db } = await openSampleTown(kind));
-    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
+    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", webSessions: databaseWebSessions(db.sql) });
     for (const [who, role] of [
       [ACADEMY, "ACADEMY_STAFF"],
       [DISTRICT_CLERK, "DISTRICT_STAFF"],

@@ -13,6 +13,7 @@ import { COMPACT_REACK_KIND, COMPACT_REMINDER_KIND } from "../../../src/domain/c
 import { importTownData } from "../../../src/domain/town/import.ts";
 import type { TownData } from "../../../src/domain/town/town-data.ts";
 import { createStaffRegistry, type StaffGrant } from "../../../src/domain/staff/registry.ts";
+import { databaseWebSessions } from "../../../src/domain/staff/web-session-table.ts";
 import { readTownFile, TownDataError } from "../../../src/towndata/town-file.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { openSampleTown, SAMPLE_TOWN_FILE, TOWN_TIME_ZONE } from "../../support/town.ts";
@@ -108,7 +109,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
   });
 
   async function bindStaff(who: { channel: string; userId: string }, grant: StaffGrant) {
-    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
+    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", webSessions: databaseWebSessions(db.sql) });
     const invite = await registry.invite("bootstrap", grant);
     if (invite.type !== "created") throw new Error(invite.type);
     await registry.redeem(invite.code, { ...who, chatId: who.userId, locale: "zh" });
@@ -128,7 +129,7 @@ describe.each(DATABASE_KINDS)("the street compact on %s", (kind) => {
     await bindStaff(ADMIN, { role: "ADMIN", label: "镇管理员", districtCodes: [], roadCommitteeCodes: [] });
     await bindStaff(YONGDE_STAFF, { role: "DISTRICT_STAFF", label: "第二片区网格员", districtCodes: ["d2"], roadCommitteeCodes: [] });
     await bindStaff(FAR_STAFF, { role: "DISTRICT_STAFF", label: "第七路管会", districtCodes: [], roadCommitteeCodes: ["rc7"] });
-    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
+    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", webSessions: databaseWebSessions(db.sql) });
     compact = createCompactService({
       prisma: db.prisma,
       sql: db.sql,

@@ -3,6 +3,7 @@ import type { Database } from "../../../src/db/database.ts";
 import { DEFAULT_REPORTS_OPTIONS, type ResidentUpdatePayload, type StaffReportActions } from "../../../src/domain/reports/reports.ts";
 import type { ChatIdentity, ReportDraft, ReportsService } from "../../../src/domain/reports/service.ts";
 import { createStaffRegistry } from "../../../src/domain/staff/registry.ts";
+import { databaseWebSessions } from "../../../src/domain/staff/web-session-table.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { declining, fullView, openSampleReports, resident } from "../../support/town.ts";
 import { failOutboxRowsTo, stopFailingOutboxRows } from "../../support/outbox-faults.ts";
@@ -303,7 +304,7 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     await reports.acknowledge(reference, CLERK);
     await reports.startProgress(reference, CLERK, "已联系店主，电话13987654321");
     const staffMember = someone();
-    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
+    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", webSessions: databaseWebSessions(db.sql) });
     const invitation = await staff.invite("bootstrap", {
       role: "DISTRICT_STAFF",
       label: "第二片区工作人员",
@@ -348,7 +349,7 @@ describe.each(DATABASE_KINDS)("a report's lifecycle on %s", (kind) => {
     await reports.startProgress(reference, CLERK, "已联系店主，电话13987654321");
     const stranger = someone();
     const former = someone();
-    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
+    const staff = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", webSessions: databaseWebSessions(db.sql) });
     const invitation = await staff.invite("bootstrap", { role: "ADMIN", label: "管理员", districtCodes: [], roadCommitteeCodes: [] });
     if (invitation.type !== "created") throw new Error("expected an invitation");
     const bound = await staff.redeem(invitation.code, former);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../../src/db/database.ts";
 import { createStaffRegistry, type StaffGrant, type StaffRegistry } from "../../../src/domain/staff/registry.ts";
+import { databaseWebSessions } from "../../../src/domain/staff/web-session-table.ts";
 import { DATABASE_KINDS } from "../../support/databases.ts";
 import { openSampleTown } from "../../support/town.ts";
 
@@ -14,7 +15,13 @@ describe.each(DATABASE_KINDS)("the staff registry on %s", (kind) => {
 
   beforeAll(async () => {
     ({ db } = await openSampleTown(kind));
-    registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", clock: () => now });
+    registry = createStaffRegistry({
+      prisma: db.prisma,
+      sql: db.sql,
+      townCode: "wujing",
+      webSessions: databaseWebSessions(db.sql),
+      clock: () => now,
+    });
   });
   afterAll(async () => {
     await db.close();

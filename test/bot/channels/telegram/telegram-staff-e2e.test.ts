@@ -3,6 +3,7 @@ import type { Database } from "../../../../src/db/database.ts";
 import { GridDirectory } from "../../../../src/domain/grid/directory.ts";
 import { createReportsService } from "../../../../src/domain/reports/reports.ts";
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
+import { databaseWebSessions } from "../../../../src/domain/staff/web-session-table.ts";
 import { startTestApp, type TestApp } from "../../../support/app.ts";
 import { startFakeTelegram, type FakeChat, type FakeMessage, type FakeTelegram, type FakeUser } from "../../../support/fake-telegram.ts";
 import { LABELLED_MESSAGES, declining, TOWN_TIME_ZONE } from "../../../support/town.ts";
@@ -54,7 +55,12 @@ describe("staff on Telegram, end to end against a fake Bot API", () => {
   });
 
   it("a clerk joins by link, and only they can claim and resolve the group alert, which is edited in place each time", async () => {
-    const invite = await createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" }).invite("bootstrap", {
+    const invite = await createStaffRegistry({
+      prisma: db.prisma,
+      sql: db.sql,
+      townCode: "wujing",
+      webSessions: databaseWebSessions(db.sql),
+    }).invite("bootstrap", {
       role: "DISTRICT_STAFF",
       label: "第二片区网格员",
       districtCodes: ["d2"],

@@ -6,6 +6,7 @@ import { GridDirectory } from "../../../../src/domain/grid/directory.ts";
 import { createReportsService } from "../../../../src/domain/reports/reports.ts";
 import { createCompactService } from "../../../../src/domain/compact/compact.ts";
 import { createStaffRegistry } from "../../../../src/domain/staff/registry.ts";
+import { databaseWebSessions } from "../../../../src/domain/staff/web-session-table.ts";
 import { zh } from "../../../../src/flows/i18n/zh.ts";
 import { startTestApp, type TestApp } from "../../../support/app.ts";
 import {
@@ -196,7 +197,12 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
   });
 
   it("a clerk joins with /join, gets the group's alert pushed as a card, and only the clerk's click claims the case", async () => {
-    const invite = await createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" }).invite("bootstrap", {
+    const invite = await createStaffRegistry({
+      prisma: db.prisma,
+      sql: db.sql,
+      townCode: "wujing",
+      webSessions: databaseWebSessions(db.sql),
+    }).invite("bootstrap", {
       role: "DISTRICT_STAFF",
       label: "第二片区网格员",
       districtCodes: ["d2"],
@@ -270,7 +276,7 @@ describe("the WeCom intelligent bot, end to end against a simulated WeCom", () =
   });
 
   it("a shopkeeper binds the shop with /shop <code>, reads the compact page by page and signs it, and the audit record says WeCom", async () => {
-    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing" });
+    const registry = createStaffRegistry({ prisma: db.prisma, sql: db.sql, townCode: "wujing", webSessions: databaseWebSessions(db.sql) });
     const adminInvite = await registry.invite("bootstrap", { role: "ADMIN", label: "镇管理员", districtCodes: [], roadCommitteeCodes: [] });
     if (adminInvite.type !== "created") throw new Error(adminInvite.type);
     await registry.redeem(adminInvite.code, { channel: "wecom", userId: "admin-1", chatId: "admin-1", locale: "zh" });
