@@ -19,6 +19,7 @@ import { inviteFlow } from "./staff/invite-flow.ts";
 import { joinStaffFlow } from "./staff/join-flow.ts";
 import { openCasesFlow } from "./staff/open-cases-flow.ts";
 import { staffFlow } from "./staff/staff-flow.ts";
+import { webSignInFlow } from "./staff/web-sign-in-flow.ts";
 
 /** Every flow Linli runs; the composition root and the conversation tests use this one list. */
 export const FLOWS: FlowRegistry = {
@@ -32,6 +33,7 @@ export const FLOWS: FlowRegistry = {
   openCases: openCasesFlow,
   case: caseFlow,
   deadLetters: deadLettersFlow,
+  webSignIn: webSignInFlow,
   groupAlerts: groupAlertsFlow,
   classes: classesFlow,
   myClasses: myClassesFlow,

@@ -65,7 +65,7 @@ describe("one list of commands", () => {
       districtCodes: ["d2"],
       roadCommitteeCodes: [],
     });
-    const ownCommands = ["join", "open", "case", "merchants"] as const;
+    const ownCommands = ["join", "web", "open", "case", "merchants"] as const;
     for (const name of ownCommands) expect(joined).toContain(helpLine(name, "zh"));
 
     const shown = shownText(await chat.command("help"));

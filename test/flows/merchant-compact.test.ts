@@ -96,7 +96,11 @@ describe("staff manage a road's shops in the chat", () => {
   it("without Telegram the QR code carries the web chat link that opens with the same /start payload", async () => {
     const webOnly = {
       ...town.services,
-      links: { telegram: () => undefined, web: (payload: string) => `https://linli.example.cn/?start=${payload}` },
+      links: {
+        telegram: () => undefined,
+        web: (payload: string) => `https://linli.example.cn/?start=${payload}`,
+        consoleSignIn: () => undefined,
+      },
     };
     const clerk = converse(webOnly, { channel: "telegram", userId: "d2-clerk", now: clock });
     await clerk.command("merchants");

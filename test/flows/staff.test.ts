@@ -380,3 +380,54 @@ describe("alert groups managed in chat", () => {
     expect(list).not.toContain("secret-robot-key");
   });
 });
+
+describe("signing in to the web console with /web", () => {
+  const tokenOf = (replies: OutboundMessage[]) => {
+    const link = replies.find((reply) => reply.type === "link");
+    if (link?.type !== "link") throw new Error(`no link in ${JSON.stringify(replies)}`);
+    const url = new URL(link.url);
+    expect(`${url.origin}${url.pathname}`).toBe("http://127.0.0.1:3000/console/sign-in");
+    return url.searchParams.get("token") ?? "";
+  };
+
+  it("staff get a one-time link in a private chat, on any channel, in both languages, that signs them in once", async () => {
+    const chat = await bindStaff("web-clerk", {
+      role: "DISTRICT_STAFF",
+      label: "第二片区网页员",
+      districtCodes: ["d2"],
+      roadCommitteeCodes: [],
+    });
+    const replies = await chat.command("web");
+    expect(shownText(replies)).toBe("这是您的网页工作台登录链接，10 分钟内有效，只能使用一次。请勿转发给他人。\n登录网页工作台");
+    const token = tokenOf(replies);
+    expect((await town.services.signIn.redeem(token)).type).toBe("signedIn");
+    expect(await town.services.signIn.redeem(token)).toEqual({ type: "used" });
+
+    const invite = await town.staff.invite("bootstrap", {
+      role: "ACADEMY_STAFF",
+      label: "Academy desk",
+      districtCodes: [],
+      roadCommitteeCodes: [],
+    });
+    if (invite.type !== "created") throw new Error(invite.type);
+    const onWecom = converse(town.services, { channel: "wecom", userId: "web-academy", locale: "en" });
+    await onWecom.command("join", invite.code);
+    const english = await onWecom.command("web");
+    expect(shownText(english)).toContain("valid for 10 minutes and works once");
+    expect((await town.services.signIn.redeem(tokenOf(english))).type).toBe("signedIn");
+  });
+
+  it("in a group chat the link is refused, with a pointer to the private chat, and no link is made", async () => {
+    await bindStaff("web-in-group", { role: "DISTRICT_STAFF", label: "第二片区群员", districtCodes: ["d2"], roadCommitteeCodes: [] });
+    const before = await town.db.prisma.staffSignInLink.count();
+    const replies = await inGroup("web-in-group").command("web");
+    expect(replies).toEqual([{ type: "text", text: "登录链接只发在私聊中。请在与「邻里」的私聊中发送 /web。" }]);
+    expect(await town.db.prisma.staffSignInLink.count()).toBe(before);
+  });
+
+  it("a resident gets the staff-only answer and no link", async () => {
+    const replies = await converse(town.services, { channel: "telegram", userId: "web-resident" }).command("web");
+    expect(shownText(replies)).toContain("此功能仅供登记的工作人员使用");
+    expect(replies.some((reply) => reply.type === "link")).toBe(false);
+  });
+});

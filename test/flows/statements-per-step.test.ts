@@ -82,7 +82,7 @@ describe("the statements each conversation step sends", () => {
     });
     services = townServices(
       { db: { prisma, sql }, grid, townCode: file.data.town.code },
-      { clock, photos, links: { telegram: () => undefined, web: () => undefined } },
+      { clock, photos, links: { telegram: () => undefined, web: () => undefined, consoleSignIn: () => undefined } },
     );
   });
   afterAll(async () => {

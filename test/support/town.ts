@@ -173,6 +173,7 @@ export async function openTownServices(townFile: string, options: ServicesOption
 const TEST_LINKS: DeepLinks = {
   telegram: (payload) => `https://t.me/linli_test_bot?start=${payload}`,
   web: (payload) => `http://127.0.0.1:3000/?start=${payload}`,
+  consoleSignIn: (token) => `http://127.0.0.1:3000/console/sign-in?token=${token}`,
 };
 
 /** A photo saver for tests that send no photos: every channel's download is unavailable. */

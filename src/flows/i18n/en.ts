@@ -32,6 +32,7 @@ export const en: Catalog = {
     shop: "Shops: bind your shop with its invitation code",
     shopreports: "Shops: reports about your shop, and your answers",
     join: "Staff: register with your invitation code",
+    web: "Staff: get a one-time sign-in link to the web console",
     open: "Open cases in my districts",
     case: "See and handle a case (/case <reference>)",
     alerts: "Alert groups: in a staff group, choose which districts' new reports it receives; in private, list every alert group",
@@ -65,6 +66,7 @@ export const en: Catalog = {
     openCases: "open cases",
     case: "case handling",
     deadLetters: "undelivered messages",
+    webSignIn: "web console sign-in",
     groupAlerts: "alert group settings",
     classes: "class sign-up",
     myClasses: "my classes",
@@ -294,6 +296,13 @@ export const en: Catalog = {
     adminOnly: "Only admins can do this.",
     privateOnly: "Case details include residents' information: please use this command in your private chat with Linli.",
     notYourArea: "Only registered staff of this district can see or handle this case.",
+    web: {
+      link: (minutes: number) =>
+        `Here is your sign-in link to the web console. It is valid for ${minutes} minutes and works once. Do not forward it to anyone.`,
+      open: "Sign in to the web console",
+      privateOnly: "Sign-in links are sent in private chats only. Please send /web in your private chat with Linli.",
+      unavailable: "The web console's address is not known yet. Please send /web again in a moment.",
+    },
     join: {
       askCode: "Please type the invitation code an admin gave you (10 letters and digits):",
       bound: (label, role) => `✅ Registered: ${label} (${role}).`,

@@ -33,6 +33,7 @@ export const zh = {
     shop: "商户：输入邀请码绑定店铺",
     shopreports: "商户：关于本店的举报及回复",
     join: "工作人员：输入邀请码登记",
+    web: "工作人员：获取网页工作台的一次性登录链接",
     open: "待办案件：我负责片区的未结案件",
     case: "查看和处理案件（/case 编号）",
     alerts: "告警群：在工作人员群中设置本群接收哪些片区的新举报；私聊中列出所有告警群",
@@ -66,6 +67,7 @@ export const zh = {
     openCases: "待办案件",
     case: "案件处理",
     deadLetters: "投递失败的消息",
+    webSignIn: "网页工作台登录",
     groupAlerts: "告警群设置",
     classes: "课程报名",
     myClasses: "我的课程",
@@ -280,6 +282,12 @@ export const zh = {
     adminOnly: "此功能仅限管理员使用。",
     privateOnly: "案件详情含居民信息，请在与「邻里」的私聊中使用此命令。",
     notYourArea: "只有负责该片区的登记工作人员可以查看或处理此案件。",
+    web: {
+      link: (minutes: number) => `这是您的网页工作台登录链接，${minutes} 分钟内有效，只能使用一次。请勿转发给他人。`,
+      open: "登录网页工作台",
+      privateOnly: "登录链接只发在私聊中。请在与「邻里」的私聊中发送 /web。",
+      unavailable: "网页工作台的地址暂时还不知道，请稍后再发送 /web。",
+    },
     join: {
       askCode: "请输入管理员发给您的邀请码（10 位字母和数字）：",
       bound: (label: string, role: string) => `✅ 登记成功：${label}（${role}）。`,

@@ -22,6 +22,7 @@ export type FlowId =
   | "openCases"
   | "case"
   | "deadLetters"
+  | "webSignIn"
   | "groupAlerts"
   | "classes"
   | "myClasses"
@@ -58,6 +59,8 @@ export interface DeepLinks {
   telegram(payload: string): string | undefined;
   /** The web chat opened with the payload (`<public URL>/?start=<payload>`); undefined until the HTTP server is listening. */
   web(payload: string): string | undefined;
+  /** The web console's sign-in address for a one-time token (`<public URL>/console/sign-in?token=<token>`); undefined until the HTTP server is listening. */
+  consoleSignIn(token: string): string | undefined;
 }
 
 /**
@@ -75,6 +78,10 @@ export function deepLinks(known: { webChatUrl(): string | undefined; telegramUse
     web: (payload) => {
       const url = known.webChatUrl();
       return url ? `${url}?start=${encodeURIComponent(payload)}` : undefined;
+    },
+    consoleSignIn: (token) => {
+      const url = known.webChatUrl();
+      return url ? `${url}console/sign-in?token=${encodeURIComponent(token)}` : undefined;
     },
   };
 }
