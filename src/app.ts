@@ -12,6 +12,7 @@ import { createOutboxWorker } from "./bot/notify/outbox-worker.ts";
 import { renderOutboxRow } from "./bot/notify/render.ts";
 import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
+import { createConsoleAccess } from "./bot/console/routes.ts";
 import { createMemoryLimiter, type RateLimiter } from "./bot/limits/limiter.ts";
 import { createRedisLimiter } from "./bot/limits/redis-limiter.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
@@ -255,10 +256,15 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
       );
       stops.push(() => admin.close());
     }
+    // Behind HTTPS the session cookie is Secure; on a plain-HTTP address (a local trial) a browser would drop a Secure cookie.
+    const consoleAccess = createConsoleAccess({
+      signIn: services.signIn,
+      secureCookies: config.http.publicUrl?.startsWith("https:") ?? false,
+    });
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
-      routes: [health, ...web.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])],
+      routes: [health, ...web.routes, ...consoleAccess.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])],
       logger,
     });
     stops.push(() => http.close());
