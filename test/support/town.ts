@@ -18,6 +18,7 @@ import { freshDatabase, type DATABASE_KINDS } from "./databases.ts";
 import { testLogger } from "./logs.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { WorkingTimeSettings } from "../../src/domain/time/working-time.ts";
+import type { WebSessionStore } from "../../src/domain/staff/web-sessions.ts";
 import { createMemoryLimiter } from "../../src/bot/limits/limiter.ts";
 
 /** The zone the town's dates are read in when TIME_ZONE is not set, as production loads it. */
@@ -183,11 +184,19 @@ const NO_PHOTOS: PhotoSaver = { save: async () => ({ ok: false, reason: "unavail
  * The town's services built by production's {@link createServices}: the
  * configuration's defaults unless the test sets the zone or the report rules,
  * the test's clock, its photo saver and links (test ones by default), and a
- * memory limiter behind the origin budgets, as a bot without Redis has.
+ * memory limiter behind the origin budgets, as a bot without Redis has, and
+ * console sessions in the database unless the test gives another store.
  */
 export function townServices(
   town: { db: Pick<Database, "prisma" | "sql">; grid: GridDirectory; townCode: string },
-  options: { clock?: () => Date; timeZone?: string; reports?: Partial<ReportsOptions>; photos?: PhotoSaver; links?: DeepLinks } = {},
+  options: {
+    clock?: () => Date;
+    timeZone?: string;
+    reports?: Partial<ReportsOptions>;
+    photos?: PhotoSaver;
+    links?: DeepLinks;
+    webSessionStore?: WebSessionStore;
+  } = {},
 ): TownServices {
   const config = loadConfig({});
   return createServices({
@@ -201,6 +210,7 @@ export function townServices(
     photos: options.photos ?? NO_PHOTOS,
     limiter: createMemoryLimiter(),
     links: options.links ?? TEST_LINKS,
+    webSessionStore: options.webSessionStore,
     clock: options.clock,
   });
 }

@@ -1,12 +1,14 @@
-import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash, randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createRedisWebSessionStore, type RedisWebSessionStore } from "../../../src/bot/sessions/web-session-redis.ts";
 import type { Database } from "../../../src/db/database.ts";
 import { sql } from "../../../src/db/sql.ts";
 import type { GridDirectory } from "../../../src/domain/grid/directory.ts";
 import type { StaffGrant, StaffMemberInfo } from "../../../src/domain/staff/registry.ts";
 import type { StaffWebSession } from "../../../src/generated/prisma/client.ts";
 import type { TownServices } from "../../../src/services.ts";
-import { DATABASE_KINDS } from "../../support/databases.ts";
+import { testLogger } from "../../support/logs.ts";
 import { openSampleTown, townServices } from "../../support/town.ts";
 
 const person = (id: string) => ({ channel: "telegram", userId: id, chatId: id, locale: "zh" as const });
@@ -15,19 +17,36 @@ const admin: StaffGrant = { role: "ADMIN", label: "管理员", districtCodes: []
 const MINUTE = 60_000;
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-describe.each(DATABASE_KINDS)("staff sign-in to the web console on %s", (kind) => {
+/** Where a run keeps its sessions: the database of that kind, or Redis (on PGlite for the rest). */
+const SETUPS = [
+  { kind: "pglite", sessions: "database" },
+  { kind: "postgres", sessions: "database" },
+  { kind: "pglite", sessions: "redis" },
+] as const;
+
+describe.each(SETUPS)("staff sign-in to the web console on $kind with sessions in the $sessions", ({ kind, sessions }) => {
   let db: Database;
   let grid: GridDirectory;
   let services: TownServices;
-  let now = new Date("2026-12-08T09:00:00+08:00");
+  let redisStore: RedisWebSessionStore | undefined;
+  let redis: Redis | undefined;
+  const prefix = `test:${randomUUID()}:`;
+  // Not before the real time: Redis expires session keys at absolute times.
+  let now = new Date(Math.ceil(Date.now() / 1000) * 1000 + MINUTE);
   let theAdmin: StaffMemberInfo;
 
   beforeAll(async () => {
     ({ db, grid } = await openSampleTown(kind));
-    services = townServices({ db, grid, townCode: "wujing" }, { clock: () => now });
+    if (sessions === "redis") {
+      redisStore = await createRedisWebSessionStore({ url: inject("redisUrl"), keyPrefix: prefix, logger: testLogger() });
+      redis = new Redis(inject("redisUrl"));
+    }
+    services = townServices({ db, grid, townCode: "wujing" }, { clock: () => now, webSessionStore: redisStore });
     theAdmin = await bind("admin", admin);
   });
   afterAll(async () => {
+    redis?.disconnect();
+    await redisStore?.close();
     await db.close();
   });
 
@@ -51,10 +70,22 @@ describe.each(DATABASE_KINDS)("staff sign-in to the web console on %s", (kind) =
     return result.session;
   }
 
-  const sessionRows = (staffId: string) =>
-    db.sql.query<Pick<StaffWebSession, "idHash" | "csrfToken">>(
-      sql`SELECT "idHash", "csrfToken" FROM "StaffWebSession" WHERE "staffId" = ${staffId} ORDER BY "idHash"`,
+  /** The sessions the store holds for a member, as the store keeps them (hash of the id, CSRF token). */
+  async function sessionRows(staffId: string): Promise<Pick<StaffWebSession, "idHash" | "csrfToken">[]> {
+    if (!redis) {
+      return db.sql.query<Pick<StaffWebSession, "idHash" | "csrfToken">>(
+        sql`SELECT "idHash", "csrfToken" FROM "StaffWebSession" WHERE "staffId" = ${staffId} ORDER BY "idHash"`,
+      );
+    }
+    const keys = await redis.keys(`${prefix}console:session:*`);
+    const rows = await Promise.all(
+      keys.map(async (key) => {
+        const json = JSON.parse((await redis?.get(key)) ?? "{}") as { staffId?: string; csrfToken?: string };
+        return { idHash: key.slice(`${prefix}console:session:`.length), staffId: json.staffId, csrfToken: json.csrfToken ?? "" };
+      }),
     );
+    return rows.filter((row) => row.staffId === staffId).map(({ idHash, csrfToken }) => ({ idHash, csrfToken }));
+  }
 
   it("a staff member's link is valid ten minutes, signs in once and is stored only as the token's hash", async () => {
     const member = await bind("once");
