@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createStaffRegistry, type StaffRegistry } from "../../../src/domain/staff/registry.ts";
 import { createStaffSignIn, type StaffSignIn } from "../../../src/domain/staff/sign-in.ts";
 import { databaseWebSessions } from "../../../src/domain/staff/web-session-table.ts";
@@ -166,5 +166,33 @@ describe("the web console's sign-in behind HTTPS", () => {
     const response = await fetch(`${app.httpUrl}/console/sign-in?token=${request.token}`, { redirect: "manual" });
     expect(response.status).toBe(303);
     expect(response.headers.get("set-cookie")).toMatch(/; HttpOnly; SameSite=Lax; Path=\/; Max-Age=\d+; Secure$/);
+  });
+});
+
+describe("the web console's sign-in with REDIS_URL set", () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ env: { REDIS_URL: inject("redisUrl") } });
+  }, 120_000);
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it("keeps the session in Redis, not in the database, and signing out ends it", async () => {
+    const { registry, signIn } = staffSide(app);
+    await bind(registry, "redis-user");
+    const request = await signIn.request(person("redis-user"));
+    if (request.type !== "created") throw new Error(request.type);
+    const opened = await fetch(`${app.httpUrl}/console/sign-in?token=${request.token}`, { redirect: "manual" });
+    const cookie = opened.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const answer = await fetch(`${app.httpUrl}/console/session`, { headers: { cookie } });
+    expect(answer.status).toBe(200);
+    expect(await app.db.prisma.staffWebSession.count()).toBe(0);
+
+    const { csrfToken } = (await answer.json()) as { csrfToken: string };
+    const out = await fetch(`${app.httpUrl}/console/sign-out`, { method: "POST", headers: { cookie, "x-csrf-token": csrfToken } });
+    expect(out.status).toBe(200);
+    expect((await fetch(`${app.httpUrl}/console/session`, { headers: { cookie } })).status).toBe(401);
   });
 });
