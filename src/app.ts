@@ -230,6 +230,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
         services.classes.queueReminders(undefined, config.classReminderLeadHours),
         services.compact.queueCompactReminders(),
         media.sweepUnattached(),
+        services.signIn.sweep(),
       ])
         .catch((error: unknown) => logger.warn("scheduled alerts failed; the next run tries again", { error }))
         .finally(() => {

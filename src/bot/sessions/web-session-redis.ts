@@ -100,6 +100,9 @@ export async function createRedisWebSessionStore(options: RedisWebSessionStoreOp
       return deleted;
     },
 
+    // Redis expires every session key at its forget-after time and a member's set with their last session.
+    deleteEnded: async () => 0,
+
     close: () => closeRedis(client),
   };
 }

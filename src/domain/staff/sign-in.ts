@@ -5,6 +5,8 @@ import { hashToken, randomToken, type StartedWebSession, type WebSessions } from
 /** How long a sign-in link works: long enough to open it on another device, short enough that a forwarded one soon dies. */
 export const SIGN_IN_LINK_MINUTES = 10;
 
+const KEEP_EXPIRED_LINKS_MS = 24 * 3_600_000;
+
 /** What {@link StaffSignIn.request} gives: a token for the link, or a refusal for someone who is not active staff. */
 export type SignInRequest = { type: "created"; token: string; expiresAt: Date } | { type: "notStaff" };
 
@@ -41,6 +43,12 @@ export interface StaffSignIn {
   session(sessionId: string): Promise<StaffWebSessionInfo | undefined>;
   /** Ends one session (sign-out). */
   signOut(sessionId: string): Promise<void>;
+  /**
+   * Deletes links expired for over a day (until then a late click is told
+   * "expired" rather than "invalid") and ended sessions the store still holds;
+   * the scheduler runs it. Returns how many of each.
+   */
+  sweep(): Promise<{ links: number; sessions: number }>;
 }
 
 /** Creates the sign-in of one town; `clock` is "now" (the system clock when absent). */
@@ -91,6 +99,12 @@ export function createStaffSignIn(deps: {
 
     async signOut(sessionId) {
       await webSessions.end(sessionId);
+    },
+
+    async sweep() {
+      const before = new Date(clock().getTime() - KEEP_EXPIRED_LINKS_MS);
+      const links = await prisma.staffSignInLink.deleteMany({ where: { townCode, expiresAt: { lt: before } } });
+      return { links: links.count, sessions: await webSessions.sweep() };
     },
   };
 }

@@ -36,6 +36,14 @@ export function createDatabaseWebSessionStore(db: Sql): WebSessionStore {
       const rows = await db.query<{ idHash: string }>(sql`DELETE FROM "StaffWebSession" WHERE "staffId" = ${staffId} RETURNING "idHash"`);
       return rows.length;
     },
+
+    async deleteEnded(now, policy) {
+      const idleSince = new Date(now.getTime() - policy.idleMs);
+      const rows = await db.query<{ idHash: string }>(
+        sql`DELETE FROM "StaffWebSession" WHERE "endsAt" <= ${now} OR "lastSeenAt" <= ${idleSince} RETURNING "idHash"`,
+      );
+      return rows.length;
+    },
   };
 }
 

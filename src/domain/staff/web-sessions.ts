@@ -28,6 +28,12 @@ export interface WebSessionStore {
   delete(idHash: string): Promise<void>;
   /** Removes every record of one staff member ("sign out everywhere"); returns how many there were. */
   deleteAllOf(staffId: string): Promise<number>;
+  /**
+   * Removes the records that can no longer be valid at `now` under `policy`
+   * (sessions nobody came back to are otherwise never read again); returns how
+   * many. A store that forgets records by itself at `forgetAfter` has none.
+   */
+  deleteEnded(now: Date, policy: WebSessionPolicy): Promise<number>;
 }
 
 /** How long a session lives: ended after `idleMs` without a request, and `maxMs` after sign-in however active. */
@@ -68,6 +74,8 @@ export interface WebSessions {
   resume(sessionId: string): Promise<LiveWebSession | undefined>;
   end(sessionId: string): Promise<void>;
   endAllOf(staffId: string): Promise<void>;
+  /** Deletes ended sessions the store still holds; run now and then by the scheduler. Returns how many. */
+  sweep(): Promise<number>;
 }
 
 /** Creates the session rules over a store; `clock` is "now" (the system clock when absent). */
@@ -113,6 +121,8 @@ export function createWebSessions(deps: { store: WebSessionStore; policy?: WebSe
     async endAllOf(staffId) {
       await store.deleteAllOf(staffId);
     },
+
+    sweep: () => store.deleteEnded(clock(), policy),
   };
 }
 

@@ -89,6 +89,32 @@ describe.each(SUBJECTS)("web console sessions kept in %s", (_name, open) => {
   });
 });
 
+describe("web console sessions kept in the database", () => {
+  it("are deleted by the sweep once idle too long or past their lifetime, and kept while live", async () => {
+    const subject = await databaseSubject("pglite");
+    try {
+      const policy = { idleMs: 30 * 60_000, maxMs: 12 * HOUR };
+      const now = new Date("2026-12-08T12:00:00Z");
+      const at = (ms: number): StoredWebSession => ({
+        staffId: subject.staff[0],
+        csrfToken: randomUUID(),
+        createdAt: new Date(now.getTime() - ms),
+        lastSeenAt: new Date(now.getTime() - ms),
+        endsAt: new Date(now.getTime() - ms + policy.maxMs),
+      });
+      await subject.store.write("hash-live", at(29 * 60_000), now);
+      await subject.store.write("hash-idle", at(30 * 60_000), now);
+      await subject.store.write("hash-old", { ...at(12 * HOUR), lastSeenAt: new Date(now.getTime() - 60_000) }, now);
+      expect(await subject.store.deleteEnded(now, policy)).toBe(2);
+      expect(await subject.store.read("hash-live")).toBeDefined();
+      expect(await subject.store.read("hash-idle")).toBeUndefined();
+      expect(await subject.store.read("hash-old")).toBeUndefined();
+    } finally {
+      await subject.close();
+    }
+  });
+});
+
 describe("web console sessions kept in Redis", () => {
   it("are forgotten by Redis at their forget-after time and keep their keys under the town's prefix", async () => {
     const prefix = `test:${randomUUID()}:`;

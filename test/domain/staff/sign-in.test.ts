@@ -182,4 +182,17 @@ describe.each(SETUPS)("staff sign-in to the web console on $kind with sessions i
     expect(await services.signIn.session(session.sessionId)).toBeUndefined();
     expect(await sessionRows(member.staffId)).toEqual([]);
   });
+
+  it("the sweep deletes links expired over a day ago and keeps newer links and live sessions", async () => {
+    const member = await bind("sweeper");
+    const old = await linkFor("sweeper");
+    now = new Date(now.getTime() + 24 * 60 * MINUTE + 11 * MINUTE);
+    const fresh = await linkFor("sweeper");
+    const live = await signIn("sweeper");
+    expect((await services.signIn.sweep()).links).toBeGreaterThanOrEqual(1);
+    expect(await services.signIn.redeem(old)).toEqual({ type: "invalid" });
+    expect((await services.signIn.redeem(fresh)).type).toBe("signedIn");
+    expect(await services.signIn.session(live.sessionId)).toBeDefined();
+    expect(await db.prisma.staffSignInLink.count({ where: { staffId: member.staffId } })).toBe(2);
+  });
 });
