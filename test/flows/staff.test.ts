@@ -430,4 +430,27 @@ describe("signing in to the web console with /web", () => {
     expect(shownText(replies)).toContain("此功能仅供登记的工作人员使用");
     expect(replies.some((reply) => reply.type === "link")).toBe(false);
   });
+
+  it("an admin revoking a member with /staff signs them out of the web console everywhere", async () => {
+    const admin = await bindStaff("web-revoking-admin", { role: "ADMIN", label: "网页管理员", districtCodes: [], roadCommitteeCodes: [] });
+    const clerk = await bindStaff("web-leaver", {
+      role: "DISTRICT_STAFF",
+      label: "网页离职员",
+      districtCodes: ["d2"],
+      roadCommitteeCodes: [],
+    });
+    const sessions = [];
+    for (const device of ["phone", "desk"]) {
+      const signedIn = await town.services.signIn.redeem(tokenOf(await clerk.command("web")));
+      if (signedIn.type !== "signedIn") throw new Error(`${device}: ${signedIn.type}`);
+      sessions.push(signedIn.session.sessionId);
+    }
+    for (const sessionId of sessions) expect(await town.services.signIn.session(sessionId)).toBeDefined();
+
+    const leaving = lastChoices(await admin.command("staff")).find((option) => option.label.startsWith("网页离职员"))!;
+    await admin.choose(leaving.value);
+    expect(shownText(await admin.choose("yes"))).toContain("已撤销");
+    for (const sessionId of sessions) expect(await town.services.signIn.session(sessionId)).toBeUndefined();
+    expect(shownText(await clerk.command("web"))).toContain("此功能仅供登记的工作人员使用");
+  });
 });
