@@ -13,6 +13,7 @@ import { renderOutboxRow } from "./bot/notify/render.ts";
 import type { Route } from "./bot/http/route.ts";
 import { startHttpServer } from "./bot/http/server.ts";
 import { createConsoleAccess } from "./bot/console/routes.ts";
+import { createConsole } from "./bot/console/console.ts";
 import { createMemoryLimiter, type RateLimiter } from "./bot/limits/limiter.ts";
 import { createRedisLimiter } from "./bot/limits/redis-limiter.ts";
 import { createMemoryStore } from "./bot/sessions/memory-store.ts";
@@ -265,7 +266,20 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
-      routes: [health, ...web.routes, ...consoleAccess.routes, ...(telegram ? telegram.routes : []), ...(wecomBot ? wecomBot.routes : [])],
+      routes: [
+        health,
+        ...web.routes,
+        ...createConsole({
+          access: consoleAccess,
+          services,
+          db,
+          townCode: config.town.code,
+          logger: logger.child({ component: "console" }),
+          clock: () => new Date(),
+        }),
+        ...(telegram ? telegram.routes : []),
+        ...(wecomBot ? wecomBot.routes : []),
+      ],
       logger,
     });
     stops.push(() => http.close());

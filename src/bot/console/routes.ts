@@ -3,6 +3,7 @@ import type { SignInResult, StaffSignIn } from "../../domain/staff/sign-in.ts";
 import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
 import type { HttpRequest, HttpResponse, Route } from "../http/route.ts";
 import { jsonError } from "../http/server.ts";
+import { cookieValue } from "./cookies.ts";
 
 /** The cookie that carries a console session's id (never stored as such: the store keeps its hash). */
 export const SESSION_COOKIE = "linli_console";
@@ -167,14 +168,6 @@ function page(status: number, zh: string, en: string, headers: Record<string, st
       "</body></html>",
     ].join("\n"),
   };
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(";") ?? []) {
-    const at = part.indexOf("=");
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim() || undefined;
-  }
-  return undefined;
 }
 
 function csrfTokenOf(request: HttpRequest): string | undefined {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import type { Locale } from "../../flows/kit/messages.ts";
 import type { Logger } from "../../log.ts";
-import type { HttpRequest, HttpResponse, Route } from "./route.ts";
+import type { EventStream, HttpRequest, HttpResponse, Route } from "./route.ts";
 
 /**
  * A route as the server mounts it. Most endpoints take small JSON and live with
@@ -65,6 +65,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How long `close()` waits for requests in flight before closing their sockets. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+/** How often an open event stream sends a comment line, below the idle timeouts of common proxies. */
+const EVENT_STREAM_HEARTBEAT_MS = 25_000;
 
 /** Sent with every response, including errors, so no page of ours can be framed or sniffed. */
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -200,6 +202,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   function send(req: IncomingMessage, res: ServerResponse, response: HttpResponse, started: number): void {
     if (res.headersSent || res.destroyed) return;
+    if (response.events) return openEventStream(res, response, response.events);
     const body = response.body ?? "";
     const headers: Record<string, string> = { ...SECURITY_HEADERS, ...response.headers };
     // During shutdown a keep-alive client must not reuse this socket; and a body we
@@ -214,6 +217,34 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       status: response.status,
       ms: Math.round(performance.now() - started),
     });
+  }
+
+  /** Streams stay open until their client leaves; `close()` ends them first so shutdown is not held by the grace period. */
+  const openStreams = new Set<AbortController>();
+  function openEventStream(res: ServerResponse, response: HttpResponse, events: EventStream): void {
+    res.writeHead(response.status, {
+      ...SECURITY_HEADERS,
+      ...response.headers,
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-store",
+      // Reverse proxies that buffer responses would hold events back until the buffer fills.
+      "X-Accel-Buffering": "no",
+    });
+    const closed = new AbortController();
+    openStreams.add(closed);
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), EVENT_STREAM_HEARTBEAT_MS);
+    heartbeat.unref();
+    closed.signal.addEventListener("abort", () => {
+      clearInterval(heartbeat);
+      openStreams.delete(closed);
+      res.end();
+    });
+    res.once("close", () => closed.abort());
+    // Data is one line by contract; a newline inside would split the event, so it cannot get through.
+    events.start(({ event, data }) => {
+      if (!closed.signal.aborted) res.write(`event: ${event}\ndata: ${data.replace(/[\r\n]+/g, " ")}\n\n`);
+    }, closed.signal);
+    if (closing) closed.abort();
   }
 
   // A protocol error (bad request line, oversized headers, timeout) is answered by
@@ -264,6 +295,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         closing = true;
+        for (const stream of openStreams) stream.abort();
         const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         force.unref();
         server.close((error) => {
