@@ -230,6 +230,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       // Reverse proxies that buffer responses would hold events back until the buffer fills.
       "X-Accel-Buffering": "no",
     });
+    // Node holds the head back until the first write; the client should know at once that the stream is open.
+    res.flushHeaders();
     const closed = new AbortController();
     openStreams.add(closed);
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), EVENT_STREAM_HEARTBEAT_MS);

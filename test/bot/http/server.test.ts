@@ -255,3 +255,52 @@ describe("the HTTP server", () => {
     }
   });
 });
+
+describe("server-sent event responses", () => {
+  it("a stream sends its events as they come, with the security headers, and learns when the client leaves", async () => {
+    let left: Promise<void> | undefined;
+    const ticker: Route = {
+      method: "GET",
+      path: "/events",
+      handle: async () => ({
+        status: 200,
+        events: {
+          start(send, closed) {
+            send({ event: "case", data: '{"n":1}' });
+            const timer = setTimeout(() => send({ event: "case", data: "two\nlines" }), 20);
+            left = new Promise((resolve) => closed.addEventListener("abort", () => (clearTimeout(timer), resolve())));
+          },
+        },
+      }),
+    };
+    const running = await start([ticker]);
+    const controller = new AbortController();
+    const response = await fetch(`${running.url}/events`, { signal: controller.signal });
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("content-length")).toBeNull();
+    const reader = response.body!.getReader();
+    let received = "";
+    while (!received.includes("two lines")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += new TextDecoder().decode(value);
+    }
+    // A newline inside the data would end the event early; it arrives flattened to one line.
+    expect(received).toBe('event: case\ndata: {"n":1}\n\nevent: case\ndata: two lines\n\n');
+    controller.abort();
+    await expect(left).resolves.toBeUndefined();
+  });
+
+  it("closing the server ends open streams at once instead of waiting out the grace period", async () => {
+    const stream: Route = { method: "GET", path: "/events", handle: async () => ({ status: 200, events: { start() {} } }) };
+    const running = await start([stream]);
+    const response = await fetch(`${running.url}/events`);
+    const ended = response.text();
+    const began = performance.now();
+    await running.close();
+    server = undefined;
+    await expect(ended).resolves.toBe("");
+    expect(performance.now() - began).toBeLessThan(2_000);
+  });
+});
