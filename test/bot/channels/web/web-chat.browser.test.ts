@@ -4,7 +4,8 @@ import { createMemoryStore } from "../../../../src/bot/sessions/memory-store.ts"
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from "playwright-core";
+import type { Browser, BrowserContext, Page, Route } from "playwright-core";
+import { launchChromium, openWatchedPage, saveScreenshot } from "../../../support/browser.ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWebChannel } from "../../../../src/bot/channels/web/channel.ts";
 import { startHttpServer, type RunningHttpServer } from "../../../../src/bot/http/server.ts";
@@ -19,20 +20,9 @@ import { TINY_PNG, TINY_TEXT_FILE } from "../../../support/town.ts";
 import { openMediaFixture, type MediaFixture } from "../../../support/media-fixture.ts";
 import { TEST_PAGE_TOWN } from "../../../support/web-server.ts";
 
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -43,17 +33,12 @@ async function openChat(
   url: string,
   options: { locale: string; geolocation?: "granted" | "denied"; beforeOpening?: (context: BrowserContext, page: Page) => Promise<void> },
 ): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
-  const context = await browser.newContext({
+  const { context, page, violations } = await openWatchedPage(browser, {
     locale: options.locale,
     viewport: { width: 420, height: 860 },
-    ...(options.geolocation === "granted" ? { permissions: ["geolocation"], geolocation: { latitude: 31.02, longitude: 121.47 } } : {}),
+    contextOptions:
+      options.geolocation === "granted" ? { permissions: ["geolocation"], geolocation: { latitude: 31.02, longitude: 121.47 } } : {},
   });
-  const page = await context.newPage();
-  const violations: string[] = [];
-  page.on("console", (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-  });
-  page.on("pageerror", (error) => violations.push(error.message));
   await options.beforeOpening?.(context, page);
   await page.goto(url);
   return { context, page, violations };
@@ -113,7 +98,7 @@ describe("the web chat page against the real Linli", () => {
         await expect(page.locator("#log .msg.user").last().textContent()).resolves.toBe(`你说：${label}`);
       }
 
-      await page.screenshot({ path: "/tmp/webchat.png", fullPage: true });
+      await saveScreenshot(page, "web-chat-district-answer");
 
       const before = await botMessages(page).count();
       await page.getByRole("textbox", { name: "输入消息" }).fill("<b>x</b>");

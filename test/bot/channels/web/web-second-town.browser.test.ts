@@ -2,21 +2,12 @@ import { testLogger } from "../../../support/logs.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium, openWatchedPage } from "../../../support/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLinli } from "../../../../src/app.ts";
 import { loadConfig } from "../../../../src/config.ts";
 import { sampleTownWords, SECOND_TOWN_FILE } from "../../../support/town.ts";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 describe("the web chat page of a town other than the sample town", () => {
   let app: { httpUrl: string; stop(): Promise<void> };
@@ -29,7 +20,7 @@ describe("the web chat page of a town other than the sample town", () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "linli-second-town-"));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "silent", TOWN_CODE: "qinghe", TOWN_DATA_FILE: SECOND_TOWN_FILE });
     app = await startLinli({ ...config, http: { ...config.http, host: "127.0.0.1", port: 0 } }, { logger: testLogger() });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -51,14 +42,8 @@ describe("the web chat page of a town other than the sample town", () => {
   ])(
     "shows a $locale reader this town's name in its header and input hint, under the strict policy",
     async ({ locale, subtitle, placeholder }) => {
-      const context = await browser.newContext({ locale });
+      const { context, page, violations } = await openWatchedPage(browser, { locale });
       try {
-        const page = await context.newPage();
-        const violations: string[] = [];
-        page.on("console", (message) => {
-          if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-        });
-        page.on("pageerror", (error) => violations.push(error.message));
         await page.goto(`${app.httpUrl}/`);
         await expect(page.locator(".subtitle").textContent()).resolves.toBe(subtitle);
         await expect(page.locator("#input").getAttribute("placeholder")).resolves.toBe(placeholder);
