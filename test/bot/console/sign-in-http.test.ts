@@ -1,31 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createStaffRegistry, type StaffRegistry } from "../../../src/domain/staff/registry.ts";
-import { createStaffSignIn, type StaffSignIn } from "../../../src/domain/staff/sign-in.ts";
-import { databaseWebSessions } from "../../../src/domain/staff/web-session-table.ts";
+import type { StaffRegistry } from "../../../src/domain/staff/registry.ts";
+import type { StaffSignIn } from "../../../src/domain/staff/sign-in.ts";
 import { startTestApp, type TestApp } from "../../support/app.ts";
+import { bindStaff, chatPerson, signInLink, staffSide } from "../../support/console.ts";
 
-const person = (id: string) => ({ channel: "telegram", userId: id, chatId: id, locale: "zh" as const });
+const person = chatPerson;
 const MINUTE = 60_000;
-
-/** Staff and their sign-in links made on the app's database, as /web in a chat makes them. */
-function staffSide(app: TestApp, clock: () => Date = () => new Date()): { registry: StaffRegistry; signIn: StaffSignIn } {
-  const webSessions = databaseWebSessions(app.db.sql);
-  const registry = createStaffRegistry({ prisma: app.db.prisma, sql: app.db.sql, townCode: "wujing", webSessions });
-  return { registry, signIn: createStaffSignIn({ prisma: app.db.prisma, townCode: "wujing", registry, webSessions, clock }) };
-}
-
-async function bind(registry: StaffRegistry, id: string, role: "ADMIN" | "DISTRICT_STAFF" = "DISTRICT_STAFF") {
-  const invite = await registry.invite("bootstrap", {
-    role,
-    label: `${id} 工作人员`,
-    districtCodes: role === "ADMIN" ? [] : ["d2"],
-    roadCommitteeCodes: [],
-  });
-  if (invite.type !== "created") throw new Error(invite.type);
-  const bound = await registry.redeem(invite.code, person(id));
-  if (bound.type !== "bound") throw new Error(bound.type);
-  return bound.staff;
-}
+const bind = (registry: StaffRegistry, id: string, role: "ADMIN" | "DISTRICT_STAFF" = "DISTRICT_STAFF") =>
+  bindStaff(registry, id, { role });
 
 describe("the web console's sign-in over HTTP", () => {
   let app: TestApp;
@@ -41,11 +23,7 @@ describe("the web console's sign-in over HTTP", () => {
     await app.stop();
   });
 
-  async function linkFor(id: string, side: StaffSignIn = signIn): Promise<string> {
-    const request = await side.request(person(id));
-    if (request.type !== "created") throw new Error(request.type);
-    return `${app.httpUrl}/console/sign-in?token=${request.token}`;
-  }
+  const linkFor = (id: string, side: StaffSignIn = signIn) => signInLink(app, side, id);
 
   /** Opens a link as a browser would, without following the redirect; the session cookie's value when one is set. */
   async function open(link: string) {
