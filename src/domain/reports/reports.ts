@@ -133,6 +133,8 @@ export interface StaffCaseView extends OpenCaseLine {
     actorLabel: string | null;
     /** A re-route's committees: where the case was handled before (null: nowhere) and where it went; null for other entries. */
     reroute: { from: ReportRoute | null; to: ReportRoute } | null;
+    /** The media id of the photo that came with the entry (a resolution's evidence), if any. */
+    photoId: string | null;
   }[];
 }
 
