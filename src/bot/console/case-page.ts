@@ -399,7 +399,7 @@ function casePage(view: StaffCaseView, parts: PageParts): Html {
           </ul>`}
     </section>
     ${actionForms(view, parts)}
-    <section class="panel" aria-labelledby="timeline">
+    <section class="panel timeline" aria-labelledby="timeline">
       <h2 id="timeline">${text.timeline}</h2>
       <div class="table-wrap">
         <table>
@@ -421,8 +421,9 @@ function casePage(view: StaffCaseView, parts: PageParts): Html {
                     ${entry.reroute && html`<br />${text.movedFromTo(routeName(entry.reroute.from), routeName(entry.reroute.to))}`}
                   </td>
                   <td>${entry.actorLabel ?? t.report.timelineBy[entry.by]}</td>
-                  <td class="note">
-                    ${entry.type === "RATED" ? text.stars(Number(entry.note)) : entry.note}
+                  <td>
+                    ${entry.note !== null &&
+                    html`<span class="note">${entry.type === "RATED" ? text.stars(Number(entry.note)) : entry.note}</span>`}
                     ${entry.photoId && html`<br /><a href="case/photo?ref=${ref}&amp;id=${entry.photoId}">${text.resolutionPhoto}</a>`}
                   </td>
                 </tr>`,
