@@ -84,6 +84,7 @@ const words = catalog(
     noteInvalid: "请填写 5–1000 字的说明。",
     photoRefused: "照片未能保存：只接受不超过大小上限的 JPEG、PNG、WebP 或 GIF 图片。案件没有改动。",
     unknownAction: "无法识别这个操作，案件没有改动。",
+    wrongState: "案件当前的状态不能进行这个操作（可能已有同事处理过），案件没有改动。下面是最新状态。",
     changed: "这个案件刚刚有了变化。",
     reload: "重新载入",
   },
@@ -148,6 +149,8 @@ const words = catalog(
     photoRefused:
       "The photo was not kept: only JPEG, PNG, WebP or GIF images within the size limit are accepted. The case was not changed.",
     unknownAction: "That action is not known; the case was not changed.",
+    wrongState:
+      "The case's status does not allow that (a colleague may have acted on it first); nothing was changed. Its current state is shown below.",
     changed: "This case has just changed.",
     reload: "Reload",
   },
@@ -306,10 +309,11 @@ function noticeOf(request: HttpRequest, t: Catalog, locale: Locale, reference: s
       ? text.photoRefused
       : refused === "noteRequired"
         ? text.noteInvalid
-        : refused === "badTransition" || refused === "conflict" || refused === "unknownTarget"
-          ? // The chat's wording; a stale page's status is the likely cause, so the reload shows the current one.
-            (refusalText(refused === "badTransition" ? { type: "conflict" } : { type: refused }, reference, t) ?? text.unknownAction)
-          : text.unknownAction;
+        : refused === "badTransition"
+          ? text.wrongState
+          : refused === "conflict" || refused === "unknownTarget"
+            ? (refusalText({ type: refused }, reference, t) ?? text.unknownAction)
+            : text.unknownAction;
   return html`<p class="error" role="alert">${message}</p>`;
 }
 

@@ -183,6 +183,7 @@ describe("the console's case page, actions and live updates over HTTP", () => {
     const clerk = await signIn("rc1-clerk");
     const early = await post(clerk, reference, { action: "resolve", note: "已处理完毕", csrf: clerk.csrf });
     expect(early.headers.get("location")).toBe(`case?ref=${reference}&refused=badTransition`);
+    expect(await (await page(clerk, `ref=${reference}&refused=badTransition&lang=en`)).text()).toContain("does not allow that");
     const noNote = await post(clerk, reference, { action: "reject", reason: "INVALID", note: "", csrf: clerk.csrf });
     expect(noNote.headers.get("location")).toBe(`case?ref=${reference}&refused=noteRequired`);
     expect(await statusOf(reference)).toBe("SUBMITTED");
