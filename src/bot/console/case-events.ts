@@ -1,6 +1,6 @@
 import { sql } from "../../db/sql.ts";
 import type { ReportStatus } from "../../generated/prisma/client.ts";
-import { coversCase, type CaseArea, type StaffMemberInfo } from "../../domain/staff/registry.ts";
+import { coversCase, type CaseArea } from "../../domain/staff/registry.ts";
 import type { Route, ServerSentEvent } from "../http/route.ts";
 import { staffPage, type ConsoleContext } from "./console.ts";
 
@@ -26,7 +26,7 @@ type ChangeRow = {
 };
 
 interface Subscriber {
-  staff: StaffMemberInfo;
+  staffId: string;
   send(event: ServerSentEvent): void;
 }
 
@@ -41,6 +41,7 @@ interface Subscriber {
  */
 export function caseEventRoutes(context: ConsoleContext): Route[] {
   const { db, townCode, logger } = context;
+  const staff = context.services.staff;
   const subscribers = new Set<Subscriber>();
   const seen = new Map<string, number>();
   let since: Date | undefined;
@@ -67,19 +68,26 @@ export function caseEventRoutes(context: ConsoleContext): Route[] {
         sql`SELECT MAX(e."createdAt") AS "at" FROM "ReportEvent" e JOIN "Report" r ON r."id" = e."reportId" WHERE r."townCode" = ${townCode}`,
       );
       since = newest?.at ?? new Date(0);
+      // What the window already holds happened before anyone listened: nobody is told of it.
+      for (const row of await readChanges(new Date(since.getTime() - OVERLAP_MS))) seen.set(row.id, row.createdAt.getTime());
       return;
     }
     const rows = await readChanges(new Date(since.getTime() - OVERLAP_MS));
-    for (const row of rows) {
-      if (seen.has(row.id)) continue;
-      seen.set(row.id, row.createdAt.getTime());
-      if (row.createdAt.getTime() <= since.getTime() - OVERLAP_MS) continue;
-      const area: CaseArea = {
-        districtCodes: [...new Set([row.districtCode, row.routedDistrictCode].filter((code): code is string => code !== null))],
-        roadCommitteeCode: row.routedRoadCommitteeCode,
-      };
-      const event = { event: "case", data: JSON.stringify({ reference: row.reference, status: row.status }) };
-      for (const subscriber of subscribers) if (coversCase(subscriber.staff, area)) subscriber.send(event);
+    const fresh = rows.filter((row) => !seen.has(row.id));
+    for (const row of fresh) seen.set(row.id, row.createdAt.getTime());
+    if (fresh.length > 0) {
+      // The grant as it is now, not as it was at sign-in: a member revoked or moved meanwhile hears only of what they cover today.
+      const listening = await Promise.all(
+        [...subscribers].map(async (subscriber) => ({ subscriber, grant: await staff.findById(subscriber.staffId) })),
+      );
+      for (const row of fresh) {
+        const area: CaseArea = {
+          districtCodes: [...new Set([row.districtCode, row.routedDistrictCode].filter((code): code is string => code !== null))],
+          roadCommitteeCode: row.routedRoadCommitteeCode,
+        };
+        const event = { event: "case", data: JSON.stringify({ reference: row.reference, status: row.status }) };
+        for (const { subscriber, grant } of listening) if (grant && coversCase(grant, area)) subscriber.send(event);
+      }
     }
     const newest = rows.at(-1)?.createdAt;
     if (newest && newest > since) since = newest;
@@ -122,7 +130,7 @@ export function caseEventRoutes(context: ConsoleContext): Route[] {
     status: 200,
     events: {
       start(send, closed) {
-        subscribe({ staff: signedIn.staff, send }, closed);
+        subscribe({ staffId: signedIn.staff.staffId, send }, closed);
       },
     },
   }));

@@ -208,6 +208,7 @@ describe("the console's case page, actions and live updates over HTTP", () => {
   });
 
   it("streams a change made by another member through chat, and never a case outside the member's area", async () => {
+    const untouched = await fileOnRc1();
     const watched = await fileOnRc1();
     const clerk = await signIn("rc1-clerk");
     expect((await fetch(`${app.httpUrl}/console/events`)).status).toBe(401);
@@ -248,5 +249,7 @@ describe("the console's case page, actions and live updates over HTTP", () => {
     controller.abort();
     expect(received).toContain("event: case");
     expect(received).not.toContain(elsewhere.reference);
+    // Filed before the stream opened and not changed since: nothing to tell.
+    expect(received).not.toContain(`"${untouched}"`);
   }, 30_000);
 });
