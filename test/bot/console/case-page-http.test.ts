@@ -165,6 +165,13 @@ describe("the console's case page, actions and live updates over HTTP", () => {
     const told = await app.db.prisma.outboxMessage.findMany({ where: { kind: "report.status", chatId: `reporter-${reporters}` } });
     expect(told.map((row) => (row.payload as { status: string }).status)).toEqual(["ACKNOWLEDGED", "RESOLVED"]);
 
+    const reporter = { channel: "telegram", userId: `reporter-${reporters}`, chatId: `reporter-${reporters}`, locale: "zh" as const };
+    expect(await services.reports.recordFeedback(reference, reporter, { rating: 4 })).toMatchObject({ type: "recorded" });
+    const rated = await (await page(clerk, `ref=${reference}&lang=en`)).text();
+    expect(rated).toContain("Resident&#39;s rating");
+    expect(rated).toContain("4 of 5 stars");
+    expect(rated).toContain("Photo of the work");
+
     const photoPath = `/console/case/photo?ref=${reference}&id=${event.photoId}`;
     const photo = await fetch(`${app.httpUrl}${photoPath}`, { headers: { cookie: clerk.cookie } });
     expect(photo.status).toBe(200);
