@@ -274,6 +274,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
           services,
           db,
           townCode: config.town.code,
+          media,
           logger: logger.child({ component: "console" }),
           clock: () => new Date(),
         }),

@@ -4,7 +4,10 @@ import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
 import type { Logger } from "../../log.ts";
 import type { TownServices } from "../../services.ts";
 import type { HttpRequest, HttpResponse, Route } from "../http/route.ts";
+import type { MediaStore } from "../media/store.ts";
 import { createConsoleAssets } from "./assets.ts";
+import { caseEventRoutes } from "./case-events.ts";
+import { caseRoutes } from "./case-page.ts";
 import { html } from "./html.ts";
 import { catalog, requestLocale } from "./i18n.ts";
 import { createPageShell, type PageShell } from "./layout.ts";
@@ -17,6 +20,8 @@ export interface ConsoleContext {
   db: Pick<Database, "prisma" | "sql">;
   townCode: string;
   shell: PageShell;
+  /** Report photos: the case page shows a case's photos to the staff covering it and keeps resolution photos. */
+  media: MediaStore;
   logger: Logger;
   /** "Now" for every page (the system clock unless a test sets one). */
   clock: () => Date;
@@ -89,6 +94,5 @@ export function createConsole(deps: Omit<ConsoleContext, "shell">): Route[] {
       return { status: 303, headers: { Location: "console/cases", "Cache-Control": "no-store" } };
     },
   };
-  void context;
-  return [home, ...deps.access.routes, ...assets.routes];
+  return [home, ...deps.access.routes, ...assets.routes, ...caseRoutes(context), ...caseEventRoutes(context)];
 }

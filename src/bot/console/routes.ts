@@ -4,6 +4,7 @@ import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
 import type { HttpRequest, HttpResponse, Route } from "../http/route.ts";
 import { jsonError } from "../http/server.ts";
 import { cookieValue } from "./cookies.ts";
+import { readForm } from "./form.ts";
 
 /** The cookie that carries a console session's id (never stored as such: the store keeps its hash). */
 export const SESSION_COOKIE = "linli_console";
@@ -173,10 +174,8 @@ function page(status: number, zh: string, en: string, headers: Record<string, st
 function csrfTokenOf(request: HttpRequest): string | undefined {
   const header = request.headers[CSRF_HEADER];
   if (header) return header;
-  if (request.headers["content-type"]?.startsWith("application/x-www-form-urlencoded")) {
-    return new URLSearchParams(request.body.toString("utf8")).get(CSRF_FIELD) ?? undefined;
-  }
-  return undefined;
+  // A plain form sends it as a field, urlencoded or (a form with a file) multipart.
+  return readForm(request).fields.get(CSRF_FIELD);
 }
 
 /** Compares digests, which have equal lengths, so neither the token nor its length leaks through timing. */

@@ -1,4 +1,4 @@
-import { sql, type Sql } from "../../db/sql.ts";
+import { sql, type Sql, type Statement } from "../../db/sql.ts";
 import type {
   AlertDestination,
   District,
@@ -152,6 +152,30 @@ export type StaffAlertReport = Report & {
   routedDistrict: District | null;
   photos: Pick<ReportPhoto, "mediaId">[];
 };
+
+/**
+ * A stored report loaded whole with what its staff alert shows (see
+ * {@link StaffAlertReport}). The related rows have no timestamps, so reading
+ * them as JSON keeps every column's type.
+ */
+export const staffAlertReport = (id: string): Statement => sql`
+  SELECT r.*, to_jsonb(c) AS "category",
+    CASE WHEN rd."id" IS NULL THEN NULL ELSE to_jsonb(rd) END AS "road",
+    CASE WHEN n."id" IS NULL THEN NULL ELSE to_jsonb(n) END AS "neighbourhood",
+    CASE WHEN d."id" IS NULL THEN NULL ELSE to_jsonb(d) END AS "district",
+    CASE WHEN m."id" IS NULL THEN NULL ELSE to_jsonb(m) END AS "merchant",
+    CASE WHEN rc."id" IS NULL THEN NULL ELSE to_jsonb(rc) END AS "routedRoadCommittee",
+    CASE WHEN rdd."id" IS NULL THEN NULL ELSE to_jsonb(rdd) END AS "routedDistrict",
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('mediaId', p."mediaId") ORDER BY p."position") FROM "ReportPhoto" p WHERE p."reportId" = r."id"),
+      '[]'::jsonb) AS "photos"
+  FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
+    LEFT JOIN "Road" rd ON rd."id" = r."roadId"
+    LEFT JOIN "Neighbourhood" n ON n."id" = r."neighbourhoodId"
+    LEFT JOIN "District" d ON d."id" = r."districtId"
+    LEFT JOIN "Merchant" m ON m."id" = r."merchantId"
+    LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"
+    LEFT JOIN "District" rdd ON rdd."id" = r."routedDistrictId"
+  WHERE r."id" = ${id}`;
 
 /** The scope of a stored report: the districts of its place and route, its road committee, its category. */
 export function alertScopeOf(report: StaffAlertReport): AlertScope {

@@ -6,10 +6,21 @@ import { blockChatUser } from "../chat-users.ts";
 import type { GridIndex } from "../grid/index.ts";
 import { storedText } from "../grid/text.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
+import { queueOutbox } from "../outbox/queue.ts";
 import { queueAlertUpdates } from "./alert-updates.ts";
+import {
+  alertScopeOf,
+  destinationsFor,
+  localeOf,
+  shopStandingOf,
+  staffAlertOf,
+  staffAlertReport,
+  type StaffAlertReport,
+} from "./alerts.ts";
 import { DAY, OPEN_STATUSES, type ReportsContext } from "./context.ts";
 import type { Followers } from "./followers.ts";
 import { queueMerchantStatusNotices } from "./merchant-answers.ts";
+import { storedRouteOf } from "./place.ts";
 import type { RejectReasonName, StaffActionResult, StaffActor, StaffReportActions } from "./reports.ts";
 import type { FeedbackResult, ReportRoute, ReportsService } from "./service.ts";
 
@@ -36,14 +47,19 @@ function eventInsert(event: {
   toStatus?: ReportStatus;
   note?: string | null;
   photoId?: string | null;
+  /** REROUTED only: where the case was handled before and where it goes. */
+  fromRoute?: ReportRoute | null;
+  toRoute?: ReportRoute;
   actorKind: "STAFF" | "RESIDENT";
   actorId: string;
   actorLabel?: string;
   createdAt: Date;
 }): Statement {
-  return sql`INSERT INTO "ReportEvent" ("id", "reportId", "type", "fromStatus", "toStatus", "note", "photoId", "actorKind", "actorId", "actorLabel", "createdAt")
+  const json = (route: ReportRoute | null | undefined) => (route ? JSON.stringify(route) : null);
+  return sql`INSERT INTO "ReportEvent" ("id", "reportId", "type", "fromStatus", "toStatus", "note", "photoId", "fromRoute", "toRoute", "actorKind", "actorId", "actorLabel", "createdAt")
     VALUES (${event.id}, ${event.reportId}, ${event.type}::"ReportEventType", ${event.fromStatus ?? null}::"ReportStatus", ${event.toStatus ?? null}::"ReportStatus",
-      ${event.note ?? null}, ${event.photoId ?? null}, ${event.actorKind}::"ActorKind", ${event.actorId}, ${event.actorLabel ?? null}, ${event.createdAt})`;
+      ${event.note ?? null}, ${event.photoId ?? null}, ${json(event.fromRoute)}::jsonb, ${json(event.toRoute)}::jsonb,
+      ${event.actorKind}::"ActorKind", ${event.actorId}, ${event.actorLabel ?? null}, ${event.createdAt})`;
 }
 
 /**
@@ -72,6 +88,39 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
                  (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ${route.kind === "districtCommittee" ? route.code : null}) AS "routedDistrictId"`,
     );
     return ids!.routedRoadCommitteeId === null && ids!.routedDistrictId === null ? null : ids!;
+  };
+
+  const alertReport = async (tx: Sql, id: string): Promise<StaffAlertReport> =>
+    (await tx.query<StaffAlertReport>(staffAlertReport(id)))[0]!;
+
+  /**
+   * A re-routed case's new alert for every handling group of its new area that
+   * was never alerted about it (groups that were keep their alert, which their
+   * buttons act on), queued in the re-route's transaction as alerts of new
+   * reports are.
+   */
+  const queueNewAreaAlerts = async (tx: Sql, report: StaffAlertReport, eventId: string, now: Date) => {
+    const alerted = await tx.query<{ channel: string; chatId: string }>(
+      sql`SELECT DISTINCT "channel", "chatId" FROM "OutboxMessage" WHERE "reportId" = ${report.id} AND "kind" = 'alert.new'`,
+    );
+    const known = new Set(alerted.map((row) => `${row.channel}\u0000${row.chatId}`));
+    const destinations = (await destinationsFor(tx, townCode, alertScopeOf(report), "handling")).filter(
+      (destination) => !known.has(`${destination.channel}\u0000${destination.address}`),
+    );
+    if (destinations.length === 0) return;
+    const shopStanding = await shopStandingOf(tx, townCode, report.merchantId, now);
+    await queueOutbox(
+      tx,
+      destinations.map((destination) => ({
+        dedupeKey: `${eventId}:alert:${destination.id}`,
+        kind: "alert.new",
+        reportId: report.id,
+        channel: destination.channel,
+        chatId: destination.address,
+        payload: staffAlertOf(report, localeOf(destination), shopStanding),
+      })),
+      now,
+    );
   };
 
   /**
@@ -228,6 +277,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
         if (!OPEN_STATUSES.includes(report.status)) return { type: "badTransition", from: report.status, to: report.status };
         const ids = await routeIds(tx, route);
         if (!ids) return { type: "unknownTarget" };
+        const before = await alertReport(tx, report.id);
         const now = clock();
         // Conditional on the status read, like a status change: a case closed meanwhile is not re-routed.
         const moved = await tx.query(
@@ -242,6 +292,8 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
             reportId: report.id,
             type: "REROUTED",
             note,
+            fromRoute: storedRouteOf(before),
+            toRoute: route,
             actorKind: "STAFF",
             actorId: actor.staffId,
             actorLabel: actor.label,
@@ -256,6 +308,7 @@ export function lifecycleOf(ctx: ReportsContext, followers: Followers) {
           route,
           reopened: false,
         });
+        await queueNewAreaAlerts(tx, await alertReport(tx, report.id), eventId, now);
         return { type: "ok", reference: report.reference, status: report.status };
       });
     },

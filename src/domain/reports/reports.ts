@@ -69,7 +69,12 @@ export interface StaffReportActions {
     note: string,
     duplicateOfReference?: string,
   ): Promise<StaffActionResult>;
-  /** Hands an open case to another committee; the case keeps its timeline. */
+  /**
+   * Hands an open case to another committee; the case keeps its timeline, whose
+   * entry names the route it left and the one it took. The residents are told,
+   * and the handling groups of the new area that were never alerted about the
+   * case get its alert (groups alerted before keep theirs).
+   */
   reroute(
     reference: string,
     actor: StaffActor,
@@ -126,6 +131,10 @@ export interface StaffCaseView extends OpenCaseLine {
     note: string | null;
     by: "resident" | "staff" | "merchant" | "system";
     actorLabel: string | null;
+    /** A re-route's committees: where the case was handled before (null: nowhere) and where it went; null for other entries. */
+    reroute: { from: ReportRoute | null; to: ReportRoute } | null;
+    /** The media id of the photo that came with the entry (a resolution's evidence), if any. */
+    photoId: string | null;
   }[];
 }
 

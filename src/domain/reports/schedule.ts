@@ -5,7 +5,15 @@ import type { Bilingual } from "../grid/index.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
 import { compactStandingOf, type CompactStanding } from "../compact/standing.ts";
 import { queueOutbox } from "../outbox/queue.ts";
-import { alertScopeOf, destinationsFor, localeOf, staffAlertOf, type StaffAlertPayload, type StaffAlertReport } from "./alerts.ts";
+import {
+  alertScopeOf,
+  destinationsFor,
+  localeOf,
+  staffAlertOf,
+  staffAlertReport,
+  type StaffAlertPayload,
+  type StaffAlertReport,
+} from "./alerts.ts";
 
 /*
  * The alert scheduler: what happens to a case because time passed rather than
@@ -114,30 +122,6 @@ const OPEN_STATUSES: ReportStatus[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS
 type CategoryLimits = Pick<ReportCategory, "id" | "escalateAfterMinutes" | "deadlineWorkingDays">;
 /** A case found due, with the shop it names, whose standing is looked up once per batch. */
 type DueReport = Pick<Report, "id" | "merchantId">;
-
-/**
- * A stored report loaded whole with what its staff alert shows (see
- * {@link StaffAlertReport}). The related rows have no timestamps, so reading
- * them as JSON keeps every column's type.
- */
-const staffAlertReport = (id: string) => sql`
-  SELECT r.*, to_jsonb(c) AS "category",
-    CASE WHEN rd."id" IS NULL THEN NULL ELSE to_jsonb(rd) END AS "road",
-    CASE WHEN n."id" IS NULL THEN NULL ELSE to_jsonb(n) END AS "neighbourhood",
-    CASE WHEN d."id" IS NULL THEN NULL ELSE to_jsonb(d) END AS "district",
-    CASE WHEN m."id" IS NULL THEN NULL ELSE to_jsonb(m) END AS "merchant",
-    CASE WHEN rc."id" IS NULL THEN NULL ELSE to_jsonb(rc) END AS "routedRoadCommittee",
-    CASE WHEN rdd."id" IS NULL THEN NULL ELSE to_jsonb(rdd) END AS "routedDistrict",
-    COALESCE((SELECT jsonb_agg(jsonb_build_object('mediaId', p."mediaId") ORDER BY p."position") FROM "ReportPhoto" p WHERE p."reportId" = r."id"),
-      '[]'::jsonb) AS "photos"
-  FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
-    LEFT JOIN "Road" rd ON rd."id" = r."roadId"
-    LEFT JOIN "Neighbourhood" n ON n."id" = r."neighbourhoodId"
-    LEFT JOIN "District" d ON d."id" = r."districtId"
-    LEFT JOIN "Merchant" m ON m."id" = r."merchantId"
-    LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"
-    LEFT JOIN "District" rdd ON rdd."id" = r."routedDistrictId"
-  WHERE r."id" = ${id}`;
 
 /** `column IN (values)`, false for no values (as Prisma reads `in: []`). */
 const isIn = (column: Statement, values: readonly string[]): Statement =>

@@ -70,8 +70,14 @@ const loadedReports = (where: Statement, order: Statement = empty) =>
 
 /** A report's timeline, oldest first. */
 const timelineOf = (db: Sql, reportId: string) =>
-  db.query<Pick<ReportEvent, "createdAt" | "type" | "toStatus" | "note" | "actorKind" | "actorLabel">>(
-    sql`SELECT "createdAt", "type", "toStatus", "note", "actorKind", "actorLabel" FROM "ReportEvent" WHERE "reportId" = ${reportId} ORDER BY "createdAt"`,
+  db.query<
+    Pick<ReportEvent, "createdAt" | "type" | "toStatus" | "note" | "photoId" | "actorKind" | "actorLabel"> & {
+      fromRoute: ReportRoute | null;
+      toRoute: ReportRoute | null;
+    }
+  >(
+    sql`SELECT "createdAt", "type", "toStatus", "note", "photoId", "actorKind", "actorLabel", "fromRoute", "toRoute"
+        FROM "ReportEvent" WHERE "reportId" = ${reportId} ORDER BY "createdAt"`,
   );
 
 /**
@@ -225,6 +231,8 @@ export function viewsOf(ctx: ReportsContext) {
           by: actorOf(event.actorKind),
           // Staff roles and shop names; a resident's identity is never a label.
           actorLabel: event.actorKind === "STAFF" || event.actorKind === "MERCHANT" ? event.actorLabel : null,
+          reroute: event.type === "REROUTED" && event.toRoute ? { from: event.fromRoute, to: event.toRoute } : null,
+          photoId: event.photoId,
         })),
       };
       return view;

@@ -9,7 +9,14 @@ export type CaseCommand =
   | { type: "claim" }
   | { type: "progress"; note?: string }
   | { type: "resolve"; note: string; photoId?: string }
-  | { type: "reject"; reason: RejectReasonName; note: string; duplicateOf?: string };
+  | { type: "reject"; reason: RejectReasonName; note: string; duplicateOf?: string }
+  /**
+   * Hands the case to another district or road committee. Whoever covers the
+   * case may pass it anywhere in the town (the target need not be theirs:
+   * handing over a case that is not theirs to handle is the point); admins
+   * cover every case.
+   */
+  | { type: "reassign"; target: { districtCode: string } | { roadCommitteeCode: string }; note: string };
 
 /** Refusals every desk method can answer before it looks at the case. */
 export type DeskRefusal = { type: "notStaff" } | { type: "notYourArea" };
@@ -156,6 +163,8 @@ export function createStaffDesk(deps: {
           return reports.resolve(ref, actor, command.note, command.photoId);
         case "reject":
           return reports.reject(ref, actor, command.reason, command.note, command.duplicateOf);
+        case "reassign":
+          return reports.reroute(ref, actor, command.target, command.note);
       }
     },
 

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "ReportEvent" ADD COLUMN     "fromRoute" JSONB,
+ADD COLUMN     "toRoute" JSONB;
+
