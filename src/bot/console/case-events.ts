@@ -48,7 +48,7 @@ export function caseEventRoutes(context: ConsoleContext): Route[] {
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
 
-  const readChanges = (from: Date) =>
+  const readPage = (after: { at: Date; id: string }) =>
     db.sql.query<ChangeRow>(
       sql`SELECT e."id", e."createdAt", r."reference", COALESCE(e."toStatus", r."status") AS "status",
             d."code" AS "districtCode", rd."code" AS "routedDistrictCode", rc."code" AS "routedRoadCommitteeCode"
@@ -56,10 +56,22 @@ export function caseEventRoutes(context: ConsoleContext): Route[] {
             LEFT JOIN "District" d ON d."id" = r."districtId"
             LEFT JOIN "District" rd ON rd."id" = r."routedDistrictId"
             LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"
-          WHERE r."townCode" = ${townCode} AND r."routed" AND e."createdAt" > ${from}
+          WHERE r."townCode" = ${townCode} AND r."routed" AND (e."createdAt", e."id") > (${after.at}, ${after.id})
             AND e."type" IN ('SUBMITTED', 'STATUS_CHANGED', 'REOPENED', 'REROUTED')
           ORDER BY e."createdAt", e."id" LIMIT ${BATCH}`,
     );
+  /** Every change stamped after `from`, page by page, so a busy window never hides the entries after its first page. */
+  const readChanges = async (from: Date): Promise<ChangeRow[]> => {
+    const rows: ChangeRow[] = [];
+    let after = { at: from, id: "" };
+    for (;;) {
+      const page = await readPage(after);
+      rows.push(...page);
+      const last = page.at(-1);
+      if (!last || page.length < BATCH) return rows;
+      after = { at: last.createdAt, id: last.id };
+    }
+  };
 
   const poll = async () => {
     if (!since) {
