@@ -1,4 +1,6 @@
+import { sql, type Statement } from "../../db/sql.ts";
 import type { GridIndex } from "../grid/index.ts";
+import type { StaffArea } from "./reports.ts";
 import type { ReportPlace, ReportRoute } from "./service.ts";
 
 /**
@@ -87,4 +89,15 @@ export function caseAreaOf(report: RoutedReport): { districtCodes: string[]; roa
     districtCodes: [...new Set([report.district?.code, report.routedDistrict?.code].filter((code): code is string => code !== undefined))],
     roadCommitteeCode: report.routedRoadCommittee?.code ?? null,
   };
+}
+
+/**
+ * The reports in a staff area, as SQL over a report joined as `d` (its place's
+ * district), `rd` (its routed district) and `rc` (its routed road committee):
+ * the database form of {@link caseAreaOf} checked by coversCase, so a list
+ * holds exactly the cases the member may open.
+ */
+export function inStaffArea(area: StaffArea): Statement {
+  if (area === "town") return sql`TRUE`;
+  return sql`(d."code" = ANY(${area.districtCodes}::text[]) OR rd."code" = ANY(${area.districtCodes}::text[]) OR rc."code" = ANY(${area.roadCommitteeCodes}::text[]))`;
 }
