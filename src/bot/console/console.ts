@@ -1,10 +1,12 @@
 import type { Locale } from "../../flows/kit/messages.ts";
 import type { Database } from "../../db/database.ts";
 import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
+import type { WorkingCalendar } from "../../domain/time/working-time.ts";
 import type { Logger } from "../../log.ts";
 import type { TownServices } from "../../services.ts";
 import type { HttpRequest, HttpResponse, Route } from "../http/route.ts";
 import { createConsoleAssets } from "./assets.ts";
+import { caseDeskRoutes } from "./cases.ts";
 import { html } from "./html.ts";
 import { catalog, requestLocale } from "./i18n.ts";
 import { createPageShell, type PageShell } from "./layout.ts";
@@ -18,6 +20,8 @@ export interface ConsoleContext {
   townCode: string;
   shell: PageShell;
   logger: Logger;
+  /** The town's working calendar, which the scheduler runs on: what "overdue" and local dates mean on every page. */
+  calendar: WorkingCalendar;
   /** "Now" for every page (the system clock unless a test sets one). */
   clock: () => Date;
 }
@@ -89,6 +93,5 @@ export function createConsole(deps: Omit<ConsoleContext, "shell">): Route[] {
       return { status: 303, headers: { Location: "console/cases", "Cache-Control": "no-store" } };
     },
   };
-  void context;
-  return [home, ...deps.access.routes, ...assets.routes];
+  return [home, ...deps.access.routes, ...assets.routes, ...caseDeskRoutes(context)];
 }
