@@ -5,7 +5,7 @@ import { coveredArea, type StaffRegistry } from "../staff/registry.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
 import { startOfLocalDay } from "../time/zone.ts";
 import { OPEN_STATUSES } from "./context.ts";
-import { inStaffArea } from "./place.ts";
+import { inDistricts, inRoadCommittees, inStaffArea } from "./place.ts";
 import { deadlineMinutes, overdueAt, type CategoryLimits } from "./schedule.ts";
 import { placeLabel } from "./views.ts";
 
@@ -105,7 +105,7 @@ type Row = Pick<Report, "reference" | "status" | "createdAt" | "updatedAt"> & {
   claimedBy: string | null;
 };
 
-/** The tables a case row and its filters read: `d`, `rd` and `rc` as {@link inStaffArea} names them. */
+/** A case row with the names it shows. */
 const CASES = sql`"Report" r
   JOIN "ReportCategory" c ON c."id" = r."categoryId"
   LEFT JOIN "Road" road ON road."id" = r."roadId"
@@ -150,11 +150,20 @@ export function createCaseList(deps: {
     if (!area) return { type: "notYourArea" } as const;
     const categories = await categoryLimits();
     const overdue = overdueAt(categories, calendar, now);
-    const conditions: Statement[] = [sql`r."townCode" = ${townCode} AND r."routed"`, inStaffArea(area)];
+    // Conditions on the report's own columns only: the page and the count never join the grid's tables.
+    const conditions: Statement[] = [sql`r."townCode" = ${townCode} AND r."routed"`, inStaffArea(area, townCode)];
     if (filter.statuses.length > 0) conditions.push(sql`r."status" IN (${join(filter.statuses)})`);
-    if (filter.districtCode) conditions.push(sql`(d."code" = ${filter.districtCode} OR rd."code" = ${filter.districtCode})`);
-    if (filter.roadCommitteeCode) conditions.push(sql`rc."code" = ${filter.roadCommitteeCode}`);
-    if (filter.categoryCode) conditions.push(sql`c."code" = ${filter.categoryCode}`);
+    if (filter.districtCode) {
+      const codes = [filter.districtCode];
+      conditions.push(
+        sql`(${inDistricts(sql`r."districtId"`, townCode, codes)} OR ${inDistricts(sql`r."routedDistrictId"`, townCode, codes)})`,
+      );
+    }
+    if (filter.roadCommitteeCode) conditions.push(inRoadCommittees(townCode, [filter.roadCommitteeCode]));
+    if (filter.categoryCode)
+      conditions.push(
+        sql`r."categoryId" IN (SELECT "id" FROM "ReportCategory" WHERE "townCode" = ${townCode} AND "code" = ${filter.categoryCode})`,
+      );
     if (filter.overdueOnly) conditions.push(overdue);
     if (filter.createdFrom) conditions.push(sql`r."createdAt" >= ${startOfLocalDay(filter.createdFrom, timeZone)}`);
     if (filter.createdTo) {
@@ -164,7 +173,9 @@ export function createCaseList(deps: {
     const search = filter.search?.trim();
     if (search) {
       const pattern = `%${likeText(search)}%`;
-      conditions.push(sql`(r."reference" ILIKE ${pattern} OR road."name" ILIKE ${pattern} OR road."nameEn" ILIKE ${pattern})`);
+      conditions.push(
+        sql`(r."reference" ILIKE ${pattern} OR r."roadId" IN (SELECT "id" FROM "Road" WHERE "townCode" = ${townCode} AND ("name" ILIKE ${pattern} OR "nameEn" ILIKE ${pattern})))`,
+      );
     }
     return { type: "ok", where: join(conditions, " AND "), overdue, categories } as const;
   };
@@ -197,6 +208,8 @@ export function createCaseList(deps: {
     }
   };
 
+  // The page is chosen first on the bare report rows (by an index for the date orders); names, the overdue mark
+  // and the claim are read for its rows only.
   const select = (where: Statement, overdue: Statement, order: Statement, limit: number, offset: number) =>
     db.query<Row>(sql`
       SELECT r."reference", r."status", r."createdAt", r."updatedAt",
@@ -207,27 +220,34 @@ export function createCaseList(deps: {
         (SELECT e."actorLabel" FROM "ReportEvent" e
           WHERE e."reportId" = r."id" AND e."type" = 'STATUS_CHANGED' AND e."toStatus" = 'ACKNOWLEDGED' AND e."actorKind" = 'STAFF'
           ORDER BY e."createdAt" DESC LIMIT 1) AS "claimedBy"
-      FROM ${CASES} WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`);
+      FROM (SELECT r."id" FROM "Report" r WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) page
+        JOIN ${CASES} ON r."id" = page."id"
+      ORDER BY ${order}`);
 
   const count = async (where: Statement) =>
-    (await db.query<{ total: number }>(sql`SELECT COUNT(*)::int AS "total" FROM ${CASES} WHERE ${where}`))[0]!.total;
+    (await db.query<{ total: number }>(sql`SELECT COUNT(*)::int AS "total" FROM "Report" r WHERE ${where}`))[0]!.total;
 
   return {
     async page(staffId, filter, sort, paging) {
       const now = clock();
       const prepared = await prepare(staffId, filter, now);
       if (prepared.type !== "ok") return prepared;
-      const total = await count(prepared.where);
-      const pages = Math.max(1, Math.ceil(total / paging.pageSize));
-      const page = Math.min(Math.max(1, Math.floor(paging.page)), pages);
-      const rows = await select(
-        prepared.where,
-        prepared.overdue,
-        orderOf(sort, prepared.categories, now),
-        paging.pageSize,
-        (page - 1) * paging.pageSize,
-      );
-      return { type: "ok", rows: rows.map(rowOf), total, page, pageSize: paging.pageSize, pages };
+      const order = orderOf(sort, prepared.categories, now);
+      const { pageSize } = paging;
+      let page = Math.max(1, Math.floor(paging.page));
+      const offsetOf = (n: number) => (n - 1) * pageSize;
+      const [total, firstTry] = await Promise.all([
+        count(prepared.where),
+        select(prepared.where, prepared.overdue, order, pageSize, offsetOf(page)),
+      ]);
+      let rows = firstTry;
+      if (rows.length === 0 && total > 0) {
+        // Past the end (a hand-edited link, or a list that shrank): the last page instead.
+        page = Math.ceil(total / pageSize);
+        rows = await select(prepared.where, prepared.overdue, order, pageSize, offsetOf(page));
+      }
+      if (total === 0) page = 1;
+      return { type: "ok", rows: rows.map(rowOf), total, page, pageSize, pages: Math.max(1, Math.ceil(total / pageSize)) };
     },
 
     async all(staffId, filter, sort, cap) {

@@ -91,13 +91,23 @@ export function caseAreaOf(report: RoutedReport): { districtCodes: string[]; roa
   };
 }
 
+/** Reports (`r`) whose `column` is the id of one of the town's districts with these codes. */
+export const inDistricts = (column: Statement, townCode: string, codes: readonly string[]): Statement =>
+  sql`${column} IN (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ANY(${codes}::text[]))`;
+
+/** Reports (`r`) routed to one of the town's road committees with these codes. */
+export const inRoadCommittees = (townCode: string, codes: readonly string[]): Statement =>
+  sql`r."routedRoadCommitteeId" IN (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = ${townCode} AND "code" = ANY(${codes}::text[]))`;
+
 /**
- * The reports in a staff area, as SQL over a report joined as `d` (its place's
- * district), `rd` (its routed district) and `rc` (its routed road committee):
- * the database form of {@link caseAreaOf} checked by coversCase, so a list
- * holds exactly the cases the member may open.
+ * The reports (`r`) in a staff area of the town: the database form of
+ * {@link caseAreaOf} checked by coversCase (the district of the place or of
+ * the route, or the routed road committee), so a list holds exactly the cases
+ * the member may open. It reads only the report's own columns, so a list
+ * filters and counts without joining the grid's tables.
  */
-export function inStaffArea(area: StaffArea): Statement {
+export function inStaffArea(area: StaffArea, townCode: string): Statement {
   if (area === "town") return sql`TRUE`;
-  return sql`(d."code" = ANY(${area.districtCodes}::text[]) OR rd."code" = ANY(${area.districtCodes}::text[]) OR rc."code" = ANY(${area.roadCommitteeCodes}::text[]))`;
+  return sql`(${inDistricts(sql`r."districtId"`, townCode, area.districtCodes)} OR ${inDistricts(sql`r."routedDistrictId"`, townCode, area.districtCodes)}
+    OR ${inRoadCommittees(townCode, area.roadCommitteeCodes)})`;
 }

@@ -232,7 +232,7 @@ export function viewsOf(ctx: ReportsContext) {
 
     async openCases(area, limit) {
       const where = join(
-        [sql`r."townCode" = ${townCode} AND r."routed" AND r."status" IN (${join(OPEN_STATUSES)})`, inStaffArea(area)],
+        [sql`r."townCode" = ${townCode} AND r."routed" AND r."status" IN (${join(OPEN_STATUSES)})`, inStaffArea(area, townCode)],
         " AND ",
       );
       const [rows, [counted]] = await Promise.all([
