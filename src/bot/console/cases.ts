@@ -176,8 +176,10 @@ function caseTable(rows: CaseListRow[], locale: Locale, timeZone: string): Html 
             html`<tr data-reference="${row.reference}">
               <th scope="row"><a href="case?ref=${encodeURIComponent(row.reference)}">${row.reference}</a></th>
               <td data-label="${text.status}">
-                <span class="status status-${row.status}" data-status="${row.status}">${statusNames[row.status]}</span>
-                ${row.overdue && html`<span class="overdue">${text.overdue}</span>`}
+                <span class="badges"
+                  ><span class="status status-${row.status}" data-status="${row.status}">${statusNames[row.status]}</span> ${row.overdue &&
+                  html`<span class="overdue">${text.overdue}</span>`}</span
+                >
               </td>
               <td data-label="${text.category}">${row.category[locale]}</td>
               <td data-label="${text.place}">${row.place[locale]}</td>
