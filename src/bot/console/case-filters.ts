@@ -70,7 +70,9 @@ export function readDeskQuery(query: URLSearchParams, choices: FilterChoices): D
   const createdTo = date("to");
   if (createdFrom && createdTo && createdFrom > createdTo) problems.push("dateOrder");
   const search = text("q");
-  if (search && search.length > MAX_SEARCH) problems.push("search");
+  // Control characters are in no reference or road name, and PostgreSQL refuses a NUL in text.
+  const searchable = search !== undefined && search.length <= MAX_SEARCH && !/\p{Cc}/u.test(search);
+  if (search !== undefined && !searchable) problems.push("search");
 
   const pageText = text("page");
   const page = pageText === undefined ? 1 : /^[1-9]\d{0,6}$/.test(pageText) ? Number(pageText) : undefined;
@@ -86,7 +88,7 @@ export function readDeskQuery(query: URLSearchParams, choices: FilterChoices): D
       overdueOnly: query.get("overdue") === "1",
       createdFrom,
       createdTo,
-      search: search && search.length <= MAX_SEARCH ? search : undefined,
+      search: searchable ? search : undefined,
     },
     sort: oneOf("sort", CASE_SORTS, "sort") ?? "newest",
     page: page ?? 1,
@@ -163,7 +165,7 @@ export const deskWords = catalog(
       sort: "没有这种排序方式。",
       size: "每页条数只能是 25、50 或 100。",
       page: "页码应为正整数。",
-      search: "搜索内容太长（最多 100 个字）。",
+      search: "搜索内容太长（最多 100 个字）或含有无法搜索的字符。",
     } satisfies Record<FilterProblem, string>,
     notYourArea: "您的工作人员身份不负责任何片区的案件，因此这里没有可显示的案件。",
     live: "有新的或有变化的案件。",
@@ -213,7 +215,7 @@ export const deskWords = catalog(
       sort: "There is no such order.",
       size: "Rows per page can be 25, 50 or 100.",
       page: "The page number should be a whole number from 1.",
-      search: "The search text is too long (at most 100 characters).",
+      search: "The search text is too long (at most 100 characters) or holds characters that cannot be searched for.",
     } satisfies Record<FilterProblem, string>,
     notYourArea: "Your staff role covers no district's cases, so there are no cases to show here.",
     live: "There are new or changed cases.",

@@ -111,6 +111,9 @@ describe("the case desk and its exports over HTTP", () => {
     const en = await (await get(`/console/cases?${query}&lang=en`, cookies.admin)).text();
     expect(en).toContain("Some filters could not be used");
     expect(en).toContain("There is no such district.");
+    const control = await get("/console/cases?q=a%00b", cookies.admin);
+    expect(control.status).toBe(400);
+    expect(await control.text()).toContain("含有无法搜索的字符");
     const exported = await get(`/console/export.csv?${query}`, cookies.admin);
     expect(exported.status).toBe(400);
     expect(exported.headers.get("content-type")).toContain("text/html");
