@@ -98,7 +98,8 @@ export function caseExportRoutes(context: ConsoleContext): Route[] {
       }
       const result = await list.all(signedIn.staff.staffId, desk.filter, desk.sort, EXPORT_CAP);
       if (result.type === "tooMany") return message(words[locale].tooMany(result.total, EXPORT_CAP), 400);
-      const rows = result.type === "ok" ? result.rows : [];
+      if (result.type !== "ok") return message(deskWords[locale].notYourArea, 403);
+      const { rows } = result;
       const columns = columnsOf(locale);
       const date = localDateOf(context.clock(), timeZone);
       const body = kind === "xlsx" ? await workbook(rows, columns, words[locale].sheet, timeZone) : csv(rows, columns, timeZone);

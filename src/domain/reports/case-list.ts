@@ -144,11 +144,10 @@ export function createCaseList(deps: {
 
   /** The conditions of a list, or the refusal; with the categories' limits, which "overdue" and "due" need. */
   const prepare = async (staffId: string, filter: CaseFilter, now: Date) => {
-    const staff = await registry.findById(staffId);
+    const [staff, categories] = await Promise.all([registry.findById(staffId), categoryLimits()]);
     if (!staff) return { type: "notStaff" } as const;
     const area = coveredArea(staff);
     if (!area) return { type: "notYourArea" } as const;
-    const categories = await categoryLimits();
     const overdue = overdueAt(categories, calendar, now);
     // Conditions on the report's own columns only: the page and the count never join the grid's tables.
     const conditions: Statement[] = [sql`r."townCode" = ${townCode} AND r."routed"`, inStaffArea(area, townCode)];
