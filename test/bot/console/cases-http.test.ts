@@ -17,7 +17,7 @@ describe("the case desk and its exports over HTTP", () => {
   let app: TestApp;
   let registry: StaffRegistry;
   let signIn: StaffSignIn;
-  const cookies: Record<"admin" | "district2", string> = {} as never;
+  const cookies: Record<"admin" | "district2" | "academy", string> = {} as never;
 
   const count = async (where: ReturnType<typeof sql>) =>
     (
@@ -48,6 +48,12 @@ describe("the case desk and its exports over HTTP", () => {
     cookies.district2 = await bindAndSignIn("d2", {
       role: "DISTRICT_STAFF",
       label: "第二片区",
+      districtCodes: ["d2"],
+      roadCommitteeCodes: [],
+    });
+    cookies.academy = await bindAndSignIn("academy", {
+      role: "ACADEMY_STAFF",
+      label: "学院",
       districtCodes: ["d2"],
       roadCommitteeCodes: [],
     });
@@ -90,6 +96,17 @@ describe("the case desk and its exports over HTTP", () => {
     expect(inDistrict).toBeLessThan(CASES);
     const page = await (await get("/console/cases?size=100", cookies.district2)).text();
     expect(page).toContain(`共 ${inDistrict} 条`);
+  });
+
+  it("gives staff whose role covers no cases a notice instead of a list, and no file", async () => {
+    const page = await get("/console/cases", cookies.academy);
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain("您的工作人员身份不负责任何片区的案件");
+    expect(body).not.toContain("-1999-");
+    const exported = await get("/console/export.csv", cookies.academy);
+    expect(exported.status).toBe(403);
+    expect(exported.headers.get("content-disposition")).toBeNull();
   });
 
   it("says politely, in the page's language, which filters could not be used instead of failing", async () => {
