@@ -16,6 +16,7 @@ import { createLoad, LONG_EDIT_ROUNDS, type Mix, type RunSummary, type TownWords
 import { benchLookup } from "./lookup.ts";
 import { benchUnderstanding } from "./understanding.ts";
 import { benchOutboxDrain } from "./outbox.ts";
+import { benchCaseDesk, CONSOLE_CASES, startSeededConsole } from "./console.ts";
 import { summariseProfiles } from "./profile-summary.ts";
 import type { StackCommand, StackStats } from "./stack.ts";
 
@@ -60,6 +61,8 @@ const SECRET = "bench-webhook-secret";
 const RESULTS = path.resolve(import.meta.dirname, "../bench-results");
 const PHOTO = await readFile(path.join(import.meta.dirname, "fixtures/photo.jpg"));
 const DAY = 86_400_000;
+/** Requests of each console page measurement. */
+const CONSOLE_REQUESTS = quick ? 200 : 600;
 
 /** The sample town with staff groups for every district (alerts go through the outbox) and four cohorts open for sign-up now. */
 async function benchTown(dir: string): Promise<{ file: string; words: TownWords }> {
@@ -178,11 +181,17 @@ async function startStack(env: Record<string, string>, profileDir: string | unde
 async function startServices(
   config: "embedded" | "server",
   dir: string,
-): Promise<{ env: Record<string, string>; outboxDatabase: () => Promise<Database>; stop: () => Promise<void> }> {
+): Promise<{
+  env: Record<string, string>;
+  outboxDatabase: () => Promise<Database>;
+  consoleTarget: () => Promise<Parameters<typeof startSeededConsole>[0]>;
+  stop: () => Promise<void>;
+}> {
   if (config === "embedded") {
     return {
       env: { DATA_DIR: dir },
       outboxDatabase: () => openDatabase({ kind: "pglite", dataDir: "memory://" }),
+      consoleTarget: async () => ({ kind: "embedded" }),
       stop: async () => undefined,
     };
   }
@@ -199,6 +208,7 @@ async function startServices(
     },
     outboxDatabase: async (): Promise<Database> =>
       openDatabase({ kind: "postgres", url: await createDatabaseIn(postgres.socketUrl, "linli_outbox") }),
+    consoleTarget: async () => ({ kind: "server", databaseUrl: await createDatabaseIn(postgres.socketUrl, "linli_console") }),
     stop: async () => {
       await Promise.all([postgres.stop(), redis.kill()]);
     },
@@ -266,6 +276,9 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
     process.stderr.write(`[${config}] outbox drain…\n`);
     const outboxDb = await services.outboxDatabase();
     const outbox = await benchOutboxDrain(outboxDb).finally(() => outboxDb.close());
+    process.stderr.write(`[${config}] console: ${CONSOLE_CASES} cases, case desk…\n`);
+    const seeded = await startSeededConsole(await services.consoleTarget());
+    const caseDesk = await benchCaseDesk(seeded, CONSOLE_REQUESTS).finally(() => seeded.stop());
     return {
       config,
       idle,
@@ -280,6 +293,7 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
       botApiCalls: api.counts(),
       stuckSamples: load.stuckSamples,
       outbox,
+      caseDesk,
     };
   } finally {
     await api.close();
@@ -419,6 +433,12 @@ function table(
     },
     "0 / 0 / 0",
   );
+  row(
+    `console: GET /console/cases, ${CONSOLE_CASES.toLocaleString("en")} cases, p50 / p95 ms`,
+    (r) => `${ms(r.caseDesk.p50Ms)} / ${ms(r.caseDesk.p95Ms)} (${r.caseDesk.count} requests, ${r.caseDesk.queries} filter sets)`,
+    "p95 ≤ 50",
+  );
+  row("  verdict", (r) => verdict(r.caseDesk.p95Ms <= 50));
   rows.push([
     `lookup, ${lookup.places} neighbourhoods and roads: mean / p50 / p99 µs`,
     ...columns.map((_, i) =>

@@ -215,11 +215,12 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     };
     outbox.start();
     stops.push(() => outbox.stop());
+    const calendar = await workingCalendar(db, config);
     const scheduler = createAlertScheduler({
       prisma: db.prisma,
       sql: db.sql,
       townCode: config.town.code,
-      calendar: await workingCalendar(db, config),
+      calendar,
       dailyDigestAt: config.workingTime.dailyDigestAt,
       logger,
     });
@@ -275,6 +276,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
           db,
           townCode: config.town.code,
           media,
+          calendar,
           logger: logger.child({ component: "console" }),
           clock: () => new Date(),
         }),

@@ -1,6 +1,7 @@
 import type { Locale } from "../../flows/kit/messages.ts";
 import type { Database } from "../../db/database.ts";
 import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
+import type { WorkingCalendar } from "../../domain/time/working-time.ts";
 import type { Logger } from "../../log.ts";
 import type { TownServices } from "../../services.ts";
 import type { HttpRequest, HttpResponse, Route } from "../http/route.ts";
@@ -8,6 +9,7 @@ import type { MediaStore } from "../media/store.ts";
 import { createConsoleAssets } from "./assets.ts";
 import { caseEventRoutes } from "./case-events.ts";
 import { caseRoutes } from "./case-page.ts";
+import { caseDeskRoutes } from "./cases.ts";
 import { html } from "./html.ts";
 import { catalog, requestLocale } from "./i18n.ts";
 import { createPageShell, type PageShell } from "./layout.ts";
@@ -23,6 +25,8 @@ export interface ConsoleContext {
   /** Report photos: the case page shows a case's photos to the staff covering it and keeps resolution photos. */
   media: MediaStore;
   logger: Logger;
+  /** The town's working calendar, which the scheduler runs on: what "overdue" and local dates mean on every page. */
+  calendar: WorkingCalendar;
   /** "Now" for every page (the system clock unless a test sets one). */
   clock: () => Date;
 }
@@ -94,5 +98,5 @@ export function createConsole(deps: Omit<ConsoleContext, "shell">): Route[] {
       return { status: 303, headers: { Location: "console/cases", "Cache-Control": "no-store" } };
     },
   };
-  return [home, ...deps.access.routes, ...assets.routes, ...caseRoutes(context), ...caseEventRoutes(context)];
+  return [home, ...deps.access.routes, ...assets.routes, ...caseDeskRoutes(context), ...caseRoutes(context), ...caseEventRoutes(context)];
 }

@@ -1,4 +1,6 @@
+import { sql, type Statement } from "../../db/sql.ts";
 import type { GridIndex } from "../grid/index.ts";
+import type { StaffArea } from "./reports.ts";
 import type { ReportPlace, ReportRoute } from "./service.ts";
 
 /**
@@ -87,4 +89,25 @@ export function caseAreaOf(report: RoutedReport): { districtCodes: string[]; roa
     districtCodes: [...new Set([report.district?.code, report.routedDistrict?.code].filter((code): code is string => code !== undefined))],
     roadCommitteeCode: report.routedRoadCommittee?.code ?? null,
   };
+}
+
+/** Reports (`r`) whose `column` is the id of one of the town's districts with these codes. */
+export const inDistricts = (column: Statement, townCode: string, codes: readonly string[]): Statement =>
+  sql`${column} IN (SELECT "id" FROM "District" WHERE "townCode" = ${townCode} AND "code" = ANY(${codes}::text[]))`;
+
+/** Reports (`r`) routed to one of the town's road committees with these codes. */
+export const inRoadCommittees = (townCode: string, codes: readonly string[]): Statement =>
+  sql`r."routedRoadCommitteeId" IN (SELECT "id" FROM "RoadCommittee" WHERE "townCode" = ${townCode} AND "code" = ANY(${codes}::text[]))`;
+
+/**
+ * The reports (`r`) in a staff area of the town: the database form of
+ * {@link caseAreaOf} checked by coversCase (the district of the place or of
+ * the route, or the routed road committee), so a list holds exactly the cases
+ * the member may open. It reads only the report's own columns, so a list
+ * filters and counts without joining the grid's tables.
+ */
+export function inStaffArea(area: StaffArea, townCode: string): Statement {
+  if (area === "town") return sql`TRUE`;
+  return sql`(${inDistricts(sql`r."districtId"`, townCode, area.districtCodes)} OR ${inDistricts(sql`r."routedDistrictId"`, townCode, area.districtCodes)}
+    OR ${inRoadCommittees(townCode, area.roadCommitteeCodes)})`;
 }

@@ -119,7 +119,8 @@ const MAX_DIGESTS_PER_RUN = 100;
 const DAY_MS = 24 * 60 * 60_000;
 const OPEN_STATUSES: ReportStatus[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS"];
 
-type CategoryLimits = Pick<ReportCategory, "id" | "escalateAfterMinutes" | "deadlineWorkingDays">;
+/** A category's working-time limits: how long an unclaimed case waits before escalation, and its deadline. */
+export type CategoryLimits = Pick<ReportCategory, "id" | "escalateAfterMinutes" | "deadlineWorkingDays">;
 /** A case found due, with the shop it names, whose standing is looked up once per batch. */
 type DueReport = Pick<Report, "id" | "merchantId">;
 
@@ -149,6 +150,39 @@ const REPORT_AREA = sql`"Report" r JOIN "ReportCategory" c ON c."id" = r."catego
 
 const OPEN = sql`r."status" IN (${join(OPEN_STATUSES)})`;
 
+/** Reports (`r`) of each category created early enough that `minutes` working minutes have passed by `now`. */
+function pastLimit(
+  categories: CategoryLimits[],
+  minutes: (category: CategoryLimits) => number,
+  calendar: WorkingCalendar,
+  now: Date,
+): Statement {
+  return categories.length === 0
+    ? sql`FALSE`
+    : sql`(${join(
+        categories.map(
+          (category) =>
+            sql`(r."categoryId" = ${category.id} AND r."createdAt" <= ${calendar.workingMinutesBefore(now, minutes(category))})`,
+        ),
+        " OR ",
+      )})`;
+}
+
+/** Working minutes from submission to a case's deadline: its category's working days, each a full working day. */
+export function deadlineMinutes(category: Pick<CategoryLimits, "deadlineWorkingDays">, calendar: WorkingCalendar): number {
+  return category.deadlineWorkingDays * calendar.minutesPerDay;
+}
+
+/**
+ * Open reports (`r`) past their category's deadline at `now`: the one meaning
+ * of "overdue" shared by the deadline reminders, the digests' counts and the
+ * staff's case list, so a case the desk marks overdue is one the groups are
+ * (or will be, at the next run) reminded of.
+ */
+export function overdueAt(categories: CategoryLimits[], calendar: WorkingCalendar, now: Date): Statement {
+  return sql`${OPEN} AND ${pastLimit(categories, (category) => deadlineMinutes(category, calendar), calendar, now)}`;
+}
+
 /**
  * Creates the scheduler of one town.
  *
@@ -175,19 +209,6 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
 
   const categoryLimits = (): Promise<CategoryLimits[]> =>
     prisma.reportCategory.findMany({ where: { townCode }, select: { id: true, escalateAfterMinutes: true, deadlineWorkingDays: true } });
-
-  /** Reports (`r`) of each category created early enough that `minutes` working minutes have passed by `now`. */
-  const pastLimit = (categories: CategoryLimits[], minutes: (category: CategoryLimits) => number, now: Date): Statement =>
-    categories.length === 0
-      ? sql`FALSE`
-      : sql`(${join(
-          categories.map(
-            (category) =>
-              sql`(r."categoryId" = ${category.id} AND r."createdAt" <= ${calendar.workingMinutesBefore(now, minutes(category))})`,
-          ),
-          " OR ",
-        )})`;
-  const deadlineMinutes = (category: CategoryLimits) => category.deadlineWorkingDays * calendar.minutesPerDay;
 
   /** The routed reports of the town that `condition` picks, oldest first, one batch. */
   const due = (condition: Statement): Promise<DueReport[]> =>
@@ -306,7 +327,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
   ): Promise<DailyDigestPayload> => {
     const area = sql`r."townCode" = ${townCode} AND r."routed" AND ${coveredBy(destination)}`;
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const overdue = sql`${OPEN} AND ${pastLimit(categories, deadlineMinutes, now)}`;
+    const overdue = overdueAt(categories, calendar, now);
     const [[counts], oldest] = await Promise.all([
       db.query<DailyDigestPayload["counts"]>(
         sql`SELECT COUNT(*) FILTER (WHERE r."createdAt" > ${dayAgo} AND r."createdAt" <= ${now})::int AS "new",
@@ -373,14 +394,14 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
       const escalated = await drain(
         () =>
           due(
-            sql`r."status" = 'SUBMITTED' AND r."escalatedAt" IS NULL AND ${pastLimit(categories, (category) => category.escalateAfterMinutes, now)}`,
+            sql`r."status" = 'SUBMITTED' AND r."escalatedAt" IS NULL AND ${pastLimit(categories, (category) => category.escalateAfterMinutes, calendar, now)}`,
           ),
         (id, shopStanding) => escalate(id, now, shopStanding),
         now,
         "escalate a report",
       );
       const reminded = await drain(
-        () => due(sql`${OPEN} AND r."overdueRemindedAt" IS NULL AND ${pastLimit(categories, deadlineMinutes, now)}`),
+        () => due(sql`${overdueAt(categories, calendar, now)} AND r."overdueRemindedAt" IS NULL`),
         (id, shopStanding) => remind(id, now, shopStanding),
         now,
         "remind of a passed deadline",

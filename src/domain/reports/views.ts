@@ -15,7 +15,7 @@ import type { Bilingual } from "../grid/index.ts";
 import { maskPersonalNumbers } from "../privacy.ts";
 import { shopStandingOf } from "./alerts.ts";
 import { OPEN_STATUSES, type ReportsContext } from "./context.ts";
-import { caseAreaOf, storedRouteOf } from "./place.ts";
+import { caseAreaOf, inStaffArea, storedRouteOf } from "./place.ts";
 import type { OpenCaseLine, StaffCaseView, StaffReportActions } from "./reports.ts";
 import type { ChatIdentity, PublicReportView, ReportRoute, ReportsService, ReportSummary, ReportView } from "./service.ts";
 
@@ -240,14 +240,7 @@ export function viewsOf(ctx: ReportsContext) {
 
     async openCases(area, limit) {
       const where = join(
-        [
-          sql`r."townCode" = ${townCode} AND r."routed" AND r."status" IN (${join(OPEN_STATUSES)})`,
-          ...(area === "town"
-            ? []
-            : [
-                sql`(d."code" = ANY(${area.districtCodes}::text[]) OR rd."code" = ANY(${area.districtCodes}::text[]) OR rc."code" = ANY(${area.roadCommitteeCodes}::text[]))`,
-              ]),
-        ],
+        [sql`r."townCode" = ${townCode} AND r."routed" AND r."status" IN (${join(OPEN_STATUSES)})`, inStaffArea(area, townCode)],
         " AND ",
       );
       const [rows, [counted]] = await Promise.all([

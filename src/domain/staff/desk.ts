@@ -2,7 +2,7 @@ import { sql, type Sql } from "../../db/sql.ts";
 import type { OutboxMessage, PrismaClient } from "../../generated/prisma/client.ts";
 import { requeueDeadLetters } from "../outbox/store.ts";
 import type { OpenCaseLine, RejectReasonName, StaffActionResult, StaffCaseView, StaffReportActions } from "../reports/reports.ts";
-import { coversCase, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "./registry.ts";
+import { coveredArea, coversCase, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "./registry.ts";
 
 /** What a member of staff asks to do to a case. */
 export type CaseCommand =
@@ -142,8 +142,8 @@ export function createStaffDesk(deps: {
     async openCases(who, limit) {
       const staff = await registry.find(who);
       if (!staff) return { type: "notStaff" };
-      if (staff.role === "ACADEMY_STAFF") return { type: "notYourArea" };
-      const area = staff.role === "ADMIN" ? "town" : { districtCodes: staff.districtCodes, roadCommitteeCodes: staff.roadCommitteeCodes };
+      const area = coveredArea(staff);
+      if (!area) return { type: "notYourArea" };
       return { type: "ok", ...(await reports.openCases(area, limit)) };
     },
 

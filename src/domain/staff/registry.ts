@@ -2,6 +2,7 @@ import { createHash, randomInt } from "node:crypto";
 import { prismaSql, sql, type Sql } from "../../db/sql.ts";
 import type { ChatUser, PrismaClient, StaffMember, StaffRole } from "../../generated/prisma/client.ts";
 import { upsertChatUser } from "../chat-users.ts";
+import type { StaffArea } from "../reports/reports.ts";
 import type { WebSessions } from "./web-sessions.ts";
 
 /** Letters and digits that cannot be misread for each other (no 0/O, 1/I/L); class check-in codes use it too. */
@@ -216,6 +217,18 @@ export function coversCase(staff: StaffGrant, area: CaseArea): boolean {
     staff.districtCodes.some((code) => area.districtCodes.includes(code)) ||
     (area.roadCommitteeCode !== null && staff.roadCommitteeCodes.includes(area.roadCommitteeCode))
   );
+}
+
+/**
+ * The area a grant covers, as lists of cases are filtered by it: the whole
+ * town for admins, their districts and road committees for district staff,
+ * and undefined (no cases) for anyone else. The list counterpart of
+ * {@link coversCase}: a case is in the area exactly when `coversCase` is true.
+ */
+export function coveredArea(staff: StaffGrant): StaffArea | undefined {
+  if (staff.role === "ADMIN") return "town";
+  if (staff.role !== "DISTRICT_STAFF") return undefined;
+  return { districtCodes: staff.districtCodes, roadCommitteeCodes: staff.roadCommitteeCodes };
 }
 
 /** Codes are shown in capitals but people type them any way, with spaces or dashes. */
