@@ -276,6 +276,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
           townCode: config.town.code,
           logger: logger.child({ component: "console" }),
           clock: () => new Date(),
+          map: config.map,
         }),
         ...(telegram ? telegram.routes : []),
         ...(wecomBot ? wecomBot.routes : []),

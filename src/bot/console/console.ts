@@ -1,3 +1,4 @@
+import type { MapTiles } from "../../config.ts";
 import type { Locale } from "../../flows/kit/messages.ts";
 import type { Database } from "../../db/database.ts";
 import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
@@ -20,6 +21,8 @@ export interface ConsoleContext {
   logger: Logger;
   /** "Now" for every page (the system clock unless a test sets one). */
   clock: () => Date;
+  /** The maps' base-map tile layer, when one is configured (MAP_TILE_*); without it maps draw on a plain background. */
+  map: { tiles: MapTiles | undefined };
 }
 
 /** A signed-in staff member as a console page handler receives them. */
