@@ -1,7 +1,15 @@
 import { sql, type Sql } from "../../db/sql.ts";
 import type { OutboxMessage, PrismaClient } from "../../generated/prisma/client.ts";
 import { requeueDeadLetters } from "../outbox/store.ts";
-import type { OpenCaseLine, RejectReasonName, StaffActionResult, StaffCaseView, StaffReportActions } from "../reports/reports.ts";
+import type {
+  CasePin,
+  OpenCaseLine,
+  RejectReasonName,
+  StaffActionResult,
+  StaffArea,
+  StaffCaseView,
+  StaffReportActions,
+} from "../reports/reports.ts";
 import { coversCase, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "./registry.ts";
 
 /** What a member of staff asks to do to a case. */
@@ -63,6 +71,11 @@ export interface StaffDesk {
     who: Pick<StaffIdentity, "channel" | "userId">,
     limit: number,
   ): Promise<{ type: "ok"; cases: OpenCaseLine[]; total: number } | DeskRefusal>;
+  /** The cases of the caller's area for the grid map (see StaffReportActions.mapCases), with their staff record. */
+  mapCases(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    options: { closedSince: Date; limit: number },
+  ): Promise<{ type: "ok"; cases: CasePin[]; staff: StaffMemberInfo } | DeskRefusal>;
   caseDetail(
     who: Pick<StaffIdentity, "channel" | "userId">,
     reference: string,
@@ -135,9 +148,17 @@ export function createStaffDesk(deps: {
     async openCases(who, limit) {
       const staff = await registry.find(who);
       if (!staff) return { type: "notStaff" };
-      if (staff.role === "ACADEMY_STAFF") return { type: "notYourArea" };
-      const area = staff.role === "ADMIN" ? "town" : { districtCodes: staff.districtCodes, roadCommitteeCodes: staff.roadCommitteeCodes };
+      const area = areaOf(staff);
+      if (!area) return { type: "notYourArea" };
       return { type: "ok", ...(await reports.openCases(area, limit)) };
+    },
+
+    async mapCases(who, options) {
+      const staff = await registry.find(who);
+      if (!staff) return { type: "notStaff" };
+      const area = areaOf(staff);
+      if (!area) return { type: "notYourArea" };
+      return { type: "ok", cases: await reports.mapCases(area, options), staff };
     },
 
     caseDetail: staffCase,
@@ -253,6 +274,12 @@ export function createStaffDesk(deps: {
       return { type: "retried", count: await requeueDeadLetters(db, ids, clock()) };
     },
   };
+}
+
+/** The cases a member's lists hold, as coversCase decides one case: the town for admins, the grant's areas for district staff, none for academy staff. */
+function areaOf(staff: StaffMemberInfo): StaffArea | undefined {
+  if (staff.role === "ACADEMY_STAFF") return undefined;
+  return staff.role === "ADMIN" ? "town" : { districtCodes: staff.districtCodes, roadCommitteeCodes: staff.roadCommitteeCodes };
 }
 
 /** Codes of chat-managed destinations cannot clash with the file's, whose codes never contain a colon. */
