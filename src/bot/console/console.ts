@@ -9,6 +9,7 @@ import { createConsoleAssets } from "./assets.ts";
 import { html } from "./html.ts";
 import { catalog, requestLocale } from "./i18n.ts";
 import { createPageShell, type PageShell } from "./layout.ts";
+import { mapRoutes } from "./map.ts";
 import type { ConsoleAccess } from "./routes.ts";
 
 /** What the console's page modules are built from: the town's services, its database and the shared page frame. */
@@ -93,5 +94,5 @@ export function createConsole(deps: Omit<ConsoleContext, "shell">): Route[] {
     },
   };
   void context;
-  return [home, ...deps.access.routes, ...assets.routes];
+  return [home, ...deps.access.routes, ...assets.routes, ...mapRoutes(context)];
 }
