@@ -106,24 +106,25 @@ function start(element: HTMLElement): void {
       district.boundary.map((ring) => ring.map(([lng, lat]) => toMap(lng, lat))),
       { className: `district-area district-${district.code}`, weight: 2, fillOpacity: 0.08 },
     ).addTo(map);
-    area.bindPopup(districtPopup(district), { maxWidth: 320 });
+    // On the public map a click inside a district is a question, answered beside the map rather than in a popup.
+    if (data.mode === "staff") area.bindPopup(districtPopup(district), { maxWidth: 320 });
     areas.set(district.code, area);
     all = all ? all.extend(area.getBounds()) : L.latLngBounds([]).extend(area.getBounds());
   }
   if (all?.isValid()) map.fitBounds(all, { padding: [12, 12] });
   else map.setView([0, 0], 3);
 
-  const focusDistrict = (code: string, open: boolean) => {
+  const focusDistrict = (code: string) => {
     const area = areas.get(code);
     if (!area) return false;
     map.fitBounds(area.getBounds(), { padding: [12, 12] });
-    if (open) area.openPopup();
+    if (data.mode === "staff") area.openPopup();
     return true;
   };
   for (const link of Array.from(document.querySelectorAll<HTMLAnchorElement>("a[data-district]"))) {
     link.addEventListener("click", (event) => {
       const code = link.dataset.district ?? "";
-      if (!focusDistrict(code, true)) return;
+      if (!focusDistrict(code)) return;
       event.preventDefault();
       element.scrollIntoView({ block: "nearest" });
       element.focus();
@@ -131,7 +132,7 @@ function start(element: HTMLElement): void {
   }
 
   if (data.mode === "staff") showCases(data, map, toMap);
-  else answerQuestions(data, map, toMap, fromMap, focusDistrict);
+  else answerQuestions(data, map, [...areas.values()], fromMap, focusDistrict);
 }
 
 /** Fetches the member's cases and pins them, clustered, coloured by status, filtered by the status boxes. */
@@ -187,23 +188,24 @@ function showCases(page: StaffData, map: L.Map, toMap: (lng: number, lat: number
 function answerQuestions(
   page: PublicData,
   map: L.Map,
-  toMap: (lng: number, lat: number) => L.LatLngTuple,
+  areas: L.Path[],
   fromMap: (point: L.LatLng) => { lat: number; lng: number },
-  focusDistrict: (code: string, open: boolean) => boolean,
+  focusDistrict: (code: string) => boolean,
 ): void {
   say(page.words.clickHint);
   const answer = document.getElementById("map-answer");
   const form = document.getElementById("map-search") as HTMLFormElement | null;
   const input = document.getElementById("map-q") as HTMLInputElement | null;
   let spot: L.Marker | undefined;
-  if (page.focus) focusDistrict(page.focus, false);
+  if (page.focus) focusDistrict(page.focus);
 
-  const ask = async (url: string) => {
+  // A searched place is brought into view; a clicked one is in view already and the map stays put.
+  const ask = async (url: string, focus: boolean) => {
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" } });
       const body = (await response.json()) as Answer & { error?: { message: Bilingual } };
       show(body.error ? `<p class="error">${escapeText(body.error.message[page.locale])}</p>` : body.html);
-      if (body.districtCode) focusDistrict(body.districtCode, false);
+      if (focus && body.districtCode) focusDistrict(body.districtCode);
     } catch {
       show(`<p class="error">${escapeText(page.words.loadFailed)}</p>`);
     }
@@ -219,20 +221,24 @@ function answerQuestions(
     event.preventDefault();
     const q = input?.value ?? "";
     history.replaceState(null, "", `?q=${encodeURIComponent(q)}`);
-    void ask(`${page.lookupUrl}?q=${encodeURIComponent(q)}`);
+    void ask(`${page.lookupUrl}?q=${encodeURIComponent(q)}`, true);
   });
   answer?.addEventListener("click", (event) => {
     const link = (event.target as HTMLElement).closest<HTMLAnchorElement>("a[data-place]");
     if (!link) return;
     event.preventDefault();
-    void ask(`${page.lookupUrl}?place=${encodeURIComponent(link.dataset.place ?? "")}`);
+    void ask(`${page.lookupUrl}?place=${encodeURIComponent(link.dataset.place ?? "")}`, true);
   });
-  map.on("click", (event) => {
+  const askAt = (event: L.LeafletMouseEvent) => {
+    spot = spot
+      ? spot.setLatLng([event.latlng.lat, event.latlng.lng])
+      : L.circleMarker([event.latlng.lat, event.latlng.lng], { radius: 7, className: "map-spot", interactive: false }).addTo(map);
     const point = fromMap(event.latlng);
-    const at = toMap(point.lng, point.lat);
-    spot = spot ? spot.setLatLng(at) : L.circleMarker(at, { radius: 7, className: "map-spot", interactive: false }).addTo(map);
-    void ask(`${page.atUrl}?lat=${point.lat.toFixed(6)}&lng=${point.lng.toFixed(6)}`);
-  });
+    void ask(`${page.atUrl}?lat=${point.lat.toFixed(6)}&lng=${point.lng.toFixed(6)}`, false);
+  };
+  // A click on a district's area reaches the area, not the map.
+  map.on("click", askAt);
+  for (const area of areas) area.on("click", askAt);
 }
 
 function districtPopup(district: District): HTMLElement {
