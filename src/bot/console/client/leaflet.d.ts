@@ -16,6 +16,7 @@ declare module "leaflet" {
     addTo(map: Map | LayerGroup): this;
     bindPopup(content: HTMLElement | string, options?: { maxWidth?: number }): this;
     openPopup(): this;
+    bindTooltip(content: string, options?: { permanent?: boolean; direction?: "center" | "auto"; className?: string }): this;
     on(event: string, handler: (event: LeafletMouseEvent) => void): this;
     remove(): this;
   }

@@ -90,7 +90,7 @@ function start(element: HTMLElement): void {
 
   element.setAttribute("role", "region");
   element.setAttribute("aria-label", data.words.mapLabel);
-  const map = L.map(element, { zoomSnap: 0.5, minZoom: 3, maxZoom: 19 });
+  const map = L.map(element, { zoomSnap: 0.25, minZoom: 3, maxZoom: 19 });
   map.attributionControl.setPrefix(false);
   if (data.tiles) {
     L.tileLayer(data.tiles.url, { attribution: escapeText(data.tiles.attribution), maxZoom: 19, className: "map-tiles" }).addTo(map);
@@ -106,6 +106,7 @@ function start(element: HTMLElement): void {
       district.boundary.map((ring) => ring.map(([lng, lat]) => toMap(lng, lat))),
       { className: `district-area district-${district.code}`, weight: 2, fillOpacity: 0.08 },
     ).addTo(map);
+    area.bindTooltip(district.name[data.locale], { permanent: true, direction: "center", className: "district-label" });
     // On the public map a click inside a district is a question, answered beside the map rather than in a popup.
     if (data.mode === "staff") area.bindPopup(districtPopup(district), { maxWidth: 320 });
     areas.set(district.code, area);
