@@ -19,6 +19,11 @@ const CLOSED_CASES_DAYS = 30;
 /** Pins the staff map draws at most; clustering keeps this many readable. */
 const MAX_PINS = 5000;
 const STATUSES: ReportStatusName[] = ["SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS", "RESOLVED", "REJECTED"];
+/**
+ * Lookup answers change only with an import of the town's data, so browsers and proxies may keep them a few
+ * minutes (what keeps a busy public map cheap); the language comes from the query, the cookie or the browser.
+ */
+const ANSWER_CACHING = { "Cache-Control": "public, max-age=300", Vary: "Accept-Language, Cookie" };
 // leaflet.markercluster 2 ships its whole style in MarkerCluster.Default.css (there is no MarkerCluster.css any more).
 const MAP_STYLES = ["leaflet.css", "MarkerCluster.Default.css", "map.css"] as const;
 
@@ -242,7 +247,7 @@ export function mapRoutes(context: ConsoleContext): Route[] {
                 : [],
             )
           : [];
-      return json(200, { cases: pins }, "no-store");
+      return json(200, { cases: pins }, { "Cache-Control": "no-store" });
     },
   };
 
@@ -315,7 +320,7 @@ export function mapRoutes(context: ConsoleContext): Route[] {
     path: "/map/lookup",
     async handle(request) {
       const answer = lookupAnswer(index(), request, requestLocale(request));
-      return answer.status === 200 ? json(200, answer.body, "public, max-age=300") : answer.error;
+      return answer.status === 200 ? json(200, answer.body, ANSWER_CACHING) : answer.error;
     },
   };
 
@@ -327,7 +332,7 @@ export function mapRoutes(context: ConsoleContext): Route[] {
       if (!point.success) return jsonError(400, "bad_position", { zh: words.zh.badPoint, en: words.en.badPoint });
       const locale = requestLocale(request);
       const answer = presentResult(index(), index().locate(point.data.lat, point.data.lng), locale, "");
-      return answer.status === 200 ? json(200, answer.body, "public, max-age=300") : answer.error;
+      return answer.status === 200 ? json(200, answer.body, ANSWER_CACHING) : answer.error;
     },
   };
 
@@ -544,10 +549,10 @@ export function tileOrigins(tiles: MapTiles): string[] {
   return [...new Set(hosts.map((url) => new URL(url).origin))];
 }
 
-function json(status: number, body: unknown, cacheControl: string): HttpResponse {
+function json(status: number, body: unknown, caching: Record<string, string>): HttpResponse {
   return {
     status,
-    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": cacheControl },
+    headers: { "Content-Type": "application/json; charset=utf-8", ...caching },
     body: JSON.stringify(body),
   };
 }

@@ -99,6 +99,7 @@ describe("the grid map over HTTP", () => {
       expect(body.districtCode).toBe(found.answer.district.code);
       expect(body.text).toBe(formatAnswer(found.answer, catalogFor(locale), locale));
       expect(body.html).toContain(`<a href="tel:${found.answer.district.committee.officePhone.replace(/-/g, "")}">`);
+      expect(response.headers.get("vary")).toBe("Accept-Language, Cookie");
     }
   });
 
@@ -161,5 +162,43 @@ describe("the grid map over HTTP", () => {
     const bad = await get("/map?q=");
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("请输入小区名或路名");
+  });
+});
+
+describe("the grid map of a town with a district that has no boundary", () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // The sample's fourth district loses its boundary line, as a town whose grid map is not drawn yet would have it.
+    app = await startTestApp({
+      env: {},
+      editTown: (sample) => sample.replace(/(code: d4[\s\S]*?)\n\s*boundary:\n\s*- \[\[[^\n]*/, "$1"),
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it("lists the unbounded district beside the map, names it in a notice, and gives the map no outline for it", async () => {
+    const response = await fetch(`${app.httpUrl}/map?lang=en`);
+    const body = await response.text();
+    expect(body).toMatch(/id="district-d4"[\s\S]*?\(no boundary drawn\)/);
+    expect(body).toContain("These districts have no boundary in the data and are not drawn on the map: District 4.");
+    const data = JSON.parse(/<script type="application\/json" id="page-data">([\s\S]*?)<\/script>/.exec(body)![1]!) as {
+      districts: { code: string; boundary: unknown }[];
+    };
+    expect(data.districts.map((district) => [district.code, district.boundary === null])).toEqual([
+      ["d1", false],
+      ["d2", false],
+      ["d3", false],
+      ["d4", true],
+    ]);
+    // A point that was in the fourth district is now outside every boundary, as the chat's location lookup says.
+    const at = (await (
+      await fetch(`${app.httpUrl}/map/at?lat=${DISTRICT_POINTS.d4.latitude}&lng=${DISTRICT_POINTS.d4.longitude}`)
+    ).json()) as {
+      result: string;
+    };
+    expect(at.result).toBe("outsideTown");
   });
 });
