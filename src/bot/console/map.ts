@@ -47,7 +47,6 @@ const words = catalog(
     openCase: "查看案件",
     category: "类别",
     status: "状态",
-    reference: "编号",
     pinsNote: (days: number) => `地图显示您负责范围内的未办结案件和最近 ${days} 天内办结的案件；没有精确位置的案件不在地图上显示。`,
     noArea: "您的角色不负责处理案件，地图上不显示案件。",
     notPinned: (reference: string) => `案件 ${reference} 没有精确位置，或不在您负责的范围内，无法在地图上显示。`,
@@ -88,7 +87,6 @@ const words = catalog(
     openCase: "Open case",
     category: "Category",
     status: "Status",
-    reference: "Reference",
     pinsNote: (days: number) =>
       `The map shows the open cases of your area and those closed in the last ${days} days; cases without an exact position are not on the map.`,
     noArea: "Your role handles no cases, so the map shows none.",
@@ -211,8 +209,6 @@ export function mapRoutes(context: ConsoleContext): Route[] {
             openCase: text.openCase,
             category: text.category,
             status: text.status,
-            reference: text.reference,
-            committee: text.committee,
             roadCommittees: text.roadCommittees,
             phone: text.phone,
             hours: text.hours,
@@ -303,7 +299,6 @@ export function mapRoutes(context: ConsoleContext): Route[] {
           focus: answer?.body.districtCode ?? null,
           words: {
             mapLabel: text.publicMapLabel,
-            committee: text.committee,
             roadCommittees: text.roadCommittees,
             phone: text.phone,
             hours: text.hours,

@@ -34,17 +34,7 @@ interface StaffData extends Common {
   mode: "staff";
   casesUrl: string;
   words: Record<
-    | "mapLabel"
-    | "openCase"
-    | "category"
-    | "status"
-    | "reference"
-    | "committee"
-    | "roadCommittees"
-    | "phone"
-    | "hours"
-    | "loading"
-    | "loadFailed",
+    "mapLabel" | "openCase" | "category" | "status" | "roadCommittees" | "phone" | "hours" | "loading" | "loadFailed",
     string
   > & { statuses: Record<Status, string> };
 }
@@ -53,7 +43,7 @@ interface PublicData extends Common {
   mode: "public";
   lookupUrl: string;
   atUrl: string;
-  words: Record<"mapLabel" | "committee" | "roadCommittees" | "phone" | "hours" | "clickHint" | "loadFailed", string>;
+  words: Record<"mapLabel" | "roadCommittees" | "phone" | "hours" | "clickHint" | "loadFailed", string>;
 }
 
 interface Pin {
