@@ -279,6 +279,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
           calendar,
           logger: logger.child({ component: "console" }),
           clock: () => new Date(),
+          map: config.map,
         }),
         ...(telegram ? telegram.routes : []),
         ...(wecomBot ? wecomBot.routes : []),

@@ -115,6 +115,19 @@ const envSchema = z
       .regex(/^\/[A-Za-z0-9/_-]{1,100}$/, "must be a path such as /wecom/callback")
       .default("/wecom/callback"),
     WECOM_BOT_TIMESTAMP_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+    // An optional base map under the grid map: a tile URL template, the attribution its provider requires, and
+    // the coordinate system its tiles are drawn in (GCJ-02 for Amap- or Tencent-style tiles).
+    MAP_TILE_URL: optionalString.pipe(
+      z
+        .string()
+        .refine(
+          isTileUrlTemplate,
+          "must be an https:// or http:// tile URL template with {z}, {x} and {y}, e.g. https://tiles.example.org/{z}/{x}/{y}.png",
+        )
+        .optional(),
+    ),
+    MAP_TILE_ATTRIBUTION: optionalString,
+    MAP_TILE_COORDINATES: z.enum(["wgs84", "gcj02"], { message: "must be wgs84 or gcj02" }).default("wgs84"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     MEDIA_DIR: optionalString,
     MEDIA_MAX_BYTES: z.coerce
@@ -264,6 +277,13 @@ const envSchema = z
         message: "must not exceed CONSOLE_SESSION_MAX_HOURS: a session ends at its lifetime however active",
       });
     }
+    if (env.MAP_TILE_URL && !env.MAP_TILE_ATTRIBUTION) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MAP_TILE_ATTRIBUTION"],
+        message: "is required when MAP_TILE_URL is set: the tile provider's attribution must be shown on the map",
+      });
+    }
     if (env.WECOM_BOT_TOKEN && !env.WECOM_BOT_ENCODING_AES_KEY) {
       ctx.addIssue({ code: "custom", path: ["WECOM_BOT_ENCODING_AES_KEY"], message: "is required when WECOM_BOT_TOKEN is set" });
     }
@@ -315,6 +335,8 @@ export type Config = {
       }
     | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** The grid map's base map; see {@link MapTiles}. */
+  map: { tiles: MapTiles | undefined };
   /** Where photos are kept and how much of them; see MediaLimits in src/bot/media/store.ts. */
   media: {
     dir: string;
@@ -349,6 +371,19 @@ export type Config = {
   /** Values that must never appear in a log line. */
   secrets: string[];
 };
+
+/**
+ * A base-map tile layer (MAP_TILE_URL, MAP_TILE_ATTRIBUTION, MAP_TILE_COORDINATES).
+ * Without one the maps draw on a plain background and no request leaves Linli's
+ * origin. Stored coordinates are always WGS-84; with `gcj02` tiles the page
+ * shifts what it draws onto the tiles' system.
+ */
+export interface MapTiles {
+  /** A URL template with {z}, {x}, {y} and optionally {s}. */
+  url: string;
+  attribution: string;
+  coordinates: "wgs84" | "gcj02";
+}
 
 /** Raised when the environment cannot run Linli; the message names every offending variable. */
 export class ConfigError extends Error {
@@ -411,6 +446,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : undefined,
     logLevel: e.LOG_LEVEL,
+    map: {
+      tiles:
+        e.MAP_TILE_URL && e.MAP_TILE_ATTRIBUTION
+          ? { url: e.MAP_TILE_URL, attribution: e.MAP_TILE_ATTRIBUTION, coordinates: e.MAP_TILE_COORDINATES }
+          : undefined,
+    },
     media: {
       dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, "media")),
       maxBytes: e.MEDIA_MAX_BYTES,
@@ -457,6 +498,19 @@ function adminSocketIn(dataDir: string): string {
     ]);
   }
   return socket;
+}
+
+/** Subdomain letters a `{s}` in a tile URL template stands for (Leaflet's default). */
+export const TILE_SUBDOMAINS = ["a", "b", "c"] as const;
+
+/** An http(s) URL once `{s}` is a subdomain letter, holding the {z}, {x} and {y} a tile layer fills in. */
+function isTileUrlTemplate(value: string): boolean {
+  if (!["{z}", "{x}", "{y}"].every((part) => value.includes(part))) return false;
+  try {
+    return ["https:", "http:"].includes(new URL(value.replaceAll("{s}", TILE_SUBDOMAINS[0])).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** "1-5", "1,2,3,4,5,6" or "1-3,5": ISO weekday numbers, ascending without repeats; undefined when anything else is written. */

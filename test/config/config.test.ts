@@ -138,6 +138,24 @@ describe("configuration", () => {
     expect(problemsOf({ CONSOLE_SESSION_IDLE_MINUTES: "180", CONSOLE_SESSION_MAX_HOURS: "2" })).toEqual(["CONSOLE_SESSION_IDLE_MINUTES"]);
   });
 
+  it("the grid map has no base map by default; a tile layer needs an http(s) template with {z}/{x}/{y} and an attribution, bad values naming their variable", () => {
+    expect(loadConfig({}).map).toEqual({ tiles: undefined });
+    expect(
+      loadConfig({
+        MAP_TILE_URL: "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+        MAP_TILE_ATTRIBUTION: "© Example Maps",
+        MAP_TILE_COORDINATES: "gcj02",
+      }).map,
+    ).toEqual({ tiles: { url: "https://{s}.tiles.example.org/{z}/{x}/{y}.png", attribution: "© Example Maps", coordinates: "gcj02" } });
+    expect(
+      loadConfig({ MAP_TILE_URL: "http://127.0.0.1:8080/{z}/{x}/{y}.png", MAP_TILE_ATTRIBUTION: "tiles" }).map.tiles?.coordinates,
+    ).toBe("wgs84");
+    expect(problemsOf({ MAP_TILE_URL: "https://tiles.example.org/{z}/{x}/{y}.png" })).toEqual(["MAP_TILE_ATTRIBUTION"]);
+    expect(problemsOf({ MAP_TILE_URL: "ftp://tiles.example.org/{z}/{x}/{y}.png", MAP_TILE_ATTRIBUTION: "x" })).toEqual(["MAP_TILE_URL"]);
+    expect(problemsOf({ MAP_TILE_URL: "https://tiles.example.org/tile.png", MAP_TILE_ATTRIBUTION: "x" })).toEqual(["MAP_TILE_URL"]);
+    expect(problemsOf({ MAP_TILE_COORDINATES: "bd09" })).toEqual(["MAP_TILE_COORDINATES"]);
+  });
+
   it("webhook mode needs a token and a secret", () => {
     expect(problemsOf({ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook" }).sort()).toEqual([
       "TELEGRAM_BOT_TOKEN",

@@ -26,7 +26,6 @@ const require = createRequire(path.join(PROJECT_ROOT, "package.json"));
 /** Style sheets of the map libraries, served as their packages ship them. */
 const VENDOR_STYLES: Record<string, string> = {
   "leaflet.css": "leaflet/dist/leaflet.css",
-  "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
   "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
 };
 

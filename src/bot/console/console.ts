@@ -1,3 +1,4 @@
+import type { MapTiles } from "../../config.ts";
 import type { Locale } from "../../flows/kit/messages.ts";
 import type { Database } from "../../db/database.ts";
 import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
@@ -13,6 +14,7 @@ import { caseDeskRoutes } from "./cases.ts";
 import { html } from "./html.ts";
 import { catalog, requestLocale } from "./i18n.ts";
 import { createPageShell, type PageShell } from "./layout.ts";
+import { mapRoutes } from "./map.ts";
 import type { ConsoleAccess } from "./routes.ts";
 
 /** What the console's page modules are built from: the town's services, its database and the shared page frame. */
@@ -29,6 +31,8 @@ export interface ConsoleContext {
   calendar: WorkingCalendar;
   /** "Now" for every page (the system clock unless a test sets one). */
   clock: () => Date;
+  /** The maps' base-map tile layer, when one is configured (MAP_TILE_*); without it maps draw on a plain background. */
+  map: { tiles: MapTiles | undefined };
 }
 
 /** A signed-in staff member as a console page handler receives them. */
@@ -98,5 +102,13 @@ export function createConsole(deps: Omit<ConsoleContext, "shell">): Route[] {
       return { status: 303, headers: { Location: "console/cases", "Cache-Control": "no-store" } };
     },
   };
-  return [home, ...deps.access.routes, ...assets.routes, ...caseDeskRoutes(context), ...caseRoutes(context), ...caseEventRoutes(context)];
+  return [
+    home,
+    ...deps.access.routes,
+    ...assets.routes,
+    ...caseDeskRoutes(context),
+    ...caseRoutes(context),
+    ...caseEventRoutes(context),
+    ...mapRoutes(context),
+  ];
 }

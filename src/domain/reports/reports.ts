@@ -85,6 +85,11 @@ export interface StaffReportActions {
   caseForStaff(reference: string): Promise<StaffCaseView | undefined>;
   /** Open cases in an area ("town": all of them), oldest first, at most `limit`, with the total count. */
   openCases(area: StaffArea, limit: number): Promise<{ cases: OpenCaseLine[]; total: number }>;
+  /**
+   * Cases in an area for the grid map: every open one and those closed since
+   * `closedSince`, newest first, at most `limit`. Nothing about the reporter.
+   */
+  mapCases(area: StaffArea, options: { closedSince: Date; limit: number }): Promise<CasePin[]>;
   /** Blocks a chat user (given directly, or as the reporter of a report): their later reports are kept but not routed. */
   blockUser(
     target: { channel: string; userId: string } | { reference: string },
@@ -104,6 +109,17 @@ export interface OpenCaseLine {
   place: Bilingual;
   supporters: number;
   createdAt: Date;
+}
+
+/** A case as the grid map pins it: what the pin's colour and popup show, and where; never who reported it. */
+export interface CasePin {
+  reference: string;
+  category: Bilingual;
+  status: ReportStatusName;
+  /** The district of its place, else of its route; null when it has neither. */
+  districtCode: string | null;
+  /** As stored (WGS-84) and as staff see it in the chat's alert; null when the resident shared no exact position. */
+  position: { latitude: number; longitude: number } | null;
 }
 
 /**
@@ -194,6 +210,7 @@ export function createReportsService(deps: ReportsDeps): ReportsService & StaffR
     viewForResident: views.viewForResident,
     caseForStaff: views.caseForStaff,
     openCases: views.openCases,
+    mapCases: views.mapCases,
     recordFeedback: lifecycle.recordFeedback,
     acknowledge: lifecycle.acknowledge,
     startProgress: lifecycle.startProgress,

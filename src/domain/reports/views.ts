@@ -16,7 +16,7 @@ import { maskPersonalNumbers } from "../privacy.ts";
 import { shopStandingOf } from "./alerts.ts";
 import { OPEN_STATUSES, type ReportsContext } from "./context.ts";
 import { caseAreaOf, inStaffArea, storedRouteOf } from "./place.ts";
-import type { OpenCaseLine, StaffCaseView, StaffReportActions } from "./reports.ts";
+import type { CasePin, OpenCaseLine, StaffCaseView, StaffReportActions } from "./reports.ts";
 import type { ChatIdentity, PublicReportView, ReportRoute, ReportsService, ReportSummary, ReportView } from "./service.ts";
 
 /** A report as every view reads it: its own columns, and the names of its category, place and committee. */
@@ -130,7 +130,8 @@ export function viewsOf(ctx: ReportsContext) {
     });
   };
 
-  const service: Pick<ReportsService, "myReports" | "viewForResident"> & Pick<StaffReportActions, "caseForStaff" | "openCases"> = {
+  const service: Pick<ReportsService, "myReports" | "viewForResident"> &
+    Pick<StaffReportActions, "caseForStaff" | "openCases" | "mapCases"> = {
     async myReports(user) {
       const me = await findUser(db, user);
       if (!me) return [];
@@ -255,6 +256,32 @@ export function viewsOf(ctx: ReportsContext) {
       ]);
       const total = counted!.total;
       return { cases: rows.map(openCaseLine), total };
+    },
+
+    async mapCases(area, options) {
+      const rows = await db.query<
+        Pick<Report, "reference" | "status" | "latitude" | "longitude"> &
+          Pick<ReportCategory, "name" | "nameEn"> & { districtCode: string | null }
+      >(
+        sql`SELECT r."reference", r."status", r."latitude", r."longitude", c."name", c."nameEn", COALESCE(d."code", rd."code") AS "districtCode"
+            FROM "Report" r
+            JOIN "ReportCategory" c ON c."id" = r."categoryId"
+            LEFT JOIN "District" d ON d."id" = r."districtId"
+            LEFT JOIN "District" rd ON rd."id" = r."routedDistrictId"
+            WHERE r."townCode" = ${townCode} AND r."routed" AND ${inStaffArea(area, townCode)}
+              AND (r."status" IN (${join(OPEN_STATUSES)}) OR r."updatedAt" >= ${options.closedSince})
+            ORDER BY r."createdAt" DESC, r."reference" DESC
+            LIMIT ${options.limit}`,
+      );
+      return rows.map(
+        (row): CasePin => ({
+          reference: row.reference,
+          category: { zh: row.name, en: row.nameEn },
+          status: row.status,
+          districtCode: row.districtCode,
+          position: row.latitude !== null && row.longitude !== null ? { latitude: row.latitude, longitude: row.longitude } : null,
+        }),
+      );
     },
   };
 

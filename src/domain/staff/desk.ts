@@ -1,7 +1,7 @@
 import { sql, type Sql } from "../../db/sql.ts";
 import type { OutboxMessage, PrismaClient } from "../../generated/prisma/client.ts";
 import { requeueDeadLetters } from "../outbox/store.ts";
-import type { OpenCaseLine, RejectReasonName, StaffActionResult, StaffCaseView, StaffReportActions } from "../reports/reports.ts";
+import type { CasePin, OpenCaseLine, RejectReasonName, StaffActionResult, StaffCaseView, StaffReportActions } from "../reports/reports.ts";
 import { coveredArea, coversCase, type StaffIdentity, type StaffMemberInfo, type StaffRegistry } from "./registry.ts";
 
 /** What a member of staff asks to do to a case. */
@@ -70,6 +70,11 @@ export interface StaffDesk {
     who: Pick<StaffIdentity, "channel" | "userId">,
     limit: number,
   ): Promise<{ type: "ok"; cases: OpenCaseLine[]; total: number } | DeskRefusal>;
+  /** The cases of the caller's area for the grid map (see StaffReportActions.mapCases), with their staff record. */
+  mapCases(
+    who: Pick<StaffIdentity, "channel" | "userId">,
+    options: { closedSince: Date; limit: number },
+  ): Promise<{ type: "ok"; cases: CasePin[]; staff: StaffMemberInfo } | DeskRefusal>;
   caseDetail(
     who: Pick<StaffIdentity, "channel" | "userId">,
     reference: string,
@@ -145,6 +150,14 @@ export function createStaffDesk(deps: {
       const area = coveredArea(staff);
       if (!area) return { type: "notYourArea" };
       return { type: "ok", ...(await reports.openCases(area, limit)) };
+    },
+
+    async mapCases(who, options) {
+      const staff = await registry.find(who);
+      if (!staff) return { type: "notStaff" };
+      const area = coveredArea(staff);
+      if (!area) return { type: "notYourArea" };
+      return { type: "ok", cases: await reports.mapCases(area, options), staff };
     },
 
     caseDetail: staffCase,

@@ -10,7 +10,7 @@ const stateSchema = z.object({ stage: z.literal("awaitingPlace") });
 type LookupState = z.infer<typeof stateSchema>;
 
 /** Longest text taken as a place query; longer input is a paste or a message meant for someone else. */
-const MAX_QUERY_LENGTH = 100;
+export const MAX_QUERY_LENGTH = 100;
 /** Prefix of the choice values this flow offers; the rest is a grid candidate id. */
 const PLACE_CHOICE = "lk:";
 

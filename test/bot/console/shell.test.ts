@@ -93,6 +93,7 @@ describe("console assets", () => {
     const again = await route!.handle(request("/console/assets/console.css", { "if-none-match": plain.headers!.ETag! }));
     expect(again.status).toBe(304);
     expect((await route!.handle(request("/console/assets/leaflet.css"))).status).toBe(200);
+    expect((await route!.handle(request("/console/assets/MarkerCluster.Default.css"))).status).toBe(200);
     expect((await route!.handle(request("/console/assets/..%2Fconsole.ts"))).status).toBe(404);
     expect((await route!.handle(request("/console/assets/secrets.js"))).status).toBe(404);
   });
