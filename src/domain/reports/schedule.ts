@@ -165,6 +165,38 @@ const REPORT_AREA = sql`"Report" r JOIN "ReportCategory" c ON c."id" = r."catego
 
 const OPEN = sql`r."status" IN (${join(OPEN_STATUSES)})`;
 
+/** Reports (`r`) of each category created early enough that `minutes` working minutes have passed by `now`. */
+function pastLimit<Category extends Pick<ReportCategory, "id">>(
+  calendar: WorkingCalendar,
+  categories: readonly Category[],
+  minutes: (category: Category) => number,
+  now: Date,
+): Statement {
+  return categories.length === 0
+    ? sql`FALSE`
+    : sql`(${join(
+        categories.map(
+          (category) =>
+            sql`(r."categoryId" = ${category.id} AND r."createdAt" <= ${calendar.workingMinutesBefore(now, minutes(category))})`,
+        ),
+        " OR ",
+      )})`;
+}
+
+/**
+ * The reports (`r`) overdue at `now`: still open and submitted more than their
+ * category's `deadlineWorkingDays` working days before it. The one definition
+ * of "overdue" that deadline reminders, digests and the console's figures share;
+ * `categories` are the town's (a report of a category not listed is never overdue).
+ */
+export function overdueAt(
+  calendar: WorkingCalendar,
+  categories: readonly Pick<ReportCategory, "id" | "deadlineWorkingDays">[],
+  now: Date,
+): Statement {
+  return sql`${OPEN} AND ${pastLimit(calendar, categories, (category) => category.deadlineWorkingDays * calendar.minutesPerDay, now)}`;
+}
+
 /**
  * Creates the scheduler of one town.
  *
@@ -191,19 +223,6 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
 
   const categoryLimits = (): Promise<CategoryLimits[]> =>
     prisma.reportCategory.findMany({ where: { townCode }, select: { id: true, escalateAfterMinutes: true, deadlineWorkingDays: true } });
-
-  /** Reports (`r`) of each category created early enough that `minutes` working minutes have passed by `now`. */
-  const pastLimit = (categories: CategoryLimits[], minutes: (category: CategoryLimits) => number, now: Date): Statement =>
-    categories.length === 0
-      ? sql`FALSE`
-      : sql`(${join(
-          categories.map(
-            (category) =>
-              sql`(r."categoryId" = ${category.id} AND r."createdAt" <= ${calendar.workingMinutesBefore(now, minutes(category))})`,
-          ),
-          " OR ",
-        )})`;
-  const deadlineMinutes = (category: CategoryLimits) => category.deadlineWorkingDays * calendar.minutesPerDay;
 
   /** The routed reports of the town that `condition` picks, oldest first, one batch. */
   const due = (condition: Statement): Promise<DueReport[]> =>
@@ -322,7 +341,7 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
   ): Promise<DailyDigestPayload> => {
     const area = sql`r."townCode" = ${townCode} AND r."routed" AND ${coveredBy(destination)}`;
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const overdue = sql`${OPEN} AND ${pastLimit(categories, deadlineMinutes, now)}`;
+    const overdue = overdueAt(calendar, categories, now);
     const [[counts], oldest] = await Promise.all([
       db.query<DailyDigestPayload["counts"]>(
         sql`SELECT COUNT(*) FILTER (WHERE r."createdAt" > ${dayAgo} AND r."createdAt" <= ${now})::int AS "new",
@@ -389,14 +408,14 @@ export function createAlertScheduler(deps: AlertSchedulerDeps): AlertScheduler {
       const escalated = await drain(
         () =>
           due(
-            sql`r."status" = 'SUBMITTED' AND r."escalatedAt" IS NULL AND ${pastLimit(categories, (category) => category.escalateAfterMinutes, now)}`,
+            sql`r."status" = 'SUBMITTED' AND r."escalatedAt" IS NULL AND ${pastLimit(calendar, categories, (category) => category.escalateAfterMinutes, now)}`,
           ),
         (id, shopStanding) => escalate(id, now, shopStanding),
         now,
         "escalate a report",
       );
       const reminded = await drain(
-        () => due(sql`${OPEN} AND r."overdueRemindedAt" IS NULL AND ${pastLimit(categories, deadlineMinutes, now)}`),
+        () => due(sql`${overdueAt(calendar, categories, now)} AND r."overdueRemindedAt" IS NULL`),
         (id, shopStanding) => remind(id, now, shopStanding),
         now,
         "remind of a passed deadline",
