@@ -215,11 +215,13 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     };
     outbox.start();
     stops.push(() => outbox.stop());
+    // One calendar for the scheduler's deadlines and the console's working-time figures.
+    const calendar = await workingCalendar(db, config);
     const scheduler = createAlertScheduler({
       prisma: db.prisma,
       sql: db.sql,
       townCode: config.town.code,
-      calendar: await workingCalendar(db, config),
+      calendar,
       dailyDigestAt: config.workingTime.dailyDigestAt,
       logger,
     });
@@ -274,6 +276,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
           services,
           db,
           townCode: config.town.code,
+          calendar,
           logger: logger.child({ component: "console" }),
           clock: () => new Date(),
         }),

@@ -1,12 +1,14 @@
 import type { Locale } from "../../flows/kit/messages.ts";
 import type { Database } from "../../db/database.ts";
 import type { StaffMemberInfo } from "../../domain/staff/registry.ts";
+import type { WorkingCalendar } from "../../domain/time/working-time.ts";
 import type { Logger } from "../../log.ts";
 import type { TownServices } from "../../services.ts";
 import type { HttpRequest, HttpResponse, Route } from "../http/route.ts";
 import { createConsoleAssets } from "./assets.ts";
 import { html } from "./html.ts";
 import { catalog, requestLocale } from "./i18n.ts";
+import { figuresRoutes } from "./figures.ts";
 import { createPageShell, type PageShell } from "./layout.ts";
 import type { ConsoleAccess } from "./routes.ts";
 
@@ -16,6 +18,8 @@ export interface ConsoleContext {
   services: TownServices;
   db: Pick<Database, "prisma" | "sql">;
   townCode: string;
+  /** The town's working calendar, the one the alert scheduler measures deadlines on. */
+  calendar: WorkingCalendar;
   shell: PageShell;
   logger: Logger;
   /** "Now" for every page (the system clock unless a test sets one). */
@@ -90,5 +94,5 @@ export function createConsole(deps: Omit<ConsoleContext, "shell">): Route[] {
     },
   };
   void context;
-  return [home, ...deps.access.routes, ...assets.routes];
+  return [home, ...deps.access.routes, ...assets.routes, ...figuresRoutes(context)];
 }
