@@ -264,10 +264,11 @@ function figuresMain(
       horizontal: true,
     },
   ];
-  const section = (id: string, heading: string, body: Html, chart = true) =>
+  // Wide tables go under their chart; short ones beside it on a wide screen.
+  const section = (id: string, heading: string, body: Html, chart = true, beside = false) =>
     html`<section class="panel figures-group" aria-labelledby="${id}-heading">
       <h2 id="${id}-heading">${heading}</h2>
-      <div class="figures-pair">${chart && chartBox(`chart-${id}`, text.chartOf(heading))} ${body}</div>
+      <div class="figures-pair${beside ? " beside" : ""}">${chart && chartBox(`chart-${id}`, text.chartOf(heading))} ${body}</div>
     </section>`;
   const ratingsTotal = reports.ratingDistribution.reduce((sum, n) => sum + n, 0);
   const main = html`<form class="panel figures-filter" method="get" action="figures">
@@ -341,6 +342,8 @@ function figuresMain(
           </tbody>
         </table>
       </div>`,
+      true,
+      true,
     )}
     ${section(
       "compact",
@@ -371,6 +374,7 @@ function figuresMain(
             </table>
           </div>`,
       compact.length > 0,
+      true,
     )}
     ${section(
       "classes",
@@ -407,6 +411,7 @@ function figuresMain(
             </table>
           </div>`,
       classes.length > 0,
+      true,
     )}`;
   return { main, charts: charts.filter((chart) => chart.labels.length > 0) };
 }
