@@ -1,5 +1,5 @@
-import type { District, Report, ReportCategory } from "../../generated/prisma/client.ts";
-import { join, sql, type Sql, type Statement } from "../../db/sql.ts";
+import type { District, ReportCategory } from "../../generated/prisma/client.ts";
+import { epochMillis, join, sql, type Sql, type Statement } from "../../db/sql.ts";
 import type { Bilingual } from "../grid/index.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
 import { parseLocalDate, startOfLocalDay } from "../time/zone.ts";
@@ -10,10 +10,10 @@ import { overdueAt } from "./schedule.ts";
  * The town office's figures: how many cases came in, were resolved, reopened
  * and rated in a period, how long claiming and resolving took in working time
  * (the calendar the alert scheduler measures deadlines on), and what is open
- * and overdue now. Everything is counted in a few aggregate statements over
- * the whole town (or one district), whatever the number of cases; only the
- * claim and resolution times come back one per case, because working time is
- * measured by the calendar, not in SQL. No figure carries a description, a
+ * and overdue now. Everything is counted in two statements over the whole
+ * town (or one district), whatever the number of cases; only the claim and
+ * resolution times come back one per case (as array elements, not rows),
+ * because working time is measured by the calendar, not in SQL. No figure carries a description, a
  * place finer than a road committee, or anything about a person.
  */
 
@@ -140,10 +140,34 @@ export function monthPeriod(calendar: WorkingCalendar, now: Date, monthsBack: nu
 
 type Named = Pick<District, "id" | "code" | "name" | "nameEn"> & { kind: "district" | "roadCommittee" | "category" };
 type CategoryLimits = Pick<ReportCategory, "id" | "deadlineWorkingDays">;
+/** A case's district, handling road committee and category, by id. */
 type Dimensions = { district: string | null; roadCommittee: string | null; category: string; bucket: number | null };
 type Measure = "received" | "resolved" | "reopened" | "rated" | "open" | "overdue";
-type CountRow = Dimensions & { measure: Measure; value: number; count: number };
-type DurationRow = Dimensions & { measure: "claimed" | "resolved"; at: Date } & Pick<Report, "createdAt">;
+/**
+ * A count of one grouping set: `grouping` says which (GROUPING()'s bit mask over district, road committee,
+ * category and bucket, a bit set for each column not grouped by), so each case is counted once per breakdown.
+ */
+type CountRow = Dimensions & { measure: Measure; value: number; count: number; grouping: number };
+
+/** {@link CountRow.grouping} of each breakdown. */
+const BY_DISTRICT = 0b0111;
+const BY_COMMITTEE = 0b1011;
+const BY_CATEGORY = 0b1101;
+const BY_BUCKET = 0b1110;
+/**
+ * Every claim or every resolution of the period, case by case in parallel arrays: the case's district,
+ * committee and category as 1-based positions in the id lists the statement was given (null for none),
+ * its bucket, and when it was submitted and claimed or resolved (epoch ms).
+ */
+type DurationRow = {
+  measure: "claimed" | "resolved";
+  districts: (number | null)[];
+  roadCommittees: (number | null)[];
+  categories: (number | null)[];
+  buckets: (number | null)[];
+  from: number[];
+  to: number[];
+};
 
 /** The bucket index (0-based) an instant falls in, null before the first. */
 function bucketOf(column: Statement, buckets: readonly FiguresBucket[]): Statement {
@@ -197,10 +221,12 @@ class Tally {
 /**
  * The figures of the town's routed cases (a blocked reporter's cases count
  * nowhere) for `query.period`, limited to one district by code when given.
- * Districts are where the case is, road committees who handles it. Three
- * statements whatever the number of cases: the town's names, the counts
- * grouped by district × committee × category × bucket, and one row per claim
- * or resolution in the period for the working-time medians.
+ * Districts are where the case is, road committees who handles it. Two
+ * statements whatever the number of cases: the town's names, then the counts
+ * per district, committee, category and bucket (grouping sets) together with
+ * every claim and resolution of the period for the working-time medians.
+ * What the benchmark of the figures page measures, with cohortFigures (classes/figures.ts)
+ * and the compact's public counts (see loadFigures in the console).
  */
 export async function reportFigures(deps: FiguresDeps, query: FiguresQuery): Promise<ReportFigures> {
   const { sql: db, townCode, calendar } = deps;
@@ -213,15 +239,19 @@ export async function reportFigures(deps: FiguresDeps, query: FiguresQuery): Pro
       ORDER BY "kind", "sortOrder", "code"`,
   );
   const categories: CategoryLimits[] = named.filter((row) => row.kind === "category");
+  // Cases are grouped by the ids they hold (no join per case); the codes come from the names read above.
+  const codeOf = new Map(named.map((row) => [row.id, row.code]));
+  const idsOf = (kind: Named["kind"]) => named.filter((row) => row.kind === kind).map((row) => row.id);
+  const [districtIds, committeeIds, categoryIds] = [idsOf("district"), idsOf("roadCommittee"), idsOf("category")];
+  const districtId =
+    districtCode === null ? undefined : (named.find((row) => row.kind === "district" && row.code === districtCode)?.id ?? null);
   const { from, to, buckets } = period;
   const cases = sql`
     base AS (
-      SELECT r."id", r."createdAt", r."rating", d."code" AS "district", rc."code" AS "roadCommittee", c."code" AS "category",
-        r."status" IN (${join(OPEN_STATUSES)}) AS "open", (${overdueAt(calendar, categories, now)}) AS "overdue"
-      FROM "Report" r JOIN "ReportCategory" c ON c."id" = r."categoryId"
-        LEFT JOIN "District" d ON d."id" = r."districtId"
-        LEFT JOIN "RoadCommittee" rc ON rc."id" = r."routedRoadCommitteeId"
-      WHERE r."townCode" = ${townCode} AND r."routed" AND ${districtCode === null ? sql`TRUE` : sql`d."code" = ${districtCode}`}
+      SELECT r."id", r."createdAt", r."rating", r."districtId" AS "district", r."routedRoadCommitteeId" AS "roadCommittee",
+        r."categoryId" AS "category", r."status" IN (${join(OPEN_STATUSES)}) AS "open", (${overdueAt(calendar, categories, now)}) AS "overdue"
+      FROM "Report" r
+      WHERE r."townCode" = ${townCode} AND r."routed" AND ${districtId === undefined ? sql`TRUE` : sql`r."districtId" = ${districtId}`}
     ),
     moves AS (
       SELECT e."reportId", e."createdAt" AS "at",
@@ -232,29 +262,39 @@ export async function reportFigures(deps: FiguresDeps, query: FiguresQuery): Pro
         AND (e."type" IN ('REOPENED', 'RATED') OR (e."type" = 'STATUS_CHANGED'
           AND (e."toStatus" = 'RESOLVED' OR (e."fromStatus" = 'SUBMITTED' AND e."toStatus" = 'ACKNOWLEDGED'))))
     )`;
-  const [counts, durations] = await Promise.all([
-    db.query<CountRow>(
-      sql`WITH ${cases},
-        rated AS (SELECT "reportId", MAX("at") AS "at" FROM moves WHERE "measure" = 'rated' GROUP BY "reportId"),
-        facts AS (
-          SELECT 'received' AS "measure", b."district", b."roadCommittee", b."category", b."createdAt" AS "at", 0 AS "value"
-            FROM base b WHERE b."createdAt" >= ${from} AND b."createdAt" < ${to}
-          UNION ALL SELECT m."measure", b."district", b."roadCommittee", b."category", m."at", 0
-            FROM moves m JOIN base b ON b."id" = m."reportId" WHERE m."measure" IN ('resolved', 'reopened')
-          UNION ALL SELECT 'rated', b."district", b."roadCommittee", b."category", x."at", b."rating"
-            FROM rated x JOIN base b ON b."id" = x."reportId" WHERE b."rating" IS NOT NULL
-          UNION ALL SELECT 'open', b."district", b."roadCommittee", b."category", NULL, 0 FROM base b WHERE b."open"
-          UNION ALL SELECT 'overdue', b."district", b."roadCommittee", b."category", NULL, 0 FROM base b WHERE b."overdue"
-        )
-        SELECT "measure", "district", "roadCommittee", "category", ${bucketOf(sql`"at"`, buckets)} AS "bucket", "value", COUNT(*)::int AS "count"
-        FROM facts GROUP BY 1, 2, 3, 4, 5, 6`,
-    ),
-    db.query<DurationRow>(
-      sql`WITH ${cases}
-        SELECT m."measure", b."district", b."roadCommittee", b."category", ${bucketOf(sql`m."at"`, buckets)} AS "bucket", b."createdAt", m."at"
-        FROM moves m JOIN base b ON b."id" = m."reportId" WHERE m."measure" IN ('claimed', 'resolved')`,
-    ),
-  ]);
+  // One statement, so the cases and their moves are read once for both parts; each part comes back as JSON in one row.
+  const [result] = await db.query<{ counts: CountRow[] | null; durations: DurationRow[] | null }>(
+    sql`WITH ${cases},
+      rated AS (SELECT "reportId", MAX("at") AS "at" FROM moves WHERE "measure" = 'rated' GROUP BY "reportId"),
+      facts AS (
+        SELECT 'received' AS "measure", b."district", b."roadCommittee", b."category", b."createdAt" AS "at", 0 AS "value"
+          FROM base b WHERE b."createdAt" >= ${from} AND b."createdAt" < ${to}
+        UNION ALL SELECT m."measure", b."district", b."roadCommittee", b."category", m."at", 0
+          FROM moves m JOIN base b ON b."id" = m."reportId" WHERE m."measure" IN ('resolved', 'reopened')
+        UNION ALL SELECT 'rated', b."district", b."roadCommittee", b."category", x."at", b."rating"
+          FROM rated x JOIN base b ON b."id" = x."reportId" WHERE b."rating" IS NOT NULL
+        UNION ALL SELECT 'open', b."district", b."roadCommittee", b."category", NULL, 0 FROM base b WHERE b."open"
+        UNION ALL SELECT 'overdue', b."district", b."roadCommittee", b."category", NULL, 0 FROM base b WHERE b."overdue"
+      ),
+      bucketed AS (SELECT f.*, ${bucketOf(sql`f."at"`, buckets)} AS "bucket" FROM facts f),
+      counts AS (
+        SELECT "measure", "value", "district", "roadCommittee", "category", "bucket", COUNT(*)::int AS "count",
+          GROUPING("district", "roadCommittee", "category", "bucket")::int AS "grouping"
+        FROM bucketed GROUP BY "measure", "value", GROUPING SETS (("district"), ("roadCommittee"), ("category"), ("bucket"), ())
+      ),
+      -- One entry per measure, each case's figures in parallel arrays: far less to read than a row per case.
+      durations AS (
+        SELECT m."measure", array_agg(array_position(${districtIds}::text[], b."district")) AS "districts",
+          array_agg(array_position(${committeeIds}::text[], b."roadCommittee")) AS "roadCommittees",
+          array_agg(array_position(${categoryIds}::text[], b."category")) AS "categories",
+          array_agg(${bucketOf(sql`m."at"`, buckets)}) AS "buckets",
+          array_agg(${epochMillis('b."createdAt"')}) AS "from", array_agg(${epochMillis('m."at"')}) AS "to"
+        FROM moves m JOIN base b ON b."id" = m."reportId" WHERE m."measure" IN ('claimed', 'resolved') GROUP BY m."measure"
+      )
+      SELECT (SELECT json_agg(c) FROM counts c) AS "counts", (SELECT json_agg(d) FROM durations d) AS "durations"`,
+  );
+  const counts = result?.counts ?? [];
+  const durations = result?.durations ?? [];
 
   const tallies = (kind: Named["kind"]): Map<string | null, Tally> =>
     new Map(named.filter((row) => row.kind === kind).map((row) => [row.code, new Tally(row.code, { zh: row.name, en: row.nameEn })]));
@@ -268,26 +308,50 @@ export async function reportFigures(deps: FiguresDeps, query: FiguresQuery): Pro
     if (!tally) map.set(code, (tally = new Tally(code, null)));
     return tally;
   };
+  const ratingDistribution: ReportFigures["ratingDistribution"] = [0, 0, 0, 0, 0];
+  const code = (id: string | null) => (id === null ? null : (codeOf.get(id) ?? null));
   const rowsOf = (row: Dimensions): Tally[] => [
     total,
-    tallyIn(byDistrict, row.district),
-    tallyIn(byCommittee, row.roadCommittee),
-    tallyIn(byCategory, row.category),
+    tallyIn(byDistrict, code(row.district)),
+    tallyIn(byCommittee, code(row.roadCommittee)),
+    tallyIn(byCategory, code(row.category)),
     ...(row.bucket === null ? [] : [byBucket[row.bucket]!]),
   ];
-  const ratingDistribution: ReportFigures["ratingDistribution"] = [0, 0, 0, 0, 0];
-  for (const row of counts) {
-    for (const tally of rowsOf(row)) {
-      if (row.measure === "rated") {
-        tally.ratings += row.count;
-        tally.ratingSum += row.value * row.count;
-      } else tally[row.measure] += row.count;
+  const countedIn = (row: CountRow): Tally | undefined => {
+    switch (row.grouping) {
+      case BY_DISTRICT:
+        return tallyIn(byDistrict, code(row.district));
+      case BY_COMMITTEE:
+        return tallyIn(byCommittee, code(row.roadCommittee));
+      case BY_CATEGORY:
+        return tallyIn(byCategory, code(row.category));
+      case BY_BUCKET:
+        return row.bucket === null ? undefined : byBucket[row.bucket];
+      default:
+        if (row.measure === "rated") ratingDistribution[row.value - 1]! += row.count;
+        return total;
     }
-    if (row.measure === "rated") ratingDistribution[row.value - 1]! += row.count;
+  };
+  for (const row of counts) {
+    const tally = countedIn(row);
+    if (!tally) continue;
+    if (row.measure === "rated") {
+      tally.ratings += row.count;
+      tally.ratingSum += row.value * row.count;
+    } else tally[row.measure] += row.count;
   }
+  const idAt = (ids: string[], position: number | null) => (position === null ? null : ids[position - 1]!);
   for (const row of durations) {
-    const minutes = calendar.workingMinutesBetween(row.createdAt, row.at);
-    for (const tally of rowsOf(row)) (row.measure === "claimed" ? tally.claimMinutes : tally.resolveMinutes).push(minutes);
+    row.from.forEach((from, index) => {
+      const minutes = calendar.workingMinutesBetween(new Date(from), new Date(row.to[index]!));
+      const dimensions = {
+        district: idAt(districtIds, row.districts[index]!),
+        roadCommittee: idAt(committeeIds, row.roadCommittees[index]!),
+        category: idAt(categoryIds, row.categories[index]!)!,
+        bucket: row.buckets[index]!,
+      };
+      for (const tally of rowsOf(dimensions)) (row.measure === "claimed" ? tally.claimMinutes : tally.resolveMinutes).push(minutes);
+    });
   }
   // The town's own districts, committees and categories come first in their order; a row for "none" only when it has cases.
   const listed = (map: Map<string | null, Tally>) =>
