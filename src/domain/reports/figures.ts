@@ -283,15 +283,21 @@ export async function reportFigures(deps: FiguresDeps, query: FiguresQuery): Pro
         FROM bucketed GROUP BY "measure", "value", GROUPING SETS (("district"), ("roadCommittee"), ("category"), ("bucket"), ())
       ),
       -- One entry per measure, each case's figures in parallel arrays: far less to read than a row per case.
-      durations AS (
-        SELECT m."measure", array_agg(array_position(${districtIds}::text[], b."district")) AS "districts",
-          array_agg(array_position(${committeeIds}::text[], b."roadCommittee")) AS "roadCommittees",
-          array_agg(array_position(${categoryIds}::text[], b."category")) AS "categories",
-          array_agg(${bucketOf(sql`m."at"`, buckets)}) AS "buckets",
-          array_agg(${epochMillis('b."createdAt"')}) AS "from", array_agg(${epochMillis('m."at"')}) AS "to"
-        FROM moves m JOIN base b ON b."id" = m."reportId" WHERE m."measure" IN ('claimed', 'resolved') GROUP BY m."measure"
-      )
-      SELECT (SELECT json_agg(c) FROM counts c) AS "counts", (SELECT json_agg(d) FROM durations d) AS "durations"`,
+      durations AS (${join(
+        (["claimed", "resolved"] as const).map(
+          // A plain aggregate per measure: no GROUP BY, so the cases are not sorted first.
+          (
+            measure,
+          ) => sql`SELECT ${measure}::text AS "measure", array_agg(array_position(${districtIds}::text[], b."district")) AS "districts",
+            array_agg(array_position(${committeeIds}::text[], b."roadCommittee")) AS "roadCommittees",
+            array_agg(array_position(${categoryIds}::text[], b."category")) AS "categories",
+            array_agg(${bucketOf(sql`m."at"`, buckets)}) AS "buckets",
+            array_agg(${epochMillis('b."createdAt"')}) AS "from", array_agg(${epochMillis('m."at"')}) AS "to"
+          FROM moves m JOIN base b ON b."id" = m."reportId" WHERE m."measure" = ${measure}`,
+        ),
+        " UNION ALL ",
+      )})
+      SELECT (SELECT json_agg(c) FROM counts c) AS "counts", (SELECT json_agg(d) FROM durations d WHERE d."from" IS NOT NULL) AS "durations"`,
   );
   const counts = result?.counts ?? [];
   const durations = result?.durations ?? [];
