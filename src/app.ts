@@ -215,6 +215,7 @@ export async function startLinli(config: Config, options: { logger?: Logger } = 
     };
     outbox.start();
     stops.push(() => outbox.stop());
+    // One calendar for the scheduler's deadlines and the console's working-time figures.
     const calendar = await workingCalendar(db, config);
     const scheduler = createAlertScheduler({
       prisma: db.prisma,

@@ -13,6 +13,7 @@ import { caseRoutes } from "./case-page.ts";
 import { caseDeskRoutes } from "./cases.ts";
 import { html } from "./html.ts";
 import { catalog, requestLocale } from "./i18n.ts";
+import { figuresRoutes } from "./figures.ts";
 import { createPageShell, type PageShell } from "./layout.ts";
 import { mapRoutes } from "./map.ts";
 import type { ConsoleAccess } from "./routes.ts";
@@ -110,5 +111,6 @@ export function createConsole(deps: Omit<ConsoleContext, "shell">): Route[] {
     ...caseRoutes(context),
     ...caseEventRoutes(context),
     ...mapRoutes(context),
+    ...figuresRoutes(context),
   ];
 }

@@ -176,7 +176,7 @@ export function deadlineMinutes(category: Pick<CategoryLimits, "deadlineWorkingD
 /**
  * Open reports (`r`) past their category's deadline at `now`: the one meaning
  * of "overdue" shared by the deadline reminders, the digests' counts and the
- * staff's case list, so a case the desk marks overdue is one the groups are
+ * staff's case list and the console's figures, so a case the desk marks overdue is one the groups are
  * (or will be, at the next run) reminded of.
  */
 export function overdueAt(categories: CategoryLimits[], calendar: WorkingCalendar, now: Date): Statement {

@@ -8,6 +8,8 @@
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** UTC days whose offset a zone clock remembers: decades of days, a few hundred kilobytes at most. */
+const DAY_OFFSET_CACHE_LIMIT = 16_384;
 
 /** Conversions between instants and the wall clock of one zone; made once per zone by {@link zoneClock}. */
 export interface ZoneClock {
@@ -35,12 +37,28 @@ export function zoneClock(timeZone: string): ZoneClock {
     minute: "numeric",
     second: "numeric",
   });
-  const wallClock = (ms: number): number => {
+  const formattedWallClock = (ms: number): number => {
     const parts: Record<string, number> = {};
     for (const part of format.formatToParts(new Date(ms))) if (part.type !== "literal") parts[part.type] = Number(part.value);
     return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) + (((ms % 1000) + 1000) % 1000);
   };
-  const offsetAt = (ms: number) => wallClock(ms) - ms;
+  // Formatting costs tens of microseconds and a page of figures reads thousands of instants, while a zone's
+  // offset changes at most once a day: an offset that is the same at both ends of a UTC day holds all day.
+  const dayOffsets = new Map<number, number | null>();
+  const offsetAt = (ms: number): number => {
+    const day = Math.floor(ms / DAY_MS);
+    let offset = dayOffsets.get(day);
+    if (offset === undefined) {
+      if (dayOffsets.size >= DAY_OFFSET_CACHE_LIMIT) dayOffsets.clear();
+      const first = day * DAY_MS;
+      const last = first + DAY_MS - 1;
+      const atFirst = formattedWallClock(first) - first;
+      offset = formattedWallClock(last) - last === atFirst ? atFirst : null;
+      dayOffsets.set(day, offset);
+    }
+    return offset ?? formattedWallClock(ms) - ms;
+  };
+  const wallClock = (ms: number): number => ms + offsetAt(ms);
   const instantOf = (wall: number): number => {
     const guess = wall - offsetAt(wall);
     const corrected = offsetAt(guess);
