@@ -1,4 +1,4 @@
-import type { District, ReportCategory } from "../../generated/prisma/client.ts";
+import type { District } from "../../generated/prisma/client.ts";
 import { epochMillis, join, sql, type Sql, type Statement } from "../../db/sql.ts";
 import type { Bilingual } from "../grid/index.ts";
 import type { WorkingCalendar } from "../time/working-time.ts";
@@ -139,7 +139,6 @@ export function monthPeriod(calendar: WorkingCalendar, now: Date, monthsBack: nu
 }
 
 type Named = Pick<District, "id" | "code" | "name" | "nameEn"> & { kind: "district" | "roadCommittee" | "category" };
-type CategoryLimits = Pick<ReportCategory, "id" | "deadlineWorkingDays">;
 /** A case's district, handling road committee and category, by id. */
 type Dimensions = { district: string | null; roadCommittee: string | null; category: string; bucket: number | null };
 type Measure = "received" | "resolved" | "reopened" | "rated" | "open" | "overdue";
@@ -238,7 +237,7 @@ export async function reportFigures(deps: FiguresDeps, query: FiguresQuery): Pro
       UNION ALL SELECT 'category', "id", "code", "name", "nameEn", "sortOrder", "deadlineWorkingDays" FROM "ReportCategory" WHERE "townCode" = ${townCode}
       ORDER BY "kind", "sortOrder", "code"`,
   );
-  const categories: CategoryLimits[] = named.filter((row) => row.kind === "category");
+  const categories = named.filter((row) => row.kind === "category");
   // Cases are grouped by the ids they hold (no join per case); the codes come from the names read above.
   const codeOf = new Map(named.map((row) => [row.id, row.code]));
   const idsOf = (kind: Named["kind"]) => named.filter((row) => row.kind === kind).map((row) => row.id);

@@ -151,9 +151,9 @@ const REPORT_AREA = sql`"Report" r JOIN "ReportCategory" c ON c."id" = r."catego
 const OPEN = sql`r."status" IN (${join(OPEN_STATUSES)})`;
 
 /** Reports (`r`) of each category created early enough that `minutes` working minutes have passed by `now`. */
-function pastLimit(
-  categories: CategoryLimits[],
-  minutes: (category: CategoryLimits) => number,
+function pastLimit<Category extends Pick<CategoryLimits, "id">>(
+  categories: readonly Category[],
+  minutes: (category: Category) => number,
   calendar: WorkingCalendar,
   now: Date,
 ): Statement {
@@ -175,11 +175,15 @@ export function deadlineMinutes(category: Pick<CategoryLimits, "deadlineWorkingD
 
 /**
  * Open reports (`r`) past their category's deadline at `now`: the one meaning
- * of "overdue" shared by the deadline reminders, the digests' counts and the
- * staff's case list and the console's figures, so a case the desk marks overdue is one the groups are
- * (or will be, at the next run) reminded of.
+ * of "overdue" shared by the deadline reminders, the digests' counts, the
+ * staff's case list and the console's figures, so a case the desk marks
+ * overdue is one the groups are (or will be, at the next run) reminded of.
  */
-export function overdueAt(categories: CategoryLimits[], calendar: WorkingCalendar, now: Date): Statement {
+export function overdueAt(
+  categories: readonly Pick<CategoryLimits, "id" | "deadlineWorkingDays">[],
+  calendar: WorkingCalendar,
+  now: Date,
+): Statement {
   return sql`${OPEN} AND ${pastLimit(categories, (category) => deadlineMinutes(category, calendar), calendar, now)}`;
 }
 
