@@ -1,4 +1,5 @@
 import type { Locale } from "../../flows/kit/messages.ts";
+import type { PublicRoadCount } from "../../domain/compact/compact.ts";
 import type { Bilingual } from "../../domain/grid/index.ts";
 import { monthPeriod, reportFigures, type FigureRow } from "../../domain/reports/figures.ts";
 import type { Route } from "../http/route.ts";
@@ -199,31 +200,7 @@ export function publicPageRoutes(context: Pick<ConsoleContext, "db" | "townCode"
           : html`<p class="notice">${text.noCompact}</p>`}
         <section class="panel">
           <h2>${text.signing}</h2>
-          ${roads.length === 0
-            ? html`<p class="muted">${text.noShops}</p>`
-            : html`<div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">${text.road}</th>
-                      <th scope="col" class="number">${text.signed}</th>
-                      <th scope="col" class="number">${text.shops}</th>
-                      <th scope="col" class="number">${text.signedShare}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${roads.map(
-                      (road) =>
-                        html`<tr data-code="${road.roadCode}">
-                          <th scope="row">${road.road[locale]}</th>
-                          <td class="number">${format.count(road.signed)}</td>
-                          <td class="number">${format.count(road.total)}</td>
-                          <td class="number">${format.percent(road.total === 0 ? null : road.signed / road.total)}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`}
+          ${roads.length === 0 ? html`<p class="muted">${text.noShops}</p>` : signingTable(roads, text, format, locale)}
         </section>`;
       return context.shell.render({
         request,
@@ -237,4 +214,36 @@ export function publicPageRoutes(context: Pick<ConsoleContext, "db" | "townCode"
     },
   };
   return [board, compact];
+}
+
+/** Each road's compact signing count as a table: the public compact page and the staff figures show the same one. */
+export function signingTable(
+  roads: readonly PublicRoadCount[],
+  words: { road: string; signed: string; shops: string; signedShare: string },
+  format: FiguresFormat,
+  locale: Locale,
+): Html {
+  return html`<div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">${words.road}</th>
+          <th scope="col" class="number">${words.signed}</th>
+          <th scope="col" class="number">${words.shops}</th>
+          <th scope="col" class="number">${words.signedShare}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${roads.map(
+          (road) =>
+            html`<tr data-code="${road.roadCode}">
+              <th scope="row">${road.road[locale]}</th>
+              <td class="number">${format.count(road.signed)}</td>
+              <td class="number">${format.count(road.total)}</td>
+              <td class="number">${format.percent(road.total === 0 ? null : road.signed / road.total)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }

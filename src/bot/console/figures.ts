@@ -4,7 +4,7 @@ import type { PublicRoadCount } from "../../domain/compact/compact.ts";
 import type { Bilingual } from "../../domain/grid/index.ts";
 import { reportFigures, weeksPeriod, type FigureRow, type ReportFigures } from "../../domain/reports/figures.ts";
 import type { HttpRequest, Route } from "../http/route.ts";
-import { publicPageRoutes } from "./board.ts";
+import { publicPageRoutes, signingTable } from "./board.ts";
 import { staffPage, type ConsoleContext } from "./console.ts";
 import { figuresFormat, type FiguresFormat } from "./figures-format.ts";
 import { html, type Html } from "./html.ts";
@@ -348,31 +348,7 @@ function figuresMain(
     ${section(
       "compact",
       text.compact,
-      compact.length === 0
-        ? html`<p class="muted">${text.noShops}</p>`
-        : html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">${text.road}</th>
-                  <th scope="col" class="number">${text.signed}</th>
-                  <th scope="col" class="number">${text.shops}</th>
-                  <th scope="col" class="number">${text.signedShare}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${compact.map(
-                  (road) =>
-                    html`<tr data-code="${road.roadCode}">
-                      <th scope="row">${road.road[locale]}</th>
-                      <td class="number">${format.count(road.signed)}</td>
-                      <td class="number">${format.count(road.total)}</td>
-                      <td class="number">${format.percent(road.total === 0 ? null : road.signed / road.total)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+      compact.length === 0 ? html`<p class="muted">${text.noShops}</p>` : signingTable(compact, text, format, locale),
       compact.length > 0,
       true,
     )}

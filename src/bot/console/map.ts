@@ -105,8 +105,8 @@ const words = catalog(
   },
 );
 
-/** A district as both maps draw it and list it. */
-interface MapDistrict {
+/** A district as both maps draw it and list it (the page script reads the same shape). */
+export interface MapDistrict {
   code: string;
   name: Bilingual;
   committee: Bilingual;
@@ -117,7 +117,7 @@ interface MapDistrict {
 }
 
 /** A pin as the staff map's JSON carries it: no description, no reporter. */
-interface PinJson {
+export interface PinJson {
   ref: string;
   category: Bilingual;
   status: ReportStatusName;

@@ -5,23 +5,15 @@
 import gcoordModule from "gcoord";
 import * as L from "leaflet";
 import { MarkerClusterGroup } from "leaflet.markercluster";
+import type { MapDistrict, PinJson } from "../map.ts";
 
 // gcoord's types describe its CommonJS build (the object under `default`); the bundle takes its ES build, whose
 // default export is the object itself.
 const gcoord = ("default" in gcoordModule ? gcoordModule.default : gcoordModule) as typeof gcoordModule.default;
 
-type Bilingual = { zh: string; en: string };
-type Status = "SUBMITTED" | "ACKNOWLEDGED" | "IN_PROGRESS" | "RESOLVED" | "REJECTED";
-
-interface District {
-  code: string;
-  name: Bilingual;
-  committee: Bilingual;
-  officePhone: string;
-  officeHours: Bilingual;
-  roadCommittees: { name: Bilingual; phone: string }[];
-  boundary: [number, number][][] | null;
-}
+type District = MapDistrict;
+type Bilingual = District["name"];
+type Status = PinJson["status"];
 
 interface Common {
   locale: "zh" | "en";
@@ -46,13 +38,7 @@ interface PublicData extends Common {
   words: Record<"mapLabel" | "roadCommittees" | "phone" | "hours" | "clickHint" | "loadFailed", string>;
 }
 
-interface Pin {
-  ref: string;
-  category: Bilingual;
-  status: Status;
-  lat: number;
-  lng: number;
-}
+type Pin = PinJson;
 
 interface Answer {
   districtCode?: string;
