@@ -41,7 +41,7 @@ export interface SeededConsole {
  * sample town, {@link CONSOLE_CASES} cases (seeded in bulk SQL by
  * `seedCases`) and an admin signed in through a link, as /web gives one. The
  * seeding runs before Linli starts (an embedded database has one owner), so
- * every console page measurement (the desk here, others later) reuses it.
+ * every console page measurement reuses it.
  */
 export async function startSeededConsole(target: { kind: "embedded" } | { kind: "server"; databaseUrl: string }): Promise<SeededConsole> {
   const dir = await mkdtemp(path.join(tmpdir(), "linli-bench-console-"));
@@ -83,23 +83,37 @@ export async function startSeededConsole(target: { kind: "embedded" } | { kind: 
   };
 }
 
+/** Figures pages measured in turn: the default eight weeks, a quarter and half a year of the whole town, and one district. */
+const FIGURES_QUERIES = ["", "weeks=13", "weeks=26", "district=d2"];
+
+/** One console page measured over the seeded cases, queries taken in turn. */
+export type PageTiming = Percentiles & { queries: number };
+
 /**
- * Time of `GET /console/cases` for {@link DESK_QUERIES} in turn, `requests`
- * in all, one at a time on the loopback (so the figure is the server's time
- * plus a fraction of a millisecond), after a few unmeasured requests warm it.
+ * Time of `GET <path>` for each of `queries` in turn, `requests` in all, one
+ * at a time on the loopback (so the figure is the server's time plus a
+ * fraction of a millisecond), after one unmeasured request per query warms it.
  */
-export async function benchCaseDesk(desk: SeededConsole, requests: number): Promise<Percentiles & { queries: number }> {
+async function benchPage(seeded: SeededConsole, path: string, queries: readonly string[], requests: number): Promise<PageTiming> {
   const get = async (query: string) => {
-    const response = await fetch(`${desk.url}/console/cases?${query}`, { headers: { cookie: desk.cookie } });
-    if (response.status !== 200) throw new Error(`GET /console/cases?${query} answered ${response.status}`);
+    const response = await fetch(`${seeded.url}${path}?${query}`, { headers: { cookie: seeded.cookie } });
+    if (response.status !== 200) throw new Error(`GET ${path}?${query} answered ${response.status}`);
     await response.arrayBuffer();
   };
-  for (const query of DESK_QUERIES) await get(query);
+  for (const query of queries) await get(query);
   const samples: number[] = [];
   for (let i = 0; i < requests; i++) {
     const started = performance.now();
-    await get(DESK_QUERIES[i % DESK_QUERIES.length]!);
+    await get(queries[i % queries.length]!);
     samples.push(performance.now() - started);
   }
-  return { ...percentiles(samples), queries: DESK_QUERIES.length };
+  return { ...percentiles(samples), queries: queries.length };
+}
+
+/** The case desk's filtered list and the figures page over the seeded cases. */
+export async function benchConsolePages(seeded: SeededConsole, requests: number): Promise<{ caseDesk: PageTiming; figures: PageTiming }> {
+  const caseDesk = await benchPage(seeded, "/console/cases", DESK_QUERIES, requests);
+  // The figures page aggregates every case of the period: fewer requests give a stable p95 already.
+  const figures = await benchPage(seeded, "/console/figures", FIGURES_QUERIES, Math.max(40, Math.floor(requests / 5)));
+  return { caseDesk, figures };
 }

@@ -16,7 +16,7 @@ import { createLoad, LONG_EDIT_ROUNDS, type Mix, type RunSummary, type TownWords
 import { benchLookup } from "./lookup.ts";
 import { benchUnderstanding } from "./understanding.ts";
 import { benchOutboxDrain } from "./outbox.ts";
-import { benchCaseDesk, CONSOLE_CASES, startSeededConsole } from "./console.ts";
+import { benchConsolePages, CONSOLE_CASES, startSeededConsole } from "./console.ts";
 import { summariseProfiles } from "./profile-summary.ts";
 import type { StackCommand, StackStats } from "./stack.ts";
 
@@ -276,9 +276,9 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
     process.stderr.write(`[${config}] outbox drain…\n`);
     const outboxDb = await services.outboxDatabase();
     const outbox = await benchOutboxDrain(outboxDb).finally(() => outboxDb.close());
-    process.stderr.write(`[${config}] console: ${CONSOLE_CASES} cases, case desk…\n`);
+    process.stderr.write(`[${config}] console: ${CONSOLE_CASES} cases, case desk and figures…\n`);
     const seeded = await startSeededConsole(await services.consoleTarget());
-    const caseDesk = await benchCaseDesk(seeded, CONSOLE_REQUESTS).finally(() => seeded.stop());
+    const { caseDesk, figures } = await benchConsolePages(seeded, CONSOLE_REQUESTS).finally(() => seeded.stop());
     return {
       config,
       idle,
@@ -294,6 +294,7 @@ async function benchConfig(config: "embedded" | "server", seed: number) {
       stuckSamples: load.stuckSamples,
       outbox,
       caseDesk,
+      figures,
     };
   } finally {
     await api.close();
@@ -439,6 +440,12 @@ function table(
     "p95 ≤ 50",
   );
   row("  verdict", (r) => verdict(r.caseDesk.p95Ms <= 50));
+  row(
+    `console: GET /console/figures, ${CONSOLE_CASES.toLocaleString("en")} cases, p50 / p95 ms`,
+    (r) => `${ms(r.figures.p50Ms)} / ${ms(r.figures.p95Ms)} (${r.figures.count} requests, ${r.figures.queries} periods and districts)`,
+    "p95 ≤ 200",
+  );
+  row("  verdict", (r) => verdict(r.figures.p95Ms <= 200));
   rows.push([
     `lookup, ${lookup.places} neighbourhoods and roads: mean / p50 / p99 µs`,
     ...columns.map((_, i) =>
