@@ -79,7 +79,7 @@ describe("a case handled in the web console, end to end with Telegram faked", ()
     throw new Error("the report was not filed");
   }
 
-  it("a clerk signs in with /web, claims and resolves a case, and passes another to a district: chat and groups hear of each", async () => {
+  it("a clerk signs in with /web, finds the case on the desk, claims and resolves it, and passes another to a district: chat and groups hear of each", async () => {
     const invite = await createStaffRegistry({
       prisma: app.db.prisma,
       sql: app.db.sql,
@@ -99,8 +99,12 @@ describe("a case handled in the web console, end to end with Telegram faked", ()
 
     const { page, context, violations } = await openWatchedPage(browser, { viewport: VIEWPORTS.phone });
     await page.goto(link);
-    expect(new URL(page.url()).pathname.startsWith("/console")).toBe(true);
-    await page.goto(`${app.httpUrl}/console/case?ref=${reference}`);
+    // The link leads to the case desk; the clerk finds the new case by its reference and opens it from the list.
+    expect(new URL(page.url()).pathname).toBe("/console/cases");
+    await page.getByLabel("编号或路名").fill(reference);
+    await page.getByRole("button", { name: "筛选" }).click();
+    await page.getByRole("link", { name: reference }).click();
+    expect(new URL(page.url()).pathname).toBe("/console/case");
     await expect(page.locator("h1").textContent()).resolves.toContain(reference);
     await expect(page.locator(".description").textContent()).resolves.toContain("占道摆摊");
     await saveScreenshot(page, "console-case-phone");
