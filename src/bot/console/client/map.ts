@@ -74,7 +74,11 @@ function start(element: HTMLElement): void {
     element.classList.add("map-plain");
   }
 
-  const areas = new Map<string, L.Path>();
+  // District names sit above the areas but under the pins and clusters (markers are at 600), so no name hides a case.
+  const labels = map.createPane("district-labels");
+  labels.style.zIndex = "450";
+  labels.style.pointerEvents = "none";
+  const areas = new Map<string, L.Polygon>();
   let all: L.LatLngBounds | undefined;
   for (const district of data.districts) {
     if (!district.boundary) continue;
@@ -82,7 +86,12 @@ function start(element: HTMLElement): void {
       district.boundary.map((ring) => ring.map(([lng, lat]) => toMap(lng, lat))),
       { className: `district-area district-${district.code}`, weight: 2, fillOpacity: 0.08 },
     ).addTo(map);
-    area.bindTooltip(district.name[data.locale], { permanent: true, direction: "center", className: "district-label" });
+    area.bindTooltip(district.name[data.locale], {
+      permanent: true,
+      direction: "center",
+      className: "district-label",
+      pane: "district-labels",
+    });
     // On the public map a click inside a district is a question, answered beside the map rather than in a popup.
     if (data.mode === "staff") area.bindPopup(districtPopup(district), { maxWidth: 320 });
     areas.set(district.code, area);
@@ -165,7 +174,7 @@ function showCases(page: StaffData, map: L.Map, toMap: (lng: number, lat: number
 function answerQuestions(
   page: PublicData,
   map: L.Map,
-  areas: L.Path[],
+  areas: L.Polygon[],
   fromMap: (point: L.LatLng) => { lat: number; lng: number },
   focusDistrict: (code: string) => boolean,
 ): void {
@@ -173,7 +182,7 @@ function answerQuestions(
   const answer = document.getElementById("map-answer");
   const form = document.getElementById("map-search") as HTMLFormElement | null;
   const input = document.getElementById("map-q") as HTMLInputElement | null;
-  let spot: L.Marker | undefined;
+  let spot: L.CircleMarker | undefined;
   if (page.focus) focusDistrict(page.focus);
 
   // A searched place is brought into view; a clicked one is in view already and the map stays put.
